@@ -1,0 +1,85 @@
+//! Local `$ref` discovery and resolution. Specs here are single files, so only `#/...` refs are
+//! valid; anything else is reported as unresolved.
+
+use serde_json::Value;
+
+/// One `$ref` found in a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ref {
+    /// Pointer of the object holding the `$ref`.
+    pub at: String,
+    /// The reference text, e.g. `#/components/schemas/Error`.
+    pub target: String,
+}
+
+/// Every `$ref` in the document, in document order.
+pub fn all_refs(root: &Value) -> Vec<Ref> {
+    let mut out = Vec::new();
+    collect(root, String::new(), &mut out);
+    out
+}
+
+fn collect(node: &Value, at: String, out: &mut Vec<Ref>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                out.push(Ref {
+                    at: at.clone(),
+                    target: target.clone(),
+                });
+            }
+            for (k, v) in map {
+                collect(v, format!("{at}/{}", crate::pointer::escape(k)), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect(v, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The node a local reference points at.
+pub fn resolve<'a>(root: &'a Value, target: &str) -> Option<&'a Value> {
+    target.strip_prefix('#').and_then(|p| root.pointer(p))
+}
+
+/// Follow `$ref`s from `node` until a node without one (bounded, so a cycle cannot hang).
+pub fn deref<'a>(root: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(t) => match resolve(root, t) {
+                Some(next) => node = next,
+                None => return node,
+            },
+            None => return node,
+        }
+    }
+    node
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_and_resolves_refs() {
+        let doc = json!({"a": {"$ref": "#/b"}, "b": {"c": [{"$ref": "#/nope"}]}});
+        let refs = all_refs(&doc);
+        assert_eq!(refs.len(), 2);
+        assert_eq!(refs[0].at, "/a");
+        assert!(resolve(&doc, "#/b").is_some());
+        assert!(resolve(&doc, "#/nope").is_none());
+        assert!(resolve(&doc, "other.yaml#/b").is_none());
+        assert_eq!(deref(&doc, &doc["a"]), &doc["b"]);
+    }
+
+    #[test]
+    fn deref_of_a_cycle_terminates() {
+        let doc = json!({"a": {"$ref": "#/b"}, "b": {"$ref": "#/a"}});
+        let _ = deref(&doc, &doc["a"]);
+    }
+}

@@ -1,0 +1,252 @@
+//! OpenAPI 3.0 schemas as JSON Schema, and validation of values against them.
+//!
+//! OpenAPI 3.0's schema dialect is JSON Schema draft 4/5 plus a few keywords of its own. The
+//! conversion keeps `$ref`s as they are (they point into `#/components/schemas`, which the
+//! converted document keeps at the same place) and translates:
+//! - `nullable: true` → `null` added to `type` (or an `anyOf` with `{type: null}`);
+//! - `readOnly` / `writeOnly` properties → dropped on the side where they must not appear;
+//! - `format: int32 | int64` → numeric bounds;
+//! - OpenAPI-only keywords (`example`, `discriminator`, `xml`, `x-*`, …) → removed.
+
+use serde_json::{Map, Value, json};
+
+/// Which side of an exchange a value is on; decides how `readOnly`/`writeOnly` apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// A value sent to the server: `readOnly` properties must not be required.
+    Request,
+    /// A value received from the server: `writeOnly` properties must not be required.
+    Response,
+}
+
+const OPENAPI_ONLY: &[&str] = &[
+    "nullable",
+    "discriminator",
+    "readOnly",
+    "writeOnly",
+    "xml",
+    "externalDocs",
+    "example",
+    "deprecated",
+];
+
+/// Convert one OpenAPI schema object (any depth) to JSON Schema.
+pub fn to_json_schema(schema: &Value, dir: Direction) -> Value {
+    let Value::Object(obj) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (k, v) in obj {
+        if OPENAPI_ONLY.contains(&k.as_str()) || k.starts_with("x-") {
+            continue;
+        }
+        let converted = match k.as_str() {
+            "properties" => Value::Object(
+                v.as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter(|(_, p)| !hidden(p, dir))
+                    .map(|(name, p)| (name.clone(), to_json_schema(p, dir)))
+                    .collect(),
+            ),
+            "required" => Value::Array(
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|name| {
+                        let prop = name
+                            .as_str()
+                            .and_then(|n| obj.get("properties").and_then(|p| p.get(n)));
+                        !prop.is_some_and(|p| hidden(p, dir))
+                    })
+                    .cloned()
+                    .collect(),
+            ),
+            "items" | "not" | "additionalProperties" => to_json_schema(v, dir),
+            "allOf" | "anyOf" | "oneOf" => Value::Array(
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|s| to_json_schema(s, dir))
+                    .collect(),
+            ),
+            _ => v.clone(),
+        };
+        if k == "required" && converted.as_array().is_some_and(Vec::is_empty) {
+            continue; // draft 4 forbids an empty `required`
+        }
+        out.insert(k.clone(), converted);
+    }
+    if out.contains_key("$ref") {
+        // OpenAPI 3.0 ignores siblings of `$ref`, except that authors mean `nullable` literally.
+        let only_ref = json!({"$ref": out["$ref"]});
+        return if is_nullable(obj) { or_null(only_ref) } else { only_ref };
+    }
+    add_integer_bounds(&mut out);
+    if is_nullable(obj) {
+        if let Some(Value::String(t)) = out.get("type").cloned() {
+            out.insert("type".into(), json!([t, "null"]));
+            if let Some(Value::Array(values)) = out.get_mut("enum") {
+                if !values.contains(&Value::Null) {
+                    values.push(Value::Null);
+                }
+            }
+        } else {
+            return or_null(Value::Object(out));
+        }
+    }
+    Value::Object(out)
+}
+
+fn or_null(schema: Value) -> Value {
+    json!({"anyOf": [schema, {"type": "null"}]})
+}
+
+fn is_nullable(obj: &Map<String, Value>) -> bool {
+    obj.get("nullable") == Some(&Value::Bool(true))
+}
+
+fn hidden(prop: &Value, dir: Direction) -> bool {
+    let flag = match dir {
+        Direction::Request => "readOnly",
+        Direction::Response => "writeOnly",
+    };
+    prop.get(flag) == Some(&Value::Bool(true))
+}
+
+fn add_integer_bounds(out: &mut Map<String, Value>) {
+    let (min, max): (i64, i64) = match out.get("format").and_then(Value::as_str) {
+        Some("int32") => (i32::MIN.into(), i32::MAX.into()),
+        Some("int64") => (i64::MIN, i64::MAX),
+        _ => return,
+    };
+    if out.get("type").and_then(Value::as_str) != Some("integer") {
+        return;
+    }
+    out.entry("minimum").or_insert(json!(min));
+    out.entry("maximum").or_insert(json!(max));
+}
+
+/// A JSON Schema document built from a whole spec: every component schema converted, placed at
+/// `#/components/schemas/*` so that the spec's own `$ref`s resolve unchanged.
+#[derive(Debug, Clone)]
+pub struct SchemaSet {
+    components: Value,
+    dir: Direction,
+}
+
+impl SchemaSet {
+    /// Convert the component schemas of `spec` for one direction.
+    pub fn new(spec: &Value, dir: Direction) -> Self {
+        let schemas: Map<String, Value> = spec
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), to_json_schema(v, dir)))
+            .collect();
+        SchemaSet {
+            components: json!({"schemas": schemas}),
+            dir,
+        }
+    }
+
+    /// Compile a validator for one (OpenAPI) schema of the spec.
+    pub fn validator(&self, schema: &Value) -> Result<jsonschema::Validator, String> {
+        let mut root = match to_json_schema(schema, self.dir) {
+            Value::Object(m) => m,
+            other => return Err(format!("schema is not an object: {other}")),
+        };
+        if root.contains_key("components") {
+            return Err("a schema may not define `components`".into());
+        }
+        root.insert("components".into(), self.components.clone());
+        jsonschema::draft4::options()
+            .should_validate_formats(true)
+            .build(&Value::Object(root))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Validate `value` against `schema`; each error is `"<instance pointer>: <message>"`.
+    pub fn validate(&self, schema: &Value, value: &Value) -> Result<(), Vec<String>> {
+        let validator = self.validator(schema).map_err(|e| vec![e])?;
+        let errors: Vec<String> = validator
+            .iter_errors(value)
+            .map(|e| format!("{}: {}", display_path(&e.instance_path().to_string()), e))
+            .collect();
+        if errors.is_empty() { Ok(()) } else { Err(errors) }
+    }
+}
+
+fn display_path(p: &str) -> String {
+    if p.is_empty() { "(root)".into() } else { p.into() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(spec: Value) -> SchemaSet {
+        SchemaSet::new(&spec, Direction::Response)
+    }
+
+    #[test]
+    fn nullable_type_accepts_null() {
+        let s = set(json!({}));
+        let schema = json!({"type": "string", "nullable": true});
+        assert!(s.validate(&schema, &Value::Null).is_ok());
+        assert!(s.validate(&schema, &json!(3)).is_err());
+        assert!(s.validate(&json!({"type": "string"}), &Value::Null).is_err());
+    }
+
+    #[test]
+    fn nullable_enum_accepts_null() {
+        let s = set(json!({}));
+        let schema = json!({"type": "string", "enum": ["a"], "nullable": true});
+        assert!(s.validate(&schema, &Value::Null).is_ok());
+    }
+
+    #[test]
+    fn nullable_ref_accepts_null_and_refs_resolve() {
+        let spec = json!({"components": {"schemas": {"A": {"type": "object", "required": ["x"], "properties": {"x": {"type": "integer"}}}}}});
+        let s = set(spec);
+        let schema = json!({"$ref": "#/components/schemas/A", "nullable": true});
+        assert!(s.validate(&schema, &Value::Null).is_ok());
+        assert!(s.validate(&schema, &json!({"x": 1})).is_ok());
+        let errs = s.validate(&schema, &json!({"x": "no"})).unwrap_err();
+        assert!(!errs.is_empty());
+    }
+
+    #[test]
+    fn read_only_is_not_required_in_requests() {
+        let schema = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "string", "readOnly": true}}});
+        let req = SchemaSet::new(&json!({}), Direction::Request);
+        let resp = SchemaSet::new(&json!({}), Direction::Response);
+        assert!(req.validate(&schema, &json!({})).is_ok());
+        assert!(resp.validate(&schema, &json!({})).is_err());
+    }
+
+    #[test]
+    fn int32_gets_bounds() {
+        let s = set(json!({}));
+        let schema = json!({"type": "integer", "format": "int32"});
+        assert!(s.validate(&schema, &json!(2147483647)).is_ok());
+        assert!(s.validate(&schema, &json!(2147483648_i64)).is_err());
+    }
+
+    #[test]
+    fn date_time_format_is_checked() {
+        let s = set(json!({}));
+        let schema = json!({"type": "string", "format": "date-time"});
+        assert!(s.validate(&schema, &json!("2026-01-02T03:04:05Z")).is_ok());
+        assert!(s.validate(&schema, &json!("yesterday")).is_err());
+    }
+
+    #[test]
+    fn error_names_the_instance_path() {
+        let s = set(json!({}));
+        let schema = json!({"type": "object", "properties": {"a": {"type": "integer"}}});
+        let errs = s.validate(&schema, &json!({"a": "x"})).unwrap_err();
+        assert!(errs[0].starts_with("/a: "), "{errs:?}");
+    }
+}

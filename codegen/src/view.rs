@@ -1,0 +1,405 @@
+//! The generator view: a copy of a spec reshaped into what progenitor 0.15 can generate.
+//!
+//! The spec stays the truth about the API; this module derives a second document for the
+//! generator alone and records every change as an [`Adaptation`], which `cargo xtask generate`
+//! prints and writes to the client crate's `ADAPTATIONS.md`. The hand-written client layer covers
+//! what is lost here (multipart uploads, alternative success bodies, redirects).
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde_json::{Map, Value, json};
+
+use crate::pointer;
+use crate::refs::deref;
+use crate::operations::{HTTP_METHODS, operations};
+
+/// One change the generator view makes to one operation.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Adaptation {
+    /// The operation's `operationId`.
+    pub operation_id: String,
+    /// `METHOD /path`.
+    pub route: String,
+    /// What was changed and why; the consequence for the client is stated with it.
+    pub change: String,
+}
+
+impl fmt::Display for Adaptation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.operation_id, self.route, self.change)
+    }
+}
+
+/// The document fed to progenitor, and how it differs from the spec.
+#[derive(Debug, Clone)]
+pub struct GeneratorView {
+    /// The adapted document.
+    pub value: Value,
+    /// Every adaptation, sorted by operation.
+    pub adaptations: Vec<Adaptation>,
+}
+
+/// Media types progenitor generates request bodies for.
+const GENERATABLE_BODIES: &[&str] = &[
+    "application/json",
+    "application/x-www-form-urlencoded",
+    "application/octet-stream",
+    "text/plain",
+];
+
+/// Derive the generator view of `spec`.
+pub fn generator_view(spec: &Value) -> GeneratorView {
+    let mut value = spec.clone();
+    let mut adaptations = Vec::new();
+    let mut extra_schemas = Map::new();
+
+    for op in operations(spec) {
+        let mut note = |change: String| {
+            adaptations.push(Adaptation {
+                operation_id: op.id.clone(),
+                route: op.route(),
+                change,
+            })
+        };
+        let op_ptr = pointer::join(["paths", op.path.as_str(), op.method.as_str()]);
+        let Some(target) = value.pointer_mut(&op_ptr) else {
+            continue;
+        };
+
+        if let Some(reason) = body_not_generatable(spec, &op.value) {
+            note(format!(
+                "left out of the generated client: {reason}; the client crate implements it by hand"
+            ));
+            remove_operation(&mut value, &op.path, &op.method);
+            continue;
+        }
+        if let Some(body) = target.get_mut("requestBody") {
+            keep_one_media_type(spec, body, &mut note);
+        }
+        adapt_parameters(spec, target, &mut note);
+        if let Some(responses) = target.get_mut("responses").and_then(Value::as_object_mut) {
+            drop_informational_and_redirects(responses, &mut note);
+            keep_one_success(spec, responses, &mut note);
+            unify_errors(spec, responses, &op.id, &mut extra_schemas, &mut note);
+        }
+    }
+
+    if !extra_schemas.is_empty() {
+        if let Some(schemas) = value
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        {
+            schemas.extend(extra_schemas);
+        }
+    }
+    drop_empty_paths(&mut value);
+    adaptations.sort();
+    GeneratorView { value, adaptations }
+}
+
+fn body_not_generatable(spec: &Value, op: &Value) -> Option<String> {
+    let content = deref(spec, op.get("requestBody")?).get("content")?.as_object()?;
+    if content.keys().any(|m| GENERATABLE_BODIES.contains(&media_essence(m))) {
+        return None;
+    }
+    let types: Vec<&str> = content.keys().map(String::as_str).collect();
+    Some(format!(
+        "progenitor cannot send a {} request body",
+        types.join(" or ")
+    ))
+}
+
+fn media_essence(media: &str) -> &str {
+    media.split(';').next().unwrap_or(media).trim()
+}
+
+fn remove_operation(value: &mut Value, path: &str, method: &str) {
+    if let Some(item) = value
+        .pointer_mut(&pointer::join(["paths", path]))
+        .and_then(Value::as_object_mut)
+    {
+        item.remove(method);
+    }
+}
+
+fn drop_empty_paths(value: &mut Value) {
+    if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
+        paths.retain(|_, item| {
+            item.as_object()
+                .is_some_and(|m| HTTP_METHODS.iter().any(|h| m.contains_key(*h)))
+        });
+    }
+}
+
+fn keep_one_media_type(spec: &Value, body: &mut Value, note: &mut impl FnMut(String)) {
+    // A `$ref`'d body is shared; inline it so that trimming it stays local to this operation.
+    let resolved = deref(spec, body).clone();
+    let Some(content) = resolved.get("content").and_then(Value::as_object) else {
+        return;
+    };
+    if content.len() < 2 {
+        return;
+    }
+    let Some(keep) = GENERATABLE_BODIES
+        .iter()
+        .find_map(|want| content.keys().find(|m| media_essence(m) == *want))
+    else {
+        return;
+    };
+    let dropped: Vec<&str> = content
+        .keys()
+        .filter(|m| *m != keep)
+        .map(String::as_str)
+        .collect();
+    note(format!(
+        "request body sent as {keep} only (the spec also accepts {}): progenitor takes one media type",
+        dropped.join(", ")
+    ));
+    let mut new_body = resolved.clone();
+    new_body["content"] = json!({ keep.clone(): content[keep] });
+    *body = new_body;
+}
+
+fn adapt_parameters(spec: &Value, op: &mut Value, note: &mut impl FnMut(String)) {
+    let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+        return;
+    };
+    let mut kept = Vec::new();
+    for p in params.drain(..) {
+        let resolved = deref(spec, &p).clone();
+        let name = resolved.get("name").and_then(Value::as_str).unwrap_or("?");
+        let location = resolved.get("in").and_then(Value::as_str).unwrap_or("?");
+        let style = resolved.get("style").and_then(Value::as_str);
+        if location == "cookie" || style == Some("deepObject") {
+            note(format!(
+                "{location} parameter `{name}` left out: progenitor cannot send it"
+            ));
+            continue;
+        }
+        let schema = resolved.get("schema").map(|s| deref(spec, s));
+        let is_array = schema.and_then(|s| s.get("type")) == Some(&json!("array"));
+        let exploded = resolved.get("explode").and_then(Value::as_bool).unwrap_or(true);
+        if location == "query" && is_array && !exploded {
+            note(format!(
+                "query parameter `{name}` is a comma-joined list: the generated method takes it as one string (join the values with `,`)"
+            ));
+            let mut flat = resolved.clone();
+            let description = flat
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
+            flat["schema"] = json!({"type": "string", "description": description});
+            flat.as_object_mut().map(|m| m.remove("explode"));
+            flat.as_object_mut().map(|m| m.remove("example"));
+            kept.push(flat);
+            continue;
+        }
+        kept.push(p);
+    }
+    *params = kept;
+}
+
+fn is_success(code: &str) -> bool {
+    code.starts_with('2')
+}
+
+fn is_error(code: &str) -> bool {
+    code.starts_with('4') || code.starts_with('5')
+}
+
+fn drop_informational_and_redirects(responses: &mut Map<String, Value>, note: &mut impl FnMut(String)) {
+    let dropped: Vec<String> = responses
+        .keys()
+        .filter(|c| c.starts_with('1') || c.starts_with('3'))
+        .cloned()
+        .collect();
+    for code in dropped {
+        responses.remove(&code);
+        note(format!(
+            "{code} response not generated: progenitor only types 2xx, 4xx and 5xx responses; it arrives as `Error::UnexpectedResponse` with its headers"
+        ));
+    }
+}
+
+/// The schema of a response's (single) content, as a comparable key.
+fn body_key(spec: &Value, response: &Value) -> Option<String> {
+    let content = deref(spec, response).get("content")?.as_object()?;
+    let (media, m) = content.iter().next()?;
+    Some(format!(
+        "{}|{}",
+        media_essence(media),
+        m.get("schema").map(Value::to_string).unwrap_or_default()
+    ))
+}
+
+fn keep_one_success(spec: &Value, responses: &mut Map<String, Value>, note: &mut impl FnMut(String)) {
+    let success: Vec<String> = responses.keys().filter(|c| is_success(c)).cloned().collect();
+    let shapes: BTreeSet<Option<String>> = success.iter().map(|c| body_key(spec, &responses[c])).collect();
+    if shapes.len() < 2 {
+        return;
+    }
+    // Keep the lowest code that has a body; the others' bodies cannot be typed alongside it.
+    let keep = success
+        .iter()
+        .find(|c| body_key(spec, &responses[*c]).is_some())
+        .cloned()
+        .unwrap_or_else(|| success[0].clone());
+    for code in success.iter().filter(|c| **c != keep) {
+        responses.remove(code);
+        note(format!(
+            "{code} response not generated (its body differs from {keep}'s and progenitor types one success body); it arrives as `Error::UnexpectedResponse`"
+        ));
+    }
+}
+
+fn unify_errors(
+    spec: &Value,
+    responses: &mut Map<String, Value>,
+    operation_id: &str,
+    extra_schemas: &mut Map<String, Value>,
+    note: &mut impl FnMut(String),
+) {
+    let errors: Vec<String> = responses.keys().filter(|c| is_error(c)).cloned().collect();
+    let bodiless: Vec<String> = errors
+        .iter()
+        .filter(|c| body_key(spec, &responses[*c]).is_none())
+        .cloned()
+        .collect();
+    let with_body: Vec<String> = errors.iter().filter(|c| !bodiless.contains(c)).cloned().collect();
+    if !with_body.is_empty() {
+        for code in &bodiless {
+            responses.remove(code);
+            note(format!(
+                "{code} response (no body) not generated beside the typed error responses; it arrives as `Error::UnexpectedResponse`"
+            ));
+        }
+    }
+    let mut schemas: Vec<Value> = Vec::new();
+    for code in &with_body {
+        let schema = first_schema(spec, &responses[code]);
+        if !schemas.contains(&schema) {
+            schemas.push(schema);
+        }
+    }
+    if schemas.len() < 2 {
+        return;
+    }
+    let name = format!("{}Error", pascal_case(operation_id));
+    extra_schemas.insert(name.clone(), json!({
+        "description": format!("Any error body `{operation_id}` can answer with."),
+        "oneOf": schemas,
+    }));
+    for code in &with_body {
+        let mut response = deref(spec, &responses[code]).clone();
+        if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
+            for media in content.values_mut() {
+                media["schema"] = json!({"$ref": format!("#/components/schemas/{name}")});
+                media.as_object_mut().map(|m| m.remove("examples"));
+            }
+        }
+        responses.insert(code.clone(), response);
+    }
+    note(format!(
+        "error responses use {} different schemas; the generated error type is `{name}`, one of them",
+        schemas.len()
+    ));
+}
+
+fn first_schema(spec: &Value, response: &Value) -> Value {
+    deref(spec, response)
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|c| c.values().next())
+        .and_then(|m| m.get("schema"))
+        .cloned()
+        .unwrap_or(json!({}))
+}
+
+/// `startGuestSession` → `StartGuestSession`.
+pub fn pascal_case(id: &str) -> String {
+    let mut chars = id.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(op: Value) -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/x": {"post": op}},
+            "components": {"schemas": {
+                "A": {"type": "object"}, "B": {"type": "string"}
+            }}
+        })
+    }
+
+    #[test]
+    fn multipart_operation_is_left_out_and_listed() {
+        let s = spec(json!({"operationId": "upload", "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}}, "responses": {"200": {"description": "ok"}}}));
+        let v = generator_view(&s);
+        assert!(v.value["paths"].get("/x").is_none());
+        assert_eq!(v.adaptations.len(), 1);
+        assert!(v.adaptations[0].change.contains("multipart/form-data"));
+    }
+
+    #[test]
+    fn second_success_shape_is_dropped() {
+        let s = spec(json!({"operationId": "make", "responses": {
+            "200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}},
+            "204": {"description": "empty"}
+        }}));
+        let v = generator_view(&s);
+        let responses = &v.value["paths"]["/x"]["post"]["responses"];
+        assert!(responses.get("200").is_some());
+        assert!(responses.get("204").is_none());
+        assert!(v.adaptations[0].to_string().starts_with("make (POST /x): 204 response"));
+    }
+
+    #[test]
+    fn same_success_shape_is_kept() {
+        let body = json!({"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}});
+        let s = spec(json!({"operationId": "make", "responses": {"200": body, "201": body}}));
+        assert!(generator_view(&s).adaptations.is_empty());
+    }
+
+    #[test]
+    fn different_error_schemas_become_one_of() {
+        let err = |r: &str| json!({"description": "e", "content": {"application/json": {"schema": {"$ref": r}}}});
+        let s = spec(json!({"operationId": "setAttr", "responses": {
+            "204": {"description": "ok"},
+            "400": err("#/components/schemas/A"),
+            "422": err("#/components/schemas/B")
+        }}));
+        let v = generator_view(&s);
+        assert_eq!(v.value["components"]["schemas"]["SetAttrError"]["oneOf"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            v.value["paths"]["/x"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/SetAttrError"
+        );
+    }
+
+    #[test]
+    fn comma_joined_query_list_becomes_string() {
+        let s = spec(json!({"operationId": "byIds", "parameters": [
+            {"name": "ids", "in": "query", "explode": false, "schema": {"type": "array", "items": {"type": "integer"}}}
+        ], "responses": {"200": {"description": "ok"}}}));
+        let v = generator_view(&s);
+        assert_eq!(v.value["paths"]["/x"]["post"]["parameters"][0]["schema"]["type"], "string");
+        assert_eq!(v.adaptations.len(), 1);
+    }
+
+    #[test]
+    fn redirects_are_dropped() {
+        let s = spec(json!({"operationId": "go", "responses": {"302": {"description": "moved"}}}));
+        let v = generator_view(&s);
+        assert!(v.value["paths"]["/x"]["post"]["responses"].get("302").is_none());
+    }
+}

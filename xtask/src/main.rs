@@ -1,0 +1,230 @@
+//! Project automation, in Rust instead of shell scripts: `cargo xtask <command>`.
+//!
+//! Exit codes: 0 success; 1 findings (lint problems, stale generated files); 2 a spec or an
+//! argument that cannot be used at all.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+use gamespec_codegen::api::{APIS, Api, workspace_root};
+use gamespec_codegen::drift::{Stale, compare};
+use gamespec_codegen::generate::{Rendered, render};
+use gamespec_codegen::lint::{Finding, lint, rules};
+use gamespec_codegen::load::{Document, LoadError, load};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "gamespec project automation", version)]
+struct Cli {
+    /// Workspace root to operate on (default: this checkout).
+    #[arg(long, global = true, hide = true)]
+    root: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Regenerate every client crate's generated sources from its spec.
+    Generate {
+        /// Only this API (default: all).
+        #[arg(long, value_parser = api_names())]
+        api: Option<String>,
+    },
+    /// Lint the specs and fail if committed generated sources are stale (what CI runs).
+    Check {
+        /// Only this API (default: all).
+        #[arg(long, value_parser = api_names())]
+        api: Option<String>,
+    },
+    /// Lint specs: the registered APIs, or the given files.
+    Lint {
+        /// Spec files to lint instead of the registered APIs.
+        files: Vec<PathBuf>,
+    },
+    /// List the lint rules with their codes.
+    Rules,
+}
+
+fn api_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(APIS.iter().map(|a| a.name))
+}
+
+/// How bad the worst outcome of a command was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    Clean = 0,
+    Findings = 1,
+    Unusable = 2,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let root = cli.root.unwrap_or_else(workspace_root);
+    let outcome = match cli.command {
+        Command::Generate { api } => generate(&root, selected(api.as_deref())),
+        Command::Check { api } => check(&root, selected(api.as_deref())),
+        Command::Lint { files } if !files.is_empty() => files
+            .iter()
+            .map(|f| lint_file(f, &f.display().to_string()))
+            .max()
+            .unwrap_or(Outcome::Clean),
+        Command::Lint { .. } => APIS
+            .iter()
+            .map(|a| lint_file(&a.spec_path(&root), a.spec))
+            .max()
+            .unwrap_or(Outcome::Clean),
+        Command::Rules => {
+            for r in rules() {
+                println!("{} {:<18} {}", r.code(), r.name(), r.summary());
+            }
+            Outcome::Clean
+        }
+    };
+    ExitCode::from(outcome as u8)
+}
+
+fn selected(name: Option<&str>) -> Vec<&'static Api> {
+    match name {
+        Some(n) => APIS.iter().filter(|a| a.name == n).collect(),
+        None => APIS.iter().collect(),
+    }
+}
+
+/// Load a spec and reject unresolved `$ref`s: nothing downstream can work without them.
+fn read(path: &Path) -> Result<Document, Vec<LoadError>> {
+    let doc = load(path).map_err(|e| vec![e])?;
+    let unresolved = doc.unresolved_refs();
+    if unresolved.is_empty() { Ok(doc) } else { Err(unresolved) }
+}
+
+fn report_unusable(errors: &[LoadError]) -> Outcome {
+    for e in errors {
+        eprintln!("error: {e}");
+    }
+    Outcome::Unusable
+}
+
+fn print_findings(shown: &str, findings: &[Finding]) -> Outcome {
+    for f in findings {
+        eprintln!("{shown}:{}: {f}", f.line);
+    }
+    if findings.is_empty() {
+        Outcome::Clean
+    } else {
+        eprintln!("{shown}: {} finding(s)", findings.len());
+        Outcome::Findings
+    }
+}
+
+fn lint_file(path: &Path, shown: &str) -> Outcome {
+    match read(path) {
+        Ok(doc) => {
+            let findings = lint(&doc);
+            let outcome = print_findings(shown, &findings);
+            if outcome == Outcome::Clean {
+                println!("{shown}: clean ({} operations, {} rules)", gamespec_codegen::operations::operations(&doc.value).len(), rules().len());
+            }
+            outcome
+        }
+        Err(errors) => report_unusable(&errors),
+    }
+}
+
+fn render_api(root: &Path, api: &Api) -> Result<Rendered, Outcome> {
+    let doc = read(&api.spec_path(root)).map_err(|e| report_unusable(&e))?;
+    render(api, &doc.value).map_err(|e| {
+        eprintln!("error: {}: {e}", api.spec);
+        Outcome::Findings
+    })
+}
+
+fn outputs(api: &Api, rendered: &Rendered) -> [(String, String); 2] {
+    [
+        (api.generated_rs(), rendered.source.clone()),
+        (api.adaptations_md(), rendered.adaptations_md.clone()),
+    ]
+}
+
+fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
+    let mut worst = Outcome::Clean;
+    for api in apis {
+        let started = Instant::now();
+        let rendered = match render_api(root, api) {
+            Ok(r) => r,
+            Err(o) => {
+                worst = worst.max(o);
+                continue;
+            }
+        };
+        for (rel, text) in outputs(api, &rendered) {
+            if let Err(e) = std::fs::write(root.join(&rel), text) {
+                eprintln!("error: {rel}: cannot write: {e}");
+                worst = Outcome::Unusable;
+            }
+        }
+        for a in &rendered.adaptations {
+            println!("  adapted {a}");
+        }
+        println!(
+            "{}: generated {} ({} lines, {} adaptations) in {:.2?}",
+            api.name,
+            api.generated_rs(),
+            rendered.source.lines().count(),
+            rendered.adaptations.len(),
+            started.elapsed()
+        );
+    }
+    worst
+}
+
+fn check(root: &Path, apis: Vec<&Api>) -> Outcome {
+    let mut worst = Outcome::Clean;
+    for api in apis {
+        let doc = match read(&api.spec_path(root)) {
+            Ok(d) => d,
+            Err(e) => {
+                worst = worst.max(report_unusable(&e));
+                continue;
+            }
+        };
+        worst = worst.max(print_findings(api.spec, &lint(&doc)));
+        let rendered = match render(api, &doc.value) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("error: {}: {e}", api.spec);
+                worst = worst.max(Outcome::Findings);
+                continue;
+            }
+        };
+        for (rel, fresh) in outputs(api, &rendered) {
+            let committed = std::fs::read_to_string(root.join(&rel)).ok();
+            if let Some(stale) = compare(&rel, committed.as_deref(), &fresh) {
+                print_stale(&stale, committed.is_none());
+                worst = worst.max(Outcome::Findings);
+            }
+        }
+        if worst == Outcome::Clean {
+            println!("{}: spec lint clean, generated sources up to date", api.name);
+        }
+    }
+    if worst == Outcome::Findings {
+        eprintln!("run `cargo xtask generate` after fixing the spec, and commit the result");
+    }
+    worst
+}
+
+fn print_stale(stale: &Stale, missing: bool) {
+    if missing {
+        eprintln!("stale: {} is missing", stale.path);
+        return;
+    }
+    eprintln!(
+        "stale: {} differs from what the spec generates (-{} +{} lines); first changes:",
+        stale.path, stale.removed, stale.added
+    );
+    for line in &stale.summary {
+        eprintln!("    {line}");
+    }
+}
