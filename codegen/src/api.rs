@@ -12,18 +12,30 @@ pub struct Api {
     pub spec: &'static str,
     /// The client crate's directory, relative to the workspace root.
     pub crate_dir: &'static str,
+    /// The traceability file: vendor docs name → operationId, relative to the workspace root.
+    pub inventory: &'static str,
     /// The hand-written type the generated `Client` carries for credentials (progenitor's inner
     /// type); the crate must implement `ClientHooks` for it.
     pub inner_type: &'static str,
 }
 
 /// Every API, in the order commands process them.
-pub const APIS: &[Api] = &[Api {
-    name: "lootlocker",
-    spec: "spec/lootlocker-game.yaml",
-    crate_dir: "generated/lootlocker",
-    inner_type: "crate::auth::Credentials",
-}];
+pub const APIS: &[Api] = &[
+    Api {
+        name: "lootlocker",
+        spec: "spec/lootlocker-game.yaml",
+        crate_dir: "generated/lootlocker",
+        inventory: "spec/inventory/lootlocker.tsv",
+        inner_type: "crate::auth::Credentials",
+    },
+    Api {
+        name: "xsolla",
+        spec: "spec/xsolla-login.yaml",
+        crate_dir: "generated/xsolla-login",
+        inventory: "spec/inventory/xsolla-login.tsv",
+        inner_type: "crate::auth::Credentials",
+    },
+];
 
 impl Api {
     /// Find an API by its short name.

@@ -47,7 +47,12 @@ pub fn compare(path: &str, committed: Option<&str>, fresh: &str) -> Option<Stale
             summary.push(format!("{sign}{}", change.value().trim_end_matches('\n')));
         }
     }
-    Some(Stale { path: path.to_owned(), removed, added, summary })
+    Some(Stale {
+        path: path.to_owned(),
+        removed,
+        added,
+        summary,
+    })
 }
 
 #[cfg(test)]

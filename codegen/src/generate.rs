@@ -99,7 +99,10 @@ pub const PROGENITOR_VERSION: &str = "0.15.1";
 /// A `security` module: for every operation of the spec (generated or hand-written), the
 /// alternative sets of security schemes it accepts, and the schemes' header names.
 fn security_table(spec: &Value) -> Result<String, GenerateError> {
-    let global = spec.get("security").cloned().unwrap_or(Value::Array(vec![]));
+    let global = spec
+        .get("security")
+        .cloned()
+        .unwrap_or(Value::Array(vec![]));
     let mut rows = String::new();
     for op in operations(spec) {
         let requirements = op.value.get("security").unwrap_or(&global);
@@ -126,10 +129,18 @@ fn security_table(spec: &Value) -> Result<String, GenerateError> {
         ));
     }
     let mut schemes = String::new();
-    if let Some(map) = spec.pointer("/components/securitySchemes").and_then(Value::as_object) {
+    if let Some(map) = spec
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+    {
         for (name, scheme) in map {
-            let header = match (scheme.get("type").and_then(Value::as_str), scheme.get("in").and_then(Value::as_str)) {
-                (Some("apiKey"), Some("header")) => scheme.get("name").and_then(Value::as_str).unwrap_or(""),
+            let header = match (
+                scheme.get("type").and_then(Value::as_str),
+                scheme.get("in").and_then(Value::as_str),
+            ) {
+                (Some("apiKey"), Some("header")) => {
+                    scheme.get("name").and_then(Value::as_str).unwrap_or("")
+                }
                 (Some("http"), _) => "Authorization",
                 _ => continue,
             };
@@ -146,28 +157,7 @@ fn security_table(spec: &Value) -> Result<String, GenerateError> {
         r#"
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {{
-    /// The security requirements of one operation.
-    #[derive(Debug, Clone, Copy)]
-    pub struct OperationSecurity {{
-        /// The operation's `operationId` in the spec.
-        pub operation_id: &'static str,
-        /// The client method's name (what progenitor passes to hooks as `OperationInfo::operation_id`).
-        pub method: &'static str,
-        /// Alternative requirement sets; each names the schemes that must all be sent. Empty: no credentials.
-        pub requirements: &'static [&'static [&'static str]],
-        /// Whether the operation obtains credentials (`x-session-start`).
-        pub session_start: bool,
-    }}
-    /// A header-borne security scheme.
-    #[derive(Debug, Clone, Copy)]
-    pub struct SecurityScheme {{
-        /// The scheme's name in the spec.
-        pub name: &'static str,
-        /// The header it is sent in.
-        pub header: &'static str,
-        /// Text put before the credential (`Bearer ` for HTTP bearer schemes).
-        pub prefix: &'static str,
-    }}
+    pub use gamespec_client_support::{{OperationSecurity, SecurityScheme}};
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
         {rows}
@@ -183,7 +173,8 @@ pub mod security {{
 }}
 "#
     );
-    let file: syn::File = syn::parse_str(&text).map_err(|e| GenerateError::Syntax(e.to_string()))?;
+    let file: syn::File =
+        syn::parse_str(&text).map_err(|e| GenerateError::Syntax(e.to_string()))?;
     Ok(prettyplease::unparse(&file))
 }
 

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod drift;
 pub mod generate;
+pub mod inventory;
 pub mod lint;
 pub mod load;
 pub mod locate;

@@ -115,16 +115,21 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, LoadError> {
         }
     };
     let mut locations = Locations::default();
-    let value = convert(root, String::new(), &mut locations).map_err(|(pointer, line, message)| {
-        LoadError::Unsupported {
-            path: path.to_owned(),
-            line,
-            pointer,
-            message,
-        }
-    })?;
+    let value =
+        convert(root, String::new(), &mut locations).map_err(|(pointer, line, message)| {
+            LoadError::Unsupported {
+                path: path.to_owned(),
+                line,
+                pointer,
+                message,
+            }
+        })?;
     let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&value).map_err(|e| {
-        let (pointer, message) = narrow(&value, pointer::from_serde_path(e.path()), e.inner().to_string());
+        let (pointer, message) = narrow(
+            &value,
+            pointer::from_serde_path(e.path()),
+            e.inner().to_string(),
+        );
         LoadError::Model {
             path: path.to_owned(),
             line: locations.nearest(&pointer).line,
@@ -175,7 +180,10 @@ fn narrow(root: &Value, at: String, message: String) -> (String, String) {
             }
             if let Err(e) = serde_path_to_error::deserialize::<_, T>(node) {
                 let inner = pointer::from_serde_path(e.path());
-                return Some((format!("{base}/{}{inner}", pointer::escape(key)), e.inner().to_string()));
+                return Some((
+                    format!("{base}/{}{inner}", pointer::escape(key)),
+                    e.inner().to_string(),
+                ));
             }
         }
         None
@@ -184,12 +192,36 @@ fn narrow(root: &Value, at: String, message: String) -> (String, String) {
     let found = match at.as_str() {
         "/paths" => first_error::<PathItem>(root.get("paths"), "/paths"),
         "/components" => None
-            .or_else(|| first_error::<Schema>(root.pointer("/components/schemas"), "/components/schemas"))
-            .or_else(|| first_error::<Response>(root.pointer("/components/responses"), "/components/responses"))
-            .or_else(|| first_error::<Parameter>(root.pointer("/components/parameters"), "/components/parameters"))
-            .or_else(|| first_error::<RequestBody>(root.pointer("/components/requestBodies"), "/components/requestBodies"))
-            .or_else(|| first_error::<Header>(root.pointer("/components/headers"), "/components/headers"))
-            .or_else(|| first_error::<SecurityScheme>(root.pointer("/components/securitySchemes"), "/components/securitySchemes")),
+            .or_else(|| {
+                first_error::<Schema>(root.pointer("/components/schemas"), "/components/schemas")
+            })
+            .or_else(|| {
+                first_error::<Response>(
+                    root.pointer("/components/responses"),
+                    "/components/responses",
+                )
+            })
+            .or_else(|| {
+                first_error::<Parameter>(
+                    root.pointer("/components/parameters"),
+                    "/components/parameters",
+                )
+            })
+            .or_else(|| {
+                first_error::<RequestBody>(
+                    root.pointer("/components/requestBodies"),
+                    "/components/requestBodies",
+                )
+            })
+            .or_else(|| {
+                first_error::<Header>(root.pointer("/components/headers"), "/components/headers")
+            })
+            .or_else(|| {
+                first_error::<SecurityScheme>(
+                    root.pointer("/components/securitySchemes"),
+                    "/components/securitySchemes",
+                )
+            }),
         _ => None,
     };
     found.unwrap_or((at, message))

@@ -5,7 +5,9 @@ use serde_json::Value;
 use crate::pointer;
 
 /// The HTTP methods an OpenAPI 3.0 path item can hold, in the order they are listed.
-pub const HTTP_METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const HTTP_METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// One operation of a spec.
 #[derive(Debug, Clone)]
@@ -35,7 +37,10 @@ impl Operation {
 
     /// Whether the operation has an explicit `operationId`.
     pub fn has_id(&self) -> bool {
-        self.value.get("operationId").and_then(Value::as_str).is_some()
+        self.value
+            .get("operationId")
+            .and_then(Value::as_str)
+            .is_some()
     }
 
     /// The operation's parameters followed by the path item's ones it does not override.

@@ -12,7 +12,10 @@ pub fn unescape(token: &str) -> String {
 
 /// Build a pointer from unescaped tokens.
 pub fn join<'a>(tokens: impl IntoIterator<Item = &'a str>) -> String {
-    tokens.into_iter().map(|t| format!("/{}", escape(t))).collect()
+    tokens
+        .into_iter()
+        .map(|t| format!("/{}", escape(t)))
+        .collect()
 }
 
 /// Convert a serde path (`paths./x.get.responses`) to a pointer.

@@ -27,11 +27,13 @@ pub fn probe(view: &Value, inner_type: &str) -> Vec<ProbeFailure> {
         .into_iter()
         .filter_map(|op| {
             let alone = single_operation(view, &op);
-            progenitor_source(&alone, inner_type).err().map(|e| ProbeFailure {
-                operation_id: op.id.clone(),
-                route: op.route(),
-                message: e.to_string(),
-            })
+            progenitor_source(&alone, inner_type)
+                .err()
+                .map(|e| ProbeFailure {
+                    operation_id: op.id.clone(),
+                    route: op.route(),
+                    message: e.to_string(),
+                })
         })
         .collect()
 }
@@ -40,7 +42,10 @@ fn single_operation(view: &Value, op: &Operation) -> Value {
     let mut item = Map::new();
     item.insert(op.method.clone(), op.value.clone());
     if !op.path_parameters.is_empty() {
-        item.insert("parameters".into(), Value::Array(op.path_parameters.clone()));
+        item.insert(
+            "parameters".into(),
+            Value::Array(op.path_parameters.clone()),
+        );
     }
     let paths = json!({ op.path.clone(): item });
     let components = reachable_components(view, &paths);
@@ -67,7 +72,8 @@ fn reachable_components(view: &Value, from: &Value) -> Value {
     let mut out = Map::new();
     for target in seen {
         let parts: Vec<&str> = target.trim_start_matches("#/").split('/').collect();
-        if let (["components", kind, name], Some(node)) = (parts.as_slice(), resolve(view, &target)) {
+        if let (["components", kind, name], Some(node)) = (parts.as_slice(), resolve(view, &target))
+        {
             let name = crate::pointer::unescape(name);
             out.entry((*kind).to_owned())
                 .or_insert_with(|| json!({}))

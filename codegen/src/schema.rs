@@ -80,10 +80,21 @@ pub fn to_json_schema(schema: &Value, dir: Direction) -> Value {
     if out.contains_key("$ref") {
         // OpenAPI 3.0 ignores siblings of `$ref`, except that authors mean `nullable` literally.
         let only_ref = json!({"$ref": out["$ref"]});
-        return if is_nullable(obj) { or_null(only_ref) } else { only_ref };
+        return if is_nullable(obj) {
+            or_null(only_ref)
+        } else {
+            only_ref
+        };
     }
     add_integer_bounds(&mut out);
+    let composed = ["allOf", "oneOf", "anyOf"]
+        .iter()
+        .any(|k| out.contains_key(*k));
     if is_nullable(obj) {
+        if composed {
+            // `null` fails the composed schemas, so it must be offered beside them.
+            return or_null(Value::Object(out));
+        }
         if let Some(Value::String(t)) = out.get("type").cloned() {
             out.insert("type".into(), json!([t, "null"]));
             if let Some(Value::Array(values)) = out.get_mut("enum") {
@@ -174,12 +185,20 @@ impl SchemaSet {
             .iter_errors(value)
             .map(|e| format!("{}: {}", display_path(&e.instance_path().to_string()), e))
             .collect();
-        if errors.is_empty() { Ok(()) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
     }
 }
 
 fn display_path(p: &str) -> String {
-    if p.is_empty() { "(root)".into() } else { p.into() }
+    if p.is_empty() {
+        "(root)".into()
+    } else {
+        p.into()
+    }
 }
 
 #[cfg(test)]
@@ -196,7 +215,10 @@ mod tests {
         let schema = json!({"type": "string", "nullable": true});
         assert!(s.validate(&schema, &Value::Null).is_ok());
         assert!(s.validate(&schema, &json!(3)).is_err());
-        assert!(s.validate(&json!({"type": "string"}), &Value::Null).is_err());
+        assert!(
+            s.validate(&json!({"type": "string"}), &Value::Null)
+                .is_err()
+        );
     }
 
     #[test]
@@ -215,6 +237,16 @@ mod tests {
         assert!(s.validate(&schema, &json!({"x": 1})).is_ok());
         let errs = s.validate(&schema, &json!({"x": "no"})).unwrap_err();
         assert!(!errs.is_empty());
+    }
+
+    #[test]
+    fn nullable_all_of_accepts_null() {
+        let spec = json!({"components": {"schemas": {"A": {"type": "object", "required": ["x"]}}}});
+        let s = set(spec);
+        let schema = json!({"type": "object", "nullable": true, "allOf": [{"$ref": "#/components/schemas/A"}]});
+        assert!(s.validate(&schema, &Value::Null).is_ok());
+        assert!(s.validate(&schema, &json!({"x": 1})).is_ok());
+        assert!(s.validate(&schema, &json!({})).is_err());
     }
 
     #[test]

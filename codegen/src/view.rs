@@ -10,9 +10,9 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
+use crate::operations::{HTTP_METHODS, operations};
 use crate::pointer;
 use crate::refs::deref;
-use crate::operations::{HTTP_METHODS, operations};
 
 /// One change the generator view makes to one operation.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -85,6 +85,17 @@ pub fn generator_view(spec: &Value) -> GeneratorView {
         }
     }
 
+    fold_case_colliding_enums(&mut value, &mut adaptations);
+    let nullable_refs = simplify_nullable_refs(&mut value);
+    if nullable_refs > 0 {
+        adaptations.push(Adaptation {
+            operation_id: "(all)".to_owned(),
+            route: "(schemas)".to_owned(),
+            change: format!(
+                "{nullable_refs} schemas of the form `oneOf: [$ref, {{enum: [null]}}]` (OpenAPI 3.0's way to say \"X or null\") are given to the generator as a nullable `allOf`, so the Rust type is `Option<X>` instead of a two-variant enum"
+            ),
+        });
+    }
     if !extra_schemas.is_empty() {
         if let Some(schemas) = value
             .pointer_mut("/components/schemas")
@@ -99,8 +110,13 @@ pub fn generator_view(spec: &Value) -> GeneratorView {
 }
 
 fn body_not_generatable(spec: &Value, op: &Value) -> Option<String> {
-    let content = deref(spec, op.get("requestBody")?).get("content")?.as_object()?;
-    if content.keys().any(|m| GENERATABLE_BODIES.contains(&media_essence(m))) {
+    let content = deref(spec, op.get("requestBody")?)
+        .get("content")?
+        .as_object()?;
+    if content
+        .keys()
+        .any(|m| GENERATABLE_BODIES.contains(&media_essence(m)))
+    {
         return None;
     }
     let types: Vec<&str> = content.keys().map(String::as_str).collect();
@@ -179,10 +195,15 @@ fn adapt_parameters(spec: &Value, op: &mut Value, note: &mut impl FnMut(String))
         }
         let schema = resolved.get("schema").map(|s| deref(spec, s));
         let is_array = schema.and_then(|s| s.get("type")) == Some(&json!("array"));
-        let exploded = resolved.get("explode").and_then(Value::as_bool).unwrap_or(true);
-        if location == "query" && is_array && !exploded {
+        let exploded = resolved
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        // Header lists are always comma-joined (`style: simple`); progenitor's code for an
+        // array header does not compile, so the view takes the joined string.
+        if (location == "query" && is_array && !exploded) || (location == "header" && is_array) {
             note(format!(
-                "query parameter `{name}` is a comma-joined list: the generated method takes it as one string (join the values with `,`)"
+                "{location} parameter `{name}` is a comma-joined list: the generated method takes it as one string (join the values with `,`)"
             ));
             let mut flat = resolved.clone();
             let description = flat
@@ -209,7 +230,10 @@ fn is_error(code: &str) -> bool {
     code.starts_with('4') || code.starts_with('5')
 }
 
-fn drop_informational_and_redirects(responses: &mut Map<String, Value>, note: &mut impl FnMut(String)) {
+fn drop_informational_and_redirects(
+    responses: &mut Map<String, Value>,
+    note: &mut impl FnMut(String),
+) {
     let dropped: Vec<String> = responses
         .keys()
         .filter(|c| c.starts_with('1') || c.starts_with('3'))
@@ -234,9 +258,20 @@ fn body_key(spec: &Value, response: &Value) -> Option<String> {
     ))
 }
 
-fn keep_one_success(spec: &Value, responses: &mut Map<String, Value>, note: &mut impl FnMut(String)) {
-    let success: Vec<String> = responses.keys().filter(|c| is_success(c)).cloned().collect();
-    let shapes: BTreeSet<Option<String>> = success.iter().map(|c| body_key(spec, &responses[c])).collect();
+fn keep_one_success(
+    spec: &Value,
+    responses: &mut Map<String, Value>,
+    note: &mut impl FnMut(String),
+) {
+    let success: Vec<String> = responses
+        .keys()
+        .filter(|c| is_success(c))
+        .cloned()
+        .collect();
+    let shapes: BTreeSet<Option<String>> = success
+        .iter()
+        .map(|c| body_key(spec, &responses[c]))
+        .collect();
     if shapes.len() < 2 {
         return;
     }
@@ -267,7 +302,11 @@ fn unify_errors(
         .filter(|c| body_key(spec, &responses[*c]).is_none())
         .cloned()
         .collect();
-    let with_body: Vec<String> = errors.iter().filter(|c| !bodiless.contains(c)).cloned().collect();
+    let with_body: Vec<String> = errors
+        .iter()
+        .filter(|c| !bodiless.contains(c))
+        .cloned()
+        .collect();
     if !with_body.is_empty() {
         for code in &bodiless {
             responses.remove(code);
@@ -287,10 +326,13 @@ fn unify_errors(
         return;
     }
     let name = format!("{}Error", pascal_case(operation_id));
-    extra_schemas.insert(name.clone(), json!({
-        "description": format!("Any error body `{operation_id}` can answer with."),
-        "oneOf": schemas,
-    }));
+    extra_schemas.insert(
+        name.clone(),
+        json!({
+            "description": format!("Any error body `{operation_id}` can answer with."),
+            "oneOf": schemas,
+        }),
+    );
     for code in &with_body {
         let mut response = deref(spec, &responses[code]).clone();
         if let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) {
@@ -315,6 +357,95 @@ fn first_schema(spec: &Value, response: &Value) -> Value {
         .and_then(|m| m.get("schema"))
         .cloned()
         .unwrap_or(json!({}))
+}
+
+/// Whether `schema` admits only `null` (`enum: [null]`).
+fn is_null_only(schema: &Value) -> bool {
+    schema.get("enum") == Some(&json!([null]))
+}
+
+/// Rewrite every `oneOf: [X, null-only]` into `{allOf: [X], nullable: true}`; returns how many.
+fn simplify_nullable_refs(node: &mut Value) -> usize {
+    let mut count = 0;
+    match node {
+        Value::Object(map) => {
+            let replacement = map
+                .get("oneOf")
+                .and_then(Value::as_array)
+                .and_then(|branches| match branches.as_slice() {
+                    [x, n] | [n, x] if is_null_only(n) && !is_null_only(x) => Some(x.clone()),
+                    _ => None,
+                });
+            if let Some(x) = replacement {
+                map.remove("oneOf");
+                map.insert("allOf".into(), json!([x]));
+                map.insert("nullable".into(), json!(true));
+                count += 1;
+            }
+            for v in map.values_mut() {
+                count += simplify_nullable_refs(v);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                count += simplify_nullable_refs(v);
+            }
+        }
+        _ => {}
+    }
+    count
+}
+
+/// typify names enum variants in PascalCase, so values that differ only in case (`ASC`, `asc`)
+/// collide and it panics. Such enums become plain strings in the view.
+fn fold_case_colliding_enums(value: &mut Value, adaptations: &mut Vec<Adaptation>) {
+    let ops: Vec<(String, String, String)> = operations(value)
+        .into_iter()
+        .map(|o| (o.pointer(), o.id.clone(), o.route()))
+        .collect();
+    let mut hits = Vec::new();
+    collect_colliding_enums(value, String::new(), &mut hits);
+    for at in hits {
+        let Some(node) = value.pointer_mut(&at).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let values = node.remove("enum").unwrap_or_default();
+        let (operation_id, route) = ops
+            .iter()
+            .find(|(p, _, _)| at.starts_with(p.as_str()))
+            .map(|(_, id, route)| (id.clone(), route.clone()))
+            .unwrap_or_else(|| (at.clone(), "(component)".to_owned()));
+        adaptations.push(Adaptation {
+            operation_id,
+            route,
+            change: format!(
+                "enum {values} at `{at}` is a plain string: its values differ only in case, which the Rust enum cannot name"
+            ),
+        });
+    }
+}
+
+fn collect_colliding_enums(node: &Value, at: String, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(values) = map.get("enum").and_then(Value::as_array) {
+                let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+                let folded: BTreeSet<String> = strings.iter().map(|s| s.to_lowercase()).collect();
+                if folded.len() < strings.len() {
+                    out.push(at.clone());
+                }
+            }
+            for (k, v) in map {
+                collect_colliding_enums(v, format!("{at}/{}", pointer::escape(k)), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                collect_colliding_enums(v, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `startGuestSession` → `StartGuestSession`.
@@ -343,7 +474,9 @@ mod tests {
 
     #[test]
     fn multipart_operation_is_left_out_and_listed() {
-        let s = spec(json!({"operationId": "upload", "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}}, "responses": {"200": {"description": "ok"}}}));
+        let s = spec(
+            json!({"operationId": "upload", "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}}, "responses": {"200": {"description": "ok"}}}),
+        );
         let v = generator_view(&s);
         assert!(v.value["paths"].get("/x").is_none());
         assert_eq!(v.adaptations.len(), 1);
@@ -360,7 +493,11 @@ mod tests {
         let responses = &v.value["paths"]["/x"]["post"]["responses"];
         assert!(responses.get("200").is_some());
         assert!(responses.get("204").is_none());
-        assert!(v.adaptations[0].to_string().starts_with("make (POST /x): 204 response"));
+        assert!(
+            v.adaptations[0]
+                .to_string()
+                .starts_with("make (POST /x): 204 response")
+        );
     }
 
     #[test]
@@ -379,9 +516,16 @@ mod tests {
             "422": err("#/components/schemas/B")
         }}));
         let v = generator_view(&s);
-        assert_eq!(v.value["components"]["schemas"]["SetAttrError"]["oneOf"].as_array().unwrap().len(), 2);
         assert_eq!(
-            v.value["paths"]["/x"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]["$ref"],
+            v.value["components"]["schemas"]["SetAttrError"]["oneOf"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert_eq!(
+            v.value["paths"]["/x"]["post"]["responses"]["422"]["content"]["application/json"]["schema"]
+                ["$ref"],
             "#/components/schemas/SetAttrError"
         );
     }
@@ -392,14 +536,68 @@ mod tests {
             {"name": "ids", "in": "query", "explode": false, "schema": {"type": "array", "items": {"type": "integer"}}}
         ], "responses": {"200": {"description": "ok"}}}));
         let v = generator_view(&s);
-        assert_eq!(v.value["paths"]["/x"]["post"]["parameters"][0]["schema"]["type"], "string");
+        assert_eq!(
+            v.value["paths"]["/x"]["post"]["parameters"][0]["schema"]["type"],
+            "string"
+        );
         assert_eq!(v.adaptations.len(), 1);
+    }
+
+    #[test]
+    fn case_colliding_enum_becomes_string() {
+        let s = spec(json!({"operationId": "list", "parameters": [
+            {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["ASC", "asc"]}}
+        ], "responses": {"200": {"description": "ok"}}}));
+        let v = generator_view(&s);
+        assert!(
+            v.value["paths"]["/x"]["post"]["parameters"][0]["schema"]
+                .get("enum")
+                .is_none()
+        );
+        assert_eq!(v.adaptations[0].operation_id, "list");
+    }
+
+    #[test]
+    fn header_list_becomes_string() {
+        let s = spec(json!({"operationId": "langs", "parameters": [
+            {"name": "Accept-Language", "in": "header", "schema": {"type": "array", "items": {"type": "string"}}}
+        ], "responses": {"200": {"description": "ok"}}}));
+        let v = generator_view(&s);
+        assert_eq!(
+            v.value["paths"]["/x"]["post"]["parameters"][0]["schema"]["type"],
+            "string"
+        );
+        assert!(
+            v.adaptations[0]
+                .change
+                .starts_with("header parameter `Accept-Language`")
+        );
+    }
+
+    #[test]
+    fn null_or_ref_becomes_nullable_all_of() {
+        let s = spec(
+            json!({"operationId": "get", "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"a": {"oneOf": [{"$ref": "#/components/schemas/A"}, {"type": "object", "nullable": true, "enum": [null]}]}}
+            }}}}}}),
+        );
+        let v = generator_view(&s);
+        let a = &v.value["paths"]["/x"]["post"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["properties"]["a"];
+        assert_eq!(
+            a,
+            &json!({"allOf": [{"$ref": "#/components/schemas/A"}], "nullable": true})
+        );
     }
 
     #[test]
     fn redirects_are_dropped() {
         let s = spec(json!({"operationId": "go", "responses": {"302": {"description": "moved"}}}));
         let v = generator_view(&s);
-        assert!(v.value["paths"]["/x"]["post"]["responses"].get("302").is_none());
+        assert!(
+            v.value["paths"]["/x"]["post"]["responses"]
+                .get("302")
+                .is_none()
+        );
     }
 }

@@ -8,6 +8,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Parser, Subcommand};
+
+mod validate;
 use gamespec_codegen::api::{APIS, Api, workspace_root};
 use gamespec_codegen::drift::{Stale, compare};
 use gamespec_codegen::generate::{Rendered, render};
@@ -43,6 +45,12 @@ enum Command {
         /// Spec files to lint instead of the registered APIs.
         files: Vec<PathBuf>,
     },
+    /// Validate specs with independent tools (openapi-spec-validator, Spectral `spectral:oas`),
+    /// installed on demand into target/validators from the pins in xtask/validators.
+    Validate {
+        /// Spec files (default: every spec/*.yaml).
+        files: Vec<PathBuf>,
+    },
     /// List the lint rules with their codes.
     Rules,
 }
@@ -75,6 +83,17 @@ fn main() -> ExitCode {
             .map(|a| lint_file(&a.spec_path(&root), a.spec))
             .max()
             .unwrap_or(Outcome::Clean),
+        Command::Validate { files } => match validate::run(&root, &files) {
+            Ok(summary) if summary.errors() == 0 => Outcome::Clean,
+            Ok(summary) => {
+                eprintln!("validate: {} error(s)", summary.errors());
+                Outcome::Findings
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
         Command::Rules => {
             for r in rules() {
                 println!("{} {:<18} {}", r.code(), r.name(), r.summary());
@@ -96,7 +115,11 @@ fn selected(name: Option<&str>) -> Vec<&'static Api> {
 fn read(path: &Path) -> Result<Document, Vec<LoadError>> {
     let doc = load(path).map_err(|e| vec![e])?;
     let unresolved = doc.unresolved_refs();
-    if unresolved.is_empty() { Ok(doc) } else { Err(unresolved) }
+    if unresolved.is_empty() {
+        Ok(doc)
+    } else {
+        Err(unresolved)
+    }
 }
 
 fn report_unusable(errors: &[LoadError]) -> Outcome {
@@ -124,7 +147,11 @@ fn lint_file(path: &Path, shown: &str) -> Outcome {
             let findings = lint(&doc);
             let outcome = print_findings(shown, &findings);
             if outcome == Outcome::Clean {
-                println!("{shown}: clean ({} operations, {} rules)", gamespec_codegen::operations::operations(&doc.value).len(), rules().len());
+                println!(
+                    "{shown}: clean ({} operations, {} rules)",
+                    gamespec_codegen::operations::operations(&doc.value).len(),
+                    rules().len()
+                );
             }
             outcome
         }
@@ -190,6 +217,7 @@ fn check(root: &Path, apis: Vec<&Api>) -> Outcome {
             }
         };
         worst = worst.max(print_findings(api.spec, &lint(&doc)));
+        worst = worst.max(check_inventory(root, api, &doc));
         let rendered = match render(api, &doc.value) {
             Ok(r) => r,
             Err(e) => {
@@ -206,13 +234,34 @@ fn check(root: &Path, apis: Vec<&Api>) -> Outcome {
             }
         }
         if worst == Outcome::Clean {
-            println!("{}: spec lint clean, generated sources up to date", api.name);
+            println!(
+                "{}: spec lint clean, generated sources up to date",
+                api.name
+            );
         }
     }
     if worst == Outcome::Findings {
         eprintln!("run `cargo xtask generate` after fixing the spec, and commit the result");
     }
     worst
+}
+
+fn check_inventory(root: &Path, api: &Api, doc: &Document) -> Outcome {
+    let rows = std::fs::read_to_string(root.join(api.inventory))
+        .map_err(|e| e.to_string())
+        .and_then(|text| gamespec_codegen::inventory::parse(&text));
+    let problems = match rows {
+        Ok(rows) => gamespec_codegen::inventory::check(&doc.value, &rows),
+        Err(e) => vec![e],
+    };
+    for p in &problems {
+        eprintln!("{}: {p}", api.inventory);
+    }
+    if problems.is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    }
 }
 
 fn print_stale(stale: &Stale, missing: bool) {

@@ -19,7 +19,11 @@ impl Rule for Description {
     }
     fn check(&self, ctx: &Context<'_>, out: &mut Reporter<'_>) {
         for op in &ctx.operations {
-            let text = op.value.get("description").and_then(Value::as_str).unwrap_or("");
+            let text = op
+                .value
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or("");
             if text.trim().is_empty() {
                 out.report(Some(op), &op.pointer(), "has no description");
             }
@@ -40,9 +44,17 @@ mod tests {
     #[test]
     fn missing_description_is_named() {
         let mut s = good();
-        s["paths"]["/players/{id}"]["get"].as_object_mut().unwrap().remove("description");
+        s["paths"]["/players/{id}"]["get"]
+            .as_object_mut()
+            .unwrap()
+            .remove("description");
         let f = findings(&Description, &s);
         assert_eq!(f.len(), 1);
-        assert!(f[0].to_string().contains("operation getPlayer (GET /players/{id}): has no description"), "{}", f[0]);
+        assert!(
+            f[0].to_string()
+                .contains("operation getPlayer (GET /players/{id}): has no description"),
+            "{}",
+            f[0]
+        );
     }
 }

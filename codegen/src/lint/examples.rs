@@ -72,7 +72,13 @@ fn examples_of(root: &Value, node: &Value, at: &str) -> Vec<(String, Value)> {
     out
 }
 
-fn parameter_site<'a>(root: &Value, op: Option<&'a Operation>, p: &Value, at: &str, out: &mut Vec<Site<'a>>) {
+fn parameter_site<'a>(
+    root: &Value,
+    op: Option<&'a Operation>,
+    p: &Value,
+    at: &str,
+    out: &mut Vec<Site<'a>>,
+) {
     if p.get("$ref").is_some() {
         return;
     }
@@ -96,11 +102,33 @@ fn sites<'a>(ctx: &'a Context<'_>) -> Vec<Site<'a>> {
         }
         if let Some(body) = op.value.get("requestBody") {
             let at = format!("{}/requestBody", op.pointer());
-            media_sites(root, Some(op), body, &at, "request body", Direction::Request, &mut out);
+            media_sites(
+                root,
+                Some(op),
+                body,
+                &at,
+                "request body",
+                Direction::Request,
+                &mut out,
+            );
         }
-        for (code, resp) in op.value.get("responses").and_then(Value::as_object).into_iter().flatten() {
+        for (code, resp) in op
+            .value
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             let at = format!("{}/responses/{}", op.pointer(), pointer::escape(code));
-            media_sites(root, Some(op), resp, &at, &format!("{code} response"), Direction::Response, &mut out);
+            media_sites(
+                root,
+                Some(op),
+                resp,
+                &at,
+                &format!("{code} response"),
+                Direction::Response,
+                &mut out,
+            );
         }
     }
     let components = |kind: &'static str| {
@@ -108,16 +136,38 @@ fn sites<'a>(ctx: &'a Context<'_>) -> Vec<Site<'a>> {
             .and_then(Value::as_object)
             .into_iter()
             .flatten()
-            .map(move |(name, v)| (format!("/components/{kind}/{}", pointer::escape(name)), name, v))
+            .map(move |(name, v)| {
+                (
+                    format!("/components/{kind}/{}", pointer::escape(name)),
+                    name,
+                    v,
+                )
+            })
     };
     for (at, _, p) in components("parameters") {
         parameter_site(root, None, p, &at, &mut out);
     }
     for (at, name, b) in components("requestBodies") {
-        media_sites(root, None, b, &at, &format!("request body `{name}`"), Direction::Request, &mut out);
+        media_sites(
+            root,
+            None,
+            b,
+            &at,
+            &format!("request body `{name}`"),
+            Direction::Request,
+            &mut out,
+        );
     }
     for (at, name, r) in components("responses") {
-        media_sites(root, None, r, &at, &format!("response `{name}`"), Direction::Response, &mut out);
+        media_sites(
+            root,
+            None,
+            r,
+            &at,
+            &format!("response `{name}`"),
+            Direction::Response,
+            &mut out,
+        );
     }
     for (at, name, s) in components("schemas") {
         if let Some(e) = s.get("example") {
@@ -156,7 +206,11 @@ impl Rule for ExamplesValid {
                     out.report(
                         site.op,
                         at,
-                        format!("example of {} does not match its schema: {}", site.what, errors.join("; ")),
+                        format!(
+                            "example of {} does not match its schema: {}",
+                            site.what,
+                            errors.join("; ")
+                        ),
                     );
                 }
             }
@@ -177,7 +231,11 @@ impl Rule for ExamplesPresent {
     fn check(&self, ctx: &Context<'_>, out: &mut Reporter<'_>) {
         for site in sites(ctx) {
             if site.examples.is_empty() {
-                out.report(site.op, &site.pointer, format!("{} has no example", site.what));
+                out.report(
+                    site.op,
+                    &site.pointer,
+                    format!("{} has no example", site.what),
+                );
             }
         }
     }
@@ -198,11 +256,15 @@ mod tests {
     #[test]
     fn invalid_body_example_is_named() {
         let mut s = good();
-        s["paths"]["/session"]["post"]["requestBody"]["content"]["application/json"]["example"] = json!({"game_key": 5});
+        s["paths"]["/session"]["post"]["requestBody"]["content"]["application/json"]["example"] =
+            json!({"game_key": 5});
         let f = findings(&ExamplesValid, &s);
         assert_eq!(f.len(), 1, "{f:?}");
         let text = f[0].to_string();
-        assert!(text.contains("operation startSession (POST /session): example of request body"), "{text}");
+        assert!(
+            text.contains("operation startSession (POST /session): example of request body"),
+            "{text}"
+        );
         assert!(text.contains("/game_key"), "{text}");
     }
 
@@ -211,7 +273,12 @@ mod tests {
         let mut s = good();
         s["paths"]["/players/{id}"]["get"]["parameters"][0]["example"] = json!("three");
         let f = findings(&ExamplesValid, &s);
-        assert!(f[0].to_string().contains("operation getPlayer (GET /players/{id}): example of parameter `id`"), "{}", f[0]);
+        assert!(
+            f[0].to_string()
+                .contains("operation getPlayer (GET /players/{id}): example of parameter `id`"),
+            "{}",
+            f[0]
+        );
     }
 
     #[test]
@@ -227,7 +294,10 @@ mod tests {
     #[test]
     fn missing_examples_are_named() {
         let mut s = good();
-        s["paths"]["/players/{id}"]["get"]["parameters"][0].as_object_mut().unwrap().remove("example");
+        s["paths"]["/players/{id}"]["get"]["parameters"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("example");
         s["paths"]["/session"]["post"]["responses"]["200"]["content"]["application/json"]
             .as_object_mut()
             .unwrap()
@@ -235,8 +305,12 @@ mod tests {
         let f = findings(&ExamplesPresent, &s);
         let text: Vec<String> = f.iter().map(ToString::to_string).collect();
         assert_eq!(text.len(), 2, "{text:?}");
-        assert!(text.iter().any(|t| t.contains("operation getPlayer (GET /players/{id}): parameter `id` has no example")));
-        assert!(text.iter().any(|t| t.contains("operation startSession (POST /session): 200 response (application/json) has no example")));
+        assert!(text.iter().any(|t| {
+            t.contains("operation getPlayer (GET /players/{id}): parameter `id` has no example")
+        }));
+        assert!(text.iter().any(|t| t.contains(
+            "operation startSession (POST /session): 200 response (application/json) has no example"
+        )));
     }
 
     #[test]

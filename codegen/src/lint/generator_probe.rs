@@ -26,7 +26,11 @@ impl Rule for GeneratorProbe {
         for failure in probe(&view.value, PROBE_INNER_TYPE) {
             let op = ctx.operations.iter().find(|o| o.id == failure.operation_id);
             let at = op.map(|o| o.pointer()).unwrap_or_default();
-            out.report(op, &at, format!("the generator fails on it: {}", failure.message));
+            out.report(
+                op,
+                &at,
+                format!("the generator fails on it: {}", failure.message),
+            );
         }
     }
 }
@@ -46,9 +50,15 @@ mod tests {
     fn generator_failure_is_named_by_operation() {
         let mut s = good();
         // A JSON response without a schema makes progenitor 0.15 panic (`todo!`).
-        s["paths"]["/players/{id}"]["get"]["responses"]["200"]["content"]["application/json"] = json!({"example": {}});
+        s["paths"]["/players/{id}"]["get"]["responses"]["200"]["content"]["application/json"] =
+            json!({"example": {}});
         let f = findings(&GeneratorProbe, &s);
         assert_eq!(f.len(), 1, "{f:?}");
-        assert!(f[0].to_string().contains("operation getPlayer (GET /players/{id}): the generator fails on it"), "{}", f[0]);
+        assert!(
+            f[0].to_string()
+                .contains("operation getPlayer (GET /players/{id}): the generator fails on it"),
+            "{}",
+            f[0]
+        );
     }
 }

@@ -10,7 +10,9 @@ use crate::schema::{Direction, SchemaSet};
 mod description;
 mod examples;
 mod generator_probe;
+mod nullable;
 mod operation_id;
+mod path_unique;
 mod refs;
 mod security;
 mod summary;
@@ -72,6 +74,8 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &security::Security,
         &unused::UnusedComponents,
         &generator_probe::GeneratorProbe,
+        &nullable::NullableType,
+        &path_unique::PathUnique,
     ]
 }
 
@@ -101,7 +105,11 @@ impl Reporter<'_> {
             code: self.rule.code(),
             rule: self.rule.name(),
             operation: op.map(|o| {
-                if o.has_id() { format!("{} ({})", o.id, o.route()) } else { o.route() }
+                if o.has_id() {
+                    format!("{} ({})", o.id, o.route())
+                } else {
+                    o.route()
+                }
             }),
             pointer: pointer.to_owned(),
             line: self.doc.position(pointer).line,
@@ -125,7 +133,11 @@ pub fn run(doc: &Document, rules: &[&dyn Rule]) -> Vec<Finding> {
     };
     let mut all = Vec::new();
     for rule in rules {
-        let mut reporter = Reporter { rule: *rule, doc, findings: Vec::new() };
+        let mut reporter = Reporter {
+            rule: *rule,
+            doc,
+            findings: Vec::new(),
+        };
         rule.check(&ctx, &mut reporter);
         all.extend(reporter.findings);
     }

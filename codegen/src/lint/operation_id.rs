@@ -31,10 +31,18 @@ impl Rule for OperationId {
                 continue;
             }
             if !is_camel_case(&op.id) {
-                out.report(Some(op), &at, format!("operationId `{}` is not camelCase", op.id));
+                out.report(
+                    Some(op),
+                    &at,
+                    format!("operationId `{}` is not camelCase", op.id),
+                );
             }
             if let Some(first) = seen.insert(&op.id, op.route()) {
-                out.report(Some(op), &at, format!("operationId `{}` is also used by {first}", op.id));
+                out.report(
+                    Some(op),
+                    &at,
+                    format!("operationId `{}` is also used by {first}", op.id),
+                );
             }
         }
     }
@@ -56,7 +64,12 @@ mod tests {
         s["paths"]["/players/{id}"]["get"]["operationId"] = "Get_Player".into();
         let f = findings(&OperationId, &s);
         assert_eq!(f.len(), 1);
-        assert!(f[0].to_string().contains("operation Get_Player (GET /players/{id})"), "{}", f[0]);
+        assert!(
+            f[0].to_string()
+                .contains("operation Get_Player (GET /players/{id})"),
+            "{}",
+            f[0]
+        );
         assert!(f[0].message.contains("not camelCase"));
     }
 
@@ -65,9 +78,21 @@ mod tests {
         let mut s = good();
         s["paths"]["/players/{id}"]["get"]["operationId"] = "startSession".into();
         let f = findings(&OperationId, &s);
-        assert!(f[0].message.contains("also used by POST /session"), "{}", f[0]);
-        s["paths"]["/players/{id}"]["get"].as_object_mut().unwrap().remove("operationId");
+        assert!(
+            f[0].message.contains("also used by POST /session"),
+            "{}",
+            f[0]
+        );
+        s["paths"]["/players/{id}"]["get"]
+            .as_object_mut()
+            .unwrap()
+            .remove("operationId");
         let f = findings(&OperationId, &s);
-        assert!(f[0].to_string().contains("operation GET /players/{id}: has no operationId"), "{}", f[0]);
+        assert!(
+            f[0].to_string()
+                .contains("operation GET /players/{id}: has no operationId"),
+            "{}",
+            f[0]
+        );
     }
 }

@@ -18,7 +18,10 @@ impl Rule for RefsResolve {
     fn check(&self, ctx: &Context<'_>, out: &mut Reporter<'_>) {
         for r in crate::refs::all_refs(&ctx.doc.value) {
             if crate::refs::resolve(&ctx.doc.value, &r.target).is_none() {
-                let op = ctx.operations.iter().find(|o| r.at.starts_with(&o.pointer()));
+                let op = ctx
+                    .operations
+                    .iter()
+                    .find(|o| r.at.starts_with(&o.pointer()));
                 out.report(op, &r.at, format!("$ref {} does not resolve", r.target));
             }
         }
@@ -38,7 +41,8 @@ mod tests {
     #[test]
     fn dangling_ref_is_named_with_its_operation() {
         let mut s = good();
-        s["paths"]["/players/{id}"]["get"]["responses"]["400"]["$ref"] = "#/components/responses/Gone".into();
+        s["paths"]["/players/{id}"]["get"]["responses"]["400"]["$ref"] =
+            "#/components/responses/Gone".into();
         let f = findings(&RefsResolve, &s);
         assert_eq!(f.len(), 1);
         assert!(

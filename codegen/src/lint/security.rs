@@ -20,7 +20,11 @@ impl Rule for Security {
         "every operation declares security, or is a documented session-start or public call"
     }
     fn check(&self, ctx: &Context<'_>, out: &mut Reporter<'_>) {
-        let schemes = ctx.doc.value.pointer("/components/securitySchemes").and_then(Value::as_object);
+        let schemes = ctx
+            .doc
+            .value
+            .pointer("/components/securitySchemes")
+            .and_then(Value::as_object);
         for op in &ctx.operations {
             let at = format!("{}/security", op.pointer());
             let flagged = |k: &str| op.value.get(k) == Some(&Value::Bool(true));
@@ -34,7 +38,11 @@ impl Rule for Security {
             for (i, req) in reqs.iter().enumerate() {
                 for name in req.as_object().into_iter().flatten().map(|(k, _)| k) {
                     if !schemes.is_some_and(|s| s.contains_key(name)) {
-                        out.report(Some(op), &format!("{at}/{i}"), format!("security scheme `{name}` is not defined"));
+                        out.report(
+                            Some(op),
+                            &format!("{at}/{i}"),
+                            format!("security scheme `{name}` is not defined"),
+                        );
                     }
                 }
             }
@@ -56,17 +64,33 @@ mod tests {
     #[test]
     fn missing_security_is_named() {
         let mut s = good();
-        s["paths"]["/players/{id}"]["get"].as_object_mut().unwrap().remove("security");
+        s["paths"]["/players/{id}"]["get"]
+            .as_object_mut()
+            .unwrap()
+            .remove("security");
         let f = findings(&Security, &s);
-        assert!(f[0].to_string().contains("operation getPlayer (GET /players/{id}): declares no `security`"), "{}", f[0]);
+        assert!(
+            f[0].to_string()
+                .contains("operation getPlayer (GET /players/{id}): declares no `security`"),
+            "{}",
+            f[0]
+        );
     }
 
     #[test]
     fn empty_security_needs_a_marker() {
         let mut s = good();
-        s["paths"]["/session"]["post"].as_object_mut().unwrap().remove("x-session-start");
+        s["paths"]["/session"]["post"]
+            .as_object_mut()
+            .unwrap()
+            .remove("x-session-start");
         let f = findings(&Security, &s);
-        assert!(f[0].to_string().contains("operation startSession (POST /session): has `security: []`"), "{}", f[0]);
+        assert!(
+            f[0].to_string()
+                .contains("operation startSession (POST /session): has `security: []`"),
+            "{}",
+            f[0]
+        );
         s["paths"]["/session"]["post"]["x-public"] = json!(true);
         assert!(findings(&Security, &s).is_empty());
     }
@@ -76,6 +100,10 @@ mod tests {
         let mut s = good();
         s["paths"]["/players/{id}"]["get"]["security"] = json!([{"cookie": []}]);
         let f = findings(&Security, &s);
-        assert!(f[0].message.contains("security scheme `cookie` is not defined"), "{f:?}");
+        assert!(
+            f[0].message
+                .contains("security scheme `cookie` is not defined"),
+            "{f:?}"
+        );
     }
 }

@@ -19,11 +19,18 @@ impl Rule for Summary {
     }
     fn check(&self, ctx: &Context<'_>, out: &mut Reporter<'_>) {
         for op in &ctx.operations {
-            match op.value.get("summary").and_then(Value::as_str).map(str::trim) {
+            match op
+                .value
+                .get("summary")
+                .and_then(Value::as_str)
+                .map(str::trim)
+            {
                 None | Some("") => out.report(Some(op), &op.pointer(), "has no summary"),
-                Some(s) if s.contains('\n') => {
-                    out.report(Some(op), &format!("{}/summary", op.pointer()), "summary spans several lines")
-                }
+                Some(s) if s.contains('\n') => out.report(
+                    Some(op),
+                    &format!("{}/summary", op.pointer()),
+                    "summary spans several lines",
+                ),
                 Some(_) => {}
             }
         }
@@ -46,6 +53,11 @@ mod tests {
         s["paths"]["/session"]["post"]["summary"] = " ".into();
         let f = findings(&Summary, &s);
         assert_eq!(f.len(), 1);
-        assert!(f[0].to_string().contains("operation startSession (POST /session): has no summary"), "{}", f[0]);
+        assert!(
+            f[0].to_string()
+                .contains("operation startSession (POST /session): has no summary"),
+            "{}",
+            f[0]
+        );
     }
 }

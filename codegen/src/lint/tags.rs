@@ -32,8 +32,16 @@ impl Rule for Tags {
             .filter_map(|(i, t)| Some((t.get("name")?.as_str()?, (i, t))))
             .collect();
         for (name, (i, tag)) in &declared {
-            if tag.get("description").and_then(Value::as_str).is_none_or(|d| d.trim().is_empty()) {
-                out.report(None, &format!("/tags/{i}"), format!("tag `{name}` has no description"));
+            if tag
+                .get("description")
+                .and_then(Value::as_str)
+                .is_none_or(|d| d.trim().is_empty())
+            {
+                out.report(
+                    None,
+                    &format!("/tags/{i}"),
+                    format!("tag `{name}` has no description"),
+                );
             }
         }
         for op in &ctx.operations {
@@ -55,7 +63,10 @@ impl Rule for Tags {
                 _ => out.report(
                     Some(op),
                     &op.pointer(),
-                    format!("has {} tags; exactly one (its docs section) is required", tags.len()),
+                    format!(
+                        "has {} tags; exactly one (its docs section) is required",
+                        tags.len()
+                    ),
                 ),
             }
         }
@@ -81,8 +92,17 @@ mod tests {
         let f = findings(&Tags, &s);
         assert_eq!(f.len(), 2, "{f:?}");
         let text: Vec<String> = f.iter().map(ToString::to_string).collect();
-        assert!(text.iter().any(|t| t.contains("operation startSession (POST /session): has 0 tags")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("operation getPlayer (GET /players/{id}): tag `Nowhere` is not declared")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("operation startSession (POST /session): has 0 tags")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains(
+                "operation getPlayer (GET /players/{id}): tag `Nowhere` is not declared"
+            )),
+            "{text:?}"
+        );
     }
 
     #[test]
@@ -90,6 +110,9 @@ mod tests {
         let mut s = good();
         s["tags"] = json!([{"name": "Players"}]);
         let f = findings(&Tags, &s);
-        assert!(f[0].message.contains("tag `Players` has no description"), "{f:?}");
+        assert!(
+            f[0].message.contains("tag `Players` has no description"),
+            "{f:?}"
+        );
     }
 }

@@ -15,7 +15,11 @@ pub struct UnusedComponents;
 
 fn reachable(root: &Value, starts: Vec<&Value>) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
-    let mut todo: Vec<String> = starts.into_iter().flat_map(all_refs).map(|r| r.target).collect();
+    let mut todo: Vec<String> = starts
+        .into_iter()
+        .flat_map(all_refs)
+        .map(|r| r.target)
+        .collect();
     while let Some(t) = todo.pop() {
         if seen.insert(t.clone()) {
             if let Some(node) = resolve(root, &t) {
@@ -58,7 +62,12 @@ impl Rule for UnusedComponents {
             .flatten();
         for list in requirement_lists {
             for req in list.as_array().into_iter().flatten() {
-                used_schemes.extend(req.as_object().into_iter().flatten().map(|(k, _)| k.clone()));
+                used_schemes.extend(
+                    req.as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, _)| k.clone()),
+                );
             }
         }
         for (kind, entries) in components {
@@ -70,7 +79,11 @@ impl Rule for UnusedComponents {
                     _ => used.contains(&format!("#{at}")),
                 };
                 if !is_used {
-                    out.report(None, &at, format!("component `{kind}/{name}` is never used"));
+                    out.report(
+                        None,
+                        &at,
+                        format!("component `{kind}/{name}` is never used"),
+                    );
                 }
             }
         }
@@ -92,7 +105,8 @@ mod tests {
     fn unused_schema_and_scheme_are_named() {
         let mut s = good();
         s["components"]["schemas"]["Orphan"] = json!({"type": "string"});
-        s["components"]["securitySchemes"]["spare"] = json!({"type": "apiKey", "in": "header", "name": "x"});
+        s["components"]["securitySchemes"]["spare"] =
+            json!({"type": "apiKey", "in": "header", "name": "x"});
         let f = findings(&UnusedComponents, &s);
         let text: Vec<String> = f.iter().map(|f| f.message.clone()).collect();
         assert_eq!(text.len(), 2, "{text:?}");

@@ -9,7 +9,9 @@ use crate::{Client, Credentials};
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     /// The domain key cannot be part of a host name.
-    #[error("domain key {0:?} is not valid: use the key from the LootLocker console (letters, digits and '-')")]
+    #[error(
+        "domain key {0:?} is not valid: use the key from the LootLocker console (letters, digits and '-')"
+    )]
     DomainKey(String),
     /// The HTTP client could not be built (e.g. no TLS backend).
     #[error("cannot build the HTTP client: {0}")]
@@ -28,7 +30,9 @@ impl Client {
     pub fn for_domain_key(domain_key: &str) -> Result<Self, ConnectError> {
         let valid = !domain_key.is_empty()
             && domain_key.len() <= 63
-            && domain_key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && domain_key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
             && !domain_key.starts_with('-')
             && !domain_key.ends_with('-');
         if !valid {

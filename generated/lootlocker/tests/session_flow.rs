@@ -66,7 +66,11 @@ async fn guest_session_then_authenticated_call() {
     assert_eq!(session.session_token, TOKEN);
     assert_eq!(client.credentials().session_token().as_deref(), Some(TOKEN));
 
-    let accounts = client.list_connected_accounts().send().await.expect("list succeeds");
+    let accounts = client
+        .list_connected_accounts()
+        .send()
+        .await
+        .expect("list succeeds");
     assert_eq!(accounts.connected_accounts.len(), 1);
 
     let requests = server.received_requests().await.unwrap();
@@ -78,8 +82,16 @@ async fn guest_session_then_authenticated_call() {
     assert_eq!(start.url.query(), None);
     assert_eq!(header(start, "content-type"), Some("application/json"));
     assert_eq!(header(start, "accept"), Some("application/json"));
-    assert_eq!(header(start, "x-session-token"), None, "session start sends no token");
-    assert_eq!(header(start, "api-version"), None, "generator header is stripped");
+    assert_eq!(
+        header(start, "x-session-token"),
+        None,
+        "session start sends no token"
+    );
+    assert_eq!(
+        header(start, "api-version"),
+        None,
+        "generator header is stripped"
+    );
     assert_eq!(
         body_json(start),
         json!({
@@ -138,7 +150,11 @@ async fn white_label_call_sends_domain_key_and_not_the_session_token() {
     assert_eq!(req.url.path(), "/white-label-login/login");
     assert_eq!(header(req, "domain-key"), Some("abc123"));
     assert_eq!(header(req, "is-development"), Some("true"));
-    assert_eq!(header(req, "x-session-token"), None, "white label calls use the domain key only");
+    assert_eq!(
+        header(req, "x-session-token"),
+        None,
+        "white label calls use the domain key only"
+    );
     assert_eq!(
         body_json(req),
         json!({"email": "ada@example.com", "password": "correct horse battery staple", "remember": true})
@@ -160,13 +176,19 @@ async fn failed_session_start_keeps_no_token_and_decodes_the_error() {
     let client = Client::with_base_url(&server.uri()).unwrap();
     let err = client
         .start_guest_session()
-        .body(types::StartGuestSessionBody::builder().game_key(Some("k".to_owned())).game_version(""))
+        .body(
+            types::StartGuestSessionBody::builder()
+                .game_key(Some("k".to_owned()))
+                .game_version(""),
+        )
         .send()
         .await
         .unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     match err {
-        lootlocker_game::Error::ErrorResponse(body) => assert_eq!(body.param.as_deref(), Some("game_version")),
+        lootlocker_game::Error::ErrorResponse(body) => {
+            assert_eq!(body.param.as_deref(), Some("game_version"))
+        }
         other => panic!("expected a typed error body, got {other:?}"),
     }
     assert_eq!(client.credentials().session_token(), None);
@@ -187,6 +209,9 @@ fn invalid_domain_key_is_refused() {
         assert!(Client::for_domain_key(key).is_err(), "{key:?} accepted");
     }
     let client = Client::for_domain_key("abc123").unwrap();
-    assert_eq!(lootlocker_game::ClientInfo::baseurl(&client), "https://abc123.api.lootlocker.com");
+    assert_eq!(
+        lootlocker_game::ClientInfo::baseurl(&client),
+        "https://abc123.api.lootlocker.com"
+    );
     assert_eq!(client.credentials().domain_key().as_deref(), Some("abc123"));
 }

@@ -1,0 +1,16 @@
+//! Runtime support shared by every generated gamespec client.
+//!
+//! Each client crate's generated `security` module lists, per operation, the security
+//! requirements of the spec ([`OperationSecurity`]) and how each scheme is sent
+//! ([`SecurityScheme`]). A client's hand-written hooks hand those tables, the request and its
+//! [`CredentialStore`] to [`apply_credentials`]; nothing else in a client knows header names.
+
+mod capture;
+mod credentials;
+mod form;
+mod security;
+
+pub use capture::capture_json_field;
+pub use credentials::CredentialStore;
+pub use form::send_form;
+pub use security::{OperationSecurity, SecurityScheme, apply_credentials};
