@@ -12,5 +12,5 @@ mod security;
 
 pub use capture::capture_json_field;
 pub use credentials::CredentialStore;
-pub use form::send_form;
+pub use form::{file_part, send_form};
 pub use security::{OperationSecurity, SecurityScheme, apply_credentials};

@@ -97,10 +97,10 @@ pub fn to_json_schema(schema: &Value, dir: Direction) -> Value {
         }
         if let Some(Value::String(t)) = out.get("type").cloned() {
             out.insert("type".into(), json!([t, "null"]));
-            if let Some(Value::Array(values)) = out.get_mut("enum") {
-                if !values.contains(&Value::Null) {
-                    values.push(Value::Null);
-                }
+            if let Some(Value::Array(values)) = out.get_mut("enum")
+                && !values.contains(&Value::Null)
+            {
+                values.push(Value::Null);
             }
         } else {
             return or_null(Value::Object(out));

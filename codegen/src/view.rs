@@ -96,13 +96,12 @@ pub fn generator_view(spec: &Value) -> GeneratorView {
             ),
         });
     }
-    if !extra_schemas.is_empty() {
-        if let Some(schemas) = value
+    if !extra_schemas.is_empty()
+        && let Some(schemas) = value
             .pointer_mut("/components/schemas")
             .and_then(Value::as_object_mut)
-        {
-            schemas.extend(extra_schemas);
-        }
+    {
+        schemas.extend(extra_schemas);
     }
     drop_empty_paths(&mut value);
     adaptations.sort();

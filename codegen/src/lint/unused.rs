@@ -21,10 +21,10 @@ fn reachable(root: &Value, starts: Vec<&Value>) -> BTreeSet<String> {
         .map(|r| r.target)
         .collect();
     while let Some(t) = todo.pop() {
-        if seen.insert(t.clone()) {
-            if let Some(node) = resolve(root, &t) {
-                todo.extend(all_refs(node).into_iter().map(|r| r.target));
-            }
+        if seen.insert(t.clone())
+            && let Some(node) = resolve(root, &t)
+        {
+            todo.extend(all_refs(node).into_iter().map(|r| r.target));
         }
     }
     seen

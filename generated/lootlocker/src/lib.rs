@@ -30,7 +30,10 @@ mod generated;
 
 mod auth;
 mod connect;
+pub mod streamed;
+mod upload;
 
 pub use auth::Credentials;
 pub use connect::{ConnectError, DEFAULT_BASE_URL};
 pub use generated::*;
+pub use upload::Upload;

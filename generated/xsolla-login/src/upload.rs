@@ -5,9 +5,10 @@
 //! generated [`security`](crate::security) table, so the credentials the spec requires are
 //! attached the same way, and they answer with the same [`Error`] type.
 
-use progenitor_client::{ClientHooks, OperationInfo, encode_path};
-use reqwest::header::{ACCEPT, HeaderValue};
-use reqwest::multipart::{Form, Part};
+use gamespec_client_support::{file_part, send_form};
+use progenitor_client::encode_path;
+use reqwest::Method;
+use reqwest::multipart::Form;
 use serde::{Deserialize, Serialize};
 
 use crate::{Client, Error, ResponseValue, types};
@@ -34,10 +35,14 @@ impl Client {
         let part = file_part(image.into(), file_name.into(), content_type)
             .map_err(Error::InvalidRequest)?;
         let form = Form::new().part("picture", part);
-        let url = format!("{}/users/me/picture", self.baseurl);
-        let response = self
-            .send_multipart(url, form, "upload_user_picture")
-            .await?;
+        let response = send_form(
+            self,
+            Method::POST,
+            "/users/me/picture",
+            form,
+            "upload_user_picture",
+        )
+        .await?;
         match response.status().as_u16() {
             200 => ResponseValue::from_response(response).await,
             400 | 401 | 429 => Err(Error::ErrorResponse(
@@ -70,12 +75,11 @@ impl Client {
         if let Some(comma) = comma {
             form = form.text("comma", comma.to_owned());
         }
-        let url = format!(
-            "{}/projects/{}/user_import",
-            self.baseurl,
+        let path = format!(
+            "/projects/{}/user_import",
             encode_path(&project_id.to_string())
         );
-        let response = self.send_multipart(url, form, "import_users").await?;
+        let response = send_form(self, Method::POST, &path, form, "import_users").await?;
         match response.status().as_u16() {
             204 => Ok(ResponseValue::empty(response)),
             400 | 401 | 403 | 404 | 429 => Err(Error::ErrorResponse(
@@ -84,31 +88,4 @@ impl Client {
             _ => Err(Error::UnexpectedResponse(response)),
         }
     }
-
-    /// POST `form` to `url` through the client hooks, as the generated `send()` methods do.
-    async fn send_multipart(
-        &self,
-        url: String,
-        form: Form,
-        operation_id: &'static str,
-    ) -> Result<reqwest::Response, Error<types::Error>> {
-        let mut request = self
-            .client
-            .post(url)
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
-            .multipart(form)
-            .build()?;
-        let info = OperationInfo { operation_id };
-        self.pre(&mut request, &info).await?;
-        let result = self.exec(request, &info).await;
-        self.post(&result, &info).await?;
-        Ok(result?)
-    }
-}
-
-fn file_part(bytes: Vec<u8>, file_name: String, content_type: &str) -> Result<Part, String> {
-    Part::bytes(bytes)
-        .file_name(file_name)
-        .mime_str(content_type)
-        .map_err(|_| format!("{content_type:?} is not a valid content type"))
 }
