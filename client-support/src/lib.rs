@@ -8,9 +8,11 @@
 mod capture;
 mod credentials;
 mod form;
+mod secret;
 mod security;
 
 pub use capture::capture_json_field;
 pub use credentials::CredentialStore;
 pub use form::{file_part, send_form};
+pub use secret::Secret;
 pub use security::{OperationSecurity, SecurityScheme, apply_credentials};

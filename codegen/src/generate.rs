@@ -50,8 +50,21 @@ fn settings(inner_type: &str) -> Result<GenerationSettings, GenerateError> {
         .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         .with_inner_type(inner)
-        .with_derive("PartialEq");
+        .with_derive("PartialEq")
+        .with_conversion(secret_schema(), SECRET_TYPE, std::iter::empty());
     Ok(settings)
+}
+
+/// The Rust type of spec strings marked `format: password`: redacted in `Debug`, plain on the wire.
+pub const SECRET_TYPE: &str = "::gamespec_client_support::Secret";
+
+/// `{type: string, format: password}` (typify ignores descriptions when matching).
+fn secret_schema() -> schemars::schema::SchemaObject {
+    schemars::schema::SchemaObject {
+        instance_type: Some(schemars::schema::InstanceType::String.into()),
+        format: Some("password".to_owned()),
+        ..Default::default()
+    }
 }
 
 /// Run progenitor over an (adapted) document and return the formatted file, without header.

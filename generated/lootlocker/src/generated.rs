@@ -485,7 +485,7 @@ pub mod types {
         ///Numeric id of the asset.
         pub asset_id: i64,
         ///The purchase token Google Play returned.
-        pub purchase_token: ::std::string::String,
+        pub purchase_token: ::gamespec_client_support::Secret,
         ///The rental option (sent by the Unreal SDK).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rental_option_id: ::std::option::Option<i64>,
@@ -2627,7 +2627,7 @@ one of these.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectAppleAccountBody {
         ///The authorization code from Sign in with Apple.
-        pub authorization_code: ::std::string::String,
+        pub authorization_code: ::gamespec_client_support::Secret,
     }
     impl ConnectAppleAccountBody {
         pub fn builder() -> builder::ConnectAppleAccountBody {
@@ -2690,7 +2690,7 @@ one of these.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectGoogleAccountBody {
         ///The ID token (a JWT) from Google Sign-In.
-        pub id_token: ::std::string::String,
+        pub id_token: ::gamespec_client_support::Secret,
         /**The Google OAuth client the token belongs to; omit it when the game has only
 one.
 */
@@ -2877,7 +2877,7 @@ one.
     pub enum ConnectProviderAccountBody {
         EpicOrDiscordAccount {
             ///The token from Epic or Discord sign-in.
-            token: ::std::string::String,
+            token: ::gamespec_client_support::Secret,
         },
         PlayStationAccount {
             ///The authorization code from PlayStation sign-in.
@@ -3004,7 +3004,7 @@ one.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConnectTwitchAccountBody {
         ///The authorization code from Twitch sign-in.
-        pub authorization_code: ::std::string::String,
+        pub authorization_code: ::gamespec_client_support::Secret,
     }
     impl ConnectTwitchAccountBody {
         pub fn builder() -> builder::ConnectTwitchAccountBody {
@@ -16897,7 +16897,7 @@ answers with `public`.
         ///The player's Epic account id.
         pub account_id: ::std::string::String,
         ///The player's Epic access token, used by LootLocker to query Epic.
-        pub bearer_token: ::std::string::String,
+        pub bearer_token: ::gamespec_client_support::Secret,
         ///Id of the character receiving the items, for character purchases only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub character_id: ::std::option::Option<i64>,
@@ -16920,7 +16920,7 @@ answers with `public`.
         ///The Google Play product id.
         pub product_id: ::std::string::String,
         ///The purchase token Google Play returned to the game.
-        pub purchase_token: ::std::string::String,
+        pub purchase_token: ::gamespec_client_support::Secret,
     }
     impl RedeemGooglePlayCharacterPurchaseRequest {
         pub fn builder() -> builder::RedeemGooglePlayCharacterPurchaseRequest {
@@ -16934,7 +16934,7 @@ answers with `public`.
         ///The Google Play product id.
         pub product_id: ::std::string::String,
         ///The purchase token Google Play returned to the game.
-        pub purchase_token: ::std::string::String,
+        pub purchase_token: ::gamespec_client_support::Secret,
     }
     impl RedeemGooglePlayPlayerPurchaseRequest {
         pub fn builder() -> builder::RedeemGooglePlayPlayerPurchaseRequest {
@@ -17068,7 +17068,7 @@ answers with `public`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RedeemPlayStationStorePurchaseRequest {
         ///Authorization code obtained from the PlayStation platform.
-        pub auth_code: ::std::string::String,
+        pub auth_code: ::gamespec_client_support::Secret,
         ///Id of the character receiving the items, for character purchases only.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub character_id: ::std::option::Option<i64>,
@@ -17430,13 +17430,13 @@ compare case-insensitively): `Created`, `Claimed`, `Verified`, `Authorized`,
         pub public_uid: ::std::option::Option<::std::string::String>,
         ///Token for Refresh Remote Session, present whenever a session is returned.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub refresh_token: ::std::option::Option<::gamespec_client_support::Secret>,
         ///Whether the player had a session before this one.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seen_before: ::std::option::Option<bool>,
         ///The token for the `x-session-token` header of every later call.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub session_token: ::std::option::Option<::std::string::String>,
+        pub session_token: ::std::option::Option<::gamespec_client_support::Secret>,
         ///Legacy success flag.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
@@ -18211,12 +18211,12 @@ generated when none was sent; store it to return as the same player.
         pub public_uid: ::std::option::Option<::std::string::String>,
         ///Token to refresh the session without the platform credential, where the platform supports it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub refresh_token: ::std::option::Option<::gamespec_client_support::Secret>,
         ///Whether the player had a session before this one.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub seen_before: ::std::option::Option<bool>,
         ///The token for the `x-session-token` header of every later call.
-        pub session_token: ::std::string::String,
+        pub session_token: ::gamespec_client_support::Secret,
         ///Legacy success flag.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
@@ -18404,7 +18404,7 @@ generated when none was sent; store it to return as the same player.
         ///Email address of the account.
         pub email: ::std::string::String,
         ///Password of the account.
-        pub password: ::std::string::String,
+        pub password: ::gamespec_client_support::Secret,
         /**Ask for a long-lived token, so that the player stays signed in across game
 restarts.
 */
@@ -18530,7 +18530,7 @@ restarts.
         ///Email address of the account.
         pub email: ::std::string::String,
         ///Password of the account.
-        pub password: ::std::string::String,
+        pub password: ::gamespec_client_support::Secret,
     }
     impl SignUpWhiteLabelUserBody {
         pub fn builder() -> builder::SignUpWhiteLabelUserBody {
@@ -18701,7 +18701,7 @@ required.
             /**The `refresh_token` returned by an earlier session start on this platform.
 Replaces the platform credential when the session is renewed.
 */
-            refresh_token: ::std::string::String,
+            refresh_token: ::gamespec_client_support::Secret,
         },
     }
     ///`StartAppleGameCenterSessionLlVersion`
@@ -18762,7 +18762,7 @@ Replaces the platform credential when the session is renewed.
     pub enum StartAppleSessionBody {
         AppleSignInSession {
             ///The authorization code Sign in with Apple gave the app.
-            apple_authorization_code: ::std::string::String,
+            apple_authorization_code: ::gamespec_client_support::Secret,
             /**The game API key under the name that the SDKs released since early 2026
 send. Alternative to `game_key`; exactly one of the two is required.
 */
@@ -18800,7 +18800,7 @@ required.
             /**The `refresh_token` returned by an earlier session start on this platform.
 Replaces the platform credential when the session is renewed.
 */
-            refresh_token: ::std::string::String,
+            refresh_token: ::gamespec_client_support::Secret,
         },
     }
     ///`StartAppleSessionLlVersion`
@@ -18860,7 +18860,7 @@ Replaces the platform credential when the session is renewed.
     pub enum StartDiscordSessionBody {
         DiscordSession {
             ///The Discord OAuth2 access token of the user.
-            access_token: ::std::string::String,
+            access_token: ::gamespec_client_support::Secret,
             /**The game API key under the name that the SDKs released since early 2026
 send. Alternative to `game_key`; exactly one of the two is required.
 */
@@ -18898,7 +18898,7 @@ required.
             /**The `refresh_token` returned by an earlier session start on this platform.
 Replaces the platform credential when the session is renewed.
 */
-            refresh_token: ::std::string::String,
+            refresh_token: ::gamespec_client_support::Secret,
         },
     }
     ///`StartDiscordSessionLlVersion`
@@ -18973,7 +18973,7 @@ required.
             ///The version of the running game build, e.g. `1.4.2`.
             game_version: ::std::string::String,
             ///The ID token (a JWT) from Epic Online Services Connect login.
-            id_token: ::std::string::String,
+            id_token: ::gamespec_client_support::Secret,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             optionals: ::std::option::Option<SessionOptionals>,
         },
@@ -18997,7 +18997,7 @@ required.
             /**The `refresh_token` returned by an earlier session start on this platform.
 Replaces the platform credential when the session is renewed.
 */
-            refresh_token: ::std::string::String,
+            refresh_token: ::gamespec_client_support::Secret,
         },
     }
     ///`StartEpicSessionLlVersion`
@@ -19057,7 +19057,7 @@ Replaces the platform credential when the session is renewed.
     pub enum StartGooglePlayGamesSessionBody {
         GooglePlayGamesSession {
             ///The server auth code from Play Games Services sign-in.
-            auth_code: ::std::string::String,
+            auth_code: ::gamespec_client_support::Secret,
             /**The game API key from the LootLocker console (Settings > API keys); a key
 that starts with `dev_` selects the development environment.
 */
@@ -19079,7 +19079,7 @@ that starts with `dev_` selects the development environment.
             /**The `refresh_token` returned by an earlier session start on this platform.
 Replaces the platform credential when the session is renewed.
 */
-            refresh_token: ::std::string::String,
+            refresh_token: ::gamespec_client_support::Secret,
         },
     }
     ///`StartGooglePlayGamesSessionLlVersion`
@@ -19154,7 +19154,7 @@ required.
             ///The version of the running game build, e.g. `1.4.2`.
             game_version: ::std::string::String,
             ///The ID token (a JWT) from Google Sign-In.
-            id_token: ::std::string::String,
+            id_token: ::gamespec_client_support::Secret,
             #[serde(skip_serializing_if = "::std::option::Option::is_none")]
             optionals: ::std::option::Option<SessionOptionals>,
             /**The Google OAuth client the token belongs to; omit it when the game has only
@@ -19183,7 +19183,7 @@ required.
             /**The `refresh_token` returned by an earlier session start on this platform.
 Replaces the platform credential when the session is renewed.
 */
-            refresh_token: ::std::string::String,
+            refresh_token: ::gamespec_client_support::Secret,
         },
     }
     ///`StartGoogleSessionLlVersion`
@@ -19422,7 +19422,7 @@ required.
             /**The `refresh_token` returned by an earlier session start on this platform.
 Replaces the platform credential when the session is renewed.
 */
-            refresh_token: ::std::string::String,
+            refresh_token: ::gamespec_client_support::Secret,
         },
     }
     ///`StartMetaSessionLlVersion`
@@ -19558,7 +19558,7 @@ send either this or `game_api_key`, exactly one of the two is required.
         ///The version of the running game build, e.g. `1.4.2`.
         pub game_version: ::std::string::String,
         ///The Nintendo Service Account ID token (a JWT).
-        pub nsa_id_token: ::std::string::String,
+        pub nsa_id_token: ::gamespec_client_support::Secret,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub optionals: ::std::option::Option<SessionOptionals>,
     }
@@ -19623,7 +19623,7 @@ send either this or `game_api_key`, exactly one of the two is required.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct StartPsnV3SessionBody {
         ///The PSN v3 authorization code for the signed-in user.
-        pub auth_code: ::std::string::String,
+        pub auth_code: ::gamespec_client_support::Secret,
         /**The PSN environment (issuer) id; 256 is production and is what the SDKs send by
 default.
 */
@@ -19718,7 +19718,7 @@ that starts with `dev_` selects the development environment.
             ///The version of the running game build, e.g. `1.4.2`.
             game_version: ::std::string::String,
             ///The `refresh_token` of an earlier remote session.
-            refresh_token: ::std::string::String,
+            refresh_token: ::gamespec_client_support::Secret,
         },
     }
     ///`StartRemoteSessionLlVersion`
@@ -19939,7 +19939,7 @@ use the app set up in the console.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub steam_app_id: ::std::option::Option<::std::string::String>,
         ///The Steam session ticket as a hexadecimal string.
-        pub steam_ticket: ::std::string::String,
+        pub steam_ticket: ::gamespec_client_support::Secret,
     }
     impl StartSteamSessionBody {
         pub fn builder() -> builder::StartSteamSessionBody {
@@ -20020,7 +20020,7 @@ send either this or `game_api_key`, exactly one of the two is required.
         /**The white-label token: the `session_token` from Sign In (or a stored one that
 Verify Session accepted).
 */
-        pub token: ::std::string::String,
+        pub token: ::gamespec_client_support::Secret,
     }
     impl StartWhiteLabelSessionBody {
         pub fn builder() -> builder::StartWhiteLabelSessionBody {
@@ -20098,7 +20098,7 @@ send either this or `game_api_key`, exactly one of the two is required.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub optionals: ::std::option::Option<SessionOptionals>,
         ///The Xbox Live user token for the signed-in user.
-        pub xbox_user_token: ::std::string::String,
+        pub xbox_user_token: ::gamespec_client_support::Secret,
     }
     impl StartXboxSessionBody {
         pub fn builder() -> builder::StartXboxSessionBody {
@@ -20677,9 +20677,9 @@ out and the current player is used.
         ///The providers to move.
         pub identity_providers: ::std::vec::Vec<AccountProvider>,
         ///Session token of the player to move the providers away from.
-        pub source_token: ::std::string::String,
+        pub source_token: ::gamespec_client_support::Secret,
         ///Session token of the player to move the providers to.
-        pub target_token: ::std::string::String,
+        pub target_token: ::gamespec_client_support::Secret,
     }
     impl TransferProvidersBody {
         pub fn builder() -> builder::TransferProvidersBody {
@@ -21694,7 +21694,7 @@ the console.
             ///The game API key (this endpoint calls the field `key`).
             key: ::std::string::String,
             ///The Steam session ticket, hex-encoded.
-            token: ::std::string::String,
+            token: ::gamespec_client_support::Secret,
         },
         /**PSN Player Verification
 
@@ -21716,7 +21716,7 @@ exactly one is required.
             #[serde(default = "defaults::default_u64::<i64, 256>")]
             psn_issuer_id: i64,
             ///The PSN authorization code for the signed-in user.
-            token: ::std::string::String,
+            token: ::gamespec_client_support::Secret,
         },
     }
     ///`VerifyPlayerLlVersion`
@@ -21776,7 +21776,7 @@ exactly one is required.
         ///Email address of the account.
         pub email: ::std::string::String,
         ///The white-label token (`session_token` of Sign In).
-        pub token: ::std::string::String,
+        pub token: ::gamespec_client_support::Secret,
     }
     impl VerifyWhiteLabelSessionBody {
         pub fn builder() -> builder::VerifyWhiteLabelSessionBody {
@@ -21899,7 +21899,7 @@ exactly one is required.
         pub email: ::std::option::Option<::std::string::String>,
         ///The token that was checked.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub token: ::std::option::Option<::std::string::String>,
+        pub token: ::std::option::Option<::gamespec_client_support::Secret>,
     }
     impl VerifyWhiteLabelSessionResponse {
         pub fn builder() -> builder::VerifyWhiteLabelSessionResponse {
@@ -21976,7 +21976,7 @@ the white-label token.
 Verify Session. Not a game session token.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub session_token: ::std::option::Option<::std::string::String>,
+        pub session_token: ::std::option::Option<::gamespec_client_support::Secret>,
         ///When the account last changed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -22002,7 +22002,7 @@ Verify Session. Not a game session token.
         pub expires_in: ::std::option::Option<i64>,
         ///The ticket.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub service_ticket: ::std::option::Option<::std::string::String>,
+        pub service_ticket: ::std::option::Option<::gamespec_client_support::Secret>,
         ///Legacy success flag.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
@@ -22144,7 +22144,7 @@ Verify Session. Not a game session token.
         pub struct AndroidPurchaseRequestItem {
             asset_id: ::std::result::Result<i64, ::std::string::String>,
             purchase_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             rental_option_id: ::std::result::Result<
@@ -22183,7 +22183,7 @@ Verify Session. Not a game session token.
             }
             pub fn purchase_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.purchase_token = value
@@ -30474,7 +30474,7 @@ Verify Session. Not a game session token.
         #[derive(Clone, Debug)]
         pub struct ConnectAppleAccountBody {
             authorization_code: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -30490,7 +30490,7 @@ Verify Session. Not a game session token.
         impl ConnectAppleAccountBody {
             pub fn authorization_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.authorization_code = value
@@ -30525,7 +30525,7 @@ Verify Session. Not a game session token.
         #[derive(Clone, Debug)]
         pub struct ConnectGoogleAccountBody {
             id_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             platform: ::std::result::Result<
@@ -30544,7 +30544,7 @@ Verify Session. Not a game session token.
         impl ConnectGoogleAccountBody {
             pub fn id_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id_token = value
@@ -30593,7 +30593,7 @@ Verify Session. Not a game session token.
         #[derive(Clone, Debug)]
         pub struct ConnectTwitchAccountBody {
             authorization_code: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -30609,7 +30609,7 @@ Verify Session. Not a game session token.
         impl ConnectTwitchAccountBody {
             pub fn authorization_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.authorization_code = value
@@ -53654,7 +53654,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             bearer_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             character_id: ::std::result::Result<
@@ -53698,7 +53698,7 @@ Verify Session. Not a game session token.
             }
             pub fn bearer_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.bearer_token = value
@@ -53782,7 +53782,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             purchase_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -53824,7 +53824,7 @@ Verify Session. Not a game session token.
             }
             pub fn purchase_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.purchase_token = value
@@ -53867,7 +53867,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             purchase_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -53896,7 +53896,7 @@ Verify Session. Not a game session token.
             }
             pub fn purchase_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.purchase_token = value
@@ -53933,7 +53933,7 @@ Verify Session. Not a game session token.
         #[derive(Clone, Debug)]
         pub struct RedeemPlayStationStorePurchaseRequest {
             auth_code: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             character_id: ::std::result::Result<
@@ -53986,7 +53986,7 @@ Verify Session. Not a game session token.
         impl RedeemPlayStationStorePurchaseRequest {
             pub fn auth_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.auth_code = value
@@ -55004,7 +55004,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             seen_before: ::std::result::Result<
@@ -55012,7 +55012,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             session_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             success: ::std::result::Result<
@@ -55240,7 +55240,9 @@ Verify Session. Not a game session token.
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
@@ -55264,7 +55266,9 @@ Verify Session. Not a game session token.
             }
             pub fn session_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.session_token = value
@@ -55965,7 +55969,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             seen_before: ::std::result::Result<
@@ -55973,7 +55977,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             session_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             success: ::std::result::Result<
@@ -56190,7 +56194,9 @@ Verify Session. Not a game session token.
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
@@ -56214,7 +56220,7 @@ Verify Session. Not a game session token.
             }
             pub fn session_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.session_token = value
@@ -56357,7 +56363,7 @@ Verify Session. Not a game session token.
         pub struct SignInWhiteLabelUserBody {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
             password: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             remember: ::std::result::Result<bool, ::std::string::String>,
@@ -56386,7 +56392,7 @@ Verify Session. Not a game session token.
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -56436,7 +56442,7 @@ Verify Session. Not a game session token.
         pub struct SignUpWhiteLabelUserBody {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
             password: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -56463,7 +56469,7 @@ Verify Session. Not a game session token.
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -56723,7 +56729,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             nsa_id_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             optionals: ::std::result::Result<
@@ -56781,7 +56787,7 @@ Verify Session. Not a game session token.
             }
             pub fn nsa_id_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nsa_id_token = value
@@ -56836,7 +56842,7 @@ Verify Session. Not a game session token.
         #[derive(Clone, Debug)]
         pub struct StartPsnV3SessionBody {
             auth_code: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             env_iss_id: ::std::result::Result<i64, ::std::string::String>,
@@ -56867,7 +56873,7 @@ Verify Session. Not a game session token.
         impl StartPsnV3SessionBody {
             pub fn auth_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.auth_code = value
@@ -57122,7 +57128,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             steam_ticket: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -57190,7 +57196,7 @@ Verify Session. Not a game session token.
             }
             pub fn steam_ticket<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.steam_ticket = value
@@ -57247,7 +57253,10 @@ Verify Session. Not a game session token.
                 ::std::option::Option<super::SessionOptionals>,
                 ::std::string::String,
             >,
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<
+                ::gamespec_client_support::Secret,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for StartWhiteLabelSessionBody {
             fn default() -> Self {
@@ -57326,7 +57335,7 @@ Verify Session. Not a game session token.
             }
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -57385,7 +57394,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             xbox_user_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -57455,7 +57464,7 @@ Verify Session. Not a game session token.
             }
             pub fn xbox_user_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.xbox_user_token = value
@@ -57930,11 +57939,11 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             source_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             target_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -57966,7 +57975,7 @@ Verify Session. Not a game session token.
             }
             pub fn source_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.source_token = value
@@ -57978,7 +57987,7 @@ Verify Session. Not a game session token.
             }
             pub fn target_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.target_token = value
@@ -59184,7 +59193,10 @@ Verify Session. Not a game session token.
         #[derive(Clone, Debug)]
         pub struct VerifyWhiteLabelSessionBody {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<
+                ::gamespec_client_support::Secret,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for VerifyWhiteLabelSessionBody {
             fn default() -> Self {
@@ -59209,7 +59221,7 @@ Verify Session. Not a game session token.
             }
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -59248,7 +59260,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
         }
@@ -59275,7 +59287,9 @@ Verify Session. Not a game session token.
             }
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -59567,7 +59581,7 @@ Verify Session. Not a game session token.
             >,
             id: ::std::result::Result<i64, ::std::string::String>,
             session_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             updated_at: ::std::result::Result<
@@ -59658,7 +59672,9 @@ Verify Session. Not a game session token.
             }
             pub fn session_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.session_token = value
@@ -59739,7 +59755,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             service_ticket: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             success: ::std::result::Result<
@@ -59786,7 +59802,9 @@ Verify Session. Not a game session token.
             }
             pub fn service_ticket<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.service_ticket = value

@@ -63,7 +63,12 @@ async fn guest_session_then_authenticated_call() {
         .send()
         .await
         .expect("guest session succeeds");
-    assert_eq!(session.session_token, TOKEN);
+    assert_eq!(session.session_token.expose(), TOKEN);
+    let shown = format!("{:?}", *session);
+    assert!(
+        !shown.contains(TOKEN),
+        "a logged session response must not show the token: {shown}"
+    );
     assert_eq!(client.credentials().session_token().as_deref(), Some(TOKEN));
 
     let accounts = client

@@ -1375,7 +1375,9 @@ sent when Xsolla enables it for the project.
 Not confirmed by a public source: the type (the docs state none).
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub social_access_token: ::std::option::Option<::std::string::String>,
+        pub social_access_token: ::std::option::Option<
+            ::gamespec_client_support::Secret,
+        >,
     }
     impl CustomStorageJwtClaims {
         pub fn builder() -> builder::CustomStorageJwtClaims {
@@ -1631,14 +1633,14 @@ storage (checked with Validate server JWT). The reference describes only `reques
         pub client_id: ::std::string::String,
         ///Secret of the OAuth 2.0 client; required for confidential clients.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_secret: ::std::option::Option<::std::string::String>,
+        pub client_secret: ::std::option::Option<::gamespec_client_support::Secret>,
         ///The authorization code from the sign-in or registration call.
         pub code: ::std::string::String,
         /**PKCE verifier matching the `code_challenge` sent to OAuth 2.0 Authorize. Not confirmed
 by a public source: listed only in some language versions of the docs.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub code_verifier: ::std::option::Option<::std::string::String>,
+        pub code_verifier: ::std::option::Option<::gamespec_client_support::Secret>,
         ///Selects the code exchange.
         pub grant_type: GenerateJwtAuthorizationCodeRequestGrantType,
         ///Must be the same redirect URI that was used to obtain the code.
@@ -1737,7 +1739,7 @@ by a public source: listed only in some language versions of the docs.
         ///ID of the server OAuth 2.0 client.
         pub client_id: ::std::string::String,
         ///Secret of the same server OAuth 2.0 client.
-        pub client_secret: ::std::string::String,
+        pub client_secret: ::gamespec_client_support::Secret,
         ///Selects the server-token grant.
         pub grant_type: GenerateJwtClientCredentialsRequestGrantType,
     }
@@ -1805,14 +1807,14 @@ by a public source: listed only in some language versions of the docs.
         pub client_id: ::std::string::String,
         ///Secret of the OAuth 2.0 client; required for confidential clients.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_secret: ::std::option::Option<::std::string::String>,
+        pub client_secret: ::std::option::Option<::gamespec_client_support::Secret>,
         ///Selects the refresh.
         pub grant_type: GenerateJwtRefreshTokenRequestGrantType,
         ///Redirect URI of the client.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub redirect_uri: ::std::option::Option<::std::string::String>,
         ///The refresh token from the latest Generate JWT answer (issued only with `scope=offline`).
-        pub refresh_token: ::std::string::String,
+        pub refresh_token: ::gamespec_client_support::Secret,
     }
     impl GenerateJwtRefreshTokenRequest {
         pub fn builder() -> builder::GenerateJwtRefreshTokenRequest {
@@ -1880,7 +1882,7 @@ versions of the reference, which name no fields besides `grant_type` and `client
         pub client_id: ::std::string::String,
         ///Secret of the OAuth 2.0 client; for confidential clients.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_secret: ::std::option::Option<::std::string::String>,
+        pub client_secret: ::std::option::Option<::gamespec_client_support::Secret>,
         ///Selects the token exchange (note the underscore in `token_exchange`).
         pub grant_type: GenerateJwtTokenExchangeRequestGrantType,
         /**Space-separated scopes for the new token. Not confirmed by a public source: implied by
@@ -1892,7 +1894,7 @@ the purpose of the grant, not listed as a field.
 RFC 8693; Xsolla does not document how the current token is passed.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub subject_token: ::std::option::Option<::std::string::String>,
+        pub subject_token: ::std::option::Option<::gamespec_client_support::Secret>,
     }
     impl GenerateJwtTokenExchangeRequest {
         pub fn builder() -> builder::GenerateJwtTokenExchangeRequest {
@@ -2857,7 +2859,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct JwtPasswordLoginRequest {
         ///The user's password.
-        pub password: ::std::string::String,
+        pub password: ::gamespec_client_support::Secret,
         ///Whether to keep the user signed in (echoed as `remember_me` in the callback URL).
         #[serde(default)]
         pub remember_me: bool,
@@ -3964,10 +3966,12 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginJwtWithSocialTokenBody {
         ///Access token from the social network's SDK.
-        pub access_token: ::std::string::String,
+        pub access_token: ::gamespec_client_support::Secret,
         ///Token secret (Twitter only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub access_token_secret: ::std::option::Option<::std::string::String>,
+        pub access_token_secret: ::std::option::Option<
+            ::gamespec_client_support::Secret,
+        >,
         ///OpenID of the user (WeChat only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub openid: ::std::option::Option<::std::string::String>,
@@ -4613,10 +4617,12 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginOAuth2WithSocialTokenBody {
         ///Access token from the social network's SDK.
-        pub access_token: ::std::string::String,
+        pub access_token: ::gamespec_client_support::Secret,
         ///Token secret (Twitter only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub access_token_secret: ::std::option::Option<::std::string::String>,
+        pub access_token_secret: ::std::option::Option<
+            ::gamespec_client_support::Secret,
+        >,
         ///OpenID of the user (WeChat only).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub openid: ::std::option::Option<::std::string::String>,
@@ -5531,7 +5537,7 @@ public source: the claim table omits it; it may be a string or an array of strin
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PasswordLoginRequest {
         ///The user's password.
-        pub password: ::std::string::String,
+        pub password: ::gamespec_client_support::Secret,
         ///Username or e-mail address.
         pub username: ::std::string::String,
     }
@@ -5560,13 +5566,13 @@ asked for `scope=playfab`.
         ///PlayFab EntityToken.Entity.Id.
         pub entity_id: ::std::string::String,
         ///PlayFab EntityToken.EntityToken.
-        pub entity_token: ::std::string::String,
+        pub entity_token: ::gamespec_client_support::Secret,
         ///PlayFab EntityToken.Entity.Type; the only known value is `title_player_account`.
         pub entity_type: ::std::string::String,
         ///The user's PlayFab ID.
         pub external_account_id: ::std::string::String,
         ///PlayFab SessionTicket.
-        pub session_ticket: ::std::string::String,
+        pub session_ticket: ::gamespec_client_support::Secret,
     }
     impl PlayFabJwtClaims {
         pub fn builder() -> builder::PlayFabJwtClaims {
@@ -5815,7 +5821,7 @@ asked for `scope=playfab`.
     pub struct RefreshJwtSocialTokensResponse {
         ///The new user JWT.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub token: ::std::option::Option<::std::string::String>,
+        pub token: ::std::option::Option<::gamespec_client_support::Secret>,
     }
     impl RefreshJwtSocialTokensResponse {
         pub fn builder() -> builder::RefreshJwtSocialTokensResponse {
@@ -6693,7 +6699,7 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RevokeTokenBody {
         ///Access or refresh token.
-        pub token: ::std::string::String,
+        pub token: ::gamespec_client_support::Secret,
         ///Which kind of token `token` is.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token_type_hint: ::std::option::Option<RevokeTokenBodyTokenTypeHint>,
@@ -7654,7 +7660,9 @@ present (the rebuilt table leaves it open; we require it).
         pub provider: ::std::string::String,
         ///The social network's access token used to sign in; only sent when Xsolla enables it for the project.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub social_access_token: ::std::option::Option<::std::string::String>,
+        pub social_access_token: ::std::option::Option<
+            ::gamespec_client_support::Secret,
+        >,
     }
     impl SocialJwtClaims {
         pub fn builder() -> builder::SocialJwtClaims {
@@ -8293,13 +8301,13 @@ token's own `exp` claim.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenResponse {
         ///The JWT, a user token for user grants or a server token for `client_credentials`.
-        pub access_token: ::std::string::String,
+        pub access_token: ::gamespec_client_support::Secret,
         ///Seconds until `access_token` expires (3600 in every documented example).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_in: ::std::option::Option<i64>,
         ///Refresh token; only present when the sign-in asked for `scope=offline`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub refresh_token: ::std::option::Option<::std::string::String>,
+        pub refresh_token: ::std::option::Option<::gamespec_client_support::Secret>,
         ///Granted scopes, space-separated. Seen in the SDK models, not in Xsolla's reference.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
@@ -8315,7 +8323,7 @@ token's own `exp` claim.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenResult {
         ///The user JWT.
-        pub token: ::std::string::String,
+        pub token: ::gamespec_client_support::Secret,
     }
     impl TokenResult {
         pub fn builder() -> builder::TokenResult {
@@ -8326,7 +8334,7 @@ token's own `exp` claim.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenValidationRequest {
         ///The JWT to validate.
-        pub token: ::std::string::String,
+        pub token: ::gamespec_client_support::Secret,
     }
     impl TokenValidationRequest {
         pub fn builder() -> builder::TokenValidationRequest {
@@ -11334,7 +11342,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             social_access_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
         }
@@ -11389,7 +11397,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn social_access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.social_access_token = value
@@ -12097,12 +12107,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             client_secret: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
             code_verifier: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             grant_type: ::std::result::Result<
@@ -12141,7 +12151,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
@@ -12165,7 +12177,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn code_verifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.code_verifier = value
@@ -12238,7 +12252,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             client_secret: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             grant_type: ::std::result::Result<
@@ -12272,7 +12286,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
@@ -12327,7 +12341,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             client_secret: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             grant_type: ::std::result::Result<
@@ -12339,7 +12353,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -12369,7 +12383,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
@@ -12407,7 +12423,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
@@ -12452,7 +12468,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             client_secret: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             grant_type: ::std::result::Result<
@@ -12464,7 +12480,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             subject_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
         }
@@ -12494,7 +12510,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
@@ -12532,7 +12550,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn subject_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.subject_token = value
@@ -14067,7 +14087,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         #[derive(Clone, Debug)]
         pub struct JwtPasswordLoginRequest {
             password: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             remember_me: ::std::result::Result<bool, ::std::string::String>,
@@ -14088,7 +14108,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl JwtPasswordLoginRequest {
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -15015,11 +15035,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
         #[derive(Clone, Debug)]
         pub struct LoginJwtWithSocialTokenBody {
             access_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             access_token_secret: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             openid: ::std::result::Result<
@@ -15039,7 +15059,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl LoginJwtWithSocialTokenBody {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token = value
@@ -15051,7 +15071,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn access_token_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token_secret = value
@@ -15208,11 +15230,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
         #[derive(Clone, Debug)]
         pub struct LoginOAuth2WithSocialTokenBody {
             access_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             access_token_secret: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             openid: ::std::result::Result<
@@ -15232,7 +15254,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl LoginOAuth2WithSocialTokenBody {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token = value
@@ -15244,7 +15266,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn access_token_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token_secret = value
@@ -16015,7 +16039,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         #[derive(Clone, Debug)]
         pub struct PasswordLoginRequest {
             password: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             username: ::std::result::Result<
@@ -16034,7 +16058,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl PasswordLoginRequest {
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -16129,7 +16153,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             entity_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             entity_type: ::std::result::Result<
@@ -16141,7 +16165,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             session_ticket: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
         }
@@ -16175,7 +16199,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn entity_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.entity_token = value
@@ -16213,7 +16237,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn session_ticket<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.session_ticket = value
@@ -16318,7 +16342,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         #[derive(Clone, Debug)]
         pub struct RefreshJwtSocialTokensResponse {
             token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
         }
@@ -16332,7 +16356,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl RefreshJwtSocialTokensResponse {
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -16913,7 +16939,10 @@ Go SDK also handles `oauth`, which is not in the claim table.
         }
         #[derive(Clone, Debug)]
         pub struct RevokeTokenBody {
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<
+                ::gamespec_client_support::Secret,
+                ::std::string::String,
+            >,
             token_type_hint: ::std::result::Result<
                 ::std::option::Option<super::RevokeTokenBodyTokenTypeHint>,
                 ::std::string::String,
@@ -16930,7 +16959,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl RevokeTokenBody {
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -17939,7 +17968,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             social_access_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
         }
@@ -18042,7 +18071,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn social_access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.social_access_token = value
@@ -18423,7 +18454,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         #[derive(Clone, Debug)]
         pub struct TokenResponse {
             access_token: ::std::result::Result<
-                ::std::string::String,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             expires_in: ::std::result::Result<
@@ -18431,7 +18462,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             refresh_token: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::option::Option<::gamespec_client_support::Secret>,
                 ::std::string::String,
             >,
             scope: ::std::result::Result<
@@ -18457,7 +18488,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl TokenResponse {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token = value
@@ -18481,7 +18512,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::gamespec_client_support::Secret>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
@@ -18543,7 +18576,10 @@ Go SDK also handles `oauth`, which is not in the claim table.
         }
         #[derive(Clone, Debug)]
         pub struct TokenResult {
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<
+                ::gamespec_client_support::Secret,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TokenResult {
             fn default() -> Self {
@@ -18555,7 +18591,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl TokenResult {
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
@@ -18581,7 +18617,10 @@ Go SDK also handles `oauth`, which is not in the claim table.
         }
         #[derive(Clone, Debug)]
         pub struct TokenValidationRequest {
-            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<
+                ::gamespec_client_support::Secret,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for TokenValidationRequest {
             fn default() -> Self {
@@ -18593,7 +18632,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl TokenValidationRequest {
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value

@@ -25,5 +25,6 @@ mod upload;
 
 pub use auth::Credentials;
 pub use connect::{ConnectError, DEFAULT_BASE_URL};
+pub use gamespec_client_support::Secret;
 pub use generated::*;
 pub use upload::UploadedPicture;

@@ -18,12 +18,12 @@ impl Client {
     ) -> Result<ResponseValue<types::TokenResponse>, Error<types::Error>> {
         let body = types::GenerateJwtClientCredentialsRequest {
             client_id: client_id.into(),
-            client_secret: client_secret.into(),
+            client_secret: client_secret.into().into(),
             grant_type: types::GenerateJwtClientCredentialsRequestGrantType::ClientCredentials,
         };
         let response = self.generate_jwt().body(body).send().await?;
         self.credentials()
-            .set_server_token(response.access_token.as_str());
+            .set_server_token(response.access_token.expose());
         Ok(response)
     }
 
@@ -41,14 +41,14 @@ impl Client {
     ) -> Result<ResponseValue<types::TokenResponse>, Error<types::Error>> {
         let body = types::GenerateJwtRefreshTokenRequest {
             client_id: client_id.into(),
-            client_secret,
+            client_secret: client_secret.map(Into::into),
             grant_type: types::GenerateJwtRefreshTokenRequestGrantType::RefreshToken,
             redirect_uri: None,
-            refresh_token: refresh_token.into(),
+            refresh_token: refresh_token.into().into(),
         };
         let response = self.generate_jwt().body(body).send().await?;
         self.credentials()
-            .set_user_token(response.access_token.as_str());
+            .set_user_token(response.access_token.expose());
         Ok(response)
     }
 }
