@@ -18,3 +18,4 @@ pub mod quiet_panic;
 pub mod refs;
 pub mod schema;
 pub mod view;
+pub mod walk;

@@ -1,13 +1,11 @@
 //! The generator probe: generate each operation alone, so that a shape progenitor cannot handle
 //! is reported against the operation that has it instead of as one panic for the whole spec.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value, json};
 
 use crate::generate::progenitor_source;
 use crate::operations::{Operation, operations};
-use crate::refs::{all_refs, resolve};
+use crate::refs::{reachable, resolve};
 
 /// One operation the generator failed on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,16 +57,7 @@ fn single_operation(view: &Value, op: &Operation) -> Value {
 
 /// The components (by kind) reachable from `from` through `$ref`s.
 fn reachable_components(view: &Value, from: &Value) -> Value {
-    let mut seen = BTreeSet::new();
-    let mut todo: Vec<String> = all_refs(from).into_iter().map(|r| r.target).collect();
-    while let Some(target) = todo.pop() {
-        if !seen.insert(target.clone()) {
-            continue;
-        }
-        if let Some(node) = resolve(view, &target) {
-            todo.extend(all_refs(node).into_iter().map(|r| r.target));
-        }
-    }
+    let seen = reachable(view, [from]);
     let mut out = Map::new();
     for target in seen {
         let parts: Vec<&str> = target.trim_start_matches("#/").split('/').collect();

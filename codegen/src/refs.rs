@@ -15,30 +15,37 @@ pub struct Ref {
 /// Every `$ref` in the document, in document order.
 pub fn all_refs(root: &Value) -> Vec<Ref> {
     let mut out = Vec::new();
-    collect(root, String::new(), &mut out);
+    crate::walk::objects(root, &mut |at, map| {
+        if let Some(Value::String(target)) = map.get("$ref") {
+            out.push(Ref {
+                at: at.to_owned(),
+                target: target.clone(),
+            });
+        }
+    });
     out
 }
 
-fn collect(node: &Value, at: String, out: &mut Vec<Ref>) {
-    match node {
-        Value::Object(map) => {
-            if let Some(Value::String(target)) = map.get("$ref") {
-                out.push(Ref {
-                    at: at.clone(),
-                    target: target.clone(),
-                });
-            }
-            for (k, v) in map {
-                collect(v, format!("{at}/{}", crate::pointer::escape(k)), out);
-            }
+/// Every reference target reachable from `starts`, following `$ref`s transitively.
+pub fn reachable<'a>(
+    root: &Value,
+    starts: impl IntoIterator<Item = &'a Value>,
+) -> std::collections::BTreeSet<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut todo: Vec<String> = starts
+        .into_iter()
+        .flat_map(all_refs)
+        .map(|r| r.target)
+        .collect();
+    while let Some(target) = todo.pop() {
+        if !seen.insert(target.clone()) {
+            continue;
         }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                collect(v, format!("{at}/{i}"), out);
-            }
+        if let Some(node) = resolve(root, &target) {
+            todo.extend(all_refs(node).into_iter().map(|r| r.target));
         }
-        _ => {}
     }
+    seen
 }
 
 /// The node a local reference points at.

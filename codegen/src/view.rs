@@ -403,7 +403,15 @@ fn fold_case_colliding_enums(value: &mut Value, adaptations: &mut Vec<Adaptation
         .map(|o| (o.pointer(), o.id.clone(), o.route()))
         .collect();
     let mut hits = Vec::new();
-    collect_colliding_enums(value, String::new(), &mut hits);
+    crate::walk::objects(value, &mut |at, map| {
+        if let Some(values) = map.get("enum").and_then(Value::as_array) {
+            let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+            let folded: BTreeSet<String> = strings.iter().map(|s| s.to_lowercase()).collect();
+            if folded.len() < strings.len() {
+                hits.push(at.to_owned());
+            }
+        }
+    });
     for at in hits {
         let Some(node) = value.pointer_mut(&at).and_then(Value::as_object_mut) else {
             continue;
@@ -421,29 +429,6 @@ fn fold_case_colliding_enums(value: &mut Value, adaptations: &mut Vec<Adaptation
                 "enum {values} at `{at}` is a plain string: its values differ only in case, which the Rust enum cannot name"
             ),
         });
-    }
-}
-
-fn collect_colliding_enums(node: &Value, at: String, out: &mut Vec<String>) {
-    match node {
-        Value::Object(map) => {
-            if let Some(values) = map.get("enum").and_then(Value::as_array) {
-                let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
-                let folded: BTreeSet<String> = strings.iter().map(|s| s.to_lowercase()).collect();
-                if folded.len() < strings.len() {
-                    out.push(at.clone());
-                }
-            }
-            for (k, v) in map {
-                collect_colliding_enums(v, format!("{at}/{}", pointer::escape(k)), out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                collect_colliding_enums(v, format!("{at}/{i}"), out);
-            }
-        }
-        _ => {}
     }
 }
 

@@ -5,29 +5,9 @@
 use serde_json::Value;
 
 use super::{Context, Reporter, Rule};
-use crate::pointer;
 
 /// See the module docs.
 pub struct NullableType;
-
-fn walk(node: &Value, at: String, out: &mut Vec<String>) {
-    match node {
-        Value::Object(map) => {
-            if map.get("nullable") == Some(&Value::Bool(true)) && !map.contains_key("type") {
-                out.push(at.clone());
-            }
-            for (k, v) in map {
-                walk(v, format!("{at}/{}", pointer::escape(k)), out);
-            }
-        }
-        Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                walk(v, format!("{at}/{i}"), out);
-            }
-        }
-        _ => {}
-    }
-}
 
 impl Rule for NullableType {
     fn code(&self) -> &'static str {
@@ -41,7 +21,11 @@ impl Rule for NullableType {
     }
     fn check(&self, ctx: &Context<'_>, out: &mut Reporter<'_>) {
         let mut hits = Vec::new();
-        walk(&ctx.doc.value, String::new(), &mut hits);
+        crate::walk::objects(&ctx.doc.value, &mut |at, map| {
+            if map.get("nullable") == Some(&Value::Bool(true)) && !map.contains_key("type") {
+                hits.push(at.to_owned());
+            }
+        });
         for at in hits {
             let op = ctx.operations.iter().find(|o| at.starts_with(&o.pointer()));
             out.report(

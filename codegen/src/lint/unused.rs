@@ -8,27 +8,10 @@ use serde_json::Value;
 
 use super::{Context, Reporter, Rule};
 use crate::pointer;
-use crate::refs::{all_refs, resolve};
+use crate::refs::reachable;
 
 /// See the module docs.
 pub struct UnusedComponents;
-
-fn reachable(root: &Value, starts: Vec<&Value>) -> BTreeSet<String> {
-    let mut seen = BTreeSet::new();
-    let mut todo: Vec<String> = starts
-        .into_iter()
-        .flat_map(all_refs)
-        .map(|r| r.target)
-        .collect();
-    while let Some(t) = todo.pop() {
-        if seen.insert(t.clone())
-            && let Some(node) = resolve(root, &t)
-        {
-            todo.extend(all_refs(node).into_iter().map(|r| r.target));
-        }
-    }
-    seen
-}
 
 impl Rule for UnusedComponents {
     fn code(&self) -> &'static str {
