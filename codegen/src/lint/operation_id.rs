@@ -1,4 +1,6 @@
 //! GS001: every operation has a unique camelCase `operationId` (it becomes the Rust method name).
+//! Strict camelCase: no two capitals in a row, so every generator derives the same clean name
+//! (`authorizeOauth2` → `authorize_oauth2`, where `authorizeOAuth2` gives `authorize_o_auth2`).
 
 use std::collections::HashMap;
 
@@ -9,7 +11,12 @@ pub struct OperationId;
 
 fn is_camel_case(id: &str) -> bool {
     let mut chars = id.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase()) && chars.all(|c| c.is_ascii_alphanumeric())
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_alphanumeric())
+        && !id
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_uppercase())
 }
 
 impl Rule for OperationId {
@@ -71,6 +78,15 @@ mod tests {
             f[0]
         );
         assert!(f[0].message.contains("not camelCase"));
+    }
+
+    #[test]
+    fn consecutive_capitals_are_not_camel_case() {
+        let mut s = good();
+        s["paths"]["/players/{id}"]["get"]["operationId"] = "getPlayerOAuth2".into();
+        let f = findings(&OperationId, &s);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].message.contains("`getPlayerOAuth2` is not camelCase"));
     }
 
     #[test]

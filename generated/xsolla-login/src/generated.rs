@@ -494,7 +494,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///`AuthorizeOAuth2CodeChallengeMethod`
+    ///`AuthorizeOauth2CodeChallengeMethod`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -507,17 +507,17 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
-    pub enum AuthorizeOAuth2CodeChallengeMethod {
+    pub enum AuthorizeOauth2CodeChallengeMethod {
         S256,
     }
-    impl ::std::fmt::Display for AuthorizeOAuth2CodeChallengeMethod {
+    impl ::std::fmt::Display for AuthorizeOauth2CodeChallengeMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::S256 => f.write_str("S256"),
             }
         }
     }
-    impl ::std::str::FromStr for AuthorizeOAuth2CodeChallengeMethod {
+    impl ::std::str::FromStr for AuthorizeOauth2CodeChallengeMethod {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -528,7 +528,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for AuthorizeOAuth2CodeChallengeMethod {
+    impl ::std::convert::TryFrom<&str> for AuthorizeOauth2CodeChallengeMethod {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -537,7 +537,7 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for AuthorizeOAuth2CodeChallengeMethod {
+    for AuthorizeOauth2CodeChallengeMethod {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -545,7 +545,7 @@ pub mod types {
             value.parse()
         }
     }
-    ///`AuthorizeOAuth2ResponseType`
+    ///`AuthorizeOauth2ResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -558,18 +558,18 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
-    pub enum AuthorizeOAuth2ResponseType {
+    pub enum AuthorizeOauth2ResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for AuthorizeOAuth2ResponseType {
+    impl ::std::fmt::Display for AuthorizeOauth2ResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for AuthorizeOAuth2ResponseType {
+    impl ::std::str::FromStr for AuthorizeOauth2ResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -580,7 +580,7 @@ pub mod types {
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for AuthorizeOAuth2ResponseType {
+    impl ::std::convert::TryFrom<&str> for AuthorizeOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -588,7 +588,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for AuthorizeOAuth2ResponseType {
+    impl ::std::convert::TryFrom<::std::string::String> for AuthorizeOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -596,22 +596,22 @@ pub mod types {
             value.parse()
         }
     }
-    ///`AuthorizeOAuth2State`
+    ///`AuthorizeOauth2State`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct AuthorizeOAuth2State(::std::string::String);
-    impl ::std::ops::Deref for AuthorizeOAuth2State {
+    pub struct AuthorizeOauth2State(::std::string::String);
+    impl ::std::ops::Deref for AuthorizeOauth2State {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<AuthorizeOAuth2State> for ::std::string::String {
-        fn from(value: AuthorizeOAuth2State) -> Self {
+    impl ::std::convert::From<AuthorizeOauth2State> for ::std::string::String {
+        fn from(value: AuthorizeOauth2State) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for AuthorizeOAuth2State {
+    impl ::std::str::FromStr for AuthorizeOauth2State {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -622,7 +622,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for AuthorizeOAuth2State {
+    impl ::std::convert::TryFrom<&str> for AuthorizeOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -630,7 +630,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for AuthorizeOAuth2State {
+    impl ::std::convert::TryFrom<::std::string::String> for AuthorizeOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -638,7 +638,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for AuthorizeOAuth2State {
+    impl<'de> ::serde::Deserialize<'de> for AuthorizeOauth2State {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -1034,36 +1034,36 @@ pub mod types {
     }
     ///The code and the operation it belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct CompleteOAuth2EmailAuthBody {
+    pub struct CompleteOauth2EmailAuthBody {
         ///The one-time code the user received.
         pub code: ::std::string::String,
         ///The email address the code was sent to.
-        pub email: CompleteOAuth2EmailAuthBodyEmail,
+        pub email: CompleteOauth2EmailAuthBodyEmail,
         ///`operation_id` from the start call.
         pub operation_id: ::std::string::String,
     }
-    impl CompleteOAuth2EmailAuthBody {
-        pub fn builder() -> builder::CompleteOAuth2EmailAuthBody {
+    impl CompleteOauth2EmailAuthBody {
+        pub fn builder() -> builder::CompleteOauth2EmailAuthBody {
             Default::default()
         }
     }
     ///The email address the code was sent to.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct CompleteOAuth2EmailAuthBodyEmail(::std::string::String);
-    impl ::std::ops::Deref for CompleteOAuth2EmailAuthBodyEmail {
+    pub struct CompleteOauth2EmailAuthBodyEmail(::std::string::String);
+    impl ::std::ops::Deref for CompleteOauth2EmailAuthBodyEmail {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<CompleteOAuth2EmailAuthBodyEmail>
+    impl ::std::convert::From<CompleteOauth2EmailAuthBodyEmail>
     for ::std::string::String {
-        fn from(value: CompleteOAuth2EmailAuthBodyEmail) -> Self {
+        fn from(value: CompleteOauth2EmailAuthBodyEmail) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for CompleteOAuth2EmailAuthBodyEmail {
+    impl ::std::str::FromStr for CompleteOauth2EmailAuthBodyEmail {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1077,7 +1077,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for CompleteOAuth2EmailAuthBodyEmail {
+    impl ::std::convert::TryFrom<&str> for CompleteOauth2EmailAuthBodyEmail {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1086,7 +1086,7 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for CompleteOAuth2EmailAuthBodyEmail {
+    for CompleteOauth2EmailAuthBodyEmail {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1094,7 +1094,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for CompleteOAuth2EmailAuthBodyEmail {
+    impl<'de> ::serde::Deserialize<'de> for CompleteOauth2EmailAuthBodyEmail {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -1108,36 +1108,36 @@ pub mod types {
     }
     ///The code and the operation it belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct CompleteOAuth2PhoneAuthBody {
+    pub struct CompleteOauth2PhoneAuthBody {
         ///The one-time code the user received.
         pub code: ::std::string::String,
         ///`operation_id` from the start call.
         pub operation_id: ::std::string::String,
         ///The phone number the code was sent to.
-        pub phone_number: CompleteOAuth2PhoneAuthBodyPhoneNumber,
+        pub phone_number: CompleteOauth2PhoneAuthBodyPhoneNumber,
     }
-    impl CompleteOAuth2PhoneAuthBody {
-        pub fn builder() -> builder::CompleteOAuth2PhoneAuthBody {
+    impl CompleteOauth2PhoneAuthBody {
+        pub fn builder() -> builder::CompleteOauth2PhoneAuthBody {
             Default::default()
         }
     }
     ///The phone number the code was sent to.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct CompleteOAuth2PhoneAuthBodyPhoneNumber(::std::string::String);
-    impl ::std::ops::Deref for CompleteOAuth2PhoneAuthBodyPhoneNumber {
+    pub struct CompleteOauth2PhoneAuthBodyPhoneNumber(::std::string::String);
+    impl ::std::ops::Deref for CompleteOauth2PhoneAuthBodyPhoneNumber {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<CompleteOAuth2PhoneAuthBodyPhoneNumber>
+    impl ::std::convert::From<CompleteOauth2PhoneAuthBodyPhoneNumber>
     for ::std::string::String {
-        fn from(value: CompleteOAuth2PhoneAuthBodyPhoneNumber) -> Self {
+        fn from(value: CompleteOauth2PhoneAuthBodyPhoneNumber) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for CompleteOAuth2PhoneAuthBodyPhoneNumber {
+    impl ::std::str::FromStr for CompleteOauth2PhoneAuthBodyPhoneNumber {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -1150,7 +1150,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for CompleteOAuth2PhoneAuthBodyPhoneNumber {
+    impl ::std::convert::TryFrom<&str> for CompleteOauth2PhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -1159,7 +1159,7 @@ pub mod types {
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for CompleteOAuth2PhoneAuthBodyPhoneNumber {
+    for CompleteOauth2PhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -1167,7 +1167,7 @@ pub mod types {
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for CompleteOAuth2PhoneAuthBodyPhoneNumber {
+    impl<'de> ::serde::Deserialize<'de> for CompleteOauth2PhoneAuthBodyPhoneNumber {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -2255,7 +2255,7 @@ RFC 8693; Xsolla does not document how the current token is passed.
             Default::default()
         }
     }
-    ///`GetOAuth2SocialLoginUrlResponseType`
+    ///`GetOauth2SocialLoginUrlResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -2268,18 +2268,18 @@ RFC 8693; Xsolla does not document how the current token is passed.
         PartialEq,
         PartialOrd
     )]
-    pub enum GetOAuth2SocialLoginUrlResponseType {
+    pub enum GetOauth2SocialLoginUrlResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for GetOAuth2SocialLoginUrlResponseType {
+    impl ::std::fmt::Display for GetOauth2SocialLoginUrlResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for GetOAuth2SocialLoginUrlResponseType {
+    impl ::std::str::FromStr for GetOauth2SocialLoginUrlResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -2290,7 +2290,7 @@ RFC 8693; Xsolla does not document how the current token is passed.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for GetOAuth2SocialLoginUrlResponseType {
+    impl ::std::convert::TryFrom<&str> for GetOauth2SocialLoginUrlResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -2299,7 +2299,7 @@ RFC 8693; Xsolla does not document how the current token is passed.
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for GetOAuth2SocialLoginUrlResponseType {
+    for GetOauth2SocialLoginUrlResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -2307,22 +2307,22 @@ RFC 8693; Xsolla does not document how the current token is passed.
             value.parse()
         }
     }
-    ///`GetOAuth2SocialLoginUrlState`
+    ///`GetOauth2SocialLoginUrlState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct GetOAuth2SocialLoginUrlState(::std::string::String);
-    impl ::std::ops::Deref for GetOAuth2SocialLoginUrlState {
+    pub struct GetOauth2SocialLoginUrlState(::std::string::String);
+    impl ::std::ops::Deref for GetOauth2SocialLoginUrlState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<GetOAuth2SocialLoginUrlState> for ::std::string::String {
-        fn from(value: GetOAuth2SocialLoginUrlState) -> Self {
+    impl ::std::convert::From<GetOauth2SocialLoginUrlState> for ::std::string::String {
+        fn from(value: GetOauth2SocialLoginUrlState) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for GetOAuth2SocialLoginUrlState {
+    impl ::std::str::FromStr for GetOauth2SocialLoginUrlState {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -2333,7 +2333,7 @@ RFC 8693; Xsolla does not document how the current token is passed.
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for GetOAuth2SocialLoginUrlState {
+    impl ::std::convert::TryFrom<&str> for GetOauth2SocialLoginUrlState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -2342,7 +2342,7 @@ RFC 8693; Xsolla does not document how the current token is passed.
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for GetOAuth2SocialLoginUrlState {
+    for GetOauth2SocialLoginUrlState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -2350,7 +2350,7 @@ RFC 8693; Xsolla does not document how the current token is passed.
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for GetOAuth2SocialLoginUrlState {
+    impl<'de> ::serde::Deserialize<'de> for GetOauth2SocialLoginUrlState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -3189,18 +3189,18 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
     }
     ///The clients.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct ListOAuth2ClientsResponse {
+    pub struct ListOauth2ClientsResponse {
         ///OAuth 2.0 clients.
-        pub clients: ::std::vec::Vec<ListOAuth2ClientsResponseClientsItem>,
+        pub clients: ::std::vec::Vec<ListOauth2ClientsResponseClientsItem>,
     }
-    impl ListOAuth2ClientsResponse {
-        pub fn builder() -> builder::ListOAuth2ClientsResponse {
+    impl ListOauth2ClientsResponse {
+        pub fn builder() -> builder::ListOauth2ClientsResponse {
             Default::default()
         }
     }
     ///An OAuth 2.0 client.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct ListOAuth2ClientsResponseClientsItem {
+    pub struct ListOauth2ClientsResponseClientsItem {
         ///Client ID.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<i64>,
@@ -3214,8 +3214,8 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub redirect_uris: ::std::vec::Vec<::std::string::String>,
     }
-    impl ListOAuth2ClientsResponseClientsItem {
-        pub fn builder() -> builder::ListOAuth2ClientsResponseClientsItem {
+    impl ListOauth2ClientsResponseClientsItem {
+        pub fn builder() -> builder::ListOauth2ClientsResponseClientsItem {
             Default::default()
         }
     }
@@ -4097,7 +4097,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             LoginJwtWithSocialTokenWithLogout::X0
         }
     }
-    ///`LoginOAuth2WithCrossAuthResponseType`
+    ///`LoginOauth2WithCrossAuthResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4110,18 +4110,18 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         PartialEq,
         PartialOrd
     )]
-    pub enum LoginOAuth2WithCrossAuthResponseType {
+    pub enum LoginOauth2WithCrossAuthResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for LoginOAuth2WithCrossAuthResponseType {
+    impl ::std::fmt::Display for LoginOauth2WithCrossAuthResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithCrossAuthResponseType {
+    impl ::std::str::FromStr for LoginOauth2WithCrossAuthResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4132,7 +4132,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithCrossAuthResponseType {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithCrossAuthResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4141,7 +4141,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithCrossAuthResponseType {
+    for LoginOauth2WithCrossAuthResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4149,22 +4149,22 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    ///`LoginOAuth2WithCrossAuthState`
+    ///`LoginOauth2WithCrossAuthState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct LoginOAuth2WithCrossAuthState(::std::string::String);
-    impl ::std::ops::Deref for LoginOAuth2WithCrossAuthState {
+    pub struct LoginOauth2WithCrossAuthState(::std::string::String);
+    impl ::std::ops::Deref for LoginOauth2WithCrossAuthState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<LoginOAuth2WithCrossAuthState> for ::std::string::String {
-        fn from(value: LoginOAuth2WithCrossAuthState) -> Self {
+    impl ::std::convert::From<LoginOauth2WithCrossAuthState> for ::std::string::String {
+        fn from(value: LoginOauth2WithCrossAuthState) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithCrossAuthState {
+    impl ::std::str::FromStr for LoginOauth2WithCrossAuthState {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4175,7 +4175,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithCrossAuthState {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithCrossAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4184,7 +4184,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithCrossAuthState {
+    for LoginOauth2WithCrossAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4192,7 +4192,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for LoginOAuth2WithCrossAuthState {
+    impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithCrossAuthState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -4206,34 +4206,34 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
     }
     ///The device to log in with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct LoginOAuth2WithDeviceIdBody {
+    pub struct LoginOauth2WithDeviceIdBody {
         ///Manufacturer and model, e.g. `Google Pixel 8`.
-        pub device: LoginOAuth2WithDeviceIdBodyDevice,
+        pub device: LoginOauth2WithDeviceIdBodyDevice,
         ///Stable device identifier (Android ID or iOS identifierForVendor).
-        pub device_id: LoginOAuth2WithDeviceIdBodyDeviceId,
+        pub device_id: LoginOauth2WithDeviceIdBodyDeviceId,
     }
-    impl LoginOAuth2WithDeviceIdBody {
-        pub fn builder() -> builder::LoginOAuth2WithDeviceIdBody {
+    impl LoginOauth2WithDeviceIdBody {
+        pub fn builder() -> builder::LoginOauth2WithDeviceIdBody {
             Default::default()
         }
     }
     ///Manufacturer and model, e.g. `Google Pixel 8`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct LoginOAuth2WithDeviceIdBodyDevice(::std::string::String);
-    impl ::std::ops::Deref for LoginOAuth2WithDeviceIdBodyDevice {
+    pub struct LoginOauth2WithDeviceIdBodyDevice(::std::string::String);
+    impl ::std::ops::Deref for LoginOauth2WithDeviceIdBodyDevice {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<LoginOAuth2WithDeviceIdBodyDevice>
+    impl ::std::convert::From<LoginOauth2WithDeviceIdBodyDevice>
     for ::std::string::String {
-        fn from(value: LoginOAuth2WithDeviceIdBodyDevice) -> Self {
+        fn from(value: LoginOauth2WithDeviceIdBodyDevice) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithDeviceIdBodyDevice {
+    impl ::std::str::FromStr for LoginOauth2WithDeviceIdBodyDevice {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4244,7 +4244,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithDeviceIdBodyDevice {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdBodyDevice {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4253,7 +4253,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithDeviceIdBodyDevice {
+    for LoginOauth2WithDeviceIdBodyDevice {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4261,7 +4261,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for LoginOAuth2WithDeviceIdBodyDevice {
+    impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithDeviceIdBodyDevice {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -4276,20 +4276,20 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
     ///Stable device identifier (Android ID or iOS identifierForVendor).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct LoginOAuth2WithDeviceIdBodyDeviceId(::std::string::String);
-    impl ::std::ops::Deref for LoginOAuth2WithDeviceIdBodyDeviceId {
+    pub struct LoginOauth2WithDeviceIdBodyDeviceId(::std::string::String);
+    impl ::std::ops::Deref for LoginOauth2WithDeviceIdBodyDeviceId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<LoginOAuth2WithDeviceIdBodyDeviceId>
+    impl ::std::convert::From<LoginOauth2WithDeviceIdBodyDeviceId>
     for ::std::string::String {
-        fn from(value: LoginOAuth2WithDeviceIdBodyDeviceId) -> Self {
+        fn from(value: LoginOauth2WithDeviceIdBodyDeviceId) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithDeviceIdBodyDeviceId {
+    impl ::std::str::FromStr for LoginOauth2WithDeviceIdBodyDeviceId {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4303,7 +4303,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithDeviceIdBodyDeviceId {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdBodyDeviceId {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4312,7 +4312,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithDeviceIdBodyDeviceId {
+    for LoginOauth2WithDeviceIdBodyDeviceId {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4320,7 +4320,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for LoginOAuth2WithDeviceIdBodyDeviceId {
+    impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithDeviceIdBodyDeviceId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -4332,7 +4332,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
                 })
         }
     }
-    ///`LoginOAuth2WithDeviceIdDeviceType`
+    ///`LoginOauth2WithDeviceIdDeviceType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4345,13 +4345,13 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         PartialEq,
         PartialOrd
     )]
-    pub enum LoginOAuth2WithDeviceIdDeviceType {
+    pub enum LoginOauth2WithDeviceIdDeviceType {
         #[serde(rename = "android")]
         Android,
         #[serde(rename = "ios")]
         Ios,
     }
-    impl ::std::fmt::Display for LoginOAuth2WithDeviceIdDeviceType {
+    impl ::std::fmt::Display for LoginOauth2WithDeviceIdDeviceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Android => f.write_str("android"),
@@ -4359,7 +4359,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             }
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithDeviceIdDeviceType {
+    impl ::std::str::FromStr for LoginOauth2WithDeviceIdDeviceType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4371,7 +4371,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithDeviceIdDeviceType {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdDeviceType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4380,7 +4380,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithDeviceIdDeviceType {
+    for LoginOauth2WithDeviceIdDeviceType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4388,7 +4388,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    ///`LoginOAuth2WithDeviceIdResponseType`
+    ///`LoginOauth2WithDeviceIdResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4401,18 +4401,18 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         PartialEq,
         PartialOrd
     )]
-    pub enum LoginOAuth2WithDeviceIdResponseType {
+    pub enum LoginOauth2WithDeviceIdResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for LoginOAuth2WithDeviceIdResponseType {
+    impl ::std::fmt::Display for LoginOauth2WithDeviceIdResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithDeviceIdResponseType {
+    impl ::std::str::FromStr for LoginOauth2WithDeviceIdResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4423,7 +4423,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithDeviceIdResponseType {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4432,7 +4432,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithDeviceIdResponseType {
+    for LoginOauth2WithDeviceIdResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4440,22 +4440,22 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    ///`LoginOAuth2WithDeviceIdState`
+    ///`LoginOauth2WithDeviceIdState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct LoginOAuth2WithDeviceIdState(::std::string::String);
-    impl ::std::ops::Deref for LoginOAuth2WithDeviceIdState {
+    pub struct LoginOauth2WithDeviceIdState(::std::string::String);
+    impl ::std::ops::Deref for LoginOauth2WithDeviceIdState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<LoginOAuth2WithDeviceIdState> for ::std::string::String {
-        fn from(value: LoginOAuth2WithDeviceIdState) -> Self {
+    impl ::std::convert::From<LoginOauth2WithDeviceIdState> for ::std::string::String {
+        fn from(value: LoginOauth2WithDeviceIdState) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithDeviceIdState {
+    impl ::std::str::FromStr for LoginOauth2WithDeviceIdState {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4466,7 +4466,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithDeviceIdState {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4475,7 +4475,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithDeviceIdState {
+    for LoginOauth2WithDeviceIdState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4483,7 +4483,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for LoginOAuth2WithDeviceIdState {
+    impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithDeviceIdState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -4497,16 +4497,16 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
     }
     ///The social network's authorization code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct LoginOAuth2WithSocialCodeBody {
+    pub struct LoginOauth2WithSocialCodeBody {
         ///Authorization code from the social SDK.
         pub code: ::std::string::String,
     }
-    impl LoginOAuth2WithSocialCodeBody {
-        pub fn builder() -> builder::LoginOAuth2WithSocialCodeBody {
+    impl LoginOauth2WithSocialCodeBody {
+        pub fn builder() -> builder::LoginOauth2WithSocialCodeBody {
             Default::default()
         }
     }
-    ///`LoginOAuth2WithSocialCodeResponseType`
+    ///`LoginOauth2WithSocialCodeResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4519,18 +4519,18 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         PartialEq,
         PartialOrd
     )]
-    pub enum LoginOAuth2WithSocialCodeResponseType {
+    pub enum LoginOauth2WithSocialCodeResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for LoginOAuth2WithSocialCodeResponseType {
+    impl ::std::fmt::Display for LoginOauth2WithSocialCodeResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithSocialCodeResponseType {
+    impl ::std::str::FromStr for LoginOauth2WithSocialCodeResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4541,7 +4541,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithSocialCodeResponseType {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithSocialCodeResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4550,7 +4550,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithSocialCodeResponseType {
+    for LoginOauth2WithSocialCodeResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4558,22 +4558,22 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    ///`LoginOAuth2WithSocialCodeState`
+    ///`LoginOauth2WithSocialCodeState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct LoginOAuth2WithSocialCodeState(::std::string::String);
-    impl ::std::ops::Deref for LoginOAuth2WithSocialCodeState {
+    pub struct LoginOauth2WithSocialCodeState(::std::string::String);
+    impl ::std::ops::Deref for LoginOauth2WithSocialCodeState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<LoginOAuth2WithSocialCodeState> for ::std::string::String {
-        fn from(value: LoginOAuth2WithSocialCodeState) -> Self {
+    impl ::std::convert::From<LoginOauth2WithSocialCodeState> for ::std::string::String {
+        fn from(value: LoginOauth2WithSocialCodeState) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithSocialCodeState {
+    impl ::std::str::FromStr for LoginOauth2WithSocialCodeState {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4584,7 +4584,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithSocialCodeState {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithSocialCodeState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4593,7 +4593,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithSocialCodeState {
+    for LoginOauth2WithSocialCodeState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4601,7 +4601,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for LoginOAuth2WithSocialCodeState {
+    impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithSocialCodeState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -4615,7 +4615,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
     }
     ///The social network's access token.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct LoginOAuth2WithSocialTokenBody {
+    pub struct LoginOauth2WithSocialTokenBody {
         ///Access token from the social network's SDK.
         pub access_token: ::gamespec_client_support::Secret,
         ///Token secret (Twitter only).
@@ -4627,12 +4627,12 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub openid: ::std::option::Option<::std::string::String>,
     }
-    impl LoginOAuth2WithSocialTokenBody {
-        pub fn builder() -> builder::LoginOAuth2WithSocialTokenBody {
+    impl LoginOauth2WithSocialTokenBody {
+        pub fn builder() -> builder::LoginOauth2WithSocialTokenBody {
             Default::default()
         }
     }
-    ///`LoginOAuth2WithSocialTokenResponseType`
+    ///`LoginOauth2WithSocialTokenResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4645,18 +4645,18 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         PartialEq,
         PartialOrd
     )]
-    pub enum LoginOAuth2WithSocialTokenResponseType {
+    pub enum LoginOauth2WithSocialTokenResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for LoginOAuth2WithSocialTokenResponseType {
+    impl ::std::fmt::Display for LoginOauth2WithSocialTokenResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithSocialTokenResponseType {
+    impl ::std::str::FromStr for LoginOauth2WithSocialTokenResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4667,7 +4667,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithSocialTokenResponseType {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithSocialTokenResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4676,7 +4676,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithSocialTokenResponseType {
+    for LoginOauth2WithSocialTokenResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4684,23 +4684,23 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    ///`LoginOAuth2WithSocialTokenState`
+    ///`LoginOauth2WithSocialTokenState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct LoginOAuth2WithSocialTokenState(::std::string::String);
-    impl ::std::ops::Deref for LoginOAuth2WithSocialTokenState {
+    pub struct LoginOauth2WithSocialTokenState(::std::string::String);
+    impl ::std::ops::Deref for LoginOauth2WithSocialTokenState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<LoginOAuth2WithSocialTokenState>
+    impl ::std::convert::From<LoginOauth2WithSocialTokenState>
     for ::std::string::String {
-        fn from(value: LoginOAuth2WithSocialTokenState) -> Self {
+        fn from(value: LoginOauth2WithSocialTokenState) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for LoginOAuth2WithSocialTokenState {
+    impl ::std::str::FromStr for LoginOauth2WithSocialTokenState {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4711,7 +4711,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginOAuth2WithSocialTokenState {
+    impl ::std::convert::TryFrom<&str> for LoginOauth2WithSocialTokenState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4720,7 +4720,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginOAuth2WithSocialTokenState {
+    for LoginOauth2WithSocialTokenState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4728,7 +4728,7 @@ Xsolla's Go SDK decodes them as hex. Check a live response before relying on eit
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for LoginOAuth2WithSocialTokenState {
+    impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithSocialTokenState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -4879,7 +4879,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             LoginWithPasswordJwtWithLogout::X0
         }
     }
-    ///`LoginWithPasswordOAuth2ResponseType`
+    ///`LoginWithPasswordOauth2ResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -4892,18 +4892,18 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         PartialEq,
         PartialOrd
     )]
-    pub enum LoginWithPasswordOAuth2ResponseType {
+    pub enum LoginWithPasswordOauth2ResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for LoginWithPasswordOAuth2ResponseType {
+    impl ::std::fmt::Display for LoginWithPasswordOauth2ResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for LoginWithPasswordOAuth2ResponseType {
+    impl ::std::str::FromStr for LoginWithPasswordOauth2ResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4914,7 +4914,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginWithPasswordOAuth2ResponseType {
+    impl ::std::convert::TryFrom<&str> for LoginWithPasswordOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4923,7 +4923,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginWithPasswordOAuth2ResponseType {
+    for LoginWithPasswordOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4931,22 +4931,22 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
-    ///`LoginWithPasswordOAuth2State`
+    ///`LoginWithPasswordOauth2State`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct LoginWithPasswordOAuth2State(::std::string::String);
-    impl ::std::ops::Deref for LoginWithPasswordOAuth2State {
+    pub struct LoginWithPasswordOauth2State(::std::string::String);
+    impl ::std::ops::Deref for LoginWithPasswordOauth2State {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<LoginWithPasswordOAuth2State> for ::std::string::String {
-        fn from(value: LoginWithPasswordOAuth2State) -> Self {
+    impl ::std::convert::From<LoginWithPasswordOauth2State> for ::std::string::String {
+        fn from(value: LoginWithPasswordOauth2State) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for LoginWithPasswordOAuth2State {
+    impl ::std::str::FromStr for LoginWithPasswordOauth2State {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -4957,7 +4957,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for LoginWithPasswordOAuth2State {
+    impl ::std::convert::TryFrom<&str> for LoginWithPasswordOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -4966,7 +4966,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for LoginWithPasswordOAuth2State {
+    for LoginWithPasswordOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -4974,7 +4974,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for LoginWithPasswordOAuth2State {
+    impl<'de> ::serde::Deserialize<'de> for LoginWithPasswordOauth2State {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -5709,7 +5709,7 @@ asked for `scope=playfab`.
             RedirectJwtSocialLoginWithLogout::X0
         }
     }
-    ///`RedirectOAuth2SocialLoginResponseType`
+    ///`RedirectOauth2SocialLoginResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -5722,18 +5722,18 @@ asked for `scope=playfab`.
         PartialEq,
         PartialOrd
     )]
-    pub enum RedirectOAuth2SocialLoginResponseType {
+    pub enum RedirectOauth2SocialLoginResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for RedirectOAuth2SocialLoginResponseType {
+    impl ::std::fmt::Display for RedirectOauth2SocialLoginResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for RedirectOAuth2SocialLoginResponseType {
+    impl ::std::str::FromStr for RedirectOauth2SocialLoginResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -5744,7 +5744,7 @@ asked for `scope=playfab`.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for RedirectOAuth2SocialLoginResponseType {
+    impl ::std::convert::TryFrom<&str> for RedirectOauth2SocialLoginResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -5753,7 +5753,7 @@ asked for `scope=playfab`.
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for RedirectOAuth2SocialLoginResponseType {
+    for RedirectOauth2SocialLoginResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -5761,22 +5761,22 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
-    ///`RedirectOAuth2SocialLoginState`
+    ///`RedirectOauth2SocialLoginState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct RedirectOAuth2SocialLoginState(::std::string::String);
-    impl ::std::ops::Deref for RedirectOAuth2SocialLoginState {
+    pub struct RedirectOauth2SocialLoginState(::std::string::String);
+    impl ::std::ops::Deref for RedirectOauth2SocialLoginState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<RedirectOAuth2SocialLoginState> for ::std::string::String {
-        fn from(value: RedirectOAuth2SocialLoginState) -> Self {
+    impl ::std::convert::From<RedirectOauth2SocialLoginState> for ::std::string::String {
+        fn from(value: RedirectOauth2SocialLoginState) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for RedirectOAuth2SocialLoginState {
+    impl ::std::str::FromStr for RedirectOauth2SocialLoginState {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -5787,7 +5787,7 @@ asked for `scope=playfab`.
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for RedirectOAuth2SocialLoginState {
+    impl ::std::convert::TryFrom<&str> for RedirectOauth2SocialLoginState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -5796,7 +5796,7 @@ asked for `scope=playfab`.
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for RedirectOAuth2SocialLoginState {
+    for RedirectOauth2SocialLoginState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -5804,7 +5804,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for RedirectOAuth2SocialLoginState {
+    impl<'de> ::serde::Deserialize<'de> for RedirectOauth2SocialLoginState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -5978,22 +5978,22 @@ asked for `scope=playfab`.
                 })
         }
     }
-    ///`RegisterUserOAuth2Payload`
+    ///`RegisterUserOauth2Payload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct RegisterUserOAuth2Payload(::std::string::String);
-    impl ::std::ops::Deref for RegisterUserOAuth2Payload {
+    pub struct RegisterUserOauth2Payload(::std::string::String);
+    impl ::std::ops::Deref for RegisterUserOauth2Payload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<RegisterUserOAuth2Payload> for ::std::string::String {
-        fn from(value: RegisterUserOAuth2Payload) -> Self {
+    impl ::std::convert::From<RegisterUserOauth2Payload> for ::std::string::String {
+        fn from(value: RegisterUserOauth2Payload) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for RegisterUserOAuth2Payload {
+    impl ::std::str::FromStr for RegisterUserOauth2Payload {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -6004,7 +6004,7 @@ asked for `scope=playfab`.
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for RegisterUserOAuth2Payload {
+    impl ::std::convert::TryFrom<&str> for RegisterUserOauth2Payload {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -6012,7 +6012,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for RegisterUserOAuth2Payload {
+    impl ::std::convert::TryFrom<::std::string::String> for RegisterUserOauth2Payload {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -6020,7 +6020,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for RegisterUserOAuth2Payload {
+    impl<'de> ::serde::Deserialize<'de> for RegisterUserOauth2Payload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -6032,7 +6032,7 @@ asked for `scope=playfab`.
                 })
         }
     }
-    ///`RegisterUserOAuth2ResponseType`
+    ///`RegisterUserOauth2ResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -6045,18 +6045,18 @@ asked for `scope=playfab`.
         PartialEq,
         PartialOrd
     )]
-    pub enum RegisterUserOAuth2ResponseType {
+    pub enum RegisterUserOauth2ResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for RegisterUserOAuth2ResponseType {
+    impl ::std::fmt::Display for RegisterUserOauth2ResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for RegisterUserOAuth2ResponseType {
+    impl ::std::str::FromStr for RegisterUserOauth2ResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -6067,7 +6067,7 @@ asked for `scope=playfab`.
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for RegisterUserOAuth2ResponseType {
+    impl ::std::convert::TryFrom<&str> for RegisterUserOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -6076,7 +6076,7 @@ asked for `scope=playfab`.
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for RegisterUserOAuth2ResponseType {
+    for RegisterUserOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -6084,22 +6084,22 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
-    ///`RegisterUserOAuth2State`
+    ///`RegisterUserOauth2State`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct RegisterUserOAuth2State(::std::string::String);
-    impl ::std::ops::Deref for RegisterUserOAuth2State {
+    pub struct RegisterUserOauth2State(::std::string::String);
+    impl ::std::ops::Deref for RegisterUserOauth2State {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<RegisterUserOAuth2State> for ::std::string::String {
-        fn from(value: RegisterUserOAuth2State) -> Self {
+    impl ::std::convert::From<RegisterUserOauth2State> for ::std::string::String {
+        fn from(value: RegisterUserOauth2State) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for RegisterUserOAuth2State {
+    impl ::std::str::FromStr for RegisterUserOauth2State {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -6110,7 +6110,7 @@ asked for `scope=playfab`.
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for RegisterUserOAuth2State {
+    impl ::std::convert::TryFrom<&str> for RegisterUserOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -6118,7 +6118,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for RegisterUserOAuth2State {
+    impl ::std::convert::TryFrom<::std::string::String> for RegisterUserOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -6126,7 +6126,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for RegisterUserOAuth2State {
+    impl<'de> ::serde::Deserialize<'de> for RegisterUserOauth2State {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -6630,32 +6630,32 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
     }
     ///Whose confirmation email to resend.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct ResendOAuth2ConfirmationEmailBody {
+    pub struct ResendOauth2ConfirmationEmailBody {
         ///Username or email address of the account.
         pub username: ::std::string::String,
     }
-    impl ResendOAuth2ConfirmationEmailBody {
-        pub fn builder() -> builder::ResendOAuth2ConfirmationEmailBody {
+    impl ResendOauth2ConfirmationEmailBody {
+        pub fn builder() -> builder::ResendOauth2ConfirmationEmailBody {
             Default::default()
         }
     }
-    ///`ResendOAuth2ConfirmationEmailState`
+    ///`ResendOauth2ConfirmationEmailState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct ResendOAuth2ConfirmationEmailState(::std::string::String);
-    impl ::std::ops::Deref for ResendOAuth2ConfirmationEmailState {
+    pub struct ResendOauth2ConfirmationEmailState(::std::string::String);
+    impl ::std::ops::Deref for ResendOauth2ConfirmationEmailState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<ResendOAuth2ConfirmationEmailState>
+    impl ::std::convert::From<ResendOauth2ConfirmationEmailState>
     for ::std::string::String {
-        fn from(value: ResendOAuth2ConfirmationEmailState) -> Self {
+        fn from(value: ResendOauth2ConfirmationEmailState) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for ResendOAuth2ConfirmationEmailState {
+    impl ::std::str::FromStr for ResendOauth2ConfirmationEmailState {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -6666,7 +6666,7 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for ResendOAuth2ConfirmationEmailState {
+    impl ::std::convert::TryFrom<&str> for ResendOauth2ConfirmationEmailState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -6675,7 +6675,7 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for ResendOAuth2ConfirmationEmailState {
+    for ResendOauth2ConfirmationEmailState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -6683,7 +6683,7 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for ResendOAuth2ConfirmationEmailState {
+    impl<'de> ::serde::Deserialize<'de> for ResendOauth2ConfirmationEmailState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -7991,7 +7991,7 @@ present (the rebuilt table leaves it open; we require it).
     }
     ///Where to send the one-time code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct StartOAuth2EmailAuthBody {
+    pub struct StartOauth2EmailAuthBody {
         ///The user's email address.
         pub email: ::std::string::String,
         ///Page the magic link opens.
@@ -8001,12 +8001,12 @@ present (the rebuilt table leaves it open; we require it).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub send_link: ::std::option::Option<bool>,
     }
-    impl StartOAuth2EmailAuthBody {
-        pub fn builder() -> builder::StartOAuth2EmailAuthBody {
+    impl StartOauth2EmailAuthBody {
+        pub fn builder() -> builder::StartOauth2EmailAuthBody {
             Default::default()
         }
     }
-    ///`StartOAuth2EmailAuthResponseType`
+    ///`StartOauth2EmailAuthResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -8019,18 +8019,18 @@ present (the rebuilt table leaves it open; we require it).
         PartialEq,
         PartialOrd
     )]
-    pub enum StartOAuth2EmailAuthResponseType {
+    pub enum StartOauth2EmailAuthResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for StartOAuth2EmailAuthResponseType {
+    impl ::std::fmt::Display for StartOauth2EmailAuthResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for StartOAuth2EmailAuthResponseType {
+    impl ::std::str::FromStr for StartOauth2EmailAuthResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -8041,7 +8041,7 @@ present (the rebuilt table leaves it open; we require it).
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for StartOAuth2EmailAuthResponseType {
+    impl ::std::convert::TryFrom<&str> for StartOauth2EmailAuthResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -8050,7 +8050,7 @@ present (the rebuilt table leaves it open; we require it).
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for StartOAuth2EmailAuthResponseType {
+    for StartOauth2EmailAuthResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -8058,22 +8058,22 @@ present (the rebuilt table leaves it open; we require it).
             value.parse()
         }
     }
-    ///`StartOAuth2EmailAuthState`
+    ///`StartOauth2EmailAuthState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct StartOAuth2EmailAuthState(::std::string::String);
-    impl ::std::ops::Deref for StartOAuth2EmailAuthState {
+    pub struct StartOauth2EmailAuthState(::std::string::String);
+    impl ::std::ops::Deref for StartOauth2EmailAuthState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<StartOAuth2EmailAuthState> for ::std::string::String {
-        fn from(value: StartOAuth2EmailAuthState) -> Self {
+    impl ::std::convert::From<StartOauth2EmailAuthState> for ::std::string::String {
+        fn from(value: StartOauth2EmailAuthState) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for StartOAuth2EmailAuthState {
+    impl ::std::str::FromStr for StartOauth2EmailAuthState {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -8084,7 +8084,7 @@ present (the rebuilt table leaves it open; we require it).
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for StartOAuth2EmailAuthState {
+    impl ::std::convert::TryFrom<&str> for StartOauth2EmailAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -8092,7 +8092,7 @@ present (the rebuilt table leaves it open; we require it).
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for StartOAuth2EmailAuthState {
+    impl ::std::convert::TryFrom<::std::string::String> for StartOauth2EmailAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -8100,7 +8100,7 @@ present (the rebuilt table leaves it open; we require it).
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for StartOAuth2EmailAuthState {
+    impl<'de> ::serde::Deserialize<'de> for StartOauth2EmailAuthState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -8114,38 +8114,38 @@ present (the rebuilt table leaves it open; we require it).
     }
     ///Where to send the one-time code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    pub struct StartOAuth2PhoneAuthBody {
+    pub struct StartOauth2PhoneAuthBody {
         ///Page the magic link opens.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub link_url: ::std::option::Option<::std::string::String>,
         ///Phone number with `+` and country code.
-        pub phone_number: StartOAuth2PhoneAuthBodyPhoneNumber,
+        pub phone_number: StartOauth2PhoneAuthBodyPhoneNumber,
         ///Also put a magic link in the SMS (then poll Get confirmation code).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub send_link: ::std::option::Option<bool>,
     }
-    impl StartOAuth2PhoneAuthBody {
-        pub fn builder() -> builder::StartOAuth2PhoneAuthBody {
+    impl StartOauth2PhoneAuthBody {
+        pub fn builder() -> builder::StartOauth2PhoneAuthBody {
             Default::default()
         }
     }
     ///Phone number with `+` and country code.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct StartOAuth2PhoneAuthBodyPhoneNumber(::std::string::String);
-    impl ::std::ops::Deref for StartOAuth2PhoneAuthBodyPhoneNumber {
+    pub struct StartOauth2PhoneAuthBodyPhoneNumber(::std::string::String);
+    impl ::std::ops::Deref for StartOauth2PhoneAuthBodyPhoneNumber {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<StartOAuth2PhoneAuthBodyPhoneNumber>
+    impl ::std::convert::From<StartOauth2PhoneAuthBodyPhoneNumber>
     for ::std::string::String {
-        fn from(value: StartOAuth2PhoneAuthBodyPhoneNumber) -> Self {
+        fn from(value: StartOauth2PhoneAuthBodyPhoneNumber) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for StartOAuth2PhoneAuthBodyPhoneNumber {
+    impl ::std::str::FromStr for StartOauth2PhoneAuthBodyPhoneNumber {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -8158,7 +8158,7 @@ present (the rebuilt table leaves it open; we require it).
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for StartOAuth2PhoneAuthBodyPhoneNumber {
+    impl ::std::convert::TryFrom<&str> for StartOauth2PhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -8167,7 +8167,7 @@ present (the rebuilt table leaves it open; we require it).
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for StartOAuth2PhoneAuthBodyPhoneNumber {
+    for StartOauth2PhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -8175,7 +8175,7 @@ present (the rebuilt table leaves it open; we require it).
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for StartOAuth2PhoneAuthBodyPhoneNumber {
+    impl<'de> ::serde::Deserialize<'de> for StartOauth2PhoneAuthBodyPhoneNumber {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -8187,7 +8187,7 @@ present (the rebuilt table leaves it open; we require it).
                 })
         }
     }
-    ///`StartOAuth2PhoneAuthResponseType`
+    ///`StartOauth2PhoneAuthResponseType`
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
@@ -8200,18 +8200,18 @@ present (the rebuilt table leaves it open; we require it).
         PartialEq,
         PartialOrd
     )]
-    pub enum StartOAuth2PhoneAuthResponseType {
+    pub enum StartOauth2PhoneAuthResponseType {
         #[serde(rename = "code")]
         Code,
     }
-    impl ::std::fmt::Display for StartOAuth2PhoneAuthResponseType {
+    impl ::std::fmt::Display for StartOauth2PhoneAuthResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
                 Self::Code => f.write_str("code"),
             }
         }
     }
-    impl ::std::str::FromStr for StartOAuth2PhoneAuthResponseType {
+    impl ::std::str::FromStr for StartOauth2PhoneAuthResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -8222,7 +8222,7 @@ present (the rebuilt table leaves it open; we require it).
             }
         }
     }
-    impl ::std::convert::TryFrom<&str> for StartOAuth2PhoneAuthResponseType {
+    impl ::std::convert::TryFrom<&str> for StartOauth2PhoneAuthResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -8231,7 +8231,7 @@ present (the rebuilt table leaves it open; we require it).
         }
     }
     impl ::std::convert::TryFrom<::std::string::String>
-    for StartOAuth2PhoneAuthResponseType {
+    for StartOauth2PhoneAuthResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -8239,22 +8239,22 @@ present (the rebuilt table leaves it open; we require it).
             value.parse()
         }
     }
-    ///`StartOAuth2PhoneAuthState`
+    ///`StartOauth2PhoneAuthState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
-    pub struct StartOAuth2PhoneAuthState(::std::string::String);
-    impl ::std::ops::Deref for StartOAuth2PhoneAuthState {
+    pub struct StartOauth2PhoneAuthState(::std::string::String);
+    impl ::std::ops::Deref for StartOauth2PhoneAuthState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
-    impl ::std::convert::From<StartOAuth2PhoneAuthState> for ::std::string::String {
-        fn from(value: StartOAuth2PhoneAuthState) -> Self {
+    impl ::std::convert::From<StartOauth2PhoneAuthState> for ::std::string::String {
+        fn from(value: StartOauth2PhoneAuthState) -> Self {
             value.0
         }
     }
-    impl ::std::str::FromStr for StartOAuth2PhoneAuthState {
+    impl ::std::str::FromStr for StartOauth2PhoneAuthState {
         type Err = self::error::ConversionError;
         fn from_str(
             value: &str,
@@ -8265,7 +8265,7 @@ present (the rebuilt table leaves it open; we require it).
             Ok(Self(value.to_string()))
         }
     }
-    impl ::std::convert::TryFrom<&str> for StartOAuth2PhoneAuthState {
+    impl ::std::convert::TryFrom<&str> for StartOauth2PhoneAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: &str,
@@ -8273,7 +8273,7 @@ present (the rebuilt table leaves it open; we require it).
             value.parse()
         }
     }
-    impl ::std::convert::TryFrom<::std::string::String> for StartOAuth2PhoneAuthState {
+    impl ::std::convert::TryFrom<::std::string::String> for StartOauth2PhoneAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
             value: ::std::string::String,
@@ -8281,7 +8281,7 @@ present (the rebuilt table leaves it open; we require it).
             value.parse()
         }
     }
-    impl<'de> ::serde::Deserialize<'de> for StartOAuth2PhoneAuthState {
+    impl<'de> ::serde::Deserialize<'de> for StartOauth2PhoneAuthState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
             D: ::serde::Deserializer<'de>,
@@ -10956,10 +10956,10 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct CompleteOAuth2EmailAuthBody {
+        pub struct CompleteOauth2EmailAuthBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
             email: ::std::result::Result<
-                super::CompleteOAuth2EmailAuthBodyEmail,
+                super::CompleteOauth2EmailAuthBodyEmail,
                 ::std::string::String,
             >,
             operation_id: ::std::result::Result<
@@ -10967,7 +10967,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for CompleteOAuth2EmailAuthBody {
+        impl ::std::default::Default for CompleteOauth2EmailAuthBody {
             fn default() -> Self {
                 Self {
                     code: Err("no value supplied for code".to_string()),
@@ -10976,7 +10976,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
-        impl CompleteOAuth2EmailAuthBody {
+        impl CompleteOauth2EmailAuthBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -10991,7 +10991,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::CompleteOAuth2EmailAuthBodyEmail>,
+                T: ::std::convert::TryInto<super::CompleteOauth2EmailAuthBodyEmail>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -11014,11 +11014,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<CompleteOAuth2EmailAuthBody>
-        for super::CompleteOAuth2EmailAuthBody {
+        impl ::std::convert::TryFrom<CompleteOauth2EmailAuthBody>
+        for super::CompleteOauth2EmailAuthBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: CompleteOAuth2EmailAuthBody,
+                value: CompleteOauth2EmailAuthBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     code: value.code?,
@@ -11027,9 +11027,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
-        impl ::std::convert::From<super::CompleteOAuth2EmailAuthBody>
-        for CompleteOAuth2EmailAuthBody {
-            fn from(value: super::CompleteOAuth2EmailAuthBody) -> Self {
+        impl ::std::convert::From<super::CompleteOauth2EmailAuthBody>
+        for CompleteOauth2EmailAuthBody {
+            fn from(value: super::CompleteOauth2EmailAuthBody) -> Self {
                 Self {
                     code: Ok(value.code),
                     email: Ok(value.email),
@@ -11038,18 +11038,18 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct CompleteOAuth2PhoneAuthBody {
+        pub struct CompleteOauth2PhoneAuthBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
             operation_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
             >,
             phone_number: ::std::result::Result<
-                super::CompleteOAuth2PhoneAuthBodyPhoneNumber,
+                super::CompleteOauth2PhoneAuthBodyPhoneNumber,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for CompleteOAuth2PhoneAuthBody {
+        impl ::std::default::Default for CompleteOauth2PhoneAuthBody {
             fn default() -> Self {
                 Self {
                     code: Err("no value supplied for code".to_string()),
@@ -11058,7 +11058,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
-        impl CompleteOAuth2PhoneAuthBody {
+        impl CompleteOauth2PhoneAuthBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -11086,7 +11086,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    super::CompleteOAuth2PhoneAuthBodyPhoneNumber,
+                    super::CompleteOauth2PhoneAuthBodyPhoneNumber,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -11098,11 +11098,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<CompleteOAuth2PhoneAuthBody>
-        for super::CompleteOAuth2PhoneAuthBody {
+        impl ::std::convert::TryFrom<CompleteOauth2PhoneAuthBody>
+        for super::CompleteOauth2PhoneAuthBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: CompleteOAuth2PhoneAuthBody,
+                value: CompleteOauth2PhoneAuthBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     code: value.code?,
@@ -11111,9 +11111,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
-        impl ::std::convert::From<super::CompleteOAuth2PhoneAuthBody>
-        for CompleteOAuth2PhoneAuthBody {
-            fn from(value: super::CompleteOAuth2PhoneAuthBody) -> Self {
+        impl ::std::convert::From<super::CompleteOauth2PhoneAuthBody>
+        for CompleteOauth2PhoneAuthBody {
+            fn from(value: super::CompleteOauth2PhoneAuthBody) -> Self {
                 Self {
                     code: Ok(value.code),
                     operation_id: Ok(value.operation_id),
@@ -14602,24 +14602,24 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ListOAuth2ClientsResponse {
+        pub struct ListOauth2ClientsResponse {
             clients: ::std::result::Result<
-                ::std::vec::Vec<super::ListOAuth2ClientsResponseClientsItem>,
+                ::std::vec::Vec<super::ListOauth2ClientsResponseClientsItem>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListOAuth2ClientsResponse {
+        impl ::std::default::Default for ListOauth2ClientsResponse {
             fn default() -> Self {
                 Self {
                     clients: Err("no value supplied for clients".to_string()),
                 }
             }
         }
-        impl ListOAuth2ClientsResponse {
+        impl ListOauth2ClientsResponse {
             pub fn clients<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::vec::Vec<super::ListOAuth2ClientsResponseClientsItem>,
+                    ::std::vec::Vec<super::ListOauth2ClientsResponseClientsItem>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
@@ -14631,23 +14631,23 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListOAuth2ClientsResponse>
-        for super::ListOAuth2ClientsResponse {
+        impl ::std::convert::TryFrom<ListOauth2ClientsResponse>
+        for super::ListOauth2ClientsResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListOAuth2ClientsResponse,
+                value: ListOauth2ClientsResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { clients: value.clients? })
             }
         }
-        impl ::std::convert::From<super::ListOAuth2ClientsResponse>
-        for ListOAuth2ClientsResponse {
-            fn from(value: super::ListOAuth2ClientsResponse) -> Self {
+        impl ::std::convert::From<super::ListOauth2ClientsResponse>
+        for ListOauth2ClientsResponse {
+            fn from(value: super::ListOauth2ClientsResponse) -> Self {
                 Self { clients: Ok(value.clients) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ListOAuth2ClientsResponseClientsItem {
+        pub struct ListOauth2ClientsResponseClientsItem {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             is_public: ::std::result::Result<
                 ::std::option::Option<bool>,
@@ -14662,7 +14662,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListOAuth2ClientsResponseClientsItem {
+        impl ::std::default::Default for ListOauth2ClientsResponseClientsItem {
             fn default() -> Self {
                 Self {
                     id: Ok(Default::default()),
@@ -14672,7 +14672,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
-        impl ListOAuth2ClientsResponseClientsItem {
+        impl ListOauth2ClientsResponseClientsItem {
             pub fn id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
@@ -14720,11 +14720,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListOAuth2ClientsResponseClientsItem>
-        for super::ListOAuth2ClientsResponseClientsItem {
+        impl ::std::convert::TryFrom<ListOauth2ClientsResponseClientsItem>
+        for super::ListOauth2ClientsResponseClientsItem {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListOAuth2ClientsResponseClientsItem,
+                value: ListOauth2ClientsResponseClientsItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     id: value.id?,
@@ -14734,9 +14734,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
-        impl ::std::convert::From<super::ListOAuth2ClientsResponseClientsItem>
-        for ListOAuth2ClientsResponseClientsItem {
-            fn from(value: super::ListOAuth2ClientsResponseClientsItem) -> Self {
+        impl ::std::convert::From<super::ListOauth2ClientsResponseClientsItem>
+        for ListOauth2ClientsResponseClientsItem {
+            fn from(value: super::ListOauth2ClientsResponseClientsItem) -> Self {
                 Self {
                     id: Ok(value.id),
                     is_public: Ok(value.is_public),
@@ -15122,17 +15122,17 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct LoginOAuth2WithDeviceIdBody {
+        pub struct LoginOauth2WithDeviceIdBody {
             device: ::std::result::Result<
-                super::LoginOAuth2WithDeviceIdBodyDevice,
+                super::LoginOauth2WithDeviceIdBodyDevice,
                 ::std::string::String,
             >,
             device_id: ::std::result::Result<
-                super::LoginOAuth2WithDeviceIdBodyDeviceId,
+                super::LoginOauth2WithDeviceIdBodyDeviceId,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for LoginOAuth2WithDeviceIdBody {
+        impl ::std::default::Default for LoginOauth2WithDeviceIdBody {
             fn default() -> Self {
                 Self {
                     device: Err("no value supplied for device".to_string()),
@@ -15140,10 +15140,10 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
-        impl LoginOAuth2WithDeviceIdBody {
+        impl LoginOauth2WithDeviceIdBody {
             pub fn device<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::LoginOAuth2WithDeviceIdBodyDevice>,
+                T: ::std::convert::TryInto<super::LoginOauth2WithDeviceIdBodyDevice>,
                 T::Error: ::std::fmt::Display,
             {
                 self.device = value
@@ -15155,7 +15155,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn device_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::LoginOAuth2WithDeviceIdBodyDeviceId>,
+                T: ::std::convert::TryInto<super::LoginOauth2WithDeviceIdBodyDeviceId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.device_id = value
@@ -15166,11 +15166,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<LoginOAuth2WithDeviceIdBody>
-        for super::LoginOAuth2WithDeviceIdBody {
+        impl ::std::convert::TryFrom<LoginOauth2WithDeviceIdBody>
+        for super::LoginOauth2WithDeviceIdBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: LoginOAuth2WithDeviceIdBody,
+                value: LoginOauth2WithDeviceIdBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     device: value.device?,
@@ -15178,9 +15178,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
-        impl ::std::convert::From<super::LoginOAuth2WithDeviceIdBody>
-        for LoginOAuth2WithDeviceIdBody {
-            fn from(value: super::LoginOAuth2WithDeviceIdBody) -> Self {
+        impl ::std::convert::From<super::LoginOauth2WithDeviceIdBody>
+        for LoginOauth2WithDeviceIdBody {
+            fn from(value: super::LoginOauth2WithDeviceIdBody) -> Self {
                 Self {
                     device: Ok(value.device),
                     device_id: Ok(value.device_id),
@@ -15188,17 +15188,17 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct LoginOAuth2WithSocialCodeBody {
+        pub struct LoginOauth2WithSocialCodeBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
-        impl ::std::default::Default for LoginOAuth2WithSocialCodeBody {
+        impl ::std::default::Default for LoginOauth2WithSocialCodeBody {
             fn default() -> Self {
                 Self {
                     code: Err("no value supplied for code".to_string()),
                 }
             }
         }
-        impl LoginOAuth2WithSocialCodeBody {
+        impl LoginOauth2WithSocialCodeBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -15212,23 +15212,23 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<LoginOAuth2WithSocialCodeBody>
-        for super::LoginOAuth2WithSocialCodeBody {
+        impl ::std::convert::TryFrom<LoginOauth2WithSocialCodeBody>
+        for super::LoginOauth2WithSocialCodeBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: LoginOAuth2WithSocialCodeBody,
+                value: LoginOauth2WithSocialCodeBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { code: value.code? })
             }
         }
-        impl ::std::convert::From<super::LoginOAuth2WithSocialCodeBody>
-        for LoginOAuth2WithSocialCodeBody {
-            fn from(value: super::LoginOAuth2WithSocialCodeBody) -> Self {
+        impl ::std::convert::From<super::LoginOauth2WithSocialCodeBody>
+        for LoginOauth2WithSocialCodeBody {
+            fn from(value: super::LoginOauth2WithSocialCodeBody) -> Self {
                 Self { code: Ok(value.code) }
             }
         }
         #[derive(Clone, Debug)]
-        pub struct LoginOAuth2WithSocialTokenBody {
+        pub struct LoginOauth2WithSocialTokenBody {
             access_token: ::std::result::Result<
                 ::gamespec_client_support::Secret,
                 ::std::string::String,
@@ -15242,7 +15242,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for LoginOAuth2WithSocialTokenBody {
+        impl ::std::default::Default for LoginOauth2WithSocialTokenBody {
             fn default() -> Self {
                 Self {
                     access_token: Err("no value supplied for access_token".to_string()),
@@ -15251,7 +15251,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
-        impl LoginOAuth2WithSocialTokenBody {
+        impl LoginOauth2WithSocialTokenBody {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
@@ -15293,11 +15293,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<LoginOAuth2WithSocialTokenBody>
-        for super::LoginOAuth2WithSocialTokenBody {
+        impl ::std::convert::TryFrom<LoginOauth2WithSocialTokenBody>
+        for super::LoginOauth2WithSocialTokenBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: LoginOAuth2WithSocialTokenBody,
+                value: LoginOauth2WithSocialTokenBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     access_token: value.access_token?,
@@ -15306,9 +15306,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
-        impl ::std::convert::From<super::LoginOAuth2WithSocialTokenBody>
-        for LoginOAuth2WithSocialTokenBody {
-            fn from(value: super::LoginOAuth2WithSocialTokenBody) -> Self {
+        impl ::std::convert::From<super::LoginOauth2WithSocialTokenBody>
+        for LoginOauth2WithSocialTokenBody {
+            fn from(value: super::LoginOauth2WithSocialTokenBody) -> Self {
                 Self {
                     access_token: Ok(value.access_token),
                     access_token_secret: Ok(value.access_token_secret),
@@ -16893,20 +16893,20 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ResendOAuth2ConfirmationEmailBody {
+        pub struct ResendOauth2ConfirmationEmailBody {
             username: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ResendOAuth2ConfirmationEmailBody {
+        impl ::std::default::Default for ResendOauth2ConfirmationEmailBody {
             fn default() -> Self {
                 Self {
                     username: Err("no value supplied for username".to_string()),
                 }
             }
         }
-        impl ResendOAuth2ConfirmationEmailBody {
+        impl ResendOauth2ConfirmationEmailBody {
             pub fn username<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -16920,18 +16920,18 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ResendOAuth2ConfirmationEmailBody>
-        for super::ResendOAuth2ConfirmationEmailBody {
+        impl ::std::convert::TryFrom<ResendOauth2ConfirmationEmailBody>
+        for super::ResendOauth2ConfirmationEmailBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ResendOAuth2ConfirmationEmailBody,
+                value: ResendOauth2ConfirmationEmailBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self { username: value.username? })
             }
         }
-        impl ::std::convert::From<super::ResendOAuth2ConfirmationEmailBody>
-        for ResendOAuth2ConfirmationEmailBody {
-            fn from(value: super::ResendOAuth2ConfirmationEmailBody) -> Self {
+        impl ::std::convert::From<super::ResendOauth2ConfirmationEmailBody>
+        for ResendOauth2ConfirmationEmailBody {
+            fn from(value: super::ResendOauth2ConfirmationEmailBody) -> Self {
                 Self {
                     username: Ok(value.username),
                 }
@@ -18285,7 +18285,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct StartOAuth2EmailAuthBody {
+        pub struct StartOauth2EmailAuthBody {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
             link_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -18296,7 +18296,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for StartOAuth2EmailAuthBody {
+        impl ::std::default::Default for StartOauth2EmailAuthBody {
             fn default() -> Self {
                 Self {
                     email: Err("no value supplied for email".to_string()),
@@ -18305,7 +18305,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
-        impl StartOAuth2EmailAuthBody {
+        impl StartOauth2EmailAuthBody {
             pub fn email<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -18343,11 +18343,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<StartOAuth2EmailAuthBody>
-        for super::StartOAuth2EmailAuthBody {
+        impl ::std::convert::TryFrom<StartOauth2EmailAuthBody>
+        for super::StartOauth2EmailAuthBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: StartOAuth2EmailAuthBody,
+                value: StartOauth2EmailAuthBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     email: value.email?,
@@ -18356,9 +18356,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
-        impl ::std::convert::From<super::StartOAuth2EmailAuthBody>
-        for StartOAuth2EmailAuthBody {
-            fn from(value: super::StartOAuth2EmailAuthBody) -> Self {
+        impl ::std::convert::From<super::StartOauth2EmailAuthBody>
+        for StartOauth2EmailAuthBody {
+            fn from(value: super::StartOauth2EmailAuthBody) -> Self {
                 Self {
                     email: Ok(value.email),
                     link_url: Ok(value.link_url),
@@ -18367,13 +18367,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct StartOAuth2PhoneAuthBody {
+        pub struct StartOauth2PhoneAuthBody {
             link_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             phone_number: ::std::result::Result<
-                super::StartOAuth2PhoneAuthBodyPhoneNumber,
+                super::StartOauth2PhoneAuthBodyPhoneNumber,
                 ::std::string::String,
             >,
             send_link: ::std::result::Result<
@@ -18381,7 +18381,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for StartOAuth2PhoneAuthBody {
+        impl ::std::default::Default for StartOauth2PhoneAuthBody {
             fn default() -> Self {
                 Self {
                     link_url: Ok(Default::default()),
@@ -18390,7 +18390,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
-        impl StartOAuth2PhoneAuthBody {
+        impl StartOauth2PhoneAuthBody {
             pub fn link_url<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
@@ -18405,7 +18405,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::StartOAuth2PhoneAuthBodyPhoneNumber>,
+                T: ::std::convert::TryInto<super::StartOauth2PhoneAuthBodyPhoneNumber>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_number = value
@@ -18428,11 +18428,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
-        impl ::std::convert::TryFrom<StartOAuth2PhoneAuthBody>
-        for super::StartOAuth2PhoneAuthBody {
+        impl ::std::convert::TryFrom<StartOauth2PhoneAuthBody>
+        for super::StartOauth2PhoneAuthBody {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: StartOAuth2PhoneAuthBody,
+                value: StartOauth2PhoneAuthBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     link_url: value.link_url?,
@@ -18441,9 +18441,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
-        impl ::std::convert::From<super::StartOAuth2PhoneAuthBody>
-        for StartOAuth2PhoneAuthBody {
-            fn from(value: super::StartOAuth2PhoneAuthBody) -> Self {
+        impl ::std::convert::From<super::StartOauth2PhoneAuthBody>
+        for StartOauth2PhoneAuthBody {
+            fn from(value: super::StartOauth2PhoneAuthBody) -> Self {
                 Self {
                     link_url: Ok(value.link_url),
                     phone_number: Ok(value.phone_number),
@@ -21291,7 +21291,7 @@ Arguments:
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 - `widget_only`: Internal flag of the widget pop-up flow; it does not change what the API does.
 ```ignore
-let response = client.authorize_o_auth2()
+let response = client.authorize_oauth2()
     .audience(audience)
     .client_id(client_id)
     .code_challenge(code_challenge)
@@ -21308,8 +21308,8 @@ let response = client.authorize_o_auth2()
     .send()
     .await;
 ```*/
-    pub fn authorize_o_auth2(&self) -> builder::AuthorizeOAuth2<'_> {
-        builder::AuthorizeOAuth2::new(self)
+    pub fn authorize_oauth2(&self) -> builder::AuthorizeOauth2<'_> {
+        builder::AuthorizeOauth2::new(self)
     }
     /**[OAuth 2.0] Auth by username and password
 
@@ -21335,7 +21335,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 - `body`
 ```ignore
-let response = client.login_with_password_o_auth2()
+let response = client.login_with_password_oauth2()
     .audience(audience)
     .client_id(client_id)
     .redirect_uri(redirect_uri)
@@ -21346,8 +21346,8 @@ let response = client.login_with_password_o_auth2()
     .send()
     .await;
 ```*/
-    pub fn login_with_password_o_auth2(&self) -> builder::LoginWithPasswordOAuth2<'_> {
-        builder::LoginWithPasswordOAuth2::new(self)
+    pub fn login_with_password_oauth2(&self) -> builder::LoginWithPasswordOauth2<'_> {
+        builder::LoginWithPasswordOauth2::new(self)
     }
     /**[OAuth 2.0] JWT auth by username and password
 
@@ -21366,23 +21366,21 @@ JWT). Other values are not interpreted but are copied into the JWT.
 
 - `body`
 ```ignore
-let response = client.get_token_by_password_o_auth2()
+let response = client.get_token_by_password_oauth2()
     .client_id(client_id)
     .scope(scope)
     .body(body)
     .send()
     .await;
 ```*/
-    pub fn get_token_by_password_o_auth2(
-        &self,
-    ) -> builder::GetTokenByPasswordOAuth2<'_> {
-        builder::GetTokenByPasswordOAuth2::new(self)
+    pub fn get_token_by_password_oauth2(&self) -> builder::GetTokenByPasswordOauth2<'_> {
+        builder::GetTokenByPasswordOauth2::new(self)
     }
     /**[OAuth 2.0] Check user authentication (SSO)
 
 Single sign-on check: if the browser's user is already signed in to Xsolla Login, returns
 a `login_url` carrying an authorization code without asking the user anything; exchange
-the code via `generateJwt`. Unlike `authorizeOAuth2` it answers with JSON, not a redirect.
+the code via `generateJwt`. Unlike `authorizeOauth2` it answers with JSON, not a redirect.
 401 means there is no usable session.
 
 Not confirmed by a public source: how the session is recognised (presumably the SSO cookie
@@ -21445,7 +21443,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 - `body`
 ```ignore
-let response = client.register_user_o_auth2()
+let response = client.register_user_oauth2()
     .audience(audience)
     .client_id(client_id)
     .locale(locale)
@@ -21458,8 +21456,8 @@ let response = client.register_user_o_auth2()
     .send()
     .await;
 ```*/
-    pub fn register_user_o_auth2(&self) -> builder::RegisterUserOAuth2<'_> {
-        builder::RegisterUserOAuth2::new(self)
+    pub fn register_user_oauth2(&self) -> builder::RegisterUserOauth2<'_> {
+        builder::RegisterUserOauth2::new(self)
     }
     /**[JWT] Auth by username and password
 
@@ -21705,7 +21703,7 @@ source: sent by the official SDKs, not listed in the reference for every call.
 - `state`: Opaque value echoed back in the link sent to the user; longer than 8 characters.
 - `body`
 ```ignore
-let response = client.resend_o_auth2_confirmation_email()
+let response = client.resend_oauth2_confirmation_email()
     .client_id(client_id)
     .locale(locale)
     .redirect_uri(redirect_uri)
@@ -21714,10 +21712,10 @@ let response = client.resend_o_auth2_confirmation_email()
     .send()
     .await;
 ```*/
-    pub fn resend_o_auth2_confirmation_email(
+    pub fn resend_oauth2_confirmation_email(
         &self,
-    ) -> builder::ResendOAuth2ConfirmationEmail<'_> {
-        builder::ResendOAuth2ConfirmationEmail::new(self)
+    ) -> builder::ResendOauth2ConfirmationEmail<'_> {
+        builder::ResendOauth2ConfirmationEmail::new(self)
     }
     /**[JWT] Resend account confirmation email
 
@@ -21816,7 +21814,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 - `body`
 ```ignore
-let response = client.start_o_auth2_email_auth()
+let response = client.start_oauth2_email_auth()
     .client_id(client_id)
     .locale(locale)
     .redirect_uri(redirect_uri)
@@ -21827,8 +21825,8 @@ let response = client.start_o_auth2_email_auth()
     .send()
     .await;
 ```*/
-    pub fn start_o_auth2_email_auth(&self) -> builder::StartOAuth2EmailAuth<'_> {
-        builder::StartOAuth2EmailAuth::new(self)
+    pub fn start_oauth2_email_auth(&self) -> builder::StartOauth2EmailAuth<'_> {
+        builder::StartOauth2EmailAuth::new(self)
     }
     /**[OAuth 2.0] Complete auth by email
 
@@ -21843,14 +21841,14 @@ Arguments:
 - `client_id`: ID of your OAuth 2.0 client (an integer in query strings; the token endpoint takes it as a string).
 - `body`
 ```ignore
-let response = client.complete_o_auth2_email_auth()
+let response = client.complete_oauth2_email_auth()
     .client_id(client_id)
     .body(body)
     .send()
     .await;
 ```*/
-    pub fn complete_o_auth2_email_auth(&self) -> builder::CompleteOAuth2EmailAuth<'_> {
-        builder::CompleteOAuth2EmailAuth::new(self)
+    pub fn complete_oauth2_email_auth(&self) -> builder::CompleteOauth2EmailAuth<'_> {
+        builder::CompleteOauth2EmailAuth::new(self)
     }
     /**[OAuth 2.0] Start auth by phone number
 
@@ -21872,7 +21870,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 - `body`
 ```ignore
-let response = client.start_o_auth2_phone_auth()
+let response = client.start_oauth2_phone_auth()
     .client_id(client_id)
     .redirect_uri(redirect_uri)
     .response_type(response_type)
@@ -21882,8 +21880,8 @@ let response = client.start_o_auth2_phone_auth()
     .send()
     .await;
 ```*/
-    pub fn start_o_auth2_phone_auth(&self) -> builder::StartOAuth2PhoneAuth<'_> {
-        builder::StartOAuth2PhoneAuth::new(self)
+    pub fn start_oauth2_phone_auth(&self) -> builder::StartOauth2PhoneAuth<'_> {
+        builder::StartOauth2PhoneAuth::new(self)
     }
     /**[OAuth 2.0] Complete auth by phone number
 
@@ -21897,14 +21895,14 @@ Arguments:
 - `client_id`: ID of your OAuth 2.0 client (an integer in query strings; the token endpoint takes it as a string).
 - `body`
 ```ignore
-let response = client.complete_o_auth2_phone_auth()
+let response = client.complete_oauth2_phone_auth()
     .client_id(client_id)
     .body(body)
     .send()
     .await;
 ```*/
-    pub fn complete_o_auth2_phone_auth(&self) -> builder::CompleteOAuth2PhoneAuth<'_> {
-        builder::CompleteOAuth2PhoneAuth::new(self)
+    pub fn complete_oauth2_phone_auth(&self) -> builder::CompleteOauth2PhoneAuth<'_> {
+        builder::CompleteOauth2PhoneAuth::new(self)
     }
     /**[JWT] Start auth by email
 
@@ -22047,7 +22045,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 - `body`
 ```ignore
-let response = client.login_o_auth2_with_device_id()
+let response = client.login_oauth2_with_device_id()
     .device_type(device_type)
     .client_id(client_id)
     .redirect_uri(redirect_uri)
@@ -22058,8 +22056,8 @@ let response = client.login_o_auth2_with_device_id()
     .send()
     .await;
 ```*/
-    pub fn login_o_auth2_with_device_id(&self) -> builder::LoginOAuth2WithDeviceId<'_> {
-        builder::LoginOAuth2WithDeviceId::new(self)
+    pub fn login_oauth2_with_device_id(&self) -> builder::LoginOauth2WithDeviceId<'_> {
+        builder::LoginOauth2WithDeviceId::new(self)
     }
     /**[JWT] Auth via device ID
 
@@ -22114,7 +22112,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 ```ignore
-let response = client.redirect_o_auth2_social_login()
+let response = client.redirect_oauth2_social_login()
     .provider_name(provider_name)
     .client_id(client_id)
     .locale(locale)
@@ -22125,10 +22123,10 @@ let response = client.redirect_o_auth2_social_login()
     .send()
     .await;
 ```*/
-    pub fn redirect_o_auth2_social_login(
+    pub fn redirect_oauth2_social_login(
         &self,
-    ) -> builder::RedirectOAuth2SocialLogin<'_> {
-        builder::RedirectOAuth2SocialLogin::new(self)
+    ) -> builder::RedirectOauth2SocialLogin<'_> {
+        builder::RedirectOauth2SocialLogin::new(self)
     }
     /**[OAuth 2.0] Get link for social auth
 
@@ -22153,7 +22151,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 ```ignore
-let response = client.get_o_auth2_social_login_url()
+let response = client.get_oauth2_social_login_url()
     .provider_name(provider_name)
     .client_id(client_id)
     .redirect_uri(redirect_uri)
@@ -22163,8 +22161,8 @@ let response = client.get_o_auth2_social_login_url()
     .send()
     .await;
 ```*/
-    pub fn get_o_auth2_social_login_url(&self) -> builder::GetOAuth2SocialLoginUrl<'_> {
-        builder::GetOAuth2SocialLoginUrl::new(self)
+    pub fn get_oauth2_social_login_url(&self) -> builder::GetOauth2SocialLoginUrl<'_> {
+        builder::GetOauth2SocialLoginUrl::new(self)
     }
     /**[OAuth 2.0] Auth via access token of social network
 
@@ -22190,7 +22188,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 - `body`
 ```ignore
-let response = client.login_o_auth2_with_social_token()
+let response = client.login_oauth2_with_social_token()
     .provider_name(provider_name)
     .client_id(client_id)
     .redirect_uri(redirect_uri)
@@ -22201,10 +22199,10 @@ let response = client.login_o_auth2_with_social_token()
     .send()
     .await;
 ```*/
-    pub fn login_o_auth2_with_social_token(
+    pub fn login_oauth2_with_social_token(
         &self,
-    ) -> builder::LoginOAuth2WithSocialToken<'_> {
-        builder::LoginOAuth2WithSocialToken::new(self)
+    ) -> builder::LoginOauth2WithSocialToken<'_> {
+        builder::LoginOauth2WithSocialToken::new(self)
     }
     /**[JWT] Auth via social network
 
@@ -22346,7 +22344,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 - `session_ticket`: Platform session ticket (Steam); the docs describe it as Base64-encoded.
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 ```ignore
-let response = client.login_o_auth2_with_cross_auth()
+let response = client.login_oauth2_with_cross_auth()
     .oauth2_cross_social_provider_name(oauth2_cross_social_provider_name)
     .app_id(app_id)
     .client_id(client_id)
@@ -22360,10 +22358,8 @@ let response = client.login_o_auth2_with_cross_auth()
     .send()
     .await;
 ```*/
-    pub fn login_o_auth2_with_cross_auth(
-        &self,
-    ) -> builder::LoginOAuth2WithCrossAuth<'_> {
-        builder::LoginOAuth2WithCrossAuth::new(self)
+    pub fn login_oauth2_with_cross_auth(&self) -> builder::LoginOauth2WithCrossAuth<'_> {
+        builder::LoginOauth2WithCrossAuth::new(self)
     }
     /**[JWT] Silent authentication (cross-auth)
 
@@ -22426,7 +22422,7 @@ JWT). Other values are not interpreted but are copied into the JWT.
 - `state`: Opaque value echoed back unchanged with the code, used against CSRF. Must be longer than 8 characters (`010-022` otherwise).
 - `body`
 ```ignore
-let response = client.login_o_auth2_with_social_code()
+let response = client.login_oauth2_with_social_code()
     .provider_name(provider_name)
     .client_id(client_id)
     .redirect_uri(redirect_uri)
@@ -22437,10 +22433,10 @@ let response = client.login_o_auth2_with_social_code()
     .send()
     .await;
 ```*/
-    pub fn login_o_auth2_with_social_code(
+    pub fn login_oauth2_with_social_code(
         &self,
-    ) -> builder::LoginOAuth2WithSocialCode<'_> {
-        builder::LoginOAuth2WithSocialCode::new(self)
+    ) -> builder::LoginOauth2WithSocialCode<'_> {
+        builder::LoginOauth2WithSocialCode::new(self)
     }
     /**Auth by custom ID
 
@@ -23899,13 +23895,13 @@ Sends a `GET` request to `/oauth2/clients`
 Arguments:
 - `project_id`: Login project ID.
 ```ignore
-let response = client.list_o_auth2_clients()
+let response = client.list_oauth2_clients()
     .project_id(project_id)
     .send()
     .await;
 ```*/
-    pub fn list_o_auth2_clients(&self) -> builder::ListOAuth2Clients<'_> {
-        builder::ListOAuth2Clients::new(self)
+    pub fn list_oauth2_clients(&self) -> builder::ListOauth2Clients<'_> {
+        builder::ListOauth2Clients::new(self)
     }
     /**List Login projects of a merchant project
 
@@ -24398,17 +24394,17 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::authorize_o_auth2`]
+    /**Builder for [`Client::authorize_oauth2`]
 
-[`Client::authorize_o_auth2`]: super::Client::authorize_o_auth2*/
+[`Client::authorize_oauth2`]: super::Client::authorize_oauth2*/
     #[derive(Debug, Clone)]
-    pub struct AuthorizeOAuth2<'a> {
+    pub struct AuthorizeOauth2<'a> {
         client: &'a super::Client,
         audience: Result<::std::string::String, String>,
         client_id: Result<i64, String>,
         code_challenge: Result<Option<::std::string::String>, String>,
         code_challenge_method: Result<
-            Option<types::AuthorizeOAuth2CodeChallengeMethod>,
+            Option<types::AuthorizeOauth2CodeChallengeMethod>,
             String,
         >,
         disable_socials: Result<Option<bool>, String>,
@@ -24416,12 +24412,12 @@ pub mod builder {
         fail_auth_url: Result<Option<::std::string::String>, String>,
         popup: Result<Option<bool>, String>,
         redirect_uri: Result<::std::string::String, String>,
-        response_type: Result<types::AuthorizeOAuth2ResponseType, String>,
+        response_type: Result<types::AuthorizeOauth2ResponseType, String>,
         scope: Result<::std::string::String, String>,
-        state: Result<types::AuthorizeOAuth2State, String>,
+        state: Result<types::AuthorizeOauth2State, String>,
         widget_only: Result<Option<bool>, String>,
     }
-    impl<'a> AuthorizeOAuth2<'a> {
+    impl<'a> AuthorizeOauth2<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24476,13 +24472,13 @@ pub mod builder {
         }
         pub fn code_challenge_method<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AuthorizeOAuth2CodeChallengeMethod>,
+            V: std::convert::TryInto<types::AuthorizeOauth2CodeChallengeMethod>,
         {
             self.code_challenge_method = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `AuthorizeOAuth2CodeChallengeMethod` for code_challenge_method failed"
+                    "conversion to `AuthorizeOauth2CodeChallengeMethod` for code_challenge_method failed"
                         .to_string()
                 });
             self
@@ -24549,12 +24545,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AuthorizeOAuth2ResponseType>,
+            V: std::convert::TryInto<types::AuthorizeOauth2ResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `AuthorizeOAuth2ResponseType` for response_type failed"
+                    "conversion to `AuthorizeOauth2ResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -24573,12 +24569,12 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::AuthorizeOAuth2State>,
+            V: std::convert::TryInto<types::AuthorizeOauth2State>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `AuthorizeOAuth2State` for state failed".to_string()
+                    "conversion to `AuthorizeOauth2State` for state failed".to_string()
                 });
             self
         }
@@ -24682,7 +24678,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "authorize_o_auth2",
+                operation_id: "authorize_oauth2",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -24729,21 +24725,21 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::login_with_password_o_auth2`]
+    /**Builder for [`Client::login_with_password_oauth2`]
 
-[`Client::login_with_password_o_auth2`]: super::Client::login_with_password_o_auth2*/
+[`Client::login_with_password_oauth2`]: super::Client::login_with_password_oauth2*/
     #[derive(Debug, Clone)]
-    pub struct LoginWithPasswordOAuth2<'a> {
+    pub struct LoginWithPasswordOauth2<'a> {
         client: &'a super::Client,
         audience: Result<Option<::std::string::String>, String>,
         client_id: Result<i64, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::LoginWithPasswordOAuth2ResponseType, String>,
+        response_type: Result<types::LoginWithPasswordOauth2ResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
-        state: Result<types::LoginWithPasswordOAuth2State, String>,
+        state: Result<types::LoginWithPasswordOauth2State, String>,
         body: Result<types::builder::PasswordLoginRequest, String>,
     }
-    impl<'a> LoginWithPasswordOAuth2<'a> {
+    impl<'a> LoginWithPasswordOauth2<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24793,12 +24789,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginWithPasswordOAuth2ResponseType>,
+            V: std::convert::TryInto<types::LoginWithPasswordOauth2ResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginWithPasswordOAuth2ResponseType` for response_type failed"
+                    "conversion to `LoginWithPasswordOauth2ResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -24818,12 +24814,12 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginWithPasswordOAuth2State>,
+            V: std::convert::TryInto<types::LoginWithPasswordOauth2State>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginWithPasswordOAuth2State` for state failed"
+                    "conversion to `LoginWithPasswordOauth2State` for state failed"
                         .to_string()
                 });
             self
@@ -24910,7 +24906,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "login_with_password_o_auth2",
+                operation_id: "login_with_password_oauth2",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -24957,17 +24953,17 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_token_by_password_o_auth2`]
+    /**Builder for [`Client::get_token_by_password_oauth2`]
 
-[`Client::get_token_by_password_o_auth2`]: super::Client::get_token_by_password_o_auth2*/
+[`Client::get_token_by_password_oauth2`]: super::Client::get_token_by_password_oauth2*/
     #[derive(Debug, Clone)]
-    pub struct GetTokenByPasswordOAuth2<'a> {
+    pub struct GetTokenByPasswordOauth2<'a> {
         client: &'a super::Client,
         client_id: Result<i64, String>,
         scope: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::PasswordLoginRequest, String>,
     }
-    impl<'a> GetTokenByPasswordOAuth2<'a> {
+    impl<'a> GetTokenByPasswordOauth2<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -25059,7 +25055,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "get_token_by_password_o_auth2",
+                operation_id: "get_token_by_password_oauth2",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -25260,23 +25256,23 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::register_user_o_auth2`]
+    /**Builder for [`Client::register_user_oauth2`]
 
-[`Client::register_user_o_auth2`]: super::Client::register_user_o_auth2*/
+[`Client::register_user_oauth2`]: super::Client::register_user_oauth2*/
     #[derive(Debug, Clone)]
-    pub struct RegisterUserOAuth2<'a> {
+    pub struct RegisterUserOauth2<'a> {
         client: &'a super::Client,
         audience: Result<Option<::std::string::String>, String>,
         client_id: Result<i64, String>,
         locale: Result<Option<::std::string::String>, String>,
-        payload: Result<Option<types::RegisterUserOAuth2Payload>, String>,
+        payload: Result<Option<types::RegisterUserOauth2Payload>, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::RegisterUserOAuth2ResponseType, String>,
+        response_type: Result<types::RegisterUserOauth2ResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
-        state: Result<types::RegisterUserOAuth2State, String>,
+        state: Result<types::RegisterUserOauth2State, String>,
         body: Result<types::builder::RegisterUserRequest, String>,
     }
-    impl<'a> RegisterUserOAuth2<'a> {
+    impl<'a> RegisterUserOauth2<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -25328,13 +25324,13 @@ pub mod builder {
         }
         pub fn payload<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RegisterUserOAuth2Payload>,
+            V: std::convert::TryInto<types::RegisterUserOauth2Payload>,
         {
             self.payload = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `RegisterUserOAuth2Payload` for payload failed"
+                    "conversion to `RegisterUserOauth2Payload` for payload failed"
                         .to_string()
                 });
             self
@@ -25354,12 +25350,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RegisterUserOAuth2ResponseType>,
+            V: std::convert::TryInto<types::RegisterUserOauth2ResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `RegisterUserOAuth2ResponseType` for response_type failed"
+                    "conversion to `RegisterUserOauth2ResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -25379,12 +25375,12 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RegisterUserOAuth2State>,
+            V: std::convert::TryInto<types::RegisterUserOauth2State>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `RegisterUserOAuth2State` for state failed"
+                    "conversion to `RegisterUserOauth2State` for state failed"
                         .to_string()
                 });
             self
@@ -25475,7 +25471,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "register_user_o_auth2",
+                operation_id: "register_user_oauth2",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -26687,19 +26683,19 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::resend_o_auth2_confirmation_email`]
+    /**Builder for [`Client::resend_oauth2_confirmation_email`]
 
-[`Client::resend_o_auth2_confirmation_email`]: super::Client::resend_o_auth2_confirmation_email*/
+[`Client::resend_oauth2_confirmation_email`]: super::Client::resend_oauth2_confirmation_email*/
     #[derive(Debug, Clone)]
-    pub struct ResendOAuth2ConfirmationEmail<'a> {
+    pub struct ResendOauth2ConfirmationEmail<'a> {
         client: &'a super::Client,
         client_id: Result<i64, String>,
         locale: Result<Option<::std::string::String>, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        state: Result<Option<types::ResendOAuth2ConfirmationEmailState>, String>,
-        body: Result<types::builder::ResendOAuth2ConfirmationEmailBody, String>,
+        state: Result<Option<types::ResendOauth2ConfirmationEmailState>, String>,
+        body: Result<types::builder::ResendOauth2ConfirmationEmailBody, String>,
     }
-    impl<'a> ResendOAuth2ConfirmationEmail<'a> {
+    impl<'a> ResendOauth2ConfirmationEmail<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -26747,22 +26743,22 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ResendOAuth2ConfirmationEmailState>,
+            V: std::convert::TryInto<types::ResendOauth2ConfirmationEmailState>,
         {
             self.state = value
                 .try_into()
                 .map(Some)
                 .map_err(|_| {
-                    "conversion to `ResendOAuth2ConfirmationEmailState` for state failed"
+                    "conversion to `ResendOauth2ConfirmationEmailState` for state failed"
                         .to_string()
                 });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ResendOAuth2ConfirmationEmailBody>,
+            V: std::convert::TryInto<types::ResendOauth2ConfirmationEmailBody>,
             <V as std::convert::TryInto<
-                types::ResendOAuth2ConfirmationEmailBody,
+                types::ResendOauth2ConfirmationEmailBody,
             >>::Error: std::fmt::Display,
         {
             self.body = value
@@ -26770,7 +26766,7 @@ pub mod builder {
                 .map(From::from)
                 .map_err(|s| {
                     format!(
-                        "conversion to `ResendOAuth2ConfirmationEmailBody` for body failed: {}",
+                        "conversion to `ResendOauth2ConfirmationEmailBody` for body failed: {}",
                         s
                     )
                 });
@@ -26779,8 +26775,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::ResendOAuth2ConfirmationEmailBody,
-            ) -> types::builder::ResendOAuth2ConfirmationEmailBody,
+                types::builder::ResendOauth2ConfirmationEmailBody,
+            ) -> types::builder::ResendOauth2ConfirmationEmailBody,
         {
             self.body = self.body.map(f);
             self
@@ -26794,7 +26790,7 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::ResendOAuth2ConfirmationEmailBody::try_from(v)
+                    types::ResendOauth2ConfirmationEmailBody::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
@@ -26827,7 +26823,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "resend_o_auth2_confirmation_email",
+                operation_id: "resend_oauth2_confirmation_email",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -27328,21 +27324,21 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::start_o_auth2_email_auth`]
+    /**Builder for [`Client::start_oauth2_email_auth`]
 
-[`Client::start_o_auth2_email_auth`]: super::Client::start_o_auth2_email_auth*/
+[`Client::start_oauth2_email_auth`]: super::Client::start_oauth2_email_auth*/
     #[derive(Debug, Clone)]
-    pub struct StartOAuth2EmailAuth<'a> {
+    pub struct StartOauth2EmailAuth<'a> {
         client: &'a super::Client,
         client_id: Result<i64, String>,
         locale: Result<Option<::std::string::String>, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::StartOAuth2EmailAuthResponseType, String>,
+        response_type: Result<types::StartOauth2EmailAuthResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
-        state: Result<types::StartOAuth2EmailAuthState, String>,
-        body: Result<types::builder::StartOAuth2EmailAuthBody, String>,
+        state: Result<types::StartOauth2EmailAuthState, String>,
+        body: Result<types::builder::StartOauth2EmailAuthBody, String>,
     }
-    impl<'a> StartOAuth2EmailAuth<'a> {
+    impl<'a> StartOauth2EmailAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -27392,12 +27388,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::StartOAuth2EmailAuthResponseType>,
+            V: std::convert::TryInto<types::StartOauth2EmailAuthResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `StartOAuth2EmailAuthResponseType` for response_type failed"
+                    "conversion to `StartOauth2EmailAuthResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -27417,21 +27413,21 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::StartOAuth2EmailAuthState>,
+            V: std::convert::TryInto<types::StartOauth2EmailAuthState>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `StartOAuth2EmailAuthState` for state failed"
+                    "conversion to `StartOauth2EmailAuthState` for state failed"
                         .to_string()
                 });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::StartOAuth2EmailAuthBody>,
+            V: std::convert::TryInto<types::StartOauth2EmailAuthBody>,
             <V as std::convert::TryInto<
-                types::StartOAuth2EmailAuthBody,
+                types::StartOauth2EmailAuthBody,
             >>::Error: std::fmt::Display,
         {
             self.body = value
@@ -27439,7 +27435,7 @@ pub mod builder {
                 .map(From::from)
                 .map_err(|s| {
                     format!(
-                        "conversion to `StartOAuth2EmailAuthBody` for body failed: {}", s
+                        "conversion to `StartOauth2EmailAuthBody` for body failed: {}", s
                     )
                 });
             self
@@ -27447,8 +27443,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::StartOAuth2EmailAuthBody,
-            ) -> types::builder::StartOAuth2EmailAuthBody,
+                types::builder::StartOauth2EmailAuthBody,
+            ) -> types::builder::StartOauth2EmailAuthBody,
         {
             self.body = self.body.map(f);
             self
@@ -27475,7 +27471,7 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::StartOAuth2EmailAuthBody::try_from(v)
+                    types::StartOauth2EmailAuthBody::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
@@ -27510,7 +27506,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "start_o_auth2_email_auth",
+                operation_id: "start_oauth2_email_auth",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -27550,16 +27546,16 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::complete_o_auth2_email_auth`]
+    /**Builder for [`Client::complete_oauth2_email_auth`]
 
-[`Client::complete_o_auth2_email_auth`]: super::Client::complete_o_auth2_email_auth*/
+[`Client::complete_oauth2_email_auth`]: super::Client::complete_oauth2_email_auth*/
     #[derive(Debug, Clone)]
-    pub struct CompleteOAuth2EmailAuth<'a> {
+    pub struct CompleteOauth2EmailAuth<'a> {
         client: &'a super::Client,
         client_id: Result<i64, String>,
-        body: Result<types::builder::CompleteOAuth2EmailAuthBody, String>,
+        body: Result<types::builder::CompleteOauth2EmailAuthBody, String>,
     }
-    impl<'a> CompleteOAuth2EmailAuth<'a> {
+    impl<'a> CompleteOauth2EmailAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -27578,9 +27574,9 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CompleteOAuth2EmailAuthBody>,
+            V: std::convert::TryInto<types::CompleteOauth2EmailAuthBody>,
             <V as std::convert::TryInto<
-                types::CompleteOAuth2EmailAuthBody,
+                types::CompleteOauth2EmailAuthBody,
             >>::Error: std::fmt::Display,
         {
             self.body = value
@@ -27588,7 +27584,7 @@ pub mod builder {
                 .map(From::from)
                 .map_err(|s| {
                     format!(
-                        "conversion to `CompleteOAuth2EmailAuthBody` for body failed: {}",
+                        "conversion to `CompleteOauth2EmailAuthBody` for body failed: {}",
                         s
                     )
                 });
@@ -27597,8 +27593,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::CompleteOAuth2EmailAuthBody,
-            ) -> types::builder::CompleteOAuth2EmailAuthBody,
+                types::builder::CompleteOauth2EmailAuthBody,
+            ) -> types::builder::CompleteOauth2EmailAuthBody,
         {
             self.body = self.body.map(f);
             self
@@ -27611,7 +27607,7 @@ pub mod builder {
             let client_id = client_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::CompleteOAuth2EmailAuthBody::try_from(v)
+                    types::CompleteOauth2EmailAuthBody::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
@@ -27637,7 +27633,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "complete_o_auth2_email_auth",
+                operation_id: "complete_oauth2_email_auth",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -27684,20 +27680,20 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::start_o_auth2_phone_auth`]
+    /**Builder for [`Client::start_oauth2_phone_auth`]
 
-[`Client::start_o_auth2_phone_auth`]: super::Client::start_o_auth2_phone_auth*/
+[`Client::start_oauth2_phone_auth`]: super::Client::start_oauth2_phone_auth*/
     #[derive(Debug, Clone)]
-    pub struct StartOAuth2PhoneAuth<'a> {
+    pub struct StartOauth2PhoneAuth<'a> {
         client: &'a super::Client,
         client_id: Result<i64, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::StartOAuth2PhoneAuthResponseType, String>,
+        response_type: Result<types::StartOauth2PhoneAuthResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
-        state: Result<types::StartOAuth2PhoneAuthState, String>,
-        body: Result<types::builder::StartOAuth2PhoneAuthBody, String>,
+        state: Result<types::StartOauth2PhoneAuthState, String>,
+        body: Result<types::builder::StartOauth2PhoneAuthBody, String>,
     }
-    impl<'a> StartOAuth2PhoneAuth<'a> {
+    impl<'a> StartOauth2PhoneAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -27733,12 +27729,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::StartOAuth2PhoneAuthResponseType>,
+            V: std::convert::TryInto<types::StartOauth2PhoneAuthResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `StartOAuth2PhoneAuthResponseType` for response_type failed"
+                    "conversion to `StartOauth2PhoneAuthResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -27758,21 +27754,21 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::StartOAuth2PhoneAuthState>,
+            V: std::convert::TryInto<types::StartOauth2PhoneAuthState>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `StartOAuth2PhoneAuthState` for state failed"
+                    "conversion to `StartOauth2PhoneAuthState` for state failed"
                         .to_string()
                 });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::StartOAuth2PhoneAuthBody>,
+            V: std::convert::TryInto<types::StartOauth2PhoneAuthBody>,
             <V as std::convert::TryInto<
-                types::StartOAuth2PhoneAuthBody,
+                types::StartOauth2PhoneAuthBody,
             >>::Error: std::fmt::Display,
         {
             self.body = value
@@ -27780,7 +27776,7 @@ pub mod builder {
                 .map(From::from)
                 .map_err(|s| {
                     format!(
-                        "conversion to `StartOAuth2PhoneAuthBody` for body failed: {}", s
+                        "conversion to `StartOauth2PhoneAuthBody` for body failed: {}", s
                     )
                 });
             self
@@ -27788,8 +27784,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::StartOAuth2PhoneAuthBody,
-            ) -> types::builder::StartOAuth2PhoneAuthBody,
+                types::builder::StartOauth2PhoneAuthBody,
+            ) -> types::builder::StartOauth2PhoneAuthBody,
         {
             self.body = self.body.map(f);
             self
@@ -27814,7 +27810,7 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::StartOAuth2PhoneAuthBody::try_from(v)
+                    types::StartOauth2PhoneAuthBody::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
@@ -27848,7 +27844,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "start_o_auth2_phone_auth",
+                operation_id: "start_oauth2_phone_auth",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -27888,16 +27884,16 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::complete_o_auth2_phone_auth`]
+    /**Builder for [`Client::complete_oauth2_phone_auth`]
 
-[`Client::complete_o_auth2_phone_auth`]: super::Client::complete_o_auth2_phone_auth*/
+[`Client::complete_oauth2_phone_auth`]: super::Client::complete_oauth2_phone_auth*/
     #[derive(Debug, Clone)]
-    pub struct CompleteOAuth2PhoneAuth<'a> {
+    pub struct CompleteOauth2PhoneAuth<'a> {
         client: &'a super::Client,
         client_id: Result<i64, String>,
-        body: Result<types::builder::CompleteOAuth2PhoneAuthBody, String>,
+        body: Result<types::builder::CompleteOauth2PhoneAuthBody, String>,
     }
-    impl<'a> CompleteOAuth2PhoneAuth<'a> {
+    impl<'a> CompleteOauth2PhoneAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -27916,9 +27912,9 @@ pub mod builder {
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::CompleteOAuth2PhoneAuthBody>,
+            V: std::convert::TryInto<types::CompleteOauth2PhoneAuthBody>,
             <V as std::convert::TryInto<
-                types::CompleteOAuth2PhoneAuthBody,
+                types::CompleteOauth2PhoneAuthBody,
             >>::Error: std::fmt::Display,
         {
             self.body = value
@@ -27926,7 +27922,7 @@ pub mod builder {
                 .map(From::from)
                 .map_err(|s| {
                     format!(
-                        "conversion to `CompleteOAuth2PhoneAuthBody` for body failed: {}",
+                        "conversion to `CompleteOauth2PhoneAuthBody` for body failed: {}",
                         s
                     )
                 });
@@ -27935,8 +27931,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::CompleteOAuth2PhoneAuthBody,
-            ) -> types::builder::CompleteOAuth2PhoneAuthBody,
+                types::builder::CompleteOauth2PhoneAuthBody,
+            ) -> types::builder::CompleteOauth2PhoneAuthBody,
         {
             self.body = self.body.map(f);
             self
@@ -27949,7 +27945,7 @@ pub mod builder {
             let client_id = client_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::CompleteOAuth2PhoneAuthBody::try_from(v)
+                    types::CompleteOauth2PhoneAuthBody::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
@@ -27975,7 +27971,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "complete_o_auth2_phone_auth",
+                operation_id: "complete_oauth2_phone_auth",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -28768,21 +28764,21 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::login_o_auth2_with_device_id`]
+    /**Builder for [`Client::login_oauth2_with_device_id`]
 
-[`Client::login_o_auth2_with_device_id`]: super::Client::login_o_auth2_with_device_id*/
+[`Client::login_oauth2_with_device_id`]: super::Client::login_oauth2_with_device_id*/
     #[derive(Debug, Clone)]
-    pub struct LoginOAuth2WithDeviceId<'a> {
+    pub struct LoginOauth2WithDeviceId<'a> {
         client: &'a super::Client,
-        device_type: Result<types::LoginOAuth2WithDeviceIdDeviceType, String>,
+        device_type: Result<types::LoginOauth2WithDeviceIdDeviceType, String>,
         client_id: Result<i64, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::LoginOAuth2WithDeviceIdResponseType, String>,
+        response_type: Result<types::LoginOauth2WithDeviceIdResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
-        state: Result<types::LoginOAuth2WithDeviceIdState, String>,
-        body: Result<types::builder::LoginOAuth2WithDeviceIdBody, String>,
+        state: Result<types::LoginOauth2WithDeviceIdState, String>,
+        body: Result<types::builder::LoginOauth2WithDeviceIdBody, String>,
     }
-    impl<'a> LoginOAuth2WithDeviceId<'a> {
+    impl<'a> LoginOauth2WithDeviceId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -28797,12 +28793,12 @@ pub mod builder {
         }
         pub fn device_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithDeviceIdDeviceType>,
+            V: std::convert::TryInto<types::LoginOauth2WithDeviceIdDeviceType>,
         {
             self.device_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginOAuth2WithDeviceIdDeviceType` for device_type failed"
+                    "conversion to `LoginOauth2WithDeviceIdDeviceType` for device_type failed"
                         .to_string()
                 });
             self
@@ -28831,12 +28827,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithDeviceIdResponseType>,
+            V: std::convert::TryInto<types::LoginOauth2WithDeviceIdResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginOAuth2WithDeviceIdResponseType` for response_type failed"
+                    "conversion to `LoginOauth2WithDeviceIdResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -28856,21 +28852,21 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithDeviceIdState>,
+            V: std::convert::TryInto<types::LoginOauth2WithDeviceIdState>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginOAuth2WithDeviceIdState` for state failed"
+                    "conversion to `LoginOauth2WithDeviceIdState` for state failed"
                         .to_string()
                 });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithDeviceIdBody>,
+            V: std::convert::TryInto<types::LoginOauth2WithDeviceIdBody>,
             <V as std::convert::TryInto<
-                types::LoginOAuth2WithDeviceIdBody,
+                types::LoginOauth2WithDeviceIdBody,
             >>::Error: std::fmt::Display,
         {
             self.body = value
@@ -28878,7 +28874,7 @@ pub mod builder {
                 .map(From::from)
                 .map_err(|s| {
                     format!(
-                        "conversion to `LoginOAuth2WithDeviceIdBody` for body failed: {}",
+                        "conversion to `LoginOauth2WithDeviceIdBody` for body failed: {}",
                         s
                     )
                 });
@@ -28887,8 +28883,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::LoginOAuth2WithDeviceIdBody,
-            ) -> types::builder::LoginOAuth2WithDeviceIdBody,
+                types::builder::LoginOauth2WithDeviceIdBody,
+            ) -> types::builder::LoginOauth2WithDeviceIdBody,
         {
             self.body = self.body.map(f);
             self
@@ -28915,7 +28911,7 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::LoginOAuth2WithDeviceIdBody::try_from(v)
+                    types::LoginOauth2WithDeviceIdBody::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
@@ -28952,7 +28948,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "login_o_auth2_with_device_id",
+                operation_id: "login_oauth2_with_device_id",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -29186,21 +29182,21 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::redirect_o_auth2_social_login`]
+    /**Builder for [`Client::redirect_oauth2_social_login`]
 
-[`Client::redirect_o_auth2_social_login`]: super::Client::redirect_o_auth2_social_login*/
+[`Client::redirect_oauth2_social_login`]: super::Client::redirect_oauth2_social_login*/
     #[derive(Debug, Clone)]
-    pub struct RedirectOAuth2SocialLogin<'a> {
+    pub struct RedirectOauth2SocialLogin<'a> {
         client: &'a super::Client,
         provider_name: Result<::std::string::String, String>,
         client_id: Result<i64, String>,
         locale: Result<Option<::std::string::String>, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::RedirectOAuth2SocialLoginResponseType, String>,
+        response_type: Result<types::RedirectOauth2SocialLoginResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
-        state: Result<types::RedirectOAuth2SocialLoginState, String>,
+        state: Result<types::RedirectOauth2SocialLoginState, String>,
     }
-    impl<'a> RedirectOAuth2SocialLogin<'a> {
+    impl<'a> RedirectOauth2SocialLogin<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -29262,12 +29258,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RedirectOAuth2SocialLoginResponseType>,
+            V: std::convert::TryInto<types::RedirectOauth2SocialLoginResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `RedirectOAuth2SocialLoginResponseType` for response_type failed"
+                    "conversion to `RedirectOauth2SocialLoginResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -29287,12 +29283,12 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RedirectOAuth2SocialLoginState>,
+            V: std::convert::TryInto<types::RedirectOauth2SocialLoginState>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `RedirectOAuth2SocialLoginState` for state failed"
+                    "conversion to `RedirectOauth2SocialLoginState` for state failed"
                         .to_string()
                 });
             self
@@ -29347,7 +29343,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "redirect_o_auth2_social_login",
+                operation_id: "redirect_oauth2_social_login",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -29387,20 +29383,20 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::get_o_auth2_social_login_url`]
+    /**Builder for [`Client::get_oauth2_social_login_url`]
 
-[`Client::get_o_auth2_social_login_url`]: super::Client::get_o_auth2_social_login_url*/
+[`Client::get_oauth2_social_login_url`]: super::Client::get_oauth2_social_login_url*/
     #[derive(Debug, Clone)]
-    pub struct GetOAuth2SocialLoginUrl<'a> {
+    pub struct GetOauth2SocialLoginUrl<'a> {
         client: &'a super::Client,
         provider_name: Result<::std::string::String, String>,
         client_id: Result<i64, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::GetOAuth2SocialLoginUrlResponseType, String>,
+        response_type: Result<types::GetOauth2SocialLoginUrlResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
-        state: Result<types::GetOAuth2SocialLoginUrlState, String>,
+        state: Result<types::GetOauth2SocialLoginUrlState, String>,
     }
-    impl<'a> GetOAuth2SocialLoginUrl<'a> {
+    impl<'a> GetOauth2SocialLoginUrl<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -29448,12 +29444,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetOAuth2SocialLoginUrlResponseType>,
+            V: std::convert::TryInto<types::GetOauth2SocialLoginUrlResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GetOAuth2SocialLoginUrlResponseType` for response_type failed"
+                    "conversion to `GetOauth2SocialLoginUrlResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -29473,12 +29469,12 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::GetOAuth2SocialLoginUrlState>,
+            V: std::convert::TryInto<types::GetOauth2SocialLoginUrlState>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `GetOAuth2SocialLoginUrlState` for state failed"
+                    "conversion to `GetOauth2SocialLoginUrlState` for state failed"
                         .to_string()
                 });
             self
@@ -29534,7 +29530,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "get_o_auth2_social_login_url",
+                operation_id: "get_oauth2_social_login_url",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -29574,21 +29570,21 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::login_o_auth2_with_social_token`]
+    /**Builder for [`Client::login_oauth2_with_social_token`]
 
-[`Client::login_o_auth2_with_social_token`]: super::Client::login_o_auth2_with_social_token*/
+[`Client::login_oauth2_with_social_token`]: super::Client::login_oauth2_with_social_token*/
     #[derive(Debug, Clone)]
-    pub struct LoginOAuth2WithSocialToken<'a> {
+    pub struct LoginOauth2WithSocialToken<'a> {
         client: &'a super::Client,
         provider_name: Result<::std::string::String, String>,
         client_id: Result<i64, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::LoginOAuth2WithSocialTokenResponseType, String>,
+        response_type: Result<types::LoginOauth2WithSocialTokenResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
-        state: Result<types::LoginOAuth2WithSocialTokenState, String>,
-        body: Result<types::builder::LoginOAuth2WithSocialTokenBody, String>,
+        state: Result<types::LoginOauth2WithSocialTokenState, String>,
+        body: Result<types::builder::LoginOauth2WithSocialTokenBody, String>,
     }
-    impl<'a> LoginOAuth2WithSocialToken<'a> {
+    impl<'a> LoginOauth2WithSocialToken<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -29637,12 +29633,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithSocialTokenResponseType>,
+            V: std::convert::TryInto<types::LoginOauth2WithSocialTokenResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginOAuth2WithSocialTokenResponseType` for response_type failed"
+                    "conversion to `LoginOauth2WithSocialTokenResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -29662,21 +29658,21 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithSocialTokenState>,
+            V: std::convert::TryInto<types::LoginOauth2WithSocialTokenState>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginOAuth2WithSocialTokenState` for state failed"
+                    "conversion to `LoginOauth2WithSocialTokenState` for state failed"
                         .to_string()
                 });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithSocialTokenBody>,
+            V: std::convert::TryInto<types::LoginOauth2WithSocialTokenBody>,
             <V as std::convert::TryInto<
-                types::LoginOAuth2WithSocialTokenBody,
+                types::LoginOauth2WithSocialTokenBody,
             >>::Error: std::fmt::Display,
         {
             self.body = value
@@ -29684,7 +29680,7 @@ pub mod builder {
                 .map(From::from)
                 .map_err(|s| {
                     format!(
-                        "conversion to `LoginOAuth2WithSocialTokenBody` for body failed: {}",
+                        "conversion to `LoginOauth2WithSocialTokenBody` for body failed: {}",
                         s
                     )
                 });
@@ -29693,8 +29689,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::LoginOAuth2WithSocialTokenBody,
-            ) -> types::builder::LoginOAuth2WithSocialTokenBody,
+                types::builder::LoginOauth2WithSocialTokenBody,
+            ) -> types::builder::LoginOauth2WithSocialTokenBody,
         {
             self.body = self.body.map(f);
             self
@@ -29721,7 +29717,7 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::LoginOAuth2WithSocialTokenBody::try_from(v)
+                    types::LoginOauth2WithSocialTokenBody::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
@@ -29758,7 +29754,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "login_o_auth2_with_social_token",
+                operation_id: "login_oauth2_with_social_token",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -30470,11 +30466,11 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::login_o_auth2_with_cross_auth`]
+    /**Builder for [`Client::login_oauth2_with_cross_auth`]
 
-[`Client::login_o_auth2_with_cross_auth`]: super::Client::login_o_auth2_with_cross_auth*/
+[`Client::login_oauth2_with_cross_auth`]: super::Client::login_oauth2_with_cross_auth*/
     #[derive(Debug, Clone)]
-    pub struct LoginOAuth2WithCrossAuth<'a> {
+    pub struct LoginOauth2WithCrossAuth<'a> {
         client: &'a super::Client,
         oauth2_cross_social_provider_name: Result<::std::string::String, String>,
         app_id: Result<Option<::std::string::String>, String>,
@@ -30482,12 +30478,12 @@ pub mod builder {
         code: Result<Option<::std::string::String>, String>,
         is_redirect: Result<Option<bool>, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::LoginOAuth2WithCrossAuthResponseType, String>,
+        response_type: Result<types::LoginOauth2WithCrossAuthResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
         session_ticket: Result<Option<::std::string::String>, String>,
-        state: Result<types::LoginOAuth2WithCrossAuthState, String>,
+        state: Result<types::LoginOauth2WithCrossAuthState, String>,
     }
-    impl<'a> LoginOAuth2WithCrossAuth<'a> {
+    impl<'a> LoginOauth2WithCrossAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -30577,12 +30573,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithCrossAuthResponseType>,
+            V: std::convert::TryInto<types::LoginOauth2WithCrossAuthResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginOAuth2WithCrossAuthResponseType` for response_type failed"
+                    "conversion to `LoginOauth2WithCrossAuthResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -30615,12 +30611,12 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithCrossAuthState>,
+            V: std::convert::TryInto<types::LoginOauth2WithCrossAuthState>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginOAuth2WithCrossAuthState` for state failed"
+                    "conversion to `LoginOauth2WithCrossAuthState` for state failed"
                         .to_string()
                 });
             self
@@ -30694,7 +30690,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "login_o_auth2_with_cross_auth",
+                operation_id: "login_oauth2_with_cross_auth",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -30998,21 +30994,21 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::login_o_auth2_with_social_code`]
+    /**Builder for [`Client::login_oauth2_with_social_code`]
 
-[`Client::login_o_auth2_with_social_code`]: super::Client::login_o_auth2_with_social_code*/
+[`Client::login_oauth2_with_social_code`]: super::Client::login_oauth2_with_social_code*/
     #[derive(Debug, Clone)]
-    pub struct LoginOAuth2WithSocialCode<'a> {
+    pub struct LoginOauth2WithSocialCode<'a> {
         client: &'a super::Client,
         provider_name: Result<::std::string::String, String>,
         client_id: Result<i64, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
-        response_type: Result<types::LoginOAuth2WithSocialCodeResponseType, String>,
+        response_type: Result<types::LoginOauth2WithSocialCodeResponseType, String>,
         scope: Result<Option<::std::string::String>, String>,
-        state: Result<types::LoginOAuth2WithSocialCodeState, String>,
-        body: Result<types::builder::LoginOAuth2WithSocialCodeBody, String>,
+        state: Result<types::LoginOauth2WithSocialCodeState, String>,
+        body: Result<types::builder::LoginOauth2WithSocialCodeBody, String>,
     }
-    impl<'a> LoginOAuth2WithSocialCode<'a> {
+    impl<'a> LoginOauth2WithSocialCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -31061,12 +31057,12 @@ pub mod builder {
         }
         pub fn response_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithSocialCodeResponseType>,
+            V: std::convert::TryInto<types::LoginOauth2WithSocialCodeResponseType>,
         {
             self.response_type = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginOAuth2WithSocialCodeResponseType` for response_type failed"
+                    "conversion to `LoginOauth2WithSocialCodeResponseType` for response_type failed"
                         .to_string()
                 });
             self
@@ -31086,21 +31082,21 @@ pub mod builder {
         }
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithSocialCodeState>,
+            V: std::convert::TryInto<types::LoginOauth2WithSocialCodeState>,
         {
             self.state = value
                 .try_into()
                 .map_err(|_| {
-                    "conversion to `LoginOAuth2WithSocialCodeState` for state failed"
+                    "conversion to `LoginOauth2WithSocialCodeState` for state failed"
                         .to_string()
                 });
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::LoginOAuth2WithSocialCodeBody>,
+            V: std::convert::TryInto<types::LoginOauth2WithSocialCodeBody>,
             <V as std::convert::TryInto<
-                types::LoginOAuth2WithSocialCodeBody,
+                types::LoginOauth2WithSocialCodeBody,
             >>::Error: std::fmt::Display,
         {
             self.body = value
@@ -31108,7 +31104,7 @@ pub mod builder {
                 .map(From::from)
                 .map_err(|s| {
                     format!(
-                        "conversion to `LoginOAuth2WithSocialCodeBody` for body failed: {}",
+                        "conversion to `LoginOauth2WithSocialCodeBody` for body failed: {}",
                         s
                     )
                 });
@@ -31117,8 +31113,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::LoginOAuth2WithSocialCodeBody,
-            ) -> types::builder::LoginOAuth2WithSocialCodeBody,
+                types::builder::LoginOauth2WithSocialCodeBody,
+            ) -> types::builder::LoginOauth2WithSocialCodeBody,
         {
             self.body = self.body.map(f);
             self
@@ -31145,7 +31141,7 @@ pub mod builder {
             let state = state.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
-                    types::LoginOAuth2WithSocialCodeBody::try_from(v)
+                    types::LoginOauth2WithSocialCodeBody::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)?;
@@ -31182,7 +31178,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "login_o_auth2_with_social_code",
+                operation_id: "login_oauth2_with_social_code",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -39700,15 +39696,15 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::list_o_auth2_clients`]
+    /**Builder for [`Client::list_oauth2_clients`]
 
-[`Client::list_o_auth2_clients`]: super::Client::list_o_auth2_clients*/
+[`Client::list_oauth2_clients`]: super::Client::list_oauth2_clients*/
     #[derive(Debug, Clone)]
-    pub struct ListOAuth2Clients<'a> {
+    pub struct ListOauth2Clients<'a> {
         client: &'a super::Client,
         project_id: Result<::uuid::Uuid, String>,
     }
-    impl<'a> ListOAuth2Clients<'a> {
+    impl<'a> ListOauth2Clients<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -39730,7 +39726,7 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> Result<
-            ResponseValue<types::ListOAuth2ClientsResponse>,
+            ResponseValue<types::ListOauth2ClientsResponse>,
             Error<types::Error>,
         > {
             let Self { client, project_id } = self;
@@ -39756,7 +39752,7 @@ pub mod builder {
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
-                operation_id: "list_o_auth2_clients",
+                operation_id: "list_oauth2_clients",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -40098,20 +40094,20 @@ pub mod security {
             session_start: true,
         },
         OperationSecurity {
-            operation_id: "authorizeOAuth2",
-            method: "authorize_o_auth2",
+            operation_id: "authorizeOauth2",
+            method: "authorize_oauth2",
             requirements: &[],
             session_start: true,
         },
         OperationSecurity {
-            operation_id: "loginWithPasswordOAuth2",
-            method: "login_with_password_o_auth2",
+            operation_id: "loginWithPasswordOauth2",
+            method: "login_with_password_oauth2",
             requirements: &[],
             session_start: true,
         },
         OperationSecurity {
-            operation_id: "getTokenByPasswordOAuth2",
-            method: "get_token_by_password_o_auth2",
+            operation_id: "getTokenByPasswordOauth2",
+            method: "get_token_by_password_oauth2",
             requirements: &[],
             session_start: true,
         },
@@ -40122,8 +40118,8 @@ pub mod security {
             session_start: true,
         },
         OperationSecurity {
-            operation_id: "registerUserOAuth2",
-            method: "register_user_o_auth2",
+            operation_id: "registerUserOauth2",
+            method: "register_user_oauth2",
             requirements: &[],
             session_start: true,
         },
@@ -40188,8 +40184,8 @@ pub mod security {
             session_start: false,
         },
         OperationSecurity {
-            operation_id: "resendOAuth2ConfirmationEmail",
-            method: "resend_o_auth2_confirmation_email",
+            operation_id: "resendOauth2ConfirmationEmail",
+            method: "resend_oauth2_confirmation_email",
             requirements: &[],
             session_start: false,
         },
@@ -40212,26 +40208,26 @@ pub mod security {
             session_start: false,
         },
         OperationSecurity {
-            operation_id: "startOAuth2EmailAuth",
-            method: "start_o_auth2_email_auth",
+            operation_id: "startOauth2EmailAuth",
+            method: "start_oauth2_email_auth",
             requirements: &[],
             session_start: false,
         },
         OperationSecurity {
-            operation_id: "completeOAuth2EmailAuth",
-            method: "complete_o_auth2_email_auth",
+            operation_id: "completeOauth2EmailAuth",
+            method: "complete_oauth2_email_auth",
             requirements: &[],
             session_start: true,
         },
         OperationSecurity {
-            operation_id: "startOAuth2PhoneAuth",
-            method: "start_o_auth2_phone_auth",
+            operation_id: "startOauth2PhoneAuth",
+            method: "start_oauth2_phone_auth",
             requirements: &[],
             session_start: false,
         },
         OperationSecurity {
-            operation_id: "completeOAuth2PhoneAuth",
-            method: "complete_o_auth2_phone_auth",
+            operation_id: "completeOauth2PhoneAuth",
+            method: "complete_oauth2_phone_auth",
             requirements: &[],
             session_start: true,
         },
@@ -40266,8 +40262,8 @@ pub mod security {
             session_start: false,
         },
         OperationSecurity {
-            operation_id: "loginOAuth2WithDeviceId",
-            method: "login_o_auth2_with_device_id",
+            operation_id: "loginOauth2WithDeviceId",
+            method: "login_oauth2_with_device_id",
             requirements: &[],
             session_start: true,
         },
@@ -40278,20 +40274,20 @@ pub mod security {
             session_start: true,
         },
         OperationSecurity {
-            operation_id: "redirectOAuth2SocialLogin",
-            method: "redirect_o_auth2_social_login",
+            operation_id: "redirectOauth2SocialLogin",
+            method: "redirect_oauth2_social_login",
             requirements: &[],
             session_start: true,
         },
         OperationSecurity {
-            operation_id: "getOAuth2SocialLoginUrl",
-            method: "get_o_auth2_social_login_url",
+            operation_id: "getOauth2SocialLoginUrl",
+            method: "get_oauth2_social_login_url",
             requirements: &[],
             session_start: true,
         },
         OperationSecurity {
-            operation_id: "loginOAuth2WithSocialToken",
-            method: "login_o_auth2_with_social_token",
+            operation_id: "loginOauth2WithSocialToken",
+            method: "login_oauth2_with_social_token",
             requirements: &[],
             session_start: true,
         },
@@ -40320,8 +40316,8 @@ pub mod security {
             session_start: false,
         },
         OperationSecurity {
-            operation_id: "loginOAuth2WithCrossAuth",
-            method: "login_o_auth2_with_cross_auth",
+            operation_id: "loginOauth2WithCrossAuth",
+            method: "login_oauth2_with_cross_auth",
             requirements: &[],
             session_start: true,
         },
@@ -40332,8 +40328,8 @@ pub mod security {
             session_start: true,
         },
         OperationSecurity {
-            operation_id: "loginOAuth2WithSocialCode",
-            method: "login_o_auth2_with_social_code",
+            operation_id: "loginOauth2WithSocialCode",
+            method: "login_oauth2_with_social_code",
             requirements: &[],
             session_start: true,
         },
@@ -40752,8 +40748,8 @@ pub mod security {
             session_start: false,
         },
         OperationSecurity {
-            operation_id: "listOAuth2Clients",
-            method: "list_o_auth2_clients",
+            operation_id: "listOauth2Clients",
+            method: "list_oauth2_clients",
             requirements: &[&["serverJwt"]],
             session_start: false,
         },

@@ -20,6 +20,7 @@ mod generated;
 mod auth;
 pub mod claims;
 mod connect;
+mod redirect;
 mod tokens;
 mod upload;
 
@@ -27,4 +28,5 @@ pub use auth::Credentials;
 pub use connect::{ConnectError, DEFAULT_BASE_URL};
 pub use gamespec_client_support::Secret;
 pub use generated::*;
+pub use redirect::redirect_location;
 pub use upload::UploadedPicture;

@@ -561,3 +561,40 @@ fn debug_output_redacts_both_tokens() {
         assert!(shown.contains("<redacted>"), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn redirect_answer_gives_its_location() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/oauth2/auth"))
+        .respond_with(ResponseTemplate::new(302).insert_header(
+            "Location",
+            "https://game.example/callback?code=Qx7&state=abcdefghij",
+        ))
+        .mount(&server)
+        .await;
+    let client = Client::with_base_url(&server.uri()).unwrap();
+    let err = client
+        .authorize_oauth2()
+        .client_id(57)
+        .response_type("code")
+        .redirect_uri("https://game.example/callback")
+        .state("abcdefghij")
+        .scope("offline")
+        .audience("https://api.game.example")
+        .send()
+        .await;
+    let Err(err) = err else {
+        panic!("a 302 is not a success")
+    };
+    assert_eq!(
+        xsolla_login::redirect_location(&err),
+        Some("https://game.example/callback?code=Qx7&state=abcdefghij"),
+        "{err:?}"
+    );
+    assert_eq!(
+        server.received_requests().await.unwrap().len(),
+        1,
+        "the redirect is not followed"
+    );
+}
