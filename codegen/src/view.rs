@@ -86,6 +86,16 @@ pub fn generator_view(spec: &Value) -> GeneratorView {
     }
 
     fold_case_colliding_enums(&mut value, &mut adaptations);
+    let constrained_secrets = unconstrain_secrets(&mut value);
+    if constrained_secrets > 0 {
+        adaptations.push(Adaptation {
+            operation_id: "(all)".to_owned(),
+            route: "(schemas)".to_owned(),
+            change: format!(
+                "{constrained_secrets} `format: password` strings lose `minLength`/`maxLength`/`pattern` in the generator's copy, so they too become the redacting `Secret` type; the client no longer checks those lengths before sending (the server still does)"
+            ),
+        });
+    }
     let nullable_refs = simplify_nullable_refs(&mut value);
     if nullable_refs > 0 {
         adaptations.push(Adaptation {
@@ -358,6 +368,27 @@ fn first_schema(spec: &Value, response: &Value) -> Value {
         .unwrap_or(json!({}))
 }
 
+/// Constraints that stop typify from matching `{type: string, format: password}` to `Secret`.
+const SECRET_CONSTRAINTS: &[&str] = &["minLength", "maxLength", "pattern"];
+
+/// Strip length and pattern constraints from `format: password` strings; returns how many.
+fn unconstrain_secrets(value: &mut Value) -> usize {
+    let mut hits = Vec::new();
+    crate::walk::objects(value, &mut |at, map| {
+        let secret = map.get("type") == Some(&json!("string"))
+            && map.get("format") == Some(&json!("password"));
+        if secret && SECRET_CONSTRAINTS.iter().any(|k| map.contains_key(*k)) {
+            hits.push(at.to_owned());
+        }
+    });
+    for at in &hits {
+        if let Some(map) = value.pointer_mut(at).and_then(Value::as_object_mut) {
+            map.retain(|k, _| !SECRET_CONSTRAINTS.contains(&k.as_str()));
+        }
+    }
+    hits.len()
+}
+
 /// Whether `schema` admits only `null` (`enum: [null]`).
 fn is_null_only(schema: &Value) -> bool {
     schema.get("enum") == Some(&json!([null]))
@@ -571,6 +602,24 @@ mod tests {
         assert_eq!(
             a,
             &json!({"allOf": [{"$ref": "#/components/schemas/A"}], "nullable": true})
+        );
+    }
+
+    #[test]
+    fn constrained_secret_loses_its_constraints() {
+        let s = spec(
+            json!({"operationId": "login", "requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "properties": {"password": {"type": "string", "format": "password", "minLength": 6}}
+        }}}}, "responses": {"204": {"description": "ok"}}}),
+        );
+        let v = generator_view(&s);
+        let pw = &v.value["paths"]["/x"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["properties"]["password"];
+        assert_eq!(pw, &json!({"type": "string", "format": "password"}));
+        assert!(
+            v.adaptations
+                .iter()
+                .any(|a| a.change.contains("1 `format: password` strings"))
         );
     }
 

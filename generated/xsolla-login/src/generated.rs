@@ -92,7 +92,7 @@ pub mod types {
         ///Email address.
         pub email: ::std::string::String,
         ///Password.
-        pub password: AddUsernameEmailAuthBodyPassword,
+        pub password: ::gamespec_client_support::Secret,
         ///1 if the user agrees to receive newsletters.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub promo_email_agreement: ::std::option::Option<
@@ -104,65 +104,6 @@ pub mod types {
     impl AddUsernameEmailAuthBody {
         pub fn builder() -> builder::AddUsernameEmailAuthBody {
             Default::default()
-        }
-    }
-    ///Password.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct AddUsernameEmailAuthBodyPassword(::std::string::String);
-    impl ::std::ops::Deref for AddUsernameEmailAuthBodyPassword {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AddUsernameEmailAuthBodyPassword>
-    for ::std::string::String {
-        fn from(value: AddUsernameEmailAuthBodyPassword) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AddUsernameEmailAuthBodyPassword {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 100usize {
-                return Err("longer than 100 characters".into());
-            }
-            if value.chars().count() < 6usize {
-                return Err("shorter than 6 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AddUsernameEmailAuthBodyPassword {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for AddUsernameEmailAuthBodyPassword {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AddUsernameEmailAuthBodyPassword {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///1 if the user agrees to receive newsletters.
@@ -1183,7 +1124,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConfirmPasswordResetBody {
         ///The new password.
-        pub new_password: ConfirmPasswordResetBodyNewPassword,
+        pub new_password: ::gamespec_client_support::Secret,
         ///Code from the reset email.
         pub reset_code: ::std::string::String,
         ///ID of the user.
@@ -1193,65 +1134,6 @@ pub mod types {
     impl ConfirmPasswordResetBody {
         pub fn builder() -> builder::ConfirmPasswordResetBody {
             Default::default()
-        }
-    }
-    ///The new password.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ConfirmPasswordResetBodyNewPassword(::std::string::String);
-    impl ::std::ops::Deref for ConfirmPasswordResetBodyNewPassword {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ConfirmPasswordResetBodyNewPassword>
-    for ::std::string::String {
-        fn from(value: ConfirmPasswordResetBodyNewPassword) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ConfirmPasswordResetBodyNewPassword {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 100usize {
-                return Err("longer than 100 characters".into());
-            }
-            if value.chars().count() < 6usize {
-                return Err("shorter than 6 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ConfirmPasswordResetBodyNewPassword {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for ConfirmPasswordResetBodyNewPassword {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ConfirmPasswordResetBodyNewPassword {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///The code and its operation.
@@ -6152,7 +6034,7 @@ declared here.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<RegisterUserRequestFields>,
         ///Password.
-        pub password: RegisterUserRequestPassword,
+        pub password: ::gamespec_client_support::Secret,
         /**Newsletter consent, `1` = yes. Not confirmed by a public source: sent as an integer by
 the official SDKs on the OAuth 2.0 call; not in the reference.
 */
@@ -6238,63 +6120,6 @@ value types of keys other than `nickname`.
     impl RegisterUserRequestFields {
         pub fn builder() -> builder::RegisterUserRequestFields {
             Default::default()
-        }
-    }
-    ///Password.
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct RegisterUserRequestPassword(::std::string::String);
-    impl ::std::ops::Deref for RegisterUserRequestPassword {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<RegisterUserRequestPassword> for ::std::string::String {
-        fn from(value: RegisterUserRequestPassword) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for RegisterUserRequestPassword {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 100usize {
-                return Err("longer than 100 characters".into());
-            }
-            if value.chars().count() < 6usize {
-                return Err("shorter than 6 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RegisterUserRequestPassword {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RegisterUserRequestPassword {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for RegisterUserRequestPassword {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     /**Newsletter consent, `1` = yes. Not confirmed by a public source: sent as an integer by
@@ -9761,7 +9586,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         pub struct AddUsernameEmailAuthBody {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
             password: ::std::result::Result<
-                super::AddUsernameEmailAuthBodyPassword,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             promo_email_agreement: ::std::result::Result<
@@ -9800,7 +9625,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::AddUsernameEmailAuthBodyPassword>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
@@ -11124,7 +10949,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         #[derive(Clone, Debug)]
         pub struct ConfirmPasswordResetBody {
             new_password: ::std::result::Result<
-                super::ConfirmPasswordResetBodyNewPassword,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             reset_code: ::std::result::Result<
@@ -11148,7 +10973,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl ConfirmPasswordResetBody {
             pub fn new_password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::ConfirmPasswordResetBodyNewPassword>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.new_password = value
@@ -16439,7 +16264,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             password: ::std::result::Result<
-                super::RegisterUserRequestPassword,
+                ::gamespec_client_support::Secret,
                 ::std::string::String,
             >,
             promo_email_agreement: ::std::result::Result<
@@ -16506,7 +16331,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::RegisterUserRequestPassword>,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password = value
