@@ -1,3 +1,24 @@
-//! Contract tests for servers of the gamespec APIs: the runner, its checks, the embedded mock
-//! server, and the snapshot and property tests. This crate is a placeholder until the
-//! conformance issues land; it exists so the workspace layout is final from the start.
+//! Contract tests for servers of the gamespec APIs. Today this crate holds the spec-driven mock
+//! server ([`mock`]): a fake of any gamespec API that validates requests, enforces the spec's
+//! security with credentials it issues itself, and answers only documented statuses with bodies
+//! that validate against the documented schemas. The runner and its checks build on it.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use gamespec_conformance::{mock::{MockOptions, MockServer}, spec::Spec};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let spec = Arc::new(Spec::load("lootlocker")?);
+//! let server = MockServer::start(spec, MockOptions::default()).await?;
+//! let token = &server.credentials()["sessionToken"];
+//! println!("{} accepts x-session-token: {token}", server.url());
+//! server.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod mock;
+pub mod profile;
+pub mod schema;
+pub mod spec;

@@ -1,0 +1,327 @@
+//! The spec-driven mock server: a working fake of any spec's API that conforms to its own spec.
+//!
+//! Every request goes through one fallback handler ([`Mock::handle`]):
+//! 1. route the path and method ([`router`]): unknown path → 404, undeclared method → 405 with
+//!    `Allow`, both in the API's error shape;
+//! 2. check credentials ([`security`]): the documented 401 unless some requirement set is
+//!    satisfied with credentials the mock issued;
+//! 3. validate parameters, content type and body ([`request`]): the documented 400 (or lowest
+//!    client-error 4xx) naming the offending field;
+//! 4. answer ([`respond`]): the lowest documented 2xx (or 1xx/3xx) with the spec's example, or
+//!    seeded generated data ([`data`]), as `Prefer` or the options say; session-start answers
+//!    carry freshly issued credentials.
+//!
+//! [`MockServer::start`] runs it in-process; the `conformance mock` command runs it standalone.
+
+pub mod data;
+pub mod request;
+pub mod respond;
+pub mod router;
+pub mod security;
+pub mod server;
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::body::Body as AxumBody;
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde_json::Value;
+
+use crate::spec::{Operation, Spec};
+use respond::{Body, Prefer, Reply};
+use router::{Route, Routes};
+use security::Authority;
+
+pub use server::{MockHandle, MockServer, StartError};
+
+/// The largest request body the mock reads (the specs' largest upload is a 64 MB CSV import).
+const BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+/// How a mock server behaves. `Debug` leaves out the secret and the key.
+#[derive(Clone)]
+pub struct MockOptions {
+    /// Address to bind (loopback by default: the mock is a test tool, not a service).
+    pub host: IpAddr,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Seed of every random choice (issued tokens, generated data), so runs repeat exactly.
+    pub seed: u64,
+    /// Answer with generated data instead of examples unless `Prefer: dynamic=false`.
+    pub dynamic: bool,
+    /// HS256 secret for the JWTs the mock signs.
+    pub jwt_secret: String,
+    /// The value accepted for `ConfiguredKey` schemes (LootLocker's `domain-key`).
+    pub domain_key: String,
+    /// Lifetime of issued JWTs, in seconds.
+    pub jwt_ttl_secs: u64,
+}
+
+impl std::fmt::Debug for MockOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockOptions")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("seed", &self.seed)
+            .field("dynamic", &self.dynamic)
+            .field("jwt_ttl_secs", &self.jwt_ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for MockOptions {
+    fn default() -> Self {
+        MockOptions {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            seed: 0,
+            dynamic: false,
+            jwt_secret: "gamespec-mock-jwt-secret".into(),
+            domain_key: "mock-domain-key".into(),
+            jwt_ttl_secs: 24 * 60 * 60,
+        }
+    }
+}
+
+/// The state every request shares: the prepared spec, routes, credential authority and the
+/// per-operation request counters that make randomness repeatable.
+pub struct Mock {
+    spec: Arc<Spec>,
+    routes: Routes,
+    authority: Authority,
+    options: MockOptions,
+    counters: Vec<AtomicU64>,
+    credentials: BTreeMap<String, String>,
+}
+
+impl Mock {
+    /// Prepare a mock of `spec`: build the routes and pre-issue one credential per scheme.
+    pub fn new(spec: Arc<Spec>, options: MockOptions) -> Result<Mock, String> {
+        let routes = Routes::new(&spec)?;
+        let authority = Authority::new(
+            &options.jwt_secret,
+            &options.domain_key,
+            options.jwt_ttl_secs,
+        );
+        let mut rng = ChaCha8Rng::seed_from_u64(mix(options.seed, u64::MAX));
+        let credentials = security::pre_issue(&spec, &authority, &mut rng)?;
+        Ok(Mock {
+            counters: spec.operations.iter().map(|_| AtomicU64::new(0)).collect(),
+            spec,
+            routes,
+            authority,
+            options,
+            credentials,
+        })
+    }
+
+    /// One valid credential per security scheme, by scheme name.
+    pub fn credentials(&self) -> &BTreeMap<String, String> {
+        &self.credentials
+    }
+
+    /// The randomness of the n-th request to operation `index`: a function of the seed, the
+    /// operation and n only, so the same requests get the same answers whatever else runs.
+    fn rng_for(&self, index: usize) -> ChaCha8Rng {
+        let n = self.counters[index].fetch_add(1, Ordering::Relaxed);
+        ChaCha8Rng::seed_from_u64(mix(mix(self.options.seed, index as u64), n))
+    }
+
+    /// The axum fallback handler: every request of every path comes here.
+    pub async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
+        let started = Instant::now();
+        let method = req.method().as_str().to_owned();
+        let path = req.uri().path().to_owned();
+        let (reply, operation) = mock.answer(req).await;
+        let status = reply.status;
+        // Path without the query string: queries may carry credentials, which are never logged.
+        tracing::info!(
+            method = %method,
+            path = %path,
+            operation = operation.unwrap_or("-"),
+            status,
+            latency_us = started.elapsed().as_micros() as u64,
+            "request"
+        );
+        into_response(reply)
+    }
+
+    async fn answer(&self, req: Request) -> (Reply, Option<&str>) {
+        let spec = &*self.spec;
+        let (parts, body) = req.into_parts();
+        let (index, path_params) = match self.routes.find(parts.method.as_str(), parts.uri.path()) {
+            Route::Operation { index, params } => (index, params),
+            Route::NotFound => {
+                let msg = format!("no operation matches {} {}", parts.method, parts.uri.path());
+                return (
+                    respond::error(spec, spec.error_shape.as_ref(), 404, &msg, None),
+                    None,
+                );
+            }
+            Route::MethodNotAllowed(allowed) => {
+                let msg = format!(
+                    "{} is not allowed on {}; allowed: {}",
+                    parts.method,
+                    parts.uri.path(),
+                    allowed.join(", ")
+                );
+                let mut reply = respond::error(spec, spec.error_shape.as_ref(), 405, &msg, None);
+                reply
+                    .headers
+                    .retain(|(k, _)| !k.eq_ignore_ascii_case("retry-after"));
+                reply.headers.push(("Allow".into(), allowed.join(", ")));
+                return (reply, None);
+            }
+        };
+        let op = &spec.operations[index];
+        let id = Some(op.id.as_str());
+        let query = request::parse_query(parts.uri.query());
+        if let Err(denied) = security::check(spec, &self.authority, op, &parts.headers, &query) {
+            let r = op.unauthorized();
+            let status = r.map_or(401, |r| r.status);
+            return (
+                respond::error(spec, r, status, &denied.message, Some(&denied.param)),
+                id,
+            );
+        }
+        let invalid = |v: request::Violation| {
+            let r = op.client_error();
+            let status = r.map_or(400, |r| r.status);
+            respond::error(spec, r, status, &v.message, v.param.as_deref())
+        };
+        if let Err(v) = request::check_parameters(spec, op, &path_params, &query, &parts.headers) {
+            return (invalid(v), id);
+        }
+        let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+            Ok(b) => b,
+            Err(e) => {
+                let v = request::Violation::new(format!("the body cannot be read: {e}"), "body");
+                return (invalid(v), id);
+            }
+        };
+        let body = match request::check_body(spec, op, &parts.headers, bytes).await {
+            Ok(b) => b,
+            Err(v) => return (invalid(v), id),
+        };
+        let prefer = match Prefer::parse(&parts.headers) {
+            Ok(p) => p,
+            Err(v) => return (invalid(v), id),
+        };
+        let mut rng = self.rng_for(index);
+        let mut reply = match respond::success(spec, op, &prefer, self.options.dynamic, &mut rng) {
+            Ok(r) => r,
+            Err(v) => return (invalid(v), id),
+        };
+        if op.session_start
+            && (200..400).contains(&reply.status)
+            && let Err(e) = self.issue_into(op, body.as_ref(), &mut reply, &mut rng)
+        {
+            // A spec whose claims cannot be signed is a configuration problem of the mock;
+            // answering with the unfilled example would hand out credentials it rejects.
+            tracing::error!(operation = %op.id, "cannot issue credentials: {e}");
+            let r = op.client_error();
+            return (
+                respond::error(spec, r, r.map_or(400, |r| r.status), &e, None),
+                id,
+            );
+        }
+        (reply, id)
+    }
+
+    /// Replace the credentials in a session-start answer with freshly issued ones, of the scheme
+    /// the profile names for this request.
+    fn issue_into(
+        &self,
+        op: &Operation,
+        body: Option<&Value>,
+        reply: &mut Reply,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<(), String> {
+        let spec = &*self.spec;
+        let profile = &spec.profile;
+        let scheme_name = profile
+            .issue_rules
+            .iter()
+            .find(|r| body.and_then(|b| b.get(r.field)).and_then(Value::as_str) == Some(r.value))
+            .map(|r| r.scheme)
+            .or(profile.session_scheme)
+            .or_else(|| spec.schemes.first().map(|s| s.name.as_str()));
+        let Some(scheme) = scheme_name.and_then(|n| spec.scheme(n)) else {
+            return Ok(());
+        };
+        let mut issue = || self.authority.issue(spec, scheme, rng);
+        let schema = op
+            .response(reply.status)
+            .and_then(|r| r.content.as_ref())
+            .map(|m| m.schema.clone());
+        if let Body::Json(_, value) = &mut reply.body {
+            respond::fill_credentials(
+                &spec.root,
+                value,
+                schema.as_ref(),
+                profile.url_credential_param,
+                &mut issue,
+            )?;
+        }
+        if let Some(param) = profile.url_credential_param {
+            for (name, value) in &mut reply.headers {
+                if name.eq_ignore_ascii_case("location")
+                    && let Some(v) = respond::replace_query_param(value, param, &mut issue)?
+                {
+                    *value = v;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for Mock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mock")
+            .field("spec", &self.spec.name())
+            .field("options", &self.options)
+            .field("authority", &self.authority)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Mix two numbers into a seed (SplitMix64 finaliser), so nearby inputs give unrelated streams.
+fn mix(a: u64, b: u64) -> u64 {
+    let mut z = a ^ b
+        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        .wrapping_add(0x6A09_E667_F3BC_C909);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn into_response(reply: Reply) -> Response {
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let (content_type, bytes) = match reply.body {
+        Body::Empty => (None, Vec::new()),
+        Body::Json(media, value) => (Some(media), serde_json::to_vec(&value).unwrap_or_default()),
+        Body::Text(media, text) => (Some(media), text.into_bytes()),
+    };
+    let mut response = Response::new(AxumBody::from(bytes));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    if let Some(ct) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        headers.insert(header::CONTENT_TYPE, ct);
+    }
+    for (name, value) in reply.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            headers.append(n, v);
+        }
+    }
+    response
+}

@@ -1,0 +1,130 @@
+//! Path matching: one `matchit` tree over the spec's path templates, consulted by the single
+//! fallback handler. A path template maps to the operations declared on it by method, so an
+//! undeclared method can be answered with 405 and the `Allow` list.
+//!
+//! OpenAPI and matchit share the `{name}` syntax, and matchit prefers literal segments over
+//! parameters (`/player/name` wins over `/player/{id}`), which is what OpenAPI 3.0 requires.
+
+use matchit::Router as Tree;
+
+use crate::spec::Spec;
+
+/// The route table of a spec.
+#[derive(Debug)]
+pub struct Routes {
+    tree: Tree<usize>,
+    /// Per path template: `(METHOD, operation index)`.
+    entries: Vec<Vec<(String, usize)>>,
+}
+
+/// What a request path and method resolve to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    /// An operation, with its raw (still percent-encoded) path parameters.
+    Operation {
+        /// Index into `Spec::operations`.
+        index: usize,
+        /// `(name, raw value)` per template parameter.
+        params: Vec<(String, String)>,
+    },
+    /// The path exists but not with this method; the declared methods, for `Allow`.
+    MethodNotAllowed(Vec<String>),
+    /// No path template matches.
+    NotFound,
+}
+
+impl Routes {
+    /// Build the table. A template matchit rejects (or two that conflict) is an error naming both,
+    /// never a panic.
+    pub fn new(spec: &Spec) -> Result<Routes, String> {
+        let mut tree = Tree::new();
+        let mut entries: Vec<Vec<(String, usize)>> = Vec::new();
+        let mut by_path: std::collections::HashMap<&str, usize> = Default::default();
+        for (index, op) in spec.operations.iter().enumerate() {
+            let slot = match by_path.get(op.path.as_str()) {
+                Some(slot) => *slot,
+                None => {
+                    let slot = entries.len();
+                    // `{{`/`}}` would be escapes to matchit; OpenAPI templates never contain them.
+                    tree.insert(op.path.clone(), slot)
+                        .map_err(|e| format!("path {}: cannot route: {e}", op.path))?;
+                    by_path.insert(op.path.as_str(), slot);
+                    entries.push(Vec::new());
+                    slot
+                }
+            };
+            entries[slot].push((op.method.clone(), index));
+        }
+        Ok(Routes { tree, entries })
+    }
+
+    /// Resolve a request.
+    pub fn find(&self, method: &str, path: &str) -> Route {
+        let Ok(found) = self.tree.at(path) else {
+            return Route::NotFound;
+        };
+        let methods = &self.entries[*found.value];
+        match methods.iter().find(|(m, _)| m == method) {
+            Some((_, index)) => Route::Operation {
+                index: *index,
+                params: found
+                    .params
+                    .iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+            },
+            None => Route::MethodNotAllowed(methods.iter().map(|(m, _)| m.clone()).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::profile::Profile;
+    use serde_json::json;
+
+    fn spec(paths: serde_json::Value) -> Spec {
+        let root =
+            json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": paths});
+        Spec::from_value("t.yaml".into(), root, Profile::generic()).unwrap()
+    }
+
+    fn op(id: &str) -> serde_json::Value {
+        json!({"operationId": id, "responses": {"200": {"description": "ok"}}})
+    }
+
+    #[test]
+    fn literal_segments_win_over_parameters() {
+        let s = spec(json!({
+            "/player/{id}": {"get": op("byId"), "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]},
+            "/player/name": {"get": op("name"), "put": op("setName")},
+        }));
+        let routes = Routes::new(&s).unwrap();
+        let Route::Operation { index, .. } = routes.find("GET", "/player/name") else {
+            panic!()
+        };
+        assert_eq!(s.operations[index].id, "name");
+        let Route::Operation { index, params } = routes.find("GET", "/player/42") else {
+            panic!()
+        };
+        assert_eq!(s.operations[index].id, "byId");
+        assert_eq!(params, [("id".to_owned(), "42".to_owned())]);
+        assert_eq!(
+            routes.find("DELETE", "/player/name"),
+            Route::MethodNotAllowed(vec!["GET".into(), "PUT".into()])
+        );
+        assert_eq!(routes.find("GET", "/nowhere"), Route::NotFound);
+    }
+
+    #[test]
+    fn conflicting_templates_are_an_error_not_a_panic() {
+        let p = |n: &str| json!([{"name": n, "in": "path", "required": true, "schema": {"type": "string"}}]);
+        let s = spec(json!({
+            "/a/{x}": {"get": op("one"), "parameters": p("x")},
+            "/a/{y}": {"get": op("two"), "parameters": p("y")},
+        }));
+        let err = Routes::new(&s).unwrap_err();
+        assert!(err.contains("/a/{y}"), "{err}");
+    }
+}

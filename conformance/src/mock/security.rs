@@ -1,0 +1,272 @@
+//! Credentials: which ones a request carries, whether the mock issued them, and issuing new ones.
+//!
+//! A credential is *known* when the mock issued it: a random token it handed out (and remembers),
+//! the configured API key, or a JWT it signed (HS256 with the configured secret) that has not
+//! expired and whose claims validate against the scheme's claims schema. Anything else, however
+//! well-formed, is unknown and gets the documented 401 — unlike a presence-only check.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::RwLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::http::HeaderMap;
+use gamespec_codegen::schema::Direction;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Value, json};
+
+use crate::mock::data::Generator;
+use crate::profile::CredentialKind;
+use crate::spec::{Operation, Scheme, SchemeCarrier, Spec};
+
+/// Why a request's credentials were refused; the text goes into the 401 body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denial {
+    /// The explanation (never contains the credential itself).
+    pub message: String,
+    /// The header or parameter that should carry the credential.
+    pub param: String,
+}
+
+/// The mock's credential authority: what it issued, and its signing key.
+pub struct Authority {
+    issued: RwLock<HashSet<String>>,
+    domain_key: String,
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    ttl_secs: u64,
+}
+
+impl std::fmt::Debug for Authority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Deliberately shows no secret and no issued token.
+        f.debug_struct("Authority")
+            .field("issued", &self.issued.read().map(|s| s.len()).unwrap_or(0))
+            .field("ttl_secs", &self.ttl_secs)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Authority {
+    /// An authority signing with `jwt_secret` and accepting `domain_key` as the configured key.
+    pub fn new(jwt_secret: &str, domain_key: &str, ttl_secs: u64) -> Authority {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = 0;
+        validation.validate_aud = false;
+        validation.required_spec_claims = ["exp".to_owned()].into_iter().collect();
+        Authority {
+            issued: RwLock::new(HashSet::new()),
+            domain_key: domain_key.to_owned(),
+            encoding: EncodingKey::from_secret(jwt_secret.as_bytes()),
+            decoding: DecodingKey::from_secret(jwt_secret.as_bytes()),
+            validation,
+            ttl_secs,
+        }
+    }
+
+    /// Whether `value` is a credential of `scheme` that the mock issued and still accepts.
+    pub fn accepts(&self, scheme: &Scheme, value: &str) -> bool {
+        match scheme.kind {
+            CredentialKind::Issued => self
+                .issued
+                .read()
+                .map(|s| s.contains(value))
+                .unwrap_or(false),
+            CredentialKind::ConfiguredKey => value == self.domain_key,
+            CredentialKind::Jwt { .. } => {
+                let Ok(data) =
+                    jsonwebtoken::decode::<Value>(value, &self.decoding, &self.validation)
+                else {
+                    return false;
+                };
+                // A user token must not open server calls and vice versa: the claims decide.
+                scheme
+                    .claims
+                    .as_ref()
+                    .is_some_and(|v| v.is_valid(&data.claims))
+            }
+        }
+    }
+
+    /// Issue a new credential for `scheme`, drawing randomness from `rng`.
+    pub fn issue(
+        &self,
+        spec: &Spec,
+        scheme: &Scheme,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<String, String> {
+        match scheme.kind {
+            CredentialKind::Issued => {
+                let token = Generator::new(&spec.root, Direction::Response, rng).token(40);
+                if let Ok(mut set) = self.issued.write() {
+                    set.insert(token.clone());
+                }
+                Ok(token)
+            }
+            CredentialKind::ConfiguredKey => Ok(self.domain_key.clone()),
+            CredentialKind::Jwt { claims } => {
+                let claims = self.claims(spec, scheme, claims, rng)?;
+                jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+                    .map_err(|e| format!("cannot sign a {} token: {e}", scheme.name))
+            }
+        }
+    }
+
+    /// JWT claims for a scheme: the claims schema's example (or generated claims when it has
+    /// none), with the registered claims refreshed: `iat` now, `exp` after the TTL, and a new
+    /// `jti` when the schema has one. Checked against the schema before signing.
+    fn claims(
+        &self,
+        spec: &Spec,
+        scheme: &Scheme,
+        schema_name: &str,
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Value, String> {
+        let schema = json!({ "$ref": format!("#/components/schemas/{schema_name}") });
+        let resolved = crate::schema::deref(&spec.root, &schema);
+        let mut generator = Generator::new(&spec.root, Direction::Response, rng);
+        let mut claims = match resolved.get("example") {
+            Some(example @ Value::Object(_)) => example.clone(),
+            _ => generator.value(&schema),
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let has = |name: &str| crate::schema::property(&spec.root, &schema, name).is_some();
+        if let Some(obj) = claims.as_object_mut() {
+            obj.insert("iat".into(), json!(now));
+            obj.insert("exp".into(), json!(now + self.ttl_secs));
+            if has("jti") {
+                obj.insert("jti".into(), json!(generator.uuid()));
+            }
+        }
+        match &scheme.claims {
+            Some(v) if !v.is_valid(&claims) => Err(format!(
+                "the {schema_name} claims built for {} do not validate against their schema",
+                scheme.name
+            )),
+            _ => Ok(claims),
+        }
+    }
+}
+
+/// The credential a request carries for `scheme`, if any.
+pub fn presented(
+    scheme: &Scheme,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+) -> Option<String> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let authorization = |prefix: &str| {
+        let value = header("authorization")?;
+        let (kind, rest) = value.split_once(' ')?;
+        kind.eq_ignore_ascii_case(prefix)
+            .then(|| rest.trim().to_owned())
+    };
+    match &scheme.carrier {
+        SchemeCarrier::Header(name) => header(name),
+        SchemeCarrier::Query(name) => query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone()),
+        SchemeCarrier::Cookie(name) => header("cookie").and_then(|c| {
+            c.split(';').find_map(|pair| {
+                let (k, v) = pair.trim().split_once('=')?;
+                (k == name).then(|| v.to_owned())
+            })
+        }),
+        SchemeCarrier::Bearer => authorization("bearer"),
+        SchemeCarrier::Basic => authorization("basic"),
+    }
+    .filter(|v| !v.is_empty())
+}
+
+/// Where a scheme's credential goes, for messages (`header x-session-token`).
+pub fn carrier_name(scheme: &Scheme) -> String {
+    match &scheme.carrier {
+        SchemeCarrier::Header(n) => n.clone(),
+        SchemeCarrier::Query(n) => n.clone(),
+        SchemeCarrier::Cookie(n) => n.clone(),
+        SchemeCarrier::Bearer | SchemeCarrier::Basic => "Authorization".into(),
+    }
+}
+
+/// Check an operation's security requirements: any one requirement set whose every scheme
+/// carries a known credential lets the request through.
+pub fn check(
+    spec: &Spec,
+    authority: &Authority,
+    op: &Operation,
+    headers: &HeaderMap,
+    query: &[(String, String)],
+) -> Result<(), Denial> {
+    if op.security.is_empty() {
+        return Ok(());
+    }
+    let mut first_problem: Option<Denial> = None;
+    for set in &op.security {
+        let mut problem = None;
+        for name in set {
+            let Some(scheme) = spec.scheme(name) else {
+                continue;
+            };
+            let carrier = carrier_name(scheme);
+            match presented(scheme, headers, query) {
+                None => {
+                    problem = Some(Denial {
+                        message: format!("missing credential: {name} ({carrier}) is required"),
+                        param: carrier,
+                    });
+                }
+                Some(value) if !authority.accepts(scheme, &value) => {
+                    problem = Some(Denial {
+                        message: format!(
+                            "invalid credential: the {name} ({carrier}) value is unknown, expired or not issued by this server"
+                        ),
+                        param: carrier,
+                    });
+                }
+                Some(_) => {}
+            }
+            if problem.is_some() {
+                break;
+            }
+        }
+        match problem {
+            None => return Ok(()),
+            // Report a bad credential in preference to a missing one of another set: it is what
+            // the client most likely got wrong.
+            Some(p) => {
+                let better = first_problem.as_ref().is_none_or(|f| {
+                    f.message.starts_with("missing") && !p.message.starts_with("missing")
+                });
+                if better {
+                    first_problem = Some(p);
+                }
+            }
+        }
+    }
+    Err(first_problem.unwrap_or(Denial {
+        message: "missing credential".into(),
+        param: "Authorization".into(),
+    }))
+}
+
+/// One pre-issued credential per security scheme of the spec, for tools (printed once at start-up).
+pub fn pre_issue(
+    spec: &Spec,
+    authority: &Authority,
+    rng: &mut ChaCha8Rng,
+) -> Result<BTreeMap<String, String>, String> {
+    spec.schemes
+        .iter()
+        .map(|s| Ok((s.name.clone(), authority.issue(spec, s, rng)?)))
+        .collect()
+}
