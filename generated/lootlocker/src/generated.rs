@@ -2871,6 +2871,109 @@ one.
             value.parse()
         }
     }
+    ///`ConnectPresenceSecWebSocketVersion`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ConnectPresenceSecWebSocketVersion {
+        #[serde(rename = "13")]
+        X13,
+    }
+    impl ::std::fmt::Display for ConnectPresenceSecWebSocketVersion {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X13 => f.write_str("13"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectPresenceSecWebSocketVersion {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "13" => Ok(Self::X13),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConnectPresenceSecWebSocketVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for ConnectPresenceSecWebSocketVersion {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    ///`ConnectPresenceUpgrade`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum ConnectPresenceUpgrade {
+        #[serde(rename = "websocket")]
+        Websocket,
+    }
+    impl ::std::fmt::Display for ConnectPresenceUpgrade {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::Websocket => f.write_str("websocket"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for ConnectPresenceUpgrade {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "websocket" => Ok(Self::Websocket),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for ConnectPresenceUpgrade {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String> for ConnectPresenceUpgrade {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
     ///`ConnectProviderAccountBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -65883,12 +65986,20 @@ the SDK reads.
 Sends a `GET` request to `/game/presence/v1`
 
 Arguments:
+- `connection`: The WebSocket handshake: `Upgrade`.
 - `ll_version`: API version date. The Unity SDK sends it on every call; the Unreal and Godot SDKs do not,
 and the Game API answers the same without it. `2021-03-01` is the only published version.
 
+- `sec_web_socket_key`: The WebSocket handshake: a random base64-encoded 16-byte nonce; the server answers with `Sec-WebSocket-Accept`.
+- `sec_web_socket_version`: The WebSocket handshake: protocol version `13`.
+- `upgrade`: The WebSocket handshake (RFC 6455): always `websocket`. Without it the server cannot switch protocols.
 ```ignore
 let response = client.connect_presence()
+    .connection(connection)
     .ll_version(ll_version)
+    .sec_web_socket_key(sec_web_socket_key)
+    .sec_web_socket_version(sec_web_socket_version)
+    .upgrade(upgrade)
     .send()
     .await;
 ```*/
@@ -96110,14 +96221,41 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ConnectPresence<'a> {
         client: &'a super::Client,
+        connection: Result<::std::string::String, String>,
         ll_version: Result<Option<types::ConnectPresenceLlVersion>, String>,
+        sec_web_socket_key: Result<::std::string::String, String>,
+        sec_web_socket_version: Result<
+            types::ConnectPresenceSecWebSocketVersion,
+            String,
+        >,
+        upgrade: Result<types::ConnectPresenceUpgrade, String>,
     }
     impl<'a> ConnectPresence<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                connection: Err("connection was not initialized".to_string()),
                 ll_version: Ok(None),
+                sec_web_socket_key: Err(
+                    "sec_web_socket_key was not initialized".to_string(),
+                ),
+                sec_web_socket_version: Err(
+                    "sec_web_socket_version was not initialized".to_string(),
+                ),
+                upgrade: Err("upgrade was not initialized".to_string()),
             }
+        }
+        pub fn connection<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.connection = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for connection failed"
+                        .to_string()
+                });
+            self
         }
         pub fn ll_version<V>(mut self, value: V) -> Self
         where
@@ -96132,14 +96270,62 @@ pub mod builder {
                 });
             self
         }
+        pub fn sec_web_socket_key<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.sec_web_socket_key = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for sec_web_socket_key failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn sec_web_socket_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ConnectPresenceSecWebSocketVersion>,
+        {
+            self.sec_web_socket_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ConnectPresenceSecWebSocketVersion` for sec_web_socket_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn upgrade<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::ConnectPresenceUpgrade>,
+        {
+            self.upgrade = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `ConnectPresenceUpgrade` for upgrade failed"
+                        .to_string()
+                });
+            self
+        }
         ///Sends a `GET` request to `/game/presence/v1`
         pub async fn send(
             self,
         ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
-            let Self { client, ll_version } = self;
+            let Self {
+                client,
+                connection,
+                ll_version,
+                sec_web_socket_key,
+                sec_web_socket_version,
+                upgrade,
+            } = self;
+            let connection = connection.map_err(Error::InvalidRequest)?;
             let ll_version = ll_version.map_err(Error::InvalidRequest)?;
+            let sec_web_socket_key = sec_web_socket_key.map_err(Error::InvalidRequest)?;
+            let sec_web_socket_version = sec_web_socket_version
+                .map_err(Error::InvalidRequest)?;
+            let upgrade = upgrade.map_err(Error::InvalidRequest)?;
             let url = format!("{}/game/presence/v1", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(6usize);
             header_map
                 .append(
                     ::reqwest::header::HeaderName::from_static("api-version"),
@@ -96147,9 +96333,18 @@ pub mod builder {
                         super::Client::api_version(),
                     ),
                 );
+            header_map.append("Connection", connection.to_string().try_into()?);
             if let Some(value) = ll_version {
                 header_map.append("LL-Version", value.to_string().try_into()?);
             }
+            header_map
+                .append("Sec-WebSocket-Key", sec_web_socket_key.to_string().try_into()?);
+            header_map
+                .append(
+                    "Sec-WebSocket-Version",
+                    sec_web_socket_version.to_string().try_into()?,
+                );
+            header_map.append("Upgrade", upgrade.to_string().try_into()?);
             #[allow(unused_mut)]
             let mut request = client.client.get(url).headers(header_map).build()?;
             let info = OperationInfo {
