@@ -241,6 +241,17 @@ async fn invalid_body_is_the_documented_400_naming_the_field() {
         "{body}"
     );
 
+    // An integer literal beyond 64 bits (serde_json would round it onto the int64 bound).
+    let res = client
+        .post(format!("{}{}", server.url(), start.path))
+        .header("content-type", "application/json")
+        .body(r#"{"game_key": "dev_123", "game_version": "1.0", "optionals": {"timezone": "UTC"}, "x": -9223372036854775809}"#)
+        .send()
+        .await
+        .unwrap();
+    let (status, _, body) = read(res).await;
+    assert_eq!((status, body["param"].as_str()), (400, Some("x")), "{body}");
+
     // A wrong type deep in the body, and a broken query parameter, are named too.
     let res = client
         .post(format!("{}{}", server.url(), start.path))

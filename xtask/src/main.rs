@@ -9,6 +9,9 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 
+mod bench;
+mod schemathesis;
+mod tools;
 mod validate;
 use gamespec_codegen::api::{APIS, Api, workspace_root};
 use gamespec_codegen::drift::{Stale, compare};
@@ -53,6 +56,12 @@ enum Command {
     },
     /// List the lint rules with their codes.
     Rules,
+    /// Run Schemathesis (PyPI, pinned in xtask/validators/schemathesis) against the conformance
+    /// mock, or against --base-url, for each spec; exit 1 on any failure.
+    Schemathesis(schemathesis::Args),
+    /// Benchmark the conformance mock against Prism (npm, pinned in xtask/validators/prism)
+    /// serving the same spec: requests/s and latency percentiles, with oha as load generator.
+    BenchMock(bench::Args),
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -89,6 +98,24 @@ fn main() -> ExitCode {
                 eprintln!("validate: {} error(s)", summary.errors());
                 Outcome::Findings
             }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::Schemathesis(args) => match schemathesis::run(&root, &args) {
+            Ok(summary) if summary.failures() == 0 => Outcome::Clean,
+            Ok(summary) => {
+                eprintln!("schemathesis: {} failure(s)", summary.failures());
+                Outcome::Findings
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::BenchMock(args) => match bench::run(&root, &args) {
+            Ok(_) => Outcome::Clean,
             Err(e) => {
                 eprintln!("error: {e}");
                 Outcome::Unusable

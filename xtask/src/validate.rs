@@ -6,30 +6,21 @@
 //!
 //! Both tools are pinned in `xtask/validators/` (`requirements.txt`, `package.json` +
 //! `package-lock.json`, `.spectral.yaml`) and installed on demand under `target/validators/`:
-//! a venv in `venv/` and an `npm ci --ignore-scripts` tree in `npm/`. Each install keeps a stamp
-//! (a copy of the files it was installed from) and is redone only when those files change.
+//! a venv in `venv/` and an `npm ci --ignore-scripts` tree in `npm/`, by the shared installer in
+//! [`crate::tools`] (each install keeps a stamp and is redone only when its pins change).
 
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::Instant;
+use std::process::Command;
+use std::time::Duration;
 
-/// Where the pinned tool versions are committed, relative to the workspace root.
-const PINS: &str = "xtask/validators";
-/// Where the tools are installed, relative to the workspace root.
-const INSTALL: &str = "target/validators";
-/// Written into an install directory after a successful install: the files it came from.
-const STAMP: &str = ".gamespec-installed";
+use crate::tools::{self, NO_NODE, PINS, REINSTALL, ToolError, combined, io_error};
+
 /// The Spectral entry point inside the npm install.
 const SPECTRAL_JS: &str = "node_modules/@stoplight/spectral-cli/dist/index.js";
 /// How much of a tool's message is shown (openapi-spec-validator can print the whole spec).
 const MAX_MESSAGE: usize = 400;
-/// What to do when `python3` cannot be started.
-const NO_PYTHON: &str = "install Python 3 with its venv module and put python3 on PATH (Debian: apt-get install python3-venv)";
-/// What to do when `node` or `npm` cannot be started.
-const NO_NODE: &str = "install Node.js (>= 20) with npm and put node and npm on PATH";
-/// What to do when an installed tool is broken.
-const REINSTALL: &str = "delete target/validators to reinstall the validators";
+/// Longest one validator run on one file may take.
+const RUN_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
 /// What the validators found in one spec file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,40 +59,7 @@ impl Summary {
 }
 
 /// A validator that could not be installed or run; nothing can be said about the specs.
-#[derive(Debug)]
-pub enum ValidateError {
-    /// A program could not be started at all.
-    NotFound { program: String, hint: &'static str },
-    /// A step (install or tool run) failed or produced output that could not be understood.
-    Failed {
-        step: String,
-        output: String,
-        hint: &'static str,
-    },
-    /// A file or directory could not be read or written.
-    Io {
-        path: PathBuf,
-        error: std::io::Error,
-    },
-}
-
-impl fmt::Display for ValidateError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ValidateError::NotFound { program, hint } => write!(f, "{program} not found: {hint}"),
-            ValidateError::Failed { step, output, hint } => {
-                write!(f, "{step} failed: {hint}")?;
-                if !output.is_empty() {
-                    write!(f, "\n{output}")?;
-                }
-                Ok(())
-            }
-            ValidateError::Io { path, error } => write!(f, "{}: {error}", path.display()),
-        }
-    }
-}
-
-impl std::error::Error for ValidateError {}
+pub type ValidateError = ToolError;
 
 /// Validate `files` (default: every `spec/*.yaml`) with both tools, installing them first if
 /// needed. Relative paths are taken from the current directory, else from `root`.
@@ -175,169 +133,22 @@ fn default_specs(root: &Path) -> Result<Vec<PathBuf>, ValidateError> {
 
 /// Ensure the venv with openapi-spec-validator exists; returns its Python interpreter.
 fn install_spec_validator(root: &Path) -> Result<PathBuf, ValidateError> {
-    let requirements = root.join(PINS).join("requirements.txt");
-    let venv = root.join(INSTALL).join("venv");
-    let python = venv.join("bin/python");
-    ensure_installed(&venv, &[&requirements], "openapi-spec-validator", || {
-        let mut create = Command::new("python3");
-        create.args(["-m", "venv"]).arg(&venv);
-        checked(
-            create,
-            "python3",
-            NO_PYTHON,
-            "python3 -m venv target/validators/venv",
-            NO_PYTHON,
-        )?;
-        let mut pip = Command::new(&python);
-        pip.args([
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--disable-pip-version-check",
-            "--no-input",
-            "-r",
-        ])
-        .arg(&requirements);
-        let step = "pip install -r xtask/validators/requirements.txt";
-        checked(
-            pip,
-            "the venv's python",
-            REINSTALL,
-            step,
-            "check access to PyPI and the pins",
-        )
-    })?;
-    Ok(python)
+    let requirements = format!("{PINS}/requirements.txt");
+    tools::install_venv(root, &requirements, "venv", "openapi-spec-validator")
 }
 
 /// Ensure `npm ci` has installed Spectral; returns its entry script (run with `node`).
 fn install_spectral(root: &Path) -> Result<PathBuf, ValidateError> {
-    let pins = root.join(PINS);
-    let (manifest, lock) = (pins.join("package.json"), pins.join("package-lock.json"));
-    let dir = root.join(INSTALL).join("npm");
-    ensure_installed(&dir, &[&manifest, &lock], "@stoplight/spectral-cli", || {
-        for from in [&manifest, &lock] {
-            let to = dir.join(from.file_name().expect("a file name"));
-            std::fs::copy(from, &to).map_err(io_error(&to))?;
-        }
-        let mut npm = Command::new("npm");
-        npm.args([
-            "ci",
-            "--ignore-scripts",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-        ])
-        .current_dir(&dir)
-        .env("SCARF_ANALYTICS", "false");
-        let step = "npm ci in target/validators/npm";
-        checked(
-            npm,
-            "npm",
-            NO_NODE,
-            step,
-            "check access to the npm registry and the lock file",
-        )
-    })?;
+    let dir = tools::install_npm(root, PINS, "npm", "@stoplight/spectral-cli")?;
     Ok(dir.join(SPECTRAL_JS))
-}
-
-/// Run `install` into a fresh `dir` unless the stamp there matches the current `inputs`.
-fn ensure_installed(
-    dir: &Path,
-    inputs: &[&Path],
-    what: &str,
-    install: impl FnOnce() -> Result<(), ValidateError>,
-) -> Result<(), ValidateError> {
-    let mut stamp = Vec::new();
-    for input in inputs {
-        stamp.extend(format!("== {}\n", input.display()).bytes());
-        stamp.extend(std::fs::read(input).map_err(io_error(input))?);
-    }
-    let stamp_path = dir.join(STAMP);
-    if std::fs::read(&stamp_path).is_ok_and(|old| old == stamp) {
-        return Ok(());
-    }
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).map_err(io_error(dir))?;
-    }
-    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
-    eprintln!("installing {what} into {} ...", dir.display());
-    let started = Instant::now();
-    install()?;
-    std::fs::write(&stamp_path, stamp).map_err(io_error(&stamp_path))?;
-    eprintln!("installed {what} in {:.1?}", started.elapsed());
-    Ok(())
-}
-
-/// Run `command` (`program`; `missing` says what to do if it cannot be started) and fail with
-/// `step`, `hint` and the end of its output on a non-zero exit.
-fn checked(
-    command: Command,
-    program: &str,
-    missing: &'static str,
-    step: &str,
-    hint: &'static str,
-) -> Result<(), ValidateError> {
-    let out = output(command, program, missing)?;
-    if out.status.success() {
-        return Ok(());
-    }
-    let text = combined(&out);
-    // Installers put the reason last.
-    let cut = text.len().saturating_sub(2000);
-    let cut = (cut..=text.len())
-        .find(|&i| text.is_char_boundary(i))
-        .unwrap_or(0);
-    let step = format!("{step} ({})", out.status);
-    Err(ValidateError::Failed {
-        step,
-        output: text[cut..].to_owned(),
-        hint,
-    })
-}
-
-/// Run `command` to completion, capturing its output; `hint` says what to do if `program`
-/// cannot be started.
-fn output(
-    mut command: Command,
-    program: &str,
-    hint: &'static str,
-) -> Result<Output, ValidateError> {
-    command.output().map_err(|error| match error.kind() {
-        std::io::ErrorKind::NotFound => ValidateError::NotFound {
-            program: program.to_owned(),
-            hint,
-        },
-        _ => ValidateError::Failed {
-            step: format!("starting {program}"),
-            output: error.to_string(),
-            hint,
-        },
-    })
-}
-
-/// A process's stdout followed by its stderr.
-fn combined(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
-
-/// Turns an I/O error on `path` into a [`ValidateError`].
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ValidateError {
-    let path = path.to_path_buf();
-    move |error| ValidateError::Io { path, error }
 }
 
 /// openapi-spec-validator on one file: `None` if valid, else its message, truncated.
 fn spec_validator(python: &Path, spec: &Path) -> Result<Option<String>, ValidateError> {
     let mut command = Command::new(python);
     command.args(["-m", "openapi_spec_validator"]).arg(spec);
-    let out = output(command, "the venv's python", REINSTALL)?;
+    let step = format!("openapi-spec-validator {}", spec.display());
+    let out = tools::output(command, "the venv's python", REINSTALL, &step, RUN_TIMEOUT)?;
     if out.status.success() {
         return Ok(None);
     }
@@ -376,7 +187,8 @@ fn spectral_lint(
         .arg(ruleset)
         .arg(spec);
     command.env("SCARF_ANALYTICS", "false");
-    let out = output(command, "node", NO_NODE)?;
+    let step = format!("spectral lint {}", spec.display());
+    let out = tools::output(command, "node", NO_NODE, &step, RUN_TIMEOUT)?;
     let results: Vec<serde_json::Value> =
         serde_json::from_slice(&out.stdout).map_err(|_| ValidateError::Failed {
             step: format!("spectral lint {} ({})", spec.display(), out.status),
@@ -409,15 +221,13 @@ fn spectral_lint(
 
 /// At most [`MAX_MESSAGE`] characters of `text`, marking a cut.
 fn truncate(text: &str) -> String {
-    match text.char_indices().nth(MAX_MESSAGE) {
-        Some((cut, _)) => format!("{}… ({} more bytes)", &text[..cut], text.len() - cut),
-        None => text.to_owned(),
-    }
+    tools::truncate(text, MAX_MESSAGE)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     #[test]
     fn truncates_long_messages() {

@@ -171,13 +171,55 @@ pub async fn check_body(
             form_urlencoded::parse(&body).into_owned().collect(),
         ),
         "multipart/form-data" => form_object(spec, m, multipart_fields(content_type, body).await?),
-        e if e == "application/json" || e.ends_with("+json") => serde_json::from_slice(&body)
-            .map_err(|err| Violation::new(format!("the body is not valid JSON: {err}"), "body"))?,
+        e if e == "application/json" || e.ends_with("+json") => {
+            let value: Value = serde_json::from_slice(&body).map_err(|err| {
+                Violation::new(format!("the body is not valid JSON: {err}"), "body")
+            })?;
+            reject_oversized_integers(&value, &mut Vec::new())?;
+            value
+        }
         // Text and binary bodies: validated as the string the schema describes.
         _ => Value::String(String::from_utf8_lossy(&body).into_owned()),
     };
     check_value(m, &value)?;
     Ok(Some(value))
+}
+
+/// No API of ours takes an integer beyond 64 bits, but serde_json reads such a literal as the
+/// nearest `f64`, which rounds onto the int64 bounds and would pass `type: integer` with
+/// `format: int64`. A whole number too large for `i64`/`u64` is therefore rejected here, naming
+/// its field.
+fn reject_oversized_integers(value: &Value, path: &mut Vec<String>) -> Result<(), Violation> {
+    match value {
+        Value::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() => {
+            let f = n.as_f64().unwrap_or_default();
+            if f.fract() == 0.0 && f.abs() >= 9.223_372_036_854_775_807e18 {
+                let field = if path.is_empty() {
+                    "body".to_owned()
+                } else {
+                    path.join(".")
+                };
+                return Err(Violation::new(
+                    format!("body field \"{field}\": {n} is outside the 64-bit integer range"),
+                    field,
+                ));
+            }
+            Ok(())
+        }
+        Value::Array(items) => items.iter().enumerate().try_for_each(|(i, v)| {
+            path.push(i.to_string());
+            let r = reject_oversized_integers(v, path);
+            path.pop();
+            r
+        }),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            path.push(k.clone());
+            let r = reject_oversized_integers(v, path);
+            path.pop();
+            r
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn accepts(declared: &str, sent: &str) -> bool {
