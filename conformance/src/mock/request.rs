@@ -193,7 +193,7 @@ fn reject_oversized_integers(value: &Value, path: &mut Vec<String>) -> Result<()
     match value {
         Value::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() => {
             let f = n.as_f64().unwrap_or_default();
-            if f.fract() == 0.0 && f.abs() >= 9.223_372_036_854_775_807e18 {
+            if f.fract() == 0.0 && f.abs() >= 9.223_372_036_854_776e18 {
                 let field = if path.is_empty() {
                     "body".to_owned()
                 } else {
