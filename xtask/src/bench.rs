@@ -139,7 +139,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     let prism =
         tools::install_npm(root, PRISM_PINS, "prism", "@stoplight/prism-cli")?.join(PRISM_JS);
     let oha = tools::install_crate(root, "oha", OHA_VERSION, &["rustls"], "oha")?;
-    let mock_exe = tools::build_mock(root)?;
+    let mock_exe = tools::build_mock(root, true)?;
     let prism_version = prism_version(&prism)?;
     eprintln!(
         "bench-mock: oha {OHA_VERSION}, prism {prism_version}, {} s per measurement, {} connections",

@@ -6,7 +6,7 @@
 //!   `target/validators/schemathesis/` (see [`crate::tools`]). The pinned 4.x line has the `st run`
 //!   CLI (`--checks`, `--phases`, `--report`, `--generation-database`); 3.x spelled these
 //!   differently and is not supported.
-//! * Without `--base-url` the mock is built in release mode and started per API
+//! * Without `--base-url` the mock is built (dev profile, shared with the tests) and started per API
 //!   (`conformance mock --spec NAME --port 0 --seed N`), its ready line gives the URL and the
 //!   credentials, which are sent as headers (`-H`) mapped through the spec's `securitySchemes`;
 //!   the mock is stopped at the end, also on errors and on Ctrl-C.
@@ -180,7 +180,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     let python = tools::install_venv(root, REQUIREMENTS, VENV, "schemathesis")?;
     let st = python.with_file_name("st");
     let mock_exe = match args.base_url {
-        None => Some(tools::build_mock(root)?),
+        None => Some(tools::build_mock(root, false)?),
         Some(_) => None,
     };
 

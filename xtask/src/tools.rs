@@ -606,25 +606,29 @@ pub fn is_loopback_url(url: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // The conformance mock
 
-/// Longest the mock's release build may take.
+/// Longest the mock's build may take.
 const BUILD_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Longest the mock may take from start to its ready line.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
 /// What to do when the mock cannot be built or does not follow its contract.
-const MOCK_HINT: &str = "`cargo run --release -p gamespec-conformance --bin conformance -- mock --spec NAME --port 0` must print one JSON line {\"url\", \"credentials\"} when ready";
+const MOCK_HINT: &str = "`cargo run -p gamespec-conformance --bin conformance -- mock --spec NAME --port 0` must print one JSON line {\"url\", \"credentials\"} when ready";
 
-/// Build the mock (`cargo build --release -p gamespec-conformance --bin conformance`); returns
-/// the path of its executable.
-pub fn build_mock(root: &Path) -> Result<PathBuf, ToolError> {
-    eprintln!(
-        "building the mock (cargo build --release -p gamespec-conformance --bin conformance) ..."
+/// Build the mock (`cargo build [--release] -p gamespec-conformance --bin conformance`); returns
+/// the path of its executable. Release for measuring it; the dev profile (shared with the test
+/// build) where only its answers matter.
+pub fn build_mock(root: &Path, release: bool) -> Result<PathBuf, ToolError> {
+    let profile: &[&str] = if release { &["--release"] } else { &[] };
+    let step = format!(
+        "cargo build {}-p gamespec-conformance --bin conformance",
+        if release { "--release " } else { "" }
     );
+    eprintln!("building the mock ({step}) ...");
     let started = Instant::now();
     let mut cargo = Command::new(cargo_program());
     cargo
+        .arg("build")
+        .args(profile)
         .args([
-            "build",
-            "--release",
             "-p",
             "gamespec-conformance",
             "--bin",
@@ -632,7 +636,7 @@ pub fn build_mock(root: &Path) -> Result<PathBuf, ToolError> {
             "--message-format=json-render-diagnostics",
         ])
         .current_dir(root);
-    let step = "cargo build --release -p gamespec-conformance --bin conformance";
+    let step = step.as_str();
     let out = output(cargo, "cargo", NO_CARGO, step, BUILD_TIMEOUT)?;
     if !out.status.success() {
         return Err(ToolError::failed(
