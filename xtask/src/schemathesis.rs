@@ -36,6 +36,9 @@ use crate::tools::{self, REINSTALL, ToolError, io_error};
 pub const REQUIREMENTS: &str = "xtask/validators/schemathesis/requirements.txt";
 /// The venv under `target/validators/`.
 const VENV: &str = "schemathesis";
+/// Committed Schemathesis settings (check tuning), relative to the workspace root.
+const CONFIG_FILE: &str = "xtask/validators/schemathesis/schemathesis.toml";
+
 /// The checks run (Schemathesis 4.x names); every other check is off.
 pub const CHECKS: &[&str] = &[
     "not_a_server_error",
@@ -259,9 +262,12 @@ fn run_api(
         args.seed
     );
 
+    let config = root.join(CONFIG_FILE);
     let mut command = Command::new(st);
     command
         .current_dir(&dir)
+        .arg("--config-file")
+        .arg(&config)
         .arg("run")
         .arg(&spec_path)
         .args(["--url", &url])
