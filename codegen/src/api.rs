@@ -26,14 +26,14 @@ pub const APIS: &[Api] = &[
         spec: "spec/lootlocker-game.yaml",
         crate_dir: "generated/lootlocker",
         inventory: "spec/inventory/lootlocker.tsv",
-        inner_type: "crate::auth::Credentials",
+        inner_type: "crate::security::Credentials",
     },
     Api {
         name: "xsolla",
         spec: "spec/xsolla-login.yaml",
         crate_dir: "generated/xsolla-login",
         inventory: "spec/inventory/xsolla-login.tsv",
-        inner_type: "crate::auth::Credentials",
+        inner_type: "crate::security::Credentials",
     },
 ];
 

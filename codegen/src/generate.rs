@@ -142,11 +142,13 @@ fn security_table(spec: &Value) -> Result<String, GenerateError> {
         ));
     }
     let mut schemes = String::new();
+    let mut accessors = String::new();
     if let Some(map) = spec
         .pointer("/components/securitySchemes")
         .and_then(Value::as_object)
     {
         for (name, scheme) in map {
+            accessors.push_str(&credential_accessors(name, scheme));
             let header = match (
                 scheme.get("type").and_then(Value::as_str),
                 scheme.get("in").and_then(Value::as_str),
@@ -183,12 +185,52 @@ pub mod security {{
     pub fn for_method(method: &str) -> Option<&'static OperationSecurity> {{
         OPERATIONS.iter().find(|o| o.method == method)
     }}
+    /// The credentials a client attaches, one per security scheme of the spec. Clones share
+    /// them (a token set on one is used by all), and `Debug` never shows a value.
+    #[derive(Clone, Debug, Default)]
+    pub struct Credentials {{
+        store: gamespec_client_support::CredentialStore,
+    }}
+    impl Credentials {{
+        /// No credentials yet.
+        pub fn new() -> Self {{
+            Self::default()
+        }}
+        /// The store the hooks read, keyed by scheme name.
+        pub fn store(&self) -> &gamespec_client_support::CredentialStore {{
+            &self.store
+        }}
+        {accessors}
+    }}
 }}
 "#
     );
     let file: syn::File =
         syn::parse_str(&text).map_err(|e| GenerateError::Syntax(e.to_string()))?;
     Ok(prettyplease::unparse(&file))
+}
+
+/// Getter, setter and clearer of one scheme's credential, named after the scheme
+/// (`sessionToken` → `session_token`, `set_session_token`, `clear_session_token`).
+fn credential_accessors(name: &str, scheme: &Value) -> String {
+    let snake = heck::ToSnakeCase::to_snake_case(name);
+    let how = match (
+        scheme.get("in").and_then(Value::as_str),
+        scheme.get("name").and_then(Value::as_str),
+    ) {
+        (Some("header"), Some(header)) => format!("the `{header}` header"),
+        _ => "the `Authorization` header".to_owned(),
+    };
+    format!(
+        r#"
+        /// The `{name}` credential, sent in {how}.
+        pub fn {snake}(&self) -> Option<String> {{ self.store.get({name:?}) }}
+        /// Use `value` as the `{name}` credential from now on.
+        pub fn set_{snake}(&self, value: impl Into<String>) {{ self.store.set({name:?}, value) }}
+        /// Forget the `{name}` credential.
+        pub fn clear_{snake}(&self) {{ self.store.clear({name:?}) }}
+        "#
+    )
 }
 
 fn adaptations_markdown(api: &Api, adaptations: &[Adaptation]) -> String {

@@ -60019,7 +60019,7 @@ Version: 2021-03-01*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::auth::Credentials,
+    pub(crate) inner: crate::security::Credentials,
 }
 impl Client {
     /// Create a new client.
@@ -60027,7 +60027,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::auth::Credentials) -> Self {
+    pub fn new(baseurl: &str, inner: crate::security::Credentials) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -60046,7 +60046,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::auth::Credentials,
+        inner: crate::security::Credentials,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -60055,7 +60055,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::auth::Credentials> for Client {
+impl ClientInfo<crate::security::Credentials> for Client {
     fn api_version() -> &'static str {
         "2021-03-01"
     }
@@ -60065,7 +60065,7 @@ impl ClientInfo<crate::auth::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::auth::Credentials {
+    fn inner(&self) -> &crate::security::Credentials {
         &self.inner
     }
 }
@@ -60073,7 +60073,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::auth::Credentials>,
+        Client: ClientHooks<crate::security::Credentials>,
     {}
 };
 impl Client {
@@ -97831,5 +97831,45 @@ pub mod security {
     /// The requirements of the operation whose client method is `method`.
     pub fn for_method(method: &str) -> Option<&'static OperationSecurity> {
         OPERATIONS.iter().find(|o| o.method == method)
+    }
+    /// The credentials a client attaches, one per security scheme of the spec. Clones share
+    /// them (a token set on one is used by all), and `Debug` never shows a value.
+    #[derive(Clone, Debug, Default)]
+    pub struct Credentials {
+        store: gamespec_client_support::CredentialStore,
+    }
+    impl Credentials {
+        /// No credentials yet.
+        pub fn new() -> Self {
+            Self::default()
+        }
+        /// The store the hooks read, keyed by scheme name.
+        pub fn store(&self) -> &gamespec_client_support::CredentialStore {
+            &self.store
+        }
+        /// The `sessionToken` credential, sent in the `x-session-token` header.
+        pub fn session_token(&self) -> Option<String> {
+            self.store.get("sessionToken")
+        }
+        /// Use `value` as the `sessionToken` credential from now on.
+        pub fn set_session_token(&self, value: impl Into<String>) {
+            self.store.set("sessionToken", value)
+        }
+        /// Forget the `sessionToken` credential.
+        pub fn clear_session_token(&self) {
+            self.store.clear("sessionToken")
+        }
+        /// The `domainKey` credential, sent in the `domain-key` header.
+        pub fn domain_key(&self) -> Option<String> {
+            self.store.get("domainKey")
+        }
+        /// Use `value` as the `domainKey` credential from now on.
+        pub fn set_domain_key(&self, value: impl Into<String>) {
+            self.store.set("domainKey", value)
+        }
+        /// Forget the `domainKey` credential.
+        pub fn clear_domain_key(&self) {
+            self.store.clear("domainKey")
+        }
     }
 }

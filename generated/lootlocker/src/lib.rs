@@ -33,8 +33,8 @@ mod connect;
 pub mod streamed;
 mod upload;
 
-pub use auth::Credentials;
 pub use connect::{ConnectError, DEFAULT_BASE_URL};
 pub use gamespec_client_support::Secret;
 pub use generated::*;
+pub use security::Credentials;
 pub use upload::Upload;

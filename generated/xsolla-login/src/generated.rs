@@ -20927,7 +20927,7 @@ Version: 2.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::auth::Credentials,
+    pub(crate) inner: crate::security::Credentials,
 }
 impl Client {
     /// Create a new client.
@@ -20935,7 +20935,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::auth::Credentials) -> Self {
+    pub fn new(baseurl: &str, inner: crate::security::Credentials) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -20954,7 +20954,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::auth::Credentials,
+        inner: crate::security::Credentials,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -20963,7 +20963,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::auth::Credentials> for Client {
+impl ClientInfo<crate::security::Credentials> for Client {
     fn api_version() -> &'static str {
         "2.0.0"
     }
@@ -20973,7 +20973,7 @@ impl ClientInfo<crate::auth::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::auth::Credentials {
+    fn inner(&self) -> &crate::security::Credentials {
         &self.inner
     }
 }
@@ -20981,7 +20981,7 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::auth::Credentials>,
+        Client: ClientHooks<crate::security::Credentials>,
     {}
 };
 impl Client {
@@ -40613,5 +40613,45 @@ pub mod security {
     /// The requirements of the operation whose client method is `method`.
     pub fn for_method(method: &str) -> Option<&'static OperationSecurity> {
         OPERATIONS.iter().find(|o| o.method == method)
+    }
+    /// The credentials a client attaches, one per security scheme of the spec. Clones share
+    /// them (a token set on one is used by all), and `Debug` never shows a value.
+    #[derive(Clone, Debug, Default)]
+    pub struct Credentials {
+        store: gamespec_client_support::CredentialStore,
+    }
+    impl Credentials {
+        /// No credentials yet.
+        pub fn new() -> Self {
+            Self::default()
+        }
+        /// The store the hooks read, keyed by scheme name.
+        pub fn store(&self) -> &gamespec_client_support::CredentialStore {
+            &self.store
+        }
+        /// The `userJwt` credential, sent in the `Authorization` header.
+        pub fn user_jwt(&self) -> Option<String> {
+            self.store.get("userJwt")
+        }
+        /// Use `value` as the `userJwt` credential from now on.
+        pub fn set_user_jwt(&self, value: impl Into<String>) {
+            self.store.set("userJwt", value)
+        }
+        /// Forget the `userJwt` credential.
+        pub fn clear_user_jwt(&self) {
+            self.store.clear("userJwt")
+        }
+        /// The `serverJwt` credential, sent in the `X-SERVER-AUTHORIZATION` header.
+        pub fn server_jwt(&self) -> Option<String> {
+            self.store.get("serverJwt")
+        }
+        /// Use `value` as the `serverJwt` credential from now on.
+        pub fn set_server_jwt(&self, value: impl Into<String>) {
+            self.store.set("serverJwt", value)
+        }
+        /// Forget the `serverJwt` credential.
+        pub fn clear_server_jwt(&self) {
+            self.store.clear("serverJwt")
+        }
     }
 }

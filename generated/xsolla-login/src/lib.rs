@@ -24,9 +24,9 @@ mod redirect;
 mod tokens;
 mod upload;
 
-pub use auth::Credentials;
 pub use connect::{ConnectError, DEFAULT_BASE_URL};
 pub use gamespec_client_support::Secret;
 pub use generated::*;
 pub use redirect::redirect_location;
+pub use security::Credentials;
 pub use upload::UploadedPicture;

@@ -23,7 +23,7 @@ impl Client {
         };
         let response = self.generate_jwt().body(body).send().await?;
         self.credentials()
-            .set_server_token(response.access_token.expose());
+            .set_server_jwt(response.access_token.expose());
         Ok(response)
     }
 
@@ -48,7 +48,7 @@ impl Client {
         };
         let response = self.generate_jwt().body(body).send().await?;
         self.credentials()
-            .set_user_token(response.access_token.expose());
+            .set_user_jwt(response.access_token.expose());
         Ok(response)
     }
 }

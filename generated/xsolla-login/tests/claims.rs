@@ -452,8 +452,8 @@ fn no_secret_in_errors_or_debug_output() {
     assert!(rs.contains(KID), "{rs}");
 
     let client = Client::with_base_url("http://127.0.0.1:9").unwrap();
-    client.credentials().set_user_token(token.as_str());
-    client.credentials().set_server_token(SECRET);
+    client.credentials().set_user_jwt(token.as_str());
+    client.credentials().set_server_jwt(SECRET);
     let shown = format!("{:?}", client.credentials());
     assert!(
         !shown.contains(token.as_str()) && !shown.contains(SECRET),

@@ -63,8 +63,8 @@ async fn mount(server: &MockServer, verb: &str, route: &str, response: ResponseT
 
 async fn client_with_both_tokens(server: &MockServer) -> Client {
     let client = Client::with_base_url(&server.uri()).unwrap();
-    client.credentials().set_user_token(USER_JWT);
-    client.credentials().set_server_token(SERVER_JWT);
+    client.credentials().set_user_jwt(USER_JWT);
+    client.credentials().set_server_jwt(SERVER_JWT);
     client
 }
 
@@ -162,7 +162,7 @@ async fn a_missing_token_sends_no_header_at_all() {
     )
     .await;
     let client = Client::with_base_url(&server.uri()).unwrap();
-    client.credentials().set_server_token(SERVER_JWT);
+    client.credentials().set_server_jwt(SERVER_JWT);
     let err = client
         .create_account_linking_code()
         .send()
@@ -192,7 +192,7 @@ async fn server_token_is_obtained_then_sent_on_link_by_code() {
     .await;
 
     let client = Client::with_base_url(&server.uri()).unwrap();
-    client.credentials().set_user_token(USER_JWT);
+    client.credentials().set_user_jwt(USER_JWT);
     let token = client
         .obtain_server_token("7104", "example-server-client-secret")
         .await
@@ -200,11 +200,11 @@ async fn server_token_is_obtained_then_sent_on_link_by_code() {
     assert_eq!(token.access_token.expose(), SERVER_JWT);
     assert_eq!(token.expires_in, Some(3600));
     assert_eq!(
-        client.credentials().server_token().as_deref(),
+        client.credentials().server_jwt().as_deref(),
         Some(SERVER_JWT)
     );
     assert_eq!(
-        client.credentials().user_token().as_deref(),
+        client.credentials().user_jwt().as_deref(),
         Some(USER_JWT),
         "user token untouched"
     );
@@ -273,7 +273,7 @@ async fn refresh_replaces_the_user_token_for_the_next_call() {
     .await;
 
     let client = Client::with_base_url(&server.uri()).unwrap();
-    client.credentials().set_user_token(USER_JWT);
+    client.credentials().set_user_jwt(USER_JWT);
     let answer = client
         .refresh_user_token("5821", "rT_8fK2mQx9vLp3sWz7YbN4c", None)
         .await
@@ -283,10 +283,10 @@ async fn refresh_replaces_the_user_token_for_the_next_call() {
         Some("rT_next")
     );
     assert_eq!(
-        client.credentials().user_token().as_deref(),
+        client.credentials().user_jwt().as_deref(),
         Some("user.jwt.refreshed")
     );
-    assert_eq!(client.credentials().server_token(), None);
+    assert_eq!(client.credentials().server_jwt(), None);
 
     let code = client
         .create_account_linking_code()
@@ -353,7 +353,7 @@ async fn failed_token_call_keeps_the_old_token_and_decodes_the_error() {
     )
     .await;
     let client = Client::with_base_url(&server.uri()).unwrap();
-    client.credentials().set_server_token(SERVER_JWT);
+    client.credentials().set_server_jwt(SERVER_JWT);
     let err = client
         .obtain_server_token("7104", "wrong")
         .await
@@ -369,7 +369,7 @@ async fn failed_token_call_keeps_the_old_token_and_decodes_the_error() {
         other => panic!("expected a typed error body, got {other:?}"),
     }
     assert_eq!(
-        client.credentials().server_token().as_deref(),
+        client.credentials().server_jwt().as_deref(),
         Some(SERVER_JWT)
     );
 }
@@ -551,8 +551,8 @@ async fn upload_refuses_a_bad_content_type_before_sending() {
 #[test]
 fn debug_output_redacts_both_tokens() {
     let client = Client::with_base_url("http://127.0.0.1:9").unwrap();
-    client.credentials().set_user_token(USER_JWT);
-    client.credentials().set_server_token(SERVER_JWT);
+    client.credentials().set_user_jwt(USER_JWT);
+    client.credentials().set_server_jwt(SERVER_JWT);
     for shown in [format!("{:?}", client.credentials()), format!("{client:?}")] {
         assert!(
             !shown.contains(USER_JWT) && !shown.contains(SERVER_JWT),
