@@ -304,7 +304,7 @@ impl Spec {
 
     /// Compile a validator for an OpenAPI schema of this spec (e.g. `{"$ref": "#/components/schemas/X"}`).
     pub fn validator(&self, dir: Direction, schema: &Value) -> Result<Validator, String> {
-        compile(&self.root, dir, schema)
+        gamespec_codegen::schema::compile(&self.root, dir, schema)
     }
 
     /// The scheme named `name`.
@@ -337,12 +337,6 @@ struct Builder<'a> {
     schemes: Vec<Scheme>,
 }
 
-/// Compile the validator of `schema` (codegen's OpenAPI → JSON Schema conversion; see
-/// [`gamespec_codegen::schema::compile`]).
-pub fn compile(root: &Value, dir: Direction, schema: &Value) -> Result<Validator, String> {
-    gamespec_codegen::schema::compile(root, dir, schema)
-}
-
 impl Builder<'_> {
     fn invalid(&self, message: String) -> SpecError {
         SpecError::Invalid {
@@ -358,7 +352,7 @@ impl Builder<'_> {
         if let Some(v) = self.cache.get(&key) {
             return Ok(v.clone());
         }
-        let compiled = compile(self.root, dir, schema)
+        let compiled = gamespec_codegen::schema::compile(self.root, dir, schema)
             .map_err(|e| self.invalid(format!("schema {schema} does not compile: {e}")))?;
         let compiled = Arc::new(compiled);
         self.cache.insert(key, compiled.clone());

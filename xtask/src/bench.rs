@@ -188,11 +188,7 @@ fn bench_api(
     summary: &mut Summary,
 ) -> Result<(), ToolError> {
     let spec_path = api.spec_path(root);
-    let spec = gamespec_codegen::load::load(&spec_path).map_err(|e| ToolError::Failed {
-        step: format!("reading {}", api.spec),
-        output: e.to_string(),
-        hint: "run cargo xtask lint",
-    })?;
+    let spec = tools::load_spec(api, &spec_path)?;
     let operations: Vec<(&str, &str)> = OPERATIONS
         .iter()
         .filter(|(name, ..)| *name == api.name)

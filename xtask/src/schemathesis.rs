@@ -222,11 +222,7 @@ fn run_api(
     mock_exe: Option<&Path>,
 ) -> Result<ApiReport, ToolError> {
     let spec_path = api.spec_path(root);
-    let spec = gamespec_codegen::load::load(&spec_path).map_err(|e| ToolError::Failed {
-        step: format!("reading {}", api.spec),
-        output: e.to_string(),
-        hint: "run cargo xtask lint",
-    })?;
+    let spec = tools::load_spec(api, &spec_path)?;
     let dir = root.join("target/schemathesis").join(api.name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(io_error(&dir))?;

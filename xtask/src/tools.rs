@@ -107,6 +107,18 @@ impl ToolError {
     }
 }
 
+/// Load `api`'s spec from `path` (its place under the workspace root being driven).
+pub fn load_spec(
+    api: &gamespec_codegen::api::Api,
+    path: &Path,
+) -> Result<gamespec_codegen::load::Document, ToolError> {
+    gamespec_codegen::load::load(path).map_err(|e| ToolError::Failed {
+        step: format!("reading {}", api.spec),
+        output: e.to_string(),
+        hint: "run cargo xtask lint",
+    })
+}
+
 /// Turns an I/O error on `path` into a [`ToolError`].
 pub fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> ToolError {
     let path = path.to_path_buf();
