@@ -18,7 +18,13 @@
 
 #![warn(missing_docs)]
 
+pub mod case;
+pub mod checks;
+pub mod exchange;
 pub mod mock;
+pub mod outcome;
 pub mod profile;
 pub mod schema;
+pub mod secrets;
 pub mod spec;
+pub mod wire;
