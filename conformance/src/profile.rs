@@ -33,6 +33,38 @@ pub struct IssueRule {
     pub scheme: &'static str,
 }
 
+/// Where a login call's answer carries the credential.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAt {
+    /// A top-level string field of the JSON body (`session_token`, `access_token`).
+    Field(&'static str),
+    /// A query parameter of a URL in a top-level field (`login_url=…?token=<JWT>`).
+    UrlParam {
+        /// The field holding the URL.
+        field: &'static str,
+        /// The query parameter holding the credential.
+        param: &'static str,
+    },
+}
+
+/// How the conformance runner obtains a credential for one scheme when the environment gives
+/// none: call `operation` with its spec example (the one whose body has `select`, if set), body
+/// fields replaced from environment variables where they are set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Login {
+    /// The scheme the credential is for.
+    pub scheme: &'static str,
+    /// The `operationId` of the login call.
+    pub operation: &'static str,
+    /// A body field and value that pick one of the call's examples.
+    pub select: Option<(&'static str, &'static str)>,
+    /// Body fields or query parameters taken from environment variables when set
+    /// (`game_key` ← `GAMESPEC_GAME_KEY`).
+    pub inputs: &'static [(&'static str, &'static str)],
+    /// Where the answer carries the credential.
+    pub token: TokenAt,
+}
+
 /// The API facts of one spec.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Profile {
@@ -48,6 +80,8 @@ pub struct Profile {
     /// Query parameter that carries a credential inside URLs the API returns (Xsolla's JWT flow
     /// answers `login_url=…?token=<JWT>`).
     pub url_credential_param: Option<&'static str>,
+    /// How the runner logs in per scheme (schemes without one need their environment variable).
+    pub logins: &'static [Login],
 }
 
 /// The APIs of this repository (names match `gamespec_codegen::api::APIS`).
@@ -61,6 +95,16 @@ pub const PROFILES: &[Profile] = &[
         session_scheme: Some("sessionToken"),
         issue_rules: &[],
         url_credential_param: None,
+        logins: &[Login {
+            scheme: "sessionToken",
+            operation: "startGuestSession",
+            select: None,
+            inputs: &[
+                ("game_key", "GAMESPEC_GAME_KEY"),
+                ("game_version", "GAMESPEC_GAME_VERSION"),
+            ],
+            token: TokenAt::Field("session_token"),
+        }],
     },
     Profile {
         name: "xsolla",
@@ -85,6 +129,32 @@ pub const PROFILES: &[Profile] = &[
             scheme: "serverJwt",
         }],
         url_credential_param: Some("token"),
+        logins: &[
+            Login {
+                scheme: "serverJwt",
+                operation: "generateJwt",
+                select: Some(("grant_type", "client_credentials")),
+                inputs: &[
+                    ("client_id", "GAMESPEC_CLIENT_ID"),
+                    ("client_secret", "GAMESPEC_CLIENT_SECRET"),
+                ],
+                token: TokenAt::Field("access_token"),
+            },
+            Login {
+                scheme: "userJwt",
+                operation: "loginWithPasswordJwt",
+                select: None,
+                inputs: &[
+                    ("username", "GAMESPEC_USERNAME"),
+                    ("password", "GAMESPEC_PASSWORD"),
+                    ("projectId", "GAMESPEC_PROJECT_ID"),
+                ],
+                token: TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            },
+        ],
     },
 ];
 
@@ -102,7 +172,13 @@ impl Profile {
             session_scheme: None,
             issue_rules: &[],
             url_credential_param: None,
+            logins: &[],
         }
+    }
+
+    /// The login flow for `scheme`, if the API has one.
+    pub fn login(&self, scheme: &str) -> Option<&'static Login> {
+        self.logins.iter().find(|l| l.scheme == scheme)
     }
 
     /// The credential kind of a scheme.

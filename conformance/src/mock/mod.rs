@@ -1,4 +1,6 @@
 //! The spec-driven mock server: a working fake of any spec's API that conforms to its own spec.
+//! It keeps one piece of state, the resources deleted ([`state`]), so that reads after deletes
+//! answer 404.
 //!
 //! Every request goes through one fallback handler ([`Mock::handle`]):
 //! 1. route the path and method ([`router`]): unknown path → 404, undeclared method → 405 with
@@ -19,6 +21,7 @@ pub mod respond;
 pub mod router;
 pub mod security;
 pub mod server;
+pub mod state;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -98,6 +101,7 @@ pub struct Mock {
     options: MockOptions,
     counters: Vec<AtomicU64>,
     credentials: BTreeMap<String, String>,
+    deleted: state::Deleted,
 }
 
 impl Mock {
@@ -118,6 +122,7 @@ impl Mock {
             authority,
             options,
             credentials,
+            deleted: state::Deleted::default(),
         })
     }
 
@@ -213,6 +218,14 @@ impl Mock {
             Ok(p) => p,
             Err(v) => return (invalid(v), id),
         };
+        let path = parts.uri.path();
+        if parts.method == axum::http::Method::GET
+            && self.deleted.is_deleted(path)
+            && let Some(gone) = op.response(404)
+        {
+            let msg = format!("{path} was deleted");
+            return (respond::error(spec, Some(gone), 404, &msg, None), id);
+        }
         let mut rng = self.rng_for(index);
         let mut reply = match respond::success(spec, op, &prefer, self.options.dynamic, &mut rng) {
             Ok(r) => r,
@@ -230,6 +243,13 @@ impl Mock {
                 respond::error(spec, r, r.map_or(400, |r| r.status), &e, None),
                 id,
             );
+        }
+        if (200..300).contains(&reply.status) {
+            match parts.method.as_str() {
+                "DELETE" => self.deleted.delete(path),
+                "POST" | "PUT" => self.deleted.write(path),
+                _ => {}
+            }
         }
         (reply, id)
     }

@@ -1,0 +1,63 @@
+//! The one piece of state the mock keeps: which resources were deleted, so that a read after a
+//! successful `DELETE` answers the documented 404 (what `resource_gone_after_delete` checks),
+//! and a later create or replace at the same place brings it back.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+
+/// More deleted paths than this and the oldest knowledge is dropped (the set is cleared): the
+/// mock must not grow without bound under a long fuzzing run.
+const MAX_DELETED: usize = 100_000;
+
+/// Concrete paths (`/game/v1/player/heroes/42`) deleted and not re-created since.
+#[derive(Debug, Default)]
+pub struct Deleted {
+    paths: Mutex<HashSet<String>>,
+}
+
+impl Deleted {
+    /// Remember that `path` was deleted.
+    pub fn delete(&self, path: &str) {
+        let mut paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
+        if paths.len() >= MAX_DELETED {
+            paths.clear();
+        }
+        paths.insert(path.trim_end_matches('/').to_owned());
+    }
+
+    /// A successful write at `path` re-creates it and anything under it.
+    pub fn write(&self, path: &str) {
+        let path = path.trim_end_matches('/');
+        let mut paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
+        if paths.is_empty() {
+            return;
+        }
+        let under = format!("{path}/");
+        paths.retain(|p| p != path && !p.starts_with(&under));
+    }
+
+    /// Whether `path` is gone.
+    pub fn is_deleted(&self, path: &str) -> bool {
+        let paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
+        !paths.is_empty() && paths.contains(path.trim_end_matches('/'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delete_is_undone_by_a_write_at_or_above_it() {
+        let d = Deleted::default();
+        d.delete("/heroes/1");
+        d.delete("/heroes/2/");
+        assert!(d.is_deleted("/heroes/1"));
+        assert!(d.is_deleted("/heroes/2"));
+        assert!(!d.is_deleted("/heroes/3"));
+        d.write("/heroes/1");
+        assert!(!d.is_deleted("/heroes/1"));
+        d.write("/heroes");
+        assert!(!d.is_deleted("/heroes/2"));
+    }
+}
