@@ -64,7 +64,7 @@ impl Redactor {
             return;
         }
         known.push((value.to_owned(), variable.to_owned()));
-        known.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        known.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
     }
 
     /// `text` with every known secret replaced by `${VARIABLE}`.

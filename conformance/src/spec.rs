@@ -127,6 +127,8 @@ pub struct ResponseHeader {
     pub schema: Value,
     /// Its example (header or schema level).
     pub example: Option<Value>,
+    /// The header object's `required`: a response of this status must carry it.
+    pub required: bool,
 }
 
 /// One documented response of an operation.
@@ -523,6 +525,7 @@ impl Builder<'_> {
                         name: name.clone(),
                         schema,
                         example,
+                        required: h.get("required").and_then(Value::as_bool).unwrap_or(false),
                     }
                 })
                 .collect();

@@ -74,7 +74,7 @@ pub fn forged(real: Option<&str>) -> String {
     let mut out = String::from("forged");
     let mut i = 0u32;
     while out.len() < len {
-        let _ = write!(out, "{:x}", (i * 2654435761u32.wrapping_add(i)) % 16);
+        let _ = write!(out, "{:x}", i.wrapping_mul(2_654_435_761).wrapping_add(i) >> 28);
         i += 1;
     }
     out
@@ -316,8 +316,10 @@ pub async fn send(client: &reqwest::Client, request: &WireRequest) -> Result<Wir
     })
 }
 
+/// The transport error in words, without the URL (a query string may carry a credential).
 fn describe(e: reqwest::Error) -> String {
     use std::error::Error;
+    let e = e.without_url();
     let mut out = if e.is_timeout() {
         "timed out".to_owned()
     } else if e.is_connect() {
@@ -362,5 +364,7 @@ mod tests {
         let t = forged(Some("0123456789abcdef0123"));
         assert_eq!(t.len(), 20);
         assert_ne!(t, "0123456789abcdef0123");
+        assert!(forged(None).len() >= 16);
+        assert_eq!(forged(Some(&"x".repeat(200))).len(), 64);
     }
 }

@@ -8,6 +8,40 @@ use std::time::Duration;
 use crate::exchange::Exchange;
 use crate::spec::{Operation, Spec};
 
+mod content_type_conformance;
+#[cfg(test)]
+mod fixture;
+mod forged_credentials_rejected;
+mod max_response_time;
+mod missing_credentials_rejected;
+mod missing_required_header;
+mod negative_data_rejection;
+mod not_a_server_error;
+mod positive_data_acceptance;
+mod resource_available_after_create;
+mod resource_gone_after_delete;
+mod response_headers_conformance;
+mod response_received;
+mod response_schema_conformance;
+mod status_code_conformance;
+mod unsupported_method;
+
+pub use content_type_conformance::ContentTypeConformance;
+pub use forged_credentials_rejected::ForgedCredentialsRejected;
+pub use max_response_time::MaxResponseTime;
+pub use missing_credentials_rejected::MissingCredentialsRejected;
+pub use missing_required_header::MissingRequiredHeader;
+pub use negative_data_rejection::NegativeDataRejection;
+pub use not_a_server_error::NotAServerError;
+pub use positive_data_acceptance::PositiveDataAcceptance;
+pub use resource_available_after_create::ResourceAvailableAfterCreate;
+pub use resource_gone_after_delete::ResourceGoneAfterDelete;
+pub use response_headers_conformance::ResponseHeadersConformance;
+pub use response_received::ResponseReceived;
+pub use response_schema_conformance::ResponseSchemaConformance;
+pub use status_code_conformance::StatusCodeConformance;
+pub use unsupported_method::UnsupportedMethod;
+
 /// Settings some checks read.
 #[derive(Debug, Clone)]
 pub struct CheckSettings {
@@ -81,8 +115,27 @@ pub trait Check: Send + Sync {
 }
 
 /// Every check, in code order.
+static REGISTRY: &[&dyn Check] = &[
+    &ResponseReceived,
+    &NotAServerError,
+    &StatusCodeConformance,
+    &ContentTypeConformance,
+    &ResponseHeadersConformance,
+    &ResponseSchemaConformance,
+    &NegativeDataRejection,
+    &PositiveDataAcceptance,
+    &MissingRequiredHeader,
+    &UnsupportedMethod,
+    &MissingCredentialsRejected,
+    &ForgedCredentialsRejected,
+    &ResourceGoneAfterDelete,
+    &ResourceAvailableAfterCreate,
+    &MaxResponseTime,
+];
+
+/// Every check, in code order.
 pub fn registry() -> &'static [&'static dyn Check] {
-    &[]
+    REGISTRY
 }
 
 /// The check with this code or name (case-insensitive).
@@ -90,4 +143,51 @@ pub fn find(code_or_name: &str) -> Option<&'static dyn Check> {
     registry().iter().copied().find(|c| {
         c.code().eq_ignore_ascii_case(code_or_name) || c.name().eq_ignore_ascii_case(code_or_name)
     })
+}
+
+/// The shape every intent check shares: skip unless the check `applies` to the case and a
+/// response came; pass when `accepts` the status; otherwise fail with `expected` (built only on
+/// failure, since checks run on every exchange) against the status received.
+fn judge_status(
+    exchange: &Exchange,
+    applies: bool,
+    accepts: impl Fn(u16) -> bool,
+    expected: impl FnOnce() -> String,
+) -> Outcome {
+    if !applies {
+        return Outcome::Skip;
+    }
+    let Ok(response) = &exchange.response else {
+        return Outcome::Skip;
+    };
+    if accepts(response.status) {
+        Outcome::Pass
+    } else {
+        Outcome::fail(expected(), format!("status {}", response.status))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_is_in_code_order_and_every_entry_is_found_by_code_and_name() {
+        let codes: Vec<&str> = registry().iter().map(|c| c.code()).collect();
+        let mut sorted = codes.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(codes, sorted, "codes are sorted and unique");
+        assert_eq!(codes.len(), 15);
+        for check in registry() {
+            assert_eq!(find(check.code()).map(|c| c.name()), Some(check.name()));
+            assert_eq!(
+                find(&check.name().to_ascii_uppercase()).map(|c| c.code()),
+                Some(check.code())
+            );
+            assert!(!check.assertion().is_empty());
+        }
+        assert!(find("C999").is_none());
+        assert!(!find("max_response_time").unwrap().on_by_default());
+    }
 }
