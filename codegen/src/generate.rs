@@ -27,6 +27,9 @@ pub enum GenerateError {
     /// The generated tokens are not a Rust file.
     #[error("generated code does not parse: {0}")]
     Syntax(String),
+    /// The dispatch table cannot be matched with the generated client.
+    #[error("dispatch: {0}")]
+    Dispatch(String),
 }
 
 /// The rendered outputs of one API.
@@ -36,6 +39,8 @@ pub struct Rendered {
     pub source: String,
     /// `ADAPTATIONS.md`.
     pub adaptations_md: String,
+    /// `src/dispatch.rs` (feature `dispatch` of the client crate).
+    pub dispatch: String,
     /// The adaptations, for printing.
     pub adaptations: Vec<Adaptation>,
 }
@@ -70,6 +75,11 @@ fn secret_schema() -> schemars::schema::SchemaObject {
 /// Run progenitor over an (adapted) document and return the formatted file, without header.
 /// Panics inside progenitor are caught and returned as [`GenerateError::Panic`].
 pub fn progenitor_source(doc: &Value, inner_type: &str) -> Result<String, GenerateError> {
+    Ok(prettyplease::unparse(&progenitor_file(doc, inner_type)?))
+}
+
+/// Run progenitor over an (adapted) document and return its output as a syntax tree.
+pub fn progenitor_file(doc: &Value, inner_type: &str) -> Result<syn::File, GenerateError> {
     let api: openapiv3::OpenAPI =
         serde_json::from_value(doc.clone()).map_err(|e| GenerateError::View(e.to_string()))?;
     let settings = settings(inner_type)?;
@@ -78,19 +88,20 @@ pub fn progenitor_source(doc: &Value, inner_type: &str) -> Result<String, Genera
     }))
     .map_err(GenerateError::Panic)?
     .map_err(|e| GenerateError::Progenitor(e.to_string()))?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| GenerateError::Syntax(e.to_string()))?;
-    Ok(prettyplease::unparse(&file))
+    syn::parse2(tokens).map_err(|e| GenerateError::Syntax(e.to_string()))
 }
 
 /// Render the client sources of `api` from its spec document.
 pub fn render(api: &Api, spec: &Value) -> Result<Rendered, GenerateError> {
     let GeneratorView { value, adaptations } = generator_view(spec);
-    let body = progenitor_source(&value, api.inner_type)?;
+    let file = progenitor_file(&value, api.inner_type)?;
+    let body = prettyplease::unparse(&file);
     let security = security_table(spec)?;
     let source = format!("{}\n{body}\n{security}", header(api));
     Ok(Rendered {
         source,
         adaptations_md: adaptations_markdown(api, &adaptations),
+        dispatch: crate::dispatch::render(api, spec, &value, &file)?,
         adaptations,
     })
 }

@@ -5,6 +5,7 @@
 //! [`load`] and [`schema`].
 
 pub mod api;
+pub mod dispatch;
 pub mod drift;
 pub mod generate;
 pub mod inventory;

@@ -10,6 +10,8 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_conformance;
+mod conformance;
 mod schemathesis;
 mod tools;
 mod validate;
@@ -31,6 +33,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the conformance suite: every operation of each spec against its embedded mock (or
+    /// --base-url, or --prism), reports in target/conformance/<api>/. The main job.
+    Conformance(conformance::Args),
     /// Regenerate every client crate's generated sources from its spec.
     Generate {
         /// Only this API (default: all).
@@ -62,6 +67,9 @@ enum Command {
     /// Benchmark the conformance mock against Prism (npm, pinned in xtask/validators/prism)
     /// serving the same spec: requests/s and latency percentiles, with oha as load generator.
     BenchMock(bench::Args),
+    /// Benchmark the conformance runner against Schemathesis: test cases/s of each against the
+    /// same release-built mock, same seed, examples and workers, as a ratio.
+    BenchConformance(bench_conformance::Args),
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -115,6 +123,22 @@ fn main() -> ExitCode {
             }
         },
         Command::BenchMock(args) => match bench::run(&root, &args) {
+            Ok(_) => Outcome::Clean,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::Conformance(args) => match conformance::run(&root, &args) {
+            Ok(0) => Outcome::Clean,
+            Ok(1) => Outcome::Findings,
+            Ok(_) => Outcome::Unusable,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::BenchConformance(args) => match bench_conformance::run(&root, &args) {
             Ok(_) => Outcome::Clean,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -194,10 +218,14 @@ fn render_api(root: &Path, api: &Api) -> Result<Rendered, Outcome> {
     })
 }
 
-fn outputs(api: &Api, rendered: &Rendered) -> [(String, String); 2] {
+fn outputs(api: &Api, rendered: &Rendered) -> [(String, String); 3] {
     [
         (api.generated_rs(), rendered.source.clone()),
         (api.adaptations_md(), rendered.adaptations_md.clone()),
+        (
+            gamespec_codegen::dispatch::path(api),
+            rendered.dispatch.clone(),
+        ),
     ]
 }
 

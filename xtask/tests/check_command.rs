@@ -22,6 +22,7 @@ impl Scratch {
                 api.inventory.to_owned(),
                 api.generated_rs(),
                 api.adaptations_md(),
+                gamespec_codegen::dispatch::path(api),
             ] {
                 let to = dir.join(&rel);
                 std::fs::create_dir_all(to.parent().unwrap()).unwrap();

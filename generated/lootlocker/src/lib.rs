@@ -28,6 +28,10 @@
 #[allow(missing_docs, clippy::all, rustdoc::all, unused_imports)]
 mod generated;
 
+#[cfg(feature = "dispatch")]
+#[rustfmt::skip]
+pub mod dispatch;
+
 mod auth;
 mod connect;
 pub mod streamed;

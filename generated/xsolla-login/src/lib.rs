@@ -17,6 +17,10 @@
 #[allow(missing_docs, clippy::all, rustdoc::all, unused_imports)]
 mod generated;
 
+#[cfg(feature = "dispatch")]
+#[rustfmt::skip]
+pub mod dispatch;
+
 mod auth;
 pub mod claims;
 mod connect;
