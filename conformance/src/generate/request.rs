@@ -1,0 +1,164 @@
+//! Strategies for whole requests of one operation: a value per parameter (optional ones as the
+//! policy says) and a body of one of the declared media types, assembled into a [`Case`].
+
+use proptest::strategy::{BoxedStrategy, Just, Strategy, Union};
+use serde_json::Value;
+
+use super::GenError;
+use super::strategy::{Builder, Carrier, Optional};
+use crate::case::{Auth, Case, CaseBody, Intent, Phase};
+use crate::spec::{Media, Operation, ParamLocation, Parameter, Spec};
+
+/// A case of `op` with no parameter and no body yet.
+pub fn blank(op: &Operation, phase: Phase, intent: Intent) -> Case {
+    Case {
+        operation: op.id.clone(),
+        method: op.method.clone(),
+        path: op.path.clone(),
+        path_params: Default::default(),
+        query: Default::default(),
+        headers: Default::default(),
+        cookies: Default::default(),
+        body: None,
+        auth: Auth::Configured,
+        phase,
+        intent,
+    }
+}
+
+/// Put a parameter value into the map of its location.
+pub fn insert(case: &mut Case, location: ParamLocation, name: &str, value: Value) {
+    let map = match location {
+        ParamLocation::Path => &mut case.path_params,
+        ParamLocation::Query => &mut case.query,
+        ParamLocation::Header => &mut case.headers,
+        ParamLocation::Cookie => &mut case.cookies,
+    };
+    map.insert(name.to_owned(), value);
+}
+
+/// Whether a body of this media type is read as JSON (as the mock decides).
+pub fn is_json(media_type: &str) -> bool {
+    media_type == "application/json" || media_type.ends_with("+json")
+}
+
+/// How a parameter's value travels: path segments, headers, cookies and comma-joined lists
+/// are tokens; other query values are text.
+fn carrier(p: &Parameter) -> Carrier {
+    match p.location {
+        ParamLocation::Query if !p.is_array || p.explode => Carrier::Text,
+        _ => Carrier::Token,
+    }
+}
+
+/// Values of parameter `p`.
+pub fn param_value(
+    spec: &Spec,
+    p: &Parameter,
+    optional: Optional,
+) -> Result<BoxedStrategy<Value>, GenError> {
+    let at = format!("{}/{}", p.location.as_str(), p.name);
+    Builder::new(&spec.root, carrier(p), optional).build(&p.schema, &at)
+}
+
+/// Values of a body of media type `m`.
+pub fn body_value(
+    spec: &Spec,
+    m: &Media,
+    optional: Optional,
+) -> Result<BoxedStrategy<Value>, GenError> {
+    let carrier = if is_json(&m.media_type) {
+        Carrier::Json
+    } else {
+        Carrier::Text
+    };
+    Builder::new(&spec.root, carrier, optional).build(&m.schema, "body")
+}
+
+/// Cases of `op` whose values are schema-valid by construction, for `phase` with intent
+/// [`Intent::Valid`]. Optional parameters and properties are present as `optional` says.
+pub fn strategy(
+    spec: &Spec,
+    op: &Operation,
+    optional: Optional,
+    phase: Phase,
+) -> Result<BoxedStrategy<Case>, GenError> {
+    let mut places = Vec::new();
+    let mut parts: Vec<BoxedStrategy<Option<Value>>> = Vec::new();
+    for p in &op.parameters {
+        if !p.required && optional == Optional::Never {
+            continue;
+        }
+        let value = match param_value(spec, p, optional) {
+            Ok(v) => v,
+            Err(e) if p.required => return Err(e),
+            // An optional parameter nothing can satisfy is never sent.
+            Err(_) => continue,
+        };
+        let part = if p.required || optional == Optional::Always {
+            value.prop_map(Some).boxed()
+        } else {
+            proptest::option::of(value).boxed()
+        };
+        places.push((p.location, p.name.clone()));
+        parts.push(part);
+    }
+    let body = body(spec, op, optional)?;
+    let template = blank(op, phase, Intent::Valid);
+    Ok((parts, body)
+        .prop_map(move |(values, body)| {
+            let mut case = template.clone();
+            for ((location, name), value) in places.iter().zip(values) {
+                if let Some(value) = value {
+                    insert(&mut case, *location, name, value);
+                }
+            }
+            case.body = body;
+            case
+        })
+        .boxed())
+}
+
+fn body(
+    spec: &Spec,
+    op: &Operation,
+    optional: Optional,
+) -> Result<BoxedStrategy<Option<CaseBody>>, GenError> {
+    let Some((required, media)) = &op.body else {
+        return Ok(Just(None).boxed());
+    };
+    if !required && optional == Optional::Never {
+        return Ok(Just(None).boxed());
+    }
+    let mut choices = Vec::new();
+    let mut last_error = None;
+    for m in media {
+        match body_value(spec, m, optional) {
+            Ok(values) => {
+                let media_type = m.media_type.clone();
+                choices.push(
+                    values
+                        .prop_map(move |value| CaseBody {
+                            media_type: media_type.clone(),
+                            value,
+                            raw: None,
+                        })
+                        .boxed(),
+                );
+            }
+            Err(e) => last_error = Some(e),
+        }
+    }
+    if choices.is_empty() {
+        return match (required, last_error) {
+            (true, Some(e)) => Err(e),
+            _ => Ok(Just(None).boxed()),
+        };
+    }
+    let any = Union::new(choices).boxed();
+    Ok(if *required || optional == Optional::Always {
+        any.prop_map(Some).boxed()
+    } else {
+        proptest::option::of(any).boxed()
+    })
+}
