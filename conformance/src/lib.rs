@@ -18,12 +18,18 @@
 
 #![warn(missing_docs)]
 
+pub mod auth;
+pub mod baseline;
 pub mod case;
 pub mod checks;
 pub mod exchange;
+pub mod generate;
 pub mod mock;
 pub mod outcome;
 pub mod profile;
+pub mod replay;
+pub mod report;
+pub mod runner;
 pub mod schema;
 pub mod secrets;
 pub mod spec;

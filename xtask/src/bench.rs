@@ -22,7 +22,7 @@
 //!   load generator shares the machine's cores with the server under test, so the numbers are a
 //!   lower bound; nothing is asserted: the command fails (exit 2) only when something cannot run.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -136,8 +136,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     };
     let started = Instant::now();
     // Prism first: it is the quick install, and it finds a missing node/npm before oha's build.
-    let prism =
-        tools::install_npm(root, PRISM_PINS, "prism", "@stoplight/prism-cli")?.join(PRISM_JS);
+    let prism = install_prism(root)?;
     let oha = tools::install_crate(root, "oha", OHA_VERSION, &["rustls"], "oha")?;
     let mock_exe = tools::build_mock(root, true)?;
     let prism_version = prism_version(&prism)?;
@@ -244,8 +243,13 @@ fn bench_api(
     Ok(())
 }
 
+/// Install Prism from the pins (first use only); returns the path of its CLI script.
+pub fn install_prism(root: &Path) -> Result<PathBuf, ToolError> {
+    Ok(tools::install_npm(root, PRISM_PINS, "prism", "@stoplight/prism-cli")?.join(PRISM_JS))
+}
+
 /// Start Prism on a free loopback port; returns it (stopped on drop) and its base URL.
-fn start_prism(prism_js: &Path, spec: &Path, log: &Path) -> Result<(Child, String), ToolError> {
+pub fn start_prism(prism_js: &Path, spec: &Path, log: &Path) -> Result<(Child, String), ToolError> {
     let port = tools::free_port()?;
     let log_file = std::fs::File::create(log).map_err(io_error(log))?;
     let mut node = Command::new("node");

@@ -79,6 +79,30 @@ pub struct Args {
     /// Seed for Schemathesis and for the mock (same seed, same requests and answers).
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub seed: u64,
+    /// Concurrent Schemathesis workers.
+    #[arg(long, default_value_t = 2, value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub workers: u32,
+}
+
+/// The server a run tests.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// Start this mock executable for the spec and use its credentials.
+    Mock(&'a Path),
+    /// A running server and the credentials (scheme → value) to send it.
+    Server {
+        /// Its base URL.
+        url: &'a str,
+        /// Security scheme name → credential.
+        credentials: &'a BTreeMap<String, String>,
+    },
+}
+
+/// Install Schemathesis (first use only); returns the path of its `st` executable.
+pub fn install(root: &Path) -> Result<PathBuf, ToolError> {
+    let python = tools::install_venv(root, REQUIREMENTS, VENV, "schemathesis")?;
+    Ok(python.with_file_name("st"))
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -122,6 +146,8 @@ pub struct ApiReport {
     pub operations_tested: usize,
     /// Results by check name.
     pub checks: BTreeMap<String, CheckCount>,
+    /// Test cases generated and sent (Schemathesis's "Test cases: N generated").
+    pub test_cases: usize,
     /// Unique failures, sorted by code, operation.
     pub failures: Vec<Failure>,
     /// Schemathesis errors (`label: message`): not check failures, but the run did not cover
@@ -180,8 +206,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
         }
     }
     let started = Instant::now();
-    let python = tools::install_venv(root, REQUIREMENTS, VENV, "schemathesis")?;
-    let st = python.with_file_name("st");
+    let st = install(root)?;
     let mock_exe = match args.base_url {
         None => Some(tools::build_mock(root, false)?),
         Some(_) => None,
@@ -190,7 +215,19 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     let mut summary = Summary::default();
     let mut last_error = None;
     for api in apis {
-        match run_api(root, api, args, &st, mock_exe.as_deref()) {
+        let outcome = match (&mock_exe, &args.base_url) {
+            (Some(exe), _) => run_api(root, api, args, &st, Target::Mock(exe)),
+            (None, Some(url)) => tools::load_spec(api, &api.spec_path(root)).and_then(|spec| {
+                let credentials = env_credentials(&spec.value);
+                let target = Target::Server {
+                    url,
+                    credentials: &credentials,
+                };
+                run_api(root, api, args, &st, target)
+            }),
+            (None, None) => Err(usage("neither a mock nor --base-url")),
+        };
+        match outcome {
             Ok(report) => {
                 print_report(&report);
                 summary.apis.push(report);
@@ -213,13 +250,13 @@ fn usage(message: &str) -> ToolError {
     ToolError::Usage(format!("{message} (see cargo xtask schemathesis --help)"))
 }
 
-/// One API: start the mock (unless a URL is given), run Schemathesis, read its events.
-fn run_api(
+/// One API: start the mock (for [`Target::Mock`]), run Schemathesis, read its events.
+pub fn run_api(
     root: &Path,
     api: &Api,
     args: &Args,
     st: &Path,
-    mock_exe: Option<&Path>,
+    target: Target<'_>,
 ) -> Result<ApiReport, ToolError> {
     let spec_path = api.spec_path(root);
     let spec = tools::load_spec(api, &spec_path)?;
@@ -230,18 +267,17 @@ fn run_api(
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
 
     // The mock lives until the end of this function, whatever happens.
-    let (mut mock, url, credentials) = match (mock_exe, &args.base_url) {
-        (Some(exe), _) => {
+    let (mut mock, url, credentials) = match target {
+        Target::Mock(exe) => {
             let mock = tools::start_mock(exe, api.name, Some(args.seed), &dir.join("mock.log"))?;
             let (url, creds) = (mock.url.clone(), mock.credentials.clone());
             (Some(mock), url, creds)
         }
-        (None, Some(url)) => (
+        Target::Server { url, credentials } => (
             None,
             url.trim_end_matches('/').to_owned(),
-            env_credentials(&spec.value),
+            credentials.clone(),
         ),
-        (None, None) => return Err(usage("neither a mock nor --base-url")),
     };
     let (headers, unused) = tools::credential_headers(&spec.value, &credentials);
     for scheme in unused {
@@ -274,7 +310,7 @@ fn run_api(
         .args(["--generation-database", "none"])
         .arg("--continue-on-failure")
         .args(["--request-timeout", REQUEST_TIMEOUT])
-        .args(["--workers", "2"])
+        .args(["--workers", &args.workers.to_string()])
         .args(["--report", "junit,ndjson"])
         .args(["--report-junit-path", "junit.xml"])
         .args(["--report-ndjson-path", "events.ndjson"])
@@ -421,6 +457,7 @@ fn parse_events(reader: impl BufRead) -> Result<Parsed, ToolError> {
                 if body["status"] != "skip" {
                     operations.insert(label.to_owned());
                 }
+                report.test_cases += recorder["cases"].as_object().map_or(0, |c| c.len());
                 let Some(cases) = recorder["checks"].as_object() else {
                     continue;
                 };

@@ -6,17 +6,25 @@
 //! `{"url":"http://127.0.0.1:PORT","credentials":{"<scheme>":"<value>",…}}`.
 //! Logs (one line per request) go to stderr; `RUST_LOG` adjusts them.
 //!
-//! Exit codes: 0 after a clean shutdown, 2 for unusable input (bad flag, unreadable spec, address
-//! that cannot be bound), 1 if the server fails while running.
+//! `conformance run --spec NAME|PATH [--base-url URL] …` checks a server (without a URL: an
+//! embedded mock of the spec) against the spec and reports per operation and check, with a curl
+//! line per failure; `--junit`, `--markdown`, `--ndjson` write reports, `--baseline` accepts
+//! known failures. `conformance replay FILE --spec NAME --base-url URL` re-sends stored failures.
+//! `conformance checks` lists the checks.
+//!
+//! Exit codes: `mock`: 0 after a clean shutdown, 2 for unusable input (bad flag, unreadable spec,
+//! address that cannot be bound), 1 if the server fails while running. `run`: 0 when the contract
+//! holds (or the baseline accepts every failure), 1 on failures, 2 for bad flags, an unreadable
+//! spec or baseline, or a server that cannot be reached. `replay`: 0 when every stored failure
+//! is fixed, 1 otherwise, 2 for unusable input.
 
-use std::io::Write;
-use std::net::IpAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use gamespec_conformance::mock::{MockOptions, MockServer, server};
-use gamespec_conformance::spec::Spec;
+
+mod mock;
+mod replay;
+mod run;
 
 #[derive(Debug, Parser)]
 #[command(name = "conformance", about = "Contract tools for the gamespec APIs")]
@@ -28,32 +36,13 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Serve a spec-driven mock of an API.
-    Mock(MockArgs),
-}
-
-#[derive(Debug, clap::Args)]
-struct MockArgs {
-    /// API name (`lootlocker`, `xsolla`) or path of an OpenAPI 3.0 file.
-    #[arg(long)]
-    spec: String,
-    /// Port to listen on; 0 picks a free one (read it from the start-up line).
-    #[arg(long, default_value_t = 4010)]
-    port: u16,
-    /// Address to bind.
-    #[arg(long, default_value = "127.0.0.1")]
-    host: IpAddr,
-    /// Seed for issued tokens and generated data.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// HS256 secret of the JWTs the mock signs.
-    #[arg(long, default_value_t = MockOptions::default().jwt_secret)]
-    jwt_secret: String,
-    /// The API key accepted by schemes configured as keys (LootLocker's `domain-key`).
-    #[arg(long, default_value_t = MockOptions::default().domain_key)]
-    domain_key: String,
-    /// Answer with data generated from the schemas instead of the examples.
-    #[arg(long)]
-    dynamic: bool,
+    Mock(mock::MockArgs),
+    /// Check a server (default: an embedded mock) against a spec.
+    Run(Box<run::RunArgs>),
+    /// Re-send the failures stored by `run --ndjson` and say which are fixed.
+    Replay(replay::ReplayArgs),
+    /// List the checks with their codes.
+    Checks,
 }
 
 fn main() -> ExitCode {
@@ -74,7 +63,12 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                .unwrap_or_else(|_| {
+                    // The runner's own output is its report; the embedded mock's request log
+                    // would drown it.
+                    let level = if matches!(cli.command, Command::Mock(_)) { "info" } else { "warn" };
+                    tracing_subscriber::EnvFilter::new(level)
+                }),
         )
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -88,71 +82,21 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Mock(args) => runtime.block_on(mock(args)),
-    }
-}
-
-async fn mock(args: MockArgs) -> ExitCode {
-    let spec = match Spec::load(&args.spec) {
-        Ok(s) => Arc::new(s),
-        Err(e) => {
-            eprintln!("conformance mock: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let options = MockOptions {
-        host: args.host,
-        port: args.port,
-        seed: args.seed,
-        dynamic: args.dynamic,
-        jwt_secret: args.jwt_secret,
-        domain_key: args.domain_key,
-        ..MockOptions::default()
-    };
-    let (listener, mock) = match MockServer::bind(spec.clone(), options).await {
-        Ok(bound) => bound,
-        Err(e) => {
-            eprintln!("conformance mock: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let url = match server::url_of(&listener) {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("conformance mock: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    // The only place credentials are ever written: one line on stdout for the tool that started us.
-    let ready = serde_json::json!({ "url": url, "credentials": mock.credentials() });
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{ready}")
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
-        return ExitCode::from(1);
-    }
-    drop(stdout);
-    tracing::info!(
-        spec = %spec.name(),
-        operations = spec.operations.len(),
-        %url,
-        "mock server ready"
-    );
-    match server::serve(listener, mock, shutdown_signal()).await {
-        Ok(()) => {
-            tracing::info!("mock server stopped");
+        Command::Mock(args) => runtime.block_on(mock::mock(args)),
+        Command::Run(args) => runtime.block_on(run::run(*args)),
+        Command::Replay(args) => runtime.block_on(replay::replay(args)),
+        Command::Checks => {
+            for check in gamespec_conformance::checks::registry() {
+                let default = if check.on_by_default() { "" } else { " (off by default)" };
+                println!("{} {:<34} {}{default}", check.code(), check.name(), check.assertion());
+            }
             ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("conformance mock: server failed: {e}");
-            ExitCode::from(1)
         }
     }
 }
 
 /// Ctrl-C, or SIGTERM on Unix (what process managers and CI send).
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

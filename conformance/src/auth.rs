@@ -1,0 +1,255 @@
+//! Credentials for a run: from environment variables (`GAMESPEC_SESSION_TOKEN`, …), from the
+//! caller (the embedded mock's pre-issued ones), or obtained by the API's login flow
+//! ([`crate::profile::Login`]). Credentials obtained by logging in are refreshed when the server
+//! stops accepting them; every value is registered with the run's [`Redactor`] first.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::case::Case;
+use crate::generate;
+use crate::profile::{Login, TokenAt};
+use crate::secrets::{Redactor, env_var};
+use crate::spec::Spec;
+use crate::wire::{self, Credentials};
+
+/// Credentials the environment gives: `GAMESPEC_<SCHEME>` for each scheme of the spec.
+pub fn from_env(spec: &Spec) -> Credentials {
+    spec.schemes
+        .iter()
+        .filter_map(|s| {
+            let value = std::env::var(env_var(&s.name)).ok()?;
+            (!value.trim().is_empty()).then(|| (s.name.clone(), value.trim().to_owned()))
+        })
+        .collect()
+}
+
+/// Why a login did not yield a credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("logging in for `{scheme}` with `{operation}`: {reason}")]
+pub struct LoginError {
+    /// The scheme.
+    pub scheme: String,
+    /// The login operation.
+    pub operation: String,
+    /// What went wrong (status and body excerpt, redacted).
+    pub reason: String,
+}
+
+struct State {
+    credentials: Arc<Credentials>,
+    generation: u64,
+}
+
+/// The credentials of a run, shared by every worker.
+pub struct Session {
+    spec: Arc<Spec>,
+    client: reqwest::Client,
+    base_url: String,
+    redactor: Redactor,
+    state: RwLock<State>,
+    /// Schemes whose credential came from a login flow (and so can be refreshed).
+    logged_in: BTreeSet<String>,
+    /// Serialises refreshes so that many workers seeing a 401 at once log in once.
+    refreshing: Mutex<()>,
+    /// Why schemes have no credential.
+    missing: Vec<LoginError>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("base_url", &self.base_url)
+            .field("logged_in", &self.logged_in)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Start with `given` credentials and log in for every scheme in `needed` that has none and
+    /// has a login flow. Login failures do not fail the run: operations needing the scheme are
+    /// skipped and [`Session::missing`] says why.
+    pub async fn establish(
+        spec: Arc<Spec>,
+        client: reqwest::Client,
+        base_url: &str,
+        redactor: Redactor,
+        given: Credentials,
+        needed: &BTreeSet<String>,
+    ) -> Session {
+        for (scheme, value) in &given {
+            redactor.add(value, &env_var(scheme));
+        }
+        let mut session = Session {
+            spec,
+            client,
+            base_url: base_url.to_owned(),
+            redactor,
+            state: RwLock::new(State {
+                credentials: Arc::new(given),
+                generation: 0,
+            }),
+            logged_in: BTreeSet::new(),
+            refreshing: Mutex::new(()),
+            missing: Vec::new(),
+        };
+        let have: BTreeSet<String> = session.state.get_mut().credentials.keys().cloned().collect();
+        let profile = session.spec.profile;
+        for scheme in needed.difference(&have) {
+            let Some(login) = profile.login(scheme) else {
+                continue;
+            };
+            match session.login(login).await {
+                Ok(token) => {
+                    let state = session.state.get_mut();
+                    Arc::make_mut(&mut state.credentials).insert(scheme.clone(), token);
+                    session.logged_in.insert(scheme.clone());
+                }
+                Err(e) => session.missing.push(e),
+            }
+        }
+        session
+    }
+
+    /// The current credentials and their generation (bumped by every refresh).
+    pub async fn current(&self) -> (Arc<Credentials>, u64) {
+        let state = self.state.read().await;
+        (state.credentials.clone(), state.generation)
+    }
+
+    /// Why some schemes have no credential.
+    pub fn missing(&self) -> &[LoginError] {
+        &self.missing
+    }
+
+    /// Schemes whose credential came from a login flow.
+    pub fn logged_in(&self) -> &BTreeSet<String> {
+        &self.logged_in
+    }
+
+    /// Log in again for every scheme obtained by logging in, unless another worker already did
+    /// since `seen` was read. Returns whether newer credentials are available.
+    pub async fn refresh(&self, seen: u64) -> bool {
+        if self.logged_in.is_empty() {
+            return false;
+        }
+        let _guard = self.refreshing.lock().await;
+        if self.state.read().await.generation != seen {
+            return true;
+        }
+        let mut fresh = (*self.state.read().await.credentials).clone();
+        let mut renewed = false;
+        for scheme in &self.logged_in {
+            if let Some(login) = self.spec.profile.login(scheme)
+                && let Ok(token) = self.login(login).await
+            {
+                fresh.insert(scheme.clone(), token);
+                renewed = true;
+            }
+        }
+        if renewed {
+            let mut state = self.state.write().await;
+            state.credentials = Arc::new(fresh);
+            state.generation += 1;
+        }
+        renewed
+    }
+
+    /// Requests sent by logins so far are not counted as cases; this builds and sends one.
+    async fn login(&self, login: &Login) -> Result<String, LoginError> {
+        let fail = |reason: String| LoginError {
+            scheme: login.scheme.to_owned(),
+            operation: login.operation.to_owned(),
+            reason,
+        };
+        let op = self
+            .spec
+            .operation(login.operation)
+            .ok_or_else(|| fail("the spec has no such operation".into()))?;
+        let mut case = pick_example(generate::examples(&self.spec, op), login)
+            .ok_or_else(|| fail("the spec has no example to log in with".into()))?;
+        for (field, variable) in login.inputs {
+            let Ok(value) = std::env::var(variable) else {
+                continue;
+            };
+            self.redactor.add(&value, variable);
+            if case.query.contains_key(*field) {
+                case.query.insert((*field).to_owned(), Value::String(value));
+            } else if let Some(body) = case.body.as_mut()
+                && let Some(map) = body.value.as_object_mut()
+            {
+                map.insert((*field).to_owned(), Value::String(value));
+            }
+        }
+        let credentials = self.state.read().await.credentials.clone();
+        let exchange = wire::exchange(&self.client, &self.spec, case, &self.base_url, &credentials)
+            .await
+            .map_err(|e| fail(e.to_string()))?;
+        let response = exchange.response.map_err(fail)?;
+        if !(200..300).contains(&response.status) {
+            let excerpt: String = response.body.chars().take(200).collect();
+            return Err(fail(format!(
+                "status {}: {}",
+                response.status,
+                self.redactor.redact(&excerpt)
+            )));
+        }
+        let body = response
+            .json()
+            .map_err(|e| fail(format!("the answer is not JSON: {e}")))?;
+        let token = extract(&body, login.token)
+            .ok_or_else(|| fail(format!("the answer carries no credential at {:?}", login.token)))?;
+        self.redactor.add(&token, &env_var(login.scheme));
+        Ok(token)
+    }
+}
+
+/// The example case a login uses: the first whose body has the selecting field value.
+fn pick_example(cases: Vec<Case>, login: &Login) -> Option<Case> {
+    match login.select {
+        None => cases.into_iter().next(),
+        Some((field, value)) => cases.into_iter().find(|c| {
+            c.body
+                .as_ref()
+                .and_then(|b| b.value.get(field))
+                .and_then(Value::as_str)
+                == Some(value)
+        }),
+    }
+}
+
+/// The credential in a login answer.
+pub fn extract(body: &Value, at: TokenAt) -> Option<String> {
+    match at {
+        TokenAt::Field(field) => body.get(field)?.as_str().map(str::to_owned),
+        TokenAt::UrlParam { field, param } => {
+            let url = body.get(field)?.as_str()?;
+            let query = url.split_once('?')?.1;
+            form_urlencoded::parse(query.as_bytes())
+                .find(|(k, _)| k == param)
+                .map(|(_, v)| v.into_owned())
+        }
+    }
+    .filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tokens_are_found_in_fields_and_urls() {
+        let body = json!({"session_token": "abc", "login_url": "https://x/cb?token=eyJ.a.b&remember_me=false"});
+        assert_eq!(extract(&body, TokenAt::Field("session_token")).as_deref(), Some("abc"));
+        assert_eq!(
+            extract(&body, TokenAt::UrlParam { field: "login_url", param: "token" }).as_deref(),
+            Some("eyJ.a.b")
+        );
+        assert_eq!(extract(&body, TokenAt::Field("missing")), None);
+        assert_eq!(extract(&json!({"session_token": ""}), TokenAt::Field("session_token")), None);
+    }
+}

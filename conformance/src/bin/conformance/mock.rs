@@ -1,0 +1,97 @@
+//! `conformance mock`: serve a spec-driven mock until Ctrl-C or SIGTERM.
+
+use std::io::Write;
+use std::net::IpAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use gamespec_conformance::mock::{MockOptions, MockServer, server};
+use gamespec_conformance::spec::Spec;
+
+use crate::shutdown_signal;
+
+#[derive(Debug, clap::Args)]
+pub struct MockArgs {
+    /// API name (`lootlocker`, `xsolla`) or path of an OpenAPI 3.0 file.
+    #[arg(long)]
+    spec: String,
+    /// Port to listen on; 0 picks a free one (read it from the start-up line).
+    #[arg(long, default_value_t = 4010)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Seed for issued tokens and generated data.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// HS256 secret of the JWTs the mock signs.
+    #[arg(long, default_value_t = MockOptions::default().jwt_secret)]
+    jwt_secret: String,
+    /// The API key accepted by schemes configured as keys (LootLocker's `domain-key`).
+    #[arg(long, default_value_t = MockOptions::default().domain_key)]
+    domain_key: String,
+    /// Answer with data generated from the schemas instead of the examples.
+    #[arg(long)]
+    dynamic: bool,
+}
+
+/// Run the mock server; exit codes as documented on the binary.
+pub async fn mock(args: MockArgs) -> ExitCode {
+    let spec = match Spec::load(&args.spec) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("conformance mock: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let options = MockOptions {
+        host: args.host,
+        port: args.port,
+        seed: args.seed,
+        dynamic: args.dynamic,
+        jwt_secret: args.jwt_secret,
+        domain_key: args.domain_key,
+        ..MockOptions::default()
+    };
+    let (listener, mock) = match MockServer::bind(spec.clone(), options).await {
+        Ok(bound) => bound,
+        Err(e) => {
+            eprintln!("conformance mock: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let url = match server::url_of(&listener) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("conformance mock: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The only place credentials are ever written: one line on stdout for the tool that started us.
+    let ready = serde_json::json!({ "url": url, "credentials": mock.credentials() });
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{ready}")
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::from(1);
+    }
+    drop(stdout);
+    tracing::info!(
+        spec = %spec.name(),
+        operations = spec.operations.len(),
+        %url,
+        "mock server ready"
+    );
+    match server::serve(listener, mock, shutdown_signal()).await {
+        Ok(()) => {
+            tracing::info!("mock server stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("conformance mock: server failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+

@@ -1,0 +1,172 @@
+//! What a run does: which operations, which phases and checks, how hard it may push the server.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::case::Phase;
+use crate::checks::{self, Check, CheckSettings};
+use crate::spec::Operation;
+
+/// Methods that change state; read-only mode leaves operations using them out.
+pub const UNSAFE_METHODS: [&str; 4] = ["POST", "PUT", "PATCH", "DELETE"];
+
+/// Which operations run. Every non-empty list must match (`--operation`, `--tag`, `--method`);
+/// `exclude` removes matches. Operation patterns allow `*` globs.
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    /// `operationId` patterns to include.
+    pub operations: Vec<String>,
+    /// `operationId` patterns to leave out.
+    pub exclude: Vec<String>,
+    /// Tags to include.
+    pub tags: Vec<String>,
+    /// Methods to include (upper case).
+    pub methods: Vec<String>,
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            let Some(r) = rest.strip_prefix(part) else {
+                return false;
+            };
+            rest = r;
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else if let Some(at) = rest.find(part) {
+            rest = &rest[at + part.len()..];
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+impl Filters {
+    /// Whether `op` (with its `tags`) is selected.
+    pub fn selects(&self, op: &Operation, tags: &[String]) -> bool {
+        (self.operations.is_empty() || self.operations.iter().any(|p| glob(p, &op.id)))
+            && !self.exclude.iter().any(|p| glob(p, &op.id))
+            && (self.tags.is_empty() || tags.iter().any(|t| self.tags.contains(t)))
+            && (self.methods.is_empty()
+                || self.methods.iter().any(|m| m.eq_ignore_ascii_case(&op.method)))
+    }
+}
+
+/// The checks that run, with per-operation exceptions.
+#[derive(Debug, Clone)]
+pub struct CheckSelection {
+    /// Codes enabled for every operation.
+    pub enabled: BTreeSet<&'static str>,
+    /// Per `operationId`: codes switched off for it.
+    pub disabled_for: BTreeMap<String, BTreeSet<&'static str>>,
+    /// Per `operationId`: codes switched on for it (on top of `enabled`).
+    pub enabled_for: BTreeMap<String, BTreeSet<&'static str>>,
+}
+
+impl Default for CheckSelection {
+    fn default() -> Self {
+        CheckSelection {
+            enabled: checks::registry()
+                .iter()
+                .filter(|c| c.on_by_default())
+                .map(|c| c.code())
+                .collect(),
+            disabled_for: BTreeMap::new(),
+            enabled_for: BTreeMap::new(),
+        }
+    }
+}
+
+impl CheckSelection {
+    /// The checks that run on `operation`, in code order.
+    pub fn for_operation(&self, operation: &str) -> Vec<&'static dyn Check> {
+        let off = self.disabled_for.get(operation);
+        let on = self.enabled_for.get(operation);
+        checks::registry()
+            .iter()
+            .copied()
+            .filter(|c| {
+                (self.enabled.contains(c.code()) || on.is_some_and(|s| s.contains(c.code())))
+                    && !off.is_some_and(|s| s.contains(c.code()))
+            })
+            .collect()
+    }
+}
+
+/// Everything a run needs besides the spec and the server.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Which operations.
+    pub filters: Filters,
+    /// Leave out operations with unsafe methods.
+    pub read_only: bool,
+    /// Phases to run, in [`Phase::ALL`] order.
+    pub phases: BTreeSet<Phase>,
+    /// Cases drawn per operation in each random phase (positive, negative).
+    pub max_examples: u32,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// Checks.
+    pub checks: CheckSelection,
+    /// Check settings.
+    pub settings: CheckSettings,
+    /// Operations tested at the same time.
+    pub workers: usize,
+    /// Stop after this many requests.
+    pub max_requests: Option<u64>,
+    /// Stop starting cases after this long.
+    pub time_budget: Option<Duration>,
+    /// At most this many requests per second (over the whole run).
+    pub rate_limit: Option<u32>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Requests spent at most shrinking one failure.
+    pub max_shrink_requests: u32,
+    /// Longest `Retry-After` honoured; a longer one is honoured for this long.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            filters: Filters::default(),
+            read_only: false,
+            phases: Phase::ALL.into_iter().collect(),
+            max_examples: 10,
+            seed: 0,
+            checks: CheckSelection::default(),
+            settings: CheckSettings::default(),
+            workers: 8,
+            max_requests: None,
+            time_budget: None,
+            rate_limit: None,
+            timeout: Duration::from_secs(10),
+            max_shrink_requests: 64,
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_prefixes_suffixes_and_middles() {
+        assert!(glob("get*", "getPlayerInfo"));
+        assert!(glob("*Info", "getPlayerInfo"));
+        assert!(glob("get*Info", "getPlayerInfo"));
+        assert!(glob("*", "x"));
+        assert!(!glob("get*", "listPlayers"));
+        assert!(!glob("getPlayer", "getPlayerInfo"));
+        assert!(glob("a*b*c", "aXbYc"));
+        assert!(!glob("a*b*c", "aXcYb"));
+    }
+}
