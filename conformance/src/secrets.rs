@@ -53,17 +53,27 @@ impl Redactor {
         self.known.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Remember `value` as a secret written `${variable}`. Longer values are replaced first so
-    /// a secret that contains another is not half replaced.
+    /// Remember `value` as a secret written `${variable}`, also in the forms it takes inside a
+    /// URL (percent- and form-encoded) and inside a JSON string (escaped). Longer values are
+    /// replaced first so a secret that contains another is not half replaced.
     pub fn add(&self, value: &str, variable: &str) {
         if value.len() < MIN_SECRET_LEN {
             return;
         }
+        let json = serde_json::to_string(value).unwrap_or_default();
+        let variants = [
+            value.to_owned(),
+            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+            form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+            json.trim_matches('"').to_owned(),
+        ];
         let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
-        if known.iter().any(|(v, _)| v == value) {
-            return;
+        for variant in variants {
+            if !known.iter().any(|(v, _)| *v == variant) {
+                known.push((variant, variable.to_owned()));
+            }
         }
-        known.push((value.to_owned(), variable.to_owned()));
         known.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
     }
 
@@ -119,6 +129,17 @@ mod tests {
         assert!(!r.leaks(&out));
         assert!(r.leaks(text));
         assert_eq!(r.variables_in(&out), vec!["GAMESPEC_SESSION_TOKEN"]);
+    }
+
+    #[test]
+    fn encoded_forms_of_a_secret_are_replaced_too() {
+        let r = Redactor::new();
+        r.add("p@ss w\"rd/1", "GAMESPEC_PASSWORD");
+        let url = "https://x/?password=p%40ss+w%22rd%2F1&u=1";
+        let body = r#"{"password":"p@ss w\"rd/1"}"#;
+        assert_eq!(r.redact(url), "https://x/?password=${GAMESPEC_PASSWORD}&u=1");
+        assert_eq!(r.redact(body), r#"{"password":"${GAMESPEC_PASSWORD}"}"#);
+        assert!(!r.leaks(&r.redact("p%40ss%20w%22rd%2F1")));
     }
 
     #[test]
