@@ -59,6 +59,26 @@ impl Api {
     }
 }
 
+/// The environment variable that carries the credential of a security scheme, for every tool
+/// of the project (runner, Schemathesis, benchmarks): `GAMESPEC_` and the scheme name in upper
+/// snake case (`sessionToken` → `GAMESPEC_SESSION_TOKEN`, `userJwt` → `GAMESPEC_USER_JWT`).
+pub fn credential_variable(scheme: &str) -> String {
+    let mut out = String::from("GAMESPEC_");
+    let mut prev_lower = false;
+    for c in scheme.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            out.push('_');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        out.push(if c.is_ascii_alphanumeric() {
+            c.to_ascii_uppercase()
+        } else {
+            '_'
+        });
+    }
+    out
+}
+
 /// The workspace root, found from this crate's manifest directory (works in tests and xtask).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -68,59 +68,8 @@ fn brief(value: &Value, max: usize) -> String {
     }
 }
 
-/// Component schemas whose generated type is known not to round-trip: `api/name`, a value
-/// that validates against the schema but does not deserialize, and why. Their random failures
-/// are tolerated; the witness must keep failing, so an entry is removed once the generator (or
-/// its view of the spec) is fixed.
-const KNOWN_MISMATCHES: &[(&str, &str, &str)] = &[
-    (
-        "lootlocker/CountCursorPagination",
-        r#"{"previous_cursor": 0}"#,
-        CURSOR_ANY_OF,
-    ),
-    (
-        "lootlocker/InventoryItem",
-        r#"{"instance_id": 0, "rental_option_id": 0}"#,
-        CURSOR_ANY_OF,
-    ),
-    (
-        "lootlocker/ProgressionList",
-        r#"{"pagination": {"next_cursor": 0}, "items": []}"#,
-        CURSOR_ANY_OF,
-    ),
-    (
-        "lootlocker/ProgressionTierList",
-        r#"{"pagination": {"next_cursor": 0}, "items": []}"#,
-        CURSOR_ANY_OF,
-    ),
-    (
-        "lootlocker/PlayerProgressionList",
-        r#"{"pagination": {"next_cursor": 0}, "items": []}"#,
-        CURSOR_ANY_OF,
-    ),
-    (
-        "lootlocker/LeaderboardMemberList",
-        r#"{"pagination": {"next_cursor": 0}, "items": []}"#,
-        CURSOR_ANY_OF,
-    ),
-    (
-        "lootlocker/LeaderboardList",
-        r#"{"pagination": {"next_cursor": 0}, "items": []}"#,
-        CURSOR_ANY_OF,
-    ),
-    (
-        "lootlocker/ListRemovedUgcResponse",
-        r#"{"pagination": {"previous_cursor": 0}}"#,
-        CURSOR_ANY_OF,
-    ),
-];
-
-const CURSOR_ANY_OF: &str = "`anyOf: [{type: integer, nullable}, {type: string, nullable}]` \
-    (cursors, rental option ids): typify generates a struct of two flattened `Option`s, which \
-    no number or string deserializes into";
-
 /// Every component schema of `api` through its generated type; returns one line per schema
-/// that fails, naming it (known mismatches left out).
+/// that fails, naming it.
 fn roundtrip_every_schema(api: &str) -> Vec<String> {
     let spec = Spec::load(api).unwrap_or_else(|e| panic!("{api}: {e}"));
     let (roundtrip, typed) = roundtrip_of(api);
@@ -174,14 +123,8 @@ fn roundtrip_every_schema(api: &str) -> Vec<String> {
             );
             Ok(())
         });
-        let known = KNOWN_MISMATCHES
-            .iter()
-            .any(|(at, _, _)| *at == format!("{api}/{name}"));
         match outcome {
             Ok(()) => {}
-            Err(TestError::Fail(reason, _)) if known => {
-                eprintln!("{api}/{name}: known mismatch: {reason}");
-            }
             Err(TestError::Fail(reason, value)) => failures.push(format!(
                 "{api}/{name}: {reason}\n    value: {}",
                 brief(&value, 400)
@@ -204,9 +147,40 @@ fn xsolla_schema_values_roundtrip_through_the_generated_types() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Values of fields typed `anyOf` of scalars of different types (cursors, rental option ids)
+/// that once failed to deserialize (typify made a struct of flattened `Option`s until the
+/// generator view turned the `anyOf` into a `oneOf`): `api/name` and the value. Each must come
+/// back unchanged.
+const SCALAR_CHOICE_WITNESSES: &[(&str, &str)] = &[
+    (
+        "lootlocker/CountCursorPagination",
+        r#"{"previous_cursor": 0}"#,
+    ),
+    (
+        "lootlocker/CountCursorPagination",
+        r#"{"next_cursor": "c2VlZA", "total": 3}"#,
+    ),
+    (
+        "lootlocker/InventoryItem",
+        r#"{"instance_id": 0, "rental_option_id": 7}"#,
+    ),
+    (
+        "lootlocker/InventoryItem",
+        r#"{"instance_id": 0, "rental_option_id": "7"}"#,
+    ),
+    (
+        "lootlocker/LeaderboardList",
+        r#"{"pagination": {"next_cursor": 0}, "items": []}"#,
+    ),
+    (
+        "lootlocker/ListRemovedUgcResponse",
+        r#"{"pagination": {"previous_cursor": "x"}}"#,
+    ),
+];
+
 #[test]
-fn known_mismatches_still_fail_on_their_witness() {
-    for (at, witness, why) in KNOWN_MISMATCHES {
+fn scalar_choices_roundtrip_each_of_their_types() {
+    for (at, witness) in SCALAR_CHOICE_WITNESSES {
         let (api, name) = at.split_once('/').expect("api/name");
         let spec = Spec::load(api).unwrap_or_else(|e| panic!("{api}: {e}"));
         let (roundtrip, _) = roundtrip_of(api);
@@ -217,12 +191,12 @@ fn known_mismatches_still_fail_on_their_witness() {
             .unwrap_or_else(|e| panic!("{at}: {e}"));
         assert!(
             validator.is_valid(&value),
-            "{at}: the witness is not schema-valid"
+            "{at}: the witness {witness} is not schema-valid"
         );
-        assert!(
-            matches!(roundtrip(name, value), Some(Err(_))),
-            "{at} round-trips its witness now: remove it from KNOWN_MISMATCHES ({why})"
-        );
+        match roundtrip(name, value.clone()) {
+            Some(Ok(back)) => assert_eq!(back, value, "{at}: {witness} came back changed"),
+            other => panic!("{at}: {witness} does not round-trip: {other:?}"),
+        }
     }
 }
 

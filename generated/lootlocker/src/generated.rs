@@ -3224,30 +3224,44 @@ endpoint, and `null` at either end.
             Default::default()
         }
     }
-    ///Send as `after` to get the next page; `null` on the last page.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct CountCursorPaginationNextCursor {
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_0: ::std::option::Option<i64>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_1: ::std::option::Option<::std::string::String>,
+    ///`CountCursorPaginationNextCursor`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum CountCursorPaginationNextCursor {
+        Integer(i64),
+        String(::std::string::String),
     }
-    impl CountCursorPaginationNextCursor {
-        pub fn builder() -> builder::CountCursorPaginationNextCursor {
-            Default::default()
+    impl ::std::fmt::Display for CountCursorPaginationNextCursor {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Integer(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
         }
     }
-    ///Cursor of the previous page; `null` on the first page.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct CountCursorPaginationPreviousCursor {
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_0: ::std::option::Option<i64>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_1: ::std::option::Option<::std::string::String>,
+    impl ::std::convert::From<i64> for CountCursorPaginationNextCursor {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
+        }
     }
-    impl CountCursorPaginationPreviousCursor {
-        pub fn builder() -> builder::CountCursorPaginationPreviousCursor {
-            Default::default()
+    ///`CountCursorPaginationPreviousCursor`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum CountCursorPaginationPreviousCursor {
+        Integer(i64),
+        String(::std::string::String),
+    }
+    impl ::std::fmt::Display for CountCursorPaginationPreviousCursor {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Integer(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for CountCursorPaginationPreviousCursor {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
         }
     }
     ///`CreateAssetCandidateLlVersion`
@@ -8532,19 +8546,24 @@ text, so both forms are accepted.
             Default::default()
         }
     }
-    /**Rental option the instance was obtained with; `null` when not rented. The Unity SDK reads it as
-text, so both forms are accepted.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
-    pub struct InventoryItemRentalOptionId {
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_0: ::std::option::Option<i64>,
-        #[serde(flatten, skip_serializing_if = "::std::option::Option::is_none")]
-        pub subtype_1: ::std::option::Option<::std::string::String>,
+    ///`InventoryItemRentalOptionId`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum InventoryItemRentalOptionId {
+        Integer(i64),
+        String(::std::string::String),
     }
-    impl InventoryItemRentalOptionId {
-        pub fn builder() -> builder::InventoryItemRentalOptionId {
-            Default::default()
+    impl ::std::fmt::Display for InventoryItemRentalOptionId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::Integer(x) => x.fmt(f),
+                Self::String(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for InventoryItemRentalOptionId {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
         }
     }
     ///App Store receipts to verify.
@@ -31001,138 +31020,6 @@ Verify Session. Not a game session token.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct CountCursorPaginationNextCursor {
-            subtype_0: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            subtype_1: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for CountCursorPaginationNextCursor {
-            fn default() -> Self {
-                Self {
-                    subtype_0: Ok(Default::default()),
-                    subtype_1: Ok(Default::default()),
-                }
-            }
-        }
-        impl CountCursorPaginationNextCursor {
-            pub fn subtype_0<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_0 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_0: {e}")
-                    });
-                self
-            }
-            pub fn subtype_1<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_1 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_1: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<CountCursorPaginationNextCursor>
-        for super::CountCursorPaginationNextCursor {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: CountCursorPaginationNextCursor,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    subtype_0: value.subtype_0?,
-                    subtype_1: value.subtype_1?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::CountCursorPaginationNextCursor>
-        for CountCursorPaginationNextCursor {
-            fn from(value: super::CountCursorPaginationNextCursor) -> Self {
-                Self {
-                    subtype_0: Ok(value.subtype_0),
-                    subtype_1: Ok(value.subtype_1),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct CountCursorPaginationPreviousCursor {
-            subtype_0: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            subtype_1: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for CountCursorPaginationPreviousCursor {
-            fn default() -> Self {
-                Self {
-                    subtype_0: Ok(Default::default()),
-                    subtype_1: Ok(Default::default()),
-                }
-            }
-        }
-        impl CountCursorPaginationPreviousCursor {
-            pub fn subtype_0<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_0 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_0: {e}")
-                    });
-                self
-            }
-            pub fn subtype_1<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_1 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_1: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<CountCursorPaginationPreviousCursor>
-        for super::CountCursorPaginationPreviousCursor {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: CountCursorPaginationPreviousCursor,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    subtype_0: value.subtype_0?,
-                    subtype_1: value.subtype_1?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::CountCursorPaginationPreviousCursor>
-        for CountCursorPaginationPreviousCursor {
-            fn from(value: super::CountCursorPaginationPreviousCursor) -> Self {
-                Self {
-                    subtype_0: Ok(value.subtype_0),
-                    subtype_1: Ok(value.subtype_1),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
         pub struct CreateAssetCandidateRequest {
             completed: ::std::result::Result<bool, ::std::string::String>,
             data: ::std::result::Result<
@@ -36300,72 +36187,6 @@ Verify Session. Not a game session token.
                     rental: Ok(value.rental),
                     rental_option_id: Ok(value.rental_option_id),
                     variation_id: Ok(value.variation_id),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct InventoryItemRentalOptionId {
-            subtype_0: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            subtype_1: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for InventoryItemRentalOptionId {
-            fn default() -> Self {
-                Self {
-                    subtype_0: Ok(Default::default()),
-                    subtype_1: Ok(Default::default()),
-                }
-            }
-        }
-        impl InventoryItemRentalOptionId {
-            pub fn subtype_0<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_0 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_0: {e}")
-                    });
-                self
-            }
-            pub fn subtype_1<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
-            {
-                self.subtype_1 = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for subtype_1: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<InventoryItemRentalOptionId>
-        for super::InventoryItemRentalOptionId {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: InventoryItemRentalOptionId,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                Ok(Self {
-                    subtype_0: value.subtype_0?,
-                    subtype_1: value.subtype_1?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::InventoryItemRentalOptionId>
-        for InventoryItemRentalOptionId {
-            fn from(value: super::InventoryItemRentalOptionId) -> Self {
-                Self {
-                    subtype_0: Ok(value.subtype_0),
-                    subtype_1: Ok(value.subtype_1),
                 }
             }
         }
