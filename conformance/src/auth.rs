@@ -102,7 +102,8 @@ impl Session {
             let Some(login) = profile.login(scheme) else {
                 continue;
             };
-            match session.login(login).await {
+            let client = session.client.clone();
+            match session.login(login, &client).await {
                 Ok(token) => {
                     let state = session.state.get_mut();
                     Arc::make_mut(&mut state.credentials).insert(scheme.clone(), token);
@@ -131,8 +132,9 @@ impl Session {
     }
 
     /// Log in again for every scheme obtained by logging in, unless another worker already did
-    /// since `seen` was read. Returns whether newer credentials are available.
-    pub async fn refresh(&self, seen: u64) -> bool {
+    /// since `seen` was read; `client` is the caller's (each worker thread has its own runtime
+    /// and connections). Returns whether newer credentials are available.
+    pub async fn refresh(&self, seen: u64, client: &reqwest::Client) -> bool {
         if self.logged_in.is_empty() {
             return false;
         }
@@ -144,7 +146,7 @@ impl Session {
         let mut renewed = false;
         for scheme in &self.logged_in {
             if let Some(login) = self.spec.profile.login(scheme)
-                && let Ok(token) = self.login(login).await
+                && let Ok(token) = self.login(login, client).await
             {
                 fresh.insert(scheme.clone(), token);
                 renewed = true;
@@ -159,7 +161,7 @@ impl Session {
     }
 
     /// Requests sent by logins so far are not counted as cases; this builds and sends one.
-    async fn login(&self, login: &Login) -> Result<String, LoginError> {
+    async fn login(&self, login: &Login, client: &reqwest::Client) -> Result<String, LoginError> {
         let fail = |reason: String| LoginError {
             scheme: login.scheme.to_owned(),
             operation: login.operation.to_owned(),
@@ -185,7 +187,7 @@ impl Session {
             }
         }
         let credentials = self.state.read().await.credentials.clone();
-        let exchange = wire::exchange(&self.client, &self.spec, case, &self.base_url, &credentials)
+        let exchange = wire::exchange(client, &self.spec, case, &self.base_url, &credentials)
             .await
             .map_err(|e| fail(e.to_string()))?;
         let response = exchange.response.map_err(fail)?;

@@ -6,24 +6,7 @@
 
 use std::sync::{Arc, RwLock};
 
-/// The environment variable that carries the credential of a security scheme
-/// (`sessionToken` → `GAMESPEC_SESSION_TOKEN`, `userJwt` → `GAMESPEC_USER_JWT`).
-pub fn env_var(scheme: &str) -> String {
-    let mut out = String::from("GAMESPEC_");
-    let mut prev_lower = false;
-    for c in scheme.chars() {
-        if c.is_ascii_uppercase() && prev_lower {
-            out.push('_');
-        }
-        if c.is_ascii_alphanumeric() {
-            out.push(c.to_ascii_uppercase());
-        } else {
-            out.push('_');
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-    }
-    out
-}
+pub use gamespec_codegen::api::credential_variable as env_var;
 
 /// Known secret values and the variable each one stands for. Cheap to clone; shared by the
 /// runner (which learns tokens as it logs in) and every report.

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gamespec_codegen::api::APIS;
+use gamespec_codegen::api::{APIS, credential_variable};
 use serde_json::Value;
 
 use crate::schemathesis::{self, Target};
@@ -77,7 +77,7 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
             .stdin(Stdio::null())
             .stdout(Stdio::null());
         for (scheme, value) in &mock.credentials {
-            command.env(scheme_variable(scheme), value);
+            command.env(credential_variable(scheme), value);
         }
         let started = Instant::now();
         let status = command.status().map_err(|e| {
@@ -147,15 +147,3 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
 }
 
 const HINT: &str = "`cargo run -p gamespec-conformance --bin conformance -- run --spec NAME` must work";
-
-/// `sessionToken` → `GAMESPEC_SESSION_TOKEN`, as `conformance run` reads credentials.
-fn scheme_variable(scheme: &str) -> String {
-    let mut out = String::from("GAMESPEC_");
-    for (i, c) in scheme.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
-}

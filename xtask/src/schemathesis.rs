@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gamespec_codegen::api::{APIS, Api};
+use gamespec_codegen::api::{APIS, Api, credential_variable};
 use serde_json::Value;
 
 use crate::tools::{self, REINSTALL, ToolError, io_error};
@@ -386,28 +386,10 @@ fn env_credentials(spec: &Value) -> BTreeMap<String, String> {
     schemes
         .keys()
         .filter_map(|name| {
-            let value = std::env::var(env_var(name)).ok()?;
+            let value = std::env::var(credential_variable(name)).ok()?;
             Some((name.clone(), value))
         })
         .collect()
-}
-
-/// `sessionToken` → `GAMESPEC_SESSION_TOKEN`.
-fn env_var(scheme: &str) -> String {
-    let mut out = String::from("GAMESPEC_");
-    let mut prev_lower = false;
-    for c in scheme.chars() {
-        if c.is_ascii_uppercase() && prev_lower {
-            out.push('_');
-        }
-        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
-        out.push(if c.is_ascii_alphanumeric() {
-            c.to_ascii_uppercase()
-        } else {
-            '_'
-        });
-    }
-    out
 }
 
 /// The event log, read.
@@ -593,9 +575,9 @@ mod tests {
 
     #[test]
     fn env_var_names() {
-        assert_eq!(env_var("sessionToken"), "GAMESPEC_SESSION_TOKEN");
-        assert_eq!(env_var("userJwt"), "GAMESPEC_USER_JWT");
-        assert_eq!(env_var("domain-key"), "GAMESPEC_DOMAIN_KEY");
+        assert_eq!(credential_variable("sessionToken"), "GAMESPEC_SESSION_TOKEN");
+        assert_eq!(credential_variable("userJwt"), "GAMESPEC_USER_JWT");
+        assert_eq!(credential_variable("domain-key"), "GAMESPEC_DOMAIN_KEY");
     }
 
     #[test]

@@ -40,7 +40,12 @@ impl Progress {
         Progress { bar, redactor }
     }
 
-    /// Count `cases` more cases as done.
+    /// Plan `cases` more cases (the total grows as operations reach their phases).
+    pub fn extend(&self, cases: u64) {
+        self.bar.inc_length(cases);
+    }
+
+    /// Count `cases` more as done.
     pub fn inc(&self, cases: u64) {
         self.bar.inc(cases);
     }

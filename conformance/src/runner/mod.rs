@@ -31,7 +31,8 @@ use pace::Pace;
 
 /// Hears about a run as it goes (the CLI's progress bar).
 pub trait Observer: Send + Sync {
-    /// The run has planned about `cases` cases.
+    /// The run plans `cases` more cases (called as each operation reaches each phase, so the
+    /// total grows while the run goes).
     fn planned(&self, _cases: u64) {}
     /// One case of `operation` was judged.
     fn case_done(&self, _operation: &str) {}
@@ -142,7 +143,6 @@ struct Shared {
     spec: Arc<Spec>,
     base_url: String,
     config: RunConfig,
-    client: reqwest::Client,
     session: Session,
     pace: Pace,
     redactor: Redactor,
@@ -188,17 +188,6 @@ impl Runner {
             &needed,
         )
         .await;
-        let planned: u64 = selected
-            .iter()
-            .map(|op| {
-                self.config
-                    .phases
-                    .iter()
-                    .map(|p| planned_cases(&spec, op, *p, &self.config))
-                    .sum::<u64>()
-            })
-            .sum();
-        observer.planned(planned);
         let shared = Arc::new(Shared {
             spec: spec.clone(),
             base_url: self.base_url.clone(),
@@ -209,55 +198,13 @@ impl Runner {
                 self.config.max_retry_after,
             ),
             config: self.config,
-            client: self.client,
             session,
             redactor: self.redactor,
             observer,
             stats: Mutex::new(Stats::default()),
             stopped: Mutex::new(None),
         });
-        let semaphore = Arc::new(tokio::sync::Semaphore::new(shared.config.workers.max(1)));
-        let mut tasks = Vec::new();
-        for (index, op) in spec.operations.iter().enumerate() {
-            if let Some(reason) = exclusion(&spec, op, &shared.config) {
-                tasks.push(Slot::Skipped(skipped(op, reason)));
-                continue;
-            }
-            let shared = shared.clone();
-            let permit = semaphore.clone().acquire_owned().await;
-            // proptest's value trees are not `Send`, so an operation runs on a thread of its
-            // own that drives its requests on this runtime; `workers` permits bound how many.
-            let handle = tokio::runtime::Handle::current();
-            tasks.push(Slot::Running(tokio::task::spawn_blocking(move || {
-                let _permit = permit;
-                let op = &shared.spec.operations[index];
-                handle.block_on(OperationRun::new(&shared, op).run())
-            })));
-        }
-        let mut operations = Vec::new();
-        let mut failures = Vec::new();
-        for task in tasks {
-            let task = match task {
-                Slot::Skipped(result) => {
-                    operations.push(result);
-                    continue;
-                }
-                Slot::Running(task) => task,
-            };
-            match task.await {
-                Ok((result, found)) => {
-                    operations.push(result);
-                    failures.extend(found);
-                }
-                Err(e) => {
-                    // A panicking operation task is a bug of the runner; report it, keep going.
-                    operations.push(OperationResult {
-                        skipped: Some(format!("internal error: {e}")),
-                        ..OperationResult::default()
-                    });
-                }
-            }
-        }
+        let (operations, failures) = run_workers(&shared).await;
         let stats = *shared.stats.lock().unwrap_or_else(|e| e.into_inner());
         let stopped_early = shared.stopped.lock().unwrap_or_else(|e| e.into_inner()).clone();
         RunResult {
@@ -273,10 +220,100 @@ impl Runner {
     }
 }
 
-/// An operation's place in the results: skipped up front, or running.
-enum Slot {
-    Skipped(OperationResult),
-    Running(tokio::task::JoinHandle<(OperationResult, Vec<FailureRecord>)>),
+/// Run every selected operation on `workers` threads, each with a single-threaded runtime and
+/// an HTTP client of its own, taking operations from a shared counter. A request then never
+/// hops between threads (the hops cost more than the request on loopback), and proptest's value
+/// trees, which are not `Send`, stay on the thread that made them.
+async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<FailureRecord>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let spec = &shared.spec;
+    let mut slots: Vec<Option<OperationResult>> = spec
+        .operations
+        .iter()
+        .map(|op| exclusion(spec, op, &shared.config).map(|why| skipped(op, why)))
+        .collect();
+    let queue: Arc<Vec<usize>> = Arc::new(
+        slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_none())
+            .map(|(i, _)| i)
+            .collect(),
+    );
+    let next = Arc::new(AtomicUsize::new(0));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut threads = Vec::new();
+    for _ in 0..shared.config.workers.max(1).min(queue.len().max(1)) {
+        let (shared, queue, next, tx) = (shared.clone(), queue.clone(), next.clone(), tx.clone());
+        threads.push(std::thread::spawn(move || {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    tracing::error!("cannot start a worker runtime: {e}");
+                    return;
+                }
+            };
+            let client = wire::client(shared.config.timeout);
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&index) = queue.get(i) else {
+                    return;
+                };
+                let op = &shared.spec.operations[index];
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    runtime.block_on(OperationRun::new(&shared, op, &client).run())
+                }));
+                let outcome = outcome.map_err(|panic| {
+                    let why = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                        .unwrap_or_default();
+                    skipped(op, format!("internal error of the runner: {why}"))
+                });
+                if tx.send((index, outcome)).is_err() {
+                    return;
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let received = tokio::task::spawn_blocking(move || {
+        let received: Vec<_> = rx.iter().collect();
+        for thread in threads {
+            let _ = thread.join();
+        }
+        received
+    })
+    .await
+    .unwrap_or_default();
+    let mut failures = Vec::new();
+    for (index, outcome) in received {
+        match outcome {
+            Ok((result, found)) => {
+                slots[index] = Some(result);
+                failures.extend(found);
+            }
+            Err(result) => slots[index] = Some(result),
+        }
+    }
+    // Failures in spec order, whatever order the workers finished in.
+    let order: std::collections::HashMap<&str, usize> = spec
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(i, op)| (op.id.as_str(), i))
+        .collect();
+    failures.sort_by_key(|f| order.get(f.operation.as_str()).copied().unwrap_or(usize::MAX));
+    let operations = slots
+        .into_iter()
+        .zip(&spec.operations)
+        .map(|(slot, op)| slot.unwrap_or_else(|| skipped(op, "not run: a worker stopped".into())))
+        .collect();
+    (operations, failures)
 }
 
 fn skipped(op: &Operation, reason: String) -> OperationResult {
@@ -309,6 +346,8 @@ fn seed_for(seed: u64, operation: &str, phase: Phase) -> [u8; 32] {
 /// One operation's share of a run.
 struct OperationRun<'a> {
     shared: &'a Shared,
+    /// This worker thread's HTTP client.
+    client: &'a reqwest::Client,
     op: &'a Operation,
     checks: Vec<&'static dyn Check>,
     /// How the server will read this operation's requests: decides which generated cases are
@@ -323,13 +362,16 @@ struct OperationRun<'a> {
 /// What judging one exchange found.
 struct Verdict {
     exchange: Exchange,
+    /// Checks that applied and held.
+    passed: Vec<&'static str>,
     failed: Vec<(&'static dyn Check, Failure)>,
 }
 
 impl<'a> OperationRun<'a> {
-    fn new(shared: &'a Shared, op: &'a Operation) -> Self {
+    fn new(shared: &'a Shared, op: &'a Operation, client: &'a reqwest::Client) -> Self {
         OperationRun {
             shared,
+            client,
             op,
             checks: shared.config.checks.for_operation(&op.id),
             readback: generate::Readback::new(&shared.spec, op),
@@ -369,27 +411,37 @@ impl<'a> OperationRun<'a> {
         }
         let spec = self.shared.spec.clone();
         let examples = generate::examples(&spec, self.op);
+        let random = self.shared.config.max_examples as u64;
+        let observer = self.shared.observer.clone();
         for phase in self.shared.config.phases.clone() {
             if self.stopped() {
                 break;
             }
             match phase {
                 Phase::Examples => {
+                    observer.planned(examples.len() as u64);
                     for case in examples.clone() {
                         self.fixed(case, true).await;
                     }
                 }
                 Phase::Boundary => {
-                    for case in generate::boundary(&spec, self.op) {
+                    let cases = generate::boundary(&spec, self.op);
+                    observer.planned(cases.len() as u64);
+                    for case in cases {
                         self.fixed(case, true).await;
                     }
                 }
                 Phase::Positive => match generate::positive(&spec, self.op) {
-                    Ok(strategy) => self.random(strategy, Phase::Positive, true).await,
+                    Ok(strategy) => {
+                        observer.planned(random);
+                        self.random(strategy, Phase::Positive, true).await
+                    }
                     Err(e) => self.note_generation_error(e.to_string()),
                 },
                 Phase::Negative => {
-                    for case in generate::negative_fixed(&spec, self.op) {
+                    let cases = generate::negative_fixed(&spec, self.op);
+                    observer.planned(cases.len() as u64 + random);
+                    for case in cases {
                         self.fixed(case, false).await;
                     }
                     match generate::negative(&spec, self.op) {
@@ -401,7 +453,9 @@ impl<'a> OperationRun<'a> {
                 }
                 Phase::Protocol => {
                     if let Some(base) = examples.first() {
-                        for case in generate::protocol(&spec, self.op, base) {
+                        let cases = generate::protocol(&spec, self.op, base);
+                        observer.planned(cases.len() as u64);
+                        for case in cases {
                             self.send_and_judge(case).await;
                         }
                     }
@@ -562,15 +616,20 @@ impl<'a> OperationRun<'a> {
         self.result.cases += 1;
         self.stat(|s| s.cases += 1);
         self.shared.observer.case_done(&self.op.id);
-        let failed = self
-            .checks
-            .iter()
-            .filter_map(|check| match self.judge_one(*check, &exchange) {
-                Outcome::Fail(f) => Some((*check, f)),
-                _ => None,
-            })
-            .collect();
-        Some(Verdict { exchange, failed })
+        let mut passed = Vec::new();
+        let mut failed = Vec::new();
+        for check in &self.checks {
+            match self.judge_one(*check, &exchange) {
+                Outcome::Pass => passed.push(check.code()),
+                Outcome::Fail(f) => failed.push((*check, f)),
+                Outcome::Skip => {}
+            }
+        }
+        Some(Verdict {
+            exchange,
+            passed,
+            failed,
+        })
     }
 
     fn judge_one(&self, check: &'static dyn Check, exchange: &Exchange) -> Outcome {
@@ -583,19 +642,19 @@ impl<'a> OperationRun<'a> {
     }
 
     fn tally(&mut self, verdict: &Verdict) {
-        for check in &self.checks {
-            let failed = verdict.failed.iter().any(|(c, _)| c.code() == check.code());
-            let applies = failed || self.judge_one(*check, &verdict.exchange) == Outcome::Pass;
-            if !applies {
-                continue;
-            }
-            let tally: &mut Tally = self.result.checks.entry(check.code().to_owned()).or_default();
-            if failed {
-                tally.failed += 1;
-            } else {
-                tally.passed += 1;
-            }
+        for code in &verdict.passed {
+            self.tally_of(code).passed += 1;
         }
+        for (check, _) in &verdict.failed {
+            self.tally_of(check.code()).failed += 1;
+        }
+    }
+
+    fn tally_of(&mut self, code: &str) -> &mut Tally {
+        if !self.result.checks.contains_key(code) {
+            self.result.checks.insert(code.to_owned(), Tally::default());
+        }
+        self.result.checks.get_mut(code).expect("inserted above")
     }
 
     fn record(&mut self, check: &'static dyn Check, failure: Failure, exchange: Exchange) {
@@ -630,7 +689,7 @@ impl<'a> OperationRun<'a> {
             let (credentials, generation) = self.shared.session.current().await;
             self.stat(|s| s.requests += 1);
             let exchange = match wire::exchange(
-                &self.shared.client,
+                self.client,
                 &self.shared.spec,
                 case.clone(),
                 &self.shared.base_url,
@@ -663,7 +722,7 @@ impl<'a> OperationRun<'a> {
                 && case.auth == Auth::Configured
                 && !retried_auth
                 && !self.op.security.iter().all(Vec::is_empty)
-                && self.shared.session.refresh(generation).await
+                && self.shared.session.refresh(generation, self.client).await
             {
                 retried_auth = true;
                 continue;
@@ -741,7 +800,7 @@ impl<'a> OperationRun<'a> {
                 },
                 _ => Intent::Valid,
             };
-            let run_as = OperationRun::new(self.shared, target);
+            let run_as = OperationRun::new(self.shared, target, self.client);
             // Judge the follow-up with the target operation's checks and documentation, but
             // keep tallies and failures in this run (the sequence belongs to the source).
             let checks = std::mem::replace(&mut self.checks, run_as.checks);

@@ -14,6 +14,8 @@ pub struct Pace {
     paused_until: Mutex<Option<Instant>>,
     max_requests: Option<u64>,
     deadline: Option<Instant>,
+    /// The time budget itself, for saying which budget was spent.
+    time_budget: Duration,
     sent: AtomicU64,
     max_retry_after: Duration,
 }
@@ -54,12 +56,15 @@ impl Pace {
         max_retry_after: Duration,
     ) -> Pace {
         Pace {
+            // No burst: a quota of N per second would otherwise let N requests go at once
+            // and N more within the first second, twice the limit the server asked for.
             limiter: rate_limit
                 .and_then(NonZeroU32::new)
-                .map(|r| RateLimiter::direct(Quota::per_second(r))),
+                .map(|r| RateLimiter::direct(Quota::per_second(r).allow_burst(NonZeroU32::MIN))),
             paused_until: Mutex::new(None),
             max_requests,
             deadline: time_budget.map(|d| Instant::now() + d),
+            time_budget: time_budget.unwrap_or_default(),
             sent: AtomicU64::new(0),
             max_retry_after,
         }
@@ -80,9 +85,7 @@ impl Pace {
         if let Some(deadline) = self.deadline
             && Instant::now() >= deadline
         {
-            return Some(Exhausted::Time(
-                deadline.saturating_duration_since(Instant::now()),
-            ));
+            return Some(Exhausted::Time(self.time_budget));
         }
         None
     }
@@ -111,7 +114,7 @@ impl Pace {
         if let Some(deadline) = self.deadline
             && Instant::now() >= deadline
         {
-            return Err(Exhausted::Time(Duration::ZERO));
+            return Err(Exhausted::Time(self.time_budget));
         }
         Ok(())
     }

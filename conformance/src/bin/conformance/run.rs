@@ -217,10 +217,12 @@ struct Bar {
 
 impl Observer for Bar {
     fn planned(&self, cases: u64) {
-        if self.enabled {
-            *self.bar.lock().unwrap_or_else(|e| e.into_inner()) =
-                Some(Progress::new(cases, self.redactor.clone()));
+        if !self.enabled {
+            return;
         }
+        let mut bar = self.bar.lock().unwrap_or_else(|e| e.into_inner());
+        bar.get_or_insert_with(|| Progress::new(0, self.redactor.clone()))
+            .extend(cases);
     }
 
     fn case_done(&self, operation: &str) {
