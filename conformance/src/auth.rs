@@ -202,8 +202,14 @@ impl Session {
         let body = response
             .json()
             .map_err(|e| fail(format!("the answer is not JSON: {e}")))?;
-        let token = extract(&body, login.token)
-            .ok_or_else(|| fail(format!("the answer carries no credential at {:?}", login.token)))?;
+        let token = extract(&body, login.token).ok_or_else(|| {
+            fail(match login.token {
+                TokenAt::Field(field) => format!("the answer has no `{field}`"),
+                TokenAt::UrlParam { field, param } => {
+                    format!("the answer has no `{param}` in the URL of `{field}`")
+                }
+            })
+        })?;
         self.redactor.add(&token, &env_var(login.scheme));
         Ok(token)
     }

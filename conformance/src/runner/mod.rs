@@ -149,6 +149,9 @@ struct Shared {
     observer: Arc<dyn Observer>,
     stats: Mutex<Stats>,
     stopped: Mutex<Option<String>>,
+    /// Held shared by every phase and alone by a stateful sequence, so that a sequence sees
+    /// only its own writes (another operation's example may re-create what it deleted).
+    sequences: tokio::sync::RwLock<()>,
 }
 
 impl Runner {
@@ -203,6 +206,7 @@ impl Runner {
             observer,
             stats: Mutex::new(Stats::default()),
             stopped: Mutex::new(None),
+            sequences: tokio::sync::RwLock::new(()),
         });
         let (operations, failures) = run_workers(&shared).await;
         let stats = *shared.stats.lock().unwrap_or_else(|e| e.into_inner());
@@ -417,6 +421,14 @@ impl<'a> OperationRun<'a> {
             if self.stopped() {
                 break;
             }
+            // A sequence runs alone: another operation's example could re-create what it
+            // deleted (or delete what it created) between its requests.
+            let alone = phase == Phase::Stateful && !links::of(&spec, &self.op.id).is_empty();
+            let (_shared, _alone) = if alone {
+                (None, Some(self.shared.sequences.write().await))
+            } else {
+                (Some(self.shared.sequences.read().await), None)
+            };
             match phase {
                 Phase::Examples => {
                     observer.planned(examples.len() as u64);
@@ -679,6 +691,13 @@ impl<'a> OperationRun<'a> {
     /// Render, admit, send; retry once after a `Retry-After` pause and once after refreshing
     /// credentials the server stopped accepting.
     async fn exchange(&mut self, case: Case) -> Option<Exchange> {
+        // Read-only mode sends nothing that may change state, protocol probes included.
+        if self.shared.config.read_only
+            && UNSAFE_METHODS.contains(&case.method.to_ascii_uppercase().as_str())
+        {
+            self.stat(|s| s.discarded += 1);
+            return None;
+        }
         let mut retried_rate = false;
         let mut retried_auth = false;
         loop {

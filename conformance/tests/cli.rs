@@ -1,0 +1,427 @@
+//! The `conformance` binary as CI runs it: exit codes (0 the contract holds, 1 failures, 2
+//! unusable input), the summary on stdout, the report files, baselines, replay, `--dry-run` and
+//! `checks`. Servers under test are small axum apps on 127.0.0.1 served from a thread of their
+//! own while the test waits for the child process.
+
+mod runner_support;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gamespec_conformance::outcome::RunResult;
+use gamespec_conformance::report::ndjson;
+use runner_support::lootlocker::{self, Breakage, TOKEN};
+use runner_support::{Log, refused_url, serve_in_background};
+
+/// Longest a single invocation may take before the test kills it and fails.
+const DEADLINE: Duration = Duration::from_secs(120);
+
+/// What one invocation did.
+#[derive(Debug)]
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl Ran {
+    /// Assert the exit code, showing both streams otherwise.
+    fn exits(&self, code: i32) -> &Ran {
+        assert_eq!(
+            self.code,
+            Some(code),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Run `conformance ARGS` with only `env` set (no `GAMESPEC_*` of the calling shell leaks in),
+/// killing it after [`DEADLINE`].
+fn conformance(args: &[&str], env: &[(&str, &str)]) -> Ran {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().copied())
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    // Drain both pipes while waiting, so a chatty child cannot block on a full pipe.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = pipe.read_to_string(&mut text);
+            text
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the child can be waited for") {
+            break status;
+        }
+        if started.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("conformance {args:?} ran longer than {DEADLINE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Ran {
+        code: status.code(),
+        stdout: stdout.join().expect("stdout read"),
+        stderr: stderr.join().expect("stderr read"),
+    }
+}
+
+/// An empty scratch directory for one test under Cargo's target tmpdir.
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("cli")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    dir
+}
+
+fn text(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn arg(path: &Path) -> &str {
+    path.to_str().expect("a UTF-8 path")
+}
+
+/// The credential the test servers accept, as the CLI reads it.
+const SESSION_ENV: [(&str, &str); 1] = [("GAMESPEC_SESSION_TOKEN", TOKEN)];
+
+/// A ping server with the wrong body type at 200 (C005), or a correct one.
+fn ping_server(broken: bool, log: &Log) -> String {
+    let breakage = Breakage {
+        ping_body: broken,
+        ..Breakage::default()
+    };
+    serve_in_background(lootlocker::player_server(breakage, log.clone()))
+}
+
+#[test]
+fn a_run_against_the_mock_prints_the_summary_and_writes_every_report() {
+    let dir = scratch("mock_reports");
+    let (junit, markdown, ndjson_file, json) = (
+        dir.join("junit.xml"),
+        dir.join("summary.md"),
+        dir.join("failures.ndjson"),
+        dir.join("result.json"),
+    );
+    let ran = conformance(
+        &[
+            "run",
+            "--spec",
+            "lootlocker",
+            "--no-progress",
+            "--max-examples",
+            "2",
+            "--operation",
+            "get*",
+            "--junit",
+            arg(&junit),
+            "--markdown",
+            arg(&markdown),
+            "--ndjson",
+            arg(&ndjson_file),
+            "--json",
+            arg(&json),
+        ],
+        &[],
+    );
+    ran.exits(0);
+    for part in [
+        "lootlocker against http://127.0.0.1:",
+        "Checks",
+        "C005",
+        "0 failures",
+    ] {
+        assert!(
+            ran.stdout.contains(part),
+            "{part:?} missing:\n{}",
+            ran.stdout
+        );
+    }
+    let xml = text(&junit);
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(xml.contains("<testsuites") && xml.trim_end().ends_with("</testsuites>"));
+    assert!(xml.contains("<testsuite name=\"getPlayerInfo\""), "{xml}");
+    let md = text(&markdown);
+    assert!(md.starts_with("# Conformance of lootlocker"), "{md}");
+    let records = ndjson::read(&text(&ndjson_file)).expect("NDJSON reads back");
+    assert!(records.is_empty(), "{records:?}");
+    let result: RunResult = serde_json::from_str(&text(&json)).expect("the JSON is a RunResult");
+    assert_eq!(result.api, "lootlocker");
+    assert!(result.failures.is_empty());
+    assert!(result.stats.cases > 0);
+    let ran_ops: Vec<&str> = result
+        .operations
+        .iter()
+        .filter(|o| o.skipped.is_none())
+        .map(|o| o.operation.as_str())
+        .collect();
+    assert!(ran_ops.len() > 10, "{ran_ops:?}");
+    assert!(ran_ops.iter().all(|o| o.starts_with("get")), "{ran_ops:?}");
+}
+
+#[test]
+fn unusable_input_exits_2_and_says_what_is_wrong() {
+    let dir = scratch("unusable");
+    let invalid = dir.join("invalid.toml");
+    std::fs::write(
+        &invalid,
+        "[[accept]]\ncheck = \"C005\"\nreason = \"known\"\n\n[[accept]]\ncheck = \"C777\"\nreason = \"typo\"\n",
+    )
+    .expect("baseline written");
+    let missing = dir.join("no-such-baseline.toml");
+    let refused = refused_url();
+    let invalid_at = format!("{}:6", invalid.display());
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--no-such-flag"], "--no-such-flag"),
+        (vec!["--spec", "nosuchapi"], "nosuchapi"),
+        (vec!["--checks", "C999"], "unknown check `C999`"),
+        (
+            vec!["--phases", "examples,sideways"],
+            "unknown phase `sideways`",
+        ),
+        (vec!["--base-url", &refused], "cannot reach"),
+        (vec!["--baseline", arg(&invalid)], &invalid_at),
+        (vec!["--baseline", arg(&missing)], "no-such-baseline.toml"),
+    ];
+    for (extra, message) in cases {
+        let mut args = vec!["run", "--no-progress"];
+        if !extra.contains(&"--spec") {
+            args.extend(["--spec", "lootlocker"]);
+        }
+        args.extend(extra);
+        let ran = conformance(&args, &[]);
+        assert_eq!(ran.code, Some(2), "{args:?}\n{}{}", ran.stdout, ran.stderr);
+        assert!(
+            ran.stderr.contains(message),
+            "{args:?}: {message:?} missing from stderr:\n{}",
+            ran.stderr
+        );
+    }
+    let bad_baseline = conformance(
+        &["run", "--spec", "lootlocker", "--baseline", arg(&invalid)],
+        &[],
+    );
+    assert!(
+        bad_baseline.stderr.contains("C777"),
+        "{}",
+        bad_baseline.stderr
+    );
+}
+
+#[test]
+fn failures_exit_1_until_the_baseline_accepts_them() {
+    let log = Log::default();
+    let url = ping_server(true, &log);
+    let dir = scratch("baseline");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "--spec",
+            "lootlocker",
+            "--base-url",
+            &url,
+            "--operation",
+            "ping",
+            "--no-progress",
+            "--max-examples",
+            "2",
+        ];
+        args.extend(extra);
+        conformance(&args, &SESSION_ENV)
+    };
+    let failing = run(&[]);
+    failing.exits(1);
+    for part in [
+        "C005",
+        "response_schema_conformance",
+        "curl -sS",
+        "/game/ping",
+    ] {
+        assert!(
+            failing.stdout.contains(part),
+            "{part:?}:\n{}",
+            failing.stdout
+        );
+    }
+    assert!(
+        failing.stdout.contains("${GAMESPEC_SESSION_TOKEN}") && !failing.stdout.contains(TOKEN),
+        "the curl line uses the placeholder:\n{}",
+        failing.stdout
+    );
+    assert!(log.count() > 0);
+
+    let accepting = dir.join("accepting.toml");
+    let entry = "[[accept]]\ncheck = \"C005\"\noperation = \"ping\"\nreason = \"known\"\n";
+    std::fs::write(&accepting, entry).expect("baseline written");
+    run(&["--baseline", arg(&accepting)]).exits(0);
+    run(&["--baseline", arg(&accepting), "--strict-baseline"]).exits(0);
+
+    let stale = dir.join("stale.toml");
+    let unused = "\n[[accept]]\ncheck = \"C011\"\noperation = \"ping\"\nreason = \"fixed since\"\n";
+    std::fs::write(&stale, format!("{entry}{unused}")).expect("baseline written");
+    // An entry that matches nothing is only a note, unless the baseline must be exact.
+    let lenient = run(&["--baseline", arg(&stale)]);
+    lenient.exits(0);
+    assert!(
+        lenient.stdout.contains("matched no failure"),
+        "{}",
+        lenient.stdout
+    );
+    let strict = run(&["--baseline", arg(&stale), "--strict-baseline"]);
+    strict.exits(1);
+    assert!(
+        strict.stdout.contains("entry at line 7 (C011 ping)"),
+        "{}",
+        strict.stdout
+    );
+}
+
+#[test]
+fn replay_says_still_failing_then_fixed() {
+    let broken = ping_server(true, &Log::default());
+    let fixed = ping_server(false, &Log::default());
+    let dir = scratch("replay");
+    let failures = dir.join("failures.ndjson");
+    conformance(
+        &[
+            "run",
+            "--spec",
+            "lootlocker",
+            "--base-url",
+            &broken,
+            "--operation",
+            "ping",
+            "--no-progress",
+            "--max-examples",
+            "2",
+            "--ndjson",
+            arg(&failures),
+        ],
+        &SESSION_ENV,
+    )
+    .exits(1);
+    let stored = text(&failures);
+    assert!(!stored.contains(TOKEN), "{stored}");
+    let records = ndjson::read(&stored).expect("NDJSON reads back");
+    assert!(!records.is_empty());
+    assert!(records.iter().all(|r| r.code == "C005"), "{records:?}");
+    let replay = |url: &str| {
+        conformance(
+            &[
+                "replay",
+                arg(&failures),
+                "--spec",
+                "lootlocker",
+                "--base-url",
+                url,
+            ],
+            &SESSION_ENV,
+        )
+    };
+    let still = replay(&broken);
+    still.exits(1);
+    assert!(
+        still.stdout.contains("still failing  C005"),
+        "{}",
+        still.stdout
+    );
+    let now = replay(&fixed);
+    now.exits(0);
+    let summary = format!(
+        "{} replayed: {} fixed, 0 still failing",
+        records.len(),
+        records.len()
+    );
+    assert!(now.stdout.contains(&summary), "{}", now.stdout);
+    assert!(now.stdout.contains("fixed          C005"), "{}", now.stdout);
+}
+
+#[test]
+fn dry_run_lists_operations_and_sends_nothing() {
+    let log = Log::default();
+    let url = ping_server(false, &log);
+    let ran = conformance(
+        &[
+            "run",
+            "--spec",
+            "lootlocker",
+            "--base-url",
+            &url,
+            "--dry-run",
+            "--operation",
+            "ping",
+            "--operation",
+            "getPlayer*",
+            "--max-examples",
+            "3",
+        ],
+        &SESSION_ENV,
+    );
+    ran.exits(0);
+    let running: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("run "))
+        .collect();
+    let ids: Vec<&str> = running
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    assert!(
+        ids.contains(&"ping") && ids.contains(&"getPlayerInfo"),
+        "{ids:?}"
+    );
+    assert!(
+        ids.iter()
+            .all(|id| *id == "ping" || id.starts_with("getPlayer")),
+        "{ids:?}"
+    );
+    assert!(
+        ran.stdout.contains("skip  startGuestSession"),
+        "{}",
+        ran.stdout
+    );
+    let last = ran.stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with(&format!("{} of 237 operations", ids.len())),
+        "{last}"
+    );
+    assert_eq!(log.count(), 0, "a dry run sent {:?}", log.seen());
+}
+
+#[test]
+fn checks_lists_every_code() {
+    let ran = conformance(&["checks"], &[]);
+    ran.exits(0);
+    let codes: Vec<&str> = ran
+        .stdout
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    let expected: Vec<String> = (0..=14).map(|n| format!("C{n:03}")).collect();
+    assert_eq!(codes, expected, "{}", ran.stdout);
+    let c014 = ran
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("C014"))
+        .unwrap_or_default();
+    assert!(c014.contains("max_response_time") && c014.contains("(off by default)"));
+}
