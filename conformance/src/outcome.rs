@@ -61,7 +61,8 @@ pub struct FailureRecord {
 pub struct Stats {
     /// Test cases run (each one request, plus shrinking requests counted separately).
     pub cases: u64,
-    /// HTTP requests sent in all (cases, logins, shrinking, stateful set-up).
+    /// HTTP requests sent for cases: first tries, retries after `Retry-After` or a credential
+    /// refresh, shrinking and stateful sequences. Logins are not counted (nor budgeted).
     pub requests: u64,
     /// Requests sent while shrinking failures.
     pub shrink_requests: u64,

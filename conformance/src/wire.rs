@@ -265,8 +265,9 @@ fn encode_body(spec: &Spec, op: &Operation, body: &CaseBody) -> (String, String,
 }
 
 /// An HTTP client for talking to servers under test: no redirects followed (3xx answers are
-/// checked as they are), no proxy from the environment, `timeout` per request.
-pub fn client(timeout: Duration) -> reqwest::Client {
+/// checked as they are), no proxy from the environment, `timeout` per request. Fails only when
+/// the TLS backend cannot be set up.
+pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
@@ -274,7 +275,7 @@ pub fn client(timeout: Duration) -> reqwest::Client {
         .connect_timeout(timeout)
         .pool_max_idle_per_host(64)
         .build()
-        .expect("a TLS backend is available")
+        .map_err(|e| format!("cannot create an HTTP client: {e}"))
 }
 
 /// Send `request` and read the answer (at most [`MAX_BODY`] bytes).

@@ -141,7 +141,19 @@ fn write_skipped(out: &mut String, result: &RunResult, paint: Paint) {
         return;
     }
     let _ = writeln!(out, "\n{}", paint.bold("Not tested"));
-    for (op, why) in skipped {
+    // Operations left out on purpose (filters, read-only mode) are counted, not listed: a run
+    // of one operation would otherwise print every other one.
+    let (chosen, unexpected): (Vec<_>, Vec<_>) = skipped
+        .into_iter()
+        .partition(|(_, why)| why.as_str() == "filtered out" || why.as_str() == "read-only mode");
+    let mut by_reason: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for (_, why) in &chosen {
+        *by_reason.entry(why.as_str()).or_default() += 1;
+    }
+    for (why, count) in by_reason {
+        let _ = writeln!(out, "  {count} operation(s): {}", paint.dim(why));
+    }
+    for (op, why) in unexpected {
         let _ = writeln!(
             out,
             "  {}  {} {}  {}",

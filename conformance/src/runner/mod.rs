@@ -117,7 +117,11 @@ fn planned_cases(spec: &Spec, op: &Operation, phase: Phase, config: &RunConfig) 
             .first()
             .map(|base| generate::protocol(spec, op, base).len() as u64)
             .unwrap_or(0),
-        Phase::Stateful => links::of(spec, &op.id).len() as u64 + 1,
+        Phase::Stateful => match links::of(spec, &op.id).len() as u64 {
+            0 => 0,
+            // The operation itself, then each link it declares.
+            n => n + 1,
+        },
     }
 }
 
@@ -126,7 +130,6 @@ pub struct Runner {
     spec: Arc<Spec>,
     base_url: String,
     config: RunConfig,
-    client: reqwest::Client,
     redactor: Redactor,
 }
 
@@ -157,12 +160,10 @@ struct Shared {
 impl Runner {
     /// A run of `spec` against `base_url`; `redactor` learns every secret the run handles.
     pub fn new(spec: Arc<Spec>, base_url: &str, config: RunConfig, redactor: Redactor) -> Runner {
-        let client = wire::client(config.timeout);
         Runner {
             spec,
             base_url: base_url.trim_end_matches('/').to_owned(),
             config,
-            client,
             redactor,
         }
     }
@@ -182,9 +183,26 @@ impl Runner {
             .flatten()
             .cloned()
             .collect();
+        let client = match wire::client(self.config.timeout) {
+            Ok(c) => c,
+            Err(why) => {
+                return RunResult {
+                    api: spec.name(),
+                    base_url: self.base_url.clone(),
+                    seed: self.config.seed,
+                    operations: spec
+                        .operations
+                        .iter()
+                        .map(|op| skipped(op, why.clone()))
+                        .collect(),
+                    stopped_early: Some(why),
+                    ..RunResult::default()
+                };
+            }
+        };
         let session = Session::establish(
             spec.clone(),
-            self.client.clone(),
+            client,
             &self.base_url,
             self.redactor.clone(),
             credentials,
@@ -260,7 +278,13 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                     return;
                 }
             };
-            let client = wire::client(shared.config.timeout);
+            let client = match wire::client(shared.config.timeout) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!("{e}");
+                    return;
+                }
+            };
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&index) = queue.get(i) else {

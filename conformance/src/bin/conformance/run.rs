@@ -375,7 +375,7 @@ async fn reachable(url: &str, timeout: Duration) -> Result<(), String> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err("only http and https URLs are supported".into());
     }
-    let client = wire::client(timeout);
+    let client = wire::client(timeout)?;
     client
         .get(parsed)
         .send()
@@ -399,8 +399,10 @@ fn dry_run(spec: &Spec, config: &RunConfig) -> String {
     let mut out = String::new();
     let mut total = 0u64;
     let mut running = 0usize;
+    let mut filtered = 0usize;
     for p in &plan {
         match &p.skipped {
+            Some(why) if why == "filtered out" => filtered += 1,
             Some(why) => out.push_str(&format!("skip  {:<40} {}  ({why})\n", p.operation, p.label)),
             None => {
                 running += 1;
@@ -419,7 +421,7 @@ fn dry_run(spec: &Spec, config: &RunConfig) -> String {
         }
     }
     out.push_str(&format!(
-        "{running} of {} operations, about {total} cases\n",
+        "{running} of {} operations ({filtered} filtered out), about {total} cases\n",
         plan.len()
     ));
     out
