@@ -18,7 +18,9 @@ pub struct Redactor {
 impl std::fmt::Debug for Redactor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let names: Vec<String> = self.read().iter().map(|(_, v)| v.clone()).collect();
-        f.debug_struct("Redactor").field("variables", &names).finish()
+        f.debug_struct("Redactor")
+            .field("variables", &names)
+            .finish()
     }
 }
 
@@ -120,7 +122,10 @@ mod tests {
         r.add("p@ss w\"rd/1", "GAMESPEC_PASSWORD");
         let url = "https://x/?password=p%40ss+w%22rd%2F1&u=1";
         let body = r#"{"password":"p@ss w\"rd/1"}"#;
-        assert_eq!(r.redact(url), "https://x/?password=${GAMESPEC_PASSWORD}&u=1");
+        assert_eq!(
+            r.redact(url),
+            "https://x/?password=${GAMESPEC_PASSWORD}&u=1"
+        );
         assert_eq!(r.redact(body), r#"{"password":"${GAMESPEC_PASSWORD}"}"#);
         assert!(!r.leaks(&r.redact("p%40ss%20w%22rd%2F1")));
     }

@@ -67,14 +67,21 @@ pub fn forged(real: Option<&str>) -> String {
     if let Some(real) = real {
         let parts: Vec<&str> = real.split('.').collect();
         if parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) {
-            return format!("{}.{}.Zm9yZ2VkLXNpZ25hdHVyZS1ieS1nYW1lc3BlYw", parts[0], parts[1]);
+            return format!(
+                "{}.{}.Zm9yZ2VkLXNpZ25hdHVyZS1ieS1nYW1lc3BlYw",
+                parts[0], parts[1]
+            );
         }
     }
     let len = real.map(str::len).unwrap_or(32).clamp(16, 64);
     let mut out = String::from("forged");
     let mut i = 0u32;
     while out.len() < len {
-        let _ = write!(out, "{:x}", i.wrapping_mul(2_654_435_761).wrapping_add(i) >> 28);
+        let _ = write!(
+            out,
+            "{:x}",
+            i.wrapping_mul(2_654_435_761).wrapping_add(i) >> 28
+        );
         i += 1;
     }
     out
@@ -144,8 +151,12 @@ pub fn render(
                 query.append_pair(q, &value);
             }
             SchemeCarrier::Cookie(c) => cookies.push(format!("{c}={value}")),
-            SchemeCarrier::Bearer => headers.push(("authorization".into(), format!("Bearer {value}"))),
-            SchemeCarrier::Basic => headers.push(("authorization".into(), format!("Basic {value}"))),
+            SchemeCarrier::Bearer => {
+                headers.push(("authorization".into(), format!("Bearer {value}")))
+            }
+            SchemeCarrier::Basic => {
+                headers.push(("authorization".into(), format!("Basic {value}")))
+            }
         }
     }
     if !cookies.is_empty() {
@@ -184,7 +195,11 @@ pub fn render(
 }
 
 /// Content type, body text and (for multipart) the parts of a case body.
-fn encode_body(spec: &Spec, op: &Operation, body: &CaseBody) -> (String, String, Option<Vec<Part>>) {
+fn encode_body(
+    spec: &Spec,
+    op: &Operation,
+    body: &CaseBody,
+) -> (String, String, Option<Vec<Part>>) {
     if let Some(raw) = &body.raw {
         return (body.media_type.clone(), raw.clone(), None);
     }

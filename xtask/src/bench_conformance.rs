@@ -68,7 +68,14 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
         let json = dir.join("runner.json");
         let mut command = Command::new(&exe);
         command
-            .args(["run", "--spec", api.name, "--base-url", &mock.url, "--no-progress"])
+            .args([
+                "run",
+                "--spec",
+                api.name,
+                "--base-url",
+                &mock.url,
+                "--no-progress",
+            ])
             .args(["--max-examples", &args.max_examples.to_string()])
             .args(["--workers", &args.workers.to_string()])
             .args(["--seed", &args.seed.to_string()])
@@ -146,4 +153,5 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
     Ok(worst)
 }
 
-const HINT: &str = "`cargo run -p gamespec-conformance --bin conformance -- run --spec NAME` must work";
+const HINT: &str =
+    "`cargo run -p gamespec-conformance --bin conformance -- run --spec NAME` must work";

@@ -112,9 +112,13 @@ pub fn run(root: &Path, args: &Args) -> Result<u8, ToolError> {
         };
         command.args(&args.rest);
         eprintln!("conformance: {} (reports in {})", api.name, dir.display());
-        let status = command
-            .status()
-            .map_err(|e| ToolError::failed(format!("running {}", exe.display()), &e.to_string(), "build the runner with `cargo build -p gamespec-conformance`"))?;
+        let status = command.status().map_err(|e| {
+            ToolError::failed(
+                format!("running {}", exe.display()),
+                &e.to_string(),
+                "build the runner with `cargo build -p gamespec-conformance`",
+            )
+        })?;
         let code = status.code().map_or(2, |c| c.clamp(0, 2) as u8);
         worst = worst.max(code);
     }

@@ -575,7 +575,10 @@ mod tests {
 
     #[test]
     fn env_var_names() {
-        assert_eq!(credential_variable("sessionToken"), "GAMESPEC_SESSION_TOKEN");
+        assert_eq!(
+            credential_variable("sessionToken"),
+            "GAMESPEC_SESSION_TOKEN"
+        );
         assert_eq!(credential_variable("userJwt"), "GAMESPEC_USER_JWT");
         assert_eq!(credential_variable("domain-key"), "GAMESPEC_DOMAIN_KEY");
     }

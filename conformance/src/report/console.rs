@@ -204,10 +204,14 @@ fn write_failures(out: &mut String, result: &RunResult, redactor: &Redactor, pai
     let _ = writeln!(out, "\n{}", paint.bold(&headline));
     let mut lines = String::new();
     // Accepted failures are known: a count per check here, the details in the file reports.
-    let mut known: std::collections::BTreeMap<(&str, &str), (usize, std::collections::BTreeSet<&str>)> =
-        std::collections::BTreeMap::new();
+    let mut known: std::collections::BTreeMap<
+        (&str, &str),
+        (usize, std::collections::BTreeSet<&str>),
+    > = std::collections::BTreeMap::new();
     for f in failures.iter().filter(|f| f.baselined) {
-        let entry = known.entry((f.code.as_str(), f.check.as_str())).or_default();
+        let entry = known
+            .entry((f.code.as_str(), f.check.as_str()))
+            .or_default();
         entry.0 += 1;
         entry.1.insert(f.operation.as_str());
     }

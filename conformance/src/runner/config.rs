@@ -55,7 +55,10 @@ impl Filters {
             && !self.exclude.iter().any(|p| glob(p, &op.id))
             && (self.tags.is_empty() || tags.iter().any(|t| self.tags.contains(t)))
             && (self.methods.is_empty()
-                || self.methods.iter().any(|m| m.eq_ignore_ascii_case(&op.method)))
+                || self
+                    .methods
+                    .iter()
+                    .any(|m| m.eq_ignore_ascii_case(&op.method)))
     }
 }
 

@@ -55,7 +55,11 @@ pub fn tags(spec: &Spec, op: &Operation) -> Vec<String> {
             op.method.to_ascii_lowercase()
         ))
         .and_then(|t| t.as_array())
-        .map(|t| t.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|t| {
+            t.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -228,7 +232,11 @@ impl Runner {
         });
         let (operations, failures) = run_workers(&shared).await;
         let stats = *shared.stats.lock().unwrap_or_else(|e| e.into_inner());
-        let stopped_early = shared.stopped.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let stopped_early = shared
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         RunResult {
             api: spec.name(),
             base_url: shared.base_url.clone(),
@@ -335,7 +343,12 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
         .enumerate()
         .map(|(i, op)| (op.id.as_str(), i))
         .collect();
-    failures.sort_by_key(|f| order.get(f.operation.as_str()).copied().unwrap_or(usize::MAX));
+    failures.sort_by_key(|f| {
+        order
+            .get(f.operation.as_str())
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
     let operations = slots
         .into_iter()
         .zip(&spec.operations)
@@ -423,7 +436,11 @@ impl<'a> OperationRun<'a> {
     }
 
     fn stop(&self, why: String) {
-        let mut stopped = self.shared.stopped.lock().unwrap_or_else(|e| e.into_inner());
+        let mut stopped = self
+            .shared
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         stopped.get_or_insert(why);
     }
 
@@ -514,7 +531,10 @@ impl<'a> OperationRun<'a> {
     /// Why the operation cannot run with these credentials, if it cannot.
     fn missing_credentials(&self, credentials: &Credentials) -> Option<String> {
         let set = wire::requirement(self.op, credentials)?;
-        let missing: Vec<&String> = set.iter().filter(|s| !credentials.contains_key(*s)).collect();
+        let missing: Vec<&String> = set
+            .iter()
+            .filter(|s| !credentials.contains_key(*s))
+            .collect();
         if missing.is_empty() {
             return None;
         }
@@ -582,7 +602,11 @@ impl<'a> OperationRun<'a> {
             let new: Vec<(&'static dyn Check, Failure)> = verdict
                 .failed
                 .iter()
-                .filter(|(c, f)| !self.seen.contains(&(c.code().to_owned(), f.expected.clone())))
+                .filter(|(c, f)| {
+                    !self
+                        .seen
+                        .contains(&(c.code().to_owned(), f.expected.clone()))
+                })
                 .cloned()
                 .collect();
             self.tally(&verdict);
@@ -863,7 +887,12 @@ impl<'a> OperationRun<'a> {
 /// Where a link parameter without a location prefix goes: the target's parameter of that name.
 fn location_of(op: &Operation, name: &str) -> &'static str {
     use crate::spec::ParamLocation;
-    match op.parameters.iter().find(|p| p.name == name).map(|p| p.location) {
+    match op
+        .parameters
+        .iter()
+        .find(|p| p.name == name)
+        .map(|p| p.location)
+    {
         Some(ParamLocation::Query) => "query",
         Some(ParamLocation::Header) => "header",
         _ => "path",

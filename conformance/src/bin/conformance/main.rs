@@ -62,13 +62,16 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| {
-                    // The runner's own output is its report; the embedded mock's request log
-                    // would drown it.
-                    let level = if matches!(cli.command, Command::Mock(_)) { "info" } else { "warn" };
-                    tracing_subscriber::EnvFilter::new(level)
-                }),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+                // The runner's own output is its report; the embedded mock's request log
+                // would drown it.
+                let level = if matches!(cli.command, Command::Mock(_)) {
+                    "info"
+                } else {
+                    "warn"
+                };
+                tracing_subscriber::EnvFilter::new(level)
+            }),
         )
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -87,8 +90,17 @@ fn main() -> ExitCode {
         Command::Replay(args) => runtime.block_on(replay::replay(args)),
         Command::Checks => {
             for check in gamespec_conformance::checks::registry() {
-                let default = if check.on_by_default() { "" } else { " (off by default)" };
-                println!("{} {:<34} {}{default}", check.code(), check.name(), check.assertion());
+                let default = if check.on_by_default() {
+                    ""
+                } else {
+                    " (off by default)"
+                };
+                println!(
+                    "{} {:<34} {}{default}",
+                    check.code(),
+                    check.name(),
+                    check.assertion()
+                );
             }
             ExitCode::SUCCESS
         }

@@ -94,4 +94,3 @@ pub async fn mock(args: MockArgs) -> ExitCode {
         }
     }
 }
-

@@ -53,7 +53,11 @@ pub struct RunArgs {
     #[arg(long)]
     read_only: bool,
     /// Phases to run, comma-separated.
-    #[arg(long, value_delimiter = ',', default_value = "examples,boundary,positive,negative,protocol,stateful")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "examples,boundary,positive,negative,protocol,stateful"
+    )]
     phases: Vec<String>,
     /// Only these checks (codes or names, comma-separated); default: every check on by default.
     #[arg(long, value_delimiter = ',')]
@@ -141,9 +145,9 @@ fn phases(names: &[String]) -> Result<BTreeSet<Phase>, String> {
 }
 
 fn check_code(name: &str) -> Result<&'static str, String> {
-    checks::find(name.trim()).map(|c| c.code()).ok_or_else(|| {
-        format!("unknown check `{name}`; `conformance checks` lists them")
-    })
+    checks::find(name.trim())
+        .map(|c| c.code())
+        .ok_or_else(|| format!("unknown check `{name}`; `conformance checks` lists them"))
 }
 
 /// The run configuration from the flags.
@@ -169,7 +173,9 @@ fn config(args: &RunArgs, spec: &Spec) -> Result<RunConfig, String> {
             .split_once('=')
             .ok_or_else(|| format!("--disable-check `{rule}`: expected OPERATION=CODE[,CODE]"))?;
         if spec.operation(op).is_none() {
-            return Err(format!("--disable-check `{rule}`: the spec has no operation `{op}`"));
+            return Err(format!(
+                "--disable-check `{rule}`: the spec has no operation `{op}`"
+            ));
         }
         let set = selection.disabled_for.entry(op.to_owned()).or_default();
         for code in codes.split(',') {
@@ -191,7 +197,11 @@ fn config(args: &RunArgs, spec: &Spec) -> Result<RunConfig, String> {
             operations: args.operations.clone(),
             exclude: args.exclude.clone(),
             tags: args.tags.clone(),
-            methods: args.methods.iter().map(|m| m.to_ascii_uppercase()).collect(),
+            methods: args
+                .methods
+                .iter()
+                .map(|m| m.to_ascii_uppercase())
+                .collect(),
         },
         read_only: args.read_only,
         phases: phases(&args.phases)?,
@@ -201,7 +211,10 @@ fn config(args: &RunArgs, spec: &Spec) -> Result<RunConfig, String> {
         settings,
         workers: args.workers,
         max_requests: args.max_requests,
-        time_budget: args.time_budget.map(|t| positive("time-budget", t)).transpose()?,
+        time_budget: args
+            .time_budget
+            .map(|t| positive("time-budget", t))
+            .transpose()?,
         rate_limit: args.rate_limit,
         timeout: positive("timeout", args.timeout)?,
         ..RunConfig::default()
@@ -332,7 +345,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
         stale = !applied.expired.is_empty() || !applied.unused.is_empty();
         notes.push(applied.to_string());
     }
-    print!("{}", report::console::console(&result, &redactor, report::console::colour_stdout()));
+    print!(
+        "{}",
+        report::console::console(&result, &redactor, report::console::colour_stdout())
+    );
     for note in notes.iter().filter(|n| !n.is_empty()) {
         println!("{note}");
     }
@@ -376,21 +392,16 @@ async fn reachable(url: &str, timeout: Duration) -> Result<(), String> {
         return Err("only http and https URLs are supported".into());
     }
     let client = wire::client(timeout)?;
-    client
-        .get(parsed)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| {
-            use std::error::Error;
-            let mut out = e.to_string();
-            let mut source = e.source();
-            while let Some(s) = source {
-                out.push_str(&format!(": {s}"));
-                source = s.source();
-            }
-            out
-        })
+    client.get(parsed).send().await.map(|_| ()).map_err(|e| {
+        use std::error::Error;
+        let mut out = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            out.push_str(&format!(": {s}"));
+            source = s.source();
+        }
+        out
+    })
 }
 
 /// The `--dry-run` listing: each operation with its planned cases per phase.
