@@ -96,7 +96,13 @@ impl Session {
             refreshing: Mutex::new(()),
             missing: Vec::new(),
         };
-        let have: BTreeSet<String> = session.state.get_mut().credentials.keys().cloned().collect();
+        let have: BTreeSet<String> = session
+            .state
+            .get_mut()
+            .credentials
+            .keys()
+            .cloned()
+            .collect();
         let profile = session.spec.profile;
         for scheme in needed.difference(&have) {
             let Some(login) = profile.login(scheme) else {
@@ -252,12 +258,28 @@ mod tests {
     #[test]
     fn tokens_are_found_in_fields_and_urls() {
         let body = json!({"session_token": "abc", "login_url": "https://x/cb?token=eyJ.a.b&remember_me=false"});
-        assert_eq!(extract(&body, TokenAt::Field("session_token")).as_deref(), Some("abc"));
         assert_eq!(
-            extract(&body, TokenAt::UrlParam { field: "login_url", param: "token" }).as_deref(),
+            extract(&body, TokenAt::Field("session_token")).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            extract(
+                &body,
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token"
+                }
+            )
+            .as_deref(),
             Some("eyJ.a.b")
         );
         assert_eq!(extract(&body, TokenAt::Field("missing")), None);
-        assert_eq!(extract(&json!({"session_token": ""}), TokenAt::Field("session_token")), None);
+        assert_eq!(
+            extract(
+                &json!({"session_token": ""}),
+                TokenAt::Field("session_token")
+            ),
+            None
+        );
     }
 }

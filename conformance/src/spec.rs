@@ -80,6 +80,10 @@ pub struct Parameter {
     pub explode: bool,
     /// The parameter's example, if the spec gives one.
     pub example: Option<Value>,
+    /// `allowEmptyValue: true` on a query parameter: `?name=` is a valid request. OpenAPI
+    /// defaults it to `false` and defines it for query parameters only, so it is always
+    /// `false` elsewhere.
+    pub allow_empty: bool,
     /// Request-direction validator of the coerced value.
     pub validator: Arc<Validator>,
 }
@@ -467,6 +471,8 @@ impl Builder<'_> {
                 is_array,
                 explode,
                 example,
+                allow_empty: location == ParamLocation::Query
+                    && p.get("allowEmptyValue") == Some(&Value::Bool(true)),
             });
         }
 

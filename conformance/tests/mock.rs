@@ -602,6 +602,52 @@ async fn xsolla_issues_real_jwts_whose_claims_validate() {
     );
 }
 
+#[tokio::test]
+async fn empty_query_values_need_allow_empty_value() {
+    /// The example request of `op` with its `key` query value emptied (`key=`).
+    fn emptied(req: reqwest::RequestBuilder) -> reqwest::Request {
+        let mut req = req.build().unwrap();
+        let url = req.url().as_str().replace("key=difficulty", "key=");
+        assert!(url.contains("key=") && !url.contains("difficulty"), "{url}");
+        *req.url_mut() = url.parse().unwrap();
+        req
+    }
+    let client = common::client();
+    // `key` does not declare `allowEmptyValue`: the documented 400, naming the parameter.
+    let spec = common::spec("lootlocker");
+    let server = common::start("lootlocker").await;
+    let del = op(&spec, "deletePlayerStorageItem");
+    let req = emptied(common::example_request(&client, &spec, del, &server));
+    let (status, _, err) = read(client.execute(req).await.unwrap()).await;
+    assert_eq!(status, 400, "{err}");
+    assert_documented(&spec, del, 400, &err);
+    assert_eq!(err["param"], "key", "{err}");
+    assert!(strings(&err).contains("empty"), "{err}");
+
+    // The same spec with `allowEmptyValue: true` on `key` takes the empty value.
+    let mut root = spec.root.clone();
+    let params = root["paths"][del.path.as_str()]["delete"]["parameters"]
+        .as_array_mut()
+        .unwrap();
+    let key = params.iter_mut().find(|p| p["name"] == "key").unwrap();
+    key["allowEmptyValue"] = Value::Bool(true);
+    let allowing =
+        std::sync::Arc::new(Spec::from_value(spec.path.clone(), root, spec.profile).unwrap());
+    let del = op(&allowing, "deletePlayerStorageItem");
+    assert!(
+        del.parameters
+            .iter()
+            .any(|p| p.name == "key" && p.allow_empty)
+    );
+    let server =
+        gamespec_conformance::mock::MockServer::start(allowing.clone(), MockOptions::default())
+            .await
+            .expect("mock starts");
+    let req = emptied(common::example_request(&client, &allowing, del, &server));
+    let (status, _, body) = read(client.execute(req).await.unwrap()).await;
+    assert_eq!(status, del.success().unwrap().status, "{body}");
+}
+
 #[test]
 fn cli_prints_one_ready_line_and_rejects_bad_input() {
     let bin = env!("CARGO_BIN_EXE_conformance");

@@ -1,8 +1,9 @@
 //! The boundary phase: deterministic valid edge cases of an operation. Required parts only;
 //! every optional part; then, on the all-optional case, one value at a time moved to an edge:
 //! every enum value, strings at `minLength` and `maxLength`, numbers at `minimum` and `maximum`
-//! (and the `int32`/`int64` range), empty arrays where allowed. Candidates that do not read back
-//! valid are dropped; at most [`CAP`] cases per operation.
+//! (and the `int32`/`int64` range), empty arrays where allowed. A query value without
+//! `allowEmptyValue` is never moved to the empty text: its `minLength` counts as at least 1.
+//! Candidates that do not read back valid are dropped; at most [`CAP`] cases per operation.
 
 use serde_json::{Map, Value};
 
@@ -81,6 +82,7 @@ fn enums(node: &Node) -> Vec<Value> {
         .into_iter()
         .flatten()
         .filter(|v| !v.is_null() || nullable)
+        .filter(|v| !(node.filled && v.as_str() == Some("")))
         .cloned()
         .collect()
 }
@@ -98,9 +100,17 @@ fn lengths(node: &Node) -> Vec<Value> {
     {
         return Vec::new();
     }
-    ["minLength", "maxLength"]
-        .iter()
-        .filter_map(|k| s.get(*k).and_then(Value::as_u64))
+    let min = s.get("minLength").and_then(Value::as_u64);
+    let max = s.get("maxLength").and_then(Value::as_u64);
+    // Where the empty value is invalid, the shortest valid value has one character.
+    let (min, max) = if node.filled {
+        (min.map(|n| n.max(1)), max.filter(|n| *n > 0))
+    } else {
+        (min, max)
+    };
+    [min, max]
+        .into_iter()
+        .flatten()
         .filter(|n| *n <= LONGEST)
         .map(|n| Value::String("a".repeat(n as usize)))
         .collect()
@@ -149,10 +159,36 @@ fn numbers(node: &Node) -> Vec<Value> {
 
 fn empty_arrays(node: &Node) -> Vec<Value> {
     let s = &node.schema;
-    let allowed = s.get("minItems").and_then(Value::as_u64).unwrap_or(0) == 0;
+    // A filled list is a comma-joined one, which without items is the empty value.
+    let allowed = s.get("minItems").and_then(Value::as_u64).unwrap_or(0) == 0 && !node.filled;
     if ty(s).as_deref() == Some("array") && allowed {
         vec![Value::Array(Vec::new())]
     } else {
         Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::query_fixture::{operation, sends_forbidden_empty, spec};
+    use super::*;
+
+    #[test]
+    fn query_values_move_to_the_shortest_value_they_allow() {
+        let spec = spec();
+        let op = operation(&spec);
+        let found = cases(&spec, op);
+        assert!(found.len() > 2, "{found:?}");
+        for case in &found {
+            assert!(!sends_forbidden_empty(op, case), "{:?}", case.query);
+        }
+        let has = |name: &str, v: Value| found.iter().any(|c| c.query.get(name) == Some(&v));
+        // `minLength: 0` counts as 1 where the empty value is not allowed...
+        assert!(has("q", json!("a")));
+        assert!(has("kind", json!("a")));
+        // ...and stays 0 where `allowEmptyValue: true` allows it.
+        assert!(has("blank", json!("")));
     }
 }

@@ -3,19 +3,23 @@
 
 use serde_json::Value;
 
-use super::request::{blank, body_value, insert, param_value};
+use super::request::{blank, body_value, empty_where_forbidden, insert, param_value};
 use super::strategy::{Optional, sample};
 use crate::case::{Case, CaseBody, Intent, Phase};
 use crate::spec::{Operation, Spec};
 
 /// The example cases of `op` (at least one). A parameter takes its example (parameter or
 /// schema level); a required one without example takes a fixed-seed generated value; an
-/// optional one without example is left out. Without body examples, a required body is a
+/// optional one without example is left out. An empty example of a query parameter without
+/// `allowEmptyValue` counts as no example. Without body examples, a required body is a
 /// fixed-seed generated value.
 pub fn cases(spec: &Spec, op: &Operation) -> Vec<Case> {
     let mut base = blank(op, Phase::Examples, Intent::Valid);
     for p in &op.parameters {
-        let value = match &p.example {
+        // An example the parameter cannot carry (`?name=` without `allowEmptyValue`) is
+        // treated as no example.
+        let example = p.example.as_ref().filter(|v| !empty_where_forbidden(p, v));
+        let value = match example {
             Some(v) => Some(v.clone()),
             None if p.required => param_value(spec, p, Optional::Random)
                 .ok()
@@ -61,4 +65,27 @@ pub fn cases(spec: &Spec, op: &Operation) -> Vec<Case> {
             case
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::query_fixture::{operation, spec_with};
+    use super::*;
+
+    #[test]
+    fn empty_examples_of_query_parameters_count_as_none() {
+        let spec = spec_with(json!(""));
+        let op = operation(&spec);
+        let case = &cases(&spec, op)[0];
+        // `q` is required: a generated value instead; `kind` is optional: left out.
+        let q = case.query.get("q").and_then(Value::as_str).unwrap();
+        assert!(!q.is_empty());
+        assert!(!case.query.contains_key("kind"));
+        let spec = spec_with(json!("a"));
+        let case = &cases(&spec, operation(&spec))[0];
+        assert_eq!(case.query.get("q"), Some(&json!("a")));
+        assert_eq!(case.query.get("kind"), Some(&json!("a")));
+    }
 }

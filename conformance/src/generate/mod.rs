@@ -38,6 +38,8 @@ mod formats;
 mod negative;
 mod pattern;
 mod protocol;
+#[cfg(test)]
+mod query_fixture;
 mod readback;
 mod request;
 pub mod strategy;

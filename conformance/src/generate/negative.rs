@@ -4,9 +4,10 @@
 //! body field, one per kind of violation (missing, wrong type, null, outside the enum, below the
 //! minimum, above the maximum, too short, too long, pattern, format, too few/many/duplicate
 //! items, an extra property where `additionalProperties: false`), plus a missing body, a
-//! malformed JSON body and a body of the wrong top-level type. A mutation is kept only if the
-//! case, as the server reads it back ([`Readback`]), breaks the contract and still reaches the
-//! operation; of each kind, the first candidate value that does so is used.
+//! malformed JSON body, a body of the wrong top-level type, and an empty value (`?name=`) of
+//! each query parameter without `allowEmptyValue`. A mutation is kept only if the case, as the
+//! server reads it back ([`Readback`]), breaks the contract and still reaches the operation; of
+//! each kind, the first candidate value that does so is used.
 //!
 //! The random strategy applies a random kept mutation to a random base, and keeps the result
 //! only under the same condition.
@@ -19,7 +20,7 @@ use serde_json::{Map, Value, json};
 
 use super::GenError;
 use super::readback::Readback;
-use super::request::{is_json, strategy as request_strategy};
+use super::request::{forbids_empty, is_json, strategy as request_strategy};
 use super::strategy::{Optional, bound, integer_range, sample};
 use super::target::{Node, Place, nodes};
 use crate::case::{Case, Intent, Phase};
@@ -159,13 +160,28 @@ fn mutations(spec: &Spec, op: &Operation, base: &Case, readback: &Readback) -> V
     for node in nodes(spec, op, base) {
         groups.extend(node_groups(&node));
     }
+    let works = |m: &Mutation| {
+        m.apply(base)
+            .is_some_and(|c| readback.only_contract_problems(&c))
+    };
     let mut out = Vec::new();
     for group in groups {
-        let working = group.into_iter().find(|m| {
-            m.apply(base)
-                .is_some_and(|c| readback.only_contract_problems(&c))
-        });
-        out.extend(working);
+        out.extend(group.into_iter().find(works));
+    }
+    // Last, so the other mutations keep their order; skipped where another kind (too short,
+    // pattern) already sends the same empty value.
+    for p in op.parameters.iter().filter(|p| forbids_empty(p)) {
+        let empty = Mutation::new(
+            Place::param(p.location, &p.name),
+            Edit::Set(json!("")),
+            "an empty value where the parameter does not allow empty values",
+        );
+        let repeated = out
+            .iter()
+            .any(|m| m.place == empty.place && m.edit == empty.edit);
+        if !repeated && works(&empty) {
+            out.push(empty);
+        }
     }
     out
 }
@@ -401,4 +417,51 @@ pub fn random(spec: &Spec, op: &Operation) -> Result<BoxedStrategy<Case>, GenErr
             },
         )
         .boxed())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::query_fixture::{operation, spec};
+    use super::*;
+
+    #[test]
+    fn empty_values_are_a_violation_where_not_allowed() {
+        let spec = spec();
+        let op = operation(&spec);
+        let empty: Vec<(String, Value)> = fixed(&spec, op)
+            .into_iter()
+            .filter_map(|c| match &c.intent {
+                Intent::Invalid { location, reason } if reason.starts_with("an empty value") => {
+                    let name = location.strip_prefix("query/")?.to_owned();
+                    let value = c.query.get(&name)?.clone();
+                    Some((name, value))
+                }
+                _ => None,
+            })
+            .collect();
+        let names: Vec<&str> = empty.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["q", "kind", "tags", "ids"]);
+        assert!(empty.iter().all(|(_, v)| v == &json!("")));
+    }
+
+    #[test]
+    fn random_negatives_include_empty_values() {
+        let spec = spec();
+        let op = operation(&spec);
+        let cases = random(&spec, op).unwrap();
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let readback = Readback::new(&spec, op);
+        let mut seen = 0;
+        for _ in 0..200 {
+            let case =
+                proptest::strategy::ValueTree::current(&cases.new_tree(&mut runner).unwrap());
+            assert!(readback.only_contract_problems(&case));
+            if let Intent::Invalid { reason, .. } = &case.intent {
+                seen += usize::from(reason.starts_with("an empty value"));
+            }
+        }
+        assert!(seen > 0);
+    }
 }

@@ -1,7 +1,8 @@
 //! How a server reads a case back: the case rendered as [`crate::wire`] renders it (parameters
 //! and form fields become text, list parameters are exploded or comma-joined), read the way the
 //! mock reads requests (text coerced by the schema's type with [`crate::schema::coerce`]), then
-//! judged by the operation's compiled validators.
+//! judged by the operation's compiled validators. An empty query value (`?name=`) is a contract
+//! problem unless the parameter declares `allowEmptyValue: true` (OpenAPI 3.0.3's default).
 //!
 //! This is what makes a generated value count: a "wrong type" that turns back into a valid
 //! value on the wire (the number `42` in a string query parameter) is no violation at all.
@@ -14,6 +15,7 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::paths::LocationSegment;
 use serde_json::{Map, Value, json};
 
+use super::request::forbids_empty;
 use crate::case::Case;
 use crate::schema::{coerce, deref, property, type_name};
 use crate::spec::{Operation, ParamLocation, Spec};
@@ -95,6 +97,8 @@ struct ParamReader {
     required: bool,
     array: bool,
     explode: bool,
+    /// `?name=` is a contract problem (a query parameter without `allowEmptyValue`).
+    forbids_empty: bool,
     /// Coercion of the value (or of each item, for arrays).
     scalar: Value,
     validator: Arc<Validator>,
@@ -160,6 +164,7 @@ impl Readback {
                     required: p.required,
                     array: p.is_array,
                     explode: p.explode,
+                    forbids_empty: forbids_empty(p),
                     scalar,
                     validator: p.validator.clone(),
                 }
@@ -309,6 +314,13 @@ impl Readback {
         };
         if raw.is_empty() {
             return self.absent(p, at, out);
+        }
+        if p.forbids_empty && raw.iter().any(String::is_empty) {
+            out.push(Problem::contract(
+                at,
+                "empty value; the parameter does not allow empty values",
+            ));
+            return;
         }
         let value = if p.array {
             let parts: Vec<String> = if p.explode && p.location != ParamLocation::Header {
@@ -687,6 +699,51 @@ mod tests {
             problems(&c),
             [("header/X-Mode".to_owned(), Kind::Transport)]
         );
+    }
+
+    #[test]
+    fn empty_query_values_need_allow_empty_value() {
+        let spec = super::super::query_fixture::spec();
+        let op = super::super::query_fixture::operation(&spec);
+        let readback = Readback::new(&spec, op);
+        let mut c = case();
+        c.operation = op.id.clone();
+        c.method = op.method.clone();
+        c.path = op.path.clone();
+        c.path_params.clear();
+        c.headers.clear();
+        c.body = None;
+        c.query = [("q".to_owned(), json!("a"))].into();
+        assert_eq!(readback.problems(&c), []);
+        let empty = |name: &str| Problem {
+            location: format!("query/{name}"),
+            message: "empty value; the parameter does not allow empty values".into(),
+            kind: Kind::Contract,
+        };
+        // Exploded list: one empty item is one `tags=`; comma-joined: no item is `ids=`.
+        for (name, value) in [
+            ("q", json!("")),
+            ("tags", json!(["x", ""])),
+            ("ids", json!([])),
+        ] {
+            let mut bad = c.clone();
+            bad.query.insert(name.into(), value);
+            assert_eq!(readback.problems(&bad), [empty(name)], "{name}");
+        }
+        // Not sent at all is another matter (an exploded list without items is not sent).
+        let mut absent = c.clone();
+        absent.query.insert("tags".into(), json!([]));
+        assert_eq!(readback.problems(&absent), []);
+        absent.query.remove("q");
+        assert_eq!(
+            readback.problems(&absent)[0].message,
+            "required but not sent"
+        );
+        // `allowEmptyValue: true`, and headers, which have no such rule.
+        let mut allowed = c.clone();
+        allowed.query.insert("blank".into(), json!(""));
+        allowed.headers.insert("X-Note".into(), json!(""));
+        assert_eq!(readback.problems(&allowed), []);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::GenError;
 use super::strategy::{Builder, Carrier, Optional};
 use crate::case::{Auth, Case, CaseBody, Intent, Phase};
 use crate::spec::{Media, Operation, ParamLocation, Parameter, Spec};
+use crate::wire::text;
 
 /// A case of `op` with no parameter and no body yet.
 pub fn blank(op: &Operation, phase: Phase, intent: Intent) -> Case {
@@ -51,14 +52,41 @@ fn carrier(p: &Parameter) -> Carrier {
     }
 }
 
-/// Values of parameter `p`.
+/// Whether `?name=` is invalid for `p`: a query parameter without `allowEmptyValue: true`
+/// (OpenAPI 3.0.3 allows empty values nowhere else, and only where declared).
+pub fn forbids_empty(p: &Parameter) -> bool {
+    p.location == ParamLocation::Query && !p.allow_empty
+}
+
+/// Whether `value` of `p` would be sent as `?name=` where [`forbids_empty`] says it must not:
+/// the text is empty, or for an exploded list, one item's text is.
+pub fn empty_where_forbidden(p: &Parameter, value: &Value) -> bool {
+    if !forbids_empty(p) {
+        return false;
+    }
+    match value {
+        // One pair per item (none without items).
+        Value::Array(items) if p.explode => items.iter().any(|i| text(i).is_empty()),
+        // One comma-joined pair, empty without items or with one empty item.
+        Value::Array(items) => items.len() < 2 && items.iter().all(|i| text(i).is_empty()),
+        v => text(v).is_empty(),
+    }
+}
+
+/// Values of parameter `p`; never empty on the wire where [`forbids_empty`] says so.
 pub fn param_value(
     spec: &Spec,
     p: &Parameter,
     optional: Optional,
 ) -> Result<BoxedStrategy<Value>, GenError> {
     let at = format!("{}/{}", p.location.as_str(), p.name);
-    Builder::new(&spec.root, carrier(p), optional).build(&p.schema, &at)
+    let builder = Builder::new(&spec.root, carrier(p), optional);
+    let mut builder = if forbids_empty(p) {
+        builder.non_empty()
+    } else {
+        builder
+    };
+    builder.build(&p.schema, &at)
 }
 
 /// Values of a body of media type `m`.
@@ -161,4 +189,53 @@ fn body(
     } else {
         proptest::option::of(any).boxed()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::test_runner::TestRunner;
+    use serde_json::json;
+
+    use super::super::query_fixture::{operation, sends_forbidden_empty, spec};
+    use super::*;
+
+    fn param<'o>(op: &'o Operation, name: &str) -> &'o Parameter {
+        op.parameters.iter().find(|p| p.name == name).unwrap()
+    }
+
+    #[test]
+    fn empty_on_the_wire_is_judged_per_serialisation() {
+        let spec = spec();
+        let op = operation(&spec);
+        let (q, tags, ids) = (param(op, "q"), param(op, "tags"), param(op, "ids"));
+        assert!(forbids_empty(q) && forbids_empty(tags) && forbids_empty(ids));
+        assert!(!forbids_empty(param(op, "blank")));
+        assert!(!forbids_empty(param(op, "X-Note")));
+        assert!(empty_where_forbidden(q, &json!("")));
+        assert!(!empty_where_forbidden(q, &json!(" ")));
+        // Exploded: one pair per item, none without items.
+        assert!(empty_where_forbidden(tags, &json!(["a", ""])));
+        assert!(!empty_where_forbidden(tags, &json!([])));
+        // Comma-joined: one pair, empty without items or with one empty item only.
+        assert!(empty_where_forbidden(ids, &json!([])));
+        assert!(empty_where_forbidden(ids, &json!([""])));
+        assert!(!empty_where_forbidden(ids, &json!(["", ""])));
+        assert!(!empty_where_forbidden(param(op, "blank"), &json!("")));
+    }
+
+    #[test]
+    fn positive_values_are_empty_only_where_allowed() {
+        let spec = spec();
+        let op = operation(&spec);
+        let cases = strategy(&spec, op, Optional::Random, Phase::Positive).unwrap();
+        let mut runner = TestRunner::deterministic();
+        let mut blank_empty = 0;
+        for _ in 0..400 {
+            let case = cases.new_tree(&mut runner).unwrap().current();
+            assert!(!sends_forbidden_empty(op, &case), "{:?}", case.query);
+            blank_empty += usize::from(case.query.get("blank") == Some(&json!("")));
+        }
+        // `allowEmptyValue: true` keeps the empty value among the valid ones.
+        assert!(blank_empty > 0);
+    }
 }

@@ -70,6 +70,7 @@ pub struct Builder<'a> {
     carrier: Carrier,
     optional: Optional,
     nodes: usize,
+    filled: bool,
 }
 
 impl<'a> Builder<'a> {
@@ -80,7 +81,17 @@ impl<'a> Builder<'a> {
             carrier,
             optional,
             nodes: 0,
+            filled: false,
         }
+    }
+
+    /// No value is empty text on the wire: strings (and enum values) have at least one
+    /// character and a comma-joined list at least one item. For query parameters without
+    /// `allowEmptyValue`, where OpenAPI makes `?name=` invalid. A schema whose only values are
+    /// empty becomes [`GenError::Unsatisfiable`].
+    pub fn non_empty(mut self) -> Self {
+        self.filled = true;
+        self
     }
 
     /// A strategy for `schema`; `at` names its place in errors (`body`, `query/count`).
@@ -141,10 +152,16 @@ impl<'a> Builder<'a> {
                 .into_iter()
                 .flatten()
                 .filter(|v| !v.is_null())
+                .filter(|v| !(self.filled && v.as_str() == Some("")))
                 .cloned()
                 .collect();
             if values.is_empty() {
-                return Err(unsatisfiable(at, "the enum has no non-null value"));
+                let reason = if self.filled {
+                    "the enum has no non-null value that is not empty"
+                } else {
+                    "the enum has no non-null value"
+                };
+                return Err(unsatisfiable(at, reason));
             }
             return Ok(select(values).boxed());
         }
@@ -182,7 +199,7 @@ impl<'a> Builder<'a> {
 
     /// A value of no declared type.
     fn any(&self) -> BoxedStrategy<Value> {
-        let text = self.plain(0, None);
+        let text = self.plain(usize::from(self.filled), None);
         match self.carrier {
             Carrier::Json => Union::new(vec![
                 text,
@@ -417,6 +434,13 @@ impl<'a> Builder<'a> {
             return Err(unsatisfiable(at, "minItems is above maxItems"));
         }
         let upper = max.min(min.max(ARRAY_MAX));
+        // A comma-joined list without items is the empty text.
+        if self.filled && self.carrier == Carrier::Token && upper == 0 {
+            return Err(unsatisfiable(
+                at,
+                "maxItems 0 leaves only the empty value, which is not allowed here",
+            ));
+        }
         // An empty list does not survive every wire form (an exploded query list vanishes), so
         // text carriers and `Always` ask for one item where the schema allows it.
         let floor = if self.carrier != Carrier::Json || self.optional == Optional::Always {
@@ -464,9 +488,19 @@ impl<'a> Builder<'a> {
         if max.is_some_and(|max| max < min) {
             return Err(unsatisfiable(at, "minLength is above maxLength"));
         }
+        if self.filled && max == Some(0) {
+            return Err(unsatisfiable(
+                at,
+                "maxLength 0 leaves only the empty value, which is not allowed here",
+            ));
+        }
         // A path segment or list item must not be empty (or a dot segment, which URLs drop).
         let token = self.carrier == Carrier::Token && max != Some(0);
-        let min = if token { min.max(1) } else { min };
+        let min = if token || self.filled {
+            min.max(1)
+        } else {
+            min
+        };
         let shaped = s
             .get("pattern")
             .and_then(Value::as_str)
@@ -805,6 +839,65 @@ mod tests {
         ) {
             assert!(v.is_i64(), "{v}");
         }
+    }
+
+    #[test]
+    fn non_empty_builders_never_draw_empty_text() {
+        let root = json!({});
+        let filled = |schema: Value, carrier| {
+            Builder::new(&root, carrier, Optional::Random)
+                .non_empty()
+                .build(&schema, "query/q")
+        };
+        for (schema, carrier) in [
+            (json!({"type": "string"}), Carrier::Text),
+            (
+                json!({"type": "string", "minLength": 0, "maxLength": 1}),
+                Carrier::Text,
+            ),
+            (json!({"type": "string", "pattern": "^a*$"}), Carrier::Text),
+            (json!({"type": "string", "enum": ["", "x"]}), Carrier::Text),
+            (json!({}), Carrier::Text),
+            (
+                json!({"type": "array", "maxItems": 1, "items": {"type": "string"}}),
+                Carrier::Text,
+            ),
+            (
+                json!({"type": "array", "items": {"enum": ["", "y"]}}),
+                Carrier::Token,
+            ),
+        ] {
+            let s = filled(schema.clone(), carrier).unwrap();
+            let mut runner = TestRunner::deterministic();
+            for _ in 0..200 {
+                let v = s.new_tree(&mut runner).unwrap().current();
+                let texts: Vec<&Value> = match &v {
+                    Value::Array(items) => items.iter().collect(),
+                    v => vec![v],
+                };
+                assert!(!texts.is_empty(), "{schema} drew {v}");
+                for t in texts {
+                    assert!(
+                        t.as_str().is_none_or(|t| !t.is_empty()),
+                        "{schema} drew {v}"
+                    );
+                }
+            }
+        }
+        // Schemas whose only value is empty text have no value here.
+        for (schema, carrier) in [
+            (json!({"type": "string", "maxLength": 0}), Carrier::Text),
+            (json!({"type": "string", "enum": [""]}), Carrier::Text),
+            (json!({"type": "array", "maxItems": 0}), Carrier::Token),
+        ] {
+            let err = filled(schema.clone(), carrier).err().unwrap();
+            assert!(err.to_string().starts_with("query/q"), "{schema}: {err}");
+        }
+        // Without the rule the empty value stays possible.
+        let plain = Builder::new(&root, Carrier::Text, Optional::Random)
+            .build(&json!({"type": "string", "maxLength": 0}), "query/q")
+            .unwrap();
+        assert_eq!(sample(&plain), Some(json!("")));
     }
 
     #[test]

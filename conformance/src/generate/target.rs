@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value};
 
+use super::request::forbids_empty;
 use crate::case::Case;
 use crate::schema::{deref, merge_all_of};
 use crate::spec::{Operation, ParamLocation, Spec};
@@ -190,6 +191,9 @@ pub struct Node {
     pub schema: Map<String, Value>,
     /// Whether the value travels as text (parameters, form fields) rather than JSON.
     pub text: bool,
+    /// Whether empty text is invalid here: the value of a query parameter without
+    /// `allowEmptyValue`, or for an exploded list, its item (each item is one `name=value`).
+    pub filled: bool,
 }
 
 /// Every value of `case` that has a schema: each parameter sent, the body, and the body's
@@ -200,7 +204,17 @@ pub fn nodes(spec: &Spec, op: &Operation, case: &Case) -> Vec<Node> {
     for p in &op.parameters {
         let place = Place::param(p.location, &p.name);
         if let Some(v) = place.get(case) {
+            let first = out.len();
+            let filled = match (p.is_array && p.explode, v) {
+                (true, Value::Array(_)) => place.child("0"),
+                _ => place.clone(),
+            };
             walk(root, v, &p.schema, place, true, 0, &mut out);
+            if forbids_empty(p) {
+                for node in &mut out[first..] {
+                    node.filled = node.place == filled;
+                }
+            }
         }
     }
     if let Some(body) = &case.body
@@ -250,6 +264,7 @@ fn walk(
         place: place.clone(),
         schema: s,
         text,
+        filled: false,
     });
     if composed {
         return;
@@ -295,6 +310,37 @@ mod tests {
             phase: Phase::Negative,
             intent: Intent::Valid,
         }
+    }
+
+    #[test]
+    fn filled_nodes_are_the_texts_of_query_pairs() {
+        let spec = super::super::query_fixture::spec();
+        let op = super::super::query_fixture::operation(&spec);
+        let mut c = case();
+        c.body = None;
+        c.query = [
+            ("q".to_owned(), json!("a")),
+            ("tags".to_owned(), json!(["x"])),
+            ("ids".to_owned(), json!(["y"])),
+            ("blank".to_owned(), json!("b")),
+        ]
+        .into();
+        c.headers = [("X-Note".to_owned(), json!("n"))].into();
+        let filled: Vec<(String, bool)> = nodes(&spec, op, &c)
+            .into_iter()
+            .map(|n| (n.place.location(), n.filled))
+            .collect();
+        let expected = [
+            ("query/q", true),
+            ("query/tags", false),
+            ("query/tags/0", true),
+            ("query/ids", true),
+            ("query/ids/0", false),
+            ("query/blank", false),
+            ("header/X-Note", false),
+        ]
+        .map(|(l, f)| (l.to_owned(), f));
+        assert_eq!(filled, expected);
     }
 
     #[test]

@@ -86,6 +86,14 @@ pub fn check_parameters(
             }
             continue;
         }
+        // OpenAPI 3.0.3: `?name=` is valid only where `allowEmptyValue: true` says so.
+        if p.location == ParamLocation::Query && !p.allow_empty && raw.iter().any(String::is_empty)
+        {
+            return Err(Violation::new(
+                format!("{what} is empty, but it does not allow empty values (allowEmptyValue)"),
+                &p.name,
+            ));
+        }
         let value = if p.is_array {
             let items = deref(root, &p.schema)
                 .get("items")
@@ -335,4 +343,44 @@ async fn multipart_fields(
         out.push((name, String::from_utf8_lossy(&data).into_owned()));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::profile::Profile;
+
+    fn spec() -> Spec {
+        let root = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/s": {"get": {"operationId": "s", "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string"}},
+                {"name": "ids", "in": "query", "explode": false,
+                 "schema": {"type": "array", "items": {"type": "string"}}},
+                {"name": "blank", "in": "query", "allowEmptyValue": true,
+                 "schema": {"type": "string"}}
+            ], "responses": {"200": {"description": "ok"}}}}
+        }});
+        Spec::from_value("t.yaml".into(), root, Profile::generic()).unwrap()
+    }
+
+    fn check(query: &str) -> Result<(), Violation> {
+        let spec = spec();
+        let op = spec.operation("s").unwrap();
+        let query = parse_query(Some(query));
+        check_parameters(&spec, op, &[], &query, &HeaderMap::new())
+    }
+
+    #[test]
+    fn empty_query_values_are_rejected_unless_allowed() {
+        assert_eq!(check("q=a&ids=x,y&blank=b"), Ok(()));
+        for (query, name) in [("q=", "q"), ("q", "q"), ("ids=", "ids")] {
+            let v = check(query).unwrap_err();
+            assert_eq!(v.param.as_deref(), Some(name), "{query}");
+            assert!(v.message.contains("empty"), "{query}: {}", v.message);
+        }
+        assert_eq!(check("blank="), Ok(()));
+        assert_eq!(check("q=%20"), Ok(()));
+    }
 }
