@@ -209,7 +209,7 @@ fn bench_api(
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
 
     // Both servers live until the end of this function, whatever happens.
-    let mock = tools::start_mock(mock_exe, api.name, Some(1), &dir.join("mock.log"))?;
+    let mock = tools::start_mock(mock_exe, api.name, Some(1), &dir.join("mock.log"), true)?;
     let (headers, _) = tools::credential_headers(&spec.value, &mock.credentials);
     let (_prism, prism_url) = start_prism(prism_js, &spec_path, &dir.join("prism.log"))?;
     eprintln!("{}: mock at {}, prism at {prism_url}", api.name, mock.url);

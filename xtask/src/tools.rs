@@ -686,12 +686,15 @@ pub struct Mock {
 }
 
 /// Start the mock executable `exe` for `spec` (an API name or a path) on a free port with `seed`,
-/// and read its ready line (at most [`READY_TIMEOUT`]). Its output goes to `log`.
+/// and read its ready line (at most [`READY_TIMEOUT`]). Its output goes to `log`; without
+/// `log_requests` only warnings are logged (a log line per request costs the mock time that a
+/// throughput measurement should not include).
 pub fn start_mock(
     exe: &Path,
     spec: &str,
     seed: Option<u64>,
     log: &Path,
+    log_requests: bool,
 ) -> Result<Mock, ToolError> {
     if let Some(dir) = log.parent() {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
@@ -699,6 +702,9 @@ pub fn start_mock(
     let log_file = std::fs::File::create(log).map_err(io_error(log))?;
     let mut command = Command::new(exe);
     command.args(["mock", "--spec", spec, "--port", "0"]);
+    if !log_requests {
+        command.env("RUST_LOG", "warn");
+    }
     if let Some(seed) = seed {
         command.arg("--seed").arg(seed.to_string());
     }
