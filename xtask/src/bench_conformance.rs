@@ -61,7 +61,13 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
     {
         let dir = root.join("target/bench-conformance").join(api.name);
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-        let mock = tools::start_mock(&exe, api.name, Some(args.seed), &dir.join("mock.log"), false)?;
+        let mock = tools::start_mock(
+            &exe,
+            api.name,
+            Some(args.seed),
+            &dir.join("mock.log"),
+            false,
+        )?;
         eprintln!("{}: mock (release) at {}", api.name, mock.url);
 
         // The runner first: Schemathesis leaves nothing behind that would change its answers

@@ -269,7 +269,8 @@ pub fn run_api(
     // The mock lives until the end of this function, whatever happens.
     let (mut mock, url, credentials) = match target {
         Target::Mock(exe) => {
-            let mock = tools::start_mock(exe, api.name, Some(args.seed), &dir.join("mock.log"), true)?;
+            let mock =
+                tools::start_mock(exe, api.name, Some(args.seed), &dir.join("mock.log"), true)?;
             let (url, creds) = (mock.url.clone(), mock.credentials.clone());
             (Some(mock), url, creds)
         }
