@@ -1,0 +1,449 @@
+//! One operation's share of a run: its phases in order, each case sent and judged by the
+//! selected checks, random failures shrunk, retries after `Retry-After` and expired credentials.
+
+use std::collections::BTreeSet;
+
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};
+
+use crate::case::{Auth, Case, Phase};
+use crate::checks::{Check, CheckContext, Failure, Outcome};
+use crate::exchange::Exchange;
+use crate::generate;
+use crate::outcome::{FailureRecord, OperationResult, Stats, Tally};
+use crate::spec::Operation;
+use crate::wire::{self, Credentials};
+
+use super::{Shared, UNSAFE_METHODS, links, pace};
+
+/// A 64-bit seed per operation and phase, so that filtering operations does not change what
+/// another operation gets.
+fn seed_for(seed: u64, operation: &str, phase: Phase) -> [u8; 32] {
+    // FNV-1a over the operationId and phase, mixed with the run seed.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in operation.bytes().chain(phase.as_str().bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        let v = h.rotate_left(i as u32 * 13) ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
+/// One operation's share of a run.
+pub(super) struct OperationRun<'a> {
+    pub(super) shared: &'a Shared,
+    /// This worker thread's HTTP client.
+    pub(super) client: &'a reqwest::Client,
+    pub(super) op: &'a Operation,
+    pub(super) checks: Vec<&'static dyn Check>,
+    /// How the server will read this operation's requests: decides which generated cases are
+    /// really valid (or really invalid) before they are sent.
+    pub(super) readback: generate::Readback,
+    pub(super) result: OperationResult,
+    pub(super) failures: Vec<FailureRecord>,
+    /// (code, expected) of failures already recorded: one record per kind of failure.
+    pub(super) seen: BTreeSet<(String, String)>,
+}
+
+/// What judging one exchange found.
+struct Verdict {
+    exchange: Exchange,
+    /// Checks that applied and held.
+    passed: Vec<&'static str>,
+    failed: Vec<(&'static dyn Check, Failure)>,
+}
+
+impl<'a> OperationRun<'a> {
+    pub(super) fn new(shared: &'a Shared, op: &'a Operation, client: &'a reqwest::Client) -> Self {
+        OperationRun {
+            shared,
+            client,
+            op,
+            checks: shared.config.checks.for_operation(&op.id),
+            readback: generate::Readback::new(&shared.spec, op),
+            result: OperationResult {
+                operation: op.id.clone(),
+                method: op.method.to_ascii_uppercase(),
+                path: op.path.clone(),
+                ..OperationResult::default()
+            },
+            failures: Vec::new(),
+            seen: BTreeSet::new(),
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.shared
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    fn stop(&self, why: String) {
+        let mut stopped = self
+            .shared
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        stopped.get_or_insert(why);
+    }
+
+    fn stat(&self, f: impl FnOnce(&mut Stats)) {
+        f(&mut self.shared.stats.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    pub(super) async fn run(mut self) -> (OperationResult, Vec<FailureRecord>) {
+        let (credentials, _) = self.shared.session.current().await;
+        if let Some(reason) = self.missing_credentials(&credentials) {
+            self.result.skipped = Some(reason);
+            return (self.result, self.failures);
+        }
+        let spec = self.shared.spec.clone();
+        let examples = generate::examples(&spec, self.op);
+        let random = self.shared.config.max_examples as u64;
+        let observer = self.shared.observer.clone();
+        for phase in self.shared.config.phases.clone() {
+            if self.stopped() {
+                break;
+            }
+            // A sequence runs alone: another operation's example could re-create what it
+            // deleted (or delete what it created) between its requests.
+            let alone = phase == Phase::Stateful && !links::of(&spec, &self.op.id).is_empty();
+            let (_shared, _alone) = if alone {
+                (None, Some(self.shared.sequences.write().await))
+            } else {
+                (Some(self.shared.sequences.read().await), None)
+            };
+            match phase {
+                Phase::Examples => {
+                    observer.planned(examples.len() as u64);
+                    for case in examples.clone() {
+                        self.fixed(case, true).await;
+                    }
+                }
+                Phase::Boundary => {
+                    let cases = generate::boundary(&spec, self.op);
+                    observer.planned(cases.len() as u64);
+                    for case in cases {
+                        self.fixed(case, true).await;
+                    }
+                }
+                Phase::Positive => match generate::positive(&spec, self.op) {
+                    Ok(strategy) => {
+                        observer.planned(random);
+                        self.random(strategy, Phase::Positive, true).await
+                    }
+                    Err(e) => self.note_generation_error(e.to_string()),
+                },
+                Phase::Negative => {
+                    let cases = generate::negative_fixed(&spec, self.op);
+                    observer.planned(cases.len() as u64 + random);
+                    for case in cases {
+                        self.fixed(case, false).await;
+                    }
+                    match generate::negative(&spec, self.op) {
+                        Ok(strategy) => self.random(strategy, Phase::Negative, false).await,
+                        // Nothing to break is not a problem: the phase has nothing to do.
+                        Err(generate::GenError::NothingToBreak { .. }) => {}
+                        Err(e) => self.note_generation_error(e.to_string()),
+                    }
+                }
+                Phase::Protocol => {
+                    if let Some(base) = examples.first() {
+                        let cases = generate::protocol(&spec, self.op, base);
+                        observer.planned(cases.len() as u64);
+                        for case in cases {
+                            self.send_and_judge(case).await;
+                        }
+                    }
+                }
+                Phase::Stateful => {
+                    if let Some(base) = examples.first() {
+                        self.stateful(base.clone()).await;
+                    }
+                }
+            }
+        }
+        (self.result, self.failures)
+    }
+
+    fn note_generation_error(&mut self, error: String) {
+        tracing::warn!(operation = %self.op.id, "cannot generate cases: {error}");
+        self.stat(|s| s.discarded += 1);
+    }
+
+    /// Why the operation cannot run with these credentials, if it cannot.
+    fn missing_credentials(&self, credentials: &Credentials) -> Option<String> {
+        let set = wire::requirement(self.op, credentials)?;
+        let missing: Vec<&String> = set
+            .iter()
+            .filter(|s| !credentials.contains_key(*s))
+            .collect();
+        if missing.is_empty() {
+            return None;
+        }
+        let why: Vec<String> = missing
+            .iter()
+            .map(|scheme| {
+                let login = self
+                    .shared
+                    .session
+                    .missing()
+                    .iter()
+                    .find(|e| &&e.scheme == scheme)
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default();
+                format!(
+                    "no credential for `{scheme}`: set {}{login}",
+                    crate::secrets::env_var(scheme)
+                )
+            })
+            .collect();
+        Some(why.join("; "))
+    }
+
+    /// A deterministic case: sent when the generator's claim about it holds (valid cases must
+    /// validate, invalid ones must not), otherwise discarded.
+    async fn fixed(&mut self, case: Case, should_be_valid: bool) {
+        if self.admissible(&case, should_be_valid) {
+            self.send_and_judge(case).await;
+        } else {
+            self.stat(|s| s.discarded += 1);
+        }
+    }
+
+    fn admissible(&self, case: &Case, should_be_valid: bool) -> bool {
+        if should_be_valid {
+            self.readback.problems(case).is_empty()
+        } else {
+            self.readback.only_contract_problems(case)
+        }
+    }
+
+    /// Draw `max_examples` cases from `strategy`; shrink the first failure of each kind.
+    async fn random(&mut self, strategy: BoxedStrategy<Case>, phase: Phase, valid: bool) {
+        let seed = seed_for(self.shared.config.seed, &self.op.id, phase);
+        let mut runner = TestRunner::new_with_rng(
+            PropConfig::default(),
+            TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
+        );
+        for _ in 0..self.shared.config.max_examples {
+            if self.stopped() {
+                return;
+            }
+            let Ok(mut tree) = strategy.new_tree(&mut runner) else {
+                self.stat(|s| s.discarded += 1);
+                continue;
+            };
+            let case = tree.current();
+            if !self.admissible(&case, valid) {
+                self.stat(|s| s.discarded += 1);
+                continue;
+            }
+            let Some(verdict) = self.send(case).await else {
+                continue;
+            };
+            let new: Vec<(&'static dyn Check, Failure)> = verdict
+                .failed
+                .iter()
+                .filter(|(c, f)| {
+                    !self
+                        .seen
+                        .contains(&(c.code().to_owned(), f.expected.clone()))
+                })
+                .cloned()
+                .collect();
+            self.tally(&verdict);
+            for (check, failure) in new {
+                let (exchange, failure) = self
+                    .shrink(&mut tree, check, verdict.exchange.clone(), failure, valid)
+                    .await;
+                self.record(check, failure, exchange);
+            }
+        }
+    }
+
+    /// Simplify a failing case as long as the same check keeps failing, within the budget.
+    async fn shrink(
+        &mut self,
+        tree: &mut Box<dyn ValueTree<Value = Case>>,
+        check: &'static dyn Check,
+        exchange: Exchange,
+        failure: Failure,
+        valid: bool,
+    ) -> (Exchange, Failure) {
+        let mut best = (exchange, failure);
+        let mut budget = self.shared.config.max_shrink_requests;
+        let mut last_failed = true;
+        while budget > 0 && !self.stopped() {
+            let moved = if last_failed {
+                tree.simplify()
+            } else {
+                tree.complicate()
+            };
+            if !moved {
+                break;
+            }
+            let case = tree.current();
+            if !self.admissible(&case, valid) {
+                last_failed = false;
+                continue;
+            }
+            budget -= 1;
+            self.stat(|s| s.shrink_requests += 1);
+            let Some(exchange) = self.exchange(case).await else {
+                break;
+            };
+            match self.judge_one(check, &exchange) {
+                Outcome::Fail(f) => {
+                    best = (exchange, f);
+                    last_failed = true;
+                }
+                _ => last_failed = false,
+            }
+        }
+        best
+    }
+
+    /// Send `case` and judge it with every selected check; records failures.
+    pub(super) async fn send_and_judge(&mut self, case: Case) -> Option<Exchange> {
+        let verdict = self.send(case).await?;
+        self.tally(&verdict);
+        for (check, failure) in verdict.failed.clone() {
+            self.record(check, failure, verdict.exchange.clone());
+        }
+        Some(verdict.exchange)
+    }
+
+    async fn send(&mut self, case: Case) -> Option<Verdict> {
+        let exchange = self.exchange(case).await?;
+        self.result.cases += 1;
+        self.stat(|s| s.cases += 1);
+        self.shared.observer.case_done(&self.op.id);
+        let mut passed = Vec::new();
+        let mut failed = Vec::new();
+        for check in &self.checks {
+            match self.judge_one(*check, &exchange) {
+                Outcome::Pass => passed.push(check.code()),
+                Outcome::Fail(f) => failed.push((*check, f)),
+                Outcome::Skip => {}
+            }
+        }
+        Some(Verdict {
+            exchange,
+            passed,
+            failed,
+        })
+    }
+
+    fn judge_one(&self, check: &'static dyn Check, exchange: &Exchange) -> Outcome {
+        let cx = CheckContext {
+            spec: &self.shared.spec,
+            operation: self.op,
+            settings: &self.shared.config.settings,
+        };
+        check.check(&cx, exchange)
+    }
+
+    fn tally(&mut self, verdict: &Verdict) {
+        for code in &verdict.passed {
+            self.tally_of(code).passed += 1;
+        }
+        for (check, _) in &verdict.failed {
+            self.tally_of(check.code()).failed += 1;
+        }
+    }
+
+    fn tally_of(&mut self, code: &str) -> &mut Tally {
+        if !self.result.checks.contains_key(code) {
+            self.result.checks.insert(code.to_owned(), Tally::default());
+        }
+        self.result.checks.get_mut(code).expect("inserted above")
+    }
+
+    fn record(&mut self, check: &'static dyn Check, failure: Failure, exchange: Exchange) {
+        if !self
+            .seen
+            .insert((check.code().to_owned(), failure.expected.clone()))
+        {
+            return;
+        }
+        let record = FailureRecord {
+            code: check.code().to_owned(),
+            check: check.name().to_owned(),
+            operation: self.op.id.clone(),
+            failure,
+            exchange,
+            baselined: false,
+        };
+        self.shared.observer.failure(&record, &self.shared.redactor);
+        self.failures.push(record);
+    }
+
+    /// Render, admit, send; retry once after a `Retry-After` pause and once after refreshing
+    /// credentials the server stopped accepting.
+    async fn exchange(&mut self, case: Case) -> Option<Exchange> {
+        // Read-only mode sends nothing that may change state, protocol probes included.
+        if self.shared.config.read_only
+            && UNSAFE_METHODS.contains(&case.method.to_ascii_uppercase().as_str())
+        {
+            self.stat(|s| s.discarded += 1);
+            return None;
+        }
+        let mut retried_rate = false;
+        let mut retried_auth = false;
+        loop {
+            if let Err(why) = self.shared.pace.admit().await {
+                self.stop(why.to_string());
+                return None;
+            }
+            let (credentials, generation) = self.shared.session.current().await;
+            self.stat(|s| s.requests += 1);
+            let exchange = match wire::exchange(
+                self.client,
+                &self.shared.spec,
+                case.clone(),
+                &self.shared.base_url,
+                &credentials,
+            )
+            .await
+            {
+                Ok(exchange) => exchange,
+                Err(_) => {
+                    self.stat(|s| {
+                        s.discarded += 1;
+                        s.requests -= 1;
+                    });
+                    return None;
+                }
+            };
+            let Ok(response) = &exchange.response else {
+                return Some(exchange);
+            };
+            if matches!(response.status, 429 | 503)
+                && !retried_rate
+                && let Some(wait) = response.header("retry-after").and_then(pace::retry_after)
+            {
+                self.stat(|s| s.rate_limited += 1);
+                self.shared.pace.pause(wait);
+                retried_rate = true;
+                continue;
+            }
+            if response.status == 401
+                && case.auth == Auth::Configured
+                && !retried_auth
+                && !self.op.security.iter().all(Vec::is_empty)
+                && self.shared.session.refresh(generation, self.client).await
+            {
+                retried_auth = true;
+                continue;
+            }
+            return Some(exchange);
+        }
+    }
+}
