@@ -11,7 +11,7 @@ use tokio::sync::{Mutex, RwLock};
 
 use crate::case::Case;
 use crate::generate;
-use crate::profile::{Login, TokenAt};
+use crate::profile::{CredentialKind, Login, TokenAt};
 use crate::secrets::{Redactor, env_var};
 use crate::spec::Spec;
 use crate::wire::{self, Credentials};
@@ -24,6 +24,20 @@ pub fn from_env(spec: &Spec) -> Credentials {
             let value = std::env::var(env_var(&s.name)).ok()?;
             (!value.trim().is_empty()).then(|| (s.name.clone(), value.trim().to_owned()))
         })
+        .collect()
+}
+
+/// What a client of a mock starts with out of the mock's pre-issued `credentials`: keys the
+/// mock is configured with, and credentials of schemes no login flow can obtain. Everything
+/// else is left to the login flows, so that they are exercised too.
+pub fn given_by_mock(spec: &Spec, credentials: &Credentials) -> Credentials {
+    credentials
+        .iter()
+        .filter(|(scheme, _)| {
+            spec.profile.kind(scheme) == CredentialKind::ConfiguredKey
+                || spec.profile.login(scheme).is_none()
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
 }
 

@@ -14,7 +14,6 @@ use gamespec_conformance::case::Phase;
 use gamespec_conformance::checks;
 use gamespec_conformance::mock::{MockOptions, MockServer};
 use gamespec_conformance::outcome::{OperationResult, RunResult};
-use gamespec_conformance::profile::CredentialKind;
 use gamespec_conformance::report::{console, curl, junit, markdown, ndjson};
 use gamespec_conformance::runner::{self, Filters, Quiet, RunConfig, Runner};
 use gamespec_conformance::secrets::Redactor;
@@ -100,15 +99,7 @@ async fn against_mock(api: &str, max_examples: u32) -> RunResult {
     let mock = MockServer::start(spec.clone(), MockOptions::default())
         .await
         .expect("the mock starts");
-    let credentials: Credentials = mock
-        .credentials()
-        .iter()
-        .filter(|(scheme, _)| {
-            spec.profile.kind(scheme) == CredentialKind::ConfiguredKey
-                || spec.profile.login(scheme).is_none()
-        })
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let credentials = gamespec_conformance::auth::given_by_mock(&spec, mock.credentials());
     let all = config(&[], &Phase::ALL, max_examples);
     let (result, _) = run(spec, mock.url(), all, credentials).await;
     mock.shutdown().await.expect("the mock stops");

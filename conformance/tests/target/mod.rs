@@ -20,10 +20,9 @@ use gamespec_conformance::auth::{self, Session};
 use gamespec_conformance::case::Case;
 use gamespec_conformance::exchange::Exchange;
 use gamespec_conformance::mock::{MockHandle, MockOptions, MockServer};
-use gamespec_conformance::profile::CredentialKind;
 use gamespec_conformance::secrets::{Redactor, env_var};
 use gamespec_conformance::spec::{Operation, Spec};
-use gamespec_conformance::wire::{self, Credentials, Unsendable};
+use gamespec_conformance::wire::{self, Unsendable};
 
 /// The APIs a server under test can serve, by the name `Spec::load` takes.
 pub const APIS: &[&str] = &["lootlocker", "xsolla"];
@@ -151,15 +150,7 @@ impl Target {
                 }
                 // As `conformance run` does: what a login flow can obtain is obtained by
                 // logging in, so the flows themselves are exercised.
-                let given: Credentials = mock
-                    .credentials()
-                    .iter()
-                    .filter(|(scheme, _)| {
-                        spec.profile.kind(scheme) == CredentialKind::ConfiguredKey
-                            || spec.profile.login(scheme).is_none()
-                    })
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect();
+                let given = auth::given_by_mock(&spec, mock.credentials());
                 (mock.url().to_owned(), given, BTreeSet::new(), Some(mock))
             }
             Choice::Remote {

@@ -12,12 +12,11 @@ use gamespec_conformance::case::Phase;
 use gamespec_conformance::checks::{self, CheckSettings};
 use gamespec_conformance::mock::{MockOptions, MockServer};
 use gamespec_conformance::outcome::{FailureRecord, RunResult};
-use gamespec_conformance::profile::CredentialKind;
 use gamespec_conformance::report::{self, progress::Progress};
 use gamespec_conformance::runner::{self, CheckSelection, Filters, Observer, RunConfig, Runner};
 use gamespec_conformance::secrets::Redactor;
 use gamespec_conformance::spec::Spec;
-use gamespec_conformance::wire::{self, Credentials};
+use gamespec_conformance::wire;
 
 /// Exit code: the contract holds (or every failure is in the baseline).
 const PASS: u8 = 0;
@@ -306,15 +305,7 @@ pub async fn run(args: RunArgs) -> ExitCode {
                 Ok(h) => h,
                 Err(e) => return fail(format!("cannot start the embedded mock: {e}")),
             };
-            let keys: Credentials = handle
-                .credentials()
-                .iter()
-                .filter(|(scheme, _)| {
-                    spec.profile.kind(scheme) == CredentialKind::ConfiguredKey
-                        || spec.profile.login(scheme).is_none()
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
+            let keys = auth::given_by_mock(&spec, handle.credentials());
             (handle.url().to_owned(), keys, Some(handle))
         }
     };
