@@ -4,9 +4,14 @@
 //! requirements of the spec ([`OperationSecurity`]) and how each scheme is sent
 //! ([`SecurityScheme`]). A client's hand-written hooks hand those tables, the request and its
 //! [`CredentialStore`] to [`apply_credentials`]; nothing else in a client knows header names.
+//!
+//! [`dispatch`] is the runtime of each client's generated `dispatch` module (calling operations
+//! by operationId with JSON arguments, for test tools), so the generated files hold only what
+//! depends on their spec.
 
 mod capture;
 mod credentials;
+pub mod dispatch;
 mod form;
 mod secret;
 mod security;

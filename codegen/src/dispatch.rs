@@ -3,8 +3,10 @@
 //! schema. Test tools (the conformance crate) drive the clients with it from spec data.
 //!
 //! The setter types are read from progenitor's own output ([`builders`]), the parameter names
-//! and the view's changes from the spec and its generator view ([`plan`]). The client crate
-//! compiles the file only with its `dispatch` feature.
+//! and the view's changes from the spec and its generator view ([`plan`]). The generated file
+//! holds only what depends on the spec; the argument checks, conversions and error text it calls
+//! are hand-written in `gamespec_client_support::dispatch`. The client crate compiles the file
+//! only with its `dispatch` feature.
 //!
 //! Component schemas without a generated type (so `roundtrip` answers `None` for them), as of
 //! the committed specs: none in either spec. typify emits a named type for every entry of
@@ -15,7 +17,6 @@
 pub mod builders;
 mod emit;
 pub mod plan;
-mod runtime;
 
 use serde_json::Value;
 
@@ -139,6 +140,51 @@ mod tests {
             let want: String = expected.split_whitespace().collect();
             assert!(squeezed.contains(&want), "missing `{expected}` in:\n{text}");
         }
+    }
+
+    #[test]
+    fn the_runtime_is_imported_not_copied() {
+        let text = rendered();
+        let squeezed: String = text.split_whitespace().collect();
+        assert!(
+            squeezed.contains(
+                "pubuse::gamespec_client_support::dispatch::{Args,Called,DispatchError};"
+            ),
+            "{text}"
+        );
+        assert!(
+            squeezed.contains(
+                "use::gamespec_client_support::dispatch::{Place,Shape,arg,finish,joined};"
+            ),
+            "{text}"
+        );
+        assert!(squeezed.contains("use::gamespec_client_support::dispatch::roundtrip_as;"));
+        for copied in [
+            "fn finish",
+            "fn joined",
+            "struct Args",
+            "enum DispatchError",
+        ] {
+            assert!(!text.contains(copied), "`{copied}` is copied into:\n{text}");
+        }
+    }
+
+    #[test]
+    fn only_the_helpers_in_use_are_imported() {
+        // Without the comma-joined list nothing calls `joined`; importing it would warn.
+        let mut spec = spec();
+        spec["paths"]["/boards/{board_id}/scores"]["post"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .remove(2);
+        let view = generator_view(&spec).value;
+        let file = progenitor_file(&view, "()").expect("progenitor generates the small spec");
+        let text = render(&crate::api::APIS[0], &spec, &view, &file).expect("dispatch renders");
+        let squeezed: String = text.split_whitespace().collect();
+        assert!(
+            squeezed.contains("use::gamespec_client_support::dispatch::{Place,Shape,arg,finish};"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -4,16 +4,23 @@
 use std::fmt::Write as _;
 
 use super::plan::{Location, Param, Plan, PlannedOp};
-use super::runtime;
+
+/// The crate path of the shared runtime the generated file calls (`client-support`), so the
+/// generated file holds only what depends on the spec.
+const RUNTIME: &str = "::gamespec_client_support::dispatch";
 
 /// The unformatted module source (without the generated-file header).
 pub fn source(plan: &Plan) -> String {
     let mut out = String::from(MODULE_DOCS);
-    out.push_str(runtime::SOURCE);
+    imports(&mut out, plan);
     tables(&mut out, plan);
     call(&mut out, plan);
     roundtrip(&mut out, plan);
     out.push_str("\n/// One function per operation: check the arguments, set them, send.\nmod operations {\n    use super::*;\n");
+    let helpers = operation_helpers(plan);
+    if !helpers.is_empty() {
+        let _ = writeln!(out, "    use {RUNTIME}::{{{}}};", helpers.join(", "));
+    }
     for op in &plan.ops {
         operation(&mut out, op);
     }
@@ -31,6 +38,39 @@ const MODULE_DOCS: &str = r#"
 //! of a component schema. Operations the generator leaves out are listed in [`HAND_WRITTEN`] and
 //! have hand-written methods on the client.
 "#;
+
+/// The top of the module: the runtime's public types re-exported (callers name them through the
+/// client), and what `roundtrip` and the operation functions use.
+fn imports(out: &mut String, plan: &Plan) {
+    out.push_str("\nuse serde_json::Value;\n\n#[allow(unused_imports)]\nuse crate::types;\n");
+    let _ = writeln!(out, "\npub use {RUNTIME}::{{Args, Called, DispatchError}};");
+    if !plan.typed.is_empty() {
+        let _ = writeln!(out, "use {RUNTIME}::roundtrip_as;");
+    }
+}
+
+/// The runtime helpers the operation functions call, only those used (an unused import would be
+/// a warning in the client crate).
+fn operation_helpers(plan: &Plan) -> Vec<&'static str> {
+    let params = || plan.ops.iter().flat_map(|op| &op.params);
+    let mut used = Vec::new();
+    if params().next().is_some() {
+        used.push("Place");
+    }
+    if !plan.ops.is_empty() {
+        used.push("Shape");
+    }
+    if params().any(|p| !p.joined) || plan.ops.iter().any(|op| op.body.is_some()) {
+        used.push("arg");
+    }
+    if !plan.ops.is_empty() {
+        used.push("finish");
+    }
+    if params().any(|p| p.joined) {
+        used.push("joined");
+    }
+    used
+}
 
 fn str_list(items: impl IntoIterator<Item = impl AsRef<str>>) -> String {
     let quoted: Vec<String> = items

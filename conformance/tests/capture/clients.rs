@@ -82,38 +82,26 @@ impl AnyClient {
         }
     }
 
-    /// `dispatch::call` of its crate, with the error as text (the two crates' error types differ).
+    /// `dispatch::call` of its crate, with the error as text. Both crates share the dispatch
+    /// runtime of `gamespec-client-support`, so `Args` and the error are one type.
     pub async fn call(
         &self,
         operation_id: &str,
         args: &serde_json::Value,
     ) -> Result<u16, Dispatched> {
-        match self {
+        use lootlocker_game::dispatch::{Args, DispatchError};
+        let args: Args = serde_json::from_value(args.clone())
+            .map_err(|e| Dispatched::Argument(e.to_string()))?;
+        let called = match self {
             AnyClient::Lootlocker(c) => {
-                use lootlocker_game::dispatch::{Args, DispatchError, call};
-                let args: Args = serde_json::from_value(args.clone())
-                    .map_err(|e| Dispatched::Argument(e.to_string()))?;
-                call(c, operation_id, &args)
-                    .await
-                    .map(|c| c.status)
-                    .map_err(|e| match e {
-                        DispatchError::Client(text) => Dispatched::Client(text),
-                        other => Dispatched::Argument(other.to_string()),
-                    })
+                lootlocker_game::dispatch::call(c, operation_id, &args).await
             }
-            AnyClient::Xsolla(c) => {
-                use xsolla_login::dispatch::{Args, DispatchError, call};
-                let args: Args = serde_json::from_value(args.clone())
-                    .map_err(|e| Dispatched::Argument(e.to_string()))?;
-                call(c, operation_id, &args)
-                    .await
-                    .map(|c| c.status)
-                    .map_err(|e| match e {
-                        DispatchError::Client(text) => Dispatched::Client(text),
-                        other => Dispatched::Argument(other.to_string()),
-                    })
-            }
-        }
+            AnyClient::Xsolla(c) => xsolla_login::dispatch::call(c, operation_id, &args).await,
+        };
+        called.map(|c| c.status).map_err(|e| match e {
+            DispatchError::Client(text) => Dispatched::Client(text),
+            other => Dispatched::Argument(other.to_string()),
+        })
     }
 }
 
