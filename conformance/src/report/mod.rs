@@ -1,6 +1,6 @@
 //! Writers of a [`RunResult`]: a terminal summary, a progress bar, JUnit XML, Markdown, NDJSON
 //! of failures, and the curl line that reproduces a request. Every writer takes the run's
-//! [`Redactor`](crate::secrets::Redactor) and passes all text through it, so no secret the
+//! [`Redactor`] and passes all text through it, so no secret the
 //! runner holds reaches a report; failures are listed in spec order, then by check code, so the
 //! output of one run is the same every time it is written.
 

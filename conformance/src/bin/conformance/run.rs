@@ -32,7 +32,7 @@ pub struct RunArgs {
     #[arg(long)]
     spec: String,
     /// Server to test. Without it, an embedded mock of the spec is started on 127.0.0.1.
-    /// Credentials come from GAMESPEC_<SCHEME> variables (GAMESPEC_SESSION_TOKEN,
+    /// Credentials come from one variable per security scheme (GAMESPEC_SESSION_TOKEN,
     /// GAMESPEC_DOMAIN_KEY, GAMESPEC_USER_JWT, GAMESPEC_SERVER_JWT) or the API's login flow.
     #[arg(long)]
     base_url: Option<String>,
