@@ -198,6 +198,14 @@ fn unusable_input_exits_2_and_says_what_is_wrong() {
             "unknown phase `sideways`",
         ),
         (vec!["--base-url", &refused], "cannot reach"),
+        (
+            vec!["--operation", "getPlayerInfoo"],
+            "--operation `getPlayerInfoo` matches no operationId",
+        ),
+        (
+            vec!["--exclude", "nothing*"],
+            "--exclude `nothing*` matches no",
+        ),
         (vec!["--baseline", arg(&invalid)], &invalid_at),
         (vec!["--baseline", arg(&missing)], "no-such-baseline.toml"),
     ];

@@ -191,6 +191,24 @@ fn config(args: &RunArgs, spec: &Spec) -> Result<RunConfig, String> {
     if args.workers == 0 {
         return Err("--workers must be at least 1".into());
     }
+    // A pattern that selects nothing is a typo more often than an intent.
+    for (flag, patterns) in [
+        ("--operation", &args.operations),
+        ("--exclude", &args.exclude),
+    ] {
+        for pattern in patterns.iter() {
+            if !spec
+                .operations
+                .iter()
+                .any(|op| runner::config::glob(pattern, &op.id))
+            {
+                return Err(format!(
+                    "{flag} `{pattern}` matches no operationId of {}",
+                    spec.name()
+                ));
+            }
+        }
+    }
     Ok(RunConfig {
         filters: Filters {
             operations: args.operations.clone(),
