@@ -510,11 +510,17 @@ async fn c012_resource_gone_after_delete() {
     };
     let delete = || case(&spec, "deletePlayerFile", Intent::Valid);
 
-    // The mock does not keep state yet (a GET after a DELETE still answers 200), so the passing
-    // server is a tiny one that forgets deleted files. Use the mock once it is stateful.
-    let forgetting = files_server(true).await;
-    let deleted = to_server(&spec, &forgetting, delete()).await;
+    // The mock remembers deletes: a read after a successful DELETE answers its documented 404.
+    let mock = common::start("lootlocker").await;
+    let deleted = to_mock(&spec, &mock, delete()).await;
     assert_eq!(deleted.response.as_ref().map(|r| r.status), Ok(204));
+    let ex = to_mock(&spec, &mock, read_after_delete()).await;
+    assert_pass(judge("C012", &spec, &ex), &ex);
+    mock.shutdown().await.expect("the mock stops");
+
+    // So does a tiny server that forgets deleted files.
+    let forgetting = files_server(true).await;
+    to_server(&spec, &forgetting, delete()).await;
     let ex = to_server(&spec, &forgetting, read_after_delete()).await;
     assert_pass(judge("C012", &spec, &ex), &ex);
 
