@@ -149,6 +149,23 @@ pub struct Case {
 }
 
 impl Case {
+    /// A case of `op` with no parameter, no body and the configured credentials yet.
+    pub fn new(op: &crate::spec::Operation, phase: Phase, intent: Intent) -> Case {
+        Case {
+            operation: op.id.clone(),
+            method: op.method.clone(),
+            path: op.path.clone(),
+            path_params: BTreeMap::new(),
+            query: BTreeMap::new(),
+            headers: BTreeMap::new(),
+            cookies: BTreeMap::new(),
+            body: None,
+            auth: Auth::Configured,
+            phase,
+            intent,
+        }
+    }
+
     /// A short label for reports: `GET /game/ping [examples]`.
     pub fn label(&self) -> String {
         format!("{} {} [{}]", self.method, self.path, self.phase.as_str())

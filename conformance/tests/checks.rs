@@ -43,17 +43,8 @@ fn case(spec: &Spec, operation: &str, intent: Intent) -> Case {
         })
         .collect();
     Case {
-        operation: op.id.clone(),
-        method: op.method.clone(),
-        path: op.path.clone(),
         path_params,
-        query: Default::default(),
-        headers: Default::default(),
-        cookies: Default::default(),
-        body: None,
-        auth: Auth::Configured,
-        phase: Phase::Examples,
-        intent,
+        ..Case::new(op, Phase::Examples, intent)
     }
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::case::{Auth, Case, Intent, Phase};
+use crate::case::{Case, Intent, Phase};
 use crate::checks::{Check, CheckContext, CheckSettings, Outcome};
 use crate::exchange::{Exchange, WireRequest, WireResponse};
 use crate::profile::Profile;
@@ -120,19 +120,7 @@ pub fn case(operation: &str, intent: Intent) -> Case {
     let op = spec()
         .operation(operation)
         .unwrap_or_else(|| panic!("no fixture operation {operation}"));
-    Case {
-        operation: op.id.clone(),
-        method: op.method.clone(),
-        path: op.path.clone(),
-        path_params: Default::default(),
-        query: Default::default(),
-        headers: Default::default(),
-        cookies: Default::default(),
-        body: None,
-        auth: Auth::Configured,
-        phase: Phase::Examples,
-        intent,
-    }
+    Case::new(op, Phase::Examples, intent)
 }
 
 /// A response with `status`, `headers` and `body`, received in 5 ms.

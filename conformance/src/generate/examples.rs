@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::request::{blank, body_value, empty_where_forbidden, insert, param_value};
+use super::request::{body_value, empty_where_forbidden, insert, param_value};
 use super::strategy::{Optional, sample};
 use crate::case::{Case, CaseBody, Intent, Phase};
 use crate::spec::{Operation, Spec};
@@ -14,7 +14,7 @@ use crate::spec::{Operation, Spec};
 /// `allowEmptyValue` counts as no example. Without body examples, a required body is a
 /// fixed-seed generated value.
 pub fn cases(spec: &Spec, op: &Operation) -> Vec<Case> {
-    let mut base = blank(op, Phase::Examples, Intent::Valid);
+    let mut base = Case::new(op, Phase::Examples, Intent::Valid);
     for p in &op.parameters {
         // An example the parameter cannot carry (`?name=` without `allowEmptyValue`) is
         // treated as no example.

@@ -60,7 +60,7 @@ pub fn cases(spec: &Spec, op: &Operation, base: &Case) -> Vec<Case> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generate::request::blank;
+    use crate::case::Case;
     use crate::profile::Profile;
     use serde_json::json;
 
@@ -76,7 +76,7 @@ mod tests {
         }}});
         let spec = Spec::from_value("t.yaml".into(), root, Profile::generic()).unwrap();
         let get = spec.operation("getA").unwrap();
-        let mut base = blank(get, Phase::Examples, Intent::Valid);
+        let mut base = Case::new(get, Phase::Examples, Intent::Valid);
         base.headers.insert("X-V".into(), json!("1"));
         let cases = cases(&spec, get, &base);
         let intents: Vec<&Intent> = cases.iter().map(|c| &c.intent).collect();
@@ -96,6 +96,8 @@ mod tests {
         assert!(cases[2].headers.is_empty());
         assert_eq!(cases[3].method, "POST");
         let put = spec.operation("putA").unwrap();
-        assert!(super::cases(&spec, put, &blank(put, Phase::Examples, Intent::Valid)).is_empty());
+        assert!(
+            super::cases(&spec, put, &Case::new(put, Phase::Examples, Intent::Valid)).is_empty()
+        );
     }
 }

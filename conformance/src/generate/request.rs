@@ -6,26 +6,9 @@ use serde_json::Value;
 
 use super::GenError;
 use super::strategy::{Builder, Carrier, Optional};
-use crate::case::{Auth, Case, CaseBody, Intent, Phase};
+use crate::case::{Case, CaseBody, Intent, Phase};
 use crate::spec::{Media, Operation, ParamLocation, Parameter, Spec};
 use crate::wire::text;
-
-/// A case of `op` with no parameter and no body yet.
-pub fn blank(op: &Operation, phase: Phase, intent: Intent) -> Case {
-    Case {
-        operation: op.id.clone(),
-        method: op.method.clone(),
-        path: op.path.clone(),
-        path_params: Default::default(),
-        query: Default::default(),
-        headers: Default::default(),
-        cookies: Default::default(),
-        body: None,
-        auth: Auth::Configured,
-        phase,
-        intent,
-    }
-}
 
 /// Put a parameter value into the map of its location.
 pub fn insert(case: &mut Case, location: ParamLocation, name: &str, value: Value) {
@@ -132,7 +115,7 @@ pub fn strategy(
         parts.push(part);
     }
     let body = body(spec, op, optional)?;
-    let template = blank(op, phase, Intent::Valid);
+    let template = Case::new(op, phase, Intent::Valid);
     Ok((parts, body)
         .prop_map(move |(values, body)| {
             let mut case = template.clone();
