@@ -50,6 +50,19 @@ fn joined(v: &Value) -> String {
     }
 }
 
+/// The items of an array parameter as a server reads them off the wire: one per occurrence
+/// where the parameter is exploded, else the comma-separated parts of its value (headers are
+/// always `simple`, so comma-joined). `render` writes them the same way.
+pub fn items(raw: &[String], explode: bool, location: ParamLocation) -> Vec<String> {
+    if explode && location != ParamLocation::Header {
+        return raw.to_vec();
+    }
+    raw.iter()
+        .filter(|r| !r.is_empty())
+        .flat_map(|r| r.split(',').map(|s| s.trim().to_owned()))
+        .collect()
+}
+
 /// The requirement set a case authenticates with: the first whose schemes all have a
 /// credential, else the first declared (sent without what is missing).
 pub fn requirement<'a>(op: &'a Operation, credentials: &Credentials) -> Option<&'a Vec<String>> {

@@ -34,7 +34,7 @@
 
 mod boundary;
 mod examples;
-mod formats;
+pub(crate) mod formats;
 mod negative;
 mod pattern;
 mod protocol;

@@ -323,14 +323,7 @@ impl Readback {
             return;
         }
         let value = if p.array {
-            let parts: Vec<String> = if p.explode && p.location != ParamLocation::Header {
-                raw
-            } else {
-                raw.iter()
-                    .filter(|r| !r.is_empty())
-                    .flat_map(|r| r.split(',').map(|s| s.trim().to_owned()))
-                    .collect()
-            };
+            let parts = crate::wire::items(&raw, p.explode, p.location);
             Value::Array(
                 parts
                     .iter()

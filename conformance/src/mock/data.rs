@@ -271,18 +271,7 @@ impl<'a> Generator<'a> {
 
     /// A random version-4 UUID.
     pub fn uuid(&mut self) -> String {
-        let mut b: [u8; 16] = self.rng.random();
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        )
+        crate::generate::formats::uuid(self.rng.random())
     }
 
     fn date_time(&mut self) -> String {

@@ -99,16 +99,7 @@ pub fn check_parameters(
                 .get("items")
                 .cloned()
                 .unwrap_or_else(|| serde_json::json!({}));
-            // `explode: true` sends one key per item; otherwise (and always for headers, which
-            // are `simple`) one comma-joined value.
-            let parts: Vec<String> = if p.explode && p.location != ParamLocation::Header {
-                raw
-            } else {
-                raw.iter()
-                    .filter(|r| !r.is_empty())
-                    .flat_map(|r| r.split(',').map(|s| s.trim().to_owned()))
-                    .collect()
-            };
+            let parts = crate::wire::items(&raw, p.explode, p.location);
             Value::Array(parts.iter().map(|s| coerce(root, &items, s)).collect())
         } else {
             if raw.len() > 1 && p.location == ParamLocation::Query {
