@@ -103,21 +103,10 @@ impl Property {
     }
 }
 
-/// A seed per operation and property (FNV-1a of both, mixed with [`SEED`]), so that adding an
-/// operation does not change what the others get.
+/// A seed per operation and property, derived as the runner derives its per-phase seeds, so
+/// that adding an operation does not change what the others get.
 fn seed_for(operation: &str, property: Property) -> [u8; 32] {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ SEED;
-    let tag = [property as u8];
-    for b in operation.bytes().chain(tag) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    let mut out = [0u8; 32];
-    for (i, chunk) in out.chunks_mut(8).enumerate() {
-        let v = h.rotate_left(i as u32 * 17) ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        chunk.copy_from_slice(&v.to_le_bytes());
-    }
-    out
+    gamespec_conformance::runner::case_seed(SEED, operation, property.name())
 }
 
 /// Where shrunk failures are recorded for `target` (see the module documentation).

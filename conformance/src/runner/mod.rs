@@ -129,6 +129,24 @@ fn planned_cases(spec: &Spec, op: &Operation, phase: Phase, config: &RunConfig) 
     }
 }
 
+/// The seed of the cases drawn for `operation` under `tag` (a phase, a property): a function
+/// of the run's `seed` and those two only, so that selecting other operations does not change
+/// what this one gets. The runner and the property tests draw with it.
+pub fn case_seed(seed: u64, operation: &str, tag: &str) -> [u8; 32] {
+    // FNV-1a over the operationId and tag, mixed with the run seed.
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for b in operation.bytes().chain(tag.bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    let mut out = [0u8; 32];
+    for (i, chunk) in out.chunks_mut(8).enumerate() {
+        let v = h.rotate_left(i as u32 * 13) ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        chunk.copy_from_slice(&v.to_le_bytes());
+    }
+    out
+}
+
 /// A run against one server.
 pub struct Runner {
     spec: Arc<Spec>,

@@ -16,23 +16,6 @@ use crate::wire::{self, Credentials};
 
 use super::{Shared, UNSAFE_METHODS, links, pace};
 
-/// A 64-bit seed per operation and phase, so that filtering operations does not change what
-/// another operation gets.
-fn seed_for(seed: u64, operation: &str, phase: Phase) -> [u8; 32] {
-    // FNV-1a over the operationId and phase, mixed with the run seed.
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
-    for b in operation.bytes().chain(phase.as_str().bytes()) {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    let mut out = [0u8; 32];
-    for (i, chunk) in out.chunks_mut(8).enumerate() {
-        let v = h.rotate_left(i as u32 * 13) ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        chunk.copy_from_slice(&v.to_le_bytes());
-    }
-    out
-}
-
 /// One operation's share of a run.
 pub(super) struct OperationRun<'a> {
     pub(super) shared: &'a Shared,
@@ -227,7 +210,7 @@ impl<'a> OperationRun<'a> {
 
     /// Draw `max_examples` cases from `strategy`; shrink the first failure of each kind.
     async fn random(&mut self, strategy: BoxedStrategy<Case>, phase: Phase, valid: bool) {
-        let seed = seed_for(self.shared.config.seed, &self.op.id, phase);
+        let seed = super::case_seed(self.shared.config.seed, &self.op.id, phase.as_str());
         let mut runner = TestRunner::new_with_rng(
             PropConfig::default(),
             TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
