@@ -20,4 +20,4 @@ pub use capture::capture_json_field;
 pub use credentials::CredentialStore;
 pub use form::{file_part, send_form};
 pub use secret::Secret;
-pub use security::{OperationSecurity, SecurityScheme, apply_credentials};
+pub use security::{Carrier, OperationSecurity, SecurityScheme, apply_credentials};

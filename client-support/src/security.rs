@@ -17,15 +17,29 @@ pub struct OperationSecurity {
     pub session_start: bool,
 }
 
-/// A header-borne security scheme of a spec.
+/// Where a security scheme's credential goes, as the spec core decides it from the scheme
+/// (`gamespec_spec::security::carrier`); codegen writes one per scheme into the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carrier {
+    /// `apiKey` in this header.
+    Header(&'static str),
+    /// `apiKey` in this query parameter.
+    Query(&'static str),
+    /// `apiKey` in this cookie.
+    Cookie(&'static str),
+    /// `Authorization: Bearer <credential>` (HTTP bearer, OAuth 2.0, OpenID Connect).
+    Bearer,
+    /// `Authorization: Basic <credential>`, the credential being the encoded `user:password`.
+    Basic,
+}
+
+/// A security scheme of a spec.
 #[derive(Debug, Clone, Copy)]
 pub struct SecurityScheme {
     /// The scheme's name in the spec.
     pub name: &'static str,
-    /// The header it is sent in.
-    pub header: &'static str,
-    /// Text put before the credential (`Bearer ` for HTTP bearer schemes).
-    pub prefix: &'static str,
+    /// Where its credential goes.
+    pub carrier: Carrier,
 }
 
 /// Headers progenitor adds that none of our APIs define.
@@ -53,15 +67,60 @@ pub fn apply_credentials(
             })
             .collect::<Option<Vec<_>>>()
     });
-    for (scheme, secret) in chosen.unwrap_or_default() {
-        let name = HeaderName::from_bytes(scheme.header.as_bytes())
-            .map_err(|e| format!("header name {:?}: {e}", scheme.header))?;
-        let mut value = HeaderValue::try_from(format!("{}{secret}", scheme.prefix))
-            .map_err(|_| format!("the {} credential is not a valid header value", scheme.name))?;
+    let chosen = chosen.unwrap_or_default();
+    for (scheme, secret) in &chosen {
+        let (header, text) = match scheme.carrier {
+            Carrier::Header(name) => (name, secret.clone()),
+            Carrier::Bearer => ("Authorization", format!("Bearer {secret}")),
+            Carrier::Basic => ("Authorization", format!("Basic {secret}")),
+            Carrier::Query(_) | Carrier::Cookie(_) => continue,
+        };
+        let name = HeaderName::from_bytes(header.as_bytes())
+            .map_err(|e| format!("header name {header:?}: {e}"))?;
+        headers.insert(name, sensitive(scheme, &text)?);
+    }
+    let cookies: Vec<String> = chosen
+        .iter()
+        .filter_map(|(scheme, secret)| match scheme.carrier {
+            Carrier::Cookie(name) => Some(format!("{name}={secret}")),
+            _ => None,
+        })
+        .collect();
+    if !cookies.is_empty() {
+        let mut all = headers
+            .get_all(reqwest::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect::<Vec<_>>();
+        all.extend(cookies);
+        let joined = all.join("; ");
+        let value = HeaderValue::try_from(joined)
+            .map_err(|_| "a cookie credential is not a valid header value".to_owned())?;
+        let mut value = value;
         value.set_sensitive(true);
-        headers.insert(name, value);
+        headers.insert(reqwest::header::COOKIE, value);
+    }
+    let queries: Vec<(&str, &String)> = chosen
+        .iter()
+        .filter_map(|(scheme, secret)| match scheme.carrier {
+            Carrier::Query(name) => Some((name, secret)),
+            _ => None,
+        })
+        .collect();
+    if !queries.is_empty() {
+        let mut pairs = request.url_mut().query_pairs_mut();
+        for (name, secret) in queries {
+            pairs.append_pair(name, secret);
+        }
     }
     Ok(())
+}
+
+fn sensitive(scheme: &SecurityScheme, text: &str) -> Result<HeaderValue, String> {
+    let mut value = HeaderValue::try_from(text)
+        .map_err(|_| format!("the {} credential is not a valid header value", scheme.name))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -71,13 +130,23 @@ mod tests {
     const SCHEMES: &[SecurityScheme] = &[
         SecurityScheme {
             name: "token",
-            header: "x-session-token",
-            prefix: "",
+            carrier: Carrier::Header("x-session-token"),
         },
         SecurityScheme {
             name: "bearer",
-            header: "Authorization",
-            prefix: "Bearer ",
+            carrier: Carrier::Bearer,
+        },
+        SecurityScheme {
+            name: "basic",
+            carrier: Carrier::Basic,
+        },
+        SecurityScheme {
+            name: "key",
+            carrier: Carrier::Query("api_key"),
+        },
+        SecurityScheme {
+            name: "cookie",
+            carrier: Carrier::Cookie("sid"),
         },
     ];
 
@@ -137,5 +206,25 @@ mod tests {
             .unwrap_err();
         assert!(err.contains("token credential"), "{err}");
         assert!(!err.contains("a\nb"));
+    }
+
+    #[test]
+    fn basic_query_and_cookie_schemes_are_sent_where_the_spec_says() {
+        let store = CredentialStore::default();
+        store.set("basic", "dXNlcjpwdw==");
+        store.set("key", "k 1");
+        store.set("cookie", "c1");
+        let mut r = request();
+        apply_credentials(
+            &mut r,
+            Some(&op(&[&["basic", "key", "cookie"]])),
+            SCHEMES,
+            &store,
+        )
+        .unwrap();
+        assert_eq!(r.headers()["authorization"], "Basic dXNlcjpwdw==");
+        assert_eq!(r.headers()["cookie"], "sid=c1");
+        assert!(r.headers()["cookie"].is_sensitive());
+        assert_eq!(r.url().query(), Some("api_key=k+1"));
     }
 }

@@ -6,8 +6,9 @@ use std::panic::AssertUnwindSafe;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
-use crate::api::Api;
-use crate::operations::operations;
+use gamespec_spec::registry::Api;
+use gamespec_spec::operations::operations;
+use gamespec_spec::security::SchemeCarrier;
 use crate::quiet_panic;
 use crate::view::{Adaptation, GeneratorView, generator_view};
 
@@ -94,7 +95,7 @@ pub fn progenitor_file(doc: &Value, inner_type: &str) -> Result<syn::File, Gener
 /// Render the client sources of `api` from its spec document.
 pub fn render(api: &Api, spec: &Value) -> Result<Rendered, GenerateError> {
     let GeneratorView { value, adaptations } = generator_view(spec);
-    let file = progenitor_file(&value, api.inner_type)?;
+    let file = progenitor_file(&value, INNER_TYPE)?;
     let body = prettyplease::unparse(&file);
     let security = security_table(spec)?;
     let source = format!("{}\n{body}\n{security}", header(api));
@@ -112,10 +113,14 @@ fn header(api: &Api) -> String {
          // Do not edit it by hand: change the spec and run `cargo xtask generate`;\n\
          // `cargo xtask check` fails while it is out of date.\n\
          // What the generator could not express is listed in ADAPTATIONS.md.\n",
-        spec = api.spec,
+        spec = api.spec_file(),
         ver = PROGENITOR_VERSION,
     )
 }
+
+/// The type the generated `Client` carries for credentials (progenitor's inner type): the
+/// `Credentials` of the generated `security` module.
+pub const INNER_TYPE: &str = "crate::security::Credentials";
 
 /// The pinned generator version, stated in generated headers.
 pub const PROGENITOR_VERSION: &str = "0.15.1";
@@ -159,23 +164,17 @@ fn security_table(spec: &Value) -> Result<String, GenerateError> {
         .and_then(Value::as_object)
     {
         for (name, scheme) in map {
+            let scheme = gamespec_spec::refs::deref(spec, scheme);
             accessors.push_str(&credential_accessors(name, scheme));
-            let header = match (
-                scheme.get("type").and_then(Value::as_str),
-                scheme.get("in").and_then(Value::as_str),
-            ) {
-                (Some("apiKey"), Some("header")) => {
-                    scheme.get("name").and_then(Value::as_str).unwrap_or("")
-                }
-                (Some("http"), _) => "Authorization",
-                _ => continue,
-            };
-            let prefix = match scheme.get("scheme").and_then(Value::as_str) {
-                Some(s) if s.eq_ignore_ascii_case("bearer") => "Bearer ",
-                _ => "",
+            let carrier = match gamespec_spec::security::carrier(scheme) {
+                SchemeCarrier::Header(name) => format!("Header({name:?})"),
+                SchemeCarrier::Query(name) => format!("Query({name:?})"),
+                SchemeCarrier::Cookie(name) => format!("Cookie({name:?})"),
+                SchemeCarrier::Bearer => "Bearer".to_owned(),
+                SchemeCarrier::Basic => "Basic".to_owned(),
             };
             schemes.push_str(&format!(
-                "SecurityScheme {{ name: {name:?}, header: {header:?}, prefix: {prefix:?} }},\n"
+                "SecurityScheme {{ name: {name:?}, carrier: Carrier::{carrier} }},\n"
             ));
         }
     }
@@ -183,12 +182,12 @@ fn security_table(spec: &Value) -> Result<String, GenerateError> {
         r#"
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {{
-    pub use gamespec_client_support::{{OperationSecurity, SecurityScheme}};
+    pub use gamespec_client_support::{{Carrier, OperationSecurity, SecurityScheme}};
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
         {rows}
     ];
-    /// Every header-borne security scheme of the spec.
+    /// Every security scheme of the spec, with where its credential goes.
     pub const SCHEMES: &[SecurityScheme] = &[
         {schemes}
     ];
@@ -225,12 +224,11 @@ pub mod security {{
 /// (`sessionToken` → `session_token`, `set_session_token`, `clear_session_token`).
 fn credential_accessors(name: &str, scheme: &Value) -> String {
     let snake = heck::ToSnakeCase::to_snake_case(name);
-    let how = match (
-        scheme.get("in").and_then(Value::as_str),
-        scheme.get("name").and_then(Value::as_str),
-    ) {
-        (Some("header"), Some(header)) => format!("the `{header}` header"),
-        _ => "the `Authorization` header".to_owned(),
+    let how = match gamespec_spec::security::carrier(scheme) {
+        SchemeCarrier::Header(header) => format!("the `{header}` header"),
+        SchemeCarrier::Query(param) => format!("the `{param}` query parameter"),
+        SchemeCarrier::Cookie(cookie) => format!("the `{cookie}` cookie"),
+        SchemeCarrier::Bearer | SchemeCarrier::Basic => "the `Authorization` header".to_owned(),
     };
     format!(
         r#"
@@ -251,7 +249,7 @@ fn adaptations_markdown(api: &Api, adaptations: &[Adaptation]) -> String {
          The spec describes the API as it behaves. progenitor {PROGENITOR_VERSION} cannot express \
          everything in it, so `codegen` feeds it an adapted copy. These are all the differences; \
          the operations left out are implemented by hand in this crate.\n\n",
-        api.spec
+        api.spec_file()
     );
     if adaptations.is_empty() {
         out.push_str("None: the generator takes the spec as it is.\n");

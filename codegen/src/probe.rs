@@ -4,8 +4,8 @@
 use serde_json::{Map, Value, json};
 
 use crate::generate::progenitor_source;
-use crate::operations::{Operation, operations};
-use crate::refs::{reachable, resolve};
+use gamespec_spec::operations::{Operation, operations};
+use gamespec_spec::refs::{reachable, resolve};
 
 /// One operation the generator failed on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,7 +63,7 @@ fn reachable_components(view: &Value, from: &Value) -> Value {
         let parts: Vec<&str> = target.trim_start_matches("#/").split('/').collect();
         if let (["components", kind, name], Some(node)) = (parts.as_slice(), resolve(view, &target))
         {
-            let name = crate::pointer::unescape(name);
+            let name = gamespec_spec::pointer::unescape(name);
             out.entry((*kind).to_owned())
                 .or_insert_with(|| json!({}))
                 .as_object_mut()

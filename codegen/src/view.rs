@@ -10,9 +10,9 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
-use crate::operations::{HTTP_METHODS, operations};
-use crate::pointer;
-use crate::refs::deref;
+use gamespec_spec::operations::{HTTP_METHODS, operations};
+use gamespec_spec::pointer;
+use gamespec_spec::refs::deref;
 
 /// One change the generator view makes to one operation.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -384,7 +384,7 @@ const SECRET_CONSTRAINTS: &[&str] = &["minLength", "maxLength", "pattern"];
 /// Strip length and pattern constraints from `format: password` strings; returns how many.
 fn unconstrain_secrets(value: &mut Value) -> usize {
     let mut hits = Vec::new();
-    crate::walk::objects(value, &mut |at, map| {
+    gamespec_spec::walk::objects(value, &mut |at, map| {
         let secret = map.get("type") == Some(&json!("string"))
             && map.get("format") == Some(&json!("password"));
         if secret && SECRET_CONSTRAINTS.iter().any(|k| map.contains_key(*k)) {
@@ -506,7 +506,7 @@ fn scalar_choice(map: &Map<String, Value>) -> Option<(Vec<Value>, bool)> {
 /// would match two branches); on the whole schema it makes the field `Option<enum>`.
 fn scalar_any_of_to_one_of(value: &mut Value) -> usize {
     let mut hits = Vec::new();
-    crate::walk::objects(value, &mut |at, map| {
+    gamespec_spec::walk::objects(value, &mut |at, map| {
         if let Some((branches, nullable)) = scalar_choice(map) {
             hits.push((at.to_owned(), branches, nullable));
         }
@@ -531,7 +531,7 @@ fn fold_case_colliding_enums(value: &mut Value, adaptations: &mut Vec<Adaptation
         .map(|o| (o.pointer(), o.id.clone(), o.route()))
         .collect();
     let mut hits = Vec::new();
-    crate::walk::objects(value, &mut |at, map| {
+    gamespec_spec::walk::objects(value, &mut |at, map| {
         if let Some(values) = map.get("enum").and_then(Value::as_array) {
             let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
             let folded: BTreeSet<String> = strings.iter().map(|s| s.to_lowercase()).collect();

@@ -117,7 +117,8 @@ impl Session {
             .keys()
             .cloned()
             .collect();
-        let profile = session.spec.profile;
+        let spec = session.spec.clone();
+        let profile = &spec.profile;
         for scheme in needed.difference(&have) {
             let Some(login) = profile.login(scheme) else {
                 continue;
@@ -189,21 +190,21 @@ impl Session {
         };
         let op = self
             .spec
-            .operation(login.operation)
+            .operation(&login.operation)
             .ok_or_else(|| fail("the spec has no such operation".into()))?;
         let mut case = pick_example(generate::examples(&self.spec, op), login)
             .ok_or_else(|| fail("the spec has no example to log in with".into()))?;
-        for (field, variable) in login.inputs {
+        for (field, variable) in &login.inputs {
             let Ok(value) = std::env::var(variable) else {
                 continue;
             };
             self.redactor.add(&value, variable);
-            if case.query.contains_key(*field) {
-                case.query.insert((*field).to_owned(), Value::String(value));
+            if case.query.contains_key(field) {
+                case.query.insert(field.clone(), Value::String(value));
             } else if let Some(body) = case.body.as_mut()
                 && let Some(map) = body.value.as_object_mut()
             {
-                map.insert((*field).to_owned(), Value::String(value));
+                map.insert(field.clone(), Value::String(value));
             }
         }
         let credentials = self.state.read().await.credentials.clone();
@@ -222,42 +223,42 @@ impl Session {
         let body = response
             .json()
             .map_err(|e| fail(format!("the answer is not JSON: {e}")))?;
-        let token = extract(&body, login.token).ok_or_else(|| {
-            fail(match login.token {
-                TokenAt::Field(field) => format!("the answer has no `{field}`"),
+        let token = extract(&body, &login.token).ok_or_else(|| {
+            fail(match &login.token {
+                TokenAt::Field { field } => format!("the answer has no `{field}`"),
                 TokenAt::UrlParam { field, param } => {
                     format!("the answer has no `{param}` in the URL of `{field}`")
                 }
             })
         })?;
-        self.redactor.add(&token, &env_var(login.scheme));
+        self.redactor.add(&token, &env_var(&login.scheme));
         Ok(token)
     }
 }
 
 /// The example case a login uses: the first whose body has the selecting field value.
 fn pick_example(cases: Vec<Case>, login: &Login) -> Option<Case> {
-    match login.select {
+    match &login.select {
         None => cases.into_iter().next(),
         Some((field, value)) => cases.into_iter().find(|c| {
             c.body
                 .as_ref()
                 .and_then(|b| b.value.get(field))
                 .and_then(Value::as_str)
-                == Some(value)
+                == Some(value.as_str())
         }),
     }
 }
 
 /// The credential in a login answer.
-pub fn extract(body: &Value, at: TokenAt) -> Option<String> {
+pub fn extract(body: &Value, at: &TokenAt) -> Option<String> {
     match at {
-        TokenAt::Field(field) => body.get(field)?.as_str().map(str::to_owned),
+        TokenAt::Field { field } => body.get(field)?.as_str().map(str::to_owned),
         TokenAt::UrlParam { field, param } => {
             let url = body.get(field)?.as_str()?;
             let query = url.split_once('?')?.1;
             form_urlencoded::parse(query.as_bytes())
-                .find(|(k, _)| k == param)
+                .find(|(k, _)| k == param.as_str())
                 .map(|(_, v)| v.into_owned())
         }
     }
@@ -269,29 +270,33 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn field(name: &str) -> TokenAt {
+        TokenAt::Field { field: name.into() }
+    }
+
     #[test]
     fn tokens_are_found_in_fields_and_urls() {
         let body = json!({"session_token": "abc", "login_url": "https://x/cb?token=eyJ.a.b&remember_me=false"});
         assert_eq!(
-            extract(&body, TokenAt::Field("session_token")).as_deref(),
+            extract(&body, &field("session_token")).as_deref(),
             Some("abc")
         );
         assert_eq!(
             extract(
                 &body,
-                TokenAt::UrlParam {
-                    field: "login_url",
-                    param: "token"
+                &TokenAt::UrlParam {
+                    field: "login_url".into(),
+                    param: "token".into()
                 }
             )
             .as_deref(),
             Some("eyJ.a.b")
         );
-        assert_eq!(extract(&body, TokenAt::Field("missing")), None);
+        assert_eq!(extract(&body, &field("missing")), None);
         assert_eq!(
             extract(
                 &json!({"session_token": ""}),
-                TokenAt::Field("session_token")
+                &field("session_token")
             ),
             None
         );

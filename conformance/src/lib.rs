@@ -26,11 +26,12 @@ pub mod exchange;
 pub mod generate;
 pub mod mock;
 pub mod outcome;
-pub mod profile;
 pub mod replay;
 pub mod report;
 pub mod runner;
-pub mod schema;
+// The spec core's modules under the names this crate has always used for them.
+pub use gamespec_spec::registry as profile;
+pub use gamespec_spec::shape as schema;
+pub use gamespec_spec::spec;
 pub mod secrets;
-pub mod spec;
 pub mod wire;

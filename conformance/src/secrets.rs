@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, RwLock};
 
-pub use gamespec_codegen::api::credential_variable as env_var;
+pub use gamespec_spec::registry::credential_variable as env_var;
 
 /// Known secret values and the variable each one stands for. Cheap to clone; shared by the
 /// runner (which learns tokens as it logs in) and every report.

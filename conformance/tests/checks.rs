@@ -293,7 +293,7 @@ async fn c004_response_headers_conformance_required() {
     let base = common::spec("lootlocker");
     let mut root = base.root.clone();
     root["components"]["headers"]["RetryAfter"]["required"] = Value::Bool(true);
-    let spec = Arc::new(Spec::from_value(base.path.clone(), root, base.profile).expect("spec"));
+    let spec = Arc::new(Spec::from_value(base.path.clone(), root, base.profile.clone()).expect("spec"));
     assert!(
         spec.operation("ping")
             .and_then(|op| op.response(429))

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use capture::clients::{AnyClient, Dispatched, args_of};
 use capture::{CaptureServer, Reply};
-use gamespec_codegen::schema::Direction;
+use gamespec_spec::schema::Direction;
 use gamespec_conformance::generate;
 use gamespec_conformance::generate::strategy::{Builder, Carrier, Optional};
 use gamespec_conformance::spec::{Spec, component_schemas};

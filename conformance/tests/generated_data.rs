@@ -5,7 +5,7 @@
 
 mod common;
 
-use gamespec_codegen::schema::Direction;
+use gamespec_spec::schema::Direction;
 use gamespec_conformance::mock::data::Generator;
 use gamespec_conformance::spec::{self, Spec};
 use rand::SeedableRng;

@@ -632,7 +632,7 @@ async fn empty_query_values_need_allow_empty_value() {
     let key = params.iter_mut().find(|p| p["name"] == "key").unwrap();
     key["allowEmptyValue"] = Value::Bool(true);
     let allowing =
-        std::sync::Arc::new(Spec::from_value(spec.path.clone(), root, spec.profile).unwrap());
+        std::sync::Arc::new(Spec::from_value(spec.path.clone(), root, spec.profile.clone()).unwrap());
     let del = op(&allowing, "deletePlayerStorageItem");
     assert!(
         del.parameters

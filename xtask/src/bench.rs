@@ -16,7 +16,7 @@
 //!   warm-up that is not counted. Each oha run is bounded by its duration and killed if it
 //!   overruns.
 //! * Operations: per API a simple one (small response) and a large one (the largest example
-//!   response among the GETs without required parameters), see [`OPERATIONS`].
+//!   response among the GETs without required parameters), see the `[[api.bench]]` entries of `spec/registry.toml`.
 //! * Output: a table of server, operation, requests/s, p50, p99 (ms), share of 2xx answers and the
 //!   mock/Prism ratio of requests/s; the raw oha JSON is kept in `target/bench-mock/<api>/`. The
 //!   load generator shares the machine's cores with the server under test, so the numbers are a
@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gamespec_codegen::api::{APIS, Api};
+use gamespec_spec::registry::{Api, apis};
 use serde_json::Value;
 
 use crate::tools::{self, Child, NO_NODE, REINSTALL, ToolError, io_error};
@@ -41,14 +41,6 @@ const PRISM_JS: &str = "node_modules/@stoplight/prism-cli/dist/index.js";
 const PRISM_READY_TIMEOUT: Duration = Duration::from_secs(180);
 /// Seconds of unreported warm-up load per server and operation.
 const WARM_UP_SECS: u64 = 1;
-
-/// The operations measured, per API: (API name, label, path of a GET).
-pub const OPERATIONS: &[(&str, &str, &str)] = &[
-    ("lootlocker", "simple", "/game/ping"),
-    ("lootlocker", "large", "/game/leaderboards"),
-    ("xsolla", "simple", "/users/me/login_urls"),
-    ("xsolla", "large", "/users/me"),
-];
 
 /// `cargo xtask bench-mock` arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -67,7 +59,7 @@ pub struct Args {
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(APIS.iter().map(|a| a.name))
+    clap::builder::PossibleValuesParser::new(apis().iter().map(|a| a.name.as_str()))
 }
 
 /// Which server a row measured.
@@ -131,8 +123,8 @@ impl Summary {
 /// Prism or the mock not installable, not starting, or oha failing): exit 2.
 pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     let apis: Vec<&Api> = match &args.api {
-        Some(name) => APIS.iter().filter(|a| a.name == name).collect(),
-        None => APIS.iter().collect(),
+        Some(name) => apis().iter().filter(|a| a.name == *name).collect(),
+        None => apis().iter().collect(),
     };
     let started = Instant::now();
     // Prism first: it is the quick install, and it finds a missing node/npm before oha's build.
@@ -188,28 +180,28 @@ fn bench_api(
 ) -> Result<(), ToolError> {
     let spec_path = api.spec_path(root);
     let spec = tools::load_spec(api, &spec_path)?;
-    let operations: Vec<(&str, &str)> = OPERATIONS
+    let operations: Vec<(&str, &str)> = api
+        .bench
         .iter()
-        .filter(|(name, ..)| *name == api.name)
-        .map(|&(_, label, path)| (label, path))
+        .map(|b| (b.label.as_str(), b.path.as_str()))
         .collect();
     for (_, path) in &operations {
         if spec.value["paths"][*path]["get"].is_null() {
             return Err(ToolError::Failed {
                 step: format!("bench-mock {}", api.name),
-                output: format!("{} has no GET {path}", api.spec),
-                hint: "update bench::OPERATIONS to operations the spec has",
+                output: format!("{} has no GET {path}", api.spec_file()),
+                hint: "update the API's [[api.bench]] entries in spec/registry.toml",
             });
         }
     }
-    let dir = root.join("target/bench-mock").join(api.name);
+    let dir = root.join("target/bench-mock").join(&api.name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(io_error(&dir))?;
     }
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
 
     // Both servers live until the end of this function, whatever happens.
-    let mock = tools::start_mock(mock_exe, api.name, Some(1), &dir.join("mock.log"), true)?;
+    let mock = tools::start_mock(mock_exe, &api.name, Some(1), &dir.join("mock.log"), true)?;
     let (headers, _) = tools::credential_headers(&spec.value, &mock.credentials);
     let (_prism, prism_url) = start_prism(prism_js, &spec_path, &dir.join("prism.log"))?;
     eprintln!("{}: mock at {}, prism at {prism_url}", api.name, mock.url);
@@ -221,7 +213,7 @@ fn bench_api(
             let _warm_up = load(oha, &url, &headers, WARM_UP_SECS, args.connections)?;
             let result = load(oha, &url, &headers, args.duration_secs, args.connections)?;
             std::fs::write(&raw, result.to_string()).map_err(io_error(&raw))?;
-            let row = row_from_oha(&result, api.name, label, &format!("GET {path}"), server)
+            let row = row_from_oha(&result, &api.name, label, &format!("GET {path}"), server)
                 .ok_or_else(|| {
                     ToolError::failed(
                         format!("reading oha's JSON for {url}"),
@@ -356,11 +348,12 @@ fn print_table(summary: &Summary, args: &Args, prism_version: &str) {
         "bytes",
         "ratio"
     );
-    // Mock and Prism rows of one operation together, in the order of OPERATIONS.
+    // Mock and Prism rows of one operation together, in registry order.
     let position = |r: &Row| {
-        OPERATIONS
+        apis()
             .iter()
-            .position(|&(api, label, _)| api == r.api && label == r.label)
+            .flat_map(|a| a.bench.iter().map(move |b| (a.name.as_str(), b.label.as_str())))
+            .position(|(api, label)| api == r.api && label == r.label)
     };
     let mut rows: Vec<&Row> = summary.rows.iter().collect();
     rows.sort_by_key(|r| (position(r), r.server));
@@ -456,10 +449,12 @@ mod tests {
 
     #[test]
     fn operations_exist_in_the_specs() {
-        let root = gamespec_codegen::api::workspace_root();
-        for &(api, _, path) in OPERATIONS {
-            let api = Api::named(api).expect("a registered API");
-            let spec = gamespec_codegen::load::load(&api.spec_path(&root)).expect("spec loads");
+        let root = gamespec_spec::registry::workspace_root();
+        for (api, path) in apis()
+            .iter()
+            .flat_map(|a| a.bench.iter().map(move |b| (a, b.path.as_str())))
+        {
+            let spec = gamespec_spec::load::load(&api.spec_path(&root)).expect("spec loads");
             assert!(
                 !spec.value["paths"][path]["get"].is_null(),
                 "{} GET {path}",

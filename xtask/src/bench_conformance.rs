@@ -12,7 +12,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gamespec_codegen::api::{APIS, credential_variable};
+use gamespec_spec::registry::{apis, credential_variable};
 use serde_json::Value;
 
 use crate::schemathesis::{self, Target};
@@ -22,7 +22,7 @@ use crate::tools::{self, ToolError, io_error};
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
     /// Only this API (default: all).
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(APIS.iter().map(|a| a.name)))]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(apis().iter().map(|a| a.name.as_str())))]
     pub api: Option<String>,
     /// Random cases per operation and phase, for both tools. The default is large enough that
     /// the runner's start-up (spec loading, logins: about 0.1 s) is not most of its run.
@@ -55,15 +55,15 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
     let exe = tools::build_mock(root, true)?;
     let st = schemathesis::install(root)?;
     let mut rows = Vec::new();
-    for api in APIS
+    for api in apis()
         .iter()
         .filter(|a| args.api.as_deref().is_none_or(|n| n == a.name))
     {
-        let dir = root.join("target/bench-conformance").join(api.name);
+        let dir = root.join("target/bench-conformance").join(&api.name);
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
         let mock = tools::start_mock(
             &exe,
-            api.name,
+            &api.name,
             Some(args.seed),
             &dir.join("mock.log"),
             false,
@@ -78,7 +78,7 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
             .args([
                 "run",
                 "--spec",
-                api.name,
+                &api.name,
                 "--base-url",
                 &mock.url,
                 "--no-progress",
@@ -133,7 +133,7 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
             elapsed: report.elapsed,
         };
         drop(mock);
-        rows.push((api.name, runner, schemathesis));
+        rows.push((api.name.as_str(), runner, schemathesis));
     }
     println!(
         "\n| api | runner cases | runner s | runner cases/s | Schemathesis cases | Schemathesis s | Schemathesis cases/s | ratio |"

@@ -9,10 +9,10 @@
 //!   those deviations (no new failure, and every baseline entry still matches one).
 //! * Exit code: the highest of the runs (0 pass, 1 failures, 2 unusable input).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-use gamespec_codegen::api::{APIS, Api};
+use gamespec_spec::registry::{apis, credential_variable};
 
 use crate::bench;
 use crate::tools::{self, ToolError};
@@ -21,7 +21,7 @@ use crate::tools::{self, ToolError};
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
     /// Only this API (default: all; required with --base-url).
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(APIS.iter().map(|a| a.name)))]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(apis().iter().map(|a| a.name.as_str())))]
     pub api: Option<String>,
     /// Test this server instead of the embedded mock (credentials from GAMESPEC_* variables or
     /// the API's login flow).
@@ -38,21 +38,6 @@ pub struct Args {
     pub rest: Vec<String>,
 }
 
-/// Operations left out of Prism runs because a request to them kills the Prism process, after
-/// which every later case would fail to connect: (API, operationId, what happens).
-pub const PRISM_CRASHES: &[(&str, &str, &str)] = &[(
-    "lootlocker",
-    "listBroadcasts",
-    "Prism 5.14.2 exits with a TypeError (deserializeArray of undefined) when the optional \
-     array header Accept-Language is absent",
-)];
-
-/// The baseline of Prism's deviations for `api`.
-pub fn prism_baseline(root: &Path, api: &Api) -> PathBuf {
-    root.join(bench::PRISM_PINS)
-        .join(format!("{}.baseline.toml", api.name))
-}
-
 /// Run it; returns the exit code to use.
 pub fn run(root: &Path, args: &Args) -> Result<u8, ToolError> {
     if args.base_url.is_some() && args.api.is_none() {
@@ -67,15 +52,23 @@ pub fn run(root: &Path, args: &Args) -> Result<u8, ToolError> {
         None
     };
     let mut worst = 0u8;
-    for api in APIS
+    for api in apis()
         .iter()
         .filter(|a| args.api.as_deref().is_none_or(|n| n == a.name))
     {
-        let dir = root.join("target/conformance").join(api.name);
+        // Prism runs need the API's committed deviation baseline.
+        let prism_facts = match (&prism, &api.prism) {
+            (Some(_), None) => {
+                eprintln!("{}: no Prism baseline in the registry; not run against Prism", api.name);
+                continue;
+            }
+            (_, facts) => facts,
+        };
+        let dir = root.join("target/conformance").join(&api.name);
         std::fs::create_dir_all(&dir).map_err(tools::io_error(&dir))?;
         let mut command = Command::new(&exe);
         command
-            .args(["run", "--spec", api.name])
+            .args(["run", "--spec", &api.name])
             .arg("--junit")
             .arg(dir.join("junit.xml"))
             .arg("--markdown")
@@ -84,26 +77,30 @@ pub fn run(root: &Path, args: &Args) -> Result<u8, ToolError> {
             .arg(dir.join("failures.ndjson"))
             .stdin(Stdio::null());
         // Prism stays up for the length of this API's run.
-        let _prism = match &prism {
-            Some(js) => {
+        let _prism = match (&prism, prism_facts) {
+            (Some(js), Some(facts)) => {
                 let (child, url) =
                     bench::start_prism(js, &api.spec_path(root), &dir.join("prism.log"))?;
                 command
                     .arg("--base-url")
                     .arg(&url)
                     .arg("--baseline")
-                    .arg(prism_baseline(root, api))
+                    .arg(root.join(&facts.baseline))
                     .arg("--strict-baseline");
                 // Prism accepts any credential; the schemes no login flow can obtain get one.
-                command.env("GAMESPEC_DOMAIN_KEY", "prism-accepts-any-key");
-                for (_, operation, why) in PRISM_CRASHES.iter().filter(|(a, ..)| *a == api.name) {
-                    eprintln!("{}: leaving out {operation}: {why}", api.name);
-                    command.arg("--exclude").arg(operation);
+                for scheme in api.profile.schemes.keys() {
+                    if api.profile.login(scheme).is_none() {
+                        command.env(credential_variable(scheme), "prism-accepts-any-key");
+                    }
+                }
+                for crash in &facts.crashes {
+                    eprintln!("{}: leaving out {}: {}", api.name, crash.operation, crash.why);
+                    command.arg("--exclude").arg(&crash.operation);
                 }
                 eprintln!("{}: Prism at {url}", api.name);
                 Some(child)
             }
-            None => {
+            _ => {
                 if let Some(url) = &args.base_url {
                     command.arg("--base-url").arg(url);
                 }

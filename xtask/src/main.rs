@@ -15,11 +15,11 @@ mod conformance;
 mod schemathesis;
 mod tools;
 mod validate;
-use gamespec_codegen::api::{APIS, Api, workspace_root};
+use gamespec_spec::registry::{Api, apis, workspace_root};
 use gamespec_codegen::drift::{Stale, compare};
 use gamespec_codegen::generate::{Rendered, render};
 use gamespec_codegen::lint::{Finding, lint, rules};
-use gamespec_codegen::load::{Document, LoadError, load};
+use gamespec_spec::load::{Document, LoadError, load};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "gamespec project automation", version)]
@@ -73,7 +73,7 @@ enum Command {
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(APIS.iter().map(|a| a.name))
+    clap::builder::PossibleValuesParser::new(apis().iter().map(|a| a.name.as_str()))
 }
 
 /// How bad the worst outcome of a command was.
@@ -95,9 +95,9 @@ fn main() -> ExitCode {
             .map(|f| lint_file(f, &f.display().to_string()))
             .max()
             .unwrap_or(Outcome::Clean),
-        Command::Lint { .. } => APIS
+        Command::Lint { .. } => apis()
             .iter()
-            .map(|a| lint_file(&a.spec_path(&root), a.spec))
+            .map(|a| lint_file(&a.spec_path(&root), &a.spec_file()))
             .max()
             .unwrap_or(Outcome::Clean),
         Command::Validate { files } => match validate::run(&root, &files) {
@@ -157,8 +157,8 @@ fn main() -> ExitCode {
 
 fn selected(name: Option<&str>) -> Vec<&'static Api> {
     match name {
-        Some(n) => APIS.iter().filter(|a| a.name == n).collect(),
-        None => APIS.iter().collect(),
+        Some(n) => apis().iter().filter(|a| a.name == n).collect(),
+        None => apis().iter().collect(),
     }
 }
 
@@ -200,7 +200,7 @@ fn lint_file(path: &Path, shown: &str) -> Outcome {
             if outcome == Outcome::Clean {
                 println!(
                     "{shown}: clean ({} operations, {} rules)",
-                    gamespec_codegen::operations::operations(&doc.value).len(),
+                    gamespec_spec::operations::operations(&doc.value).len(),
                     rules().len()
                 );
             }
@@ -213,20 +213,22 @@ fn lint_file(path: &Path, shown: &str) -> Outcome {
 fn render_api(root: &Path, api: &Api) -> Result<Rendered, Outcome> {
     let doc = read(&api.spec_path(root)).map_err(|e| report_unusable(&e))?;
     render(api, &doc.value).map_err(|e| {
-        eprintln!("error: {}: {e}", api.spec);
+        eprintln!("error: {}: {e}", api.spec_file());
         Outcome::Findings
     })
 }
 
-fn outputs(api: &Api, rendered: &Rendered) -> [(String, String); 3] {
+/// The committed files of `api`'s client crate with their fresh text; none for an API whose
+/// client only the tests generate.
+fn outputs(api: &Api, rendered: &Rendered) -> Vec<(String, String)> {
     [
-        (api.generated_rs(), rendered.source.clone()),
-        (api.adaptations_md(), rendered.adaptations_md.clone()),
-        (
-            gamespec_codegen::dispatch::path(api),
-            rendered.dispatch.clone(),
-        ),
+        (api.generated_rs(), &rendered.source),
+        (api.adaptations_md(), &rendered.adaptations_md),
+        (gamespec_codegen::dispatch::path(api), &rendered.dispatch),
     ]
+    .into_iter()
+    .filter_map(|(path, text)| Some((path?, text.clone())))
+    .collect()
 }
 
 fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
@@ -252,7 +254,8 @@ fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
         println!(
             "{}: generated {} ({} lines, {} adaptations) in {:.2?}",
             api.name,
-            api.generated_rs(),
+            api.generated_rs()
+                .unwrap_or_else(|| "nothing (no client crate; the tests generate one)".into()),
             rendered.source.lines().count(),
             rendered.adaptations.len(),
             started.elapsed()
@@ -271,12 +274,12 @@ fn check(root: &Path, apis: Vec<&Api>) -> Outcome {
                 continue;
             }
         };
-        worst = worst.max(print_findings(api.spec, &lint(&doc)));
+        worst = worst.max(print_findings(&api.spec_file(), &lint(&doc)));
         worst = worst.max(check_inventory(root, api, &doc));
         let rendered = match render(api, &doc.value) {
             Ok(r) => r,
             Err(e) => {
-                eprintln!("error: {}: {e}", api.spec);
+                eprintln!("error: {}: {e}", api.spec_file());
                 worst = worst.max(Outcome::Findings);
                 continue;
             }
@@ -302,15 +305,18 @@ fn check(root: &Path, apis: Vec<&Api>) -> Outcome {
 }
 
 fn check_inventory(root: &Path, api: &Api, doc: &Document) -> Outcome {
-    let rows = std::fs::read_to_string(root.join(api.inventory))
+    let Some(inventory) = api.inventory_file() else {
+        return Outcome::Clean;
+    };
+    let rows = std::fs::read_to_string(root.join(&inventory))
         .map_err(|e| e.to_string())
-        .and_then(|text| gamespec_codegen::inventory::parse(&text));
+        .and_then(|text| gamespec_spec::inventory::parse(&text));
     let problems = match rows {
-        Ok(rows) => gamespec_codegen::inventory::check(&doc.value, &rows),
+        Ok(rows) => gamespec_spec::inventory::check(&doc.value, &rows),
         Err(e) => vec![e],
     };
     for p in &problems {
-        eprintln!("{}: {p}", api.inventory);
+        eprintln!("{inventory}: {p}");
     }
     if problems.is_empty() {
         Outcome::Clean

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gamespec_codegen::api::{APIS, Api, credential_variable};
+use gamespec_spec::registry::{Api, apis, credential_variable};
 use serde_json::Value;
 
 use crate::tools::{self, REINSTALL, ToolError, io_error};
@@ -106,7 +106,7 @@ pub fn install(root: &Path) -> Result<PathBuf, ToolError> {
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
-    clap::builder::PossibleValuesParser::new(APIS.iter().map(|a| a.name))
+    clap::builder::PossibleValuesParser::new(apis().iter().map(|a| a.name.as_str()))
 }
 
 /// One unique failure: an operation failing one check in one way.
@@ -191,8 +191,8 @@ impl Summary {
 /// [`Summary::failures`] says whether everything passed.
 pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     let apis: Vec<&Api> = match &args.api {
-        Some(name) => APIS.iter().filter(|a| a.name == name).collect(),
-        None => APIS.iter().collect(),
+        Some(name) => apis().iter().filter(|a| a.name == *name).collect(),
+        None => apis().iter().collect(),
     };
     if apis.is_empty() {
         return Err(usage("no such API"));
@@ -260,7 +260,7 @@ pub fn run_api(
 ) -> Result<ApiReport, ToolError> {
     let spec_path = api.spec_path(root);
     let spec = tools::load_spec(api, &spec_path)?;
-    let dir = root.join("target/schemathesis").join(api.name);
+    let dir = root.join("target/schemathesis").join(&api.name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(io_error(&dir))?;
     }
@@ -270,7 +270,7 @@ pub fn run_api(
     let (mut mock, url, credentials) = match target {
         Target::Mock(exe) => {
             let mock =
-                tools::start_mock(exe, api.name, Some(args.seed), &dir.join("mock.log"), true)?;
+                tools::start_mock(exe, &api.name, Some(args.seed), &dir.join("mock.log"), true)?;
             let (url, creds) = (mock.url.clone(), mock.credentials.clone());
             (Some(mock), url, creds)
         }
@@ -327,7 +327,7 @@ pub fn run_api(
         command.arg("-H").arg(format!("{name}: {value}"));
     }
     let started = Instant::now();
-    let step = format!("st run {} --url {url}", api.spec);
+    let step = format!("st run {} --url {url}", api.spec_file());
     let out = tools::output(command, "schemathesis", REINSTALL, &step, RUN_TIMEOUT)?;
     let elapsed = started.elapsed();
     let log = dir.join("st.log");

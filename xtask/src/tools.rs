@@ -109,11 +109,11 @@ impl ToolError {
 
 /// Load `api`'s spec from `path` (its place under the workspace root being driven).
 pub fn load_spec(
-    api: &gamespec_codegen::api::Api,
+    api: &gamespec_spec::registry::Api,
     path: &Path,
-) -> Result<gamespec_codegen::load::Document, ToolError> {
-    gamespec_codegen::load::load(path).map_err(|e| ToolError::Failed {
-        step: format!("reading {}", api.spec),
+) -> Result<gamespec_spec::load::Document, ToolError> {
+    gamespec_spec::load::load(path).map_err(|e| ToolError::Failed {
+        step: format!("reading {}", api.spec_file()),
         output: e.to_string(),
         hint: "run cargo xtask lint",
     })

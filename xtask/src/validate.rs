@@ -241,7 +241,7 @@ mod tests {
     #[test]
     #[ignore = "installs validators from PyPI and npm"]
     fn validates_the_specs() {
-        let root = gamespec_codegen::api::workspace_root();
+        let root = gamespec_spec::registry::workspace_root();
         let files = [
             PathBuf::from("spec/lootlocker-game.yaml"),
             PathBuf::from("spec/xsolla-login.yaml"),

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use gamespec_codegen::api::{APIS, workspace_root};
+use gamespec_spec::registry::{apis, workspace_root};
 
 /// A temporary copy of what `check` reads, removed on drop.
 struct Scratch(PathBuf);
@@ -16,14 +16,17 @@ impl Scratch {
             std::env::temp_dir().join(format!("gamespec-xtask-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let root = workspace_root();
-        for api in APIS {
+        for api in apis() {
             for rel in [
-                api.spec.to_owned(),
-                api.inventory.to_owned(),
+                Some(api.spec_file()),
+                api.inventory_file(),
                 api.generated_rs(),
                 api.adaptations_md(),
                 gamespec_codegen::dispatch::path(api),
-            ] {
+            ]
+            .into_iter()
+            .flatten()
+            {
                 let to = dir.join(&rel);
                 std::fs::create_dir_all(to.parent().unwrap()).unwrap();
                 std::fs::copy(root.join(&rel), &to).unwrap();
@@ -72,16 +75,16 @@ fn clean_checkout_passes() {
 #[test]
 fn one_character_spec_change_names_the_stale_file() {
     let scratch = Scratch::new("stale");
-    let api = &APIS[0];
+    let api = &apis()[0];
     // Change one character of an operation summary: the spec stays valid, the doc comment moves.
-    scratch.edit(api.spec, |t| {
+    scratch.edit(&api.spec_file(), |t| {
         t.replacen("summary: Guest Session", "summary: Guest Sessiom", 1)
     });
     let out = scratch.check();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains(&format!("stale: {} differs", api.generated_rs())),
+        err.contains(&format!("stale: {} differs", api.generated_rs().unwrap_or_default())),
         "{err}"
     );
     assert!(err.contains("Guest Sessiom"), "{err}");
@@ -90,9 +93,9 @@ fn one_character_spec_change_names_the_stale_file() {
 #[test]
 fn unresolved_ref_exits_2_naming_pointer_and_line() {
     let scratch = Scratch::new("ref");
-    let api = &APIS[0];
+    let api = &apis()[0];
     let mut line = 0;
-    scratch.edit(api.spec, |t| {
+    scratch.edit(&api.spec_file(), |t| {
         let target = "#/components/schemas/SessionResponse";
         let idx = t.find(target).expect("the spec refs SessionResponse");
         line = t[..idx].lines().count();
@@ -102,7 +105,7 @@ fn unresolved_ref_exits_2_naming_pointer_and_line() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains(&format!("{}:{line}: /paths/", api.spec)),
+        err.contains(&format!("{}:{line}: /paths/", api.spec_file())),
         "expected line {line} and a /paths pointer in: {err}"
     );
     assert!(
@@ -114,7 +117,7 @@ fn unresolved_ref_exits_2_naming_pointer_and_line() {
 #[test]
 fn unreadable_spec_exits_2() {
     let scratch = Scratch::new("syntax");
-    scratch.edit(APIS[0].spec, |t| format!("{t}\n  : : [\n"));
+    scratch.edit(&apis()[0].spec_file(), |t| format!("{t}\n  : : [\n"));
     let out = scratch.check();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(

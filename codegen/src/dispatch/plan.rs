@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::builders::{Generated, Setter};
-use crate::operations::{Operation, operations};
-use crate::refs::deref;
+use gamespec_spec::operations::{Operation, operations};
+use gamespec_spec::refs::deref;
 
 /// Where a parameter travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -7,10 +7,10 @@
 use serde_json::Value;
 
 use super::{Context, Reporter, Rule};
-use crate::operations::Operation;
-use crate::pointer;
-use crate::refs::deref;
-use crate::schema::Direction;
+use gamespec_spec::operations::Operation;
+use gamespec_spec::pointer;
+use gamespec_spec::refs::deref;
+use gamespec_spec::schema::Direction;
 
 /// GS006: see the module docs.
 pub struct ExamplesValid;

@@ -3,9 +3,9 @@
 
 use std::fmt;
 
-use crate::load::Document;
-use crate::operations::{Operation, operations};
-use crate::schema::{Direction, SchemaSet};
+use gamespec_spec::load::Document;
+use gamespec_spec::operations::{Operation, operations};
+use gamespec_spec::schema::{Direction, SchemaSet};
 
 mod description;
 mod examples;

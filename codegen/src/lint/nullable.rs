@@ -21,7 +21,7 @@ impl Rule for NullableType {
     }
     fn check(&self, ctx: &Context<'_>, out: &mut Reporter<'_>) {
         let mut hits = Vec::new();
-        crate::walk::objects(&ctx.doc.value, &mut |at, map| {
+        gamespec_spec::walk::objects(&ctx.doc.value, &mut |at, map| {
             if map.get("nullable") == Some(&Value::Bool(true)) && !map.contains_key("type") {
                 hits.push(at.to_owned());
             }

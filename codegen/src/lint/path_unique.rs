@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::{Context, Reporter, Rule};
-use crate::pointer;
+use gamespec_spec::pointer;
 
 /// See the module docs.
 pub struct PathUnique;

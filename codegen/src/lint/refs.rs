@@ -16,8 +16,8 @@ impl Rule for RefsResolve {
         "every $ref points at a node of the same document"
     }
     fn check(&self, ctx: &Context<'_>, out: &mut Reporter<'_>) {
-        for r in crate::refs::all_refs(&ctx.doc.value) {
-            if crate::refs::resolve(&ctx.doc.value, &r.target).is_none() {
+        for r in gamespec_spec::refs::all_refs(&ctx.doc.value) {
+            if gamespec_spec::refs::resolve(&ctx.doc.value, &r.target).is_none() {
                 let op = ctx
                     .operations
                     .iter()

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::load::{Document, parse};
+use gamespec_spec::load::{Document, parse};
 
 /// A spec every rule accepts: two operations, one session-start and one secured.
 pub fn good() -> Value {

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Context, Reporter, Rule};
-use crate::pointer;
-use crate::refs::reachable;
+use gamespec_spec::pointer;
+use gamespec_spec::refs::reachable;
 
 /// See the module docs.
 pub struct UnusedComponents;

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use gamespec_codegen::schema::Direction;
+use gamespec_spec::schema::Direction;
 use jsonschema::Validator;
 use serde_json::Value;
 

@@ -137,9 +137,9 @@ mod tests {
             "ipv6",
         ] {
             let schema = serde_json::json!({"type": "string", "format": format});
-            let v = gamespec_codegen::schema::compile(
+            let v = gamespec_spec::schema::compile(
                 &serde_json::json!({}),
-                gamespec_codegen::schema::Direction::Request,
+                gamespec_spec::schema::Direction::Request,
                 &schema,
             )
             .unwrap();

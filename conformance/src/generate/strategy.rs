@@ -15,7 +15,7 @@ use std::borrow::Cow;
 use std::ops::RangeInclusive;
 use std::sync::Arc;
 
-use gamespec_codegen::schema::Direction;
+use gamespec_spec::schema::Direction;
 use proptest::collection::vec;
 use proptest::prelude::any;
 use proptest::sample::select;
@@ -298,7 +298,7 @@ impl<'a> Builder<'a> {
                     .enumerate()
                     .filter(|(j, _)| *j != i)
                     .filter_map(|(_, b)| {
-                        gamespec_codegen::schema::compile(self.root, Direction::Request, b).ok()
+                        gamespec_spec::schema::compile(self.root, Direction::Request, b).ok()
                     })
                     .map(Arc::new)
                     .collect();
@@ -733,7 +733,7 @@ mod tests {
     }
 
     fn check(root: &Value, schema: Value, n: usize) {
-        let v = gamespec_codegen::schema::compile(root, Direction::Request, &schema).unwrap();
+        let v = gamespec_spec::schema::compile(root, Direction::Request, &schema).unwrap();
         for value in draws(root, schema.clone(), Carrier::Json, n) {
             let errors: Vec<String> = v.iter_errors(&value).map(|e| e.to_string()).collect();
             assert!(errors.is_empty(), "{schema}\n{value}\n{errors:?}");

@@ -5,7 +5,7 @@
 //! `minItems`), but the caller still checks every value with the compiled validator and falls back
 //! to the spec's example: a generated value that fails is never sent.
 
-use gamespec_codegen::schema::Direction;
+use gamespec_spec::schema::Direction;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use regex_syntax::hir::{Class, Hir, HirKind};

@@ -268,9 +268,11 @@ impl Mock {
         let scheme_name = profile
             .issue_rules
             .iter()
-            .find(|r| body.and_then(|b| b.get(r.field)).and_then(Value::as_str) == Some(r.value))
-            .map(|r| r.scheme)
-            .or(profile.session_scheme)
+            .find(|r| {
+                body.and_then(|b| b.get(&r.field)).and_then(Value::as_str) == Some(r.value.as_str())
+            })
+            .map(|r| r.scheme.as_str())
+            .or(profile.session_scheme.as_deref())
             .or_else(|| spec.schemes.first().map(|s| s.name.as_str()));
         let Some(scheme) = scheme_name.and_then(|n| spec.scheme(n)) else {
             return Ok(());
@@ -285,11 +287,11 @@ impl Mock {
                 &spec.root,
                 value,
                 schema.as_ref(),
-                profile.url_credential_param,
+                profile.url_credential_param.as_deref(),
                 &mut issue,
             )?;
         }
-        if let Some(param) = profile.url_credential_param {
+        if let Some(param) = profile.url_credential_param.as_deref() {
             for (name, value) in &mut reply.headers {
                 if name.eq_ignore_ascii_case("location")
                     && let Some(v) = respond::replace_query_param(value, param, &mut issue)?

@@ -3,7 +3,7 @@
 //! session-start answer carries.
 
 use axum::http::HeaderMap;
-use gamespec_codegen::schema::Direction;
+use gamespec_spec::schema::Direction;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;

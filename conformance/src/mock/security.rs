@@ -10,7 +10,7 @@ use std::sync::RwLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
-use gamespec_codegen::schema::Direction;
+use gamespec_spec::schema::Direction;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
@@ -96,7 +96,7 @@ impl Authority {
         scheme: &Scheme,
         rng: &mut ChaCha8Rng,
     ) -> Result<String, String> {
-        match scheme.kind {
+        match &scheme.kind {
             CredentialKind::Issued => {
                 let token = Generator::new(&spec.root, Direction::Response, rng).token(40);
                 if let Ok(mut set) = self.issued.write() {

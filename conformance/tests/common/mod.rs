@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use gamespec_codegen::schema::Direction;
+use gamespec_spec::schema::Direction;
 use gamespec_conformance::mock::data::Generator;
 use gamespec_conformance::mock::{MockHandle, MockOptions, MockServer};
 use gamespec_conformance::schema::{deref, property};

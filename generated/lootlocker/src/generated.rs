@@ -96210,7 +96210,7 @@ pub mod prelude {
 
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {
-    pub use gamespec_client_support::{OperationSecurity, SecurityScheme};
+    pub use gamespec_client_support::{Carrier, OperationSecurity, SecurityScheme};
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
         OperationSecurity {
@@ -97636,17 +97636,15 @@ pub mod security {
             session_start: false,
         },
     ];
-    /// Every header-borne security scheme of the spec.
+    /// Every security scheme of the spec, with where its credential goes.
     pub const SCHEMES: &[SecurityScheme] = &[
         SecurityScheme {
             name: "sessionToken",
-            header: "x-session-token",
-            prefix: "",
+            carrier: Carrier::Header("x-session-token"),
         },
         SecurityScheme {
             name: "domainKey",
-            header: "domain-key",
-            prefix: "",
+            carrier: Carrier::Header("domain-key"),
         },
     ];
     /// The requirements of the operation whose client method is `method`.

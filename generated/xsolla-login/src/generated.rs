@@ -39891,7 +39891,7 @@ pub mod prelude {
 
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {
-    pub use gamespec_client_support::{OperationSecurity, SecurityScheme};
+    pub use gamespec_client_support::{Carrier, OperationSecurity, SecurityScheme};
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
         OperationSecurity {
@@ -40597,17 +40597,15 @@ pub mod security {
             session_start: false,
         },
     ];
-    /// Every header-borne security scheme of the spec.
+    /// Every security scheme of the spec, with where its credential goes.
     pub const SCHEMES: &[SecurityScheme] = &[
         SecurityScheme {
             name: "userJwt",
-            header: "Authorization",
-            prefix: "Bearer ",
+            carrier: Carrier::Bearer,
         },
         SecurityScheme {
             name: "serverJwt",
-            header: "X-SERVER-AUTHORIZATION",
-            prefix: "",
+            carrier: Carrier::Header("X-SERVER-AUTHORIZATION"),
         },
     ];
     /// The requirements of the operation whose client method is `method`.

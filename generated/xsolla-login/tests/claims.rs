@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
-use gamespec_codegen::schema::{Direction, SchemaSet};
+use gamespec_spec::schema::{Direction, SchemaSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -373,8 +373,8 @@ fn decode_unverified_reads_without_checking() {
 
 #[test]
 fn docs_example_user_claims_round_trip() {
-    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/xsolla-login.yaml");
-    let doc = gamespec_codegen::load::load(&spec_path).expect("spec loads");
+    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/xsolla-login.yaml"); // this crate's own spec
+    let doc = gamespec_spec::load::load(&spec_path).expect("spec loads");
     let schema = doc
         .value
         .pointer("/components/schemas/UserJwtClaims")
@@ -486,8 +486,8 @@ fn every_claims_example_round_trips() {
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
         assert_eq!(&back, example, "{name}");
     }
-    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/xsolla-login.yaml");
-    let doc = gamespec_codegen::load::load(&spec_path)
+    let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/xsolla-login.yaml"); // this crate's own spec
+    let doc = gamespec_spec::load::load(&spec_path)
         .expect("spec loads")
         .value;
     let schemas = SchemaSet::new(&doc, Direction::Response);

@@ -4,7 +4,7 @@
 //! Validation itself always goes through the compiled JSON-Schema validators of [`crate::spec`];
 //! these helpers only answer "what shape should this be" for parsing and data generation.
 
-use gamespec_codegen::refs;
+use crate::refs;
 use serde_json::{Map, Value};
 
 /// Follow `$ref`s from `schema` to the schema object they name.

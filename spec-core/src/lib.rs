@@ -1,0 +1,25 @@
+//! The spec core of gamespec, beneath codegen, the mock and the runner: the API registry with
+//! the embedded specs ([`registry`]), loading with source positions ([`load`]), `$ref`
+//! resolution ([`refs`]), the OpenAPI → JSON Schema conversion per direction ([`schema`]),
+//! reading schema shapes ([`shape`]), the operation model ([`spec`], [`operation`]) and how each
+//! security scheme carries its credential ([`security`]).
+//!
+//! Nothing here generates code: a crate that serves or checks an API depends on this one and
+//! never on progenitor.
+
+#![warn(missing_docs)]
+
+pub mod inventory;
+pub mod load;
+pub mod locate;
+pub mod operation;
+pub mod operations;
+pub mod pointer;
+pub mod refs;
+pub mod registry;
+mod resolve;
+pub mod schema;
+pub mod security;
+pub mod shape;
+pub mod spec;
+pub mod walk;

@@ -1,0 +1,149 @@
+//! A spec prepared for serving: loaded once (from the embedded registry or a file), every
+//! operation resolved (parameters, body, responses, security) and every JSON-Schema validator
+//! compiled up front, so that a request never parses YAML or compiles a schema.
+
+use std::path::{Path, PathBuf};
+
+use jsonschema::Validator;
+use serde_json::Value;
+
+use crate::load;
+pub use crate::operation::{
+    Discriminator, Example, Media, Operation, ParamLocation, Parameter, Response, ResponseHeader,
+    example_names, statuses,
+};
+use crate::registry::{self, Api, Profile};
+use crate::resolve::Builder;
+use crate::schema::Direction;
+pub use crate::security::{Scheme, SchemeCarrier};
+
+/// Why a spec cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// `--spec` named neither a known API nor an existing file.
+    #[error(
+        "unknown spec `{0}`: give an API name ({names}) or the path of an OpenAPI file",
+        names = registry::apis().iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
+    )]
+    Unknown(String),
+    /// The file could not be read or is not OpenAPI 3.0.
+    #[error(transparent)]
+    Load(#[from] load::LoadError),
+    /// A `$ref` does not resolve, a schema does not compile, or a route conflicts.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The spec file.
+        path: PathBuf,
+        /// What is wrong, with the JSON pointer where there is one.
+        message: String,
+    },
+}
+
+/// A spec ready to serve. Cheap to share (`Arc<Spec>`); several mock servers can serve one.
+#[derive(Debug)]
+pub struct Spec {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The profile of its API.
+    pub profile: Profile,
+    /// The whole document as JSON (for `$ref` resolution).
+    pub root: Value,
+    /// Every operation, in document order.
+    pub operations: Vec<Operation>,
+    /// The security schemes, in document order.
+    pub schemes: Vec<Scheme>,
+    /// The documented response used as the error shape where no operation applies (unknown
+    /// path, undeclared method): the first 404 of the spec, else the first 4xx.
+    pub error_shape: Option<Response>,
+}
+
+impl Spec {
+    /// Load a spec by API name (`lootlocker`, `xsolla`: the embedded copy, from any directory)
+    /// or file path. A path whose file name is the spec of a registered API gets that API's
+    /// profile.
+    pub fn load(name_or_path: &str) -> Result<Spec, SpecError> {
+        if let Some(api) = Api::named(name_or_path) {
+            return Spec::embedded(api);
+        }
+        let path = Path::new(name_or_path);
+        if !path.exists() {
+            return Err(SpecError::Unknown(name_or_path.to_owned()));
+        }
+        let profile = path
+            .file_name()
+            .and_then(Api::by_file_name)
+            .map(|a| a.profile.clone())
+            .unwrap_or_else(Profile::generic);
+        Spec::load_file(path, profile)
+    }
+
+    /// The embedded spec of a registered API.
+    pub fn embedded(api: &Api) -> Result<Spec, SpecError> {
+        let path = PathBuf::from(api.spec_file());
+        let doc = load::parse(&path, api.spec_text())?;
+        Spec::from_document(doc, api.profile.clone())
+    }
+
+    /// Load the file at `path` with an explicit profile.
+    pub fn load_file(path: &Path, profile: Profile) -> Result<Spec, SpecError> {
+        Spec::from_document(load::load(path)?, profile)
+    }
+
+    fn from_document(doc: load::Document, profile: Profile) -> Result<Spec, SpecError> {
+        if let Some(err) = doc.unresolved_refs().into_iter().next() {
+            return Err(err.into());
+        }
+        Spec::from_value(doc.path, doc.value, profile)
+    }
+
+    /// Build from an already parsed document.
+    pub fn from_value(path: PathBuf, root: Value, profile: Profile) -> Result<Spec, SpecError> {
+        let mut builder = Builder::new(&root, &path, &profile);
+        let (operations, error_shape) = builder.build()?;
+        let schemes = builder.into_schemes();
+        Ok(Spec {
+            path,
+            profile,
+            root,
+            operations,
+            schemes,
+            error_shape,
+        })
+    }
+
+    /// Compile a validator for an OpenAPI schema of this spec (e.g. `{"$ref": "#/components/schemas/X"}`).
+    pub fn validator(&self, dir: Direction, schema: &Value) -> Result<Validator, String> {
+        crate::schema::compile(&self.root, dir, schema)
+    }
+
+    /// The scheme named `name`.
+    pub fn scheme(&self, name: &str) -> Option<&Scheme> {
+        self.schemes.iter().find(|s| s.name == name)
+    }
+
+    /// The operation with this `operationId`.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| o.id == id)
+    }
+
+    /// Short name for logs and messages (the profile's API name, or the file name).
+    pub fn name(&self) -> String {
+        if self.profile.name != Profile::generic().name {
+            return self.profile.name.to_owned();
+        }
+        self.path
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+}
+
+/// Every component schema name of the spec, in document order (for tests and tools).
+pub fn component_schemas(spec: &Spec) -> Vec<String> {
+    spec.root
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
