@@ -24,8 +24,14 @@ use gamespec_conformance::secrets::{Redactor, env_var};
 use gamespec_conformance::spec::{Operation, Spec};
 use gamespec_conformance::wire::{self, Unsendable};
 
-/// The APIs a server under test can serve, by the name `Spec::load` takes.
-pub const APIS: &[&str] = &["lootlocker", "xsolla"];
+/// The APIs a server under test can serve (every API of the registry), by the name
+/// `Spec::load` takes.
+pub fn apis() -> Vec<&'static str> {
+    gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+        .collect()
+}
 
 /// Per-request timeout: long enough for a slow staging server, short enough that a hung one
 /// fails the suite instead of stalling it.
@@ -40,7 +46,7 @@ pub enum Choice {
     Remote {
         /// Its base URL.
         base_url: String,
-        /// The API it serves (one of [`APIS`]).
+        /// The API it serves (one of [`apis`]).
         api: String,
         /// Operations to leave out.
         exclude: BTreeSet<String>,
@@ -78,19 +84,19 @@ pub fn choose(
         return Ok(Choice::Mock);
     };
     let api = match api {
-        Some(api) if APIS.contains(&api.trim()) => api.trim().to_owned(),
+        Some(api) if apis().contains(&api.trim()) => api.trim().to_owned(),
         Some(other) => {
             return Err(format!(
                 "CONFORMANCE_API={other:?} is not an API of this repository; set it to one of {} \
                  (the API {base_url} serves)",
-                APIS.join(", ")
+                apis().join(", ")
             ));
         }
         None => {
             return Err(format!(
                 "CONFORMANCE_BASE_URL is set but CONFORMANCE_API is not: set CONFORMANCE_API to \
                  the API {base_url} serves ({})",
-                APIS.join(" or ")
+                apis().join(" or ")
             ));
         }
     };
