@@ -27,6 +27,7 @@ pub mod generate;
 pub mod mock;
 pub mod outcome;
 pub mod profile;
+pub mod read;
 pub mod replay;
 pub mod report;
 pub mod runner;
