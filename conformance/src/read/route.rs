@@ -25,8 +25,8 @@ pub fn reach(
         Route::Operation { index: i, .. } => Err(Problem::transport(
             "path",
             format!(
-                "{path} routes to {}",
-                routes.template(i).unwrap_or("another operation")
+                "{path} goes to another operation ({method} {})",
+                routes.template(i).unwrap_or("?")
             ),
         )),
         Route::MethodNotAllowed(_) => Err(Problem::transport(
