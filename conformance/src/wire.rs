@@ -50,19 +50,6 @@ fn joined(v: &Value) -> String {
     }
 }
 
-/// The items of an array parameter as a server reads them off the wire: one per occurrence
-/// where the parameter is exploded, else the comma-separated parts of its value (headers are
-/// always `simple`, so comma-joined). `render` writes them the same way.
-pub fn items(raw: &[String], explode: bool, location: ParamLocation) -> Vec<String> {
-    if explode && location != ParamLocation::Header {
-        return raw.to_vec();
-    }
-    raw.iter()
-        .filter(|r| !r.is_empty())
-        .flat_map(|r| r.split(',').map(|s| s.trim().to_owned()))
-        .collect()
-}
-
 /// The requirement set a case authenticates with: the first whose schemes all have a
 /// credential, else the first declared (sent without what is missing).
 pub fn requirement<'a>(op: &'a Operation, credentials: &Credentials) -> Option<&'a Vec<String>> {
@@ -100,6 +87,189 @@ pub fn forged(real: Option<&str>) -> String {
     out
 }
 
+/// How the values of one operation are written: which query lists are comma-joined and which
+/// multipart properties are files. Built once per operation by whoever writes many cases of it
+/// (the read-back); [`render`] builds it per case.
+#[derive(Debug, Clone, Default)]
+pub struct Encoding {
+    /// Query parameters declared `explode: false`; every other query list repeats its name.
+    joined: Vec<String>,
+    /// Per multipart media type, the properties sent as files (`format: binary`).
+    files: Vec<(String, Vec<String>)>,
+}
+
+/// A case's request as written, before credentials: what any server receives of its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Written {
+    /// The path, each parameter's value percent-encoded into its segment.
+    pub path: String,
+    /// Query pairs, not yet encoded, in order.
+    pub query: Vec<(String, String)>,
+    /// Header parameters, names lower case (no `cookie` or `content-type` line yet).
+    pub headers: Vec<(String, String)>,
+    /// Cookie parameters as `name=value`.
+    pub cookies: Vec<String>,
+    /// The body, if the case has one.
+    pub body: Option<WrittenBody>,
+}
+
+/// A body as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WrittenBody {
+    /// The `Content-Type` (with the boundary, for multipart).
+    pub content_type: String,
+    /// The bytes, as text.
+    pub text: String,
+    /// For multipart, the parts.
+    pub parts: Option<Vec<Part>>,
+}
+
+impl Encoding {
+    /// The encoding of `op`'s values.
+    pub fn new(spec: &Spec, op: &Operation) -> Encoding {
+        let root = &spec.root;
+        let joined = op
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParamLocation::Query && !p.explode)
+            .map(|p| p.name.clone())
+            .collect();
+        let files = op
+            .body
+            .iter()
+            .flat_map(|(_, media)| media)
+            .filter(|m| m.media_type == "multipart/form-data")
+            .map(|m| {
+                let files = crate::read::property_names(root, &m.schema)
+                    .into_iter()
+                    .filter(|name| {
+                        property(root, &m.schema, name)
+                            .map(|p| deref(root, p))
+                            .and_then(|p| p.get("format"))
+                            .and_then(Value::as_str)
+                            == Some("binary")
+                    })
+                    .collect();
+                (m.media_type.clone(), files)
+            })
+            .collect();
+        Encoding { joined, files }
+    }
+
+    /// `case` as written: path, query, header and cookie parameters, and the body.
+    pub fn write(&self, case: &Case) -> Written {
+        let mut path = case.path.clone();
+        for (name, value) in &case.path_params {
+            let encoded = utf8_percent_encode(&text(value), SEGMENT).to_string();
+            path = path.replace(&format!("{{{name}}}"), &encoded);
+        }
+        let mut query = Vec::new();
+        for (name, value) in &case.query {
+            match value {
+                Value::Array(items) if !self.joined.contains(name) => {
+                    query.extend(items.iter().map(|item| (name.clone(), text(item))));
+                }
+                v => query.push((name.clone(), joined(v))),
+            }
+        }
+        Written {
+            path,
+            query,
+            headers: case
+                .headers
+                .iter()
+                .map(|(name, value)| (name.to_ascii_lowercase(), joined(value)))
+                .collect(),
+            cookies: case
+                .cookies
+                .iter()
+                .map(|(name, value)| format!("{name}={}", text(value)))
+                .collect(),
+            body: case.body.as_ref().map(|body| self.body(body)),
+        }
+    }
+
+    /// Content type, body text and (for multipart) the parts of a case body.
+    fn body(&self, body: &CaseBody) -> WrittenBody {
+        let written = |content_type: &str, text: String| WrittenBody {
+            content_type: content_type.to_owned(),
+            text,
+            parts: None,
+        };
+        if let Some(raw) = &body.raw {
+            return written(&body.media_type, raw.clone());
+        }
+        let fields = || -> Vec<(String, &Value)> {
+            match &body.value {
+                Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+                _ => Vec::new(),
+            }
+        };
+        match body.media_type.as_str() {
+            "application/x-www-form-urlencoded" => {
+                let mut form = form_urlencoded::Serializer::new(String::new());
+                for (k, v) in fields() {
+                    match v {
+                        Value::Array(items) => {
+                            for i in items {
+                                form.append_pair(&k, &text(i));
+                            }
+                        }
+                        v => {
+                            form.append_pair(&k, &text(v));
+                        }
+                    }
+                }
+                written(&body.media_type, form.finish())
+            }
+            "multipart/form-data" => {
+                let files = self
+                    .files
+                    .iter()
+                    .find(|(m, _)| *m == body.media_type)
+                    .map(|(_, files)| files.as_slice())
+                    .unwrap_or_default();
+                let parts: Vec<Part> = fields()
+                    .into_iter()
+                    .map(|(k, v)| Part {
+                        file: files.contains(&k),
+                        value: match v {
+                            Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        },
+                        name: k,
+                    })
+                    .collect();
+                let mut out = String::new();
+                for p in &parts {
+                    out.push_str(&format!("--{BOUNDARY}\r\n"));
+                    if p.file {
+                        out.push_str(&format!(
+                            "content-disposition: form-data; name=\"{}\"; filename=\"upload.bin\"\r\ncontent-type: application/octet-stream\r\n\r\n",
+                            p.name
+                        ));
+                    } else {
+                        out.push_str(&format!(
+                            "content-disposition: form-data; name=\"{}\"\r\n\r\n",
+                            p.name
+                        ));
+                    }
+                    out.push_str(&p.value);
+                    out.push_str("\r\n");
+                }
+                out.push_str(&format!("--{BOUNDARY}--\r\n"));
+                WrittenBody {
+                    content_type: format!("multipart/form-data; boundary={BOUNDARY}"),
+                    text: out,
+                    parts: Some(parts),
+                }
+            }
+            t if t.ends_with("json") => written(t, body.value.to_string()),
+            t => written(t, text(&body.value)),
+        }
+    }
+}
+
 /// Render `case` against `base_url` with `credentials`.
 pub fn render(
     spec: &Spec,
@@ -110,36 +280,16 @@ pub fn render(
     let op = spec
         .operation(&case.operation)
         .ok_or_else(|| Unsendable(format!("unknown operation `{}`", case.operation)))?;
-    let mut path = case.path.clone();
-    for (name, value) in &case.path_params {
-        let encoded = utf8_percent_encode(&text(value), SEGMENT).to_string();
-        path = path.replace(&format!("{{{name}}}"), &encoded);
-    }
+    let Written {
+        path,
+        query: pairs,
+        mut headers,
+        mut cookies,
+        body,
+    } = Encoding::new(spec, op).write(case);
     let mut query = form_urlencoded::Serializer::new(String::new());
-    let mut headers: Vec<(String, String)> = Vec::new();
-    let mut cookies: Vec<String> = Vec::new();
-    for (name, value) in &case.query {
-        let explode = op
-            .parameters
-            .iter()
-            .find(|p| p.location == ParamLocation::Query && &p.name == name)
-            .is_none_or(|p| p.explode);
-        match value {
-            Value::Array(items) if explode => {
-                for item in items {
-                    query.append_pair(name, &text(item));
-                }
-            }
-            v => {
-                query.append_pair(name, &joined(v));
-            }
-        }
-    }
-    for (name, value) in &case.headers {
-        headers.push((name.to_ascii_lowercase(), joined(value)));
-    }
-    for (name, value) in &case.cookies {
-        cookies.push(format!("{name}={}", text(value)));
+    for (name, value) in &pairs {
+        query.append_pair(name, value);
     }
     let scheme_values: Vec<(&crate::spec::Scheme, String)> = match case.auth {
         Auth::Missing => Vec::new(),
@@ -181,22 +331,17 @@ pub fn render(
         url.push('?');
         url.push_str(&query);
     }
-    let (body, parts) = match &case.body {
+    let (body, parts) = match body {
         None => (None, None),
         Some(body) => {
-            let (content_type, text, parts) = encode_body(spec, op, body);
-            headers.push(("content-type".into(), content_type));
-            (Some(text), parts)
+            headers.push(("content-type".into(), body.content_type));
+            (Some(body.text), body.parts)
         }
     };
-    for (name, value) in &headers {
-        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
-            || reqwest::header::HeaderValue::from_str(value).is_err()
-        {
-            return Err(Unsendable(format!(
-                "header `{name}` cannot carry {value:?} over HTTP/1.1"
-            )));
-        }
+    if let Some((name, value)) = headers.iter().find(|(n, v)| !sendable(n, v)) {
+        return Err(Unsendable(format!(
+            "header `{name}` cannot carry {value:?} over HTTP/1.1"
+        )));
     }
     Ok(WireRequest {
         method: case.method.clone(),
@@ -207,89 +352,10 @@ pub fn render(
     })
 }
 
-/// Content type, body text and (for multipart) the parts of a case body.
-fn encode_body(
-    spec: &Spec,
-    op: &Operation,
-    body: &CaseBody,
-) -> (String, String, Option<Vec<Part>>) {
-    if let Some(raw) = &body.raw {
-        return (body.media_type.clone(), raw.clone(), None);
-    }
-    let fields = || -> Vec<(String, &Value)> {
-        match &body.value {
-            Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
-            _ => Vec::new(),
-        }
-    };
-    match body.media_type.as_str() {
-        "application/x-www-form-urlencoded" => {
-            let mut form = form_urlencoded::Serializer::new(String::new());
-            for (k, v) in fields() {
-                match v {
-                    Value::Array(items) => {
-                        for i in items {
-                            form.append_pair(&k, &text(i));
-                        }
-                    }
-                    v => {
-                        form.append_pair(&k, &text(v));
-                    }
-                }
-            }
-            (body.media_type.clone(), form.finish(), None)
-        }
-        "multipart/form-data" => {
-            let schema = op
-                .body
-                .as_ref()
-                .and_then(|(_, media)| media.iter().find(|m| m.media_type == body.media_type))
-                .map(|m| m.schema.clone())
-                .unwrap_or(Value::Null);
-            let mut parts = Vec::new();
-            for (k, v) in fields() {
-                let file = property(&spec.root, &schema, &k)
-                    .map(|p| deref(&spec.root, p))
-                    .and_then(|p| p.get("format"))
-                    .and_then(Value::as_str)
-                    == Some("binary");
-                let value = match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                parts.push(Part {
-                    name: k,
-                    value,
-                    file,
-                });
-            }
-            let mut out = String::new();
-            for p in &parts {
-                out.push_str(&format!("--{BOUNDARY}\r\n"));
-                if p.file {
-                    out.push_str(&format!(
-                        "content-disposition: form-data; name=\"{}\"; filename=\"upload.bin\"\r\ncontent-type: application/octet-stream\r\n\r\n",
-                        p.name
-                    ));
-                } else {
-                    out.push_str(&format!(
-                        "content-disposition: form-data; name=\"{}\"\r\n\r\n",
-                        p.name
-                    ));
-                }
-                out.push_str(&p.value);
-                out.push_str("\r\n");
-            }
-            out.push_str(&format!("--{BOUNDARY}--\r\n"));
-            (
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-                out,
-                Some(parts),
-            )
-        }
-        t if t.ends_with("json") => (t.to_owned(), body.value.to_string(), None),
-        t => (t.to_owned(), text(&body.value), None),
-    }
+/// Whether HTTP/1.1 can carry header `name` with `value`.
+pub fn sendable(name: &str, value: &str) -> bool {
+    reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_ok()
+        && reqwest::header::HeaderValue::from_str(value).is_ok()
 }
 
 /// An HTTP client for talking to servers under test: no redirects followed (3xx answers are

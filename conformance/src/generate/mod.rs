@@ -50,7 +50,8 @@ use proptest::strategy::BoxedStrategy;
 use crate::case::{Case, Phase};
 use crate::spec::{Operation, Spec};
 
-pub use readback::{Kind, Problem, Readback};
+pub use crate::read::{Kind, Problem};
+pub use readback::Readback;
 
 /// Why a strategy cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -20,10 +20,11 @@ use serde_json::{Map, Value, json};
 
 use super::GenError;
 use super::readback::Readback;
-use super::request::{forbids_empty, is_json, strategy as request_strategy};
+use super::request::strategy as request_strategy;
 use super::strategy::{Optional, bound, integer_range, sample};
 use super::target::{Node, Place, nodes};
 use crate::case::{Case, Intent, Phase};
+use crate::read::{forbids_empty, is_json};
 use crate::schema::type_name;
 use crate::spec::{Operation, ParamLocation, Spec};
 

@@ -1,222 +1,117 @@
-//! How a server reads a case back: the case rendered as [`crate::wire`] renders it (parameters
-//! and form fields become text, list parameters are exploded or comma-joined), read the way the
-//! mock reads requests (text coerced by the schema's type with [`crate::schema::coerce`]), then
-//! judged by the operation's compiled validators. An empty query value (`?name=`) is a contract
-//! problem unless the parameter declares `allowEmptyValue: true` (OpenAPI 3.0.3's default).
+//! How a server reads a case back: the case written as [`crate::wire`] writes it (parameters
+//! and form fields become text, list parameters are exploded or comma-joined, bodies become
+//! bytes), routed by the mock's router, and read by the mock's own reader
+//! ([`crate::read::Reader`]): text coerced by the schema's type, then judged by the operation's
+//! compiled validators.
 //!
 //! This is what makes a generated value count: a "wrong type" that turns back into a valid
 //! value on the wire (the number `42` in a string query parameter) is no violation at all.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use bytes::Bytes;
 
-use jsonschema::Validator;
-use jsonschema::error::ValidationErrorKind;
-use jsonschema::paths::LocationSegment;
-use serde_json::{Map, Value, json};
-
-use super::request::forbids_empty;
 use crate::case::Case;
-use crate::schema::{coerce, deref, property, type_name};
+use crate::mock::router::Routes;
+use crate::read::{Kind, Parts, Problem, Reader, route};
 use crate::spec::{Operation, ParamLocation, Spec};
-use crate::wire::text;
+use crate::wire::{Encoding, sendable};
 
-/// Whether a problem breaks the contract or keeps the request from reaching the operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// The operation's schemas reject the request: a server should answer with a 4xx.
-    Contract,
-    /// The request cannot be sent, or goes to another route: it tells nothing about this
-    /// operation (an empty path segment, a header value HTTP cannot carry).
-    Transport,
-}
-
-/// One thing wrong with a case.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Where: `query/count`, `body/player/name`, `body`.
-    pub location: String,
-    /// What, in the validator's words.
-    pub message: String,
-    /// Contract violation or transport problem.
-    pub kind: Kind,
-}
-
-impl Problem {
-    fn contract(location: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem {
-            location: location.into(),
-            message: message.into(),
-            kind: Kind::Contract,
-        }
-    }
-
-    fn transport(location: impl Into<String>, message: impl Into<String>) -> Self {
-        Problem {
-            location: location.into(),
-            message: message.into(),
-            kind: Kind::Transport,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
-    Literal(String),
-    Param(String),
-    /// A segment mixing text and a parameter (`{id}.json`): never compared.
-    Mixed,
-}
-
-fn segments(template: &str) -> Vec<Segment> {
-    template
-        .split('/')
-        .skip(1)
-        .map(
-            |s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(name) if !name.contains(['{', '}']) => Segment::Param(name.to_owned()),
-                _ if s.contains('{') => Segment::Mixed,
-                _ => Segment::Literal(s.to_owned()),
-            },
-        )
-        .collect()
-}
-
-/// The type a text value is coerced to, as a tiny schema for [`coerce`].
-fn coercion(root: &Value, schema: &Value) -> Value {
-    match type_name(root, schema) {
-        Some(t) => json!({ "type": t }),
-        None => json!({}),
-    }
-}
-
-#[derive(Debug)]
-struct ParamReader {
-    name: String,
-    location: ParamLocation,
-    required: bool,
-    array: bool,
-    explode: bool,
-    /// `?name=` is a contract problem (a query parameter without `allowEmptyValue`).
-    forbids_empty: bool,
-    /// Coercion of the value (or of each item, for arrays).
-    scalar: Value,
-    validator: Arc<Validator>,
-}
-
-#[derive(Debug)]
-struct FieldReader {
-    array: bool,
-    scalar: Value,
-}
-
-#[derive(Debug)]
-struct MediaReader {
-    media_type: String,
-    validator: Arc<Validator>,
-    fields: HashMap<String, FieldReader>,
-}
-
-/// An operation's reading of requests, built once and owned (strategies that filter by it
-/// must be `'static`).
+/// An operation's reading of cases, built once and owned (strategies that filter by it must
+/// be `'static`).
 #[derive(Debug)]
 pub struct Readback {
-    template: Vec<Segment>,
-    /// Other path templates that take a request when their literal segments match.
-    rivals: Vec<(String, Vec<Segment>)>,
-    params: Vec<ParamReader>,
-    body: Option<(bool, Vec<MediaReader>)>,
+    /// The operation's index in the spec, as the router names it.
+    index: usize,
+    /// The path parameters the template needs.
+    path_params: Vec<String>,
+    /// Header parameters as declared, to name an unsendable header as the spec spells it.
+    header_params: Vec<String>,
+    routes: Routes,
+    encoding: Encoding,
+    reader: Reader,
 }
 
 impl Readback {
     /// The reading of `op`.
     pub fn new(spec: &Spec, op: &Operation) -> Readback {
-        let root = &spec.root;
-        let template = segments(&op.path);
-        let mut seen = vec![op.path.as_str()];
-        let mut rivals = Vec::new();
-        for other in &spec.operations {
-            if seen.contains(&other.path.as_str()) {
-                continue;
-            }
-            seen.push(&other.path);
-            let theirs = segments(&other.path);
-            if wins_over(&theirs, &template) {
-                rivals.push((other.path.clone(), theirs));
-            }
-        }
-        let params = op
-            .parameters
+        let index = spec
+            .operations
             .iter()
-            .map(|p| {
-                let scalar = if p.is_array {
-                    let items = deref(root, &p.schema)
-                        .get("items")
-                        .cloned()
-                        .unwrap_or_else(|| json!({}));
-                    coercion(root, &items)
-                } else {
-                    coercion(root, &p.schema)
-                };
-                ParamReader {
-                    name: p.name.clone(),
-                    location: p.location,
-                    required: p.required,
-                    array: p.is_array,
-                    explode: p.explode,
-                    forbids_empty: forbids_empty(p),
-                    scalar,
-                    validator: p.validator.clone(),
-                }
-            })
-            .collect();
-        let body = op.body.as_ref().map(|(required, media)| {
-            let media = media
+            .position(|o| o.id == op.id)
+            .unwrap_or_default();
+        let named = |location: ParamLocation| {
+            op.parameters
                 .iter()
-                .map(|m| {
-                    let mut names = Vec::new();
-                    property_names(root, &m.schema, &mut names, 0);
-                    let fields = names
-                        .into_iter()
-                        .filter_map(|name| {
-                            let p = property(root, &m.schema, &name)?;
-                            let array = type_name(root, p) == Some("array");
-                            let scalar = if array {
-                                let items =
-                                    deref(root, p).get("items").cloned().unwrap_or_default();
-                                coercion(root, &items)
-                            } else {
-                                coercion(root, p)
-                            };
-                            Some((name, FieldReader { array, scalar }))
-                        })
-                        .collect();
-                    MediaReader {
-                        media_type: m.media_type.clone(),
-                        validator: m.validator.clone(),
-                        fields,
-                    }
-                })
-                .collect();
-            (*required, media)
-        });
+                .filter(|p| p.location == location)
+                .map(|p| p.name.clone())
+                .collect()
+        };
         Readback {
-            template,
-            rivals,
-            params,
-            body,
+            index,
+            path_params: named(ParamLocation::Path),
+            header_params: named(ParamLocation::Header),
+            routes: Routes::around(spec, index),
+            encoding: Encoding::new(spec, op),
+            reader: Reader::new(spec, op),
         }
     }
 
-    /// Every problem of `case`, in the order the mock checks (path, parameters, body).
+    /// Every problem of `case`. A request that cannot be sent or goes elsewhere has only those
+    /// (transport) problems: nothing of it reaches the operation to be judged.
     pub fn problems(&self, case: &Case) -> Vec<Problem> {
-        let mut out = Vec::new();
-        self.path(case, &mut out);
-        for p in &self.params {
-            self.param(p, case, &mut out);
+        let mut out: Vec<Problem> = self
+            .path_params
+            .iter()
+            .filter(|name| !case.path_params.contains_key(*name))
+            .map(|name| {
+                Problem::transport(
+                    format!("path/{name}"),
+                    "no value: the template would be sent as is",
+                )
+            })
+            .collect();
+        let written = self.encoding.write(case);
+        let mut headers = written.headers;
+        if !written.cookies.is_empty() {
+            headers.push(("cookie".into(), written.cookies.join("; ")));
         }
-        self.body(case, &mut out);
-        out
+        let body = written.body.map(|body| {
+            headers.push(("content-type".into(), body.content_type));
+            Bytes::from(body.text)
+        });
+        for (name, value) in &mut headers {
+            if !sendable(name, value) {
+                let declared = self
+                    .header_params
+                    .iter()
+                    .find(|p| p.eq_ignore_ascii_case(name))
+                    .unwrap_or(name);
+                out.push(Problem::transport(
+                    format!("header/{declared}"),
+                    "HTTP cannot carry this header value",
+                ));
+            }
+            // Parsers drop whitespace around a field value.
+            *value = value.trim_matches([' ', '\t']).to_owned();
+        }
+        let path = match route::reach(&self.routes, self.index, &case.method, &written.path) {
+            Ok(path) => path,
+            Err(p) => {
+                out.push(p);
+                Vec::new()
+            }
+        };
+        if !out.is_empty() {
+            return out;
+        }
+        let parts = Parts {
+            path: &path,
+            query: &written.query,
+            headers: &headers,
+        };
+        self.reader
+            .read(&parts, body.unwrap_or_default())
+            .err()
+            .unwrap_or_default()
     }
 
     /// Whether `case` breaks the contract and nothing else: at least one contract problem and
@@ -225,387 +120,14 @@ impl Readback {
         let problems = self.problems(case);
         !problems.is_empty() && problems.iter().all(|p| p.kind == Kind::Contract)
     }
-
-    fn path(&self, case: &Case, out: &mut Vec<Problem>) {
-        let mut concrete: Vec<Option<String>> = Vec::new();
-        for seg in &self.template {
-            match seg {
-                Segment::Param(name) => {
-                    let at = format!("path/{name}");
-                    let Some(v) = case.path_params.get(name) else {
-                        out.push(Problem::transport(
-                            at,
-                            "no value: the template would be sent as is",
-                        ));
-                        concrete.push(None);
-                        continue;
-                    };
-                    let t = text(v);
-                    if t.is_empty() || t == "." || t == ".." {
-                        out.push(Problem::transport(
-                            at,
-                            format!("{t:?} is not a path segment the route can match"),
-                        ));
-                    }
-                    concrete.push(Some(t));
-                }
-                _ => concrete.push(None),
-            }
-        }
-        for (path, rival) in &self.rivals {
-            let taken = rival.iter().zip(&concrete).all(|(r, c)| match (r, c) {
-                (Segment::Literal(lit), Some(c)) => lit == c,
-                _ => true,
-            });
-            if taken {
-                out.push(Problem::transport(
-                    "path",
-                    format!("the values route to {path}"),
-                ));
-            }
-        }
-    }
-
-    fn param(&self, p: &ParamReader, case: &Case, out: &mut Vec<Problem>) {
-        let at = format!("{}/{}", p.location.as_str(), p.name);
-        let raw: Vec<String> = match p.location {
-            ParamLocation::Path => case
-                .path_params
-                .get(&p.name)
-                .map(text)
-                .into_iter()
-                .collect(),
-            ParamLocation::Query => match case.query.get(&p.name) {
-                None => Vec::new(),
-                Some(Value::Array(items)) if p.explode => items.iter().map(text).collect(),
-                Some(v) => vec![joined(v)],
-            },
-            ParamLocation::Header => {
-                let Some(v) = header(&case.headers, &p.name) else {
-                    return self.absent(p, at, out);
-                };
-                let value = joined(v);
-                if reqwest::header::HeaderName::from_bytes(p.name.as_bytes()).is_err()
-                    || reqwest::header::HeaderValue::from_str(&value).is_err()
-                {
-                    out.push(Problem::transport(
-                        &at,
-                        "HTTP cannot carry this header value",
-                    ));
-                    return;
-                }
-                // Parsers drop whitespace around a field value.
-                vec![value.trim_matches([' ', '\t']).to_owned()]
-            }
-            ParamLocation::Cookie => {
-                let cookie = case
-                    .cookies
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", text(v)))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                cookie
-                    .split(';')
-                    .filter_map(|pair| pair.trim().split_once('='))
-                    .filter(|(k, _)| *k == p.name)
-                    .map(|(_, v)| v.to_owned())
-                    .collect()
-            }
-        };
-        if raw.is_empty() {
-            return self.absent(p, at, out);
-        }
-        if p.forbids_empty && raw.iter().any(String::is_empty) {
-            out.push(Problem::contract(
-                at,
-                "empty value; the parameter does not allow empty values",
-            ));
-            return;
-        }
-        let value = if p.array {
-            let parts = crate::wire::items(&raw, p.explode, p.location);
-            Value::Array(
-                parts
-                    .iter()
-                    .map(|s| coerce(&Value::Null, &p.scalar, s))
-                    .collect(),
-            )
-        } else {
-            if raw.len() > 1 && p.location == ParamLocation::Query {
-                out.push(Problem::contract(
-                    at,
-                    "given more than once but takes one value",
-                ));
-                return;
-            }
-            coerce(&Value::Null, &p.scalar, &raw[0])
-        };
-        for err in p.validator.iter_errors(&value) {
-            out.push(located(&at, &err));
-        }
-    }
-
-    fn absent(&self, p: &ParamReader, at: String, out: &mut Vec<Problem>) {
-        if p.required {
-            out.push(Problem::contract(at, "required but not sent"));
-        }
-    }
-
-    fn body(&self, case: &Case, out: &mut Vec<Problem>) {
-        let Some((required, media)) = &self.body else {
-            return;
-        };
-        let missing = || Problem::contract("body", "the request body is required");
-        let Some(body) = &case.body else {
-            if *required {
-                out.push(missing());
-            }
-            return;
-        };
-        let essence = body
-            .media_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        let form = essence == "application/x-www-form-urlencoded";
-        let multipart = essence == "multipart/form-data";
-        let json = essence == "application/json" || essence.ends_with("+json");
-        // What the server receives: form fields as (name, text) pairs, anything else as text.
-        let pairs: Option<Vec<(String, String)>> = match (&body.raw, form, multipart) {
-            (Some(raw), true, _) => Some(
-                form_urlencoded::parse(raw.as_bytes())
-                    .into_owned()
-                    .collect(),
-            ),
-            (Some(_), _, true) => {
-                out.push(Problem::transport(
-                    "body",
-                    "a raw multipart body cannot be judged",
-                ));
-                return;
-            }
-            (None, true, _) => Some(form_fields(&body.value)),
-            (None, _, true) => Some(multipart_fields(&body.value)),
-            _ => None,
-        };
-        // Only whether the body is empty matters for fields: a form without fields is an empty
-        // body, a multipart body always has at least its closing boundary.
-        let sent = match (&body.raw, &pairs) {
-            (Some(raw), _) => raw.clone(),
-            (None, Some(pairs)) if form && pairs.is_empty() => String::new(),
-            (None, Some(_)) => "(form fields)".into(),
-            (None, None) if body.media_type.ends_with("json") => body.value.to_string(),
-            (None, None) => text(&body.value),
-        };
-        if sent.is_empty() {
-            if *required {
-                out.push(missing());
-            }
-            return;
-        }
-        let Some(m) = media.iter().find(|m| accepts(&m.media_type, &essence)) else {
-            out.push(Problem::contract(
-                "body",
-                format!("media type `{essence}` is not accepted"),
-            ));
-            return;
-        };
-        let value = match pairs {
-            Some(pairs) => m.form_object(pairs),
-            None if json => match serde_json::from_str::<Value>(&sent) {
-                Ok(v) => {
-                    if let Some(p) = oversized(&v, "body") {
-                        out.push(p);
-                        return;
-                    }
-                    v
-                }
-                Err(e) => {
-                    out.push(Problem::contract("body", format!("not valid JSON: {e}")));
-                    return;
-                }
-            },
-            None => Value::String(sent),
-        };
-        for err in m.validator.iter_errors(&value) {
-            out.push(located("body", &err));
-        }
-    }
-}
-
-impl MediaReader {
-    /// The object the mock builds from form fields: each coerced by its property's type, array
-    /// properties collecting repeated names, unknown names kept as strings.
-    fn form_object(&self, pairs: Vec<(String, String)>) -> Value {
-        let mut out = Map::new();
-        for (key, raw) in pairs {
-            match self.fields.get(&key) {
-                Some(f) if f.array => {
-                    let v = coerce(&Value::Null, &f.scalar, &raw);
-                    match out.entry(key).or_insert_with(|| Value::Array(Vec::new())) {
-                        Value::Array(a) => a.push(v),
-                        other => *other = Value::Array(vec![v]),
-                    }
-                }
-                Some(f) => {
-                    out.insert(key, coerce(&Value::Null, &f.scalar, &raw));
-                }
-                None => {
-                    out.insert(key, Value::String(raw));
-                }
-            }
-        }
-        Value::Object(out)
-    }
-}
-
-/// Whether `theirs` takes requests that also fit `ours`: the router prefers a literal segment
-/// to a parameter at the first place the two templates differ.
-fn wins_over(theirs: &[Segment], ours: &[Segment]) -> bool {
-    if theirs.len() != ours.len() {
-        return false;
-    }
-    let mut first_difference = None;
-    for (t, o) in theirs.iter().zip(ours) {
-        match (t, o) {
-            (Segment::Mixed, _) | (_, Segment::Mixed) => return false,
-            (Segment::Literal(a), Segment::Literal(b)) if a != b => return false,
-            (Segment::Literal(_), Segment::Param(_)) => {
-                first_difference.get_or_insert(true);
-            }
-            (Segment::Param(_), Segment::Literal(_)) => {
-                first_difference.get_or_insert(false);
-            }
-            _ => {}
-        }
-    }
-    first_difference == Some(true)
-}
-
-/// The names of every property a schema declares, through `allOf`/`oneOf`/`anyOf`.
-fn property_names(root: &Value, schema: &Value, out: &mut Vec<String>, depth: usize) {
-    if depth > 16 {
-        return;
-    }
-    let schema = deref(root, schema);
-    for name in schema
-        .get("properties")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flat_map(|p| p.keys())
-    {
-        if !out.contains(name) {
-            out.push(name.clone());
-        }
-    }
-    for key in ["allOf", "oneOf", "anyOf"] {
-        for branch in schema
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            property_names(root, branch, out, depth + 1);
-        }
-    }
-}
-
-/// Form fields of an object value as [`crate::wire`] sends them (arrays as repeated names).
-fn form_fields(value: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (k, v) in value.as_object().into_iter().flatten() {
-        match v {
-            Value::Array(items) => out.extend(items.iter().map(|i| (k.clone(), text(i)))),
-            v => out.push((k.clone(), text(v))),
-        }
-    }
-    out
-}
-
-/// Multipart parts of an object value as [`crate::wire`] sends them: one part per property,
-/// strings as they are and anything else as JSON text.
-fn multipart_fields(value: &Value) -> Vec<(String, String)> {
-    value
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| {
-            let t = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (k.clone(), t)
-        })
-        .collect()
-}
-
-fn header<'c>(headers: &'c BTreeMap<String, Value>, name: &str) -> Option<&'c Value> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
-/// A value as one text: arrays comma-joined, as [`crate::wire`] writes non-exploded lists.
-fn joined(v: &Value) -> String {
-    match v {
-        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
-        v => text(v),
-    }
-}
-
-fn accepts(declared: &str, sent: &str) -> bool {
-    declared == sent
-        || declared == "*/*"
-        || declared
-            .strip_suffix("/*")
-            .is_some_and(|prefix| sent.split('/').next() == Some(prefix))
-}
-
-/// The mock rejects whole numbers beyond 64 bits (serde_json would round them onto the int64
-/// bounds); so does this reading.
-fn oversized(value: &Value, at: &str) -> Option<Problem> {
-    match value {
-        Value::Number(n) if n.as_i64().is_none() && n.as_u64().is_none() => {
-            let f = n.as_f64().unwrap_or_default();
-            (f.fract() == 0.0 && f.abs() >= 9.223_372_036_854_776e18)
-                .then(|| Problem::contract(at, format!("{n} is outside the 64-bit integer range")))
-        }
-        Value::Array(items) => items
-            .iter()
-            .enumerate()
-            .find_map(|(i, v)| oversized(v, &format!("{at}/{i}"))),
-        Value::Object(map) => map
-            .iter()
-            .find_map(|(k, v)| oversized(v, &format!("{at}/{k}"))),
-        _ => None,
-    }
-}
-
-/// A validator error as a problem at `prefix` plus the error's instance path; a missing
-/// required property is located at the property itself.
-fn located(prefix: &str, err: &jsonschema::ValidationError<'_>) -> Problem {
-    let mut location = prefix.to_owned();
-    for segment in err.instance_path().iter() {
-        location.push('/');
-        match segment {
-            LocationSegment::Property(p) => location.push_str(&p),
-            LocationSegment::Index(i) => location.push_str(&i.to_string()),
-        }
-    }
-    if let ValidationErrorKind::Required { property } = err.kind()
-        && let Some(name) = property.as_str()
-    {
-        location.push('/');
-        location.push_str(name);
-    }
-    Problem::contract(location, err.to_string())
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use serde_json::json;
+
     use super::*;
     use crate::case::{Auth, CaseBody, Intent, Phase};
     use crate::profile::Profile;
@@ -622,7 +144,8 @@ mod tests {
                 "application/x-www-form-urlencoded": {"schema": {"type": "object", "required": ["n"], "properties": {
                     "n": {"type": "integer"}, "tags": {"type": "array", "items": {"type": "string"}}}}}
             }}, "responses": {"200": {"description": "ok"}}}},
-            "/items/latest": {"get": {"operationId": "latest", "responses": {"200": {"description": "ok"}}}}
+            "/items/latest": {"get": {"operationId": "latest", "responses": {"200": {"description": "ok"}}},
+                "post": {"operationId": "renew", "responses": {"200": {"description": "ok"}}}}
         }});
         Spec::from_value("t.yaml".into(), root, Profile::generic()).unwrap()
     }
@@ -682,10 +205,19 @@ mod tests {
     #[test]
     fn routing_and_sending_problems_are_transport_problems() {
         let mut c = case();
+        // `/items/` matches no route; `/items/latest` is another path's.
         c.path_params.insert("id".into(), json!(""));
-        assert!(problems(&c).contains(&("path/id".to_owned(), Kind::Transport)));
+        assert_eq!(problems(&c), [("path".to_owned(), Kind::Transport)]);
+        c.path_params.insert("id".into(), json!(".."));
+        assert_eq!(problems(&c), [("path".to_owned(), Kind::Transport)]);
         c.path_params.insert("id".into(), json!("latest"));
-        assert!(problems(&c).contains(&("path".to_owned(), Kind::Transport)));
+        assert_eq!(problems(&c), [("path".to_owned(), Kind::Transport)]);
+        let spec = spec();
+        let readback = Readback::new(&spec, spec.operation("put").unwrap());
+        assert_eq!(
+            readback.problems(&c)[0].message,
+            "/items/latest goes to another operation (POST /items/latest)"
+        );
         let mut c = case();
         c.headers.insert("X-Mode".into(), json!("a\nb"));
         assert_eq!(
@@ -710,7 +242,8 @@ mod tests {
         assert_eq!(readback.problems(&c), []);
         let empty = |name: &str| Problem {
             location: format!("query/{name}"),
-            message: "empty value; the parameter does not allow empty values".into(),
+            message: "empty value, but the parameter does not allow empty values (allowEmptyValue)"
+                .into(),
             kind: Kind::Contract,
         };
         // Exploded list: one empty item is one `tags=`; comma-joined: no item is `ids=`.

@@ -7,6 +7,7 @@ use serde_json::Value;
 use super::GenError;
 use super::strategy::{Builder, Carrier, Optional};
 use crate::case::{Case, CaseBody, Intent, Phase};
+use crate::read::{forbids_empty, is_json};
 use crate::spec::{Media, Operation, ParamLocation, Parameter, Spec};
 use crate::wire::text;
 
@@ -21,11 +22,6 @@ pub fn insert(case: &mut Case, location: ParamLocation, name: &str, value: Value
     map.insert(name.to_owned(), value);
 }
 
-/// Whether a body of this media type is read as JSON (as the mock decides).
-pub fn is_json(media_type: &str) -> bool {
-    media_type == "application/json" || media_type.ends_with("+json")
-}
-
 /// How a parameter's value travels: path segments, headers, cookies and comma-joined lists
 /// are tokens; other query values are text.
 fn carrier(p: &Parameter) -> Carrier {
@@ -33,12 +29,6 @@ fn carrier(p: &Parameter) -> Carrier {
         ParamLocation::Query if !p.is_array || p.explode => Carrier::Text,
         _ => Carrier::Token,
     }
-}
-
-/// Whether `?name=` is invalid for `p`: a query parameter without `allowEmptyValue: true`
-/// (OpenAPI 3.0.3 allows empty values nowhere else, and only where declared).
-pub fn forbids_empty(p: &Parameter) -> bool {
-    p.location == ParamLocation::Query && !p.allow_empty
 }
 
 /// Whether `value` of `p` would be sent as `?name=` where [`forbids_empty`] says it must not:

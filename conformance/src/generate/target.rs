@@ -3,8 +3,8 @@
 
 use serde_json::{Map, Value};
 
-use super::request::forbids_empty;
 use crate::case::Case;
+use crate::read::forbids_empty;
 use crate::schema::{deref, merge_all_of};
 use crate::spec::{Operation, ParamLocation, Spec};
 
@@ -58,15 +58,11 @@ impl Place {
 
     /// The location as [`crate::case::Intent::Invalid`] names it: `query/count`, `body/a/0`.
     pub fn location(&self) -> String {
-        let mut out = match &self.root {
+        let place = match &self.root {
             Root::Param(loc, name) => format!("{}/{name}", loc.as_str()),
             Root::Body => "body".to_owned(),
         };
-        for segment in &self.path {
-            out.push('/');
-            out.push_str(segment);
-        }
-        out
+        crate::read::location(&place, &self.path)
     }
 
     /// The value at this place, if the case has one.

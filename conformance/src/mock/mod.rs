@@ -7,7 +7,7 @@
 //!    `Allow`, both in the API's error shape;
 //! 2. check credentials ([`security`]): the documented 401 unless some requirement set is
 //!    satisfied with credentials the mock issued;
-//! 3. validate parameters, content type and body ([`request`]): the documented 400 (or lowest
+//! 3. read parameters, content type and body ([`crate::read`]): the documented 400 (or lowest
 //!    client-error 4xx) naming the offending field;
 //! 4. answer ([`respond`]): the lowest documented 2xx (or 1xx/3xx) with the spec's example, or
 //!    seeded generated data ([`data`]), as `Prefer` or the options say; session-start answers
@@ -16,7 +16,6 @@
 //! [`MockServer::start`] runs it in-process; the `conformance mock` command runs it standalone.
 
 pub mod data;
-pub mod request;
 pub mod respond;
 pub mod router;
 pub mod security;
@@ -37,8 +36,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
+use crate::read::{Parts, Reader, query_pairs};
 use crate::spec::{Operation, Spec};
-use respond::{Body, Prefer, Reply};
+use respond::{Body, Prefer, Reply, Violation};
 use router::{Route, Routes};
 use security::Authority;
 
@@ -97,6 +97,8 @@ impl Default for MockOptions {
 pub struct Mock {
     spec: Arc<Spec>,
     routes: Routes,
+    /// The reading of each operation's requests, by operation index.
+    readers: Vec<Reader>,
     authority: Authority,
     options: MockOptions,
     counters: Vec<AtomicU64>,
@@ -116,6 +118,11 @@ impl Mock {
         let mut rng = ChaCha8Rng::seed_from_u64(mix(options.seed, u64::MAX));
         let credentials = security::pre_issue(&spec, &authority, &mut rng)?;
         Ok(Mock {
+            readers: spec
+                .operations
+                .iter()
+                .map(|op| Reader::new(&spec, op))
+                .collect(),
             counters: spec.operations.iter().map(|_| AtomicU64::new(0)).collect(),
             spec,
             routes,
@@ -186,7 +193,7 @@ impl Mock {
         };
         let op = &spec.operations[index];
         let id = Some(op.id.as_str());
-        let query = request::parse_query(parts.uri.query());
+        let query = query_pairs(parts.uri.query());
         if let Err(denied) = security::check(spec, &self.authority, op, &parts.headers, &query) {
             let r = op.unauthorized();
             let status = r.map_or(401, |r| r.status);
@@ -195,24 +202,45 @@ impl Mock {
                 id,
             );
         }
-        let invalid = |v: request::Violation| {
+        let invalid = |v: Violation| {
             let r = op.client_error();
             let status = r.map_or(400, |r| r.status);
             respond::error(spec, r, status, &v.message, v.param.as_deref())
         };
-        if let Err(v) = request::check_parameters(spec, op, &path_params, &query, &parts.headers) {
-            return (invalid(v), id);
+        let first = |problems: Vec<crate::read::Problem>| {
+            let v = problems
+                .first()
+                .map(Violation::from)
+                .unwrap_or_else(|| Violation::new("the request cannot be read", "body"));
+            invalid(v)
+        };
+        let headers: Vec<(String, String)> = parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                (k.as_str().to_owned(), v)
+            })
+            .collect();
+        let request = Parts {
+            path: &path_params,
+            query: &query,
+            headers: &headers,
+        };
+        let reader = &self.readers[index];
+        if let Err(problems) = reader.parameters(&request) {
+            return (first(problems), id);
         }
         let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
             Ok(b) => b,
             Err(e) => {
-                let v = request::Violation::new(format!("the body cannot be read: {e}"), "body");
+                let v = Violation::new(format!("the body cannot be read: {e}"), "body");
                 return (invalid(v), id);
             }
         };
-        let body = match request::check_body(spec, op, &parts.headers, bytes).await {
+        let body = match reader.body(request.content_type(), bytes) {
             Ok(b) => b,
-            Err(v) => return (invalid(v), id),
+            Err(problems) => return (first(problems), id),
         };
         let prefer = match Prefer::parse(&parts.headers) {
             Ok(p) => p,

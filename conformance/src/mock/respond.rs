@@ -9,12 +9,39 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 use crate::mock::data::Generator;
-use crate::mock::request::Violation;
+use crate::read::Problem;
 use crate::schema::{deref, is_secret, property};
 use crate::spec::{self, Operation, Response, Spec};
 
 /// How often generation is retried with fresh randomness before the example is used instead.
 const GENERATION_ATTEMPTS: usize = 4;
+
+/// What an error answer says: the explanation for the client and the parameter or body field
+/// it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The explanation for the client.
+    pub message: String,
+    /// The offending parameter or body field, when there is one.
+    pub param: Option<String>,
+}
+
+impl Violation {
+    /// A violation about `param`.
+    pub fn new(message: impl Into<String>, param: impl Into<String>) -> Self {
+        Violation {
+            message: message.into(),
+            param: Some(param.into()),
+        }
+    }
+}
+
+impl From<&Problem> for Violation {
+    /// A problem the reader found, named as the client sees it: `q`, `player/name`, `body`.
+    fn from(p: &Problem) -> Self {
+        Violation::new(p.sentence(), p.subject())
+    }
+}
 
 /// The body of an answer.
 #[derive(Debug, Clone, PartialEq)]

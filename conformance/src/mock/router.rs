@@ -5,6 +5,8 @@
 //! OpenAPI and matchit share the `{name}` syntax, and matchit prefers literal segments over
 //! parameters (`/player/name` wins over `/player/{id}`), which is what OpenAPI 3.0 requires.
 
+use std::collections::HashMap;
+
 use matchit::Router as Tree;
 
 use crate::spec::Spec;
@@ -13,8 +15,10 @@ use crate::spec::Spec;
 #[derive(Debug)]
 pub struct Routes {
     tree: Tree<usize>,
-    /// Per path template: `(METHOD, operation index)`.
-    entries: Vec<Vec<(String, usize)>>,
+    /// Per path template: the template and its `(METHOD, operation index)`s.
+    entries: Vec<(String, Vec<(String, usize)>)>,
+    /// Slot in `entries` by path template.
+    slots: HashMap<String, usize>,
 }
 
 /// What a request path and method resolve to.
@@ -37,25 +41,63 @@ impl Routes {
     /// Build the table. A template matchit rejects (or two that conflict) is an error naming both,
     /// never a panic.
     pub fn new(spec: &Spec) -> Result<Routes, String> {
-        let mut tree = Tree::new();
-        let mut entries: Vec<Vec<(String, usize)>> = Vec::new();
-        let mut by_path: std::collections::HashMap<&str, usize> = Default::default();
-        for (index, op) in spec.operations.iter().enumerate() {
-            let slot = match by_path.get(op.path.as_str()) {
-                Some(slot) => *slot,
-                None => {
-                    let slot = entries.len();
-                    // `{{`/`}}` would be escapes to matchit; OpenAPI templates never contain them.
-                    tree.insert(op.path.clone(), slot)
-                        .map_err(|e| format!("path {}: cannot route: {e}", op.path))?;
-                    by_path.insert(op.path.as_str(), slot);
-                    entries.push(Vec::new());
-                    slot
-                }
-            };
-            entries[slot].push((op.method.clone(), index));
+        let mut routes = Routes::empty();
+        for index in 0..spec.operations.len() {
+            routes.insert(spec, index)?;
         }
-        Ok(Routes { tree, entries })
+        Ok(routes)
+    }
+
+    /// The table as operation `index` sees it: its own template first, then every other one
+    /// matchit takes alongside (one that conflicts is left out instead of failing), so that
+    /// requests of any spec can be routed, even of one the mock cannot serve.
+    pub fn around(spec: &Spec, index: usize) -> Routes {
+        let mut routes = Routes::empty();
+        for i in std::iter::once(index).chain(0..spec.operations.len()) {
+            // Conflicts are what this table leaves out; the first insert cannot conflict.
+            let _ = routes.insert(spec, i);
+        }
+        routes
+    }
+
+    fn empty() -> Routes {
+        Routes {
+            tree: Tree::new(),
+            entries: Vec::new(),
+            slots: HashMap::new(),
+        }
+    }
+
+    /// Add operation `index` (nothing when it is in already).
+    fn insert(&mut self, spec: &Spec, index: usize) -> Result<(), String> {
+        let Some(op) = spec.operations.get(index) else {
+            return Ok(());
+        };
+        let slot = match self.slots.get(&op.path) {
+            Some(slot) => *slot,
+            None => {
+                // `{{`/`}}` would be escapes to matchit; OpenAPI templates never contain them.
+                self.tree
+                    .insert(op.path.clone(), self.entries.len())
+                    .map_err(|e| format!("path {}: cannot route: {e}", op.path))?;
+                self.entries.push((op.path.clone(), Vec::new()));
+                self.slots.insert(op.path.clone(), self.entries.len() - 1);
+                self.entries.len() - 1
+            }
+        };
+        let methods = &mut self.entries[slot].1;
+        if !methods.iter().any(|(_, i)| *i == index) {
+            methods.push((op.method.clone(), index));
+        }
+        Ok(())
+    }
+
+    /// The path template of operation `index`, if it is routed.
+    pub fn template(&self, index: usize) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|(_, methods)| methods.iter().any(|(_, i)| *i == index))
+            .map(|(t, _)| t.as_str())
     }
 
     /// Resolve a request.
@@ -63,7 +105,7 @@ impl Routes {
         let Ok(found) = self.tree.at(path) else {
             return Route::NotFound;
         };
-        let methods = &self.entries[*found.value];
+        let methods = &self.entries[*found.value].1;
         match methods.iter().find(|(m, _)| m == method) {
             Some((_, index)) => Route::Operation {
                 index: *index,
