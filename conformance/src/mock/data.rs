@@ -271,7 +271,7 @@ impl<'a> Generator<'a> {
 
     /// A random version-4 UUID.
     pub fn uuid(&mut self) -> String {
-        crate::generate::formats::uuid(self.rng.random())
+        crate::generate::strategy::formats::uuid(self.rng.random())
     }
 
     fn date_time(&mut self) -> String {

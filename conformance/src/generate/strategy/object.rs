@@ -1,0 +1,129 @@
+//! Objects: declared properties (required ones always, optional ones as the policy says,
+//! `readOnly` ones never) and free-form maps of `additionalProperties`.
+
+use proptest::collection::vec;
+use proptest::strategy::{BoxedStrategy, Just, Strategy};
+use serde_json::{Map, Value};
+
+use super::{Builder, Optional, is_true, unsatisfiable};
+use crate::generate::GenError;
+use crate::schema::deref;
+
+impl Builder<'_> {
+    pub(super) fn object(
+        &mut self,
+        s: &Map<String, Value>,
+        depth: usize,
+        at: &str,
+        skip: &[String],
+    ) -> Result<BoxedStrategy<Value>, GenError> {
+        let required: Vec<&str> = s
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let shallow = self.shallow(depth);
+        let mut names = Vec::new();
+        let mut parts: Vec<BoxedStrategy<Option<Value>>> = Vec::new();
+        let properties = s.get("properties").and_then(Value::as_object);
+        for (name, prop) in properties.into_iter().flatten() {
+            if is_true(deref(self.root, prop), "readOnly") {
+                continue;
+            }
+            let is_required = required.contains(&name.as_str());
+            let wanted = is_required
+                || !(shallow || skip.contains(name) || self.optional == Optional::Never);
+            if !wanted {
+                continue;
+            }
+            let child = match self.node(prop, depth + 1, &format!("{at}/{name}"), &[]) {
+                Ok(c) => c,
+                Err(e) if is_required => return Err(e),
+                // An optional property nothing can satisfy is left out.
+                Err(_) => continue,
+            };
+            let part = if is_required || self.optional == Optional::Always {
+                child.prop_map(Some).boxed()
+            } else {
+                proptest::option::of(child).boxed()
+            };
+            names.push(name.clone());
+            parts.push(part);
+        }
+        let extra = match (properties, s.get("additionalProperties")) {
+            (None, Some(extra)) if extra != &Value::Bool(false) && !shallow => {
+                let value = match extra {
+                    Value::Object(_) => self.node(extra, depth + 1, &format!("{at}/*"), &[])?,
+                    _ => self.any(),
+                };
+                let min = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0) as usize;
+                let max = s
+                    .get("maxProperties")
+                    .and_then(Value::as_u64)
+                    .map_or(usize::MAX, |m| m as usize);
+                let (lo, hi) = match self.optional {
+                    Optional::Random => (min, max.min(min.max(2))),
+                    Optional::Never => (min, min),
+                    Optional::Always => (min.max(1).min(max), max.min(min.max(2))),
+                };
+                if lo > hi {
+                    return Err(unsatisfiable(at, "minProperties is above maxProperties"));
+                }
+                Some(vec(value, lo..=hi).boxed())
+            }
+            _ => None,
+        };
+        let extra = extra.unwrap_or_else(|| Just(Vec::new()).boxed());
+        Ok((parts, extra)
+            .prop_map(move |(values, extra)| {
+                let mut out = Map::new();
+                for (name, v) in names.iter().zip(values) {
+                    if let Some(v) = v {
+                        out.insert(name.clone(), v);
+                    }
+                }
+                for (i, v) in extra.into_iter().enumerate() {
+                    out.insert(format!("key_{}", i + 1), v);
+                }
+                Value::Object(out)
+            })
+            .boxed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::super::Carrier;
+    use super::super::tests::{check, draws};
+
+    #[test]
+    fn objects_respect_their_keywords() {
+        let root = json!({});
+        for schema in [
+            json!({"type": "object", "additionalProperties": false, "required": ["a"], "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}),
+            json!({"type": "object", "additionalProperties": {"type": "boolean"}}),
+            json!({"type": "object", "minProperties": 1, "maxProperties": 2, "additionalProperties": {"type": "integer"}}),
+        ] {
+            check(&root, schema, 200);
+        }
+    }
+
+    #[test]
+    fn read_only_properties_are_never_sent() {
+        let root = json!({"components": {"schemas": {
+            "Secret": {"type": "object", "properties": {"server": {"type": "string", "readOnly": true}}}
+        }}});
+        for value in draws(
+            &root,
+            json!({"$ref": "#/components/schemas/Secret"}),
+            Carrier::Json,
+            50,
+        ) {
+            assert!(value.get("server").is_none(), "readOnly sent: {value}");
+        }
+    }
+}
