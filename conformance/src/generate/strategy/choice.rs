@@ -3,7 +3,6 @@
 
 use std::sync::Arc;
 
-use gamespec_codegen::schema::Direction;
 use proptest::strategy::{BoxedStrategy, Strategy, Union};
 use serde_json::{Map, Value, json};
 
@@ -98,7 +97,7 @@ impl Builder<'_> {
                     .enumerate()
                     .filter(|(j, _)| *j != i)
                     .filter_map(|(_, b)| {
-                        gamespec_codegen::schema::compile(self.root, Direction::Request, b).ok()
+                        gamespec_codegen::schema::compile(self.root, self.direction, b).ok()
                     })
                     .map(Arc::new)
                     .collect();

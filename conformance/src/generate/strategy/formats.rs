@@ -78,8 +78,8 @@ fn date_time() -> BoxedStrategy<String> {
         .boxed()
 }
 
-/// A version-4 UUID from 16 random bytes (the mock's generator uses it too).
-pub(crate) fn uuid(mut b: [u8; 16]) -> String {
+/// A version-4 UUID from 16 random bytes.
+fn uuid(mut b: [u8; 16]) -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();

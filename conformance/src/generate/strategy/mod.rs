@@ -1,5 +1,6 @@
-//! OpenAPI schema → proptest strategy of schema-valid JSON values (request direction: `readOnly`
-//! properties are never generated).
+//! OpenAPI schema → proptest strategy of schema-valid JSON values: the one generator of the
+//! runner's requests and the mock's answers. Values travel in one [`Direction`]: requests never
+//! carry `readOnly` properties (the default), answers never carry `writeOnly` ones.
 //!
 //! Values shrink the proptest way: optional properties are `Option`s that shrink away, arrays
 //! shrink in length, numbers towards zero or their lower bound, `oneOf` towards the first
@@ -17,12 +18,13 @@
 
 mod array;
 mod choice;
-pub(crate) mod formats;
+mod formats;
 mod number;
 mod object;
 mod pattern;
 mod string;
 
+use gamespec_codegen::schema::Direction;
 use proptest::prelude::any;
 use proptest::sample::select;
 use proptest::strategy::{BoxedStrategy, Just, Strategy, Union, ValueTree};
@@ -72,6 +74,7 @@ pub struct Builder<'a> {
     root: &'a Value,
     carrier: Carrier,
     optional: Optional,
+    direction: Direction,
     nodes: usize,
     filled: bool,
 }
@@ -83,6 +86,7 @@ impl<'a> Builder<'a> {
             root,
             carrier,
             optional,
+            direction: Direction::Request,
             nodes: 0,
             filled: false,
         }
@@ -94,6 +98,14 @@ impl<'a> Builder<'a> {
     /// empty becomes [`GenError::Unsatisfiable`].
     pub fn non_empty(mut self) -> Self {
         self.filled = true;
+        self
+    }
+
+    /// Values travelling in `direction` ([`Direction::Request`] unless set): properties hidden
+    /// in that direction (`readOnly` in requests, `writeOnly` in responses) are never generated,
+    /// and `oneOf` branches are told apart with validators of that direction.
+    pub fn direction(mut self, direction: Direction) -> Self {
+        self.direction = direction;
         self
     }
 
@@ -227,22 +239,37 @@ fn unsatisfiable(at: &str, reason: &str) -> GenError {
     }
 }
 
+/// A runner whose draws follow from `seed` alone, patient enough for the filters of
+/// overlapping `oneOf` branches.
+pub fn seeded(seed: &[u8; 32]) -> TestRunner {
+    TestRunner::new_with_rng(config(), TestRng::from_seed(RngAlgorithm::ChaCha, seed))
+}
+
+/// The next value of `strategy` drawn with `runner`, or `None` when the strategy rejects too
+/// many draws (an over-filtered `oneOf`).
+pub fn draw<T: std::fmt::Debug>(strategy: &BoxedStrategy<T>, runner: &mut TestRunner) -> Option<T> {
+    strategy.new_tree(runner).ok().map(|t| t.current())
+}
+
 /// One value of `strategy` from a fixed seed (the same value on every call), or `None` when
 /// the strategy rejects too many draws (an over-filtered `oneOf`).
 pub fn sample<T: std::fmt::Debug>(strategy: &BoxedStrategy<T>) -> Option<T> {
-    let config = Config {
+    let mut runner =
+        TestRunner::new_with_rng(config(), TestRng::deterministic_rng(RngAlgorithm::ChaCha));
+    draw(strategy, &mut runner)
+}
+
+fn config() -> Config {
+    Config {
         max_local_rejects: 4096,
         ..Config::default()
-    };
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
-    strategy.new_tree(&mut runner).ok().map(|t| t.current())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gamespec_codegen::schema::{Direction, compile};
+    use gamespec_codegen::schema::compile;
 
     /// `n` values of `schema` from a fixed seed (shared by the tests of every value kind).
     pub(super) fn draws(root: &Value, schema: Value, carrier: Carrier, n: usize) -> Vec<Value> {
@@ -280,6 +307,23 @@ mod tests {
         ] {
             check(&root, schema, 200);
         }
+    }
+
+    #[test]
+    fn seeded_runners_repeat_their_draws() {
+        let root = json!({});
+        let schema = json!({"type": "object", "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}});
+        let s = Builder::new(&root, Carrier::Json, Optional::Random)
+            .build(&schema, "body")
+            .unwrap();
+        let run = |seed: u8| {
+            let mut runner = seeded(&[seed; 32]);
+            (0..8)
+                .map(|_| draw(&s, &mut runner).unwrap())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(1), run(1));
+        assert_ne!(run(1), run(2));
     }
 
     #[test]

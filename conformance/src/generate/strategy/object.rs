@@ -1,6 +1,7 @@
-//! Objects: declared properties (required ones always, optional ones as the policy says,
-//! `readOnly` ones never) and free-form maps of `additionalProperties`.
+//! Objects: declared properties (required ones always, optional ones as the policy says, the
+//! ones hidden in the builder's direction never) and free-form maps of `additionalProperties`.
 
+use gamespec_codegen::schema::Direction;
 use proptest::collection::vec;
 use proptest::strategy::{BoxedStrategy, Just, Strategy};
 use serde_json::{Map, Value};
@@ -25,11 +26,15 @@ impl Builder<'_> {
             .filter_map(Value::as_str)
             .collect();
         let shallow = self.shallow(depth);
+        let hidden = match self.direction {
+            Direction::Request => "readOnly",
+            Direction::Response => "writeOnly",
+        };
         let mut names = Vec::new();
         let mut parts: Vec<BoxedStrategy<Option<Value>>> = Vec::new();
         let properties = s.get("properties").and_then(Value::as_object);
         for (name, prop) in properties.into_iter().flatten() {
-            if is_true(deref(self.root, prop), "readOnly") {
+            if is_true(deref(self.root, prop), hidden) {
                 continue;
             }
             let is_required = required.contains(&name.as_str());
@@ -95,10 +100,12 @@ impl Builder<'_> {
 
 #[cfg(test)]
 mod tests {
+    use gamespec_codegen::schema::compile;
     use serde_json::json;
 
-    use super::super::Carrier;
     use super::super::tests::{check, draws};
+    use super::super::{Carrier, sample};
+    use super::*;
 
     #[test]
     fn objects_respect_their_keywords() {
@@ -113,17 +120,27 @@ mod tests {
     }
 
     #[test]
-    fn read_only_properties_are_never_sent() {
-        let root = json!({"components": {"schemas": {
-            "Secret": {"type": "object", "properties": {"server": {"type": "string", "readOnly": true}}}
-        }}});
-        for value in draws(
-            &root,
-            json!({"$ref": "#/components/schemas/Secret"}),
-            Carrier::Json,
-            50,
-        ) {
-            assert!(value.get("server").is_none(), "readOnly sent: {value}");
+    fn each_direction_leaves_out_its_hidden_properties() {
+        let root = json!({"components": {"schemas": {"Secret": {"type": "object", "required": ["id", "password"], "properties": {
+            "id": {"type": "integer", "readOnly": true},
+            "password": {"type": "string", "writeOnly": true}
+        }}}}});
+        let schema = json!({"$ref": "#/components/schemas/Secret"});
+        for value in draws(&root, schema.clone(), Carrier::Json, 50) {
+            assert!(value.get("id").is_none(), "readOnly sent: {value}");
+            assert!(value.get("password").is_some(), "{value}");
         }
+        let answers = Builder::new(&root, Carrier::Json, Optional::Random)
+            .direction(Direction::Response)
+            .build(&schema, "body")
+            .unwrap();
+        let answer = sample(&answers).unwrap();
+        assert!(
+            answer.get("password").is_none(),
+            "writeOnly answered: {answer}"
+        );
+        assert!(answer.get("id").is_some(), "{answer}");
+        let v = compile(&root, Direction::Response, &schema).unwrap();
+        assert!(v.is_valid(&answer), "{answer}");
     }
 }
