@@ -1,15 +1,16 @@
-//! Property-style check of the data generator: for every component schema of both specs and many
-//! seeds, the generated value validates against the schema (response direction), and the same
-//! seed gives the same value. The mock also re-validates at run time, but a schema the generator
-//! gets wrong would then silently fall back to the example; this test makes that visible.
+//! Property-style check of the one data generator (the runner's strategies, which also make the
+//! mock's generated answers): for every component schema of both specs and many seeds, the
+//! generated value validates against the schema in both directions, the same seed gives the
+//! same value, and the mock's seeded draws of answers validate too. The mock also re-validates
+//! at run time, but a schema the generator gets wrong would then silently fall back to the
+//! example; this test makes that visible.
 
 mod common;
 
+use gamespec_conformance::generate::strategy::{self, Builder, Carrier, Optional};
+use gamespec_conformance::mock::data::Draws;
 use gamespec_spec::schema::Direction;
-use gamespec_conformance::mock::data::Generator;
 use gamespec_conformance::spec::{self, Spec};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
 /// Seeds per schema; `GAMESPEC_DATA_SEEDS` raises it for a longer local run.
@@ -27,20 +28,49 @@ fn generated_values_validate(spec: &Spec, dir: Direction) {
     for name in &names {
         let schema = json!({ "$ref": format!("#/components/schemas/{name}") });
         let validator = spec.validator(dir, &schema).unwrap();
-        for seed in 0..seeds() {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let value = Generator::new(&spec.root, dir, &mut rng).value(&schema);
-            let errors: Vec<String> = validator
-                .iter_errors(&value)
-                .map(|e| format!("{}: {e}", e.instance_path()))
-                .collect();
-            if !errors.is_empty() {
-                failures.push(format!("{name} (seed {seed}): {errors:?}\n  {value}"));
-                break;
+        let built = match Builder::new(&spec.root, Carrier::Json, Optional::Random)
+            .direction(dir)
+            .build(&schema, name)
+        {
+            Ok(built) => built,
+            Err(e) => {
+                failures.push(format!("{name}: {e}"));
+                continue;
             }
-            let mut again = ChaCha8Rng::seed_from_u64(seed);
-            let repeat: Value = Generator::new(&spec.root, dir, &mut again).value(&schema);
-            assert_eq!(value, repeat, "{name}: seed {seed} is not deterministic");
+        };
+        let draw = |seed: u64| {
+            let mut bytes = [0u8; 32];
+            bytes[..8].copy_from_slice(&seed.to_le_bytes());
+            let mut runner = strategy::seeded(&bytes);
+            strategy::draw(&built, &mut runner)
+        };
+        let mock = |seed: u64| Draws::seeded(seed).value(&spec.root, &schema);
+        for seed in 0..seeds() {
+            let value = draw(seed);
+            let answer = if dir == Direction::Response {
+                mock(seed)
+            } else {
+                None
+            };
+            for value in [value.clone(), answer].into_iter().flatten() {
+                let errors: Vec<String> = validator
+                    .iter_errors(&value)
+                    .map(|e| format!("{}: {e}", e.instance_path()))
+                    .collect();
+                if !errors.is_empty() {
+                    failures.push(format!("{name} (seed {seed}): {errors:?}\n  {value}"));
+                }
+            }
+            let Some(value) = value else {
+                failures.push(format!("{name} (seed {seed}): no value drawn"));
+                break;
+            };
+            let repeat: Option<Value> = draw(seed);
+            assert_eq!(
+                Some(value),
+                repeat,
+                "{name}: seed {seed} is not deterministic"
+            );
         }
     }
     assert!(

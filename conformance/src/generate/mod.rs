@@ -34,9 +34,7 @@
 
 mod boundary;
 mod examples;
-pub(crate) mod formats;
 mod negative;
-mod pattern;
 mod protocol;
 #[cfg(test)]
 mod query_fixture;

@@ -32,12 +32,11 @@ use axum::body::Body as AxumBody;
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 use crate::read::{Parts, Reader, query_pairs};
 use crate::spec::{Operation, Spec};
+use data::Draws;
 use respond::{Body, Prefer, Reply, Violation};
 use router::{Route, Routes};
 use security::Authority;
@@ -115,7 +114,7 @@ impl Mock {
             &options.domain_key,
             options.jwt_ttl_secs,
         );
-        let mut rng = ChaCha8Rng::seed_from_u64(mix(options.seed, u64::MAX));
+        let mut rng = Draws::seeded(mix(options.seed, u64::MAX));
         let credentials = security::pre_issue(&spec, &authority, &mut rng)?;
         Ok(Mock {
             readers: spec
@@ -140,9 +139,9 @@ impl Mock {
 
     /// The randomness of the n-th request to operation `index`: a function of the seed, the
     /// operation and n only, so the same requests get the same answers whatever else runs.
-    fn rng_for(&self, index: usize) -> ChaCha8Rng {
+    fn rng_for(&self, index: usize) -> Draws {
         let n = self.counters[index].fetch_add(1, Ordering::Relaxed);
-        ChaCha8Rng::seed_from_u64(mix(mix(self.options.seed, index as u64), n))
+        Draws::seeded(mix(mix(self.options.seed, index as u64), n))
     }
 
     /// The axum fallback handler: every request of every path comes here.
@@ -289,7 +288,7 @@ impl Mock {
         op: &Operation,
         body: Option<&Value>,
         reply: &mut Reply,
-        rng: &mut ChaCha8Rng,
+        rng: &mut Draws,
     ) -> Result<(), String> {
         let spec = &*self.spec;
         let profile = &spec.profile;

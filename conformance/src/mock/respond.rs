@@ -3,12 +3,9 @@
 //! session-start answer carries.
 
 use axum::http::HeaderMap;
-use gamespec_spec::schema::Direction;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-use crate::mock::data::Generator;
+use crate::mock::data::Draws;
 use crate::read::Problem;
 use crate::schema::{deref, is_secret, property};
 use crate::spec::{self, Operation, Response, Spec};
@@ -115,7 +112,7 @@ pub fn success(
     op: &Operation,
     prefer: &Prefer,
     dynamic: bool,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Draws,
 ) -> Result<Reply, Violation> {
     let response = match (prefer.code, &prefer.example) {
         (Some(code), _) => op.response(code).ok_or_else(|| {
@@ -196,13 +193,14 @@ fn body_of(media_type: &str, value: Value) -> Body {
 
 /// Data generated from the response schema that the validator accepts, or the example (or
 /// `null`) when a few attempts do not produce one.
-fn generated(spec: &Spec, response: &Response, rng: &mut ChaCha8Rng) -> Value {
+fn generated(spec: &Spec, response: &Response, rng: &mut Draws) -> Value {
     let Some(media) = &response.content else {
         return Value::Null;
     };
     for _ in 0..GENERATION_ATTEMPTS {
-        let v = Generator::new(&spec.root, Direction::Response, rng).value(&media.schema);
-        if media.validator.is_valid(&v) {
+        if let Some(v) = rng.value(&spec.root, &media.schema)
+            && media.validator.is_valid(&v)
+        {
             return v;
         }
     }
@@ -217,8 +215,9 @@ fn generated(spec: &Spec, response: &Response, rng: &mut ChaCha8Rng) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// The documented headers of a response, from their examples (or generated from their schema).
-fn headers(spec: &Spec, response: &Response, rng: &mut ChaCha8Rng) -> Vec<(String, String)> {
+/// The documented headers of a response, from their examples (or generated from their schema;
+/// a header the generator has no value for is left out).
+fn headers(spec: &Spec, response: &Response, rng: &mut Draws) -> Vec<(String, String)> {
     response
         .headers
         .iter()
@@ -226,15 +225,16 @@ fn headers(spec: &Spec, response: &Response, rng: &mut ChaCha8Rng) -> Vec<(Strin
             !h.name.eq_ignore_ascii_case("content-type")
                 && !h.name.eq_ignore_ascii_case("content-length")
         })
-        .map(|h| {
-            let v = h.example.clone().unwrap_or_else(|| {
-                Generator::new(&spec.root, Direction::Response, rng).value(&h.schema)
-            });
+        .filter_map(|h| {
+            let v = h
+                .example
+                .clone()
+                .or_else(|| rng.header(&spec.root, &h.schema))?;
             let text = match v {
                 Value::String(s) => s,
                 other => other.to_string(),
             };
-            (h.name.clone(), text)
+            Some((h.name.clone(), text))
         })
         .collect()
 }
@@ -268,11 +268,11 @@ pub fn error(
                 .examples
                 .first()
                 .map(|e| e.value.clone())
-                .unwrap_or_else(|| {
+                .or_else(|| {
                     // Error bodies are fixed per response, so a fixed seed is right here.
-                    let mut rng = ChaCha8Rng::seed_from_u64(0);
-                    Generator::new(&spec.root, Direction::Response, &mut rng).value(&media.schema)
-                });
+                    Draws::seeded(0).value(&spec.root, &media.schema)
+                })
+                .unwrap_or_default();
             let mut explained = example.clone();
             explain(
                 &spec.root,
@@ -290,7 +290,7 @@ pub fn error(
             body_of(&media.media_type, value)
         }
     };
-    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut rng = Draws::seeded(0);
     Reply {
         status,
         headers: headers(spec, response, &mut rng),

@@ -10,12 +10,10 @@ use std::sync::RwLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
-use gamespec_spec::schema::Direction;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 
-use crate::mock::data::Generator;
+use crate::mock::data::Draws;
 use crate::profile::CredentialKind;
 use crate::spec::{Operation, Scheme, SchemeCarrier, Spec};
 
@@ -90,15 +88,12 @@ impl Authority {
     }
 
     /// Issue a new credential for `scheme`, drawing randomness from `rng`.
-    pub fn issue(
-        &self,
-        spec: &Spec,
-        scheme: &Scheme,
-        rng: &mut ChaCha8Rng,
-    ) -> Result<String, String> {
+    pub fn issue(&self, spec: &Spec, scheme: &Scheme, rng: &mut Draws) -> Result<String, String> {
         match &scheme.kind {
             CredentialKind::Issued => {
-                let token = Generator::new(&spec.root, Direction::Response, rng).token(40);
+                let token = rng
+                    .token()
+                    .ok_or_else(|| format!("cannot draw a {} token", scheme.name))?;
                 if let Ok(mut set) = self.issued.write() {
                     set.insert(token.clone());
                 }
@@ -121,14 +116,15 @@ impl Authority {
         spec: &Spec,
         scheme: &Scheme,
         schema_name: &str,
-        rng: &mut ChaCha8Rng,
+        rng: &mut Draws,
     ) -> Result<Value, String> {
         let schema = json!({ "$ref": format!("#/components/schemas/{schema_name}") });
         let resolved = crate::schema::deref(&spec.root, &schema);
-        let mut generator = Generator::new(&spec.root, Direction::Response, rng);
         let mut claims = match resolved.get("example") {
             Some(example @ Value::Object(_)) => example.clone(),
-            _ => generator.value(&schema),
+            _ => rng.value(&spec.root, &schema).ok_or_else(|| {
+                format!("cannot generate {schema_name} claims for {}", scheme.name)
+            })?,
         };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -139,7 +135,10 @@ impl Authority {
             obj.insert("iat".into(), json!(now));
             obj.insert("exp".into(), json!(now + self.ttl_secs));
             if has("jti") {
-                obj.insert("jti".into(), json!(generator.uuid()));
+                let jti = rng
+                    .uuid()
+                    .ok_or_else(|| format!("cannot draw a jti for {}", scheme.name))?;
+                obj.insert("jti".into(), json!(jti));
             }
         }
         match &scheme.claims {
@@ -263,7 +262,7 @@ pub fn check(
 pub fn pre_issue(
     spec: &Spec,
     authority: &Authority,
-    rng: &mut ChaCha8Rng,
+    rng: &mut Draws,
 ) -> Result<BTreeMap<String, String>, String> {
     spec.schemes
         .iter()

@@ -6,13 +6,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use gamespec_conformance::generate::strategy::{Builder, Carrier, Optional, sample};
 use gamespec_spec::schema::Direction;
-use gamespec_conformance::mock::data::Generator;
 use gamespec_conformance::mock::{MockHandle, MockOptions, MockServer};
 use gamespec_conformance::schema::{deref, property};
 use gamespec_conformance::spec::{Operation, ParamLocation, SchemeCarrier, Spec};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 /// The spec of a known API, loaded once per test binary.
@@ -132,12 +130,21 @@ pub fn text(v: &Value) -> String {
     }
 }
 
-/// The example of a parameter, or a generated value when it has none.
+/// A fixed-seed request value of `schema` carried by `carrier` (`Null` when it has none).
+fn generated(spec: &Spec, schema: &Value, carrier: Carrier) -> Value {
+    Builder::new(&spec.root, carrier, Optional::Random)
+        .build(schema, "request")
+        .ok()
+        .and_then(|s| sample(&s))
+        .unwrap_or(Value::Null)
+}
+
+/// The example of a parameter, or a generated value when it has none (header- and URL-safe
+/// text, whatever the parameter's location).
 fn param_value(spec: &Spec, schema: &Value, example: Option<&Value>) -> Value {
-    example.cloned().unwrap_or_else(|| {
-        let mut rng = ChaCha8Rng::seed_from_u64(1);
-        Generator::new(&spec.root, Direction::Request, &mut rng).value(schema)
-    })
+    example
+        .cloned()
+        .unwrap_or_else(|| generated(spec, schema, Carrier::Token))
 }
 
 /// A valid request for `op` built from the spec's examples, with the mock's pre-issued
@@ -220,8 +227,12 @@ pub fn example_request(
             .first()
             .map(|e| e.value.clone())
             .unwrap_or_else(|| {
-                let mut rng = ChaCha8Rng::seed_from_u64(1);
-                Generator::new(&spec.root, Direction::Request, &mut rng).value(&m.schema)
+                let carrier = if m.media_type.ends_with("json") {
+                    Carrier::Json
+                } else {
+                    Carrier::Text
+                };
+                generated(spec, &m.schema, carrier)
             });
         req = match m.media_type.as_str() {
             "application/x-www-form-urlencoded" => req
