@@ -33,11 +33,19 @@ impl Builder<'_> {
         let mut names = Vec::new();
         let mut parts: Vec<BoxedStrategy<Option<Value>>> = Vec::new();
         let properties = s.get("properties").and_then(Value::as_object);
+        // `minProperties` above the required count makes that many optional properties (the
+        // first ones declared) as good as required.
+        let min_properties = s.get("minProperties").and_then(Value::as_u64).unwrap_or(0) as usize;
+        let mut forced = min_properties.saturating_sub(required.len());
         for (name, prop) in properties.into_iter().flatten() {
             if is_true(deref(self.root, prop), hidden) {
                 continue;
             }
-            let is_required = required.contains(&name.as_str());
+            let is_required = required.contains(&name.as_str()) || {
+                let force = forced > 0 && !skip.contains(name);
+                forced -= usize::from(force);
+                force
+            };
             let wanted = is_required
                 || !(shallow || skip.contains(name) || self.optional == Optional::Never);
             if !wanted {
@@ -114,6 +122,9 @@ mod tests {
             json!({"type": "object", "additionalProperties": false, "required": ["a"], "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}),
             json!({"type": "object", "additionalProperties": {"type": "boolean"}}),
             json!({"type": "object", "minProperties": 1, "maxProperties": 2, "additionalProperties": {"type": "integer"}}),
+            // Found by the arcade fixture's update body: no required field, at least one.
+            json!({"type": "object", "minProperties": 1, "properties": {"a": {"type": "string"}, "b": {"type": "integer"}}}),
+            json!({"type": "object", "minProperties": 2, "required": ["a"], "properties": {"a": {"type": "string"}, "b": {"type": "integer"}, "c": {"type": "boolean"}}}),
         ] {
             check(&root, schema, 200);
         }
