@@ -297,4 +297,24 @@ mod tests {
         );
         assert_eq!(unused, vec!["cookie".to_owned(), "other".to_owned()]);
     }
+
+    #[test]
+    #[ignore = "builds the conformance binary"]
+    fn starts_the_mock_and_stops_it_when_dropped() {
+        let root = gamespec_codegen::api::workspace_root();
+        let exe = build_mock(&root, false).expect("the mock builds");
+        let log = root.join("target/xtask-tests/mock.log");
+        let mock = start_mock(&exe, "xsolla", Some(1), &log, false).expect("the mock starts");
+        assert!(is_loopback_url(&mock.url), "{}", mock.url);
+        let addr: std::net::SocketAddr = mock.url["http://".len()..].parse().expect("host:port");
+        assert!(
+            std::net::TcpStream::connect(addr).is_ok(),
+            "the mock listens"
+        );
+        drop(mock);
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "the mock is stopped with its Child"
+        );
+    }
 }
