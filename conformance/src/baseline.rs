@@ -16,11 +16,12 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
 use crate::checks::{self, Check};
 use crate::outcome::RunResult;
+use crate::pattern::Pattern;
 use crate::report::ordered_failures;
 
 /// Why a baseline file cannot be used.
@@ -46,6 +47,9 @@ pub enum BaselineError {
         /// What is wrong.
         message: String,
     },
+    /// A baseline could not be written as TOML.
+    #[error("writing a baseline: {0}")]
+    Write(#[from] toml::ser::Error),
 }
 
 /// One accepted failure pattern.
@@ -54,7 +58,7 @@ pub struct Entry {
     /// The check's code (a name in the file is stored as its code).
     pub check: String,
     /// The `operationId` pattern (`*` globs); `None` accepts every operation.
-    pub operation: Option<String>,
+    pub operation: Option<Pattern>,
     /// Why the failure is accepted.
     pub reason: String,
     /// The last day the entry accepts anything.
@@ -71,7 +75,11 @@ impl Entry {
 
     /// Whether the entry describes a failure of check `code` on `operation` (expiry aside).
     pub fn matches(&self, code: &str, operation: &str) -> bool {
-        self.check == code && self.operation.as_deref().is_none_or(|p| glob(p, operation))
+        self.check == code
+            && self
+                .operation
+                .as_ref()
+                .is_none_or(|p| p.is_match(operation))
     }
 
     fn describe(&self) -> String {
@@ -79,7 +87,7 @@ impl Entry {
             "entry at line {} ({} {})",
             self.line,
             self.check,
-            self.operation.as_deref().unwrap_or("*")
+            self.operation.as_ref().map_or("*", Pattern::as_str)
         )
     }
 }
@@ -191,7 +199,10 @@ impl Baseline {
                         "empty; leave the key out to accept every operation".into(),
                     ));
                 }
-                Some(op) => Some(op.into_inner().trim().to_owned()),
+                Some(op) => Some(
+                    Pattern::new(op.get_ref().trim())
+                        .map_err(|e| invalid(op.span().start, Some("operation"), e.to_string()))?,
+                ),
                 None => None,
             };
             if raw.reason.get_ref().trim().is_empty() {
@@ -262,8 +273,9 @@ impl Baseline {
     }
 
     /// A baseline file that accepts every failure of `result`: one entry per operation and
-    /// check, in report order, each with a reason to be rewritten by a person.
-    pub fn from_failures(result: &RunResult) -> String {
+    /// check, in report order, each with a reason to be rewritten by a person and the check's
+    /// name in a comment above it.
+    pub fn from_failures(result: &RunResult) -> Result<String, BaselineError> {
         let mut out = String::from(
             "# Failures `conformance run --baseline` accepts. Written by --write-baseline: replace\n\
              # each reason with why the failure is accepted, and consider an `expires` date.\n",
@@ -274,16 +286,36 @@ impl Baseline {
                 continue;
             }
             seen.push((f.operation.as_str(), f.code.as_str()));
+            // One entry at a time, so each gets its comment.
+            let entry = WrittenFile {
+                accept: &[WrittenEntry {
+                    check: &f.code,
+                    operation: &f.operation,
+                    reason: "accepted when the baseline was written; say why",
+                }],
+            };
             out.push_str(&format!(
-                "\n[[accept]]\ncheck = {} # {}\noperation = {}\nreason = {}\n",
-                quoted(&f.code),
+                "\n# {}\n{}",
                 single_line(&f.check),
-                quoted(&f.operation),
-                quoted("accepted when the baseline was written; say why")
+                toml::to_string(&entry)?
             ));
         }
-        out
+        Ok(out)
     }
+}
+
+/// A baseline as [`Baseline::from_failures`] writes it.
+#[derive(Serialize)]
+struct WrittenFile<'a> {
+    accept: &'a [WrittenEntry<'a>],
+}
+
+/// An entry as [`Baseline::from_failures`] writes it: what [`RawEntry`] reads back.
+#[derive(Serialize)]
+struct WrittenEntry<'a> {
+    check: &'a str,
+    operation: &'a str,
+    reason: &'a str,
 }
 
 /// A date from a TOML string (`"2027-01-31"`) or local-date literal (`2027-01-31`).
@@ -296,21 +328,6 @@ fn date(value: &toml::Value) -> Option<NaiveDate> {
         }
         _ => None,
     }
-}
-
-/// A TOML basic string.
-fn quoted(text: &str) -> String {
-    let mut out = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// `text` fit for a comment: no line breaks.
@@ -328,31 +345,6 @@ fn line_of(text: &str, offset: usize) -> usize {
         .filter(|&&b| b == b'\n')
         .count()
         + 1
-}
-
-/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
-fn glob(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    let (mut pi, mut ti) = (0, 0);
-    // The last `*` seen and the text position it currently covers up to, for backtracking.
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() && p[pi] == '*' {
-            star = Some((pi, ti));
-            pi += 1;
-        } else if pi < p.len() && p[pi] == t[ti] {
-            pi += 1;
-            ti += 1;
-        } else if let Some((sp, st)) = star {
-            pi = sp + 1;
-            ti = st + 1;
-            star = Some((sp, st + 1));
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|&c| c == '*')
 }
 
 #[cfg(test)]
@@ -469,7 +461,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(b.entries[0].check, "C011");
-        assert_eq!(b.entries[0].operation.as_deref(), Some("getPlayer*"));
+        assert_eq!(
+            b.entries[0].operation.as_ref().map(Pattern::as_str),
+            Some("getPlayer*")
+        );
         assert_eq!(b.entries[0].expires, Some(day("2027-01-31")));
         assert_eq!(b.entries[0].line, 2);
         assert_eq!(b.entries[1].check, "C002");
@@ -556,12 +551,17 @@ mod tests {
             failure("C011", "forged_credentials_rejected", "getPlayerInfo"),
             failure("C011", "forged_credentials_rejected", "getPlayerInfo"),
         ]);
-        let text = Baseline::from_failures(&r);
+        let text = Baseline::from_failures(&r).unwrap();
         let b = parse(&text).unwrap();
         let pairs: Vec<(&str, &str)> = b
             .entries
             .iter()
-            .map(|e| (e.operation.as_deref().unwrap_or(""), e.check.as_str()))
+            .map(|e| {
+                (
+                    e.operation.as_ref().map_or("", Pattern::as_str),
+                    e.check.as_str(),
+                )
+            })
             .collect();
         assert_eq!(
             pairs,
@@ -575,19 +575,25 @@ mod tests {
         assert_eq!(report.accepted, 4);
         assert!(report.unused.is_empty() && report.to_string().is_empty());
         assert!(
-            text.contains("check = \"C011\" # forged_credentials_rejected\n"),
+            text.contains("\n# forged_credentials_rejected\n[[accept]]\ncheck = \"C011\"\n"),
             "{text}"
         );
     }
 
     #[test]
-    fn globs_match_runs_of_characters() {
-        assert!(glob("*", ""));
-        assert!(glob("get*Info", "getPlayerInfo"));
-        assert!(glob("*Info", "getInfoInfo"));
-        assert!(glob("a*b*c", "aXbYbZc"));
-        assert!(!glob("get*Info", "getPlayerName"));
-        assert!(!glob("ping", "pings"));
-        assert_eq!(quoted("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000A\"");
+    fn written_strings_read_back_as_they_were() {
+        let mut r = result(vec![failure(
+            "C011",
+            "forged\ncredentials",
+            "get\"Player\"\\Info'*",
+        )]);
+        r.operations[0].operation = "get\"Player\"\\Info'*".into();
+        let text = Baseline::from_failures(&r).unwrap();
+        let b = parse(&text).unwrap();
+        assert_eq!(
+            b.entries[0].operation.as_ref().map(Pattern::as_str),
+            Some("get\"Player\"\\Info'*")
+        );
+        assert!(text.contains("# forged credentials\n"), "{text}");
     }
 }

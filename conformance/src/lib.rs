@@ -26,6 +26,7 @@ pub mod exchange;
 pub mod generate;
 pub mod mock;
 pub mod outcome;
+pub mod pattern;
 pub mod read;
 pub mod replay;
 pub mod report;

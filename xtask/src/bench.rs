@@ -2,7 +2,7 @@
 //! the same spec, on the same machine, in the same run.
 //!
 //! * Servers: the mock (built in release mode, started with `conformance mock --spec NAME --port
-//!   0 --seed 1`, see [`crate::tools::start_mock`]) and Prism (`@stoplight/prism-cli`, pinned in
+//!   0 --seed 1`, see [`crate::mock::start_mock`]) and Prism (`@stoplight/prism-cli`, pinned in
 //!   `xtask/validators/prism/` and installed with `npm ci --ignore-scripts` into
 //!   `target/validators/prism/`), run as `node …/prism-cli/dist/index.js mock -h 127.0.0.1 -p PORT
 //!   --verboseLevel warn SPEC` (one process; its per-request info logging off so that logging does
@@ -29,7 +29,10 @@ use std::time::{Duration, Instant};
 use gamespec_spec::registry::{Api, apis};
 use serde_json::Value;
 
-use crate::tools::{self, Child, NO_NODE, REINSTALL, ToolError, io_error};
+use crate::error::{self, ToolError, io_error};
+use crate::install::{self, NO_NODE, REINSTALL};
+use crate::mock;
+use crate::process::{self, Child};
 
 /// The pinned oha release (crates.io); built with its default TLS feature only.
 pub const OHA_VERSION: &str = "1.16.0";
@@ -129,8 +132,8 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     let started = Instant::now();
     // Prism first: it is the quick install, and it finds a missing node/npm before oha's build.
     let prism = install_prism(root)?;
-    let oha = tools::install_crate(root, "oha", OHA_VERSION, &["rustls"], "oha")?;
-    let mock_exe = tools::build_mock(root, true)?;
+    let oha = install::install_crate(root, "oha", OHA_VERSION, &["rustls"], "oha")?;
+    let mock_exe = mock::build_mock(root, true)?;
     let prism_version = prism_version(&prism)?;
     eprintln!(
         "bench-mock: oha {OHA_VERSION}, prism {prism_version}, {} s per measurement, {} connections",
@@ -150,7 +153,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
 fn prism_version(prism: &Path) -> Result<String, ToolError> {
     let mut node = Command::new("node");
     node.arg(prism).arg("--version");
-    let out = tools::output(
+    let out = process::output(
         node,
         "node",
         NO_NODE,
@@ -161,7 +164,7 @@ fn prism_version(prism: &Path) -> Result<String, ToolError> {
     if !out.status.success() || version.is_empty() {
         return Err(ToolError::failed(
             "prism --version",
-            &tools::combined(&out),
+            &process::combined(&out),
             REINSTALL,
         ));
     }
@@ -179,7 +182,7 @@ fn bench_api(
     summary: &mut Summary,
 ) -> Result<(), ToolError> {
     let spec_path = api.spec_path(root);
-    let spec = tools::load_spec(api, &spec_path)?;
+    let spec = mock::load_spec(api, &spec_path)?;
     let operations: Vec<(&str, &str)> = api
         .bench
         .iter()
@@ -201,8 +204,8 @@ fn bench_api(
     std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
 
     // Both servers live until the end of this function, whatever happens.
-    let mock = tools::start_mock(mock_exe, &api.name, Some(1), &dir.join("mock.log"), true)?;
-    let (headers, _) = tools::credential_headers(&spec.value, &mock.credentials);
+    let mock = mock::start_mock(mock_exe, &api.name, Some(1), &dir.join("mock.log"), true)?;
+    let (headers, _) = mock::credential_headers(&spec.value, &mock.credentials);
     let (_prism, prism_url) = start_prism(prism_js, &spec_path, &dir.join("prism.log"))?;
     eprintln!("{}: mock at {}, prism at {prism_url}", api.name, mock.url);
 
@@ -217,7 +220,7 @@ fn bench_api(
                 .ok_or_else(|| {
                     ToolError::failed(
                         format!("reading oha's JSON for {url}"),
-                        &tools::truncate(&result.to_string(), 1000),
+                        &error::truncate(&result.to_string(), 1000),
                         REINSTALL,
                     )
                 })?;
@@ -237,12 +240,12 @@ fn bench_api(
 
 /// Install Prism from the pins (first use only); returns the path of its CLI script.
 pub fn install_prism(root: &Path) -> Result<PathBuf, ToolError> {
-    Ok(tools::install_npm(root, PRISM_PINS, "prism", "@stoplight/prism-cli")?.join(PRISM_JS))
+    Ok(install::install_npm(root, PRISM_PINS, "prism", "@stoplight/prism-cli")?.join(PRISM_JS))
 }
 
 /// Start Prism on a free loopback port; returns it (stopped on drop) and its base URL.
 pub fn start_prism(prism_js: &Path, spec: &Path, log: &Path) -> Result<(Child, String), ToolError> {
-    let port = tools::free_port()?;
+    let port = process::free_port()?;
     let log_file = std::fs::File::create(log).map_err(io_error(log))?;
     let mut node = Command::new("node");
     node.arg(prism_js)
@@ -254,7 +257,7 @@ pub fn start_prism(prism_js: &Path, spec: &Path, log: &Path) -> Result<(Child, S
         .stderr(log_file);
     let mut child = Child::spawn(node, "node", NO_NODE)?;
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-    tools::wait_for_port(addr, &mut child, "prism", log, PRISM_READY_TIMEOUT)?;
+    process::wait_for_port(addr, &mut child, "prism", log, PRISM_READY_TIMEOUT)?;
     Ok((child, format!("http://127.0.0.1:{port}")))
 }
 
@@ -278,18 +281,18 @@ fn load(
     command.arg(url);
     let step = format!("oha -z {secs}s {url}");
     let timeout = Duration::from_secs(secs + 60);
-    let out = tools::output(command, "oha", REINSTALL, &step, timeout)?;
+    let out = process::output(command, "oha", REINSTALL, &step, timeout)?;
     if !out.status.success() {
         return Err(ToolError::failed(
             format!("{step} ({})", out.status),
-            &tools::combined(&out),
+            &process::combined(&out),
             REINSTALL,
         ));
     }
     serde_json::from_slice(&out.stdout).map_err(|_| {
         ToolError::failed(
             format!("{step}: output is not JSON"),
-            &tools::combined(&out),
+            &process::combined(&out),
             REINSTALL,
         )
     })

@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use gamespec_spec::registry::{apis, credential_variable};
 use serde_json::Value;
 
+use crate::error::{ToolError, io_error};
+use crate::mock;
 use crate::schemathesis::{self, Target};
-use crate::tools::{self, ToolError, io_error};
 
 /// `cargo xtask bench-conformance` arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -52,7 +53,7 @@ impl Measured {
 
 /// Run the benchmark and print the table; `Ok(worst ratio)`.
 pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
-    let exe = tools::build_mock(root, true)?;
+    let exe = mock::build_mock(root, true)?;
     let st = schemathesis::install(root)?;
     let mut rows = Vec::new();
     for api in apis()
@@ -61,7 +62,7 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
     {
         let dir = root.join("target/bench-conformance").join(&api.name);
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-        let mock = tools::start_mock(
+        let mock = mock::start_mock(
             &exe,
             &api.name,
             Some(args.seed),

@@ -15,7 +15,8 @@ use std::process::{Command, Stdio};
 use gamespec_spec::registry::{apis, credential_variable};
 
 use crate::bench;
-use crate::tools::{self, ToolError};
+use crate::error::{ToolError, io_error};
+use crate::mock;
 
 /// `cargo xtask conformance` arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -45,7 +46,7 @@ pub fn run(root: &Path, args: &Args) -> Result<u8, ToolError> {
             "--base-url needs --api: one server serves one API".into(),
         ));
     }
-    let exe = tools::build_mock(root, args.release)?;
+    let exe = mock::build_mock(root, args.release)?;
     let prism = if args.prism {
         Some(bench::install_prism(root)?)
     } else {
@@ -65,7 +66,7 @@ pub fn run(root: &Path, args: &Args) -> Result<u8, ToolError> {
             (_, facts) => facts,
         };
         let dir = root.join("target/conformance").join(&api.name);
-        std::fs::create_dir_all(&dir).map_err(tools::io_error(&dir))?;
+        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
         let mut command = Command::new(&exe);
         command
             .args(["run", "--spec", &api.name])

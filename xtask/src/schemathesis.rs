@@ -3,7 +3,7 @@
 //!
 //! * Schemathesis is pinned with its whole dependency closure in
 //!   `xtask/validators/schemathesis/requirements.txt` and installed on first use into the venv
-//!   `target/validators/schemathesis/` (see [`crate::tools`]). The pinned 4.x line has the `st run`
+//!   `target/validators/schemathesis/` (see [`crate::install`]). The pinned 4.x line has the `st run`
 //!   CLI (`--checks`, `--phases`, `--report`, `--generation-database`); 3.x spelled these
 //!   differently and is not supported.
 //! * Without `--base-url` the mock is built (dev profile, shared with the tests) and started per API
@@ -30,7 +30,10 @@ use std::time::{Duration, Instant};
 use gamespec_spec::registry::{Api, apis, credential_variable};
 use serde_json::Value;
 
-use crate::tools::{self, REINSTALL, ToolError, io_error};
+use crate::error::{self, ToolError, io_error};
+use crate::install::{self, REINSTALL};
+use crate::mock;
+use crate::process;
 
 /// The pins, relative to the workspace root.
 pub const REQUIREMENTS: &str = "xtask/validators/schemathesis/requirements.txt";
@@ -101,7 +104,7 @@ pub enum Target<'a> {
 
 /// Install Schemathesis (first use only); returns the path of its `st` executable.
 pub fn install(root: &Path) -> Result<PathBuf, ToolError> {
-    let python = tools::install_venv(root, REQUIREMENTS, VENV, "schemathesis")?;
+    let python = install::install_venv(root, REQUIREMENTS, VENV, "schemathesis")?;
     Ok(python.with_file_name("st"))
 }
 
@@ -208,7 +211,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     let started = Instant::now();
     let st = install(root)?;
     let mock_exe = match args.base_url {
-        None => Some(tools::build_mock(root, false)?),
+        None => Some(mock::build_mock(root, false)?),
         Some(_) => None,
     };
 
@@ -217,7 +220,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     for api in apis {
         let outcome = match (&mock_exe, &args.base_url) {
             (Some(exe), _) => run_api(root, api, args, &st, Target::Mock(exe)),
-            (None, Some(url)) => tools::load_spec(api, &api.spec_path(root)).and_then(|spec| {
+            (None, Some(url)) => mock::load_spec(api, &api.spec_path(root)).and_then(|spec| {
                 let credentials = env_credentials(&spec.value);
                 let target = Target::Server {
                     url,
@@ -259,7 +262,7 @@ pub fn run_api(
     target: Target<'_>,
 ) -> Result<ApiReport, ToolError> {
     let spec_path = api.spec_path(root);
-    let spec = tools::load_spec(api, &spec_path)?;
+    let spec = mock::load_spec(api, &spec_path)?;
     let dir = root.join("target/schemathesis").join(&api.name);
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(io_error(&dir))?;
@@ -270,7 +273,7 @@ pub fn run_api(
     let (mut mock, url, credentials) = match target {
         Target::Mock(exe) => {
             let mock =
-                tools::start_mock(exe, &api.name, Some(args.seed), &dir.join("mock.log"), true)?;
+                mock::start_mock(exe, &api.name, Some(args.seed), &dir.join("mock.log"), true)?;
             let (url, creds) = (mock.url.clone(), mock.credentials.clone());
             (Some(mock), url, creds)
         }
@@ -280,7 +283,7 @@ pub fn run_api(
             credentials.clone(),
         ),
     };
-    let (headers, unused) = tools::credential_headers(&spec.value, &credentials);
+    let (headers, unused) = mock::credential_headers(&spec.value, &credentials);
     for scheme in unused {
         eprintln!(
             "{}: credential {scheme:?} matches no header security scheme of the spec; not sent",
@@ -328,10 +331,10 @@ pub fn run_api(
     }
     let started = Instant::now();
     let step = format!("st run {} --url {url}", api.spec_file());
-    let out = tools::output(command, "schemathesis", REINSTALL, &step, RUN_TIMEOUT)?;
+    let out = process::output(command, "schemathesis", REINSTALL, &step, RUN_TIMEOUT)?;
     let elapsed = started.elapsed();
     let log = dir.join("st.log");
-    std::fs::write(&log, tools::combined(&out)).map_err(io_error(&log))?;
+    std::fs::write(&log, process::combined(&out)).map_err(io_error(&log))?;
 
     // A mock that died during the run is a finding of its own (Schemathesis reports the requests
     // that failed after it as errors).
@@ -355,7 +358,7 @@ pub fn run_api(
             };
             return Err(ToolError::failed(
                 format!("{step} ({}); output in {}", out.status, log.display()),
-                &format!("{detail}{}", tools::combined(&out)),
+                &format!("{detail}{}", process::combined(&out)),
                 ST_HINT,
             ));
         }
@@ -364,7 +367,7 @@ pub fn run_api(
         report.errors.push(format!(
             "the mock exited during the run ({status}); log {}:\n{}",
             mock_log.display(),
-            tools::file_tail(&mock_log, 1500)
+            error::file_tail(&mock_log, 1500)
         ));
     }
     if code == Some(1) && report.failures.is_empty() && report.errors.is_empty() {
@@ -511,7 +514,7 @@ fn describe_error(value: &Value) -> String {
             other => other.to_string(),
         },
     };
-    tools::truncate(text.trim(), 300)
+    error::truncate(text.trim(), 300)
 }
 
 /// Print one API's summary (stdout) and its failures and errors (stderr).
@@ -529,7 +532,7 @@ fn print_report(r: &ApiReport) {
             f.code,
             f.check,
             f.operation,
-            tools::truncate(&text, 300)
+            error::truncate(&text, 300)
         );
     }
     for e in &r.errors {

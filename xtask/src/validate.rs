@@ -7,13 +7,15 @@
 //! Both tools are pinned in `xtask/validators/` (`requirements.txt`, `package.json` +
 //! `package-lock.json`, `.spectral.yaml`) and installed on demand under `target/validators/`:
 //! a venv in `venv/` and an `npm ci --ignore-scripts` tree in `npm/`, by the shared installer in
-//! [`crate::tools`] (each install keeps a stamp and is redone only when its pins change).
+//! [`crate::install`] (each install keeps a stamp and is redone only when its pins change).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::tools::{self, NO_NODE, PINS, REINSTALL, ToolError, combined, io_error};
+use crate::error::{self, ToolError, io_error};
+use crate::install::{self, NO_NODE, PINS, REINSTALL};
+use crate::process::{self, combined};
 
 /// The Spectral entry point inside the npm install.
 const SPECTRAL_JS: &str = "node_modules/@stoplight/spectral-cli/dist/index.js";
@@ -134,12 +136,12 @@ fn default_specs(root: &Path) -> Result<Vec<PathBuf>, ValidateError> {
 /// Ensure the venv with openapi-spec-validator exists; returns its Python interpreter.
 fn install_spec_validator(root: &Path) -> Result<PathBuf, ValidateError> {
     let requirements = format!("{PINS}/requirements.txt");
-    tools::install_venv(root, &requirements, "venv", "openapi-spec-validator")
+    install::install_venv(root, &requirements, "venv", "openapi-spec-validator")
 }
 
 /// Ensure `npm ci` has installed Spectral; returns its entry script (run with `node`).
 fn install_spectral(root: &Path) -> Result<PathBuf, ValidateError> {
-    let dir = tools::install_npm(root, PINS, "npm", "@stoplight/spectral-cli")?;
+    let dir = install::install_npm(root, PINS, "npm", "@stoplight/spectral-cli")?;
     Ok(dir.join(SPECTRAL_JS))
 }
 
@@ -148,7 +150,7 @@ fn spec_validator(python: &Path, spec: &Path) -> Result<Option<String>, Validate
     let mut command = Command::new(python);
     command.args(["-m", "openapi_spec_validator"]).arg(spec);
     let step = format!("openapi-spec-validator {}", spec.display());
-    let out = tools::output(command, "the venv's python", REINSTALL, &step, RUN_TIMEOUT)?;
+    let out = process::output(command, "the venv's python", REINSTALL, &step, RUN_TIMEOUT)?;
     if out.status.success() {
         return Ok(None);
     }
@@ -188,7 +190,7 @@ fn spectral_lint(
         .arg(spec);
     command.env("SCARF_ANALYTICS", "false");
     let step = format!("spectral lint {}", spec.display());
-    let out = tools::output(command, "node", NO_NODE, &step, RUN_TIMEOUT)?;
+    let out = process::output(command, "node", NO_NODE, &step, RUN_TIMEOUT)?;
     let results: Vec<serde_json::Value> =
         serde_json::from_slice(&out.stdout).map_err(|_| ValidateError::Failed {
             step: format!("spectral lint {} ({})", spec.display(), out.status),
@@ -221,7 +223,7 @@ fn spectral_lint(
 
 /// At most [`MAX_MESSAGE`] characters of `text`, marking a cut.
 fn truncate(text: &str) -> String {
-    tools::truncate(text, MAX_MESSAGE)
+    error::truncate(text, MAX_MESSAGE)
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@
 //! `content-type` (boundary included) rather than with `curl -F`: `-F` would choose its own
 //! boundary and part headers, and a negative case's malformed part would not survive it.
 //!
-//! Quoting survives any text: words are single-quoted (`'` written `'\''`), and text with
-//! control characters uses ANSI-C quoting (`$'…\r\n…'`). Secrets appear as `"${VAR}"` outside
-//! the quotes, so the shell fills them in from the environment.
+//! Quoting survives any text: words are quoted by `shlex` (POSIX quoting, left bare when nothing
+//! needs it), and text with control characters uses ANSI-C quoting (`$'…\r\n…'`), which `shlex`
+//! does not write, to stay on one line. Secrets appear as `"${VAR}"` outside the quotes, so the
+//! shell fills them in from the environment.
 
 use crate::exchange::WireRequest;
 use crate::secrets::Redactor;
@@ -35,7 +36,7 @@ pub fn curl(request: &WireRequest, redactor: &Redactor) -> String {
         args.push("-I".into());
     } else {
         args.push("-X".into());
-        args.push(bare_or_quoted(&request.method));
+        args.push(quote(&request.method));
     }
     args.push(word(&request.url, redactor));
     for (name, value) in &request.headers {
@@ -95,15 +96,6 @@ fn has_dot_segment(url: &str) -> bool {
     path.split('/').any(|s| s == "." || s == "..")
 }
 
-/// `text` unquoted when it needs no quoting, else quoted.
-fn bare_or_quoted(text: &str) -> String {
-    let plain = !text.is_empty()
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b));
-    if plain { text.to_owned() } else { quote(text) }
-}
-
 /// One shell word for `text`: its secrets as `"${VAR}"`, everything else quoted.
 pub fn word(text: &str, redactor: &Redactor) -> String {
     assemble(text, redactor, quote)
@@ -154,11 +146,14 @@ fn assemble(text: &str, redactor: &Redactor, quote_literal: impl Fn(&str) -> Str
     out
 }
 
-/// `text` as one quoted shell word: single quotes, or ANSI-C `$'…'` when it holds control
-/// characters (a single-quoted newline would break the one-line form).
+/// `text` as one shell word: as `shlex` quotes it (bare when nothing needs quoting), or ANSI-C
+/// `$'…'` when it holds control characters (a quoted newline would break the one-line form).
 pub fn quote(text: &str) -> String {
     if !text.chars().any(char::is_control) {
-        return format!("'{}'", text.replace('\'', r"'\''"));
+        // Only NUL makes `shlex` refuse, and NUL is a control character.
+        if let Ok(quoted) = shlex::try_quote(text) {
+            return quoted.into_owned();
+        }
     }
     let mut out = String::from("$'");
     for c in text.chars() {
@@ -206,7 +201,9 @@ mod tests {
 
     #[test]
     fn quotes_single_quotes_and_control_characters() {
-        assert_eq!(quote("it's"), r"'it'\''s'");
+        assert_eq!(quote("it's"), r#""it's""#);
+        assert_eq!(quote("a'$b"), r#""a'"'$b'"#);
+        assert_eq!(quote("GET"), "GET");
         assert_eq!(quote("a\r\nb'\\"), r"$'a\r\nb\'\\'");
         assert_eq!(quote("\u{7f}\u{85}"), r"$'\x7f\xc2\x85'");
         assert_eq!(quote(""), "''");
@@ -242,7 +239,7 @@ mod tests {
         );
         assert_eq!(
             line,
-            "curl -sS -X GET 'http://127.0.0.1:1/game/ping' -H 'll-version: 2021-03-01' -H 'user-agent:'"
+            "curl -sS -X GET http://127.0.0.1:1/game/ping -H 'll-version: 2021-03-01' -H 'user-agent:'"
         );
     }
 
@@ -260,12 +257,12 @@ mod tests {
         assert!(line.contains("-H 'x-empty;'"), "{line}");
         let line = curl(&request("POST", "http://h/", &[], Some("@file")), &r);
         assert!(
-            line.ends_with("-H 'content-type:' --data-raw '@file'"),
+            line.ends_with("-H 'content-type:' --data-raw @file"),
             "{line}"
         );
         let line = curl(&request("POST", "http://h/", &[], Some("a\0b\\c")), &r);
         assert!(
-            line.starts_with(r"printf '%b' 'a\0000b\\c' | curl"),
+            line.starts_with(r#"printf '%b' "a\\0000b\\\\c" | curl"#),
             "{line}"
         );
         assert!(line.ends_with("--data-binary @-"), "{line}");

@@ -200,7 +200,7 @@ fn config(args: &RunArgs, spec: &Spec) -> Result<RunConfig, String> {
             if !spec
                 .operations
                 .iter()
-                .any(|op| runner::config::glob(pattern, &op.id))
+                .any(|op| gamespec_conformance::pattern::matches(pattern, &op.id))
             {
                 return Err(format!(
                     "{flag} `{pattern}` matches no operationId of {}",
@@ -388,7 +388,8 @@ fn outputs(args: &RunArgs, result: &RunResult, redactor: &Redactor) -> Result<()
         write(path, &redactor.redact(&text))?;
     }
     if let Some(path) = &args.write_baseline {
-        write(path, &Baseline::from_failures(result))?;
+        let text = Baseline::from_failures(result).map_err(|e| e.to_string())?;
+        write(path, &text)?;
     }
     Ok(())
 }
