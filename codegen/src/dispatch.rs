@@ -20,8 +20,8 @@ pub mod plan;
 
 use serde_json::Value;
 
-use gamespec_spec::registry::Api;
 use crate::generate::{GenerateError, PROGENITOR_VERSION};
+use gamespec_spec::registry::Api;
 
 /// The dispatch source of `api`'s client crate, relative to the workspace root.
 pub fn path(api: &Api) -> Option<String> {
@@ -179,7 +179,8 @@ mod tests {
             .remove(2);
         let view = generator_view(&spec).value;
         let file = progenitor_file(&view, "()").expect("progenitor generates the small spec");
-        let text = render(&gamespec_spec::registry::apis()[0], &spec, &view, &file).expect("dispatch renders");
+        let text = render(&gamespec_spec::registry::apis()[0], &spec, &view, &file)
+            .expect("dispatch renders");
         let squeezed: String = text.split_whitespace().collect();
         assert!(
             squeezed.contains("use::gamespec_client_support::dispatch::{Place,Shape,arg,finish};"),
@@ -199,7 +200,13 @@ mod tests {
         let mut renamed_view = view.clone();
         renamed_view["paths"]["/boards/{board_id}/scores"]["post"]["parameters"][3]["name"] =
             json!("X-Other");
-        let err = render(&gamespec_spec::registry::apis()[0], &renamed, &renamed_view, &file).unwrap_err();
+        let err = render(
+            &gamespec_spec::registry::apis()[0],
+            &renamed,
+            &renamed_view,
+            &file,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("X-Other"), "{err}");
     }
 }

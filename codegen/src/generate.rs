@@ -6,11 +6,11 @@ use std::panic::AssertUnwindSafe;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
-use gamespec_spec::registry::Api;
-use gamespec_spec::operations::operations;
-use gamespec_spec::security::SchemeCarrier;
 use crate::quiet_panic;
 use crate::view::{Adaptation, GeneratorView, generator_view};
+use gamespec_spec::operations::operations;
+use gamespec_spec::registry::Api;
+use gamespec_spec::security::SchemeCarrier;
 
 /// Why rendering failed.
 #[derive(Debug, thiserror::Error)]

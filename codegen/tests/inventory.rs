@@ -136,7 +136,10 @@ fn assert_covers(api: &Api, file: &str) {
 #[test]
 fn every_inventory_covers_every_call_of_its_vendor_endpoint_list() {
     let lists = vendor_lists("endpoints");
-    assert!(!lists.is_empty(), "the registry names no vendor endpoint list");
+    assert!(
+        !lists.is_empty(),
+        "the registry names no vendor endpoint list"
+    );
     for (api, file) in lists {
         assert!(
             reference(&file).len() > 10,

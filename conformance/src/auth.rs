@@ -1,6 +1,6 @@
 //! Credentials for a run: from environment variables (`GAMESPEC_SESSION_TOKEN`, …), from the
 //! caller (the embedded mock's pre-issued ones), or obtained by the API's login flow
-//! ([`crate::profile::Login`]). Credentials obtained by logging in are refreshed when the server
+//! ([`gamespec_spec::registry::Login`]). Credentials obtained by logging in are refreshed when the server
 //! stops accepting them; every value is registered with the run's [`Redactor`] first.
 
 use std::collections::BTreeSet;
@@ -11,10 +11,10 @@ use tokio::sync::{Mutex, RwLock};
 
 use crate::case::Case;
 use crate::generate;
-use crate::profile::{CredentialKind, Login, TokenAt};
 use crate::secrets::{Redactor, env_var};
-use crate::spec::Spec;
 use crate::wire::{self, Credentials};
+use gamespec_spec::registry::{CredentialKind, Login, TokenAt};
+use gamespec_spec::spec::Spec;
 
 /// Credentials the environment gives: `GAMESPEC_<SCHEME>` for each scheme of the spec.
 pub fn from_env(spec: &Spec) -> Credentials {
@@ -294,10 +294,7 @@ mod tests {
         );
         assert_eq!(extract(&body, &field("missing")), None);
         assert_eq!(
-            extract(
-                &json!({"session_token": ""}),
-                &field("session_token")
-            ),
+            extract(&json!({"session_token": ""}), &field("session_token")),
             None
         );
     }

@@ -150,7 +150,7 @@ pub struct Case {
 
 impl Case {
     /// A case of `op` with no parameter, no body and the configured credentials yet.
-    pub fn new(op: &crate::spec::Operation, phase: Phase, intent: Intent) -> Case {
+    pub fn new(op: &gamespec_spec::spec::Operation, phase: Phase, intent: Intent) -> Case {
         Case {
             operation: op.id.clone(),
             method: op.method.clone(),

@@ -1,11 +1,14 @@
-//! Contract tests for servers of the gamespec APIs. Today this crate holds the spec-driven mock
-//! server ([`mock`]): a fake of any gamespec API that validates requests, enforces the spec's
-//! security with credentials it issues itself, and answers only documented statuses with bodies
-//! that validate against the documented schemas. The runner and its checks build on it.
+//! Contract tests for servers of the gamespec APIs, on top of the spec core (`gamespec_spec`):
+//! the spec-driven mock server ([`mock`]), a fake of any gamespec API that validates requests,
+//! enforces the spec's security with credentials it issues itself, and answers only documented
+//! statuses with bodies that validate against the documented schemas; and the runner
+//! ([`runner`]) with its checks ([`checks`]), which test any server against the same spec. Both
+//! read requests with one reader ([`read`]) and draw values from one generator ([`generate`]).
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use gamespec_conformance::{mock::{MockOptions, MockServer}, spec::Spec};
+//! use gamespec_conformance::mock::{MockOptions, MockServer};
+//! use gamespec_spec::spec::Spec;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let spec = Arc::new(Spec::load("lootlocker")?);
@@ -31,9 +34,5 @@ pub mod read;
 pub mod replay;
 pub mod report;
 pub mod runner;
-// The spec core's modules under the names this crate has always used for them.
-pub use gamespec_spec::registry as profile;
-pub use gamespec_spec::shape as schema;
-pub use gamespec_spec::spec;
 pub mod secrets;
 pub mod wire;

@@ -9,8 +9,8 @@ use crate::checks::{self, CheckContext, CheckSettings, Failure, Outcome};
 use crate::exchange::{Exchange, Part, WireRequest};
 use crate::outcome::FailureRecord;
 use crate::secrets::Redactor;
-use crate::spec::Spec;
 use crate::wire;
+use gamespec_spec::spec::Spec;
 
 /// What replaying one failure showed.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::case::{Auth, Case, CaseBody};
 use crate::exchange::{Exchange, Part, WireRequest, WireResponse};
-use crate::schema::{deref, property};
-use crate::spec::{Operation, ParamLocation, SchemeCarrier, Spec};
+use gamespec_spec::shape::{deref, property};
+use gamespec_spec::spec::{Operation, ParamLocation, SchemeCarrier, Spec};
 
 /// Characters a path segment keeps unencoded (RFC 3986 unreserved).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -291,7 +291,7 @@ pub fn render(
     for (name, value) in &pairs {
         query.append_pair(name, value);
     }
-    let scheme_values: Vec<(&crate::spec::Scheme, String)> = match case.auth {
+    let scheme_values: Vec<(&gamespec_spec::spec::Scheme, String)> = match case.auth {
         Auth::Missing => Vec::new(),
         Auth::Configured | Auth::Forged => requirement(op, credentials)
             .into_iter()

@@ -19,8 +19,8 @@ use gamespec_conformance::case::{Auth, Case, Intent, Phase};
 use gamespec_conformance::checks::{self, CheckContext, CheckSettings, Failure, Outcome};
 use gamespec_conformance::exchange::Exchange;
 use gamespec_conformance::mock::{MockHandle, MockOptions, MockServer};
-use gamespec_conformance::spec::{ParamLocation, Spec};
 use gamespec_conformance::wire::{self, Credentials};
+use gamespec_spec::spec::{ParamLocation, Spec};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -293,7 +293,8 @@ async fn c004_response_headers_conformance_required() {
     let base = common::spec("lootlocker");
     let mut root = base.root.clone();
     root["components"]["headers"]["RetryAfter"]["required"] = Value::Bool(true);
-    let spec = Arc::new(Spec::from_value(base.path.clone(), root, base.profile.clone()).expect("spec"));
+    let spec =
+        Arc::new(Spec::from_value(base.path.clone(), root, base.profile.clone()).expect("spec"));
     assert!(
         spec.operation("ping")
             .and_then(|op| op.response(429))

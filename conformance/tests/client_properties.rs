@@ -16,10 +16,10 @@ use std::sync::Arc;
 
 use capture::clients::{AnyClient, Dispatched, args_of};
 use capture::{CaptureServer, Reply};
-use gamespec_spec::schema::Direction;
 use gamespec_conformance::generate;
 use gamespec_conformance::generate::strategy::{Builder, Carrier, Optional};
-use gamespec_conformance::spec::{Spec, component_schemas};
+use gamespec_spec::schema::Direction;
+use gamespec_spec::spec::{Spec, component_schemas};
 use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestError, TestRunner};

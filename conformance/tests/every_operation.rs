@@ -53,7 +53,10 @@ async fn every_operation(api: &str, options: MockOptions) {
 
 #[tokio::test]
 async fn every_operation_of_every_api_answers_its_documented_success() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         every_operation(api, MockOptions::default()).await;
     }
 }
@@ -61,7 +64,10 @@ async fn every_operation_of_every_api_answers_its_documented_success() {
 /// The same with generated data instead of examples (`--dynamic`).
 #[tokio::test]
 async fn every_operation_answers_valid_generated_data() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         let options = MockOptions {
             dynamic: true,
             seed: 3,

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use gamespec_conformance::case::{Case, Intent};
 use gamespec_conformance::generate::{self, Kind, Readback};
-use gamespec_conformance::spec::{Operation, Spec};
 use gamespec_conformance::wire;
+use gamespec_spec::spec::{Operation, Spec};
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
@@ -95,22 +95,23 @@ fn check_phases(api: &str) {
         counts[2] += drawn.len();
 
         let fixed = generate::negative_fixed(&spec, op);
-        let random = match generate::negative(&spec, op) {
-            Ok(s) => draw(&s, &mut runner(i as u8 ^ 0x5a), DRAWS),
-            Err(e @ generate::GenError::NothingToBreak { .. }) => {
-                assert!(fixed.is_empty(), "{e}, yet fixed negative cases exist");
-                // A body or a required query/header parameter always gives a violation.
-                assert!(op.body.is_none(), "{e}, yet it takes a body");
-                assert!(
-                    !op.parameters.iter().any(|p| p.required
-                        && p.location != gamespec_conformance::spec::ParamLocation::Path),
-                    "{e}, yet it has a required parameter"
-                );
-                unbreakable.push(op.id.clone());
-                Vec::new()
-            }
-            Err(e) => panic!("{e}"),
-        };
+        let random =
+            match generate::negative(&spec, op) {
+                Ok(s) => draw(&s, &mut runner(i as u8 ^ 0x5a), DRAWS),
+                Err(e @ generate::GenError::NothingToBreak { .. }) => {
+                    assert!(fixed.is_empty(), "{e}, yet fixed negative cases exist");
+                    // A body or a required query/header parameter always gives a violation.
+                    assert!(op.body.is_none(), "{e}, yet it takes a body");
+                    assert!(
+                        !op.parameters.iter().any(|p| p.required
+                            && p.location != gamespec_spec::spec::ParamLocation::Path),
+                        "{e}, yet it has a required parameter"
+                    );
+                    unbreakable.push(op.id.clone());
+                    Vec::new()
+                }
+                Err(e) => panic!("{e}"),
+            };
         for case in fixed.iter().chain(&random) {
             if let Some(why) = wrong_negative(&readback, case) {
                 failures.push(format!("{} [negative] {why}", op.id));
@@ -143,7 +144,10 @@ fn check_phases(api: &str) {
 
 #[test]
 fn cases_of_every_api_read_back_as_intended() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         check_phases(api);
     }
 }
@@ -154,7 +158,10 @@ fn cases_of_every_api_read_back_as_intended() {
 fn positive_cases_shrink_to_smaller_valid_cases() {
     let mut shrunk = 0;
     let mut tried = 0;
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         let spec = common::spec(api);
         for (i, op) in spec.operations.iter().enumerate() {
             if op.body.is_none() && op.parameters.len() < 2 {
@@ -190,7 +197,10 @@ fn positive_cases_shrink_to_smaller_valid_cases() {
 /// path with a free method one undeclared-method case.
 #[test]
 fn protocol_cases_cover_credentials_headers_and_methods() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         let spec = common::spec(api);
         let mut undeclared = 0;
         for op in &spec.operations {
@@ -201,7 +211,7 @@ fn protocol_cases_cover_credentials_headers_and_methods() {
             assert_eq!(has(&Intent::MissingCredentials), secured, "{}", op.id);
             assert_eq!(has(&Intent::InvalidCredentials), secured, "{}", op.id);
             for p in op.parameters.iter().filter(|p| p.required) {
-                if p.location == gamespec_conformance::spec::ParamLocation::Header {
+                if p.location == gamespec_spec::spec::ParamLocation::Header {
                     let i = Intent::MissingHeader {
                         name: p.name.clone(),
                     };
@@ -237,7 +247,7 @@ fn expected(op: &Operation, case: &Case, status: u16) -> Result<(), String> {
             } else {
                 Err(format!(
                     "a documented 4xx ({})",
-                    gamespec_conformance::spec::statuses(op)
+                    gamespec_spec::spec::statuses(op)
                 ))
             };
         }
@@ -338,7 +348,10 @@ async fn end_to_end(api: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_mock_of_every_api_answers_every_case_as_intended() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         end_to_end(api).await;
     }
 }
@@ -347,7 +360,10 @@ async fn the_mock_of_every_api_answers_every_case_as_intended() {
 /// every drawn case still valid. Run with `--nocapture` to see the numbers.
 #[test]
 fn positive_generation_rate() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         let spec: Arc<Spec> = common::spec(api);
         let started = Instant::now();
         let strategies: Vec<_> = spec

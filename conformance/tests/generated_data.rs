@@ -10,7 +10,7 @@ mod common;
 use gamespec_conformance::generate::strategy::{self, Builder, Carrier, Optional};
 use gamespec_conformance::mock::data::Draws;
 use gamespec_spec::schema::Direction;
-use gamespec_conformance::spec::{self, Spec};
+use gamespec_spec::spec::{self, Spec};
 use serde_json::{Value, json};
 
 /// Seeds per schema; `GAMESPEC_DATA_SEEDS` raises it for a longer local run.
@@ -84,7 +84,10 @@ fn generated_values_validate(spec: &Spec, dir: Direction) {
 
 #[test]
 fn generated_data_validates_for_every_component_schema_of_every_api() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         let spec = common::spec(api);
         generated_values_validate(&spec, Direction::Response);
         generated_values_validate(&spec, Direction::Request);

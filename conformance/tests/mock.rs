@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use common::Oracle;
 use gamespec_conformance::mock::MockOptions;
-use gamespec_conformance::spec::{Operation, Spec};
+use gamespec_spec::spec::{Operation, Spec};
 use reqwest::header::{HeaderName, HeaderValue};
 use serde_json::{Value, json};
 
@@ -78,7 +78,10 @@ fn secured_get<'a>(spec: &'a Spec, scheme: &str) -> &'a Operation {
 
 #[tokio::test]
 async fn undeclared_method_is_405_with_allow_and_unknown_path_is_404() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         let spec = common::spec(api);
         let server = common::start(api).await;
         let client = common::client();
@@ -307,16 +310,15 @@ async fn parameters_are_validated_by_type_and_presence() {
         .find(|o| {
             o.method == "GET"
                 && o.parameters.iter().any(|p| {
-                    p.location == gamespec_conformance::spec::ParamLocation::Path
-                        && gamespec_conformance::schema::type_name(&spec.root, &p.schema)
-                            == Some("integer")
+                    p.location == gamespec_spec::spec::ParamLocation::Path
+                        && gamespec_spec::shape::type_name(&spec.root, &p.schema) == Some("integer")
                 })
         })
         .unwrap();
     let p = op
         .parameters
         .iter()
-        .find(|p| p.location == gamespec_conformance::spec::ParamLocation::Path)
+        .find(|p| p.location == gamespec_spec::spec::ParamLocation::Path)
         .unwrap();
     let mut req = common::example_request(&client, &spec, op, &server)
         .build()
@@ -364,7 +366,7 @@ async fn wrong_content_type_and_multipart_bodies() {
         upload
             .parameters
             .iter()
-            .all(|p| p.location != gamespec_conformance::spec::ParamLocation::Path)
+            .all(|p| p.location != gamespec_spec::spec::ParamLocation::Path)
     );
     let form = reqwest::multipart::Form::new().text("purpose", "SAVE_GAME");
     let req = client
@@ -627,8 +629,9 @@ async fn empty_query_values_need_allow_empty_value() {
         .unwrap();
     let key = params.iter_mut().find(|p| p["name"] == "key").unwrap();
     key["allowEmptyValue"] = Value::Bool(true);
-    let allowing =
-        std::sync::Arc::new(Spec::from_value(spec.path.clone(), root, spec.profile.clone()).unwrap());
+    let allowing = std::sync::Arc::new(
+        Spec::from_value(spec.path.clone(), root, spec.profile.clone()).unwrap(),
+    );
     let del = op(&allowing, "deletePlayerStorageItem");
     assert!(
         del.parameters

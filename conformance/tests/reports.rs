@@ -19,8 +19,8 @@ use gamespec_conformance::outcome::{FailureRecord, OperationResult, RunResult, S
 use gamespec_conformance::replay::{self, Verdict};
 use gamespec_conformance::report::{console, curl, junit, markdown, ndjson};
 use gamespec_conformance::secrets::{Redactor, env_var};
-use gamespec_conformance::spec::Spec;
 use gamespec_conformance::wire;
+use gamespec_spec::spec::Spec;
 use serde_json::json;
 use tokio::net::TcpListener;
 

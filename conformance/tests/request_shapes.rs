@@ -17,7 +17,7 @@ use capture::shape::{Redactions, shape};
 use capture::{CaptureServer, Captured};
 use gamespec_conformance::case::Case;
 use gamespec_conformance::generate;
-use gamespec_conformance::spec::Spec;
+use gamespec_spec::spec::Spec;
 use serde_json::{Value, json};
 
 /// The APIs by codegen's short name.

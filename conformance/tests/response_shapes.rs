@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 use gamespec_conformance::exchange::WireResponse;
 use gamespec_conformance::generate;
-use gamespec_conformance::spec::{Operation, Spec};
+use gamespec_spec::spec::{Operation, Spec};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use target::Target;

@@ -17,8 +17,8 @@ use gamespec_conformance::outcome::{OperationResult, RunResult};
 use gamespec_conformance::report::{console, curl, junit, markdown, ndjson};
 use gamespec_conformance::runner::{self, Filters, Quiet, RunConfig, Runner};
 use gamespec_conformance::secrets::Redactor;
-use gamespec_conformance::spec::Spec;
 use gamespec_conformance::wire::Credentials;
+use gamespec_spec::spec::Spec;
 use runner_support::lootlocker::{self, Breakage, TOKEN};
 use runner_support::{Log, serve};
 
@@ -109,7 +109,10 @@ async fn against_mock(api: &str, max_examples: u32) -> RunResult {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_of_every_api_passes_against_the_mock() {
     let mut ran: BTreeMap<String, u64> = BTreeMap::new();
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         let result = against_mock(api, 2).await;
         assert!(
             result.failures.is_empty(),
@@ -557,7 +560,7 @@ fn filters_select_what_they_say() {
         filters,
         ..RunConfig::default()
     };
-    let expect = |f: &dyn Fn(&gamespec_conformance::spec::Operation) -> bool| {
+    let expect = |f: &dyn Fn(&gamespec_spec::spec::Operation) -> bool| {
         spec.operations
             .iter()
             .filter(|o| f(o))
@@ -748,13 +751,17 @@ async fn no_report_shows_a_credential() {
 
 /// Whether any response of the document declares OpenAPI links.
 fn declares_links(root: &serde_json::Value) -> bool {
-    root["paths"].as_object().into_iter().flatten().any(|(_, item)| {
-        item.as_object().into_iter().flatten().any(|(_, op)| {
-            op["responses"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .any(|(_, r)| r.get("links").is_some())
+    root["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .any(|(_, item)| {
+            item.as_object().into_iter().flatten().any(|(_, op)| {
+                op["responses"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .any(|(_, r)| r.get("links").is_some())
+            })
         })
-    })
 }

@@ -30,7 +30,7 @@ use gamespec_conformance::checks::{self, CheckContext, CheckSettings, Outcome};
 use gamespec_conformance::exchange::Exchange;
 use gamespec_conformance::generate::{self, GenError, Readback};
 use gamespec_conformance::report::{curl::curl, response_excerpt};
-use gamespec_conformance::spec::Operation;
+use gamespec_spec::spec::Operation;
 use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::{
     Config, FileFailurePersistence, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner,
@@ -246,14 +246,20 @@ fn holds_for_every_operation(api: &str, property: Property) {
 
 #[test]
 fn valid_requests_of_every_api_are_accepted_with_documented_answers() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         holds_for_every_operation(api, Property::ValidAccepted);
     }
 }
 
 #[test]
 fn invalid_requests_of_every_api_are_rejected_with_a_documented_4xx() {
-    for api in gamespec_spec::registry::apis().iter().map(|a| a.name.as_str()) {
+    for api in gamespec_spec::registry::apis()
+        .iter()
+        .map(|a| a.name.as_str())
+    {
         holds_for_every_operation(api, Property::InvalidRejected);
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use gamespec_conformance::spec::Spec;
+use gamespec_spec::spec::Spec;
 
 /// The report snapshots `tests/reports.rs` asserts: every `assert_snapshot!("name"` in it.
 fn report_snapshots(dir: &Path) -> BTreeSet<String> {

@@ -242,7 +242,9 @@ impl Api {
 
     /// The generated Rust source, relative to the workspace root.
     pub fn generated_rs(&self) -> Option<String> {
-        self.client.as_ref().map(|c| format!("{c}/src/generated.rs"))
+        self.client
+            .as_ref()
+            .map(|c| format!("{c}/src/generated.rs"))
     }
 
     /// The generated list of generator adaptations, relative to the workspace root.
@@ -252,7 +254,10 @@ impl Api {
 
     /// Operations Prism cannot serve without crashing.
     pub fn prism_crashes(&self) -> &[PrismCrash] {
-        self.prism.as_ref().map(|p| p.crashes.as_slice()).unwrap_or_default()
+        self.prism
+            .as_ref()
+            .map(|p| p.crashes.as_slice())
+            .unwrap_or_default()
     }
 }
 
@@ -374,13 +379,17 @@ mod tests {
 
     #[test]
     fn duplicate_names_are_refused() {
-        let text = "[[api]]\nname='a'\ntitle='A'\nspec='a'\n[[api]]\nname='a'\ntitle='B'\nspec='b'\n";
+        let text =
+            "[[api]]\nname='a'\ntitle='A'\nspec='a'\n[[api]]\nname='a'\ntitle='B'\nspec='b'\n";
         assert!(matches!(parse(text), Err(RegistryError::Duplicate(_))));
     }
 
     #[test]
     fn credential_variables_are_upper_snake_case() {
-        assert_eq!(credential_variable("sessionToken"), "GAMESPEC_SESSION_TOKEN");
+        assert_eq!(
+            credential_variable("sessionToken"),
+            "GAMESPEC_SESSION_TOKEN"
+        );
         assert_eq!(credential_variable("userJwt"), "GAMESPEC_USER_JWT");
         assert_eq!(credential_variable("domain-key"), "GAMESPEC_DOMAIN_KEY");
     }

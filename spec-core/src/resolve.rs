@@ -330,4 +330,3 @@ impl<'a> Builder<'a> {
         })
     }
 }
-

@@ -102,12 +102,30 @@ mod tests {
     #[test]
     fn every_scheme_shape_has_its_carrier() {
         let cases = [
-            (json!({"type": "apiKey", "in": "header", "name": "X-K"}), SchemeCarrier::Header("X-K".into())),
-            (json!({"type": "apiKey", "in": "query", "name": "k"}), SchemeCarrier::Query("k".into())),
-            (json!({"type": "apiKey", "in": "cookie", "name": "c"}), SchemeCarrier::Cookie("c".into())),
-            (json!({"type": "http", "scheme": "Basic"}), SchemeCarrier::Basic),
-            (json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}), SchemeCarrier::Bearer),
-            (json!({"type": "oauth2", "flows": {}}), SchemeCarrier::Bearer),
+            (
+                json!({"type": "apiKey", "in": "header", "name": "X-K"}),
+                SchemeCarrier::Header("X-K".into()),
+            ),
+            (
+                json!({"type": "apiKey", "in": "query", "name": "k"}),
+                SchemeCarrier::Query("k".into()),
+            ),
+            (
+                json!({"type": "apiKey", "in": "cookie", "name": "c"}),
+                SchemeCarrier::Cookie("c".into()),
+            ),
+            (
+                json!({"type": "http", "scheme": "Basic"}),
+                SchemeCarrier::Basic,
+            ),
+            (
+                json!({"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}),
+                SchemeCarrier::Bearer,
+            ),
+            (
+                json!({"type": "oauth2", "flows": {}}),
+                SchemeCarrier::Bearer,
+            ),
             (json!({"type": "openIdConnect"}), SchemeCarrier::Bearer),
         ];
         for (scheme, expected) in cases {
@@ -125,7 +143,10 @@ mod tests {
             SchemeCarrier::Bearer.place("t"),
             Placement::Header("Authorization".into(), "Bearer t".into())
         );
-        assert_eq!(SchemeCarrier::Query("k".into()).place("v"), Placement::Query("k".into(), "v".into()));
+        assert_eq!(
+            SchemeCarrier::Query("k".into()).place("v"),
+            Placement::Query("k".into(), "v".into())
+        );
         assert_eq!(SchemeCarrier::Bearer.credential_in("bearer  t"), Some("t"));
         assert_eq!(SchemeCarrier::Basic.credential_in("Bearer t"), None);
     }

@@ -146,4 +146,3 @@ pub fn component_schemas(spec: &Spec) -> Vec<String> {
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
 }
-

@@ -355,7 +355,11 @@ fn print_table(summary: &Summary, args: &Args, prism_version: &str) {
     let position = |r: &Row| {
         apis()
             .iter()
-            .flat_map(|a| a.bench.iter().map(move |b| (a.name.as_str(), b.label.as_str())))
+            .flat_map(|a| {
+                a.bench
+                    .iter()
+                    .map(move |b| (a.name.as_str(), b.label.as_str()))
+            })
             .position(|(api, label)| api == r.api && label == r.label)
     };
     let mut rows: Vec<&Row> = summary.rows.iter().collect();

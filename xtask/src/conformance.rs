@@ -60,7 +60,10 @@ pub fn run(root: &Path, args: &Args) -> Result<u8, ToolError> {
         // Prism runs need the API's committed deviation baseline.
         let prism_facts = match (&prism, &api.prism) {
             (Some(_), None) => {
-                eprintln!("{}: no Prism baseline in the registry; not run against Prism", api.name);
+                eprintln!(
+                    "{}: no Prism baseline in the registry; not run against Prism",
+                    api.name
+                );
                 continue;
             }
             (_, facts) => facts,
@@ -95,7 +98,10 @@ pub fn run(root: &Path, args: &Args) -> Result<u8, ToolError> {
                     }
                 }
                 for crash in &facts.crashes {
-                    eprintln!("{}: leaving out {}: {}", api.name, crash.operation, crash.why);
+                    eprintln!(
+                        "{}: leaving out {}: {}",
+                        api.name, crash.operation, crash.why
+                    );
                     command.arg("--exclude").arg(&crash.operation);
                 }
                 eprintln!("{}: Prism at {url}", api.name);

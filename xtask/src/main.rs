@@ -18,11 +18,11 @@ mod mock;
 mod process;
 mod schemathesis;
 mod validate;
-use gamespec_spec::registry::{Api, apis, workspace_root};
 use gamespec_codegen::drift::{Stale, compare};
 use gamespec_codegen::generate::{Rendered, render};
 use gamespec_codegen::lint::{Finding, lint, rules};
 use gamespec_spec::load::{Document, LoadError, load};
+use gamespec_spec::registry::{Api, apis, workspace_root};
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "gamespec project automation", version)]

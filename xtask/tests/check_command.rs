@@ -84,7 +84,10 @@ fn one_character_spec_change_names_the_stale_file() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
-        err.contains(&format!("stale: {} differs", api.generated_rs().unwrap_or_default())),
+        err.contains(&format!(
+            "stale: {} differs",
+            api.generated_rs().unwrap_or_default()
+        )),
         "{err}"
     );
     assert!(err.contains("Guest Sessiom"), "{err}");

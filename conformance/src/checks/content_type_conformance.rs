@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use crate::checks::{Check, CheckContext, Outcome};
 use crate::exchange::Exchange;
-use crate::schema::deref;
-use crate::spec::{Operation, Response, Spec};
+use gamespec_spec::shape::deref;
+use gamespec_spec::spec::{Operation, Response, Spec};
 
 /// C003: for a documented status with content, `Content-Type` is present and its media type
 /// (parameters stripped, case-insensitive) is one the status documents; a status documented

@@ -10,8 +10,8 @@ use serde_json::json;
 use crate::case::{Case, Intent, Phase};
 use crate::checks::{Check, CheckContext, CheckSettings, Outcome};
 use crate::exchange::{Exchange, WireRequest, WireResponse};
-use crate::profile::Profile;
-use crate::spec::Spec;
+use gamespec_spec::registry::Profile;
+use gamespec_spec::spec::Spec;
 
 /// The fixture spec: `getItem` (JSON body, required and optional headers, a documented 503, a
 /// `problem+json` 400), `deleteItem` (a 204 without content), `getFeed` (two text media types)

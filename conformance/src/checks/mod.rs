@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::exchange::Exchange;
-use crate::spec::{Operation, Spec};
+use gamespec_spec::spec::{Operation, Spec};
 
 mod content_type_conformance;
 #[cfg(test)]

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use crate::checks::{Check, CheckContext, Outcome};
 use crate::exchange::Exchange;
-use crate::schema::{coerce, deref, type_name};
-use crate::spec::{ResponseHeader, Spec};
+use gamespec_spec::shape::{coerce, deref, type_name};
+use gamespec_spec::spec::{ResponseHeader, Spec};
 
 /// C004: every header the status documents with `required: true` is present, and every
 /// documented header that is present validates against its schema (the text coerced to the

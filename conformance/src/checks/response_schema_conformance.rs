@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::checks::{Check, CheckContext, Outcome};
 use crate::exchange::Exchange;
-use crate::spec::Media;
+use gamespec_spec::spec::Media;
 
 /// How many validation errors a failure names; the rest are counted.
 const NAMED_ERRORS: usize = 3;

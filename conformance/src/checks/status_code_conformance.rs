@@ -3,7 +3,7 @@
 use crate::case::Intent;
 use crate::checks::{Check, CheckContext, Outcome};
 use crate::exchange::Exchange;
-use crate::spec;
+use gamespec_spec::spec;
 
 /// C002: the status is documented for the operation. Skipped for undeclared methods, whose
 /// expected 405 belongs to no operation (C009 judges it). `spec.rs` drops `default` and `2XX`

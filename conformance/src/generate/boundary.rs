@@ -12,8 +12,8 @@ use super::request::strategy;
 use super::strategy::{Optional, bound, integer_range, sample};
 use super::target::{Node, Place, nodes};
 use crate::case::{Case, Phase};
-use crate::schema::type_name;
-use crate::spec::{Operation, Spec};
+use gamespec_spec::shape::type_name;
+use gamespec_spec::spec::{Operation, Spec};
 
 /// The most boundary cases per operation.
 pub const CAP: usize = 16;

@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::request::{body_value, empty_where_forbidden, insert, param_value};
 use super::strategy::{Optional, sample};
 use crate::case::{Case, CaseBody, Intent, Phase};
-use crate::spec::{Operation, Spec};
+use gamespec_spec::spec::{Operation, Spec};
 
 /// The example cases of `op` (at least one). A parameter takes its example (parameter or
 /// schema level); a required one without example takes a fixed-seed generated value; an

@@ -18,7 +18,8 @@
 //! [`proptest::test_runner::TestRunner`] and shrink with [`proptest::strategy::ValueTree`].
 //!
 //! ```no_run
-//! use gamespec_conformance::{generate, spec::Spec};
+//! use gamespec_conformance::generate;
+//! use gamespec_spec::spec::Spec;
 //! use proptest::strategy::{Strategy, ValueTree};
 //! use proptest::test_runner::TestRunner;
 //!
@@ -46,7 +47,7 @@ mod target;
 use proptest::strategy::BoxedStrategy;
 
 use crate::case::{Case, Phase};
-use crate::spec::{Operation, Spec};
+use gamespec_spec::spec::{Operation, Spec};
 
 pub use crate::read::{Kind, Problem};
 pub use readback::Readback;

@@ -25,8 +25,8 @@ use super::strategy::{Optional, bound, integer_range, sample};
 use super::target::{Node, Place, nodes};
 use crate::case::{Case, Intent, Phase};
 use crate::read::{forbids_empty, is_json};
-use crate::schema::type_name;
-use crate::spec::{Operation, ParamLocation, Spec};
+use gamespec_spec::shape::type_name;
+use gamespec_spec::spec::{Operation, ParamLocation, Spec};
 
 /// The most fixed negative cases per operation.
 pub const CAP: usize = 64;

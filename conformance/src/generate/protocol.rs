@@ -3,7 +3,7 @@
 //! (once per path) a method the path does not declare.
 
 use crate::case::{Auth, Case, Intent, Phase};
-use crate::spec::{Operation, ParamLocation, Spec};
+use gamespec_spec::spec::{Operation, ParamLocation, Spec};
 
 /// Methods tried for [`Intent::UndeclaredMethod`], in order.
 const METHODS: [&str; 5] = ["GET", "PUT", "POST", "DELETE", "PATCH"];
@@ -61,7 +61,7 @@ pub fn cases(spec: &Spec, op: &Operation, base: &Case) -> Vec<Case> {
 mod tests {
     use super::*;
     use crate::case::Case;
-    use crate::profile::Profile;
+    use gamespec_spec::registry::Profile;
     use serde_json::json;
 
     #[test]

@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::case::Case;
-use crate::profile::Profile;
-use crate::spec::{Operation, Spec};
+use gamespec_spec::registry::Profile;
+use gamespec_spec::spec::{Operation, Spec};
 
 /// The operation's id in [`spec`].
 pub const OPERATION: &str = "search";

@@ -12,8 +12,8 @@ use bytes::Bytes;
 use crate::case::Case;
 use crate::mock::router::Routes;
 use crate::read::{Kind, Parts, Problem, Reader, route};
-use crate::spec::{Operation, ParamLocation, Spec};
 use crate::wire::{Encoding, sendable};
+use gamespec_spec::spec::{Operation, ParamLocation, Spec};
 
 /// An operation's reading of cases, built once and owned (strategies that filter by it must
 /// be `'static`).
@@ -130,7 +130,7 @@ mod tests {
 
     use super::*;
     use crate::case::{Auth, CaseBody, Intent, Phase};
-    use crate::profile::Profile;
+    use gamespec_spec::registry::Profile;
 
     fn spec() -> Spec {
         let root = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {

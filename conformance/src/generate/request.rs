@@ -8,8 +8,8 @@ use super::GenError;
 use super::strategy::{Builder, Carrier, Optional};
 use crate::case::{Case, CaseBody, Intent, Phase};
 use crate::read::{forbids_empty, is_json};
-use crate::spec::{Media, Operation, ParamLocation, Parameter, Spec};
 use crate::wire::text;
+use gamespec_spec::spec::{Media, Operation, ParamLocation, Parameter, Spec};
 
 /// Put a parameter value into the map of its location.
 pub fn insert(case: &mut Case, location: ParamLocation, name: &str, value: Value) {

@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use crate::case::Case;
 use crate::read::forbids_empty;
-use crate::schema::{deref, merge_all_of};
-use crate::spec::{Operation, ParamLocation, Spec};
+use gamespec_spec::shape::{deref, merge_all_of};
+use gamespec_spec::spec::{Operation, ParamLocation, Spec};
 
 /// Nesting beyond which a body is not searched for places.
 const MAX_DEPTH: usize = 8;

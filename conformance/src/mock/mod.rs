@@ -35,8 +35,8 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::read::{Parts, Reader, query_pairs};
-use crate::spec::{Operation, Spec};
 use data::Draws;
+use gamespec_spec::spec::{Operation, Spec};
 use respond::{Body, Prefer, Reply, Violation};
 use router::{Route, Routes};
 use security::Authority;

@@ -7,8 +7,8 @@ use serde_json::Value;
 
 use crate::mock::data::Draws;
 use crate::read::Problem;
-use crate::schema::{deref, is_secret, property};
-use crate::spec::{self, Operation, Response, Spec};
+use gamespec_spec::shape::{deref, is_secret, property};
+use gamespec_spec::spec::{self, Operation, Response, Spec};
 
 /// How often generation is retried with fresh randomness before the example is used instead.
 const GENERATION_ATTEMPTS: usize = 4;
@@ -320,7 +320,7 @@ fn explain(
         Value::Object(map) => {
             if let (Some(param), Some(schema)) = (param, schema)
                 && property(root, schema, "param")
-                    .is_some_and(|p| crate::schema::type_name(root, p) == Some("string"))
+                    .is_some_and(|p| gamespec_spec::shape::type_name(root, p) == Some("string"))
             {
                 map.insert("param".into(), Value::String(param.to_owned()));
             }

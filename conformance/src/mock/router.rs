@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use matchit::Router as Tree;
 
-use crate::spec::Spec;
+use gamespec_spec::spec::Spec;
 
 /// The route table of a spec.
 #[derive(Debug)]
@@ -123,7 +123,7 @@ impl Routes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::Profile;
+    use gamespec_spec::registry::Profile;
     use serde_json::json;
 
     fn spec(paths: serde_json::Value) -> Spec {

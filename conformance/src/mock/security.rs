@@ -14,8 +14,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Value, json};
 
 use crate::mock::data::Draws;
-use crate::profile::CredentialKind;
-use crate::spec::{Operation, Scheme, SchemeCarrier, Spec};
+use gamespec_spec::registry::CredentialKind;
+use gamespec_spec::spec::{Operation, Scheme, SchemeCarrier, Spec};
 
 /// Why a request's credentials were refused; the text goes into the 401 body.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,7 +119,7 @@ impl Authority {
         rng: &mut Draws,
     ) -> Result<Value, String> {
         let schema = json!({ "$ref": format!("#/components/schemas/{schema_name}") });
-        let resolved = crate::schema::deref(&spec.root, &schema);
+        let resolved = gamespec_spec::shape::deref(&spec.root, &schema);
         let mut claims = match resolved.get("example") {
             Some(example @ Value::Object(_)) => example.clone(),
             _ => rng.value(&spec.root, &schema).ok_or_else(|| {
@@ -130,7 +130,7 @@ impl Authority {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let has = |name: &str| crate::schema::property(&spec.root, &schema, name).is_some();
+        let has = |name: &str| gamespec_spec::shape::property(&spec.root, &schema, name).is_some();
         if let Some(obj) = claims.as_object_mut() {
             obj.insert("iat".into(), json!(now));
             obj.insert("exp".into(), json!(now + self.ttl_secs));

@@ -12,7 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::mock::{Mock, MockOptions};
-use crate::spec::Spec;
+use gamespec_spec::spec::Spec;
 
 /// Why a mock could not start.
 #[derive(Debug, thiserror::Error)]

@@ -12,8 +12,8 @@ use serde_json::{Map, Value};
 
 use super::coercion;
 use super::problem::{Problem, located, location};
-use crate::schema::{deref, property, type_name};
-use crate::spec::{Discriminator, Media};
+use gamespec_spec::shape::{deref, property, type_name};
+use gamespec_spec::spec::{Discriminator, Media};
 
 /// Whether a body of this media type (lower case, without parameters) is read as JSON.
 pub fn is_json(media_type: &str) -> bool {
@@ -194,14 +194,17 @@ impl MediaReader {
         for (key, raw) in pairs {
             match self.fields.get(&key) {
                 Some(f) if f.array => {
-                    let v = crate::schema::coerce(&Value::Null, &f.scalar, &raw);
+                    let v = gamespec_spec::shape::coerce(&Value::Null, &f.scalar, &raw);
                     match out.entry(key).or_insert_with(|| Value::Array(Vec::new())) {
                         Value::Array(a) => a.push(v),
                         other => *other = Value::Array(vec![v]),
                     }
                 }
                 Some(f) => {
-                    out.insert(key, crate::schema::coerce(&Value::Null, &f.scalar, &raw));
+                    out.insert(
+                        key,
+                        gamespec_spec::shape::coerce(&Value::Null, &f.scalar, &raw),
+                    );
                 }
                 None => {
                     out.insert(key, Value::String(raw));

@@ -20,8 +20,8 @@ pub mod route;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use crate::schema::type_name;
-use crate::spec::{Operation, Spec};
+use gamespec_spec::shape::type_name;
+use gamespec_spec::spec::{Operation, Spec};
 
 pub use body::is_json;
 pub(crate) use body::property_names;
@@ -140,7 +140,7 @@ pub fn query_pairs(raw: Option<&str>) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-/// The type a text value is coerced to, as a tiny schema for [`crate::schema::coerce`]
+/// The type a text value is coerced to, as a tiny schema for [`gamespec_spec::shape::coerce`]
 /// (owned, so readers need no borrow of the spec).
 fn coercion(root: &Value, schema: &Value) -> Value {
     match type_name(root, schema) {
@@ -152,7 +152,7 @@ fn coercion(root: &Value, schema: &Value) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::profile::Profile;
+    use gamespec_spec::registry::Profile;
 
     fn spec() -> Spec {
         let root = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {

@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::problem::{Problem, located};
 use super::{Parts, coercion};
-use crate::schema::{coerce, deref};
-use crate::spec::{ParamLocation, Parameter};
+use gamespec_spec::shape::{coerce, deref};
+use gamespec_spec::spec::{ParamLocation, Parameter};
 
 /// Whether `?name=` is invalid for `p`: a query parameter without `allowEmptyValue: true`
 /// (OpenAPI 3.0.3 allows empty values nowhere else, and only where declared).

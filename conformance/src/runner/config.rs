@@ -6,7 +6,7 @@ use std::time::Duration;
 use crate::case::Phase;
 use crate::checks::{self, Check, CheckSettings};
 use crate::pattern;
-use crate::spec::Operation;
+use gamespec_spec::spec::Operation;
 
 /// Methods that change state; read-only mode leaves operations using them out.
 pub const UNSAFE_METHODS: [&str; 4] = ["POST", "PUT", "PATCH", "DELETE"];

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use crate::exchange::Exchange;
-use crate::spec::Spec;
+use gamespec_spec::spec::Spec;
 
 /// One link of a documented response.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,14 +40,14 @@ pub fn of(spec: &Spec, operation: &str) -> Vec<Link> {
                 let Ok(status) = status.parse::<u16>() else {
                     continue;
                 };
-                let response = crate::schema::deref(&spec.root, response);
+                let response = gamespec_spec::shape::deref(&spec.root, response);
                 for (name, link) in response
                     .get("links")
                     .and_then(Value::as_object)
                     .into_iter()
                     .flatten()
                 {
-                    let link = crate::schema::deref(&spec.root, link);
+                    let link = gamespec_spec::shape::deref(&spec.root, link);
                     let Some(target) = link.get("operationId").and_then(Value::as_str) else {
                         continue;
                     };

@@ -22,8 +22,8 @@ use crate::case::Phase;
 use crate::generate;
 use crate::outcome::{FailureRecord, OperationResult, RunResult, Stats};
 use crate::secrets::Redactor;
-use crate::spec::{Operation, Spec};
 use crate::wire::{self, Credentials};
+use gamespec_spec::spec::{Operation, Spec};
 
 pub use config::{CheckSelection, Filters, RunConfig, UNSAFE_METHODS};
 use operation::OperationRun;

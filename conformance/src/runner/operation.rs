@@ -11,8 +11,8 @@ use crate::checks::{Check, CheckContext, Failure, Outcome};
 use crate::exchange::Exchange;
 use crate::generate;
 use crate::outcome::{FailureRecord, OperationResult, Stats, Tally};
-use crate::spec::Operation;
 use crate::wire::{self, Credentials};
+use gamespec_spec::spec::Operation;
 
 use super::{Shared, UNSAFE_METHODS, links, pace};
 

@@ -6,7 +6,7 @@
 use crate::case::{Case, Intent, Phase};
 use crate::exchange::Exchange;
 use crate::generate;
-use crate::spec::{Operation, Spec};
+use gamespec_spec::spec::{Operation, Spec};
 
 use super::operation::OperationRun;
 use super::{Shared, links};
@@ -100,7 +100,7 @@ impl<'a> OperationRun<'a> {
 
 /// Where a link parameter without a location prefix goes: the target's parameter of that name.
 fn location_of(op: &Operation, name: &str) -> &'static str {
-    use crate::spec::ParamLocation;
+    use gamespec_spec::spec::ParamLocation;
     match op
         .parameters
         .iter()

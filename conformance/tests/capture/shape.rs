@@ -122,14 +122,14 @@ fn collect_secret_names(root: &Value, node: &Value, out: &mut BTreeSet<String>) 
         Value::Object(map) => {
             if let Some(props) = map.get("properties").and_then(Value::as_object) {
                 for (name, prop) in props {
-                    if gamespec_conformance::schema::is_secret(root, prop) {
+                    if gamespec_spec::shape::is_secret(root, prop) {
                         out.insert(name.clone());
                     }
                 }
             }
             if let (Some(Value::String(name)), Some(schema)) = (map.get("name"), map.get("schema"))
                 && map.contains_key("in")
-                && gamespec_conformance::schema::is_secret(root, schema)
+                && gamespec_spec::shape::is_secret(root, schema)
             {
                 out.insert(name.clone());
             }

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use gamespec_conformance::generate::strategy::{Builder, Carrier, Optional, sample};
-use gamespec_spec::schema::Direction;
 use gamespec_conformance::mock::{MockHandle, MockOptions, MockServer};
-use gamespec_conformance::schema::{deref, property};
-use gamespec_conformance::spec::{Operation, ParamLocation, SchemeCarrier, Spec};
+use gamespec_spec::schema::Direction;
+use gamespec_spec::shape::{deref, property};
+use gamespec_spec::spec::{Operation, ParamLocation, SchemeCarrier, Spec};
 use serde_json::Value;
 
 /// The spec of a known API, loaded once per test binary.

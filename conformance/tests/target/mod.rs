@@ -21,8 +21,8 @@ use gamespec_conformance::case::Case;
 use gamespec_conformance::exchange::Exchange;
 use gamespec_conformance::mock::{MockHandle, MockOptions, MockServer};
 use gamespec_conformance::secrets::{Redactor, env_var};
-use gamespec_conformance::spec::{Operation, Spec};
 use gamespec_conformance::wire::{self, Unsendable};
+use gamespec_spec::spec::{Operation, Spec};
 
 /// The APIs a server under test can serve (every API of the registry), by the name
 /// `Spec::load` takes.

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use gamespec_conformance::mock::{MockOptions, MockServer, server};
-use gamespec_conformance::spec::Spec;
+use gamespec_spec::spec::Spec;
 
 use crate::shutdown_signal;
 

@@ -10,8 +10,8 @@ use gamespec_conformance::auth::{self, Session};
 use gamespec_conformance::replay::{self, Verdict};
 use gamespec_conformance::report::ndjson;
 use gamespec_conformance::secrets::{Redactor, env_var};
-use gamespec_conformance::spec::Spec;
 use gamespec_conformance::wire;
+use gamespec_spec::spec::Spec;
 
 /// Flags of `conformance replay`.
 #[derive(Debug, clap::Args)]

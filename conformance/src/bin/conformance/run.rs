@@ -15,8 +15,8 @@ use gamespec_conformance::outcome::{FailureRecord, RunResult};
 use gamespec_conformance::report::{self, progress::Progress};
 use gamespec_conformance::runner::{self, CheckSelection, Filters, Observer, RunConfig, Runner};
 use gamespec_conformance::secrets::Redactor;
-use gamespec_conformance::spec::Spec;
 use gamespec_conformance::wire;
+use gamespec_spec::spec::Spec;
 
 /// Exit code: the contract holds (or every failure is in the baseline).
 const PASS: u8 = 0;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 
 use super::{Builder, unsatisfiable};
 use crate::generate::GenError;
-use crate::schema::merge_all_of;
+use gamespec_spec::shape::merge_all_of;
 
 impl Builder<'_> {
     /// `oneOf`/`anyOf`: one branch, with the schema's other keywords merged into each branch.

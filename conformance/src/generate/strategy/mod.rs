@@ -32,7 +32,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use serde_json::{Map, Value, json};
 
 use super::GenError;
-use crate::schema::{deref, merge_all_of, type_name};
+use gamespec_spec::shape::{deref, merge_all_of, type_name};
 
 pub use number::{bound, integer_range};
 

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use super::{Builder, Optional, is_true, unsatisfiable};
 use crate::generate::GenError;
-use crate::schema::deref;
+use gamespec_spec::shape::deref;
 
 impl Builder<'_> {
     pub(super) fn object(
