@@ -20,4 +20,6 @@ pub use capture::capture_json_field;
 pub use credentials::CredentialStore;
 pub use form::{file_part, send_form};
 pub use secret::Secret;
-pub use security::{Carrier, OperationSecurity, SecurityScheme, apply_credentials};
+pub use security::{
+    Carrier, OperationSecurity, SecurityScheme, SessionToken, TokenAt, apply_credentials,
+};

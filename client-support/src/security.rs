@@ -42,6 +42,29 @@ pub struct SecurityScheme {
     pub carrier: Carrier,
 }
 
+/// Where a session-start answer carries the credential it issues (from the API registry).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAt {
+    /// A top-level string field of the JSON body.
+    Field(&'static str),
+    /// A query parameter of a URL in a top-level field of the JSON body.
+    UrlParam {
+        /// The field holding the URL.
+        field: &'static str,
+        /// The query parameter holding the credential.
+        param: &'static str,
+    },
+}
+
+/// The credential a session-start call issues: its scheme and where the answer carries it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionToken {
+    /// The security scheme the credential is for.
+    pub scheme: &'static str,
+    /// Where the answer carries it.
+    pub at: TokenAt,
+}
+
 /// Headers progenitor adds that none of our APIs define.
 const UNDEFINED_HEADERS: &[&str] = &["api-version"];
 

@@ -97,7 +97,7 @@ pub fn render(api: &Api, spec: &Value) -> Result<Rendered, GenerateError> {
     let GeneratorView { value, adaptations } = generator_view(spec);
     let file = progenitor_file(&value, INNER_TYPE)?;
     let body = prettyplease::unparse(&file);
-    let security = security_table(spec)?;
+    let security = security_table(api, spec)?;
     let source = format!("{}\n{body}\n{security}", header(api));
     Ok(Rendered {
         source,
@@ -127,7 +127,7 @@ pub const PROGENITOR_VERSION: &str = "0.15.1";
 
 /// A `security` module: for every operation of the spec (generated or hand-written), the
 /// alternative sets of security schemes it accepts, and the schemes' header names.
-fn security_table(spec: &Value) -> Result<String, GenerateError> {
+fn security_table(api: &Api, spec: &Value) -> Result<String, GenerateError> {
     let global = spec
         .get("security")
         .cloned()
@@ -178,11 +178,12 @@ fn security_table(spec: &Value) -> Result<String, GenerateError> {
             ));
         }
     }
+    let session = session_token(api);
     let text = format!(
         r#"
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {{
-    pub use gamespec_client_support::{{Carrier, OperationSecurity, SecurityScheme}};
+    pub use gamespec_client_support::{{Carrier, OperationSecurity, SecurityScheme, SessionToken, TokenAt}};
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
         {rows}
@@ -191,6 +192,9 @@ pub mod security {{
     pub const SCHEMES: &[SecurityScheme] = &[
         {schemes}
     ];
+    /// The credential session-start calls issue and where their answer carries it (from
+    /// `spec/registry.toml`), if the registry says.
+    pub const SESSION_TOKEN: Option<SessionToken> = {session};
     /// The requirements of the operation whose client method is `method`.
     pub fn for_method(method: &str) -> Option<&'static OperationSecurity> {{
         OPERATIONS.iter().find(|o| o.method == method)
@@ -218,6 +222,25 @@ pub mod security {{
     let file: syn::File =
         syn::parse_str(&text).map_err(|e| GenerateError::Syntax(e.to_string()))?;
     Ok(prettyplease::unparse(&file))
+}
+
+/// The `SESSION_TOKEN` constant: the registry's session scheme and where its login answer
+/// carries the token.
+fn session_token(api: &Api) -> String {
+    let profile = &api.profile;
+    let Some(scheme) = profile.session_scheme.as_deref() else {
+        return "None".into();
+    };
+    let Some(login) = profile.login(scheme) else {
+        return "None".into();
+    };
+    let at = match &login.token {
+        gamespec_spec::registry::TokenAt::Field { field } => format!("TokenAt::Field({field:?})"),
+        gamespec_spec::registry::TokenAt::UrlParam { field, param } => {
+            format!("TokenAt::UrlParam {{ field: {field:?}, param: {param:?} }}")
+        }
+    };
+    format!("Some(SessionToken {{ scheme: {scheme:?}, at: {at} }})")
 }
 
 /// Getter, setter and clearer of one scheme's credential, named after the scheme

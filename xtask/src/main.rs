@@ -254,11 +254,13 @@ fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
         for a in &rendered.adaptations {
             println!("  adapted {a}");
         }
+        let written = match api.generated_rs() {
+            Some(file) => format!("generated {file}"),
+            None => "rendered (no client crate registered, nothing written)".to_owned(),
+        };
         println!(
-            "{}: generated {} ({} lines, {} adaptations) in {:.2?}",
+            "{}: {written} ({} lines, {} adaptations) in {:.2?}",
             api.name,
-            api.generated_rs()
-                .unwrap_or_else(|| "nothing (no client crate; the tests generate one)".into()),
             rendered.source.lines().count(),
             rendered.adaptations.len(),
             started.elapsed()

@@ -96210,7 +96210,9 @@ pub mod prelude {
 
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {
-    pub use gamespec_client_support::{Carrier, OperationSecurity, SecurityScheme};
+    pub use gamespec_client_support::{
+        Carrier, OperationSecurity, SecurityScheme, SessionToken, TokenAt,
+    };
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
         OperationSecurity {
@@ -97647,6 +97649,12 @@ pub mod security {
             carrier: Carrier::Header("domain-key"),
         },
     ];
+    /// The credential session-start calls issue and where their answer carries it (from
+    /// `spec/registry.toml`), if the registry says.
+    pub const SESSION_TOKEN: Option<SessionToken> = Some(SessionToken {
+        scheme: "sessionToken",
+        at: TokenAt::Field("session_token"),
+    });
     /// The requirements of the operation whose client method is `method`.
     pub fn for_method(method: &str) -> Option<&'static OperationSecurity> {
         OPERATIONS.iter().find(|o| o.method == method)

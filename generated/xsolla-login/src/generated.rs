@@ -39891,7 +39891,9 @@ pub mod prelude {
 
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {
-    pub use gamespec_client_support::{Carrier, OperationSecurity, SecurityScheme};
+    pub use gamespec_client_support::{
+        Carrier, OperationSecurity, SecurityScheme, SessionToken, TokenAt,
+    };
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
         OperationSecurity {
@@ -40608,6 +40610,15 @@ pub mod security {
             carrier: Carrier::Header("X-SERVER-AUTHORIZATION"),
         },
     ];
+    /// The credential session-start calls issue and where their answer carries it (from
+    /// `spec/registry.toml`), if the registry says.
+    pub const SESSION_TOKEN: Option<SessionToken> = Some(SessionToken {
+        scheme: "userJwt",
+        at: TokenAt::UrlParam {
+            field: "login_url",
+            param: "token",
+        },
+    });
     /// The requirements of the operation whose client method is `method`.
     pub fn for_method(method: &str) -> Option<&'static OperationSecurity> {
         OPERATIONS.iter().find(|o| o.method == method)
