@@ -146,3 +146,112 @@ pub fn component_schemas(spec: &Spec) -> Vec<String> {
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::registry::apis;
+
+    fn doc(paths: Value, components: Value) -> Value {
+        json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+               "paths": paths, "components": components})
+    }
+
+    #[test]
+    fn every_registered_api_loads_from_its_embedded_copy() {
+        for api in apis() {
+            let spec = Spec::load(&api.name).unwrap_or_else(|e| panic!("{}: {e}", api.name));
+            assert_eq!(spec.name(), api.name);
+            assert!(!spec.operations.is_empty(), "{}", api.name);
+            assert_eq!(spec.path, PathBuf::from(api.spec_file()));
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_lists_the_known_ones() {
+        let err = Spec::load("no-such-api").unwrap_err().to_string();
+        for api in apis() {
+            assert!(err.contains(&api.name), "{err}");
+        }
+    }
+
+    #[test]
+    fn operation_parameters_override_path_item_ones_and_defaults_hold() {
+        let root = doc(
+            json!({"/items/{id}": {
+                "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+                    {"name": "tags", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}}
+                ],
+                "get": {"operationId": "getItem", "parameters": [
+                    {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                    {"name": "X-List", "in": "header", "schema": {"type": "array", "items": {"type": "string"}}}
+                ], "security": [{}], "responses": {"200": {"description": "ok"}, "404": {"description": "no"}}}
+            }}),
+            json!({}),
+        );
+        let spec = Spec::from_value("t.yaml".into(), root, Profile::generic()).expect("builds");
+        let op = spec.operation("getItem").expect("operation");
+        let id = op.parameters.iter().find(|p| p.name == "id").expect("id");
+        assert_eq!(
+            id.schema,
+            json!({"type": "integer"}),
+            "the operation's own wins"
+        );
+        let tags = op
+            .parameters
+            .iter()
+            .find(|p| p.name == "tags")
+            .expect("tags");
+        assert!(
+            tags.is_array && tags.explode,
+            "form query lists explode by default"
+        );
+        let header = op
+            .parameters
+            .iter()
+            .find(|p| p.name == "X-List")
+            .expect("header");
+        assert!(
+            header.is_array && !header.explode,
+            "simple header lists do not"
+        );
+        assert!(op.security.is_empty(), "an empty requirement means open");
+        assert_eq!(spec.error_shape.as_ref().map(|r| r.status), Some(404));
+    }
+
+    #[test]
+    fn undeclared_schemes_and_missing_claims_are_refused_with_where() {
+        let root = doc(
+            json!({"/a": {"get": {"operationId": "a", "security": [{"nope": []}],
+                   "responses": {"200": {"description": "ok"}}}}}),
+            json!({}),
+        );
+        let err = Spec::from_value("t.yaml".into(), root, Profile::generic()).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("security scheme nope is not declared"),
+            "{err}"
+        );
+
+        let root = doc(
+            json!({}),
+            json!({"securitySchemes": {"jwt": {"type": "http", "scheme": "bearer"}}}),
+        );
+        let mut profile = Profile::generic();
+        profile.schemes.insert(
+            "jwt".into(),
+            crate::registry::CredentialKind::Jwt {
+                claims: "Claims".into(),
+            },
+        );
+        let err = Spec::from_value("t.yaml".into(), root, profile).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("claims schema Claims does not exist"),
+            "{err}"
+        );
+    }
+}

@@ -578,16 +578,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn env_var_names() {
-        assert_eq!(
-            credential_variable("sessionToken"),
-            "GAMESPEC_SESSION_TOKEN"
-        );
-        assert_eq!(credential_variable("userJwt"), "GAMESPEC_USER_JWT");
-        assert_eq!(credential_variable("domain-key"), "GAMESPEC_DOMAIN_KEY");
-    }
-
-    #[test]
     fn reads_the_event_log() {
         let log = r#"{"Initialize": {"schemathesis_version": "4.32.5", "seed": 1}}
 {"LoadingFinished": {"statistic": {"operations": {"total": 237, "selected": 3}}}}
