@@ -10,8 +10,9 @@ use serde_json::Value;
 
 use crate::case::{Auth, Case, CaseBody};
 use crate::exchange::{Exchange, Part, WireRequest, WireResponse};
+use gamespec_spec::security::Placement;
 use gamespec_spec::shape::{deref, property};
-use gamespec_spec::spec::{Operation, ParamLocation, SchemeCarrier, Spec};
+use gamespec_spec::spec::{Operation, ParamLocation, Spec};
 
 /// Characters a path segment keeps unencoded (RFC 3986 unreserved).
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -308,18 +309,12 @@ pub fn render(
             .collect(),
     };
     for (scheme, value) in scheme_values {
-        match &scheme.carrier {
-            SchemeCarrier::Header(h) => headers.push((h.to_ascii_lowercase(), value)),
-            SchemeCarrier::Query(q) => {
-                query.append_pair(q, &value);
+        match scheme.carrier.place(&value) {
+            Placement::Header(name, text) => headers.push((name.to_ascii_lowercase(), text)),
+            Placement::Query(name, text) => {
+                query.append_pair(&name, &text);
             }
-            SchemeCarrier::Cookie(c) => cookies.push(format!("{c}={value}")),
-            SchemeCarrier::Bearer => {
-                headers.push(("authorization".into(), format!("Bearer {value}")))
-            }
-            SchemeCarrier::Basic => {
-                headers.push(("authorization".into(), format!("Basic {value}")))
-            }
+            Placement::Cookie(name, text) => cookies.push(format!("{name}={text}")),
         }
     }
     if !cookies.is_empty() {

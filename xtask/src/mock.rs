@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use gamespec_spec::security::{self, Placement};
 use serde_json::Value;
 
 use crate::error::{ToolError, file_tail, io_error};
@@ -194,10 +195,10 @@ fn parse_ready_line(line: &str) -> Option<(String, BTreeMap<String, String>)> {
     Some((url, credentials))
 }
 
-/// The request headers that present `credentials` (security scheme name → value) as the spec's
-/// `components.securitySchemes` say: an `apiKey` in a header as that header, `http` `bearer` as
-/// `Authorization: Bearer <value>`, `http` `basic` as `Authorization: Basic <value>`. Schemes the
-/// spec does not declare, or that are not sent in a header, are returned in the second list.
+/// The request headers that present `credentials` (security scheme name → value) where the
+/// spec core says each scheme carries its credential (`gamespec_spec::security::carrier`).
+/// Schemes the spec does not declare, or that are not sent in a header (query or cookie API
+/// keys), are returned in the second list.
 pub fn credential_headers(
     spec: &Value,
     credentials: &BTreeMap<String, String>,
@@ -207,22 +208,11 @@ pub fn credential_headers(
     let mut unused = Vec::new();
     for (name, value) in credentials {
         let scheme = &schemes[name.as_str()];
-        let header = match (scheme["type"].as_str(), scheme["in"].as_str()) {
-            (Some("apiKey"), Some("header")) => scheme["name"]
-                .as_str()
-                .map(|h| (h.to_owned(), value.clone())),
-            (Some("http"), _) => match scheme["scheme"].as_str().map(str::to_ascii_lowercase) {
-                Some(s) if s == "bearer" => {
-                    Some(("Authorization".into(), format!("Bearer {value}")))
-                }
-                Some(s) if s == "basic" => Some(("Authorization".into(), format!("Basic {value}"))),
-                _ => None,
-            },
-            _ => None,
-        };
-        match header {
-            Some(h) => headers.push(h),
-            None => unused.push(name.clone()),
+        let placed = (!scheme.is_null())
+            .then(|| security::carrier(gamespec_spec::refs::deref(spec, scheme)).place(value));
+        match placed {
+            Some(Placement::Header(header, text)) => headers.push((header, text)),
+            _ => unused.push(name.clone()),
         }
     }
     (headers, unused)

@@ -163,12 +163,6 @@ pub fn presented(
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     };
-    let authorization = |prefix: &str| {
-        let value = header("authorization")?;
-        let (kind, rest) = value.split_once(' ')?;
-        kind.eq_ignore_ascii_case(prefix)
-            .then(|| rest.trim().to_owned())
-    };
     match &scheme.carrier {
         SchemeCarrier::Header(name) => header(name),
         SchemeCarrier::Query(name) => query
@@ -181,8 +175,12 @@ pub fn presented(
                 (k == name).then(|| v.to_owned())
             })
         }),
-        SchemeCarrier::Bearer => authorization("bearer"),
-        SchemeCarrier::Basic => authorization("basic"),
+        SchemeCarrier::Bearer | SchemeCarrier::Basic => header("authorization").and_then(|v| {
+            scheme
+                .carrier
+                .credential_in(&v)
+                .map(|c| c.trim_end().to_owned())
+        }),
     }
     .filter(|v| !v.is_empty())
 }
