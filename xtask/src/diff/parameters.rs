@@ -9,19 +9,43 @@ use serde_json::Value;
 use super::schemas::{list, missing_values, show_type, type_and_format};
 use super::{Sink, show};
 
+/// One parameter of an operation.
+struct Param<'v> {
+    /// What it is matched by: `query count`, or for a path parameter its position in the path
+    /// (`path #0`), since renaming `{id}` to `{playerId}` changes nothing on the wire.
+    key: String,
+    /// `query count`, `path id`, for messages.
+    shown: String,
+    at: String,
+    value: &'v Value,
+}
+
 /// The operation's parameters after `$ref`s, the operation's own first (they override the path
 /// item's), each with its pointer.
-fn parameters<'v>(root: &'v Value, op: &'v Operation) -> Vec<(String, String, &'v Value)> {
-    let mut out: Vec<(String, String, &Value)> = Vec::new();
+fn parameters<'v>(root: &'v Value, op: &'v Operation) -> Vec<Param<'v>> {
+    let placeholders: Vec<&str> = op
+        .path
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split('}').next())
+        .collect();
+    let mut out: Vec<Param<'v>> = Vec::new();
     for (at, p) in op.all_parameters() {
         let p = deref(root, p);
-        let key = format!(
-            "{} {}",
-            p.get("in").and_then(Value::as_str).unwrap_or("?"),
-            p.get("name").and_then(Value::as_str).unwrap_or("?")
-        );
-        if !out.iter().any(|(k, _, _)| *k == key) {
-            out.push((key, at, p));
+        let place = p.get("in").and_then(Value::as_str).unwrap_or("?");
+        let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
+        let shown = format!("{place} {name}");
+        let key = match placeholders.iter().position(|n| *n == name) {
+            Some(i) if place == "path" => format!("path #{i}"),
+            _ => shown.clone(),
+        };
+        if !out.iter().any(|q| q.key == key) {
+            out.push(Param {
+                key,
+                shown,
+                at,
+                value: p,
+            });
         }
     }
     out
@@ -54,8 +78,9 @@ pub(super) fn compare(sink: &mut Sink<'_>, old: &Operation, new: &Operation) {
     let (old_root, new_root) = (sink.old, sink.new);
     let olds = parameters(old_root, old);
     let news = parameters(new_root, new);
-    for (key, at, p) in &news {
-        let Some((_, _, o)) = olds.iter().find(|(k, _, _)| k == key) else {
+    for param in &news {
+        let (key, at, p) = (&param.shown, &param.at, param.value);
+        let Some(old_param) = olds.iter().find(|q| q.key == param.key) else {
             let (rule, kind) = if required(p) {
                 ("parameter-added-required", "required")
             } else {
@@ -69,13 +94,25 @@ pub(super) fn compare(sink: &mut Sink<'_>, old: &Operation, new: &Operation) {
             );
             continue;
         };
-        compare_one(sink, new, key, at, o, p);
+        if old_param.shown != param.shown {
+            sink.push(
+                "parameter-renamed",
+                at,
+                Some(key),
+                format!(
+                    "{}: parameter {} renamed to {key} (the builder method is renamed)",
+                    new.id, old_param.shown
+                ),
+            );
+        }
+        compare_one(sink, new, key, at, old_param.value, p);
     }
-    for (key, at, _) in &olds {
-        if !news.iter().any(|(k, _, _)| k == key) {
+    for param in &olds {
+        if !news.iter().any(|q| q.key == param.key) {
+            let key = &param.shown;
             sink.push(
                 "parameter-removed",
-                at,
+                &param.at,
                 Some(key),
                 format!("{}: parameter {key} removed", new.id),
             );

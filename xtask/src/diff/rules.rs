@@ -85,6 +85,7 @@ rules! {
     "parameter-enum-value-added" I W B "a new enum variant breaks exhaustive matches; a server that passed rejects the value";
     "parameter-default-changed" W I I "clients that omit it get another behaviour";
     "parameter-deprecated" W W I "still accepted; marked deprecated";
+    "parameter-renamed" I B I "a path parameter renamed: the URL is the same, the builder method is renamed";
     "parameter-style-changed" B I B "the same value is serialized differently on the wire";
     // request bodies
     "request-body-added-required" B B W "old requests have no body and are rejected";
@@ -137,7 +138,7 @@ rules! {
     "security-alternative-removed" B W I "credentials old clients send are no longer accepted (a public operation now needs credentials)";
     "security-alternative-added" I I B "a server that passed does not accept the new credential (or no credential)";
     "security-scheme-changed" B B B "the credential travels differently (scheme type, location or name changed)";
-    "security-scheme-removed" B B I "the scheme is gone from the spec";
+    "security-scheme-removed" I I I "the scheme is gone from the spec; operations that used it are reported on their own";
 }
 
 /// The rule with this id.
