@@ -45,6 +45,7 @@ pub(super) fn compare(sink: &mut Sink<'_>, old: &Operation, new: &Operation) {
         };
         let (o, n) = (deref(old_root, o), deref(new_root, n));
         headers(sink, id, status, &here, o, n);
+        links(sink, id, status, &here, o, n);
         let oc = o
             .get("content")
             .and_then(Value::as_object)
@@ -123,5 +124,28 @@ fn headers(sink: &mut Sink<'_>, id: &str, status: &str, at: &str, o: &Value, n: 
                 format!("{id}: response {status} header {name} now required"),
             );
         }
+    }
+}
+
+/// OpenAPI links: the conformance runner's stateful phase follows them.
+fn links(sink: &mut Sink<'_>, id: &str, status: &str, at: &str, o: &Value, n: &Value) {
+    let empty = Map::new();
+    let ol = o.get("links").and_then(Value::as_object).unwrap_or(&empty);
+    let nl = n.get("links").and_then(Value::as_object).unwrap_or(&empty);
+    for name in ol.keys().filter(|l| !nl.contains_key(*l)) {
+        sink.push(
+            "response-link-removed",
+            at,
+            None,
+            format!("{id}: response {status} link {name} removed"),
+        );
+    }
+    for name in nl.keys().filter(|l| !ol.contains_key(*l)) {
+        sink.push(
+            "response-link-added",
+            &format!("{at}/links/{}", escape(name)),
+            None,
+            format!("{id}: response {status} link {name} added"),
+        );
     }
 }

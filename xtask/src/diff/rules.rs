@@ -133,6 +133,8 @@ rules! {
     "response-variant-removed" I B B "the Rust variant is gone; a server that still sends it fails";
     "response-header-added-required" I I B "a server that passed does not send it and fails response_headers_conformance";
     "response-header-removed" B W I "clients reading the header find nothing";
+    "response-link-added" I I W "the conformance runner's stateful phase follows the new link (create → read → delete → read)";
+    "response-link-removed" I I I "the stateful phase no longer follows it";
     "property-deprecated" W W I "still sent or accepted; marked deprecated";
     // security
     "security-alternative-removed" B W I "credentials old clients send are no longer accepted (a public operation now needs credentials)";
