@@ -41,6 +41,10 @@ pub struct Args {
     /// List the rules (id, severity per reader, why) and exit.
     #[arg(long)]
     pub rules: bool,
+    /// Run the catalogue (xtask/tests/diff-catalogue) through Optic and openapi-diff (npm, pinned
+    /// in xtask/validators/diff) and write the agreement table to this Markdown file.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["base", "old", "new"])]
+    pub compare_tools: Option<PathBuf>,
 }
 
 /// Why there is nothing to report: the input cannot be used.
@@ -92,6 +96,10 @@ pub fn run(root: &Path, args: &Args) -> Result<bool, DiffError> {
                 r.why
             );
         }
+        return Ok(false);
+    }
+    if let Some(out) = &args.compare_tools {
+        super::agreement::run(root, out)?;
         return Ok(false);
     }
     let diffs = match (&args.old, &args.new) {

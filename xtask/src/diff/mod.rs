@@ -4,8 +4,10 @@
 //! [`responses`], [`schemas`] (the recursive schema comparison both directions share) and
 //! [`security`]. [`source`] reads the old version from git, [`gate`] decides whether the client
 //! crate's version accounts for the breaking changes, [`report`] writes console, Markdown, JSON
-//! and changelog text, [`command`] ties them together.
+//! and changelog text, [`command`] ties them together, [`agreement`] runs the catalogue through
+//! Optic and openapi-diff.
 
+pub mod agreement;
 pub mod command;
 pub mod gate;
 mod operations;

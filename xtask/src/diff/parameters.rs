@@ -145,7 +145,15 @@ fn compare_one(sink: &mut Sink<'_>, op: &Operation, key: &str, at: &str, o: &Val
             format!("{id}: parameter {key} deprecated"),
         );
     }
-    if style(o) != style(n) {
+    // Style and explode only change the bytes of arrays and objects; a scalar is sent the same.
+    let structured = |root: &Value, p: &Value| {
+        p.get("schema").is_some_and(|s| {
+            let (kind, _) = type_and_format(root, s);
+            matches!(kind.as_deref(), Some("array") | Some("object"))
+        })
+    };
+    let (old_root, new_root) = (sink.old, sink.new);
+    if style(o) != style(n) && (structured(old_root, o) || structured(new_root, n)) {
         let show_style =
             |(s, e): (String, bool)| format!("{s}{}", if e { " exploded" } else { "" });
         sink.push(

@@ -64,16 +64,18 @@ fn merged<'v>(root: &'v Value, schema: &'v Value) -> Cow<'v, Value> {
     }
 }
 
-/// `type` (or what the keywords imply) and `format` of a schema, after `$ref`s and `allOf`.
+/// `type` (or what the keywords imply) and `format` of a schema, after `$ref`s and `allOf`. The
+/// formats that mean what no format means (`int64` for integers, `double` for numbers: the same
+/// values, the same Rust type) are left out, so adding or removing them is no change.
 pub(super) fn type_and_format(root: &Value, schema: &Value) -> (Option<String>, Option<String>) {
     let merged = merged(root, schema);
-    (
-        type_name(root, &merged).map(str::to_owned),
-        merged
-            .get("format")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-    )
+    let kind = type_name(root, &merged).map(str::to_owned);
+    let format = merged.get("format").and_then(Value::as_str);
+    let format = match (kind.as_deref(), format) {
+        (Some("integer"), Some("int64")) | (Some("number"), Some("double")) => None,
+        (_, f) => f.map(str::to_owned),
+    };
+    (kind, format)
 }
 
 /// `type/format` for messages.
