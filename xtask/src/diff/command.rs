@@ -8,7 +8,10 @@ use gamespec_spec::load::{Document, parse};
 use gamespec_spec::registry::{Api, apis};
 
 use super::gate::{self, Verdict, Version};
-use super::report::{self, ApiDiff};
+use super::report::{self, ApiDiff, Snapshots};
+
+/// Where the conformance crate's request- and response-shape snapshots are, relative to the root.
+const SNAPSHOTS: &str = "conformance/tests/snapshots";
 use super::rules::{RULES, Severity};
 use super::source::{self, DefaultBase, SourceError};
 use super::{Finding, compare, rules};
@@ -240,12 +243,20 @@ fn from_git(root: &Path, api: &Api, rev: &str, chosen: &str) -> Result<ApiDiff, 
         changelog.as_deref(),
         changelog_file.as_deref().unwrap_or("CHANGELOG.md"),
     );
-    let mut snapshots: Vec<(String, String)> = Vec::new();
+    let mut snapshots: Vec<Snapshots> = Vec::new();
     for op in findings.iter().filter_map(|f| f.operation.as_deref()) {
-        let file = format!("conformance/tests/snapshots/{}__{op}.snap", api.name);
-        if !snapshots.iter().any(|(o, _)| o == op) && root.join(&file).is_file() {
-            snapshots.push((op.to_owned(), file));
+        if snapshots.iter().any(|s| s.operation == op) {
+            continue;
         }
+        let existing = |file: String| root.join(&file).is_file().then_some(file);
+        snapshots.push(Snapshots {
+            operation: op.to_owned(),
+            request: existing(format!("{SNAPSHOTS}/{}__{op}.snap", api.name)),
+            response: existing(format!(
+                "{SNAPSHOTS}/response_shapes__{}__{op}.snap",
+                api.name
+            )),
+        });
     }
     Ok(ApiDiff {
         api: api.name.clone(),

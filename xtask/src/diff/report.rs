@@ -10,6 +10,17 @@ use super::Finding;
 use super::gate::{Verdict, next_major};
 use super::rules::Severity;
 
+/// The snapshot files of one operation that exist in the checkout.
+#[derive(Debug, Clone)]
+pub struct Snapshots {
+    /// Its operationId.
+    pub operation: String,
+    /// `conformance/tests/snapshots/<api>__<op>.snap`, the request shape.
+    pub request: Option<String>,
+    /// `conformance/tests/snapshots/response_shapes__<api>__<op>.snap`, the response shape.
+    pub response: Option<String>,
+}
+
 /// The comparison of one API (or one pair of files).
 #[derive(Debug)]
 pub struct ApiDiff {
@@ -25,8 +36,9 @@ pub struct ApiDiff {
     pub versions: (Option<String>, Option<String>),
     /// The client crate's changelog, relative to the root.
     pub changelog_file: Option<String>,
-    /// Request-shape snapshot files (relative to the root) of the operations a finding names.
-    pub snapshots: Vec<(String, String)>,
+    /// Snapshot files (relative to the root) of the operations a finding names: operationId,
+    /// request shape, response shape.
+    pub snapshots: Vec<Snapshots>,
     /// Time spent loading both versions and comparing them.
     pub elapsed: Duration,
 }
@@ -37,12 +49,16 @@ impl ApiDiff {
         self.findings.iter().filter(|f| f.severity() == s).count()
     }
 
-    fn snapshot(&self, operation: Option<&str>) -> Option<&str> {
-        let op = operation?;
-        self.snapshots
-            .iter()
-            .find(|(o, _)| o == op)
-            .map(|(_, f)| f.as_str())
+    /// The snapshot a finding moves: the response shape for a `response-*` rule, else the
+    /// request shape.
+    fn snapshot(&self, f: &Finding) -> Option<&str> {
+        let op = f.operation.as_deref()?;
+        let s = self.snapshots.iter().find(|s| s.operation == op)?;
+        if f.rule.id.starts_with("response-") {
+            s.response.as_deref()
+        } else {
+            s.request.as_deref()
+        }
     }
 
     fn counts(&self) -> String {
@@ -146,7 +162,7 @@ pub fn markdown(diffs: &[ApiDiff]) -> String {
                 .map(|o| format!("`{o}`"))
                 .unwrap_or_default();
             let mut place = format!("`{}`", f.pointer);
-            if let Some(snap) = d.snapshot(f.operation.as_deref()) {
+            if let Some(snap) = d.snapshot(f) {
                 let _ = write!(place, "<br>[snapshot]({snap})");
             }
             let _ = writeln!(
@@ -183,7 +199,7 @@ pub fn json(diffs: &[ApiDiff]) -> Value {
                             "readers".into(),
                             json!({"wire": f.rule.wire, "rust": f.rule.rust, "server": f.rule.server}),
                         );
-                        if let Some(s) = d.snapshot(f.operation.as_deref()) {
+                        if let Some(s) = d.snapshot(f) {
                             m.insert("snapshot".into(), json!(s));
                         }
                     }
@@ -254,7 +270,7 @@ pub fn changelog(diffs: &[ApiDiff]) -> String {
             }
             let _ = writeln!(out, "### {title}\n");
             for f in lines {
-                let _ = writeln!(out, "- {} (`{}`; {})", f.message, f.rule.id, f.rule.why);
+                let _ = writeln!(out, "- {} (`{}`)", f.message, f.rule.id);
             }
             out.push('\n');
         }
