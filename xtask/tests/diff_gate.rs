@@ -194,3 +194,17 @@ fn an_unknown_base_is_unusable_input() {
         text(&out)
     );
 }
+
+#[test]
+fn a_branch_without_a_merge_base_compares_nothing_and_passes() {
+    let repo = Repo::new("orphan", "main");
+    repo.git(&["checkout", "-q", "--orphan", "unrelated"]);
+    repo.commit("unrelated history");
+    let out = repo.diff(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("no merge base with main"),
+        "{}",
+        text(&out)
+    );
+}

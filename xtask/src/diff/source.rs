@@ -65,20 +65,29 @@ pub fn default_base(root: &Path) -> DefaultBase {
             Err(e) => DefaultBase::Nothing(format!("no commit on main yet ({e})")),
         };
     }
+    let mut unrelated = Vec::new();
     for main in ["main", "origin/main"] {
         if resolve(root, main).is_err() {
             continue;
         }
-        if let Ok(rev) = git(root, &["merge-base", "HEAD", main]) {
-            return DefaultBase::Commit {
-                rev: rev.trim().to_owned(),
-                chosen: format!("merge base with {main}"),
-            };
+        match git(root, &["merge-base", "HEAD", main]) {
+            Ok(rev) => {
+                return DefaultBase::Commit {
+                    rev: rev.trim().to_owned(),
+                    chosen: format!("merge base with {main}"),
+                };
+            }
+            Err(_) => unrelated.push(main),
         }
     }
-    DefaultBase::Nothing(
-        "this clone has no `main` or `origin/main` to take a merge base with".into(),
-    )
+    DefaultBase::Nothing(if unrelated.is_empty() {
+        "this clone has no `main` or `origin/main` to take a merge base with".into()
+    } else {
+        format!(
+            "HEAD has no merge base with {} in this clone (a shallow clone?)",
+            unrelated.join(" or ")
+        )
+    })
 }
 
 /// The full hash of `rev` (which must name a commit).
