@@ -197,16 +197,22 @@ fn from_git(root: &Path, api: &Api, rev: &str, chosen: &str) -> Result<ApiDiff, 
     let started = Instant::now();
     let spec = api.spec_file();
     let new_path = root.join(&spec);
-    let new = load(
-        &spec,
-        &std::fs::read_to_string(&new_path).map_err(io(&new_path))?,
-    )?;
+    let new_text = std::fs::read_to_string(&new_path).map_err(io(&new_path))?;
     let compared = format!("{spec} at {} ({chosen}) → working tree", source::short(rev));
-    let findings = match source::show(root, rev, &spec)? {
-        Some(text) => {
-            let old = load(&format!("{}:{spec}", source::short(rev)), &text)?;
-            compare(&old.value, &new.value)
-        }
+    let old_text = source::show(root, rev, &spec)?;
+    // The two versions load on two threads: loading is most of the time a comparison takes.
+    let old_label = format!("{}:{spec}", source::short(rev));
+    let (old, new) = std::thread::scope(|s| {
+        let old = s.spawn(|| old_text.as_deref().map(|t| load(&old_label, t)).transpose());
+        let new = load(&spec, &new_text);
+        let old = old
+            .join()
+            .unwrap_or_else(|_| Err(DiffError::Load(format!("{old_label}: loading failed"))));
+        (old, new)
+    });
+    let new = new?;
+    let findings = match old? {
+        Some(old) => compare(&old.value, &new.value),
         None => rules::rule("api-added")
             .map(|rule| Finding {
                 rule,

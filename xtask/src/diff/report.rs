@@ -243,12 +243,18 @@ pub fn changelog(diffs: &[ApiDiff]) -> String {
             let _ = writeln!(out, "<!-- {file}: no spec changes, no entry needed -->\n");
             continue;
         }
+        // Not bumped yet: the smallest bump the changes need.
         let heading = match (&d.versions.0, &d.versions.1) {
-            (Some(old), Some(new)) if old == new && d.count(Severity::Breaking) > 0 => {
-                super::gate::Version::parse(old)
-                    .map(|v| next_major(&v))
-                    .unwrap_or_else(|| "Unreleased".into())
-            }
+            (Some(old), Some(new)) if old == new => super::gate::Version::parse(old)
+                .map(|v| {
+                    if d.count(Severity::Breaking) > 0 {
+                        next_major(&v)
+                    } else {
+                        let (a, b, c) = v.core;
+                        format!("{a}.{b}.{}", c + 1)
+                    }
+                })
+                .unwrap_or_else(|| "Unreleased".into()),
             (_, Some(new)) => super::gate::Version::parse(new)
                 .map(|v| v.core_text())
                 .unwrap_or_else(|| new.clone()),
