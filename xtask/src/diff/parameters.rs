@@ -6,7 +6,7 @@ use gamespec_spec::operations::Operation;
 use gamespec_spec::refs::deref;
 use serde_json::Value;
 
-use super::schemas::{list, missing_values, show_type, type_and_format};
+use super::schemas::{bound_changes, list, missing_values, show_type, type_and_format};
 use super::{Sink, show};
 
 /// One parameter of an operation.
@@ -237,6 +237,20 @@ fn compare_one(sink: &mut Sink<'_>, op: &Operation, key: &str, at: &str, o: &Val
                     "{id}: parameter {key}{part}: enum value(s) {} added",
                     list(&added)
                 ),
+            );
+        }
+    }
+    let (tightened, loosened) = bound_changes(os, ns);
+    for (rule, changes) in [
+        ("parameter-constraint-tightened", tightened),
+        ("parameter-constraint-loosened", loosened),
+    ] {
+        if !changes.is_empty() {
+            sink.push(
+                rule,
+                &schema_at,
+                Some(key),
+                format!("{id}: parameter {key}: {}", changes.join(", ")),
             );
         }
     }

@@ -83,6 +83,8 @@ rules! {
     "parameter-format-changed" W B W "values may be validated against the new format; the builder method may take another Rust type";
     "parameter-enum-value-removed" B B I "a value old clients send is rejected; the enum variant is gone";
     "parameter-enum-value-added" I W B "a new enum variant breaks exhaustive matches; a server that passed rejects the value";
+    "parameter-constraint-tightened" B I I "values old clients send may be rejected (length, range, pattern, items)";
+    "parameter-constraint-loosened" I I W "a server that passed may reject the newly valid values";
     "parameter-default-changed" W I I "clients that omit it get another behaviour";
     "parameter-deprecated" W W I "still accepted; marked deprecated";
     "parameter-renamed" I B I "a path parameter renamed: the URL is the same, the builder method is renamed";

@@ -120,6 +120,43 @@ const BOUNDS: &[(&str, bool)] = &[
     ("minProperties", false),
 ];
 
+/// How the bounds and pattern of `n` differ from those of `o`: the changes that allow fewer
+/// values, and those that allow more, each as `maxLength 32 → 16`.
+pub(super) fn bound_changes(o: &Value, n: &Value) -> (Vec<String>, Vec<String>) {
+    let mut tightened = Vec::new();
+    let mut loosened = Vec::new();
+    for &(key, larger_allows_more) in BOUNDS {
+        let (ov, nv) = (
+            o.get(key).and_then(Value::as_f64),
+            n.get(key).and_then(Value::as_f64),
+        );
+        let change = format!(
+            "{key} {} → {}",
+            o.get(key).map(show).unwrap_or_else(|| "none".into()),
+            n.get(key).map(show).unwrap_or_else(|| "none".into())
+        );
+        let wider = match (ov, nv) {
+            (Some(a), Some(b)) if a == b => continue,
+            (Some(a), Some(b)) => (b > a) == larger_allows_more,
+            (None, Some(_)) => false,
+            (Some(_), None) => true,
+            (None, None) => continue,
+        };
+        if wider {
+            loosened.push(change);
+        } else {
+            tightened.push(change);
+        }
+    }
+    match (o.get("pattern"), n.get("pattern")) {
+        (a, b) if a == b => {}
+        (Some(_), None) => loosened.push("pattern removed".into()),
+        (_, Some(p)) => tightened.push(format!("pattern now {}", show(p))),
+        (None, None) => {}
+    }
+    (tightened, loosened)
+}
+
 struct Walk<'s, 'a> {
     sink: &'s mut Sink<'a>,
     dir: Direction,
@@ -264,37 +301,7 @@ impl Walk<'_, '_> {
     }
 
     fn bounds(&mut self, o: &Value, n: &Value, at: &str, what: &str) {
-        let mut tightened = Vec::new();
-        let mut loosened = Vec::new();
-        for &(key, larger_allows_more) in BOUNDS {
-            let (ov, nv) = (
-                o.get(key).and_then(Value::as_f64),
-                n.get(key).and_then(Value::as_f64),
-            );
-            let change = format!(
-                "{key} {} → {}",
-                o.get(key).map(show).unwrap_or_else(|| "none".into()),
-                n.get(key).map(show).unwrap_or_else(|| "none".into())
-            );
-            let wider = match (ov, nv) {
-                (Some(a), Some(b)) if a == b => continue,
-                (Some(a), Some(b)) => (b > a) == larger_allows_more,
-                (None, Some(_)) => false,
-                (Some(_), None) => true,
-                (None, None) => continue,
-            };
-            if wider {
-                loosened.push(change);
-            } else {
-                tightened.push(change);
-            }
-        }
-        match (o.get("pattern"), n.get("pattern")) {
-            (a, b) if a == b => {}
-            (Some(_), None) => loosened.push("pattern removed".into()),
-            (_, Some(p)) => tightened.push(format!("pattern now {}", show(p))),
-            (None, None) => {}
-        }
+        let (tightened, loosened) = bound_changes(o, n);
         if !tightened.is_empty() {
             self.push(
                 "property-constraint-tightened",
