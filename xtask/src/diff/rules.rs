@@ -66,7 +66,6 @@ macro_rules! rules {
 rules! {
     // api
     "api-added" I I I "a new API in the registry; nothing existed to break";
-    "api-removed" B B I "every operation of the API is gone";
     // operations
     "operation-removed" B B I "calls answer 404/405; the crate's builder method is gone";
     "operation-added" I I B "a server that passed does not serve it yet";
