@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod bench_conformance;
 mod conformance;
+mod diff;
 mod error;
 mod install;
 mod mock;
@@ -70,6 +71,10 @@ enum Command {
     /// Benchmark the conformance mock against Prism (npm, pinned in xtask/validators/prism)
     /// serving the same spec: requests/s and latency percentiles, with oha as load generator.
     BenchMock(bench::Args),
+    /// Every change between two versions of each spec (the merge base with main, a git ref, or
+    /// --old/--new files), with a rule id, severity per reader and location; exit 1 on breaking
+    /// changes the client crate's version and changelog do not account for.
+    Diff(diff::command::Args),
     /// Benchmark the conformance runner against Schemathesis: test cases/s of each against the
     /// same release-built mock, same seed, examples and workers, as a ratio.
     BenchConformance(bench_conformance::Args),
@@ -143,6 +148,14 @@ fn main() -> ExitCode {
         },
         Command::BenchConformance(args) => match bench_conformance::run(&root, &args) {
             Ok(_) => Outcome::Clean,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::Diff(args) => match diff::command::run(&root, &args) {
+            Ok(false) => Outcome::Clean,
+            Ok(true) => Outcome::Findings,
             Err(e) => {
                 eprintln!("error: {e}");
                 Outcome::Unusable

@@ -1,0 +1,210 @@
+//! The CI gate of `cargo xtask diff`, on a scratch git repository holding copies of the registered
+//! specs and client manifests: a required query parameter planted in `listLeaderboards` fails
+//! with a message naming it; the same change passes once the client crate's version has a
+//! semver-major bump and its CHANGELOG.md an entry for it; a clone without `main` compares nothing
+//! and passes, saying so.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use gamespec_spec::registry::{Api, apis, workspace_root};
+
+/// A scratch repository, removed on drop.
+struct Repo(PathBuf);
+
+impl Repo {
+    fn new(name: &str, branch: &str) -> Repo {
+        let dir = std::env::temp_dir().join(format!("gamespec-diff-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let root = workspace_root();
+        for api in apis() {
+            let manifest = api.client.as_ref().map(|c| format!("{c}/Cargo.toml"));
+            for rel in [Some(api.spec_file()), manifest].into_iter().flatten() {
+                let to = dir.join(&rel);
+                std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+                std::fs::copy(root.join(&rel), &to).expect("copy");
+            }
+        }
+        let repo = Repo(dir);
+        repo.git(&["init", "-q", "-b", branch]);
+        repo.commit("base");
+        repo
+    }
+
+    fn git(&self, args: &[&str]) {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&self.0)
+            .args([
+                "-c",
+                "user.name=test",
+                "-c",
+                "user.email=test@example.invalid",
+            ])
+            .args(args)
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn edit(&self, rel: &str, f: impl FnOnce(String) -> String) {
+        let path = self.0.join(rel);
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::write(&path, f(text)).expect("write");
+    }
+
+    fn diff(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .arg("--root")
+            .arg(&self.0)
+            .arg("diff")
+            .args(args)
+            .output()
+            .expect("xtask runs")
+    }
+}
+
+impl Drop for Repo {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// The registered API that has `listLeaderboards` and a client crate.
+fn leaderboard_api() -> &'static Api {
+    apis()
+        .iter()
+        .find(|a| a.client.is_some() && a.spec_text().contains("operationId: listLeaderboards"))
+        .expect("an API with listLeaderboards")
+}
+
+/// Add a required query parameter `season` to listLeaderboards.
+fn plant(spec: String) -> String {
+    let op = spec
+        .find("operationId: listLeaderboards")
+        .expect("operation");
+    let params = op + spec[op..].find("      parameters:\n").expect("parameters");
+    let at = params + "      parameters:\n".len();
+    let added = "      - name: season\n        in: query\n        required: true\n        schema:\n          type: string\n";
+    format!("{}{added}{}", &spec[..at], &spec[at..])
+}
+
+#[test]
+fn a_planted_breaking_change_fails_until_the_major_version_and_changelog_account_for_it() {
+    let repo = Repo::new("gate", "main");
+    repo.git(&["checkout", "-q", "-b", "change"]);
+    let clean = repo.diff(&[]);
+    assert_eq!(clean.status.code(), Some(0), "{}", text(&clean));
+    assert!(
+        text(&clean).contains("merge base with main"),
+        "{}",
+        text(&clean)
+    );
+
+    let api = leaderboard_api();
+    repo.edit(&api.spec_file(), plant);
+    let planted = repo.diff(&[]);
+    let said = text(&planted);
+    assert_eq!(planted.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(
+            "listLeaderboards: required parameter query season added (parameter-added-required)"
+        ),
+        "{said}"
+    );
+    assert!(said.contains("not a semver-major bump"), "{said}");
+
+    let client = api.client.as_deref().expect("client crate");
+    repo.edit(&format!("{client}/Cargo.toml"), |t| {
+        t.lines()
+            .map(|l| {
+                if l.starts_with("version = ") {
+                    "version = \"1.0.0\"".to_owned()
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    });
+    let bumped = repo.diff(&[]);
+    assert_eq!(bumped.status.code(), Some(1), "{}", text(&bumped));
+    assert!(
+        text(&bumped).contains("CHANGELOG.md has no `## 1.0.0` entry"),
+        "{}",
+        text(&bumped)
+    );
+
+    let draft = repo.diff(&["--changelog"]);
+    let entry = String::from_utf8_lossy(&draft.stdout).into_owned();
+    assert!(entry.contains("## 1.0.0"), "{entry}");
+    assert!(
+        entry.contains("listLeaderboards: required parameter query season added"),
+        "{entry}"
+    );
+    std::fs::write(
+        repo.0.join(client).join("CHANGELOG.md"),
+        format!("# Changelog\n\n{entry}"),
+    )
+    .expect("write changelog");
+    let accounted = repo.diff(&[]);
+    assert_eq!(accounted.status.code(), Some(0), "{}", text(&accounted));
+    assert!(
+        text(&accounted).contains("breaking changes accounted for"),
+        "{}",
+        text(&accounted)
+    );
+}
+
+#[test]
+fn a_clone_without_main_compares_nothing_and_passes() {
+    let repo = Repo::new("nomain", "trunk");
+    repo.git(&["checkout", "-q", "-b", "change"]);
+    let out = repo.diff(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("nothing compared"), "{}", text(&out));
+}
+
+#[test]
+fn an_unknown_base_is_unusable_input() {
+    let repo = Repo::new("badref", "main");
+    let out = repo.diff(&["no-such-ref"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("no-such-ref does not name a commit"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_branch_without_a_merge_base_compares_nothing_and_passes() {
+    let repo = Repo::new("orphan", "main");
+    repo.git(&["checkout", "-q", "--orphan", "unrelated"]);
+    repo.commit("unrelated history");
+    let out = repo.diff(&[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("no merge base with main"),
+        "{}",
+        text(&out)
+    );
+}
