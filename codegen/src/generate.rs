@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::quiet_panic;
 use crate::view::{Adaptation, GeneratorView, generator_view};
-use gamespec_spec::operations::operations;
+use gamespec_spec::paths::operations;
 use gamespec_spec::registry::Api;
 use gamespec_spec::security::SchemeCarrier;
 

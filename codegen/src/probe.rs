@@ -4,7 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::generate::progenitor_source;
-use gamespec_spec::operations::{Operation, operations};
+use gamespec_spec::paths::{Operation, operations};
 use gamespec_spec::refs::{reachable, resolve};
 
 /// One operation the generator failed on.

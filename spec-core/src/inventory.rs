@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::operations::operations;
+use crate::paths::operations;
 
 /// One inventory row.
 #[derive(Debug, Clone, PartialEq, Eq)]

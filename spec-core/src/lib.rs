@@ -1,7 +1,8 @@
 //! The spec core of gamespec, beneath codegen, the mock and the runner: the API registry with
 //! the embedded specs ([`registry`]), loading with source positions ([`load`]), `$ref`
 //! resolution ([`refs`]), the OpenAPI → JSON Schema conversion per direction ([`schema`]),
-//! reading schema shapes ([`shape`]), the operation model ([`spec`], [`operation`]) and how each
+//! reading schema shapes ([`shape`]), the operation objects as written ([`paths`]), the resolved
+//! operation model ([`spec`], [`operation`]) and how each
 //! security scheme carries its credential ([`security`]).
 //!
 //! Nothing here generates code: a crate that serves or checks an API depends on this one and
@@ -13,7 +14,7 @@ pub mod inventory;
 pub mod load;
 pub mod locate;
 pub mod operation;
-pub mod operations;
+pub mod paths;
 pub mod pointer;
 pub mod refs;
 pub mod registry;

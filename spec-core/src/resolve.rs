@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::operation::{
     Discriminator, Example, Media, Operation, ParamLocation, Parameter, Response, ResponseHeader,
 };
-use crate::operations;
+use crate::paths;
 use crate::registry::{CredentialKind, Profile};
 use crate::schema::Direction;
 use crate::security::{self, Scheme};
@@ -67,7 +67,7 @@ impl<'a> Builder<'a> {
         self.schemes()?;
         let global_security = self.root.get("security");
         let mut ops = Vec::new();
-        for op in operations::operations(self.root) {
+        for op in paths::operations(self.root) {
             ops.push(self.operation(&op, global_security)?);
         }
         let shape = ops
@@ -113,7 +113,7 @@ impl<'a> Builder<'a> {
 
     fn operation(
         &mut self,
-        op: &operations::Operation,
+        op: &paths::Operation,
         global_security: Option<&Value>,
     ) -> Result<Operation, SpecError> {
         let root = self.root;

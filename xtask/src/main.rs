@@ -216,7 +216,7 @@ fn lint_file(path: &Path, shown: &str) -> Outcome {
             if outcome == Outcome::Clean {
                 println!(
                     "{shown}: clean ({} operations, {} rules)",
-                    gamespec_spec::operations::operations(&doc.value).len(),
+                    gamespec_spec::paths::operations(&doc.value).len(),
                     rules().len()
                 );
             }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::builders::{Generated, Setter};
-use gamespec_spec::operations::{Operation, operations};
+use gamespec_spec::paths::{Operation, operations};
 use gamespec_spec::refs::deref;
 
 /// Where a parameter travels.

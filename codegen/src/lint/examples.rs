@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 use super::{Context, Reporter, Rule};
-use gamespec_spec::operations::Operation;
+use gamespec_spec::paths::Operation;
 use gamespec_spec::pointer;
 use gamespec_spec::refs::deref;
 use gamespec_spec::schema::Direction;

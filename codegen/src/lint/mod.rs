@@ -4,7 +4,7 @@
 use std::fmt;
 
 use gamespec_spec::load::Document;
-use gamespec_spec::operations::{Operation, operations};
+use gamespec_spec::paths::{Operation, operations};
 use gamespec_spec::schema::{Direction, SchemaSet};
 
 mod description;

@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::{Adaptation, Draft};
-use gamespec_spec::operations::operations;
+use gamespec_spec::paths::operations;
 
 /// Drop the `enum` of every enum whose string values collide when case is ignored.
 pub(super) fn to_strings(draft: &mut Draft) {

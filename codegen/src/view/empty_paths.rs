@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::Draft;
-use gamespec_spec::operations::HTTP_METHODS;
+use gamespec_spec::paths::HTTP_METHODS;
 
 /// Drop every path item that holds no operation.
 pub(super) fn drop(draft: &mut Draft) {

@@ -16,7 +16,7 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
-use gamespec_spec::operations::{Operation, operations};
+use gamespec_spec::paths::{Operation, operations};
 use gamespec_spec::pointer;
 
 mod case_colliding_enums;

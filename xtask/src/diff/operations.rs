@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use gamespec_spec::operations::{Operation, operations};
+use gamespec_spec::paths::{Operation, operations};
 use serde_json::Value;
 
 use super::{Sink, parameters, request_bodies, responses, security};

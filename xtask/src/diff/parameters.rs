@@ -2,7 +2,7 @@
 //! (`query count`): added, removed, required, type and format, enum, default, deprecation and
 //! serialization style.
 
-use gamespec_spec::operations::Operation;
+use gamespec_spec::paths::Operation;
 use gamespec_spec::refs::deref;
 use serde_json::Value;
 

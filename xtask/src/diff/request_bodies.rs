@@ -1,7 +1,7 @@
 //! The request body of a matched operation pair: present or not, required or not, its media
 //! types, and the schema of each media type both versions accept.
 
-use gamespec_spec::operations::Operation;
+use gamespec_spec::paths::Operation;
 use gamespec_spec::pointer::escape;
 use gamespec_spec::refs::deref;
 use serde_json::Value;

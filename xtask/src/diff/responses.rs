@@ -1,7 +1,7 @@
 //! The responses of a matched operation pair: status codes, media types, required headers and
 //! the schema of each media type both versions answer with.
 
-use gamespec_spec::operations::Operation;
+use gamespec_spec::paths::Operation;
 use gamespec_spec::pointer::escape;
 use gamespec_spec::refs::deref;
 use serde_json::{Map, Value};

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use gamespec_spec::operations::Operation;
+use gamespec_spec::paths::Operation;
 use gamespec_spec::pointer::escape;
 use serde_json::{Map, Value};
 

@@ -1,4 +1,6 @@
-//! Listing the operations of a spec (as JSON), with the facts every consumer needs.
+//! Walking the `paths` object: every operation object of a spec as it stands in the document
+//! (JSON, unresolved), with its method, path and pointer. The resolved model the mock and the
+//! runner use is [`crate::operation`]; lint, codegen and the diff work on these raw objects.
 
 use serde_json::Value;
 
@@ -9,7 +11,7 @@ pub const HTTP_METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-/// One operation of a spec.
+/// One operation object of a spec, as written under `paths`.
 #[derive(Debug, Clone)]
 pub struct Operation {
     /// The path template, e.g. `/game/v1/player/{id}`.
