@@ -208,3 +208,56 @@ fn a_branch_without_a_merge_base_compares_nothing_and_passes() {
         text(&out)
     );
 }
+
+/// On main itself the gate compares with the last release (the commit that last set a client
+/// crate's version): a breaking change committed on main fails until the crate's major version
+/// and changelog account for it, and after that release the next change is judged against it.
+#[test]
+fn on_main_a_committed_breaking_change_fails_until_a_release_accounts_for_it() {
+    let repo = Repo::new("onmain", "main");
+    let api = leaderboard_api();
+    repo.edit(&api.spec_file(), plant);
+    repo.commit("plant a required parameter");
+    let planted = repo.diff(&[]);
+    let said = text(&planted);
+    assert_eq!(planted.status.code(), Some(1), "{said}");
+    assert!(said.contains("the last release"), "{said}");
+    assert!(
+        said.contains(
+            "listLeaderboards: required parameter query season added (parameter-added-required)"
+        ),
+        "{said}"
+    );
+
+    let client = api.client.as_deref().expect("client crate");
+    repo.edit(&format!("{client}/Cargo.toml"), |t| {
+        t.lines()
+            .map(|l| {
+                if l.starts_with("version = ") {
+                    "version = \"1.0.0\"".to_owned()
+                } else {
+                    l.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    });
+    let draft = repo.diff(&["--changelog"]);
+    let entry = String::from_utf8_lossy(&draft.stdout).into_owned();
+    std::fs::write(
+        repo.0.join(client).join("CHANGELOG.md"),
+        format!("# Changelog\n\n{entry}"),
+    )
+    .expect("write changelog");
+    let accounted = repo.diff(&[]);
+    assert_eq!(accounted.status.code(), Some(0), "{}", text(&accounted));
+    repo.commit("release 1.0.0");
+    let after_release = repo.diff(&[]);
+    assert_eq!(
+        after_release.status.code(),
+        Some(0),
+        "{}",
+        text(&after_release)
+    );
+}

@@ -1,5 +1,6 @@
 //! Reading the old version from git: which commit to compare with by default (the merge base
-//! with `main`, or `HEAD` on `main`), and a file's text at a commit (`git show REV:PATH`).
+//! with `main`; on `main` itself, the last release: the oldest commit that last set a client
+//! crate's version), and a file's text at a commit (`git show REV:PATH`).
 
 use std::path::Path;
 use std::process::Command;
@@ -57,10 +58,20 @@ pub fn default_base(root: &Path) -> DefaultBase {
         return DefaultBase::Nothing(format!("{} is not a git checkout", root.display()));
     };
     if branch.trim() == "main" {
+        // On main itself a merge base is HEAD and compares nothing: the gate compares with the
+        // last release instead, the oldest of the commits that last set a client crate's
+        // version, so every breaking change since some crate's release must be accounted for.
+        if let Some(rev) = last_release(root) {
+            return DefaultBase::Commit {
+                rev,
+                chosen: "the last release (the commit that last set a client crate's version)"
+                    .into(),
+            };
+        }
         return match resolve(root, "HEAD") {
             Ok(rev) => DefaultBase::Commit {
                 rev,
-                chosen: "HEAD (on main)".into(),
+                chosen: "HEAD (on main; no client crate version in the history)".into(),
             },
             Err(e) => DefaultBase::Nothing(format!("no commit on main yet ({e})")),
         };
@@ -88,6 +99,46 @@ pub fn default_base(root: &Path) -> DefaultBase {
             unrelated.join(" or ")
         )
     })
+}
+
+/// The oldest of the commits that last changed the `version` line of a registered client
+/// crate's manifest, if the history has any.
+fn last_release(root: &Path) -> Option<String> {
+    let commits: Vec<String> = gamespec_spec::registry::apis()
+        .iter()
+        .filter_map(|api| api.client.as_ref())
+        .filter_map(|client| {
+            let manifest = format!("{client}/Cargo.toml");
+            let out = git(
+                root,
+                &[
+                    "log",
+                    "-1",
+                    "--format=%H",
+                    "-G",
+                    "^version = ",
+                    "--",
+                    &manifest,
+                ],
+            )
+            .ok()?;
+            let rev = out.trim().to_owned();
+            (!rev.is_empty()).then_some(rev)
+        })
+        .collect();
+    let mut oldest: Option<String> = None;
+    for rev in commits {
+        oldest = match oldest {
+            // `rev` is older when it is an ancestor of the current pick.
+            Some(current)
+                if git(root, &["merge-base", "--is-ancestor", &rev, &current]).is_err() =>
+            {
+                Some(current)
+            }
+            _ => Some(rev),
+        };
+    }
+    oldest
 }
 
 /// The full hash of `rev` (which must name a commit).
