@@ -14,6 +14,7 @@ mod bench_conformance;
 mod conformance;
 mod error;
 mod install;
+mod languages;
 mod mock;
 mod process;
 mod schemathesis;
@@ -64,6 +65,10 @@ enum Command {
     },
     /// List the lint rules with their codes.
     Rules,
+    /// Generate TypeScript, Python and Java clients of each API with a client crate (pinned
+    /// generators, xtask/validators/languages), compile them strictly and run a smoke program
+    /// per language against the mock; output in target/languages.
+    Languages(languages::Args),
     /// Run Schemathesis (PyPI, pinned in xtask/validators/schemathesis) against the conformance
     /// mock, or against --base-url, for each spec; exit 1 on any failure.
     Schemathesis(schemathesis::Args),
@@ -118,6 +123,18 @@ fn main() -> ExitCode {
             Ok(summary) if summary.failures() == 0 => Outcome::Clean,
             Ok(summary) => {
                 eprintln!("schemathesis: {} failure(s)", summary.failures());
+                Outcome::Findings
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::Languages(args) => match languages::run(&root, &args) {
+            Ok(reports) if reports.iter().all(|(_, _, r)| r.clean()) => Outcome::Clean,
+            Ok(reports) => {
+                let bad = reports.iter().filter(|(_, _, r)| !r.clean()).count();
+                eprintln!("languages: {bad} of {} client(s) not clean", reports.len());
                 Outcome::Findings
             }
             Err(e) => {
