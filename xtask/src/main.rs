@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod bench_conformance;
 mod conformance;
+mod docs;
 mod error;
 mod install;
 mod languages;
@@ -63,6 +64,9 @@ enum Command {
         /// Spec files (default: every spec/*.yaml).
         files: Vec<PathBuf>,
     },
+    /// Offline HTML reference docs (Redocly, inlined) and single-file YAML/JSON bundles of each
+    /// spec into target/docs, checked with headless Chromium to render their operations offline.
+    Docs,
     /// List the lint rules with their codes.
     Rules,
     /// Generate TypeScript, Python and Java clients of each API with a client crate (pinned
@@ -123,6 +127,23 @@ fn main() -> ExitCode {
             Ok(summary) if summary.failures() == 0 => Outcome::Clean,
             Ok(summary) => {
                 eprintln!("schemathesis: {} failure(s)", summary.failures());
+                Outcome::Findings
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::Docs => match docs::run(&root) {
+            Ok(reports)
+                if reports.iter().all(|(_, r)| {
+                    r.tags_without_operations.is_empty() && r.operations_shown > 0
+                }) =>
+            {
+                Outcome::Clean
+            }
+            Ok(_) => {
+                eprintln!("docs: a page does not render its operations offline");
                 Outcome::Findings
             }
             Err(e) => {

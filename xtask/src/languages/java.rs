@@ -5,7 +5,8 @@
 //! Dependencies of the generated code, with Maven Central out of reach: Jackson (core, databind,
 //! annotations, and the jsr310 module Debian bookworm does not package) comes from the generator
 //! jar itself, which bundles Jackson 2.x; `org.apache.http.entity.mime` (multipart bodies) from
-//! Debian's `libhttpmime-java`; jackson-databind-nullable is not needed because the committed
+//! Debian's `libhttpmime-java`, `javax.annotation.Generated` from Debian's
+//! `libgeronimo-annotation-1.3-spec-java`; jackson-databind-nullable is not needed because the committed
 //! configuration turns `openApiNullable` off.
 
 use std::path::{Path, PathBuf};
@@ -20,12 +21,18 @@ use crate::process::{combined, output};
 /// Longest one tool run may take.
 const TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// What to do without a JDK.
-const NO_JDK: &str = "install a JDK with javac on PATH (Debian: apt-get install default-jdk-headless)";
+const NO_JDK: &str =
+    "install a JDK with javac on PATH (Debian: apt-get install default-jdk-headless)";
 /// Debian's jars the generated code needs beside the generator jar's, and their packages.
 const DEBIAN_JARS: &[(&str, &str)] = &[
     ("/usr/share/java/httpmime.jar", "libhttpmime-java"),
     ("/usr/share/java/httpclient.jar", "libhttpclient-java"),
     ("/usr/share/java/httpcore.jar", "libhttpcore-java"),
+    // `javax.annotation.Generated` on every generated class.
+    (
+        "/usr/share/java/geronimo-annotation-1.3-spec.jar",
+        "libgeronimo-annotation-1.3-spec-java",
+    ),
 ];
 
 /// Generate, compile and smoke-test the Java client of `cx.api`.
@@ -39,10 +46,10 @@ pub fn run(cx: &Context) -> Result<Report, ToolError> {
             return Err(ToolError::failed(
                 format!("finding {}", path.display()),
                 "",
-                if *package == "libhttpmime-java" {
-                    "apt-get install libhttpmime-java (it brings libhttpclient-java and libhttpcore-java)"
+                if *package == "libgeronimo-annotation-1.3-spec-java" {
+                    "apt-get install libgeronimo-annotation-1.3-spec-java"
                 } else {
-                    "apt-get install libhttpmime-java libhttpclient-java libhttpcore-java"
+                    "apt-get install libhttpmime-java (it brings libhttpclient-java and libhttpcore-java)"
                 },
             ));
         }
@@ -62,27 +69,48 @@ pub fn run(cx: &Context) -> Result<Report, ToolError> {
         .arg(&cx.spec)
         .arg("-o")
         .arg(&generated);
-    let out = output(generate, "java", NO_JDK, "openapi-generator generate", TIMEOUT)?;
+    let out = output(
+        generate,
+        "java",
+        NO_JDK,
+        "openapi-generator generate",
+        TIMEOUT,
+    )?;
     let text = combined(&out);
     std::fs::write(cx.out.join("generate.log"), &text).ok();
     let is_warning = |l: &str| l.contains(" WARN ");
     report.warnings = count_lines(&text, is_warning);
     show(&text, is_warning, 20);
     if !out.status.success() {
-        return Err(ToolError::failed("openapi-generator generate", &text, REINSTALL));
+        return Err(ToolError::failed(
+            "openapi-generator generate",
+            &text,
+            REINSTALL,
+        ));
     }
 
     let mut sources = Vec::new();
     collect_java(&generated.join("src/main/java"), &mut sources)?;
     sources.push(cx.root.join(PINS).join("java/Smoke.java"));
     let list = cx.out.join("sources.txt");
-    let text: String = sources.iter().map(|s| format!("{}\n", s.display())).collect();
+    let text: String = sources
+        .iter()
+        .map(|s| format!("{}\n", s.display()))
+        .collect();
     std::fs::write(&list, text).map_err(io_error(&list))?;
     let classes = cx.out.join("classes");
     let classpath = std::env::join_paths(&classpath).unwrap_or_default();
     let mut javac = Command::new("javac");
     javac
-        .args(["-parameters", "-encoding", "UTF-8", "-nowarn", "-Xmaxerrs", "100000", "-d"])
+        .args([
+            "-parameters",
+            "-encoding",
+            "UTF-8",
+            "-nowarn",
+            "-Xmaxerrs",
+            "100000",
+            "-d",
+        ])
         .arg(&classes)
         .arg("-cp")
         .arg(&classpath)
@@ -126,7 +154,10 @@ fn generator_jar(python: &Path) -> Result<PathBuf, ToolError> {
     let found = std::fs::read_dir(&lib)
         .map_err(io_error(&lib))?
         .filter_map(|e| e.ok())
-        .map(|e| e.path().join("site-packages/openapi_generator_cli/openapi-generator.jar"))
+        .map(|e| {
+            e.path()
+                .join("site-packages/openapi_generator_cli/openapi-generator.jar")
+        })
         .find(|jar| jar.is_file());
     found.ok_or_else(|| ToolError::failed("finding the openapi-generator jar", "", REINSTALL))
 }

@@ -135,9 +135,19 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<(String, Language, Report)>, 
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
         let spec_path = api.spec_path(root);
         let spec = Spec::load_file(&spec_path, api.profile.clone()).map_err(|e| {
-            ToolError::failed(format!("reading {}", api.spec_file()), &e.to_string(), "run cargo xtask lint")
+            ToolError::failed(
+                format!("reading {}", api.spec_file()),
+                &e.to_string(),
+                "run cargo xtask lint",
+            )
         })?;
-        let mock = mock::start_mock(&exe, &spec_path.display().to_string(), Some(1), &dir.join("mock.log"), true)?;
+        let mock = mock::start_mock(
+            &exe,
+            &spec_path.display().to_string(),
+            Some(1),
+            &dir.join("mock.log"),
+            true,
+        )?;
         let plan = plan::build(api, &spec, &mock.credentials);
         let plan_path = dir.join("plan.json");
         let text = serde_json::to_string_pretty(&plan).unwrap_or_default();
@@ -190,7 +200,13 @@ pub fn smoke_summary(stdout: &str, report: &mut Report) -> Result<(), ToolError>
         .lines()
         .rev()
         .find_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .ok_or_else(|| ToolError::failed("reading the smoke program's summary", stdout, "see its output above"))?;
+        .ok_or_else(|| {
+            ToolError::failed(
+                "reading the smoke program's summary",
+                stdout,
+                "see its output above",
+            )
+        })?;
     let count = |key: &str| {
         summary[key]
             .as_u64()

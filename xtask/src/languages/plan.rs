@@ -131,7 +131,11 @@ fn value_for(spec: &Spec, schema: &Value) -> Option<Value> {
             Some(json!("s".repeat(usize::try_from(min.max(1)).ok()?)))
         }
         "integer" | "number" => Some(json!(
-            schema.get("minimum").and_then(Value::as_i64).unwrap_or(1).max(1)
+            schema
+                .get("minimum")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
+                .max(1)
         )),
         "boolean" => Some(json!(true)),
         "array" => Some(json!([value_for(spec, schema.get("items")?)?])),
@@ -168,7 +172,9 @@ fn auth_headers(
                     credentials.get(scheme)?.as_str()
                 };
                 match spec.scheme(scheme)?.carrier.place(credential) {
-                    Placement::Header(name, value) => Some(json!({ "header": name, "value": value })),
+                    Placement::Header(name, value) => {
+                        Some(json!({ "header": name, "value": value }))
+                    }
                     Placement::Query(..) | Placement::Cookie(..) => None,
                 }
             })

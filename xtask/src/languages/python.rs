@@ -1,4 +1,5 @@
-//! The Python client: openapi-python-client (`--fail-on-warning`), an import, `mypy --strict`,
+//! The Python client: openapi-python-client (`--fail-on-warning`), an import, `mypy` strict (with
+//! the committed `xtask/validators/languages/python/mypy.ini`),
 //! and the committed smoke program `xtask/validators/languages/python/smoke.py`.
 
 use std::path::{Path, PathBuf};
@@ -31,12 +32,20 @@ pub fn install(root: &Path) -> Result<PathBuf, ToolError> {
 pub fn run(cx: &Context) -> Result<Report, ToolError> {
     let python = install(cx.root)?;
     let bin = python.parent().map(Path::to_path_buf).unwrap_or_default();
-    let package = cx.out.join(format!("gamespec_{}", cx.api.name.replace('-', "_")));
+    let package = cx
+        .out
+        .join(format!("gamespec_{}", cx.api.name.replace('-', "_")));
     let mut report = Report::default();
 
     let mut generate = Command::new(bin.join("openapi-python-client"));
     generate
-        .args(["generate", "--meta", "none", "--fail-on-warning", "--overwrite"])
+        .args([
+            "generate",
+            "--meta",
+            "none",
+            "--fail-on-warning",
+            "--overwrite",
+        ])
         .arg("--path")
         .arg(&cx.spec)
         .arg("--output-path")
@@ -44,7 +53,13 @@ pub fn run(cx: &Context) -> Result<Report, ToolError> {
         .arg("--config")
         .arg(cx.root.join(PINS).join("python/openapi-python-client.yaml"))
         .env("PATH", path_with(&bin));
-    let out = output(generate, "openapi-python-client", REINSTALL, "openapi-python-client generate", TIMEOUT)?;
+    let out = output(
+        generate,
+        "openapi-python-client",
+        REINSTALL,
+        "openapi-python-client generate",
+        TIMEOUT,
+    )?;
     let text = combined(&out);
     std::fs::write(cx.out.join("generate.log"), &text).ok();
     let is_warning = |l: &str| l.starts_with("WARNING ") || l.starts_with("Unable to parse schema");
@@ -62,17 +77,35 @@ pub fn run(cx: &Context) -> Result<Report, ToolError> {
     let mut import = Command::new(&python);
     import
         .arg("-c")
-        .arg(format!("import {0}, {0}.client, {0}.models, {0}.api", package_name(&package)))
+        .arg(format!(
+            "import {0}, {0}.client, {0}.models, {0}.api",
+            package_name(&package)
+        ))
         .current_dir(&cx.out);
-    let out = output(import, "python", REINSTALL, "importing the Python client", TIMEOUT)?;
+    let out = output(
+        import,
+        "python",
+        REINSTALL,
+        "importing the Python client",
+        TIMEOUT,
+    )?;
     if !out.status.success() {
         report.compile_errors += 1;
         eprintln!("  import failed: {}", combined(&out).trim());
     }
     let mut mypy = Command::new(&python);
-    mypy.args(["-m", "mypy", "--strict", "--no-incremental", "--cache-dir", "/dev/null", "-p"])
-        .arg(package_name(&package))
-        .current_dir(&cx.out);
+    mypy.args([
+        "-m",
+        "mypy",
+        "--no-incremental",
+        "--cache-dir",
+        "/dev/null",
+        "--config-file",
+    ])
+    .arg(cx.root.join(PINS).join("python/mypy.ini"))
+    .arg("-p")
+    .arg(package_name(&package))
+    .current_dir(&cx.out);
     let out = output(mypy, "python", REINSTALL, "mypy --strict", TIMEOUT)?;
     let text = combined(&out);
     std::fs::write(cx.out.join("mypy.log"), &text).ok();
@@ -90,7 +123,13 @@ pub fn run(cx: &Context) -> Result<Report, ToolError> {
         .arg(&package)
         .arg(&cx.plan)
         .arg(cx.base_url);
-    let out = output(smoke, "python", REINSTALL, "the Python smoke program", TIMEOUT)?;
+    let out = output(
+        smoke,
+        "python",
+        REINSTALL,
+        "the Python smoke program",
+        TIMEOUT,
+    )?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     std::fs::write(cx.out.join("smoke.log"), combined(&out)).ok();
     show(&stderr, |_| true, 20);

@@ -38,7 +38,12 @@ const TSCONFIG: &str = r#"{
 
 /// Install the pinned npm tools (first use only); returns their `node_modules`.
 fn install(root: &Path) -> Result<PathBuf, ToolError> {
-    let dir = install::install_npm(root, PINS, NPM_DIR, "openapi-typescript, openapi-fetch, typescript")?;
+    let dir = install::install_npm(
+        root,
+        PINS,
+        NPM_DIR,
+        "openapi-typescript, openapi-fetch, typescript",
+    )?;
     Ok(dir.join("node_modules"))
 }
 
@@ -100,7 +105,13 @@ pub fn run(cx: &Context) -> Result<Report, ToolError> {
         .arg(cx.out.join("build/smoke.js"))
         .arg(cx.base_url)
         .current_dir(&cx.out);
-    let out = output(smoke, "node", NO_NODE, "the TypeScript smoke program", TIMEOUT)?;
+    let out = output(
+        smoke,
+        "node",
+        NO_NODE,
+        "the TypeScript smoke program",
+        TIMEOUT,
+    )?;
     std::fs::write(cx.out.join("smoke.log"), combined(&out)).ok();
     show(&String::from_utf8_lossy(&out.stderr), |_| true, 20);
     smoke_summary(&String::from_utf8_lossy(&out.stdout), &mut report)?;
@@ -147,7 +158,10 @@ function withSession(value: string): string | undefined {
     if let Some(login) = plan.get("login").filter(|l| !l.is_null()) {
         let token = &login["token"];
         let extract = match token.get("field").and_then(Value::as_str) {
-            Some(field) => format!("typeof wire[{0}] === \"string\" ? wire[{0}] : undefined", js(&Value::from(field))),
+            Some(field) => format!(
+                "typeof wire[{0}] === \"string\" ? wire[{0}] : undefined",
+                js(&Value::from(field))
+            ),
             None => format!(
                 "typeof wire[{0}] === \"string\" ? new URL(wire[{0}]).searchParams.get({1}) ?? undefined : undefined",
                 js(&token["url_field"]),
@@ -159,7 +173,10 @@ function withSession(value: string): string | undefined {
             "{{\n  const wire = await check({id}, {status}, client.{method}({path}, {{ {params}body: {body} }}));\n  if (wire !== undefined) {{ session = {extract}; }}\n}}\n",
             id = js(&login["operationId"]),
             status = login["status"],
-            method = login["method"].as_str().unwrap_or("post").to_ascii_uppercase(),
+            method = login["method"]
+                .as_str()
+                .unwrap_or("post")
+                .to_ascii_uppercase(),
             path = js(&login["path"]),
             params = params(&login["params"]),
             body = login["body"],
@@ -170,7 +187,13 @@ function withSession(value: string): string | undefined {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|a| format!("[{}, withSession({}) ?? \"\"]", js(&a["header"]), js(&a["value"])))
+            .map(|a| {
+                format!(
+                    "[{}, withSession({}) ?? \"\"]",
+                    js(&a["header"]),
+                    js(&a["value"])
+                )
+            })
             .collect();
         let _ = writeln!(
             ts,
@@ -182,7 +205,9 @@ function withSession(value: string): string | undefined {
             headers = headers.join(", "),
         );
     }
-    ts.push_str("console.log(JSON.stringify({ session: session !== undefined, calls, decoded }));\n");
+    ts.push_str(
+        "console.log(JSON.stringify({ session: session !== undefined, calls, decoded }));\n",
+    );
     ts
 }
 

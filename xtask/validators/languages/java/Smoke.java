@@ -33,12 +33,17 @@ public final class Smoke {
   private final ObjectMapper mapper = client.getObjectMapper();
   private final Map<String, Method> methods = new HashMap<>();
   private final Map<Class<?>, Object> apis = new HashMap<>();
+  /// The credential headers of the call being made.
+  private Map<String, String> headers = Map.of();
 
   private static String norm(String name) {
     return name.toLowerCase().replaceAll("[^a-z0-9]", "");
   }
 
-  private Smoke(Path classes) throws Exception {
+  private Smoke(Path classes, String baseUrl) throws Exception {
+    // Before the API objects are made: each copies the base URI and interceptor when constructed.
+    client.updateBaseUri(baseUrl);
+    client.setRequestInterceptor(builder -> headers.forEach(builder::header));
     Path dir = classes.resolve("gamespec/client/api");
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : (Iterable<Path>) files::iterator) {
@@ -85,7 +90,7 @@ public final class Smoke {
     }
     if (!planned.isEmpty()) throw new IllegalStateException(id + ": no argument for " + planned.keySet());
     if (step.has("body") && !bodyUsed) throw new IllegalStateException(id + ": no argument for the body");
-    client.setRequestInterceptor(builder -> headers.forEach(builder::header));
+    this.headers = headers;
     ApiResponse<?> response;
     try {
       response = (ApiResponse<?>) m.invoke(apis.get(m.getDeclaringClass()), args);
@@ -111,9 +116,8 @@ public final class Smoke {
   }
 
   public static void main(String[] argv) throws Exception {
-    Smoke smoke = new Smoke(Path.of(argv[0]));
+    Smoke smoke = new Smoke(Path.of(argv[0]), argv[2]);
     JsonNode plan = smoke.mapper.readTree(Files.readString(Path.of(argv[1])));
-    smoke.client.updateBaseUri(argv[2]);
     List<String> failures = new ArrayList<>();
     String session = null;
     JsonNode login = plan.get("login");
