@@ -181,3 +181,71 @@ fn auth_headers(
             .collect()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gamespec_spec::registry::Profile;
+
+    fn spec(value: Value) -> Spec {
+        Spec::from_value("test.yaml".into(), value, Profile::generic())
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn plain_json_reads_are_planned_with_values_the_spec_gives() {
+        let spec = spec(json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/items/{id}": {"get": {
+                    "operationId": "getItem",
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 3}},
+                        {"name": "order", "in": "query", "required": true, "schema": {"type": "string", "enum": ["asc", "desc"]}},
+                        {"name": "q", "in": "query", "schema": {"type": "string", "pattern": "^x$"}}
+                    ],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+                }},
+                "/codes/{code}": {"get": {
+                    "operationId": "getCode",
+                    "parameters": [{"name": "code", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Z]{3}$"}}],
+                    "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+                }},
+                "/items": {"post": {
+                    "operationId": "createItem",
+                    "responses": {"201": {"description": "ok", "content": {"application/json": {"schema": {"type": "object"}}}}}
+                }},
+                "/file": {"get": {
+                    "operationId": "getFile",
+                    "responses": {"200": {"description": "ok", "content": {"application/octet-stream": {"schema": {"type": "string"}}}}}
+                }}
+            }
+        }));
+        let api = Api {
+            name: "t".into(),
+            title: "t".into(),
+            spec: "test.yaml".into(),
+            client: None,
+            inventory: None,
+            vendor: Vec::new(),
+            prism: None,
+            bench: Vec::new(),
+            profile: Profile::generic(),
+        };
+        let plan = build(&api, &spec, &BTreeMap::new());
+        let calls = plan["calls"].as_array().cloned().unwrap_or_default();
+        // Only getItem: getCode's parameter has a pattern and no example, createItem is not a
+        // read, getFile's answer is not JSON.
+        assert_eq!(calls.len(), 1, "{plan:#}");
+        assert_eq!(calls[0]["operationId"], "getItem");
+        assert_eq!(
+            calls[0]["params"],
+            json!([
+                {"name": "id", "in": "path", "value": 3},
+                {"name": "order", "in": "query", "value": "asc"}
+            ])
+        );
+        assert_eq!(calls[0]["status"], 200);
+    }
+}
