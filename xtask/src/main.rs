@@ -13,8 +13,10 @@ mod bench;
 mod bench_conformance;
 mod conformance;
 mod diff;
+mod docs;
 mod error;
 mod install;
+mod languages;
 mod mock;
 mod process;
 mod schemathesis;
@@ -63,8 +65,15 @@ enum Command {
         /// Spec files (default: every spec/*.yaml).
         files: Vec<PathBuf>,
     },
+    /// Offline HTML reference docs (Redocly, inlined) and single-file YAML/JSON bundles of each
+    /// spec into target/docs, checked with headless Chromium to render their operations offline.
+    Docs,
     /// List the lint rules with their codes.
     Rules,
+    /// Generate TypeScript, Python and Java clients of each API with a client crate (pinned
+    /// generators, xtask/validators/languages), compile them strictly and run a smoke program
+    /// per language against the mock; output in target/languages.
+    Languages(languages::Args),
     /// Run Schemathesis (PyPI, pinned in xtask/validators/schemathesis) against the conformance
     /// mock, or against --base-url, for each spec; exit 1 on any failure.
     Schemathesis(schemathesis::Args),
@@ -123,6 +132,35 @@ fn main() -> ExitCode {
             Ok(summary) if summary.failures() == 0 => Outcome::Clean,
             Ok(summary) => {
                 eprintln!("schemathesis: {} failure(s)", summary.failures());
+                Outcome::Findings
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::Docs => match docs::run(&root) {
+            Ok(reports)
+                if reports.iter().all(|(_, r)| {
+                    r.tags_without_operations.is_empty() && r.operations_shown > 0
+                }) =>
+            {
+                Outcome::Clean
+            }
+            Ok(_) => {
+                eprintln!("docs: a page does not render its operations offline");
+                Outcome::Findings
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::Languages(args) => match languages::run(&root, &args) {
+            Ok(reports) if reports.iter().all(|(_, _, r)| r.clean()) => Outcome::Clean,
+            Ok(reports) => {
+                let bad = reports.iter().filter(|(_, _, r)| !r.clean()).count();
+                eprintln!("languages: {bad} of {} client(s) not clean", reports.len());
                 Outcome::Findings
             }
             Err(e) => {

@@ -1,11 +1,17 @@
-//! `cargo xtask validate`: two independent OpenAPI validators over the specs.
+//! `cargo xtask validate`: three independent OpenAPI validators over the specs.
 //!
 //! * `openapi-spec-validator` (PyPI), run once per file: exit 0 means the file is valid.
 //! * `@stoplight/spectral-cli` (npm) with the built-in `spectral:oas` ruleset, run once per file
 //!   with `-f json`; results of severity 0 are errors, 1 warnings, 2 infos, 3 hints.
+//! * `@redocly/cli` (npm) `lint` with its `recommended` ruleset (`redocly.yaml`), run once per
+//!   file with `--format=json`, telemetry off.
 //!
-//! Both tools are pinned in `xtask/validators/` (`requirements.txt`, `package.json` +
-//! `package-lock.json`, `.spectral.yaml`) and installed on demand under `target/validators/`:
+//! Errors and warnings of every tool count (exit 1). The warnings the specs' true shapes raise
+//! are listed occurrence by occurrence, each with its reason, in the committed rule files
+//! (`.spectral.yaml` overrides, `.redocly.lint-ignore.yaml`); a new occurrence is reported.
+//!
+//! The tools are pinned in `xtask/validators/` (`requirements.txt`, `package.json` +
+//! `package-lock.json`, `.spectral.yaml`, `redocly.yaml`) and installed on demand under `target/validators/`:
 //! a venv in `venv/` and an `npm ci --ignore-scripts` tree in `npm/`, by the shared installer in
 //! [`crate::install`] (each install keeps a stamp and is redone only when its pins change).
 
@@ -19,6 +25,8 @@ use crate::process::{self, combined};
 
 /// The Spectral entry point inside the npm install.
 const SPECTRAL_JS: &str = "node_modules/@stoplight/spectral-cli/dist/index.js";
+/// The Redocly CLI entry point inside the npm install.
+pub const REDOCLY_JS: &str = "node_modules/@redocly/cli/bin/cli.js";
 /// How much of a tool's message is shown (openapi-spec-validator can print the whole spec).
 const MAX_MESSAGE: usize = 400;
 /// Longest one validator run on one file may take.
@@ -33,6 +41,17 @@ pub struct FileReport {
     pub spec_validator_error: Option<String>,
     /// Spectral results by severity.
     pub spectral: SpectralCounts,
+    /// Redocly lint results.
+    pub redocly: RedoclyCounts,
+}
+
+/// Redocly lint result counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RedoclyCounts {
+    pub errors: usize,
+    pub warnings: usize,
+    /// Occurrences listed (with their reason) in `.redocly.lint-ignore.yaml`.
+    pub ignored: usize,
 }
 
 /// Spectral result counts by severity.
@@ -51,11 +70,18 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Errors over all files and both tools (a rejected file counts one for the spec validator).
+    /// Errors and warnings over all files and tools (a rejected file counts one for the spec
+    /// validator).
     pub fn errors(&self) -> usize {
         self.files
             .iter()
-            .map(|f| usize::from(f.spec_validator_error.is_some()) + f.spectral.errors)
+            .map(|f| {
+                usize::from(f.spec_validator_error.is_some())
+                    + f.spectral.errors
+                    + f.spectral.warnings
+                    + f.redocly.errors
+                    + f.redocly.warnings
+            })
             .sum()
     }
 }
@@ -67,7 +93,8 @@ pub type ValidateError = ToolError;
 /// needed. Relative paths are taken from the current directory, else from `root`.
 ///
 /// Prints one line per file and tool on stdout (`spec/x.yaml: openapi-spec-validator OK`,
-/// `spec/x.yaml: spectral: 0 errors, 12 warnings, 0 infos, 0 hints`), each error on stderr
+/// `spec/x.yaml: spectral: 0 errors, 12 warnings, 0 infos, 0 hints`, `spec/x.yaml: redocly: 0
+/// errors, 0 warnings (3 listed in .redocly.lint-ignore.yaml)`), each error and warning on stderr
 /// (`file:line:col: spectral <code>: <message>`), and install progress on stderr.
 /// `Err` means a tool could not be installed or run (exit 2); otherwise [`Summary::errors`]
 /// tells whether the specs passed (0: exit 0) or not (exit 1).
@@ -84,8 +111,11 @@ pub fn run(root: &Path, files: &[PathBuf]) -> Result<Summary, ValidateError> {
         return Err(io_error(missing)(error));
     }
     let python = install_spec_validator(root)?;
-    let spectral = install_spectral(root)?;
+    let npm = install_npm_tools(root)?;
+    let spectral = npm.join(SPECTRAL_JS);
     let ruleset = root.join(PINS).join(".spectral.yaml");
+    let redocly = npm.join(REDOCLY_JS);
+    let redocly_config = root.join(PINS).join("redocly.yaml");
 
     let mut summary = Summary::default();
     for path in files {
@@ -112,10 +142,16 @@ pub fn run(root: &Path, files: &[PathBuf]) -> Result<Summary, ValidateError> {
         println!(
             "{shown}: spectral: {errors} errors, {warnings} warnings, {infos} infos, {hints} hints"
         );
+        let redocly = redocly_lint(&redocly, &redocly_config, &path, root)?;
+        println!(
+            "{shown}: redocly: {} errors, {} warnings ({} listed in .redocly.lint-ignore.yaml)",
+            redocly.errors, redocly.warnings, redocly.ignored
+        );
         summary.files.push(FileReport {
             shown,
             spec_validator_error,
             spectral,
+            redocly,
         });
     }
     Ok(summary)
@@ -139,10 +175,9 @@ fn install_spec_validator(root: &Path) -> Result<PathBuf, ValidateError> {
     install::install_venv(root, &requirements, "venv", "openapi-spec-validator")
 }
 
-/// Ensure `npm ci` has installed Spectral; returns its entry script (run with `node`).
-fn install_spectral(root: &Path) -> Result<PathBuf, ValidateError> {
-    let dir = install::install_npm(root, PINS, "npm", "@stoplight/spectral-cli")?;
-    Ok(dir.join(SPECTRAL_JS))
+/// Ensure `npm ci` has installed Spectral and Redocly; returns the install folder.
+pub fn install_npm_tools(root: &Path) -> Result<PathBuf, ValidateError> {
+    install::install_npm(root, PINS, "npm", "@stoplight/spectral-cli, @redocly/cli")
 }
 
 /// openapi-spec-validator on one file: `None` if valid, else its message, truncated.
@@ -202,23 +237,86 @@ fn spectral_lint(
         match r["severity"].as_u64() {
             Some(0) => {
                 counts.errors += 1;
-                let source = r["source"].as_str().map_or(spec, Path::new);
-                let start = &r["range"]["start"];
-                eprintln!(
-                    "{}:{}:{}: spectral {}: {}",
-                    source.strip_prefix(root).unwrap_or(source).display(),
-                    start["line"].as_u64().unwrap_or(0) + 1,
-                    start["character"].as_u64().unwrap_or(0) + 1,
-                    r["code"].as_str().unwrap_or("?"),
-                    r["message"].as_str().unwrap_or("")
-                );
+                print_result(r, spec, root, "error");
             }
-            Some(1) => counts.warnings += 1,
+            Some(1) => {
+                counts.warnings += 1;
+                print_result(r, spec, root, "warning");
+            }
             Some(2) => counts.infos += 1,
             _ => counts.hints += 1,
         }
     }
     Ok(counts)
+}
+
+/// One Spectral result on stderr: `file:line:col: spectral <severity> <code>: <message>`.
+fn print_result(r: &serde_json::Value, spec: &Path, root: &Path, severity: &str) {
+    let source = r["source"].as_str().map_or(spec, Path::new);
+    let start = &r["range"]["start"];
+    eprintln!(
+        "{}:{}:{}: spectral {severity} {}: {}",
+        source.strip_prefix(root).unwrap_or(source).display(),
+        start["line"].as_u64().unwrap_or(0) + 1,
+        start["character"].as_u64().unwrap_or(0) + 1,
+        r["code"].as_str().unwrap_or("?"),
+        r["message"].as_str().unwrap_or("")
+    );
+}
+
+/// Redocly `lint` (the `recommended` ruleset through `redocly.yaml`) on one file: prints each
+/// problem, returns the counts.
+fn redocly_lint(
+    script: &Path,
+    config: &Path,
+    spec: &Path,
+    root: &Path,
+) -> Result<RedoclyCounts, ValidateError> {
+    let mut command = Command::new("node");
+    command
+        .arg(script)
+        .args(["lint", "--format=json", "--config"])
+        .arg(config)
+        .arg(spec)
+        .env("REDOCLY_TELEMETRY", "off")
+        .env("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true");
+    let step = format!("redocly lint {}", spec.display());
+    let out = process::output(command, "node", NO_NODE, &step, RUN_TIMEOUT)?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    // The JSON report is the stdout from its first `{`.
+    let report: serde_json::Value = stdout
+        .find('{')
+        .and_then(|at| serde_json::from_str(&stdout[at..]).ok())
+        .ok_or_else(|| ValidateError::Failed {
+            step: format!("redocly lint {} ({})", spec.display(), out.status),
+            output: truncate(&combined(&out)),
+            hint: REINSTALL,
+        })?;
+    let count = |key: &str| {
+        report["totals"][key]
+            .as_u64()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(0)
+    };
+    let shown = spec
+        .strip_prefix(root)
+        .unwrap_or(spec)
+        .display()
+        .to_string();
+    for problem in report["problems"].as_array().into_iter().flatten() {
+        let pointer = problem["location"][0]["pointer"].as_str().unwrap_or("");
+        eprintln!(
+            "{shown}{pointer}: redocly {} {}: {}",
+            problem["severity"].as_str().unwrap_or("?"),
+            problem["ruleId"].as_str().unwrap_or("?"),
+            problem["message"].as_str().unwrap_or("")
+        );
+    }
+    Ok(RedoclyCounts {
+        errors: count("errors"),
+        warnings: count("warnings"),
+        ignored: count("ignored"),
+    })
 }
 
 /// At most [`MAX_MESSAGE`] characters of `text`, marking a cut.

@@ -8601,7 +8601,7 @@ mod operations {
         if let Some(value) = args.get(Place::Header, "Accept-Language") {
             builder = builder
                 .accept_language(
-                    joined::<::std::string::String>("header/Accept-Language", value)?,
+                    arg::<::std::string::String>("header/Accept-Language", value)?,
                 );
         }
         finish(builder.send().await)

@@ -8837,6 +8837,11 @@ leaderboards.
         pub rank: i64,
         ///The member's score.
         pub score: i64,
+        /**`true`. The API adds it when this object is the whole response body (a score submitted, incremented, queried or one member's rank read); entries
+of a list do not carry it.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
     }
     impl LeaderboardMember {
         pub fn builder() -> builder::LeaderboardMember {
@@ -16282,6 +16287,11 @@ sends; the Unreal SDK reads this misspelled key, so both are listed.
         pub progression_name: ::std::option::Option<::std::string::String>,
         ///Current step (level).
         pub step: i64,
+        /**`true`. The API adds it when this object is the whole response body (a single progression read); entries
+of a list do not carry it.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub success: ::std::option::Option<bool>,
     }
     impl PlayerProgression {
         pub fn builder() -> builder::PlayerProgression {
@@ -16335,7 +16345,6 @@ sends; the Unreal SDK reads this misspelled key, so both are listed.
         pub progression_name: ::std::option::Option<::std::string::String>,
         ///Current step (level).
         pub step: i64,
-        ///Legacy success flag some responses still carry.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
     }
@@ -37390,6 +37399,10 @@ Verify Session. Not a game session token.
             >,
             rank: ::std::result::Result<i64, ::std::string::String>,
             score: ::std::result::Result<i64, ::std::string::String>,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for LeaderboardMember {
             fn default() -> Self {
@@ -37399,6 +37412,7 @@ Verify Session. Not a game session token.
                     player: Ok(Default::default()),
                     rank: Err("no value supplied for rank".to_string()),
                     score: Err("no value supplied for score".to_string()),
+                    success: Ok(Default::default()),
                 }
             }
         }
@@ -37465,6 +37479,18 @@ Verify Session. Not a game session token.
                     });
                 self
             }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<LeaderboardMember> for super::LeaderboardMember {
             type Error = super::error::ConversionError;
@@ -37477,6 +37503,7 @@ Verify Session. Not a game session token.
                     player: value.player?,
                     rank: value.rank?,
                     score: value.score?,
+                    success: value.success?,
                 })
             }
         }
@@ -37488,6 +37515,7 @@ Verify Session. Not a game session token.
                     player: Ok(value.player),
                     rank: Ok(value.rank),
                     score: Ok(value.score),
+                    success: Ok(value.success),
                 }
             }
         }
@@ -51560,6 +51588,10 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             step: ::std::result::Result<i64, ::std::string::String>,
+            success: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for PlayerProgression {
             fn default() -> Self {
@@ -51575,6 +51607,7 @@ Verify Session. Not a game session token.
                     ),
                     progression_name: Ok(Default::default()),
                     step: Err("no value supplied for step".to_string()),
+                    success: Ok(Default::default()),
                 }
             }
         }
@@ -51697,6 +51730,18 @@ Verify Session. Not a game session token.
                     });
                 self
             }
+            pub fn success<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.success = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for success: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<PlayerProgression> for super::PlayerProgression {
             type Error = super::error::ConversionError;
@@ -51713,6 +51758,7 @@ Verify Session. Not a game session token.
                     progression_key: value.progression_key?,
                     progression_name: value.progression_name?,
                     step: value.step?,
+                    success: value.success?,
                 })
             }
         }
@@ -51728,6 +51774,7 @@ Verify Session. Not a game session token.
                     progression_key: Ok(value.progression_key),
                     progression_name: Ok(value.progression_name),
                     step: Ok(value.step),
+                    success: Ok(value.success),
                 }
             }
         }
@@ -65767,7 +65814,9 @@ Sends a `GET` request to `/game/broadcasts/v1`
 
 Arguments:
 - `limit`: Maximum number of items to return (limit-only pagination).
-- `accept_language`: Language codes to return localizations for, comma-separated.
+- `accept_language`: Language codes to return localizations for, comma-separated (one header value, as HTTP's
+`Accept-Language` is).
+
 - `ll_version`: API version date. The Unity SDK sends it on every call; the Unreal and Godot SDKs do not,
 and the Game API answers the same without it. `2021-03-01` is the only published version.
 

@@ -461,15 +461,13 @@ fn no_secret_in_errors_or_debug_output() {
     );
 }
 
-/// Every `x-jwt-claims` example of the spec: user-token extensions decode together with the main
-/// claims (`Combined<UserJwtClaims, _>`); each round-trips key for key and still validates.
+/// Every `x-jwt-claims` example of the spec validates against its own schema and round-trips.
+/// A user-token extension's example holds only the claims it adds; a token carries them together
+/// with the main claims, so it is decoded merged into `UserJwtClaims`'s example
+/// (`Combined<UserJwtClaims, _>`) and must come back key for key.
 #[test]
 fn every_claims_example_round_trips() {
-    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
-        doc: &Value,
-        schemas: &SchemaSet,
-        name: &str,
-    ) {
+    fn example<'d>(doc: &'d Value, schemas: &SchemaSet, name: &str) -> (&'d Value, &'d Value) {
         let schema = doc.pointer(&format!("/components/schemas/{name}")).unwrap();
         assert_eq!(schema.get("x-jwt-claims"), Some(&json!(true)), "{name}");
         let example = schema
@@ -478,13 +476,26 @@ fn every_claims_example_round_trips() {
         schemas
             .validate(schema, example)
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        (schema, example)
+    }
+    fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(
+        doc: &Value,
+        schemas: &SchemaSet,
+        name: &str,
+        main: Option<&Value>,
+    ) {
+        let (schema, own) = example(doc, schemas, name);
+        let mut payload = main.cloned().unwrap_or_else(|| json!({}));
+        for (key, value) in own.as_object().unwrap() {
+            payload[key] = value.clone();
+        }
         let typed: T =
-            serde_json::from_value(example.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            serde_json::from_value(payload.clone()).unwrap_or_else(|e| panic!("{name}: {e}"));
         let back = serde_json::to_value(&typed).unwrap();
         schemas
             .validate(schema, &back)
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
-        assert_eq!(&back, example, "{name}");
+        assert_eq!(back, payload, "{name}");
     }
     let spec_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../spec/xsolla-login.yaml"); // this crate's own spec
     let doc = gamespec_spec::load::load(&spec_path)
@@ -492,14 +503,21 @@ fn every_claims_example_round_trips() {
         .value;
     let schemas = SchemaSet::new(&doc, Direction::Response);
     type With<T> = Combined<types::UserJwtClaims, T>;
-    round_trip::<types::UserJwtClaims>(&doc, &schemas, "UserJwtClaims");
-    round_trip::<With<types::PlayFabJwtClaims>>(&doc, &schemas, "PlayFabJwtClaims");
-    round_trip::<With<types::CustomStorageJwtClaims>>(&doc, &schemas, "CustomStorageJwtClaims");
-    round_trip::<With<types::OAuthJwtClaims>>(&doc, &schemas, "OAuthJwtClaims");
-    round_trip::<With<types::PhoneJwtClaims>>(&doc, &schemas, "PhoneJwtClaims");
-    round_trip::<With<types::SocialJwtClaims>>(&doc, &schemas, "SocialJwtClaims");
-    round_trip::<types::ServerJwtClaims>(&doc, &schemas, "ServerJwtClaims");
-    round_trip::<types::GatewayTokenClaims>(&doc, &schemas, "GatewayTokenClaims");
+    let (_, user) = example(&doc, &schemas, "UserJwtClaims");
+    let user = Some(user);
+    round_trip::<types::UserJwtClaims>(&doc, &schemas, "UserJwtClaims", None);
+    round_trip::<With<types::PlayFabJwtClaims>>(&doc, &schemas, "PlayFabJwtClaims", user);
+    round_trip::<With<types::CustomStorageJwtClaims>>(
+        &doc,
+        &schemas,
+        "CustomStorageJwtClaims",
+        user,
+    );
+    round_trip::<With<types::OAuthJwtClaims>>(&doc, &schemas, "OAuthJwtClaims", user);
+    round_trip::<With<types::PhoneJwtClaims>>(&doc, &schemas, "PhoneJwtClaims", user);
+    round_trip::<With<types::SocialJwtClaims>>(&doc, &schemas, "SocialJwtClaims", user);
+    round_trip::<types::ServerJwtClaims>(&doc, &schemas, "ServerJwtClaims", None);
+    round_trip::<types::GatewayTokenClaims>(&doc, &schemas, "GatewayTokenClaims", None);
     let marked = doc["components"]["schemas"]
         .as_object()
         .unwrap()
