@@ -66,10 +66,10 @@ pub fn tags(spec: &Spec, op: &Operation) -> Vec<String> {
 /// Why an operation is not run, or `None` when it is.
 pub(crate) fn exclusion(spec: &Spec, op: &Operation, config: &RunConfig) -> Option<String> {
     if !config.filters.selects(op, &tags(spec, op)) {
-        return Some("filtered out".into());
+        return Some(crate::outcome::FILTERED_OUT.into());
     }
     if config.read_only && UNSAFE_METHODS.contains(&op.method.to_ascii_uppercase().as_str()) {
-        return Some("read-only mode".into());
+        return Some(crate::outcome::READ_ONLY.into());
     }
     None
 }
@@ -180,8 +180,10 @@ pub(crate) struct Shared {
 }
 
 impl Runner {
-    /// A run of `spec` against `base_url`; `redactor` learns every secret the run handles.
+    /// A run of `spec` against `base_url`; `redactor` learns every secret the run handles,
+    /// the userinfo of `base_url` included (the result names the URL without it).
     pub fn new(spec: Arc<Spec>, base_url: &str, config: RunConfig, redactor: Redactor) -> Runner {
+        redactor.add_url_userinfo(base_url);
         Runner {
             spec,
             base_url: base_url.trim_end_matches('/').to_owned(),
@@ -210,7 +212,7 @@ impl Runner {
             Err(why) => {
                 return RunResult {
                     api: spec.name(),
-                    base_url: self.base_url.clone(),
+                    base_url: crate::secrets::display_url(&self.base_url),
                     seed: self.config.seed,
                     operations: spec
                         .operations
@@ -257,7 +259,7 @@ impl Runner {
             .clone();
         RunResult {
             api: spec.name(),
-            base_url: shared.base_url.clone(),
+            base_url: crate::secrets::display_url(&shared.base_url),
             seed: shared.config.seed,
             duration: started.elapsed(),
             operations,

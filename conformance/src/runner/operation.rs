@@ -10,7 +10,7 @@ use crate::case::{Auth, Case, Phase};
 use crate::checks::{Check, CheckContext, Failure, Outcome};
 use crate::exchange::Exchange;
 use crate::generate;
-use crate::outcome::{FailureRecord, OperationResult, Stats, Tally};
+use crate::outcome::{FailureRecord, MAX_FAILURES_KEPT, OperationResult, Stats, Tally};
 use crate::wire::{self, Credentials};
 use gamespec_spec::spec::Operation;
 
@@ -152,7 +152,37 @@ impl<'a> OperationRun<'a> {
                 }
             }
         }
+        if self.result.cases == 0 {
+            self.result.skipped = Some(self.untested_reason());
+        }
         (self.result, self.failures)
+    }
+
+    /// Why a selected operation ended without a judged case: the budget that stopped the run
+    /// first, else answers that were all rate limits, else cases that could not be sent.
+    fn untested_reason(&self) -> String {
+        let stopped = self
+            .shared
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let limited = match self.result.rate_limited {
+            0 => String::new(),
+            n => format!(
+                "{n} answer(s) were rate limits (429/503 with Retry-After, pauses at most {}s)",
+                self.shared.config.max_retry_after.as_secs_f64()
+            ),
+        };
+        match (stopped, limited.is_empty()) {
+            (Some(why), true) => format!("{why} before its first case"),
+            (Some(why), false) => format!("{why} before its first case; {limited}"),
+            (None, false) => format!("every answer was a rate limit: {limited}"),
+            (None, true) => {
+                "no case was judged: the selected phases sent none (discarded or unsendable)"
+                    .to_owned()
+            }
+        }
     }
 
     fn note_generation_error(&mut self, error: String) {
@@ -243,24 +273,23 @@ impl<'a> OperationRun<'a> {
                 .collect();
             self.tally(&verdict);
             for (check, failure) in new {
-                let (exchange, failure) = self
-                    .shrink(&mut tree, check, verdict.exchange.clone(), failure, valid)
-                    .await;
-                self.record(check, failure, exchange);
+                match self.shrink(&mut tree, check, valid).await {
+                    Some((exchange, failure)) => self.record(check, failure, &exchange),
+                    None => self.record(check, failure, &verdict.exchange),
+                }
             }
         }
     }
 
-    /// Simplify a failing case as long as the same check keeps failing, within the budget.
+    /// Simplify a failing case as long as the same check keeps failing, within the budget; the
+    /// smallest failing exchange found, if shrinking found one.
     async fn shrink(
         &mut self,
         tree: &mut Box<dyn ValueTree<Value = Case>>,
         check: &'static dyn Check,
-        exchange: Exchange,
-        failure: Failure,
         valid: bool,
-    ) -> (Exchange, Failure) {
-        let mut best = (exchange, failure);
+    ) -> Option<(Exchange, Failure)> {
+        let mut best = None;
         let mut budget = self.shared.config.max_shrink_requests;
         let mut last_failed = true;
         while budget > 0 && !self.stopped() {
@@ -284,7 +313,7 @@ impl<'a> OperationRun<'a> {
             };
             match self.judge_one(check, &exchange) {
                 Outcome::Fail(f) => {
-                    best = (exchange, f);
+                    best = Some((exchange, f));
                     last_failed = true;
                 }
                 _ => last_failed = false,
@@ -298,7 +327,7 @@ impl<'a> OperationRun<'a> {
         let verdict = self.send(case).await?;
         self.tally(&verdict);
         for (check, failure) in verdict.failed.clone() {
-            self.record(check, failure, verdict.exchange.clone());
+            self.record(check, failure, &verdict.exchange);
         }
         Some(verdict.exchange)
     }
@@ -349,19 +378,36 @@ impl<'a> OperationRun<'a> {
         self.result.checks.get_mut(code).expect("inserted above")
     }
 
-    fn record(&mut self, check: &'static dyn Check, failure: Failure, exchange: Exchange) {
+    /// Keep a failure of a kind not seen before on this operation: at most
+    /// [`MAX_FAILURES_KEPT`] per check, each with its exchange cut to an excerpt (secrets
+    /// redacted first); more are counted.
+    fn record(&mut self, check: &'static dyn Check, failure: Failure, exchange: &Exchange) {
         if !self
             .seen
             .insert((check.code().to_owned(), failure.expected.clone()))
         {
             return;
         }
+        let kept = self
+            .failures
+            .iter()
+            .filter(|f| f.code == check.code())
+            .count();
+        if kept >= MAX_FAILURES_KEPT {
+            *self
+                .result
+                .failures_not_kept
+                .entry(check.code().to_owned())
+                .or_default() += 1;
+            return;
+        }
+        let redactor = &self.shared.redactor;
         let record = FailureRecord {
             code: check.code().to_owned(),
             check: check.name().to_owned(),
             operation: self.op.id.clone(),
             failure,
-            exchange,
+            exchange: exchange.kept(|text| redactor.redact(text)),
             baselined: false,
         };
         self.shared.observer.failure(&record, &self.shared.redactor);
@@ -369,7 +415,9 @@ impl<'a> OperationRun<'a> {
     }
 
     /// Render, admit, send; retry once after a `Retry-After` pause and once after refreshing
-    /// credentials the server stopped accepting.
+    /// credentials the server stopped accepting. A rate limit is judged for its form each time
+    /// it comes; `None` when the case got no answer to judge (a budget is spent, the case
+    /// cannot be sent, or the server answered only with rate limits).
     async fn exchange(&mut self, case: Case) -> Option<Exchange> {
         // Read-only mode sends nothing that may change state, protocol probes included.
         if self.shared.config.read_only
@@ -387,15 +435,26 @@ impl<'a> OperationRun<'a> {
             }
             let (credentials, generation) = self.shared.session.current().await;
             self.stat(|s| s.requests += 1);
-            let exchange = match wire::exchange(
+            let sending = wire::exchange(
                 self.client,
                 &self.shared.spec,
                 case.clone(),
                 &self.shared.base_url,
                 &credentials,
-            )
-            .await
-            {
+            );
+            // The time budget holds for a request in flight too: a slow answer is not waited
+            // for past it.
+            let sent = match self.shared.pace.deadline() {
+                Some(deadline) => match tokio::time::timeout_at(deadline.into(), sending).await {
+                    Ok(sent) => sent,
+                    Err(_) => {
+                        self.stop(self.shared.pace.time_spent().to_string());
+                        return None;
+                    }
+                },
+                None => sending.await,
+            };
+            let exchange = match sent {
                 Ok(exchange) => exchange,
                 Err(_) => {
                     self.stat(|s| {
@@ -408,11 +467,13 @@ impl<'a> OperationRun<'a> {
             let Ok(response) = &exchange.response else {
                 return Some(exchange);
             };
-            if matches!(response.status, 429 | 503)
-                && !retried_rate
-                && let Some(wait) = response.header("retry-after").and_then(pace::retry_after)
-            {
+            if let Some(wait) = rate_limit(response) {
                 self.stat(|s| s.rate_limited += 1);
+                self.result.rate_limited += 1;
+                self.judge_rate_limit(&exchange);
+                if retried_rate {
+                    return None;
+                }
                 self.shared.pace.pause(wait);
                 retried_rate = true;
                 continue;
@@ -429,4 +490,37 @@ impl<'a> OperationRun<'a> {
             return Some(exchange);
         }
     }
+
+    /// Judge a rate limit by every check of the answer's form (status, content type, headers
+    /// such as `Retry-After` itself, body): the checks of the server's decision wait for the
+    /// retry, since a rate limit decided nothing about the request.
+    fn judge_rate_limit(&mut self, exchange: &Exchange) {
+        let checks: Vec<&'static dyn Check> = self
+            .checks
+            .iter()
+            .copied()
+            .filter(|c| !c.judges_decision())
+            .collect();
+        for check in checks {
+            match self.judge_one(check, exchange) {
+                Outcome::Pass => self.tally_of(check.code()).passed += 1,
+                Outcome::Fail(failure) => {
+                    self.tally_of(check.code()).failed += 1;
+                    self.record(check, failure, exchange);
+                }
+                Outcome::Skip => {}
+            }
+        }
+    }
+}
+
+/// The pause a rate limit asks for: a 429 or 503 with a `Retry-After` header. A value that is
+/// neither delay-seconds nor an HTTP date still marks a rate limit (C004 reports the value);
+/// the pause is then one second.
+fn rate_limit(response: &crate::exchange::WireResponse) -> Option<std::time::Duration> {
+    if !matches!(response.status, 429 | 503) {
+        return None;
+    }
+    let value = response.header("retry-after")?;
+    Some(pace::retry_after(value).unwrap_or(std::time::Duration::from_secs(1)))
 }
