@@ -666,3 +666,127 @@ fn run_help_documents_the_exit_codes_and_the_retry_pause() {
         );
     }
 }
+
+/// Every form a report could show `secret` in: raw, percent- and form-encoded, JSON-escaped,
+/// base64 (standard and URL-safe, alone and after `user:`), and its first 8 characters.
+fn leaked_forms(secret: &str) -> Vec<(&'static str, String)> {
+    use base64::Engine;
+    let std = base64::engine::general_purpose::STANDARD_NO_PAD;
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    // `user:` is 5 bytes: the secret starts at the third byte of a group, so the characters
+    // that encode only the secret start after the first 7.
+    let after_user = std.encode(format!("user:{secret}"));
+    vec![
+        ("raw", secret.to_owned()),
+        (
+            "percent-encoded",
+            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        ),
+        (
+            "form-encoded",
+            form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        ),
+        (
+            "JSON-escaped",
+            serde_json::to_string(secret)
+                .expect("a JSON string")
+                .trim_matches('"')
+                .to_owned(),
+        ),
+        ("base64", std.encode(secret)),
+        ("base64url", url.encode(secret)),
+        (
+            "base64 after user:",
+            after_user[7..after_user.len() - 2].to_owned(),
+        ),
+        ("8-character prefix", secret.chars().take(8).collect()),
+    ]
+}
+
+/// Assert that none of `outputs` shows any form of any of `secrets`.
+fn sweep(outputs: &[(&str, &str)], secrets: &[&str]) {
+    for (name, text) in outputs {
+        for secret in secrets {
+            for (form, value) in leaked_forms(secret) {
+                assert!(
+                    !text.contains(&value),
+                    "{name} shows {secret:?} {form} ({value:?}):\n{text}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_report_shows_any_form_of_any_secret() {
+    /// Issued by the guest login: a JWT whose claims are secret too.
+    const CLAIMS: &str = "eyJwbGF5ZXIiOiJwLTQyIiwic2VjcmV0X2NsYWltIjoiY2xhaW0tdmFsdWUtNzcifQ";
+    const SESSION: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJwbGF5ZXIiOiJwLTQyIiwic2VjcmV0X2NsYWltIjoiY2xhaW0tdmFsdWUtNzcifQ.c2lnbmVkLWJ5LXRoZS1zZXJ2ZXI";
+    const DOMAIN_KEY: &str = "dk-Vq3!w8Zr@p1";
+    const GAME_KEY: &str = "gk-Lm7#t2Xs/9u\"q";
+    const URL_USER: &str = "ci-user";
+    const URL_PASSWORD: &str = "urlpassQ7w3e9";
+    let env = [
+        ("GAMESPEC_DOMAIN_KEY", DOMAIN_KEY),
+        ("GAMESPEC_GAME_KEY", GAME_KEY),
+    ];
+    let secrets = [CLAIMS, SESSION, DOMAIN_KEY, GAME_KEY, URL_PASSWORD];
+    for login_fails in [false, true] {
+        let dir = scratch(&format!("secret_sweep_{login_fails}"));
+        let log = Log::default();
+        let url = serve_in_background(hostile::echo_server(SESSION, login_fails, log.clone()));
+        let url = url.replace("http://", &format!("http://{URL_USER}:{URL_PASSWORD}@"));
+        let (ran, reports) = run_with_reports(
+            &dir,
+            &url,
+            &["ping", "signInWhiteLabelUser"],
+            &["--phases", "examples,protocol"],
+            &env,
+        );
+        ran.exits(1);
+        let seen = format!("{:?}", log.seen());
+        // The server saw (and so echoed) what the reports must not show.
+        for secret in [DOMAIN_KEY, "gk-Lm7#t2Xs/9u"] {
+            assert!(seen.contains(secret), "the server never saw {secret}");
+        }
+        assert_eq!(seen.contains(SESSION), !login_fails);
+        let json = serde_json::to_string_pretty(&reports.json).expect("JSON");
+        let outputs = [
+            ("console", ran.stdout.as_str()),
+            ("stderr", ran.stderr.as_str()),
+            ("JUnit", reports.junit.as_str()),
+            ("Markdown", reports.markdown.as_str()),
+            ("NDJSON", reports.ndjson.as_str()),
+            ("JSON", json.as_str()),
+        ];
+        sweep(&outputs, &secrets);
+        for (name, text) in &outputs {
+            assert!(
+                !text.contains(URL_USER),
+                "{name} shows the URL's user:\n{text}"
+            );
+        }
+        // The secrets were there to leak: the reports name them by their variables.
+        let placeholders: &[&str] = if login_fails {
+            // The game key was echoed across the login error's 200-character cut: redacted
+            // first, then cut, so only part of its placeholder is left.
+            &["${GAMESPEC_DOMAIN_KEY}"]
+        } else {
+            &["${GAMESPEC_SESSION_TOKEN}", "${GAMESPEC_DOMAIN_KEY}"]
+        };
+        for placeholder in placeholders
+            .iter()
+            .chain(&["${GAMESPEC_BASE_URL_USERINFO}"])
+        {
+            assert!(
+                reports.markdown.contains(placeholder),
+                "{placeholder} missing:\n{}",
+                reports.markdown
+            );
+        }
+        if login_fails {
+            reports.say_untested(&ran, "ping", "status 500");
+        }
+    }
+}

@@ -19,6 +19,7 @@ use gamespec_conformance::runner::{self, Filters, Quiet, RunConfig, Runner};
 use gamespec_conformance::secrets::Redactor;
 use gamespec_conformance::wire::Credentials;
 use gamespec_spec::spec::Spec;
+use runner_support::hostile;
 use runner_support::lootlocker::{self, Breakage, TOKEN};
 use runner_support::{Log, serve};
 
@@ -513,6 +514,83 @@ async fn retry_after_pauses_the_run_and_the_case_is_retried() {
     // The 429 and the retry.
     assert_eq!(log.count(), 2);
     assert_eq!(result.stats.requests, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_that_breaks_its_schema_is_reported_before_the_retry() {
+    // An HTTP date is valid HTTP, but the spec documents `Retry-After` as integer seconds.
+    let spec = common::spec("lootlocker");
+    let breakage = Breakage {
+        rate_limit_first: true,
+        retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT"),
+        ..Breakage::default()
+    };
+    let log = Log::default();
+    let url = serve(lootlocker::player_server(breakage, log.clone())).await;
+    let (result, _) = run(
+        spec,
+        &url,
+        config(&["ping"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert_eq!(
+        codes(&result),
+        BTreeSet::from(["C004".to_owned()]),
+        "{}",
+        summary(&result)
+    );
+    let failure = &result.failures[0];
+    assert!(
+        failure.failure.expected.contains("Retry-After"),
+        "{failure:?}"
+    );
+    assert_eq!(
+        failure.exchange.response.as_ref().map(|r| r.status),
+        Ok(429)
+    );
+    // The retry came and was judged by every check: the operation is tested.
+    let ping = operation(&result, "ping");
+    assert_eq!((ping.cases, ping.rate_limited, log.count()), (1, 1, 2));
+    assert_eq!(ping.checks["C007"].passed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_time_budget_holds_against_long_retry_after_pauses() {
+    let spec = common::spec("lootlocker");
+    let log = Log::default();
+    let url = serve(hostile::rate_limit_server("60", log.clone())).await;
+    let mut budget = config(&["ping", "getPlayerName"], &Phase::ALL, 2);
+    budget.time_budget = Some(Duration::from_millis(1500));
+    // Longer than the budget: the budget decides.
+    budget.max_retry_after = Duration::from_secs(30);
+    let (result, _) = run(spec, &url, budget, session()).await;
+    assert!(
+        result.duration < Duration::from_millis(2500),
+        "{:?}",
+        result.duration
+    );
+    assert_eq!(
+        result.stopped_early.as_deref(),
+        Some("time budget of 1.5s spent")
+    );
+    let coverage = result.coverage();
+    assert_eq!((coverage.selected, coverage.tested), (2, 0), "{coverage:?}");
+    for u in &coverage.untested {
+        assert!(
+            u.reason
+                .starts_with("time budget of 1.5s spent before its first case"),
+            "{u:?}"
+        );
+    }
+    // Whichever operation sent first got the 429 (the other waited in the pause).
+    assert!(
+        coverage
+            .untested
+            .iter()
+            .any(|u| u.reason.contains("1 answer(s) were rate limits")),
+        "{coverage:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -123,7 +123,7 @@ pub fn echo_text(secrets: &[String], pad: usize) -> String {
 }
 
 /// A server whose guest login issues `session` (or fails with 500 when `login_fails`, quoting
-/// what it was sent after 190 characters, across the 200-character cut of a login error) and
+/// what it was sent from character 190 of its body, across the 200-character cut of a login error) and
 /// which answers everything else 500, quoting every header and body it was sent in every
 /// encoding of [`echo_text`].
 pub fn echo_server(session: &'static str, login_fails: bool, log: Log) -> Router {
@@ -132,18 +132,23 @@ pub fn echo_server(session: &'static str, login_fails: bool, log: Log) -> Router
             let log = log.clone();
             async move {
                 let seen = log.push(&method, &uri, &headers, &body);
-                let mut sent: Vec<String> = seen.headers.iter().map(|(_, v)| v.clone()).collect();
+                // Every string value of a JSON body first, so a game key sent in one is echoed
+                // alone, then every header, the body and the URI.
+                let mut sent: Vec<String> = match serde_json::from_str(&seen.body) {
+                    Ok(serde_json::Value::Object(map)) => map
+                        .values()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                sent.extend(seen.headers.iter().map(|(_, v)| v.clone()));
                 sent.push(seen.body.clone());
                 sent.push(uri.to_string());
-                // Every string value of a JSON body, so a game key sent in one is echoed alone.
-                if let Ok(serde_json::Value::Object(map)) =
-                    serde_json::from_str::<serde_json::Value>(&seen.body)
-                {
-                    sent.extend(map.values().filter_map(|v| v.as_str().map(str::to_owned)));
-                }
                 if seen.path == "/game/v2/session/guest" {
                     if login_fails {
-                        let message = format!("{}{}", "-".repeat(190), echo_text(&sent, 0));
+                        // `{"code":"echo","message":"` is 26 characters: the first value sent
+                        // starts at 190, across the cut at 200.
+                        let message = format!("{}{}", "-".repeat(190 - 26), echo_text(&sent, 0));
                         return reply(500, &json!({"code": "echo", "message": message}));
                     }
                     return reply(200, &json!({ "session_token": session }));
