@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::case::Case;
+use crate::secrets::Redactor;
 
 /// One part of a `multipart/form-data` body, kept so a reproduction can use `curl -F`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -118,9 +119,9 @@ impl WireResponse {
     }
 
     /// This response as a stored exchange keeps it: the body cut to [`KEPT_BODY_BYTES`] after
-    /// `redact` (so a secret at the cut cannot leak in part), with the whole body's size and
-    /// SHA-256. Keeping it twice changes nothing.
-    pub fn kept(&self, redact: impl Fn(&str) -> String) -> WireResponse {
+    /// `redactor` replaced its secrets (so a secret at the cut cannot leak in part), with the
+    /// whole body's size and SHA-256. Keeping it twice changes nothing.
+    pub fn kept(&self, redactor: &Redactor) -> WireResponse {
         if self.kept.is_some() {
             return self.clone();
         }
@@ -129,7 +130,11 @@ impl WireResponse {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
-        let redacted = redact(&self.body);
+        // Only the head of the body can reach the excerpt: redact the excerpt's length plus
+        // the longest secret form, so a secret that starts before the cut is still seen
+        // whole, without copying a 15 MB body to redact it.
+        let window = floor_char_boundary(&self.body, KEPT_BODY_BYTES + redactor.longest());
+        let redacted = redactor.redact(&self.body[..window]);
         let cut = floor_char_boundary(&redacted, KEPT_BODY_BYTES);
         WireResponse {
             status: self.status,
@@ -141,7 +146,7 @@ impl WireResponse {
             kept: Some(KeptBody {
                 size: self.body.len() as u64,
                 sha256,
-                truncated: cut < redacted.len(),
+                truncated: cut < redacted.len() || window < self.body.len(),
             }),
         }
     }
@@ -171,15 +176,15 @@ pub struct Exchange {
 
 impl Exchange {
     /// The exchange as a failure record stores it: the answer's body cut to an excerpt after
-    /// `redact` (see [`WireResponse::kept`]), a transport error redacted; the request as sent
+    /// redaction (see [`WireResponse::kept`]), a transport error redacted; the request as sent
     /// (the runner generated it, so it is small, and replay re-sends it).
-    pub fn kept(&self, redact: impl Fn(&str) -> String) -> Exchange {
+    pub fn kept(&self, redactor: &Redactor) -> Exchange {
         Exchange {
             case: self.case.clone(),
             request: self.request.clone(),
             response: match &self.response {
-                Ok(r) => Ok(r.kept(redact)),
-                Err(e) => Err(redact(e)),
+                Ok(r) => Ok(r.kept(redactor)),
+                Err(e) => Err(redactor.redact(e)),
             },
         }
     }

@@ -57,6 +57,12 @@ impl Redactor {
         known.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
     }
 
+    /// The length in bytes of the longest form of a secret known (0 with none).
+    pub fn longest(&self) -> usize {
+        // Sorted longest first by `add`.
+        self.read().first().map_or(0, |(v, _)| v.len())
+    }
+
     /// `text` with every known secret replaced by `${VARIABLE}`.
     pub fn redact(&self, text: &str) -> String {
         let known = self.read();

@@ -376,8 +376,53 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot create an HTTP client: {e}"))
 }
 
+/// A body larger than this is read only with a permit of the run's [`LargeBodies`] gate.
+pub const LARGE_BODY: usize = 1024 * 1024;
+
+/// How many large answers (over [`LARGE_BODY`]) a run reads and judges at once: each may take
+/// [`MAX_BODY`] plus its parsed JSON, so without a gate memory would grow with `--workers`.
+#[derive(Debug, Clone)]
+pub struct LargeBodies(std::sync::Arc<tokio::sync::Semaphore>);
+
+/// Held while a large answer is read and judged; dropping it lets another worker read one.
+pub type LargePermit = tokio::sync::OwnedSemaphorePermit;
+
+impl LargeBodies {
+    /// A gate letting `at_once` large answers be held at the same time.
+    pub fn new(at_once: usize) -> LargeBodies {
+        LargeBodies(std::sync::Arc::new(tokio::sync::Semaphore::new(
+            at_once.max(1),
+        )))
+    }
+
+    async fn permit(&self) -> Option<LargePermit> {
+        self.0.clone().acquire_owned().await.ok()
+    }
+}
+
 /// Send `request` and read the answer (at most [`MAX_BODY`] bytes).
 pub async fn send(client: &reqwest::Client, request: &WireRequest) -> Result<WireResponse, String> {
+    send_gated(client, request, None).await.0
+}
+
+/// [`send`], reading an answer over [`LARGE_BODY`] only with a permit of `gate` (when given),
+/// which comes back with the answer for the caller to hold while it judges it.
+pub async fn send_gated(
+    client: &reqwest::Client,
+    request: &WireRequest,
+    gate: Option<&LargeBodies>,
+) -> (Result<WireResponse, String>, Option<LargePermit>) {
+    let mut permit = None;
+    let response = read(client, request, gate, &mut permit).await;
+    (response, permit)
+}
+
+async fn read(
+    client: &reqwest::Client,
+    request: &WireRequest,
+    gate: Option<&LargeBodies>,
+    permit: &mut Option<LargePermit>,
+) -> Result<WireResponse, String> {
     let method = reqwest::Method::from_bytes(request.method.as_bytes())
         .map_err(|e| format!("method {}: {e}", request.method))?;
     let mut builder = client.request(method, &request.url);
@@ -401,10 +446,24 @@ pub async fn send(client: &reqwest::Client, request: &WireRequest) -> Result<Wir
         })
         .collect();
     let encoding = declared_encoding(&headers);
-    let mut body = Vec::new();
+    // Sized from `Content-Length` (within the cap) so a large body is not grown by doubling,
+    // which would hold up to twice its size.
+    let declared = response.content_length().unwrap_or(0).min(MAX_BODY as u64) as usize;
+    if declared > LARGE_BODY
+        && let Some(gate) = gate
+    {
+        *permit = gate.permit().await;
+    }
+    let mut body = Vec::with_capacity(declared);
     while let Some(chunk) = response.chunk().await.map_err(describe)? {
         if body.len() + chunk.len() > MAX_BODY {
             return Err(too_large(None));
+        }
+        if permit.is_none()
+            && body.len() + chunk.len() > LARGE_BODY
+            && let Some(gate) = gate
+        {
+            *permit = gate.permit().await;
         }
         body.extend_from_slice(&chunk);
     }
@@ -512,13 +571,32 @@ pub async fn exchange(
     base_url: &str,
     credentials: &Credentials,
 ) -> Result<Exchange, Unsendable> {
+    Ok(
+        exchange_gated(client, spec, case, base_url, credentials, None)
+            .await?
+            .0,
+    )
+}
+
+/// [`exchange`] with a [`LargeBodies`] gate: the permit of a large answer comes back with it.
+pub async fn exchange_gated(
+    client: &reqwest::Client,
+    spec: &Spec,
+    case: Case,
+    base_url: &str,
+    credentials: &Credentials,
+    gate: Option<&LargeBodies>,
+) -> Result<(Exchange, Option<LargePermit>), Unsendable> {
     let request = render(spec, &case, base_url, credentials)?;
-    let response = send(client, &request).await;
-    Ok(Exchange {
-        case,
-        request,
-        response,
-    })
+    let (response, permit) = send_gated(client, &request, gate).await;
+    Ok((
+        Exchange {
+            case,
+            request,
+            response,
+        },
+        permit,
+    ))
 }
 
 #[cfg(test)]

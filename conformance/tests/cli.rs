@@ -629,7 +629,12 @@ fn a_server_that_only_rate_limits_ends_within_the_budget_untested() {
     );
     let took = started.elapsed();
     ran.exits(3);
-    assert!(took < Duration::from_secs(5), "the run took {took:?}");
+    // The run itself (from the runner's start, logins included) ends with its budget; the
+    // process around it adds loading the spec, which a loaded machine can make slow.
+    let duration = reports.json["duration"].as_f64().expect("a duration");
+    // ~1 s of slack for a shared machine (2 cores, load above 10 while the suite runs).
+    assert!((3.0..5.0).contains(&duration), "the run took {duration} s");
+    assert!(took < Duration::from_secs(20), "the process took {took:?}");
     for op in ["ping", "getPlayerName", "setPlayerName"] {
         reports.say_untested(&ran, op, "answer(s) were rate limits");
     }
@@ -650,7 +655,9 @@ fn a_server_that_only_rate_limits_ends_within_the_budget_untested() {
     );
     let took = started.elapsed();
     ran.exits(3);
-    assert!(took < Duration::from_secs(4), "the run took {took:?}");
+    let duration = reports.json["duration"].as_f64().expect("a duration");
+    assert!(duration < 3.0, "the run took {duration} s");
+    assert!(took < Duration::from_secs(20), "the process took {took:?}");
     reports.say_untested(&ran, "ping", "every answer was a rate limit");
 }
 
@@ -789,4 +796,40 @@ fn no_report_shows_any_form_of_any_secret() {
             reports.say_untested(&ran, "ping", "status 500");
         }
     }
+}
+
+#[test]
+fn answers_of_15_mb_leave_report_files_under_256_kib() {
+    // Every exchange of this run fails on a 15 MB body; what is kept per failure is a 4 KiB
+    // excerpt with the body's size and hash, at most 5 failures per operation and check.
+    const BOUND: u64 = 256 * 1024;
+    let dir = scratch("huge_bodies");
+    let body = hostile::huge_body(15_000_000);
+    let url = serve_in_background(hostile::fixed_server(&[], body, Log::default()));
+    let started = Instant::now();
+    let (ran, reports) = run_with_reports(
+        &dir,
+        &url,
+        &["ping", "getPlayerName", "setPlayerName"],
+        &[
+            "--phases",
+            "examples,boundary,positive,negative,protocol",
+            "--max-examples",
+            "3",
+        ],
+        &SESSION_ENV,
+    );
+    ran.exits(1);
+    for file in Reports::files(&dir) {
+        let size = std::fs::metadata(&file).expect("written").len();
+        assert!(size < BOUND, "{}: {size} bytes", file.display());
+    }
+    assert!(
+        ran.stdout.len() < BOUND as usize,
+        "{} bytes",
+        ran.stdout.len()
+    );
+    let cases = reports.json["stats"]["cases"].as_u64().unwrap_or_default();
+    assert!(cases >= 20, "{cases} cases");
+    eprintln!("{cases} cases of 15 MB answers in {:?}", started.elapsed());
 }

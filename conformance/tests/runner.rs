@@ -848,3 +848,210 @@ fn declares_links(root: &serde_json::Value) -> bool {
             })
         })
 }
+
+/// SHA-256 of `bytes`, hex.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every report of `result` as text, by format name.
+fn all_reports(result: &RunResult, redactor: &Redactor) -> Vec<(&'static str, String)> {
+    vec![
+        ("console", console::console(result, redactor, false)),
+        ("junit", junit::junit(result, redactor).expect("JUnit")),
+        ("markdown", markdown::markdown(result, redactor)),
+        ("ndjson", ndjson::ndjson(result, redactor).expect("NDJSON")),
+        ("json", serde_json::to_string_pretty(result).expect("JSON")),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_of_15_mb_are_kept_as_excerpts_with_size_and_hash() {
+    const SIZE: usize = 15_000_000;
+    let spec = common::spec("lootlocker");
+    let body = hostile::huge_body(SIZE);
+    let url = serve(hostile::fixed_server(&[], body.clone(), Log::default())).await;
+    let (result, redactor) = run(
+        spec,
+        &url,
+        config(&["ping", "getPlayerName"], &Phase::ALL, 2),
+        session(),
+    )
+    .await;
+    assert!(!result.failures.is_empty(), "{}", summary(&result));
+    let hash = sha256(&body);
+    for failure in &result.failures {
+        let response = failure.exchange.response.as_ref().expect("an answer");
+        assert!(response.body.len() <= 4096, "{}", response.body.len());
+        let kept = response
+            .kept
+            .as_ref()
+            .expect("a kept body says what it was");
+        assert_eq!((kept.size, kept.truncated), (SIZE as u64, true));
+        assert_eq!(kept.sha256, hash);
+    }
+    // Bounded reports: at most 5 failures per operation and check, 4 KiB of body each.
+    for (name, text) in all_reports(&result, &redactor) {
+        assert!(text.len() < 256 * 1024, "{name}: {} bytes", text.len());
+    }
+    let console = console::console(&result, &redactor, false);
+    assert!(
+        console.contains(&format!("{SIZE} bytes, sha256 {hash}, an excerpt kept")),
+        "{console}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_beyond_five_per_operation_and_check_are_counted_not_kept() {
+    let spec = common::spec("lootlocker");
+    // The operation documenting the most JSON answers: each status a kind of C005 failure.
+    let op = spec
+        .operations
+        .iter()
+        .filter(|o| {
+            o.security
+                .iter()
+                .any(|s| s.iter().any(|n| n == "sessionToken"))
+        })
+        .max_by_key(|o| o.responses.iter().filter(|r| r.content.is_some()).count())
+        .expect("an operation");
+    let statuses: Vec<u16> = op
+        .responses
+        .iter()
+        .filter(|r| r.content.is_some())
+        .map(|r| r.status)
+        .collect();
+    assert!(statuses.len() > 5, "{}: {statuses:?}", op.id);
+    let url = serve(hostile::cycling_server(statuses.clone(), Log::default())).await;
+    let phases = [
+        Phase::Examples,
+        Phase::Boundary,
+        Phase::Positive,
+        Phase::Negative,
+    ];
+    let (result, redactor) = run(
+        spec.clone(),
+        &url,
+        config(&[&op.id], &phases, 10),
+        session(),
+    )
+    .await;
+    let kept = result.failures.iter().filter(|f| f.code == "C005").count();
+    let counted = operation(&result, &op.id)
+        .failures_not_kept
+        .get("C005")
+        .copied();
+    assert_eq!(kept, 5, "{}", summary(&result));
+    assert_eq!(
+        counted,
+        Some(statuses.len() as u64 - 5),
+        "{}",
+        summary(&result)
+    );
+    let console = console::console(&result, &redactor, false);
+    assert!(
+        console.contains("more failure(s) counted but not kept"),
+        "{console}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_answers_are_judged_on_their_declared_encoding() {
+    let spec = common::spec("lootlocker");
+    let ping = br#"{"success":true,"date":"2026-06-01T10:00:00Z"}"#;
+    // A conformant answer, gzip-encoded as declared: it passes.
+    let url = serve(hostile::fixed_server(
+        &[("content-encoding", "gzip")],
+        hostile::gzip(ping),
+        Log::default(),
+    ))
+    .await;
+    let (result, _) = run(
+        spec.clone(),
+        &url,
+        config(&["ping"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert!(result.failures.is_empty(), "{}", summary(&result));
+    assert_eq!(operation(&result, "ping").checks["C005"].passed, 1);
+
+    // A broken one: its failure names the encoding.
+    let url = serve(hostile::fixed_server(
+        &[("content-encoding", "gzip")],
+        hostile::gzip(br#"{"success":"yes"}"#),
+        Log::default(),
+    ))
+    .await;
+    let (result, redactor) = run(
+        spec.clone(),
+        &url,
+        config(&["ping"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert_eq!(codes(&result), BTreeSet::from(["C005".to_owned()]));
+    let console = console::console(&result, &redactor, false);
+    assert!(
+        console.contains("status 200 (Content-Encoding gzip, decoded): {\"success\":\"yes\"}"),
+        "{console}"
+    );
+
+    // A bomb: 20 MB of zeros in about 20 KB stops at the 16 MiB cap and names gzip.
+    let bomb = hostile::gzip_zeros(20 << 20);
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let url = serve(hostile::fixed_server(
+        &[("content-encoding", "gzip")],
+        bomb,
+        Log::default(),
+    ))
+    .await;
+    let (result, _) = run(
+        spec,
+        &url,
+        config(&["ping"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert_eq!(codes(&result), BTreeSet::from(["C000".to_owned()]));
+    let error = result.failures[0]
+        .exchange
+        .response
+        .as_ref()
+        .expect_err("no answer");
+    assert!(
+        error.contains("larger than 16777216 bytes once decoded from its Content-Encoding `gzip`"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_body_that_is_not_utf8_fails_c005() {
+    let spec = common::spec("lootlocker");
+    // Lossy decoding would turn the byte into U+FFFD, a valid `name`.
+    let body = axum::body::Bytes::from_static(b"{\"name\":\"Night\xffOwl\"}");
+    let url = serve(hostile::fixed_server(&[], body, Log::default())).await;
+    let (result, redactor) = run(
+        spec,
+        &url,
+        config(&["getPlayerName"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert_eq!(
+        codes(&result),
+        BTreeSet::from(["C005".to_owned()]),
+        "{}",
+        summary(&result)
+    );
+    assert_eq!(
+        result.failures[0].failure.actual,
+        "a body that is not UTF-8 (invalid byte at offset 14)"
+    );
+    let console = console::console(&result, &redactor, false);
+    assert!(console.contains("not UTF-8 from byte 14"), "{console}");
+}

@@ -29,6 +29,10 @@ pub use config::{CheckSelection, Filters, RunConfig, UNSAFE_METHODS};
 use operation::OperationRun;
 use pace::Pace;
 
+/// Answers over [`wire::LARGE_BODY`] read and judged at once: two of the largest (16 MiB and
+/// their parsed JSON) stay well within 200 MB.
+const LARGE_BODIES_AT_ONCE: usize = 2;
+
 /// Hears about a run as it goes (the CLI's progress bar).
 pub trait Observer: Send + Sync {
     /// The run plans `cases` more cases (called as each operation reaches each phase, so the
@@ -174,6 +178,8 @@ pub(crate) struct Shared {
     observer: Arc<dyn Observer>,
     stats: Mutex<Stats>,
     stopped: Mutex<Option<String>>,
+    /// How many answers over 1 MiB are held at once, whatever `workers` is.
+    large_bodies: wire::LargeBodies,
     /// Held shared by every phase and alone by a stateful sequence, so that a sequence sees
     /// only its own writes (another operation's example may re-create what it deleted).
     sequences: tokio::sync::RwLock<()>,
@@ -224,6 +230,13 @@ impl Runner {
                 };
             }
         };
+        // The time budget counts from here, logins included.
+        let pace = Pace::new(
+            self.config.rate_limit,
+            self.config.max_requests,
+            self.config.time_budget,
+            self.config.max_retry_after,
+        );
         let session = Session::establish(
             spec.clone(),
             client,
@@ -236,18 +249,14 @@ impl Runner {
         let shared = Arc::new(Shared {
             spec: spec.clone(),
             base_url: self.base_url.clone(),
-            pace: Pace::new(
-                self.config.rate_limit,
-                self.config.max_requests,
-                self.config.time_budget,
-                self.config.max_retry_after,
-            ),
+            pace,
             config: self.config,
             session,
             redactor: self.redactor,
             observer,
             stats: Mutex::new(Stats::default()),
             stopped: Mutex::new(None),
+            large_bodies: wire::LargeBodies::new(LARGE_BODIES_AT_ONCE),
             sequences: tokio::sync::RwLock::new(()),
         });
         let (operations, failures) = run_workers(&shared).await;

@@ -30,6 +30,9 @@ pub(super) struct OperationRun<'a> {
     pub(super) failures: Vec<FailureRecord>,
     /// (code, expected) of failures already recorded: one record per kind of failure.
     pub(super) seen: BTreeSet<(String, String)>,
+    /// The permit of the large answer being judged, if the last one was large: released
+    /// before the next request.
+    pub(super) large: Option<wire::LargePermit>,
 }
 
 /// What judging one exchange found.
@@ -56,6 +59,7 @@ impl<'a> OperationRun<'a> {
             },
             failures: Vec::new(),
             seen: BTreeSet::new(),
+            large: None,
         }
     }
 
@@ -94,6 +98,8 @@ impl<'a> OperationRun<'a> {
             if self.stopped() {
                 break;
             }
+            // Nor for the sequence lock (a sequence may wait for the permit).
+            self.large = None;
             // A sequence runs alone: another operation's example could re-create what it
             // deleted (or delete what it created) between its requests.
             let alone = phase == Phase::Stateful && !links::of(&spec, &self.op.id).is_empty();
@@ -401,13 +407,12 @@ impl<'a> OperationRun<'a> {
                 .or_default() += 1;
             return;
         }
-        let redactor = &self.shared.redactor;
         let record = FailureRecord {
             code: check.code().to_owned(),
             check: check.name().to_owned(),
             operation: self.op.id.clone(),
             failure,
-            exchange: exchange.kept(|text| redactor.redact(text)),
+            exchange: exchange.kept(&self.shared.redactor),
             baselined: false,
         };
         self.shared.observer.failure(&record, &self.shared.redactor);
@@ -429,18 +434,22 @@ impl<'a> OperationRun<'a> {
         let mut retried_rate = false;
         let mut retried_auth = false;
         loop {
+            // A worker waits for nothing while it holds a large answer's permit: not for a
+            // pace, nor for another permit.
+            self.large = None;
             if let Err(why) = self.shared.pace.admit().await {
                 self.stop(why.to_string());
                 return None;
             }
             let (credentials, generation) = self.shared.session.current().await;
             self.stat(|s| s.requests += 1);
-            let sending = wire::exchange(
+            let sending = wire::exchange_gated(
                 self.client,
                 &self.shared.spec,
                 case.clone(),
                 &self.shared.base_url,
                 &credentials,
+                Some(&self.shared.large_bodies),
             );
             // The time budget holds for a request in flight too: a slow answer is not waited
             // for past it.
@@ -455,7 +464,10 @@ impl<'a> OperationRun<'a> {
                 None => sending.await,
             };
             let exchange = match sent {
-                Ok(exchange) => exchange,
+                Ok((exchange, large)) => {
+                    self.large = large;
+                    exchange
+                }
                 Err(_) => {
                     self.stat(|s| {
                         s.discarded += 1;

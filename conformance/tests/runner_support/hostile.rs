@@ -161,3 +161,18 @@ pub fn echo_server(session: &'static str, login_fails: bool, log: Log) -> Router
         },
     )
 }
+
+/// Every request gets the next of `statuses` in turn, with a JSON body no documented schema
+/// accepts (a string where objects are documented).
+pub fn cycling_server(statuses: Vec<u16>, log: Log) -> Router {
+    Router::new().fallback(
+        move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let (log, statuses) = (log.clone(), statuses.clone());
+            async move {
+                log.push(&method, &uri, &headers, &body);
+                let status = statuses[(log.count() - 1) % statuses.len()];
+                reply(status, &json!("a string, not the documented object"))
+            }
+        },
+    )
+}

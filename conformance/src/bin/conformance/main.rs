@@ -26,6 +26,13 @@ mod mock;
 mod replay;
 mod run;
 
+/// mimalloc rather than the system allocator: glibc keeps freed large blocks (a 15 MB answer
+/// body and its parsed JSON) in per-thread arenas once its dynamic mmap threshold has grown,
+/// so each worker thread would hold its largest answer's memory for the rest of the run
+/// (measured: 320 MB instead of 120 MB against a server answering 15 MB bodies).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "conformance", about = "Contract tools for the gamespec APIs")]
 struct Cli {
