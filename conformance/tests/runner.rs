@@ -1055,3 +1055,111 @@ async fn a_json_body_that_is_not_utf8_fails_c005() {
     let console = console::console(&result, &redactor, false);
     assert!(console.contains("not UTF-8 from byte 14"), "{console}");
 }
+
+#[test]
+fn one_routing_table_reads_back_cases_as_a_table_per_operation_does() {
+    // Planning shares one routing table among all operations (linear time); the read-back must
+    // keep exactly the cases a table built around each operation keeps.
+    for api in gamespec_spec::registry::apis() {
+        let spec = common::spec(&api.name);
+        let table = gamespec_conformance::generate::RouteTable::new(&spec);
+        for (index, op) in spec.operations.iter().enumerate() {
+            let shared =
+                gamespec_conformance::generate::Readback::with_table(&spec, op, index, &table);
+            let own = gamespec_conformance::generate::Readback::new(&spec, op);
+            let fixed = gamespec_conformance::generate::negative_fixed_with(&spec, op, &shared);
+            assert_eq!(
+                gamespec_conformance::generate::boundary_with(&spec, op, &shared),
+                gamespec_conformance::generate::boundary_with(&spec, op, &own),
+                "{} {}",
+                api.name,
+                op.id
+            );
+            assert_eq!(
+                fixed,
+                gamespec_conformance::generate::negative_fixed_with(&spec, op, &own),
+                "{} {}",
+                api.name,
+                op.id
+            );
+        }
+    }
+}
+
+/// A spec of `n` operations (`n / 2` paths with a GET and a PUT), as JSON.
+fn generated_spec(n: usize) -> serde_json::Value {
+    let item = serde_json::json!({"$ref": "#/components/schemas/Item"});
+    let mut paths = serde_json::Map::new();
+    for i in 0..n / 2 {
+        paths.insert(
+            format!("/items{i}/{{id}}"),
+            serde_json::json!({
+                "get": {
+                    "operationId": format!("getItem{i}"),
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true,
+                         "schema": {"type": "integer", "minimum": 1}, "example": 3},
+                        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 10}}
+                    ],
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": item}}},
+                        "404": {"description": "none"}
+                    }
+                },
+                "put": {
+                    "operationId": format!("putItem{i}"),
+                    "parameters": [{"name": "id", "in": "path", "required": true,
+                                    "schema": {"type": "integer"}, "example": 3}],
+                    "requestBody": {"required": true, "content": {"application/json": {
+                        "schema": item, "example": {"name": "a", "size": 2}}}},
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": item}}},
+                        "400": {"description": "bad"}
+                    }
+                }
+            }),
+        );
+    }
+    serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"title": "generated", "version": "1"},
+        "paths": paths,
+        "components": {"schemas": {"Item": {
+            "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string", "maxLength": 20},
+                           "size": {"type": "integer", "minimum": 0, "maximum": 9}}
+        }}}
+    })
+}
+
+/// The benchmark of planning: `cargo test -p gamespec-conformance --release --test runner --
+/// --ignored planning_benchmark --nocapture` prints the time to load and to plan 1,000 to
+/// 10,000 generated operations.
+#[test]
+#[ignore = "a benchmark: run it with --ignored --nocapture"]
+fn planning_benchmark() {
+    use gamespec_spec::registry::Profile;
+    let mut last = None;
+    for n in [1_000, 2_000, 5_000, 10_000] {
+        let started = std::time::Instant::now();
+        let spec = Spec::from_value(
+            "generated.json".into(),
+            generated_spec(n),
+            Profile::generic(),
+        )
+        .expect("the generated spec loads");
+        let loaded = started.elapsed();
+        let started = std::time::Instant::now();
+        let plan = runner::plan(&spec, &RunConfig::default());
+        let planned = started.elapsed();
+        assert_eq!(plan.iter().filter(|p| p.skipped.is_none()).count(), n);
+        eprintln!(
+            "{n} operations: loaded in {:.2} s, planned in {:.2} s ({:.0} µs per operation)",
+            loaded.as_secs_f64(),
+            planned.as_secs_f64(),
+            planned.as_secs_f64() * 1e6 / n as f64
+        );
+        last = Some(planned);
+    }
+    assert!(last.is_some());
+}

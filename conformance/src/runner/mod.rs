@@ -92,16 +92,20 @@ pub struct PlannedOperation {
     pub skipped: Option<String>,
 }
 
-/// What a run would do, without sending anything.
+/// What a run would do, without sending anything. Takes time linear in the number of
+/// operations: one routing table serves every operation's read-back.
 pub fn plan(spec: &Spec, config: &RunConfig) -> Vec<PlannedOperation> {
+    let table = generate::RouteTable::new(spec);
     spec.operations
         .iter()
-        .map(|op| {
+        .enumerate()
+        .map(|(index, op)| {
             let skipped = exclusion(spec, op, config);
             let mut cases = BTreeMap::new();
             if skipped.is_none() {
+                let readback = generate::Readback::with_table(spec, op, index, &table);
                 for phase in &config.phases {
-                    cases.insert(*phase, planned_cases(spec, op, *phase, config));
+                    cases.insert(*phase, planned_cases(spec, op, &readback, *phase, config));
                 }
             }
             PlannedOperation {
@@ -114,18 +118,24 @@ pub fn plan(spec: &Spec, config: &RunConfig) -> Vec<PlannedOperation> {
         .collect()
 }
 
-fn planned_cases(spec: &Spec, op: &Operation, phase: Phase, config: &RunConfig) -> u64 {
+fn planned_cases(
+    spec: &Spec,
+    op: &Operation,
+    readback: &generate::Readback,
+    phase: Phase,
+    config: &RunConfig,
+) -> u64 {
     let n = config.max_examples as u64;
     match phase {
         Phase::Examples => generate::examples(spec, op).len() as u64,
-        Phase::Boundary => generate::boundary(spec, op).len() as u64,
+        Phase::Boundary => generate::boundary_with(spec, op, readback).len() as u64,
         Phase::Positive => n,
-        Phase::Negative => generate::negative_fixed(spec, op).len() as u64 + n,
+        Phase::Negative => generate::negative_fixed_with(spec, op, readback).len() as u64 + n,
         Phase::Protocol => generate::examples(spec, op)
             .first()
             .map(|base| generate::protocol(spec, op, base).len() as u64)
             .unwrap_or(0),
-        Phase::Stateful => match links::of(spec, &op.id).len() as u64 {
+        Phase::Stateful => match links::of_operation(spec, op).len() as u64 {
             0 => 0,
             // The operation itself, then each link it declares.
             n => n + 1,
@@ -178,6 +188,8 @@ pub(crate) struct Shared {
     observer: Arc<dyn Observer>,
     stats: Mutex<Stats>,
     stopped: Mutex<Option<String>>,
+    /// The routing every operation's read-back shares.
+    routes: generate::RouteTable,
     /// How many answers over 1 MiB are held at once, whatever `workers` is.
     large_bodies: wire::LargeBodies,
     /// Held shared by every phase and alone by a stateful sequence, so that a sequence sees
@@ -257,6 +269,7 @@ impl Runner {
             stats: Mutex::new(Stats::default()),
             stopped: Mutex::new(None),
             large_bodies: wire::LargeBodies::new(LARGE_BODIES_AT_ONCE),
+            routes: generate::RouteTable::new(&spec),
             sequences: tokio::sync::RwLock::new(()),
         });
         let (operations, failures) = run_workers(&shared).await;
@@ -329,7 +342,7 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                 };
                 let op = &shared.spec.operations[index];
                 let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    runtime.block_on(OperationRun::new(&shared, op, &client).run())
+                    runtime.block_on(OperationRun::new(&shared, index, &client).run())
                 }));
                 let outcome = outcome.map_err(|panic| {
                     let why = panic

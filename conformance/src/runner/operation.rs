@@ -25,7 +25,7 @@ pub(super) struct OperationRun<'a> {
     pub(super) checks: Vec<&'static dyn Check>,
     /// How the server will read this operation's requests: decides which generated cases are
     /// really valid (or really invalid) before they are sent.
-    pub(super) readback: generate::Readback,
+    pub(super) readback: std::sync::Arc<generate::Readback>,
     pub(super) result: OperationResult,
     pub(super) failures: Vec<FailureRecord>,
     /// (code, expected) of failures already recorded: one record per kind of failure.
@@ -44,13 +44,20 @@ struct Verdict {
 }
 
 impl<'a> OperationRun<'a> {
-    pub(super) fn new(shared: &'a Shared, op: &'a Operation, client: &'a reqwest::Client) -> Self {
+    /// The run of the operation at `index` of the spec.
+    pub(super) fn new(shared: &'a Shared, index: usize, client: &'a reqwest::Client) -> Self {
+        let op = &shared.spec.operations[index];
         OperationRun {
             shared,
             client,
             op,
             checks: shared.config.checks.for_operation(&op.id),
-            readback: generate::Readback::new(&shared.spec, op),
+            readback: std::sync::Arc::new(generate::Readback::with_table(
+                &shared.spec,
+                op,
+                index,
+                &shared.routes,
+            )),
             result: OperationResult {
                 operation: op.id.clone(),
                 method: op.method.to_ascii_uppercase(),
@@ -102,7 +109,7 @@ impl<'a> OperationRun<'a> {
             self.large = None;
             // A sequence runs alone: another operation's example could re-create what it
             // deleted (or delete what it created) between its requests.
-            let alone = phase == Phase::Stateful && !links::of(&spec, &self.op.id).is_empty();
+            let alone = phase == Phase::Stateful && !links::of_operation(&spec, self.op).is_empty();
             let (_shared, _alone) = if alone {
                 (None, Some(self.shared.sequences.write().await))
             } else {
@@ -116,7 +123,7 @@ impl<'a> OperationRun<'a> {
                     }
                 }
                 Phase::Boundary => {
-                    let cases = generate::boundary(&spec, self.op);
+                    let cases = generate::boundary_with(&spec, self.op, &self.readback);
                     observer.planned(cases.len() as u64);
                     for case in cases {
                         self.fixed(case, true).await;
@@ -130,12 +137,12 @@ impl<'a> OperationRun<'a> {
                     Err(e) => self.note_generation_error(e.to_string()),
                 },
                 Phase::Negative => {
-                    let cases = generate::negative_fixed(&spec, self.op);
+                    let cases = generate::negative_fixed_with(&spec, self.op, &self.readback);
                     observer.planned(cases.len() as u64 + random);
                     for case in cases {
                         self.fixed(case, false).await;
                     }
-                    match generate::negative(&spec, self.op) {
+                    match generate::negative_with(&spec, self.op, self.readback.clone()) {
                         Ok(strategy) => self.random(strategy, Phase::Negative, false).await,
                         // Nothing to break is not a problem: the phase has nothing to do.
                         Err(generate::GenError::NothingToBreak { .. }) => {}
