@@ -213,12 +213,10 @@ impl Session {
             .map_err(|e| fail(e.to_string()))?;
         let response = exchange.response.map_err(fail)?;
         if !(200..300).contains(&response.status) {
-            let excerpt: String = response.body.chars().take(200).collect();
-            return Err(fail(format!(
-                "status {}: {}",
-                response.status,
-                self.redactor.redact(&excerpt)
-            )));
+            // Redacted before it is cut: a secret the server echoes across the cut would
+            // otherwise reach the reports in part.
+            let excerpt = crate::report::excerpt(&self.redactor.redact(&response.body), 200);
+            return Err(fail(format!("status {}: {excerpt}", response.status)));
         }
         let body = response
             .json()

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::case::Case;
+use crate::secrets::Redactor;
 
 /// One part of a `multipart/form-data` body, kept so a reproduction can use `curl -F`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,18 +46,43 @@ impl WireRequest {
     }
 }
 
+/// How much of a body a stored exchange keeps (the rest is described by its size and hash).
+pub const KEPT_BODY_BYTES: usize = 4 * 1024;
+
 /// A response as received.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct WireResponse {
     /// Status code.
     pub status: u16,
     /// Headers in received order (names lower case).
     pub headers: Vec<(String, String)>,
-    /// The body as text (lossy for bytes that are not UTF-8).
+    /// The body as text, decoded from its declared `Content-Encoding` (lossy for bytes that are
+    /// not UTF-8, see [`WireResponse::invalid_utf8_at`]). In a stored exchange: the first
+    /// [`KEPT_BODY_BYTES`] at most, secrets redacted, see [`WireResponse::kept`].
     pub body: String,
     /// Time from sending the request to the end of the body.
     #[serde(with = "millis")]
     pub elapsed: Duration,
+    /// The `Content-Encoding` the body was decoded from (`gzip`, `deflate`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// The offset of the first byte that is not UTF-8, if the body is not UTF-8 text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invalid_utf8_at: Option<u64>,
+    /// Set once the exchange is stored: what the whole body was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<KeptBody>,
+}
+
+/// What a stored exchange says of a body it keeps only an excerpt of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptBody {
+    /// Size of the whole body in bytes (after decoding its `Content-Encoding`).
+    pub size: u64,
+    /// SHA-256 of the whole body's bytes, hex.
+    pub sha256: String,
+    /// Whether `body` holds less than the whole body.
+    pub truncated: bool,
 }
 
 impl WireResponse {
@@ -91,6 +117,50 @@ impl WireResponse {
     pub fn json(&self) -> Result<Value, serde_json::Error> {
         serde_json::from_str(&self.body)
     }
+
+    /// This response as a stored exchange keeps it: the body cut to [`KEPT_BODY_BYTES`] after
+    /// `redactor` replaced its secrets (so a secret at the cut cannot leak in part), with the
+    /// whole body's size and SHA-256. Keeping it twice changes nothing.
+    pub fn kept(&self, redactor: &Redactor) -> WireResponse {
+        if self.kept.is_some() {
+            return self.clone();
+        }
+        use sha2::Digest;
+        let sha256 = sha2::Sha256::digest(self.body.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        // Only the head of the body can reach the excerpt: redact the excerpt's length plus
+        // the longest secret form, so a secret that starts before the cut is still seen
+        // whole, without copying a 15 MB body to redact it.
+        let window = floor_char_boundary(&self.body, KEPT_BODY_BYTES + redactor.longest());
+        let redacted = redactor.redact(&self.body[..window]);
+        let cut = floor_char_boundary(&redacted, KEPT_BODY_BYTES);
+        WireResponse {
+            status: self.status,
+            headers: self.headers.clone(),
+            body: redacted[..cut].to_owned(),
+            elapsed: self.elapsed,
+            encoding: self.encoding.clone(),
+            invalid_utf8_at: self.invalid_utf8_at,
+            kept: Some(KeptBody {
+                size: self.body.len() as u64,
+                sha256,
+                truncated: cut < redacted.len() || window < self.body.len(),
+            }),
+        }
+    }
+}
+
+/// The largest char boundary of `text` not after `at`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    if at >= text.len() {
+        return text.len();
+    }
+    (0..=at)
+        .rev()
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(0)
 }
 
 /// A case, the request it became, and what came back (or why nothing usable came back).
@@ -102,6 +172,22 @@ pub struct Exchange {
     pub request: WireRequest,
     /// The response, or the transport error (timeout, connection refused, body too large).
     pub response: Result<WireResponse, String>,
+}
+
+impl Exchange {
+    /// The exchange as a failure record stores it: the answer's body cut to an excerpt after
+    /// redaction (see [`WireResponse::kept`]), a transport error redacted; the request as sent
+    /// (the runner generated it, so it is small, and replay re-sends it).
+    pub fn kept(&self, redactor: &Redactor) -> Exchange {
+        Exchange {
+            case: self.case.clone(),
+            request: self.request.clone(),
+            response: match &self.response {
+                Ok(r) => Ok(r.kept(redactor)),
+                Err(e) => Err(redactor.redact(e)),
+            },
+        }
+    }
 }
 
 mod millis {

@@ -9,6 +9,12 @@ use serde::{Deserialize, Serialize};
 use crate::checks::Failure;
 use crate::exchange::Exchange;
 
+/// The reason of an operation the filters (`--operation`, `--exclude`, `--tag`, `--method`)
+/// leave out: not selected, so not owed a test.
+pub const FILTERED_OUT: &str = "filtered out";
+/// The reason of an unsafe operation `--read-only` leaves out: not selected either.
+pub const READ_ONLY: &str = "read-only mode";
+
 /// Passes, failures and skips of one check on one operation.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
@@ -31,10 +37,90 @@ pub struct OperationResult {
     pub cases: u64,
     /// Tallies by check code.
     pub checks: BTreeMap<String, Tally>,
-    /// Why the operation was not tested at all, if it was not (`filtered out`, `read-only mode`,
-    /// `no credentials for sessionToken`).
+    /// Why the operation was not tested at all, if it was not: left out on purpose
+    /// ([`FILTERED_OUT`], [`READ_ONLY`]) or selected and still untested (a login that failed,
+    /// a budget spent before its first case, answers that were all rate limits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skipped: Option<String>,
+    /// Answers of this operation that were 429 or 503 with `Retry-After` (judged for their
+    /// form, then retried or given up on; never counted as cases).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub rate_limited: u64,
+    /// Per check code, failures beyond the ones kept (at most
+    /// [`MAX_FAILURES_KEPT`] per operation and check): counted, not stored.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failures_not_kept: BTreeMap<String, u64>,
+}
+
+/// Failure records kept per operation and check; more are counted in
+/// [`OperationResult::failures_not_kept`], so memory and report sizes stay bounded however
+/// often a server fails.
+pub const MAX_FAILURES_KEPT: usize = 5;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl OperationResult {
+    /// Whether the run was asked to test this operation (the filters and `--read-only` did not
+    /// leave it out).
+    pub fn selected(&self) -> bool {
+        !matches!(self.skipped.as_deref(), Some(FILTERED_OUT | READ_ONLY))
+    }
+
+    /// Why a selected operation went untested, if it did: its skip reason, or "no case was
+    /// judged" for one that ran without a single judged case.
+    pub fn untested(&self) -> Option<String> {
+        if !self.selected() {
+            return None;
+        }
+        match &self.skipped {
+            Some(why) => Some(why.clone()),
+            None if self.cases == 0 => Some("no case was judged".to_owned()),
+            None => None,
+        }
+    }
+}
+
+/// How much of what was selected a run covered: the numbers a CI verdict rests on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// Operations the filters and `--read-only` selected.
+    pub selected: usize,
+    /// Selected operations with at least one judged case.
+    pub tested: usize,
+    /// Cases judged.
+    pub cases: u64,
+    /// Selected operations without a judged case, with the reason, in spec order.
+    pub untested: Vec<Untested>,
+}
+
+/// One selected operation the run did not test.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Untested {
+    /// `operationId`.
+    pub operation: String,
+    /// Why (`logging in for sessionToken …: status 500`, `time budget of 0.001s spent before
+    /// its first case`, …).
+    pub reason: String,
+}
+
+impl Coverage {
+    /// Whether the run tested every operation it selected, and at least one.
+    pub fn complete(&self) -> bool {
+        self.untested.is_empty() && self.tested > 0
+    }
+
+    /// One line: `12 of 14 selected operations tested, 2 untested; 340 cases`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} of {} selected operations tested, {} untested; {} cases",
+            self.tested,
+            self.selected,
+            self.untested.len(),
+            self.cases
+        )
+    }
 }
 
 /// One failed check on one exchange.
@@ -99,6 +185,25 @@ impl RunResult {
     /// Failures no baseline entry accepts: these decide the exit code.
     pub fn new_failures(&self) -> impl Iterator<Item = &FailureRecord> {
         self.failures.iter().filter(|f| !f.baselined)
+    }
+
+    /// What the run covered of what it selected.
+    pub fn coverage(&self) -> Coverage {
+        let mut coverage = Coverage {
+            cases: self.stats.cases,
+            ..Coverage::default()
+        };
+        for op in self.operations.iter().filter(|o| o.selected()) {
+            coverage.selected += 1;
+            match op.untested() {
+                Some(reason) => coverage.untested.push(Untested {
+                    operation: op.operation.clone(),
+                    reason,
+                }),
+                None => coverage.tested += 1,
+            }
+        }
+        coverage
     }
 }
 

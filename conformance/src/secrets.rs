@@ -39,27 +39,28 @@ impl Redactor {
     }
 
     /// Remember `value` as a secret written `${variable}`, also in the forms it takes inside a
-    /// URL (percent- and form-encoded) and inside a JSON string (escaped). Longer values are
-    /// replaced first so a secret that contains another is not half replaced.
+    /// URL (percent- and form-encoded), inside a JSON string (escaped, `\/` and `\u` forms
+    /// included) and inside base64 (standard and URL-safe alphabets, at each of the three
+    /// alignments it can have inside a longer base64 text, such as an echoed `Basic`
+    /// credential). Longer values are replaced first so a secret that contains another is not
+    /// half replaced.
     pub fn add(&self, value: &str, variable: &str) {
         if value.len() < MIN_SECRET_LEN {
             return;
         }
-        let json = serde_json::to_string(value).unwrap_or_default();
-        let variants = [
-            value.to_owned(),
-            percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
-                .to_string(),
-            form_urlencoded::byte_serialize(value.as_bytes()).collect(),
-            json.trim_matches('"').to_owned(),
-        ];
         let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
-        for variant in variants {
+        for variant in variants(value) {
             if !known.iter().any(|(v, _)| *v == variant) {
                 known.push((variant, variable.to_owned()));
             }
         }
         known.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+    }
+
+    /// The length in bytes of the longest form of a secret known (0 with none).
+    pub fn longest(&self) -> usize {
+        // Sorted longest first by `add`.
+        self.read().first().map_or(0, |(v, _)| v.len())
     }
 
     /// `text` with every known secret replaced by `${VARIABLE}`.
@@ -88,6 +89,146 @@ impl Redactor {
     /// Whether `text` still contains a known secret (for tests and self-checks).
     pub fn leaks(&self, text: &str) -> bool {
         self.read().iter().any(|(v, _)| text.contains(v.as_str()))
+    }
+}
+
+/// Characters a URL path segment keeps as they are (RFC 3986 unreserved).
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Every form of `value` a report could show it in. Base64 forms shorter than
+/// [`MIN_SECRET_LEN`] are left out: they would match text that has nothing to do with the
+/// secret.
+fn variants(value: &str) -> Vec<String> {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    let ascii_json: String = json
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                let mut units = [0u16; 2];
+                c.encode_utf16(&mut units)
+                    .iter()
+                    .map(|u| format!("\\u{u:04x}"))
+                    .collect()
+            }
+        })
+        .collect();
+    let mut out = vec![
+        value.to_owned(),
+        percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            .to_string(),
+        percent_encoding::utf8_percent_encode(value, UNRESERVED).to_string(),
+        form_urlencoded::byte_serialize(value.as_bytes()).collect(),
+        json.replace('/', "\\/"),
+        ascii_json,
+        json,
+    ];
+    out.extend(
+        base64_forms(value.as_bytes())
+            .into_iter()
+            .filter(|f| f.len() >= MIN_SECRET_LEN),
+    );
+    out.dedup();
+    out
+}
+
+/// The base64 text that encodes `secret` wherever it sits in a longer byte string: for each of
+/// the three offsets it can start at within a 3-byte group, the characters that depend on the
+/// secret's bits only, in the standard and the URL-safe alphabet.
+fn base64_forms(secret: &[u8]) -> Vec<String> {
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+    let mut out = Vec::new();
+    for offset in 0..3usize {
+        let mut bytes = vec![0u8; offset];
+        bytes.extend_from_slice(secret);
+        let bits_start = offset * 8;
+        let bits_end = bytes.len() * 8;
+        // Character i covers bits [6i, 6i + 6): keep the ones inside the secret's bits.
+        let first = bits_start.div_ceil(6);
+        let last = bits_end / 6;
+        for engine in [&STANDARD_NO_PAD, &URL_SAFE_NO_PAD] {
+            let text = engine.encode(&bytes);
+            if let Some(inner) = text.get(first..last)
+                && !out.iter().any(|o| o == inner)
+            {
+                out.push(inner.to_owned());
+            }
+        }
+    }
+    out
+}
+
+/// The variable a `user:password` in a `--base-url` is written as.
+pub const URL_USERINFO_VAR: &str = "GAMESPEC_BASE_URL_USERINFO";
+/// The variable the password of a `--base-url` alone is written as.
+pub const URL_PASSWORD_VAR: &str = "GAMESPEC_BASE_URL_PASSWORD";
+
+/// `url` without its userinfo (`user:password@`), for printing; unchanged when it has none or
+/// is not a URL.
+pub fn display_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("");
+            let _ = parsed.set_password(None);
+            let shown = parsed.to_string();
+            // `Url` adds a `/` to a bare origin; keep the URL as the user wrote it otherwise.
+            if url.ends_with('/') {
+                shown
+            } else {
+                shown.trim_end_matches('/').to_owned()
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl Redactor {
+    /// Remember the userinfo of `url` (`user:password`, as written and decoded) and its password
+    /// as secrets, so a request URL that carries them is printed with placeholders.
+    pub fn add_url_userinfo(&self, url: &str) {
+        let Ok(parsed) = reqwest::Url::parse(url) else {
+            return;
+        };
+        let user = parsed.username();
+        let password = parsed.password().unwrap_or_default();
+        if user.is_empty() && password.is_empty() {
+            return;
+        }
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        for (u, p) in [
+            (user.to_owned(), password.to_owned()),
+            (decode(user), decode(password)),
+        ] {
+            self.add_always(&format!("{u}:{p}"), URL_USERINFO_VAR);
+            if !p.is_empty() {
+                self.add_always(&p, URL_PASSWORD_VAR);
+            }
+        }
+    }
+
+    /// [`Redactor::add`] without the minimum length: a URL's userinfo is a secret however
+    /// short.
+    fn add_always(&self, value: &str, variable: &str) {
+        if value.len() >= MIN_SECRET_LEN {
+            self.add(value, variable);
+            return;
+        }
+        let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
+        if !value.is_empty() && !known.iter().any(|(v, _)| v == value) {
+            known.push((value.to_owned(), variable.to_owned()));
+        }
+        known.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
     }
 }
 
@@ -128,6 +269,43 @@ mod tests {
         );
         assert_eq!(r.redact(body), r#"{"password":"${GAMESPEC_PASSWORD}"}"#);
         assert!(!r.leaks(&r.redact("p%40ss%20w%22rd%2F1")));
+    }
+
+    #[test]
+    fn base64_forms_are_found_at_every_alignment() {
+        use base64::Engine;
+        let r = Redactor::new();
+        let secret = "pw-Zq8!rT5vL0";
+        r.add(secret, "GAMESPEC_PASSWORD");
+        for prefix in ["", "u", "us", "user:", "player:"] {
+            for engine in [
+                &base64::engine::general_purpose::STANDARD,
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            ] {
+                let encoded = engine.encode(format!("{prefix}{secret}-tail"));
+                let out = r.redact(&format!("Basic {encoded}"));
+                assert!(out.contains("${GAMESPEC_PASSWORD}"), "{prefix:?}: {out}");
+                assert!(!r.leaks(&out), "{prefix:?}: {out}");
+            }
+        }
+    }
+
+    #[test]
+    fn userinfo_leaves_printed_urls() {
+        assert_eq!(
+            display_url("http://ci:hunter2@127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
+        assert_eq!(
+            display_url("http://127.0.0.1:8080/"),
+            "http://127.0.0.1:8080/"
+        );
+        let r = Redactor::new();
+        r.add_url_userinfo("http://ci:hunter2@127.0.0.1:8080");
+        assert_eq!(
+            r.redact("curl http://ci:hunter2@127.0.0.1:8080/x; pw hunter2"),
+            "curl http://${GAMESPEC_BASE_URL_USERINFO}@127.0.0.1:8080/x; pw ${GAMESPEC_BASE_URL_PASSWORD}"
+        );
     }
 
     #[test]

@@ -60,17 +60,21 @@ pub fn requirement<'a>(op: &'a Operation, credentials: &Credentials) -> Option<&
         .or_else(|| op.security.iter().find(|set| !set.is_empty()))
 }
 
-/// A credential that has the right shape but that no server issued: a JWT re-signed with
-/// another key when the real one is a JWT (so only the signature is wrong), else a token of the
-/// same length.
+/// A credential that has the right shape but that no server issued and that carries nothing of
+/// the real one: a JWT (when the real one is a JWT) with a generic header, claims of its own and
+/// a signature no key made, else a token of the same length. Nothing of the real token is
+/// copied, so a forged case in a report shows none of its claims.
 pub fn forged(real: Option<&str>) -> String {
+    use base64::Engine;
     use std::fmt::Write;
     if let Some(real) = real {
         let parts: Vec<&str> = real.split('.').collect();
         if parts.len() == 3 && parts.iter().all(|p| !p.is_empty()) {
+            let b64 = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
             return format!(
                 "{}.{}.Zm9yZ2VkLXNpZ25hdHVyZS1ieS1nYW1lc3BlYw",
-                parts[0], parts[1]
+                b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+                b64(r#"{"sub":"forged-by-gamespec","iat":1700000000,"exp":4102444800}"#)
             );
         }
     }
@@ -367,8 +371,53 @@ pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
         .map_err(|e| format!("cannot create an HTTP client: {e}"))
 }
 
+/// A body larger than this is read only with a permit of the run's [`LargeBodies`] gate.
+pub const LARGE_BODY: usize = 1024 * 1024;
+
+/// How many large answers (over [`LARGE_BODY`]) a run reads and judges at once: each may take
+/// [`MAX_BODY`] plus its parsed JSON, so without a gate memory would grow with `--workers`.
+#[derive(Debug, Clone)]
+pub struct LargeBodies(std::sync::Arc<tokio::sync::Semaphore>);
+
+/// Held while a large answer is read and judged; dropping it lets another worker read one.
+pub type LargePermit = tokio::sync::OwnedSemaphorePermit;
+
+impl LargeBodies {
+    /// A gate letting `at_once` large answers be held at the same time.
+    pub fn new(at_once: usize) -> LargeBodies {
+        LargeBodies(std::sync::Arc::new(tokio::sync::Semaphore::new(
+            at_once.max(1),
+        )))
+    }
+
+    async fn permit(&self) -> Option<LargePermit> {
+        self.0.clone().acquire_owned().await.ok()
+    }
+}
+
 /// Send `request` and read the answer (at most [`MAX_BODY`] bytes).
 pub async fn send(client: &reqwest::Client, request: &WireRequest) -> Result<WireResponse, String> {
+    send_gated(client, request, None).await.0
+}
+
+/// [`send`], reading an answer over [`LARGE_BODY`] only with a permit of `gate` (when given),
+/// which comes back with the answer for the caller to hold while it judges it.
+pub async fn send_gated(
+    client: &reqwest::Client,
+    request: &WireRequest,
+    gate: Option<&LargeBodies>,
+) -> (Result<WireResponse, String>, Option<LargePermit>) {
+    let mut permit = None;
+    let response = read(client, request, gate, &mut permit).await;
+    (response, permit)
+}
+
+async fn read(
+    client: &reqwest::Client,
+    request: &WireRequest,
+    gate: Option<&LargeBodies>,
+    permit: &mut Option<LargePermit>,
+) -> Result<WireResponse, String> {
     let method = reqwest::Method::from_bytes(request.method.as_bytes())
         .map_err(|e| format!("method {}: {e}", request.method))?;
     let mut builder = client.request(method, &request.url);
@@ -381,7 +430,7 @@ pub async fn send(client: &reqwest::Client, request: &WireRequest) -> Result<Wir
     let started = Instant::now();
     let mut response = builder.send().await.map_err(describe)?;
     let status = response.status().as_u16();
-    let headers = response
+    let headers: Vec<(String, String)> = response
         .headers()
         .iter()
         .map(|(k, v)| {
@@ -391,19 +440,103 @@ pub async fn send(client: &reqwest::Client, request: &WireRequest) -> Result<Wir
             )
         })
         .collect();
-    let mut body = Vec::new();
+    let encoding = declared_encoding(&headers);
+    // Sized from `Content-Length` (within the cap) so a large body is not grown by doubling,
+    // which would hold up to twice its size.
+    let declared = response.content_length().unwrap_or(0).min(MAX_BODY as u64) as usize;
+    if declared > LARGE_BODY
+        && let Some(gate) = gate
+    {
+        *permit = gate.permit().await;
+    }
+    let mut body = Vec::with_capacity(declared);
     while let Some(chunk) = response.chunk().await.map_err(describe)? {
         if body.len() + chunk.len() > MAX_BODY {
-            return Err(format!("response body larger than {MAX_BODY} bytes"));
+            return Err(too_large(None));
+        }
+        if permit.is_none()
+            && body.len() + chunk.len() > LARGE_BODY
+            && let Some(gate) = gate
+        {
+            *permit = gate.permit().await;
         }
         body.extend_from_slice(&chunk);
     }
+    let body = match &encoding {
+        Some(coding) => decode(&body, coding)?,
+        None => body,
+    };
+    let (body, invalid_utf8_at) = match String::from_utf8(body) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to() as u64;
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
+        }
+    };
     Ok(WireResponse {
         status,
         headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
+        body,
         elapsed: started.elapsed(),
+        encoding,
+        invalid_utf8_at,
+        kept: None,
     })
+}
+
+/// The transport error of a body over [`MAX_BODY`], naming the encoding it was decoded from.
+fn too_large(coding: Option<&str>) -> String {
+    match coding {
+        Some(coding) => format!(
+            "response body larger than {MAX_BODY} bytes once decoded from its Content-Encoding `{coding}`"
+        ),
+        None => format!("response body larger than {MAX_BODY} bytes"),
+    }
+}
+
+/// The `Content-Encoding` the body was sent in, lower case, when it is not `identity`.
+fn declared_encoding(headers: &[(String, String)]) -> Option<String> {
+    let value = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))?
+        .1
+        .trim()
+        .to_ascii_lowercase();
+    (!value.is_empty() && value != "identity").then_some(value)
+}
+
+/// `bytes` decoded from `coding` (`gzip`, `x-gzip`, `deflate`), at most [`MAX_BODY`] bytes of
+/// output: a body that inflates beyond it (a compression bomb) is a transport error naming the
+/// encoding, after reading no more than the cap. Another coding cannot be judged as the body
+/// it stands for, so it is an error too.
+pub fn decode(bytes: &[u8], coding: &str) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let limit = MAX_BODY as u64 + 1;
+    let mut out = Vec::new();
+    let read = match coding {
+        "gzip" | "x-gzip" => flate2::read::MultiGzDecoder::new(bytes)
+            .take(limit)
+            .read_to_end(&mut out),
+        // RFC 9110's `deflate` is zlib-wrapped; some servers send it raw.
+        "deflate" if bytes.first().is_some_and(|b| b & 0x0f == 8) => {
+            flate2::read::ZlibDecoder::new(bytes)
+                .take(limit)
+                .read_to_end(&mut out)
+        }
+        "deflate" => flate2::read::DeflateDecoder::new(bytes)
+            .take(limit)
+            .read_to_end(&mut out),
+        other => {
+            return Err(format!(
+                "response body in Content-Encoding `{other}`, which the runner cannot decode"
+            ));
+        }
+    };
+    read.map_err(|e| format!("response body is not valid `{coding}` ({e})"))?;
+    if out.len() > MAX_BODY {
+        return Err(too_large(Some(coding)));
+    }
+    Ok(out)
 }
 
 /// The transport error in words, without the URL (a query string may carry a credential).
@@ -433,13 +566,32 @@ pub async fn exchange(
     base_url: &str,
     credentials: &Credentials,
 ) -> Result<Exchange, Unsendable> {
+    Ok(
+        exchange_gated(client, spec, case, base_url, credentials, None)
+            .await?
+            .0,
+    )
+}
+
+/// [`exchange`] with a [`LargeBodies`] gate: the permit of a large answer comes back with it.
+pub async fn exchange_gated(
+    client: &reqwest::Client,
+    spec: &Spec,
+    case: Case,
+    base_url: &str,
+    credentials: &Credentials,
+    gate: Option<&LargeBodies>,
+) -> Result<(Exchange, Option<LargePermit>), Unsendable> {
     let request = render(spec, &case, base_url, credentials)?;
-    let response = send(client, &request).await;
-    Ok(Exchange {
-        case,
-        request,
-        response,
-    })
+    let (response, permit) = send_gated(client, &request, gate).await;
+    Ok((
+        Exchange {
+            case,
+            request,
+            response,
+        },
+        permit,
+    ))
 }
 
 #[cfg(test)]
@@ -447,10 +599,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_forged_jwt_keeps_header_and_claims() {
-        let f = forged(Some("aaa.bbb.ccc"));
-        assert!(f.starts_with("aaa.bbb."));
-        assert_ne!(f, "aaa.bbb.ccc");
+    fn a_forged_credential_copies_nothing_of_the_real_one() {
+        let f = forged(Some("aaaaaa.bbbbbb.cccccc"));
+        assert_eq!(f.split('.').count(), 3, "{f}");
+        for part in ["aaaaaa", "bbbbbb", "cccccc"] {
+            assert!(!f.contains(part), "{f}");
+        }
         let t = forged(Some("0123456789abcdef0123"));
         assert_eq!(t.len(), 20);
         assert_ne!(t, "0123456789abcdef0123");

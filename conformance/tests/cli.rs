@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use gamespec_conformance::outcome::RunResult;
 use gamespec_conformance::report::ndjson;
+use runner_support::hostile;
 use runner_support::lootlocker::{self, Breakage, TOKEN};
 use runner_support::{Log, refused_url, serve_in_background};
 
@@ -433,4 +434,402 @@ fn checks_lists_every_code() {
         .find(|l| l.starts_with("C014"))
         .unwrap_or_default();
     assert!(c014.contains("max_response_time") && c014.contains("(off by default)"));
+}
+
+/// The JSON report at `path`, as a value (its `coverage` block is not part of [`RunResult`]).
+fn json_report(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&text(path)).expect("the JSON report parses")
+}
+
+/// A run of `operations` (only `examples` unless `extra` says otherwise) against `url` writing
+/// every report into `dir`; the reports' texts come back with the run.
+fn run_with_reports(
+    dir: &Path,
+    url: &str,
+    operations: &[&str],
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (Ran, Reports) {
+    let files = Reports::files(dir);
+    let mut args = vec![
+        "run",
+        "--spec",
+        "lootlocker",
+        "--base-url",
+        url,
+        "--no-progress",
+    ];
+    for op in operations {
+        args.extend(["--operation", op]);
+    }
+    args.extend(extra.iter().copied());
+    let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    for (flag, path) in ["--junit", "--markdown", "--ndjson", "--json"]
+        .iter()
+        .zip(&paths)
+    {
+        args.extend([*flag, path.as_str()]);
+    }
+    let ran = conformance(&args, env);
+    let reports = Reports {
+        junit: text(&files[0]),
+        markdown: text(&files[1]),
+        ndjson: text(&files[2]),
+        json: json_report(&files[3]),
+    };
+    (ran, reports)
+}
+
+/// The report files of one run.
+struct Reports {
+    junit: String,
+    markdown: String,
+    ndjson: String,
+    json: serde_json::Value,
+}
+
+impl Reports {
+    fn files(dir: &Path) -> [PathBuf; 4] {
+        ["junit.xml", "summary.md", "failures.ndjson", "result.json"].map(|f| dir.join(f))
+    }
+
+    /// The untested operations of the JSON report's coverage, with their reasons.
+    fn untested(&self) -> Vec<(String, String)> {
+        self.json["coverage"]["untested"]
+            .as_array()
+            .expect("coverage.untested is a list")
+            .iter()
+            .map(|u| {
+                (
+                    u["operation"].as_str().unwrap_or_default().to_owned(),
+                    u["reason"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Assert that `operation` is untested for a reason containing `why` in every format.
+    fn say_untested(&self, ran: &Ran, operation: &str, why: &str) {
+        let line = ran
+            .stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(operation) && l.contains(why));
+        assert!(
+            line.is_some(),
+            "console lacks {operation}: {why}:\n{}",
+            ran.stdout
+        );
+        assert!(
+            self.markdown
+                .lines()
+                .any(|l| l.starts_with(&format!("| {operation} |")) && l.contains(why)),
+            "markdown lacks {operation}: {why}:\n{}",
+            self.markdown
+        );
+        let suite = self
+            .junit
+            .split("<testsuite ")
+            .find(|s| s.starts_with(&format!("name=\"{operation}\"")))
+            .unwrap_or_else(|| panic!("no JUnit suite {operation}:\n{}", self.junit));
+        assert!(
+            suite.contains("<error message=\"not tested: ") && suite.contains(why),
+            "JUnit does not fail {operation} for {why}:\n{suite}"
+        );
+        assert!(
+            self.untested()
+                .iter()
+                .any(|(op, reason)| op == operation && reason.contains(why)),
+            "JSON coverage lacks {operation}: {why}: {:?}",
+            self.untested()
+        );
+    }
+}
+
+#[test]
+fn a_failed_login_leaves_operations_untested_and_the_run_fails() {
+    let dir = scratch("untested_login");
+    let url = serve_in_background(lootlocker::uniform_server(
+        500,
+        Duration::ZERO,
+        Log::default(),
+    ));
+    let (ran, reports) = run_with_reports(&dir, &url, &["ping"], &["--phases", "examples"], &[]);
+    ran.exits(3);
+    reports.say_untested(&ran, "ping", "status 500");
+    assert!(ran.stdout.contains("startGuestSession"), "{}", ran.stdout);
+    assert!(
+        ran.stdout
+            .contains("coverage: 0 of 1 selected operations tested, 1 untested; 0 cases"),
+        "{}",
+        ran.stdout
+    );
+    assert!(ran.stdout.contains("nothing was tested"), "{}", ran.stdout);
+    assert!(
+        reports
+            .markdown
+            .contains("| Verdict | fail: nothing was tested |"),
+        "{}",
+        reports.markdown
+    );
+    assert_eq!(reports.json["coverage"]["tested"], 0);
+    assert_eq!(reports.json["coverage"]["selected"], 1);
+    assert!(ran.stderr.contains("incomplete"), "{}", ran.stderr);
+}
+
+#[test]
+fn a_time_budget_spent_before_any_case_fails_the_run() {
+    let dir = scratch("untested_budget");
+    let url = ping_server(false, &Log::default());
+    let (ran, reports) = run_with_reports(
+        &dir,
+        &url,
+        &["ping", "getPlayerName"],
+        &["--time-budget", "0.001"],
+        &SESSION_ENV,
+    );
+    ran.exits(3);
+    for op in ["ping", "getPlayerName"] {
+        reports.say_untested(
+            &ran,
+            op,
+            "time budget of 0.001s spent before its first case",
+        );
+    }
+    assert_eq!(reports.json["coverage"]["cases"], 0);
+    // Without a budget the same run tests both and passes: the verdict is the budget's.
+    let (ran, reports) =
+        run_with_reports(&dir, &url, &["ping", "getPlayerName"], &[], &SESSION_ENV);
+    ran.exits(0);
+    assert!(reports.untested().is_empty(), "{:?}", reports.untested());
+    assert!(
+        ran.stdout
+            .contains("coverage: 2 of 2 selected operations tested, 0 untested;"),
+        "{}",
+        ran.stdout
+    );
+}
+
+#[test]
+fn a_server_that_only_rate_limits_ends_within_the_budget_untested() {
+    let dir = scratch("untested_rate_limited");
+    let log = Log::default();
+    let url = serve_in_background(hostile::rate_limit_server("1", log.clone()));
+    let started = Instant::now();
+    let (ran, reports) = run_with_reports(
+        &dir,
+        &url,
+        &["ping", "getPlayerName", "setPlayerName"],
+        &[
+            "--time-budget",
+            "3",
+            "--phases",
+            "examples,boundary,positive,negative",
+        ],
+        &SESSION_ENV,
+    );
+    let took = started.elapsed();
+    ran.exits(3);
+    // The run itself (from the runner's start, logins included) ends with its budget; the
+    // process around it adds loading the spec, which a loaded machine can make slow.
+    let duration = reports.json["duration"].as_f64().expect("a duration");
+    // ~1 s of slack for a shared machine (2 cores, load above 10 while the suite runs).
+    assert!((3.0..5.0).contains(&duration), "the run took {duration} s");
+    assert!(took < Duration::from_secs(20), "the process took {took:?}");
+    for op in ["ping", "getPlayerName", "setPlayerName"] {
+        reports.say_untested(&ran, op, "answer(s) were rate limits");
+    }
+    // Each 429 was judged for its form (documented status, body and `Retry-After`): all pass.
+    assert!(log.count() >= 2, "{}", log.count());
+    assert!(reports.ndjson.trim().is_empty(), "{}", reports.ndjson);
+    assert!(reports.json["stats"]["rate_limited"].as_u64() >= Some(2));
+
+    // A `Retry-After` of an hour is honoured for `--max-retry-pause` only.
+    let url = serve_in_background(hostile::rate_limit_server("3600", Log::default()));
+    let started = Instant::now();
+    let (ran, reports) = run_with_reports(
+        &dir,
+        &url,
+        &["ping"],
+        &["--phases", "examples", "--max-retry-pause", "0.3"],
+        &SESSION_ENV,
+    );
+    let took = started.elapsed();
+    ran.exits(3);
+    let duration = reports.json["duration"].as_f64().expect("a duration");
+    assert!(duration < 3.0, "the run took {duration} s");
+    assert!(took < Duration::from_secs(20), "the process took {took:?}");
+    reports.say_untested(&ran, "ping", "every answer was a rate limit");
+}
+
+#[test]
+fn run_help_documents_the_exit_codes_and_the_retry_pause() {
+    let ran = conformance(&["run", "--help"], &[]);
+    ran.exits(0);
+    for part in ["--max-retry-pause", "Exit codes:", "3 incomplete"] {
+        assert!(
+            ran.stdout.contains(part),
+            "{part:?} missing:\n{}",
+            ran.stdout
+        );
+    }
+}
+
+/// Every form a report could show `secret` in: raw, percent- and form-encoded, JSON-escaped,
+/// base64 (standard and URL-safe, alone and after `user:`), and its first 8 characters.
+fn leaked_forms(secret: &str) -> Vec<(&'static str, String)> {
+    use base64::Engine;
+    let std = base64::engine::general_purpose::STANDARD_NO_PAD;
+    let url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    // `user:` is 5 bytes: the secret starts at the third byte of a group, so the characters
+    // that encode only the secret start after the first 7.
+    let after_user = std.encode(format!("user:{secret}"));
+    vec![
+        ("raw", secret.to_owned()),
+        (
+            "percent-encoded",
+            percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+                .to_string(),
+        ),
+        (
+            "form-encoded",
+            form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
+        ),
+        (
+            "JSON-escaped",
+            serde_json::to_string(secret)
+                .expect("a JSON string")
+                .trim_matches('"')
+                .to_owned(),
+        ),
+        ("base64", std.encode(secret)),
+        ("base64url", url.encode(secret)),
+        (
+            "base64 after user:",
+            after_user[7..after_user.len() - 2].to_owned(),
+        ),
+        ("8-character prefix", secret.chars().take(8).collect()),
+    ]
+}
+
+/// Assert that none of `outputs` shows any form of any of `secrets`.
+fn sweep(outputs: &[(&str, &str)], secrets: &[&str]) {
+    for (name, text) in outputs {
+        for secret in secrets {
+            for (form, value) in leaked_forms(secret) {
+                assert!(
+                    !text.contains(&value),
+                    "{name} shows {secret:?} {form} ({value:?}):\n{text}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_report_shows_any_form_of_any_secret() {
+    /// Issued by the guest login: a JWT whose claims are secret too.
+    const CLAIMS: &str = "eyJwbGF5ZXIiOiJwLTQyIiwic2VjcmV0X2NsYWltIjoiY2xhaW0tdmFsdWUtNzcifQ";
+    const SESSION: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJwbGF5ZXIiOiJwLTQyIiwic2VjcmV0X2NsYWltIjoiY2xhaW0tdmFsdWUtNzcifQ.c2lnbmVkLWJ5LXRoZS1zZXJ2ZXI";
+    const DOMAIN_KEY: &str = "dk-Vq3!w8Zr@p1";
+    const GAME_KEY: &str = "gk-Lm7#t2Xs/9u\"q";
+    const URL_USER: &str = "ci-user";
+    const URL_PASSWORD: &str = "urlpassQ7w3e9";
+    let env = [
+        ("GAMESPEC_DOMAIN_KEY", DOMAIN_KEY),
+        ("GAMESPEC_GAME_KEY", GAME_KEY),
+    ];
+    let secrets = [CLAIMS, SESSION, DOMAIN_KEY, GAME_KEY, URL_PASSWORD];
+    for login_fails in [false, true] {
+        let dir = scratch(&format!("secret_sweep_{login_fails}"));
+        let log = Log::default();
+        let url = serve_in_background(hostile::echo_server(SESSION, login_fails, log.clone()));
+        let url = url.replace("http://", &format!("http://{URL_USER}:{URL_PASSWORD}@"));
+        let (ran, reports) = run_with_reports(
+            &dir,
+            &url,
+            &["ping", "signInWhiteLabelUser"],
+            &["--phases", "examples,protocol"],
+            &env,
+        );
+        ran.exits(1);
+        let seen = format!("{:?}", log.seen());
+        // The server saw (and so echoed) what the reports must not show.
+        for secret in [DOMAIN_KEY, "gk-Lm7#t2Xs/9u"] {
+            assert!(seen.contains(secret), "the server never saw {secret}");
+        }
+        assert_eq!(seen.contains(SESSION), !login_fails);
+        let json = serde_json::to_string_pretty(&reports.json).expect("JSON");
+        let outputs = [
+            ("console", ran.stdout.as_str()),
+            ("stderr", ran.stderr.as_str()),
+            ("JUnit", reports.junit.as_str()),
+            ("Markdown", reports.markdown.as_str()),
+            ("NDJSON", reports.ndjson.as_str()),
+            ("JSON", json.as_str()),
+        ];
+        sweep(&outputs, &secrets);
+        for (name, text) in &outputs {
+            assert!(
+                !text.contains(URL_USER),
+                "{name} shows the URL's user:\n{text}"
+            );
+        }
+        // The secrets were there to leak: the reports name them by their variables.
+        let placeholders: &[&str] = if login_fails {
+            // The game key was echoed across the login error's 200-character cut: redacted
+            // first, then cut, so only part of its placeholder is left.
+            &["${GAMESPEC_DOMAIN_KEY}"]
+        } else {
+            &["${GAMESPEC_SESSION_TOKEN}", "${GAMESPEC_DOMAIN_KEY}"]
+        };
+        for placeholder in placeholders
+            .iter()
+            .chain(&["${GAMESPEC_BASE_URL_USERINFO}"])
+        {
+            assert!(
+                reports.markdown.contains(placeholder),
+                "{placeholder} missing:\n{}",
+                reports.markdown
+            );
+        }
+        if login_fails {
+            reports.say_untested(&ran, "ping", "status 500");
+        }
+    }
+}
+
+#[test]
+fn answers_of_15_mb_leave_report_files_under_256_kib() {
+    // Every exchange of this run fails on a 15 MB body; what is kept per failure is a 4 KiB
+    // excerpt with the body's size and hash, at most 5 failures per operation and check.
+    const BOUND: u64 = 256 * 1024;
+    let dir = scratch("huge_bodies");
+    let body = hostile::huge_body(15_000_000);
+    let url = serve_in_background(hostile::fixed_server(&[], body, Log::default()));
+    let started = Instant::now();
+    let (ran, reports) = run_with_reports(
+        &dir,
+        &url,
+        &["ping", "getPlayerName", "setPlayerName"],
+        &[
+            "--phases",
+            "examples,boundary,positive,negative,protocol",
+            "--max-examples",
+            "3",
+        ],
+        &SESSION_ENV,
+    );
+    ran.exits(1);
+    for file in Reports::files(&dir) {
+        let size = std::fs::metadata(&file).expect("written").len();
+        assert!(size < BOUND, "{}: {size} bytes", file.display());
+    }
+    assert!(
+        ran.stdout.len() < BOUND as usize,
+        "{} bytes",
+        ran.stdout.len()
+    );
+    let cases = reports.json["stats"]["cases"].as_u64().unwrap_or_default();
+    assert!(cases >= 20, "{cases} cases");
+    eprintln!("{cases} cases of 15 MB answers in {:?}", started.elapsed());
 }

@@ -62,6 +62,7 @@ fn response(status: u16, body: &str) -> Result<WireResponse, String> {
         headers: vec![header("content-type", "application/json")],
         body: body.to_owned(),
         elapsed: Duration::from_millis(250),
+        ..WireResponse::default()
     })
 }
 
@@ -102,6 +103,7 @@ fn operation(id: &str, method: &str, path: &str, checks: &[(&str, u64, u64)]) ->
             })
             .collect(),
         skipped: None,
+        ..OperationResult::default()
     }
 }
 

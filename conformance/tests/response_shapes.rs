@@ -318,6 +318,7 @@ fn a_shape_keeps_structure_and_no_value() {
         ],
         body: body.to_string(),
         elapsed: std::time::Duration::ZERO,
+        ..WireResponse::default()
     };
     let spec = Spec::load("lootlocker").unwrap_or_else(|e| panic!("{e}"));
     let op = spec

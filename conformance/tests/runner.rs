@@ -19,6 +19,7 @@ use gamespec_conformance::runner::{self, Filters, Quiet, RunConfig, Runner};
 use gamespec_conformance::secrets::Redactor;
 use gamespec_conformance::wire::Credentials;
 use gamespec_spec::spec::Spec;
+use runner_support::hostile;
 use runner_support::lootlocker::{self, Breakage, TOKEN};
 use runner_support::{Log, serve};
 
@@ -504,10 +505,92 @@ async fn retry_after_pauses_the_run_and_the_case_is_retried() {
     );
     let ping = operation(&result, "ping");
     assert_eq!(ping.cases, 1);
-    assert_eq!(ping.checks["C005"].passed, 1);
+    assert_eq!(ping.rate_limited, 1);
+    // The 429 is judged for its form (its documented body and `Retry-After`), then the retry
+    // by every check; the server's decision (C007) only once, on the retry.
+    assert_eq!(ping.checks["C005"].passed, 2);
+    assert!(ping.checks["C004"].passed >= 1, "{:?}", ping.checks);
+    assert_eq!(ping.checks["C007"].passed, 1);
     // The 429 and the retry.
     assert_eq!(log.count(), 2);
     assert_eq!(result.stats.requests, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_after_that_breaks_its_schema_is_reported_before_the_retry() {
+    // An HTTP date is valid HTTP, but the spec documents `Retry-After` as integer seconds.
+    let spec = common::spec("lootlocker");
+    let breakage = Breakage {
+        rate_limit_first: true,
+        retry_after: Some("Wed, 21 Oct 2015 07:28:00 GMT"),
+        ..Breakage::default()
+    };
+    let log = Log::default();
+    let url = serve(lootlocker::player_server(breakage, log.clone())).await;
+    let (result, _) = run(
+        spec,
+        &url,
+        config(&["ping"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert_eq!(
+        codes(&result),
+        BTreeSet::from(["C004".to_owned()]),
+        "{}",
+        summary(&result)
+    );
+    let failure = &result.failures[0];
+    assert!(
+        failure.failure.expected.contains("Retry-After"),
+        "{failure:?}"
+    );
+    assert_eq!(
+        failure.exchange.response.as_ref().map(|r| r.status),
+        Ok(429)
+    );
+    // The retry came and was judged by every check: the operation is tested.
+    let ping = operation(&result, "ping");
+    assert_eq!((ping.cases, ping.rate_limited, log.count()), (1, 1, 2));
+    assert_eq!(ping.checks["C007"].passed, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_time_budget_holds_against_long_retry_after_pauses() {
+    let spec = common::spec("lootlocker");
+    let log = Log::default();
+    let url = serve(hostile::rate_limit_server("60", log.clone())).await;
+    let mut budget = config(&["ping", "getPlayerName"], &Phase::ALL, 2);
+    budget.time_budget = Some(Duration::from_millis(1500));
+    // Longer than the budget: the budget decides.
+    budget.max_retry_after = Duration::from_secs(30);
+    let (result, _) = run(spec, &url, budget, session()).await;
+    assert!(
+        result.duration < Duration::from_millis(2500),
+        "{:?}",
+        result.duration
+    );
+    assert_eq!(
+        result.stopped_early.as_deref(),
+        Some("time budget of 1.5s spent")
+    );
+    let coverage = result.coverage();
+    assert_eq!((coverage.selected, coverage.tested), (2, 0), "{coverage:?}");
+    for u in &coverage.untested {
+        assert!(
+            u.reason
+                .starts_with("time budget of 1.5s spent before its first case"),
+            "{u:?}"
+        );
+    }
+    // Whichever operation sent first got the 429 (the other waited in the pause).
+    assert!(
+        coverage
+            .untested
+            .iter()
+            .any(|u| u.reason.contains("1 answer(s) were rate limits")),
+        "{coverage:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -764,4 +847,319 @@ fn declares_links(root: &serde_json::Value) -> bool {
                     .any(|(_, r)| r.get("links").is_some())
             })
         })
+}
+
+/// SHA-256 of `bytes`, hex.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Every report of `result` as text, by format name.
+fn all_reports(result: &RunResult, redactor: &Redactor) -> Vec<(&'static str, String)> {
+    vec![
+        ("console", console::console(result, redactor, false)),
+        ("junit", junit::junit(result, redactor).expect("JUnit")),
+        ("markdown", markdown::markdown(result, redactor)),
+        ("ndjson", ndjson::ndjson(result, redactor).expect("NDJSON")),
+        ("json", serde_json::to_string_pretty(result).expect("JSON")),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_of_15_mb_are_kept_as_excerpts_with_size_and_hash() {
+    const SIZE: usize = 15_000_000;
+    let spec = common::spec("lootlocker");
+    let body = hostile::huge_body(SIZE);
+    let url = serve(hostile::fixed_server(&[], body.clone(), Log::default())).await;
+    let (result, redactor) = run(
+        spec,
+        &url,
+        config(&["ping", "getPlayerName"], &Phase::ALL, 2),
+        session(),
+    )
+    .await;
+    assert!(!result.failures.is_empty(), "{}", summary(&result));
+    let hash = sha256(&body);
+    for failure in &result.failures {
+        let response = failure.exchange.response.as_ref().expect("an answer");
+        assert!(response.body.len() <= 4096, "{}", response.body.len());
+        let kept = response
+            .kept
+            .as_ref()
+            .expect("a kept body says what it was");
+        assert_eq!((kept.size, kept.truncated), (SIZE as u64, true));
+        assert_eq!(kept.sha256, hash);
+    }
+    // Bounded reports: at most 5 failures per operation and check, 4 KiB of body each.
+    for (name, text) in all_reports(&result, &redactor) {
+        assert!(text.len() < 256 * 1024, "{name}: {} bytes", text.len());
+    }
+    let console = console::console(&result, &redactor, false);
+    assert!(
+        console.contains(&format!("{SIZE} bytes, sha256 {hash}, an excerpt kept")),
+        "{console}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failures_beyond_five_per_operation_and_check_are_counted_not_kept() {
+    let spec = common::spec("lootlocker");
+    // The operation documenting the most JSON answers: each status a kind of C005 failure.
+    let op = spec
+        .operations
+        .iter()
+        .filter(|o| {
+            o.security
+                .iter()
+                .any(|s| s.iter().any(|n| n == "sessionToken"))
+        })
+        .max_by_key(|o| o.responses.iter().filter(|r| r.content.is_some()).count())
+        .expect("an operation");
+    let statuses: Vec<u16> = op
+        .responses
+        .iter()
+        .filter(|r| r.content.is_some())
+        .map(|r| r.status)
+        .collect();
+    assert!(statuses.len() > 5, "{}: {statuses:?}", op.id);
+    let url = serve(hostile::cycling_server(statuses.clone(), Log::default())).await;
+    let phases = [
+        Phase::Examples,
+        Phase::Boundary,
+        Phase::Positive,
+        Phase::Negative,
+    ];
+    let (result, redactor) = run(
+        spec.clone(),
+        &url,
+        config(&[&op.id], &phases, 10),
+        session(),
+    )
+    .await;
+    let kept = result.failures.iter().filter(|f| f.code == "C005").count();
+    let counted = operation(&result, &op.id)
+        .failures_not_kept
+        .get("C005")
+        .copied();
+    assert_eq!(kept, 5, "{}", summary(&result));
+    assert_eq!(
+        counted,
+        Some(statuses.len() as u64 - 5),
+        "{}",
+        summary(&result)
+    );
+    let console = console::console(&result, &redactor, false);
+    assert!(
+        console.contains("more failure(s) counted but not kept"),
+        "{console}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_answers_are_judged_on_their_declared_encoding() {
+    let spec = common::spec("lootlocker");
+    let ping = br#"{"success":true,"date":"2026-06-01T10:00:00Z"}"#;
+    // A conformant answer, gzip-encoded as declared: it passes.
+    let url = serve(hostile::fixed_server(
+        &[("content-encoding", "gzip")],
+        hostile::gzip(ping),
+        Log::default(),
+    ))
+    .await;
+    let (result, _) = run(
+        spec.clone(),
+        &url,
+        config(&["ping"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert!(result.failures.is_empty(), "{}", summary(&result));
+    assert_eq!(operation(&result, "ping").checks["C005"].passed, 1);
+
+    // A broken one: its failure names the encoding.
+    let url = serve(hostile::fixed_server(
+        &[("content-encoding", "gzip")],
+        hostile::gzip(br#"{"success":"yes"}"#),
+        Log::default(),
+    ))
+    .await;
+    let (result, redactor) = run(
+        spec.clone(),
+        &url,
+        config(&["ping"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert_eq!(codes(&result), BTreeSet::from(["C005".to_owned()]));
+    let console = console::console(&result, &redactor, false);
+    assert!(
+        console.contains("status 200 (Content-Encoding gzip, decoded): {\"success\":\"yes\"}"),
+        "{console}"
+    );
+
+    // A bomb: 20 MB of zeros in about 20 KB stops at the 16 MiB cap and names gzip.
+    let bomb = hostile::gzip_zeros(20 << 20);
+    assert!(bomb.len() < 100_000, "{}", bomb.len());
+    let url = serve(hostile::fixed_server(
+        &[("content-encoding", "gzip")],
+        bomb,
+        Log::default(),
+    ))
+    .await;
+    let (result, _) = run(
+        spec,
+        &url,
+        config(&["ping"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert_eq!(codes(&result), BTreeSet::from(["C000".to_owned()]));
+    let error = result.failures[0]
+        .exchange
+        .response
+        .as_ref()
+        .expect_err("no answer");
+    assert!(
+        error.contains("larger than 16777216 bytes once decoded from its Content-Encoding `gzip`"),
+        "{error}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_body_that_is_not_utf8_fails_c005() {
+    let spec = common::spec("lootlocker");
+    // Lossy decoding would turn the byte into U+FFFD, a valid `name`.
+    let body = axum::body::Bytes::from_static(b"{\"name\":\"Night\xffOwl\"}");
+    let url = serve(hostile::fixed_server(&[], body, Log::default())).await;
+    let (result, redactor) = run(
+        spec,
+        &url,
+        config(&["getPlayerName"], &[Phase::Examples], 2),
+        session(),
+    )
+    .await;
+    assert_eq!(
+        codes(&result),
+        BTreeSet::from(["C005".to_owned()]),
+        "{}",
+        summary(&result)
+    );
+    assert_eq!(
+        result.failures[0].failure.actual,
+        "a body that is not UTF-8 (invalid byte at offset 14)"
+    );
+    let console = console::console(&result, &redactor, false);
+    assert!(console.contains("not UTF-8 from byte 14"), "{console}");
+}
+
+#[test]
+fn one_routing_table_reads_back_cases_as_a_table_per_operation_does() {
+    // Planning shares one routing table among all operations (linear time); the read-back must
+    // keep exactly the cases a table built around each operation keeps.
+    for api in gamespec_spec::registry::apis() {
+        let spec = common::spec(&api.name);
+        let table = gamespec_conformance::generate::RouteTable::new(&spec);
+        for (index, op) in spec.operations.iter().enumerate() {
+            let shared =
+                gamespec_conformance::generate::Readback::with_table(&spec, op, index, &table);
+            let own = gamespec_conformance::generate::Readback::new(&spec, op);
+            let fixed = gamespec_conformance::generate::negative_fixed_with(&spec, op, &shared);
+            assert_eq!(
+                gamespec_conformance::generate::boundary_with(&spec, op, &shared),
+                gamespec_conformance::generate::boundary_with(&spec, op, &own),
+                "{} {}",
+                api.name,
+                op.id
+            );
+            assert_eq!(
+                fixed,
+                gamespec_conformance::generate::negative_fixed_with(&spec, op, &own),
+                "{} {}",
+                api.name,
+                op.id
+            );
+        }
+    }
+}
+
+/// A spec of `n` operations (`n / 2` paths with a GET and a PUT), as JSON.
+fn generated_spec(n: usize) -> serde_json::Value {
+    let item = serde_json::json!({"$ref": "#/components/schemas/Item"});
+    let mut paths = serde_json::Map::new();
+    for i in 0..n / 2 {
+        paths.insert(
+            format!("/items{i}/{{id}}"),
+            serde_json::json!({
+                "get": {
+                    "operationId": format!("getItem{i}"),
+                    "parameters": [
+                        {"name": "id", "in": "path", "required": true,
+                         "schema": {"type": "integer", "minimum": 1}, "example": 3},
+                        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 10}}
+                    ],
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": item}}},
+                        "404": {"description": "none"}
+                    }
+                },
+                "put": {
+                    "operationId": format!("putItem{i}"),
+                    "parameters": [{"name": "id", "in": "path", "required": true,
+                                    "schema": {"type": "integer"}, "example": 3}],
+                    "requestBody": {"required": true, "content": {"application/json": {
+                        "schema": item, "example": {"name": "a", "size": 2}}}},
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {"schema": item}}},
+                        "400": {"description": "bad"}
+                    }
+                }
+            }),
+        );
+    }
+    serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"title": "generated", "version": "1"},
+        "paths": paths,
+        "components": {"schemas": {"Item": {
+            "type": "object", "required": ["name"],
+            "properties": {"name": {"type": "string", "maxLength": 20},
+                           "size": {"type": "integer", "minimum": 0, "maximum": 9}}
+        }}}
+    })
+}
+
+/// The benchmark of planning: `cargo test -p gamespec-conformance --release --test runner --
+/// --ignored planning_benchmark --nocapture` prints the time to load and to plan 1,000 to
+/// 10,000 generated operations.
+#[test]
+#[ignore = "a benchmark: run it with --ignored --nocapture"]
+fn planning_benchmark() {
+    use gamespec_spec::registry::Profile;
+    let mut last = None;
+    for n in [1_000, 2_000, 5_000, 10_000] {
+        let started = std::time::Instant::now();
+        let spec = Spec::from_value(
+            "generated.json".into(),
+            generated_spec(n),
+            Profile::generic(),
+        )
+        .expect("the generated spec loads");
+        let loaded = started.elapsed();
+        let started = std::time::Instant::now();
+        let plan = runner::plan(&spec, &RunConfig::default());
+        let planned = started.elapsed();
+        assert_eq!(plan.iter().filter(|p| p.skipped.is_none()).count(), n);
+        eprintln!(
+            "{n} operations: loaded in {:.2} s, planned in {:.2} s ({:.0} µs per operation)",
+            loaded.as_secs_f64(),
+            planned.as_secs_f64(),
+            planned.as_secs_f64() * 1e6 / n as f64
+        );
+        last = Some(planned);
+    }
+    assert!(last.is_some());
 }

@@ -133,6 +133,7 @@ pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> WireRespon
             .collect(),
         body: body.to_owned(),
         elapsed: Duration::from_millis(5),
+        ..WireResponse::default()
     }
 }
 

@@ -24,6 +24,10 @@ impl Check for ForgedCredentialsRejected {
         "A secured operation called with forged credentials answers 401 or 403."
     }
 
+    fn judges_decision(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
         judge_status(
             exchange,

@@ -23,6 +23,10 @@ impl Check for MissingCredentialsRejected {
         "A secured operation called without credentials answers 401 or 403."
     }
 
+    fn judges_decision(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
         judge_status(
             exchange,

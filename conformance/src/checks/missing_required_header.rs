@@ -22,6 +22,10 @@ impl Check for MissingRequiredHeader {
         "A request without a required header parameter is rejected with a 4xx status."
     }
 
+    fn judges_decision(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
         let Intent::MissingHeader { name } = &exchange.case.intent else {
             return Outcome::Skip;

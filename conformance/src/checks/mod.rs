@@ -110,6 +110,13 @@ pub trait Check: Send + Sync {
     fn on_by_default(&self) -> bool {
         true
     }
+    /// Whether the check judges the server's decision about the request (accepted, rejected,
+    /// found, gone) rather than the form of the answer. A rate limit (429 or 503 with
+    /// `Retry-After`) decides nothing about the request: it is judged by the other checks only,
+    /// and the request's fate waits for the retry.
+    fn judges_decision(&self) -> bool {
+        false
+    }
     /// Judge one exchange.
     fn check(&self, cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome;
 }

@@ -21,6 +21,10 @@ impl Check for NegativeDataRejection {
         "A request that breaks the spec is rejected with a 4xx status."
     }
 
+    fn judges_decision(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
         let Intent::Invalid { location, reason } = &exchange.case.intent else {
             return Outcome::Skip;

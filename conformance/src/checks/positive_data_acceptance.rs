@@ -23,6 +23,10 @@ impl Check for PositiveDataAcceptance {
         "A valid request with the configured credentials is accepted (status below 400, or 404 when the path names a resource)."
     }
 
+    fn judges_decision(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
         let case = &exchange.case;
         let names_resource = !case.path_params.is_empty();

@@ -22,6 +22,10 @@ impl Check for ResourceAvailableAfterCreate {
         "A resource read after a successful create answers 2xx."
     }
 
+    fn judges_decision(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
         let Intent::AfterCreate { created_by } = &exchange.case.intent else {
             return Outcome::Skip;

@@ -22,6 +22,10 @@ impl Check for ResourceGoneAfterDelete {
         "A resource read after a successful delete answers 404 or 410."
     }
 
+    fn judges_decision(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
         let Intent::AfterDelete { deleted_by } = &exchange.case.intent else {
             return Outcome::Skip;

@@ -50,6 +50,14 @@ impl Check for ResponseSchemaConformance {
                 received.status
             )
         };
+        // JSON is UTF-8 (RFC 8259): bytes that are not are judged as bytes, not as the
+        // replacement characters a lossy decoding would put in their place.
+        if let Some(at) = received.invalid_utf8_at {
+            return Outcome::fail(
+                expected(),
+                format!("a body that is not UTF-8 (invalid byte at offset {at})"),
+            );
+        }
         if received.body.trim().is_empty() {
             return Outcome::fail(expected(), "an empty body");
         }

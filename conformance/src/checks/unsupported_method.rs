@@ -30,6 +30,10 @@ impl Check for UnsupportedMethod {
         "A method the path does not declare gets 405 with an Allow header listing the declared methods."
     }
 
+    fn judges_decision(&self) -> bool {
+        true
+    }
+
     fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
         let Intent::UndeclaredMethod { allowed } = &exchange.case.intent else {
             return Outcome::Skip;

@@ -50,7 +50,7 @@ use crate::case::{Case, Phase};
 use gamespec_spec::spec::{Operation, Spec};
 
 pub use crate::read::{Kind, Problem};
-pub use readback::Readback;
+pub use readback::{Readback, RouteTable};
 
 /// Why a strategy cannot be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -81,13 +81,23 @@ pub fn examples(spec: &Spec, op: &Operation) -> Vec<Case> {
 
 /// The boundary phase of `op`: at most 16 deterministic valid edge cases.
 pub fn boundary(spec: &Spec, op: &Operation) -> Vec<Case> {
-    boundary::cases(spec, op)
+    boundary::cases(spec, op, &Readback::new(spec, op))
+}
+
+/// [`boundary`] with a read-back built once (see [`RouteTable`]).
+pub fn boundary_with(spec: &Spec, op: &Operation, readback: &Readback) -> Vec<Case> {
+    boundary::cases(spec, op, readback)
 }
 
 /// Deterministic negative cases of `op` (at most 64), each with [`crate::case::Intent::Invalid`]
 /// naming the one place it breaks.
 pub fn negative_fixed(spec: &Spec, op: &Operation) -> Vec<Case> {
-    negative::fixed(spec, op)
+    negative::fixed(spec, op, &Readback::new(spec, op))
+}
+
+/// [`negative_fixed`] with a read-back built once.
+pub fn negative_fixed_with(spec: &Spec, op: &Operation, readback: &Readback) -> Vec<Case> {
+    negative::fixed(spec, op, readback)
 }
 
 /// Protocol cases of `op` derived from the valid case `base`.
@@ -104,7 +114,16 @@ pub fn positive(spec: &Spec, op: &Operation) -> Result<BoxedStrategy<Case>, GenE
 /// Random negative cases of `op`: a random mutation of a random valid case, kept only when the
 /// server can see it. [`GenError::NothingToBreak`] when no mutation can.
 pub fn negative(spec: &Spec, op: &Operation) -> Result<BoxedStrategy<Case>, GenError> {
-    negative::random(spec, op)
+    negative::random(spec, op, std::sync::Arc::new(Readback::new(spec, op)))
+}
+
+/// [`negative`] with a read-back built once.
+pub fn negative_with(
+    spec: &Spec,
+    op: &Operation,
+    readback: std::sync::Arc<Readback>,
+) -> Result<BoxedStrategy<Case>, GenError> {
+    negative::random(spec, op, readback)
 }
 
 /// Whether `case`, read back as a server reads it off the wire, satisfies `op`'s parameter and

@@ -381,13 +381,13 @@ fn number(v: f64) -> Vec<Value> {
         .collect()
 }
 
-/// The deterministic negative cases of `op` (at most [`CAP`]).
-pub fn fixed(spec: &Spec, op: &Operation) -> Vec<Case> {
-    let readback = Readback::new(spec, op);
-    let Some((base, _)) = base(spec, op, &readback) else {
+/// The deterministic negative cases of `op` (at most [`CAP`]), kept when `readback` sees their
+/// violation.
+pub fn fixed(spec: &Spec, op: &Operation, readback: &Readback) -> Vec<Case> {
+    let Some((base, _)) = base(spec, op, readback) else {
         return Vec::new();
     };
-    mutations(spec, op, &base, &readback)
+    mutations(spec, op, &base, readback)
         .iter()
         .filter_map(|m| m.apply(&base))
         .take(CAP)
@@ -395,8 +395,11 @@ pub fn fixed(spec: &Spec, op: &Operation) -> Vec<Case> {
 }
 
 /// Random negative cases of `op`: a random kept mutation applied to a random valid base.
-pub fn random(spec: &Spec, op: &Operation) -> Result<BoxedStrategy<Case>, GenError> {
-    let readback = Arc::new(Readback::new(spec, op));
+pub fn random(
+    spec: &Spec,
+    op: &Operation,
+    readback: Arc<Readback>,
+) -> Result<BoxedStrategy<Case>, GenError> {
     let nothing = || GenError::NothingToBreak {
         operation: op.id.clone(),
     };
@@ -431,7 +434,7 @@ mod tests {
     fn empty_values_are_a_violation_where_not_allowed() {
         let spec = spec();
         let op = operation(&spec);
-        let empty: Vec<(String, Value)> = fixed(&spec, op)
+        let empty: Vec<(String, Value)> = fixed(&spec, op, &Readback::new(&spec, op))
             .into_iter()
             .filter_map(|c| match &c.intent {
                 Intent::Invalid { location, reason } if reason.starts_with("an empty value") => {
@@ -451,7 +454,7 @@ mod tests {
     fn random_negatives_include_empty_values() {
         let spec = spec();
         let op = operation(&spec);
-        let cases = random(&spec, op).unwrap();
+        let cases = random(&spec, op, Arc::new(Readback::new(&spec, op))).unwrap();
         let mut runner = proptest::test_runner::TestRunner::deterministic();
         let readback = Readback::new(&spec, op);
         let mut seen = 0;

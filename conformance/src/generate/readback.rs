@@ -7,6 +7,8 @@
 //! This is what makes a generated value count: a "wrong type" that turns back into a valid
 //! value on the wire (the number `42` in a string query parameter) is no violation at all.
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 
 use crate::case::Case;
@@ -25,19 +27,58 @@ pub struct Readback {
     path_params: Vec<String>,
     /// Header parameters as declared, to name an unsendable header as the spec spells it.
     header_params: Vec<String>,
-    routes: Routes,
+    routes: Arc<Routes>,
     encoding: Encoding,
     reader: Reader,
 }
 
+/// The routing of a whole spec, built once for the read-backs of all its operations: one table
+/// shared by every operation when the spec's templates route without conflict and no two
+/// operations share a method and path (each then routes to itself in the one table), else a
+/// table per operation as [`Routes::around`] builds it. Building a table per operation costs
+/// time in the number of operations, so planning many operations with it would be quadratic.
+#[derive(Debug, Clone)]
+pub struct RouteTable {
+    shared: Option<Arc<Routes>>,
+}
+
+impl RouteTable {
+    /// The routing of `spec`.
+    pub fn new(spec: &Spec) -> RouteTable {
+        let mut seen = std::collections::HashSet::new();
+        let unique = spec
+            .operations
+            .iter()
+            .all(|op| seen.insert((op.path.as_str(), op.method.to_ascii_uppercase())));
+        RouteTable {
+            shared: unique
+                .then(|| Routes::new(spec).ok().map(Arc::new))
+                .flatten(),
+        }
+    }
+
+    fn for_operation(&self, spec: &Spec, index: usize) -> Arc<Routes> {
+        match &self.shared {
+            Some(routes) => routes.clone(),
+            None => Arc::new(Routes::around(spec, index)),
+        }
+    }
+}
+
 impl Readback {
-    /// The reading of `op`.
+    /// The reading of `op`. For many operations of one spec, build a [`RouteTable`] once and
+    /// use [`Readback::with_table`].
     pub fn new(spec: &Spec, op: &Operation) -> Readback {
         let index = spec
             .operations
             .iter()
             .position(|o| o.id == op.id)
             .unwrap_or_default();
+        Readback::with_table(spec, op, index, &RouteTable { shared: None })
+    }
+
+    /// The reading of `op`, the operation at `index` of `spec`, routed by `table`.
+    pub fn with_table(spec: &Spec, op: &Operation, index: usize, table: &RouteTable) -> Readback {
         let named = |location: ParamLocation| {
             op.parameters
                 .iter()
@@ -49,7 +90,7 @@ impl Readback {
             index,
             path_params: named(ParamLocation::Path),
             header_params: named(ParamLocation::Header),
-            routes: Routes::around(spec, index),
+            routes: table.for_operation(spec, index),
             encoding: Encoding::new(spec, op),
             reader: Reader::new(spec, op),
         }

@@ -132,35 +132,34 @@ fn write_failing_operations(out: &mut String, result: &RunResult, paint: Paint) 
 }
 
 fn write_skipped(out: &mut String, result: &RunResult, paint: Paint) {
-    let skipped: Vec<_> = result
+    // Operations left out on purpose (filters, read-only mode) are counted, not listed: a run
+    // of one operation would otherwise print every other one.
+    let mut chosen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for op in result.operations.iter().filter(|o| !o.selected()) {
+        *chosen
+            .entry(op.skipped.as_deref().unwrap_or_default())
+            .or_default() += 1;
+    }
+    let untested: Vec<_> = result
         .operations
         .iter()
-        .filter_map(|o| o.skipped.as_ref().map(|why| (o, why)))
+        .filter_map(|o| o.untested().map(|why| (o, why)))
         .collect();
-    if skipped.is_empty() {
+    if chosen.is_empty() && untested.is_empty() {
         return;
     }
     let _ = writeln!(out, "\n{}", paint.bold("Not tested"));
-    // Operations left out on purpose (filters, read-only mode) are counted, not listed: a run
-    // of one operation would otherwise print every other one.
-    let (chosen, unexpected): (Vec<_>, Vec<_>) = skipped
-        .into_iter()
-        .partition(|(_, why)| why.as_str() == "filtered out" || why.as_str() == "read-only mode");
-    let mut by_reason: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-    for (_, why) in &chosen {
-        *by_reason.entry(why.as_str()).or_default() += 1;
-    }
-    for (why, count) in by_reason {
+    for (why, count) in chosen {
         let _ = writeln!(out, "  {count} operation(s): {}", paint.dim(why));
     }
-    for (op, why) in unexpected {
+    for (op, why) in untested {
         let _ = writeln!(
             out,
             "  {}  {} {}  {}",
             op.operation,
             op.method,
             op.path,
-            paint.dim(why)
+            paint.yellow(&why)
         );
     }
 }
@@ -183,9 +182,39 @@ fn write_totals(out: &mut String, result: &RunResult, paint: Paint) {
     };
     let _ = writeln!(
         out,
-        "  {} discarded, {} rate-limited pauses, {end}",
+        "  {} discarded, {} rate-limited answers, {end}",
         s.discarded, s.rate_limited
     );
+    let coverage = result.coverage();
+    let _ = writeln!(out, "  coverage: {}", coverage.summary());
+    if coverage.tested == 0 {
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint.red("incomplete: nothing was tested, so the run cannot pass")
+        );
+    } else if !coverage.untested.is_empty() {
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint.red(&format!(
+                "incomplete: {} selected operation(s) untested (under Not tested), so the run cannot pass",
+                coverage.untested.len()
+            ))
+        );
+    }
+    let not_kept: u64 = result
+        .operations
+        .iter()
+        .flat_map(|o| o.failures_not_kept.values())
+        .sum();
+    if not_kept > 0 {
+        let _ = writeln!(
+            out,
+            "  {not_kept} more failure(s) counted but not kept (at most {} per operation and check)",
+            crate::outcome::MAX_FAILURES_KEPT
+        );
+    }
 }
 
 fn write_failures(out: &mut String, result: &RunResult, redactor: &Redactor, paint: Paint) {

@@ -35,12 +35,28 @@ pub fn junit(
         let op = result.operations.iter().find(|o| o.operation == id);
         let mut suite = TestSuite::new(id.clone());
         suite.add_property(Property::new("request", request));
-        if let Some(why) = op.and_then(|o| o.skipped.as_ref()) {
-            let mut status = TestCaseStatus::skipped();
-            status.set_message(format!("not tested: {}", redactor.redact(why)));
-            let mut case = TestCase::new("not tested", status);
-            case.set_classname(id.clone());
-            suite.add_test_case(case);
+        if let Some(op) = op {
+            // A selected operation that went untested fails the dashboard as it fails the run;
+            // one left out on purpose is only skipped.
+            let status = match (op.untested(), &op.skipped) {
+                (Some(why), _) => {
+                    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+                    status.set_message(format!("not tested: {}", redactor.redact(&why)));
+                    status.set_type("untested");
+                    Some(status)
+                }
+                (None, Some(why)) => {
+                    let mut status = TestCaseStatus::skipped();
+                    status.set_message(format!("not tested: {}", redactor.redact(why)));
+                    Some(status)
+                }
+                (None, None) => None,
+            };
+            if let Some(status) = status {
+                let mut case = TestCase::new("not tested", status);
+                case.set_classname(id.clone());
+                suite.add_test_case(case);
+            }
         }
         let mut codes: Vec<String> = op
             .map(|o| o.checks.keys().cloned().collect())
@@ -62,7 +78,12 @@ pub fn junit(
                 .filter(|f| f.operation == id && f.code == code)
                 .collect();
             let name = format!("{code} {}", check_name(result, &code));
-            let mut case = TestCase::new(name.trim_end(), status(tally, &records, redactor));
+            let not_kept = op
+                .and_then(|o| o.failures_not_kept.get(&code))
+                .copied()
+                .unwrap_or_default();
+            let status = status(tally, &records, not_kept, redactor);
+            let mut case = TestCase::new(name.trim_end(), status);
             case.set_classname(id.clone());
             case.set_assertions((tally.passed + tally.failed) as usize);
             suite.add_test_case(case);
@@ -74,13 +95,21 @@ pub fn junit(
 
 /// Failed when a failure no baseline accepts is recorded (or failures were counted without a
 /// record), skipped when every recorded failure is accepted, else passed.
-fn status(tally: Tally, records: &[&FailureRecord], redactor: &Redactor) -> TestCaseStatus {
+fn status(
+    tally: Tally,
+    records: &[&FailureRecord],
+    not_kept: u64,
+    redactor: &Redactor,
+) -> TestCaseStatus {
     let new: Vec<&FailureRecord> = records.iter().copied().filter(|f| !f.baselined).collect();
     if !new.is_empty() {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         let mut message = expected_actual(new[0], redactor);
         if new.len() > 1 {
             message.push_str(&format!(" (and {} more)", new.len() - 1));
+        }
+        if not_kept > 0 {
+            message.push_str(&format!(" ({not_kept} more counted, not kept)"));
         }
         status.set_message(message);
         status.set_type(new[0].code.clone());

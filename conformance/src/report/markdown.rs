@@ -21,7 +21,18 @@ pub fn markdown(result: &RunResult, redactor: &Redactor) -> String {
     let _ = writeln!(out, "# Conformance of {}\n", inline(&result.api));
     let _ = writeln!(out, "| | |\n| --- | --- |");
     let rate = cases_per_second(result).map_or_else(|| "-".to_owned(), |r| format!("{r:.1}"));
+    let coverage = result.coverage();
+    let verdict = if new > 0 {
+        "fail: failures"
+    } else if coverage.tested == 0 {
+        "fail: nothing was tested"
+    } else if !coverage.untested.is_empty() {
+        "fail: selected operations untested"
+    } else {
+        "pass"
+    };
     let rows = [
+        ("Verdict", inline(verdict)),
         ("API", inline(&result.api)),
         ("URL", code_span(&result.base_url)),
         ("Seed", result.seed.to_string()),
@@ -35,7 +46,8 @@ pub fn markdown(result: &RunResult, redactor: &Redactor) -> String {
             format!("{} ({} shrinking)", s.requests, s.shrink_requests),
         ),
         ("Discarded cases", s.discarded.to_string()),
-        ("Rate-limited pauses", s.rate_limited.to_string()),
+        ("Rate-limited answers", s.rate_limited.to_string()),
+        ("Coverage", inline(&coverage.summary())),
         (
             "Failures",
             format!(
@@ -92,16 +104,29 @@ pub fn markdown(result: &RunResult, redactor: &Redactor) -> String {
         }
     }
 
-    let skipped: Vec<_> = result
-        .operations
-        .iter()
-        .filter(|o| o.skipped.is_some())
-        .collect();
-    if !skipped.is_empty() {
-        let _ = writeln!(out, "\n## Not tested\n\n| Operation | Why |\n| --- | --- |");
-        for o in skipped {
-            let why = redactor.redact(o.skipped.as_deref().unwrap_or_default());
-            let _ = writeln!(out, "| {} | {} |", inline(&o.operation), inline(&why));
+    let mut chosen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for o in result.operations.iter().filter(|o| !o.selected()) {
+        *chosen
+            .entry(o.skipped.as_deref().unwrap_or_default())
+            .or_default() += 1;
+    }
+    if !chosen.is_empty() || !coverage.untested.is_empty() {
+        let _ = writeln!(out, "\n## Not tested");
+        if !chosen.is_empty() {
+            let _ = writeln!(out);
+        }
+        for (why, count) in &chosen {
+            let _ = writeln!(out, "- {count} operation(s) not selected: {}", inline(why));
+        }
+    }
+    if !coverage.untested.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nSelected but untested (the run cannot pass):\n\n| Operation | Why |\n| --- | --- |"
+        );
+        for u in &coverage.untested {
+            let why = redactor.redact(&u.reason);
+            let _ = writeln!(out, "| {} | {} |", inline(&u.operation), inline(&why));
         }
     }
 

@@ -167,19 +167,34 @@ pub fn excerpt(text: &str, max: usize) -> String {
 }
 
 /// The answer of an exchange in one short redacted text: `status 200: <body excerpt>`, or the
-/// transport error. Redacted before it is cut, so a secret at the cut cannot leak half.
+/// transport error; a body decoded from a `Content-Encoding`, one that is not UTF-8 and one a
+/// stored exchange keeps only part of say so, with the whole body's size and SHA-256. Redacted
+/// before it is cut, so a secret at the cut cannot leak half.
 pub fn response_excerpt(exchange: &Exchange, redactor: &Redactor) -> String {
     match &exchange.response {
         Ok(response) => {
+            let mut notes = Vec::new();
+            if let Some(coding) = &response.encoding {
+                notes.push(format!("Content-Encoding {coding}, decoded"));
+            }
+            if let Some(at) = response.invalid_utf8_at {
+                notes.push(format!("not UTF-8 from byte {at}"));
+            }
+            if let Some(kept) = response.kept.as_ref().filter(|k| k.truncated) {
+                notes.push(format!(
+                    "{} bytes, sha256 {}, an excerpt kept",
+                    kept.size, kept.sha256
+                ));
+            }
+            let status = match notes.is_empty() {
+                true => format!("status {}", response.status),
+                false => format!("status {} ({})", response.status, notes.join("; ")),
+            };
             let body = redactor.redact(&response.body);
             if body.is_empty() {
-                format!("status {} (empty body)", response.status)
+                format!("{status} (empty body)")
             } else {
-                format!(
-                    "status {}: {}",
-                    response.status,
-                    excerpt(&body, EXCERPT_CHARS)
-                )
+                format!("{status}: {}", excerpt(&body, EXCERPT_CHARS))
             }
         }
         Err(e) => format!(

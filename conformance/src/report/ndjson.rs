@@ -38,6 +38,12 @@ pub fn line(record: &FailureRecord, redactor: &Redactor) -> Result<String, serde
     serde_json::to_string(&value)
 }
 
+/// `value` with every string (keys included) redacted: what a JSON report goes through before
+/// it is serialised, since escaping could hide a secret from a search of the text.
+pub fn redact_value(value: Value, redactor: &Redactor) -> Value {
+    redact(value, redactor)
+}
+
 fn redact(value: Value, redactor: &Redactor) -> Value {
     match value {
         Value::String(s) => Value::String(redactor.redact(&s)),

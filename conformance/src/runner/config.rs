@@ -109,7 +109,8 @@ pub struct RunConfig {
     pub timeout: Duration,
     /// Requests spent at most shrinking one failure.
     pub max_shrink_requests: u32,
-    /// Longest `Retry-After` honoured; a longer one is honoured for this long.
+    /// Longest pause a `Retry-After` gets (`--max-retry-pause`); a longer one is honoured for
+    /// this long before the retry. Never past the time budget.
     pub max_retry_after: Duration,
 }
 
@@ -129,7 +130,7 @@ impl Default for RunConfig {
             rate_limit: None,
             timeout: Duration::from_secs(10),
             max_shrink_requests: 64,
-            max_retry_after: Duration::from_secs(60),
+            max_retry_after: Duration::from_secs(10),
         }
     }
 }

@@ -21,49 +21,55 @@ pub struct Link {
 
 /// The links every documented response of `operation` declares, in document order.
 pub fn of(spec: &Spec, operation: &str) -> Vec<Link> {
+    match spec.operation(operation) {
+        Some(op) => of_operation(spec, op),
+        None => Vec::new(),
+    }
+}
+
+/// The links of `op`'s responses, read where the operation is (no search of the document, so
+/// asking for every operation's links takes time linear in their number).
+pub fn of_operation(spec: &Spec, op: &gamespec_spec::spec::Operation) -> Vec<Link> {
     let mut out = Vec::new();
-    let Some(paths) = spec.root.get("paths").and_then(Value::as_object) else {
+    let pointer = format!(
+        "/paths/{}/{}",
+        op.path.replace('~', "~0").replace('/', "~1"),
+        op.method.to_ascii_lowercase()
+    );
+    let Some(responses) = spec
+        .root
+        .pointer(&pointer)
+        .and_then(|o| o.get("responses"))
+        .and_then(Value::as_object)
+    else {
         return out;
     };
-    for item in paths.values() {
-        let Some(item) = item.as_object() else {
+    for (status, response) in responses {
+        let Ok(status) = status.parse::<u16>() else {
             continue;
         };
-        for op in item.values() {
-            if op.get("operationId").and_then(Value::as_str) != Some(operation) {
-                continue;
-            }
-            let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+        let response = gamespec_spec::shape::deref(&spec.root, response);
+        for (name, link) in response
+            .get("links")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let link = gamespec_spec::shape::deref(&spec.root, link);
+            let Some(target) = link.get("operationId").and_then(Value::as_str) else {
                 continue;
             };
-            for (status, response) in responses {
-                let Ok(status) = status.parse::<u16>() else {
-                    continue;
-                };
-                let response = gamespec_spec::shape::deref(&spec.root, response);
-                for (name, link) in response
-                    .get("links")
-                    .and_then(Value::as_object)
-                    .into_iter()
-                    .flatten()
-                {
-                    let link = gamespec_spec::shape::deref(&spec.root, link);
-                    let Some(target) = link.get("operationId").and_then(Value::as_str) else {
-                        continue;
-                    };
-                    let parameters = link
-                        .get("parameters")
-                        .and_then(Value::as_object)
-                        .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                        .unwrap_or_default();
-                    out.push(Link {
-                        name: name.clone(),
-                        status,
-                        operation: target.to_owned(),
-                        parameters,
-                    });
-                }
-            }
+            let parameters = link
+                .get("parameters")
+                .and_then(Value::as_object)
+                .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default();
+            out.push(Link {
+                name: name.clone(),
+                status,
+                operation: target.to_owned(),
+                parameters,
+            });
         }
     }
     out

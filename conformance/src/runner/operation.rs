@@ -10,7 +10,7 @@ use crate::case::{Auth, Case, Phase};
 use crate::checks::{Check, CheckContext, Failure, Outcome};
 use crate::exchange::Exchange;
 use crate::generate;
-use crate::outcome::{FailureRecord, OperationResult, Stats, Tally};
+use crate::outcome::{FailureRecord, MAX_FAILURES_KEPT, OperationResult, Stats, Tally};
 use crate::wire::{self, Credentials};
 use gamespec_spec::spec::Operation;
 
@@ -25,11 +25,14 @@ pub(super) struct OperationRun<'a> {
     pub(super) checks: Vec<&'static dyn Check>,
     /// How the server will read this operation's requests: decides which generated cases are
     /// really valid (or really invalid) before they are sent.
-    pub(super) readback: generate::Readback,
+    pub(super) readback: std::sync::Arc<generate::Readback>,
     pub(super) result: OperationResult,
     pub(super) failures: Vec<FailureRecord>,
     /// (code, expected) of failures already recorded: one record per kind of failure.
     pub(super) seen: BTreeSet<(String, String)>,
+    /// The permit of the large answer being judged, if the last one was large: released
+    /// before the next request.
+    pub(super) large: Option<wire::LargePermit>,
 }
 
 /// What judging one exchange found.
@@ -41,13 +44,20 @@ struct Verdict {
 }
 
 impl<'a> OperationRun<'a> {
-    pub(super) fn new(shared: &'a Shared, op: &'a Operation, client: &'a reqwest::Client) -> Self {
+    /// The run of the operation at `index` of the spec.
+    pub(super) fn new(shared: &'a Shared, index: usize, client: &'a reqwest::Client) -> Self {
+        let op = &shared.spec.operations[index];
         OperationRun {
             shared,
             client,
             op,
             checks: shared.config.checks.for_operation(&op.id),
-            readback: generate::Readback::new(&shared.spec, op),
+            readback: std::sync::Arc::new(generate::Readback::with_table(
+                &shared.spec,
+                op,
+                index,
+                &shared.routes,
+            )),
             result: OperationResult {
                 operation: op.id.clone(),
                 method: op.method.to_ascii_uppercase(),
@@ -56,6 +66,7 @@ impl<'a> OperationRun<'a> {
             },
             failures: Vec::new(),
             seen: BTreeSet::new(),
+            large: None,
         }
     }
 
@@ -94,9 +105,11 @@ impl<'a> OperationRun<'a> {
             if self.stopped() {
                 break;
             }
+            // Nor for the sequence lock (a sequence may wait for the permit).
+            self.large = None;
             // A sequence runs alone: another operation's example could re-create what it
             // deleted (or delete what it created) between its requests.
-            let alone = phase == Phase::Stateful && !links::of(&spec, &self.op.id).is_empty();
+            let alone = phase == Phase::Stateful && !links::of_operation(&spec, self.op).is_empty();
             let (_shared, _alone) = if alone {
                 (None, Some(self.shared.sequences.write().await))
             } else {
@@ -110,7 +123,7 @@ impl<'a> OperationRun<'a> {
                     }
                 }
                 Phase::Boundary => {
-                    let cases = generate::boundary(&spec, self.op);
+                    let cases = generate::boundary_with(&spec, self.op, &self.readback);
                     observer.planned(cases.len() as u64);
                     for case in cases {
                         self.fixed(case, true).await;
@@ -124,12 +137,12 @@ impl<'a> OperationRun<'a> {
                     Err(e) => self.note_generation_error(e.to_string()),
                 },
                 Phase::Negative => {
-                    let cases = generate::negative_fixed(&spec, self.op);
+                    let cases = generate::negative_fixed_with(&spec, self.op, &self.readback);
                     observer.planned(cases.len() as u64 + random);
                     for case in cases {
                         self.fixed(case, false).await;
                     }
-                    match generate::negative(&spec, self.op) {
+                    match generate::negative_with(&spec, self.op, self.readback.clone()) {
                         Ok(strategy) => self.random(strategy, Phase::Negative, false).await,
                         // Nothing to break is not a problem: the phase has nothing to do.
                         Err(generate::GenError::NothingToBreak { .. }) => {}
@@ -152,7 +165,37 @@ impl<'a> OperationRun<'a> {
                 }
             }
         }
+        if self.result.cases == 0 {
+            self.result.skipped = Some(self.untested_reason());
+        }
         (self.result, self.failures)
+    }
+
+    /// Why a selected operation ended without a judged case: the budget that stopped the run
+    /// first, else answers that were all rate limits, else cases that could not be sent.
+    fn untested_reason(&self) -> String {
+        let stopped = self
+            .shared
+            .stopped
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let limited = match self.result.rate_limited {
+            0 => String::new(),
+            n => format!(
+                "{n} answer(s) were rate limits (429/503 with Retry-After, pauses at most {}s)",
+                self.shared.config.max_retry_after.as_secs_f64()
+            ),
+        };
+        match (stopped, limited.is_empty()) {
+            (Some(why), true) => format!("{why} before its first case"),
+            (Some(why), false) => format!("{why} before its first case; {limited}"),
+            (None, false) => format!("every answer was a rate limit: {limited}"),
+            (None, true) => {
+                "no case was judged: the selected phases sent none (discarded or unsendable)"
+                    .to_owned()
+            }
+        }
     }
 
     fn note_generation_error(&mut self, error: String) {
@@ -243,24 +286,23 @@ impl<'a> OperationRun<'a> {
                 .collect();
             self.tally(&verdict);
             for (check, failure) in new {
-                let (exchange, failure) = self
-                    .shrink(&mut tree, check, verdict.exchange.clone(), failure, valid)
-                    .await;
-                self.record(check, failure, exchange);
+                match self.shrink(&mut tree, check, valid).await {
+                    Some((exchange, failure)) => self.record(check, failure, &exchange),
+                    None => self.record(check, failure, &verdict.exchange),
+                }
             }
         }
     }
 
-    /// Simplify a failing case as long as the same check keeps failing, within the budget.
+    /// Simplify a failing case as long as the same check keeps failing, within the budget; the
+    /// smallest failing exchange found, if shrinking found one.
     async fn shrink(
         &mut self,
         tree: &mut Box<dyn ValueTree<Value = Case>>,
         check: &'static dyn Check,
-        exchange: Exchange,
-        failure: Failure,
         valid: bool,
-    ) -> (Exchange, Failure) {
-        let mut best = (exchange, failure);
+    ) -> Option<(Exchange, Failure)> {
+        let mut best = None;
         let mut budget = self.shared.config.max_shrink_requests;
         let mut last_failed = true;
         while budget > 0 && !self.stopped() {
@@ -284,7 +326,7 @@ impl<'a> OperationRun<'a> {
             };
             match self.judge_one(check, &exchange) {
                 Outcome::Fail(f) => {
-                    best = (exchange, f);
+                    best = Some((exchange, f));
                     last_failed = true;
                 }
                 _ => last_failed = false,
@@ -298,7 +340,7 @@ impl<'a> OperationRun<'a> {
         let verdict = self.send(case).await?;
         self.tally(&verdict);
         for (check, failure) in verdict.failed.clone() {
-            self.record(check, failure, verdict.exchange.clone());
+            self.record(check, failure, &verdict.exchange);
         }
         Some(verdict.exchange)
     }
@@ -349,11 +391,27 @@ impl<'a> OperationRun<'a> {
         self.result.checks.get_mut(code).expect("inserted above")
     }
 
-    fn record(&mut self, check: &'static dyn Check, failure: Failure, exchange: Exchange) {
+    /// Keep a failure of a kind not seen before on this operation: at most
+    /// [`MAX_FAILURES_KEPT`] per check, each with its exchange cut to an excerpt (secrets
+    /// redacted first); more are counted.
+    fn record(&mut self, check: &'static dyn Check, failure: Failure, exchange: &Exchange) {
         if !self
             .seen
             .insert((check.code().to_owned(), failure.expected.clone()))
         {
+            return;
+        }
+        let kept = self
+            .failures
+            .iter()
+            .filter(|f| f.code == check.code())
+            .count();
+        if kept >= MAX_FAILURES_KEPT {
+            *self
+                .result
+                .failures_not_kept
+                .entry(check.code().to_owned())
+                .or_default() += 1;
             return;
         }
         let record = FailureRecord {
@@ -361,7 +419,7 @@ impl<'a> OperationRun<'a> {
             check: check.name().to_owned(),
             operation: self.op.id.clone(),
             failure,
-            exchange,
+            exchange: exchange.kept(&self.shared.redactor),
             baselined: false,
         };
         self.shared.observer.failure(&record, &self.shared.redactor);
@@ -369,7 +427,9 @@ impl<'a> OperationRun<'a> {
     }
 
     /// Render, admit, send; retry once after a `Retry-After` pause and once after refreshing
-    /// credentials the server stopped accepting.
+    /// credentials the server stopped accepting. A rate limit is judged for its form each time
+    /// it comes; `None` when the case got no answer to judge (a budget is spent, the case
+    /// cannot be sent, or the server answered only with rate limits).
     async fn exchange(&mut self, case: Case) -> Option<Exchange> {
         // Read-only mode sends nothing that may change state, protocol probes included.
         if self.shared.config.read_only
@@ -381,22 +441,40 @@ impl<'a> OperationRun<'a> {
         let mut retried_rate = false;
         let mut retried_auth = false;
         loop {
+            // A worker waits for nothing while it holds a large answer's permit: not for a
+            // pace, nor for another permit.
+            self.large = None;
             if let Err(why) = self.shared.pace.admit().await {
                 self.stop(why.to_string());
                 return None;
             }
             let (credentials, generation) = self.shared.session.current().await;
             self.stat(|s| s.requests += 1);
-            let exchange = match wire::exchange(
+            let sending = wire::exchange_gated(
                 self.client,
                 &self.shared.spec,
                 case.clone(),
                 &self.shared.base_url,
                 &credentials,
-            )
-            .await
-            {
-                Ok(exchange) => exchange,
+                Some(&self.shared.large_bodies),
+            );
+            // The time budget holds for a request in flight too: a slow answer is not waited
+            // for past it.
+            let sent = match self.shared.pace.deadline() {
+                Some(deadline) => match tokio::time::timeout_at(deadline.into(), sending).await {
+                    Ok(sent) => sent,
+                    Err(_) => {
+                        self.stop(self.shared.pace.time_spent().to_string());
+                        return None;
+                    }
+                },
+                None => sending.await,
+            };
+            let exchange = match sent {
+                Ok((exchange, large)) => {
+                    self.large = large;
+                    exchange
+                }
                 Err(_) => {
                     self.stat(|s| {
                         s.discarded += 1;
@@ -408,11 +486,13 @@ impl<'a> OperationRun<'a> {
             let Ok(response) = &exchange.response else {
                 return Some(exchange);
             };
-            if matches!(response.status, 429 | 503)
-                && !retried_rate
-                && let Some(wait) = response.header("retry-after").and_then(pace::retry_after)
-            {
+            if let Some(wait) = rate_limit(response) {
                 self.stat(|s| s.rate_limited += 1);
+                self.result.rate_limited += 1;
+                self.judge_rate_limit(&exchange);
+                if retried_rate {
+                    return None;
+                }
                 self.shared.pace.pause(wait);
                 retried_rate = true;
                 continue;
@@ -429,4 +509,37 @@ impl<'a> OperationRun<'a> {
             return Some(exchange);
         }
     }
+
+    /// Judge a rate limit by every check of the answer's form (status, content type, headers
+    /// such as `Retry-After` itself, body): the checks of the server's decision wait for the
+    /// retry, since a rate limit decided nothing about the request.
+    fn judge_rate_limit(&mut self, exchange: &Exchange) {
+        let checks: Vec<&'static dyn Check> = self
+            .checks
+            .iter()
+            .copied()
+            .filter(|c| !c.judges_decision())
+            .collect();
+        for check in checks {
+            match self.judge_one(check, exchange) {
+                Outcome::Pass => self.tally_of(check.code()).passed += 1,
+                Outcome::Fail(failure) => {
+                    self.tally_of(check.code()).failed += 1;
+                    self.record(check, failure, exchange);
+                }
+                Outcome::Skip => {}
+            }
+        }
+    }
+}
+
+/// The pause a rate limit asks for: a 429 or 503 with a `Retry-After` header. A value that is
+/// neither delay-seconds nor an HTTP date still marks a rate limit (C004 reports the value);
+/// the pause is then one second.
+fn rate_limit(response: &crate::exchange::WireResponse) -> Option<std::time::Duration> {
+    if !matches!(response.status, 429 | 503) {
+        return None;
+    }
+    let value = response.header("retry-after")?;
+    Some(pace::retry_after(value).unwrap_or(std::time::Duration::from_secs(1)))
 }

@@ -90,17 +90,46 @@ impl Pace {
         None
     }
 
-    /// Wait until one more request may go, or say why none may.
+    /// When the time budget ends, if there is one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// The error of a spent time budget.
+    pub fn time_spent(&self) -> Exhausted {
+        Exhausted::Time(self.time_budget)
+    }
+
+    /// Wait until one more request may go, or say why none may. Neither a pause nor the rate
+    /// limit waits past the time budget: the run ends on time whatever the server asks.
     pub async fn admit(&self) -> Result<(), Exhausted> {
         loop {
             let until = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
             match until {
-                Some(t) if t > Instant::now() => tokio::time::sleep_until(t.into()).await,
+                Some(t) if t > Instant::now() => {
+                    if let Some(deadline) = self.deadline
+                        && deadline <= t
+                    {
+                        tokio::time::sleep_until(deadline.into()).await;
+                        return Err(self.time_spent());
+                    }
+                    tokio::time::sleep_until(t.into()).await
+                }
                 _ => break,
             }
         }
         if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
+            match self.deadline {
+                Some(deadline) => {
+                    if tokio::time::timeout_at(deadline.into(), limiter.until_ready())
+                        .await
+                        .is_err()
+                    {
+                        return Err(self.time_spent());
+                    }
+                }
+                None => limiter.until_ready().await,
+            }
         }
         if let Some(max) = self.max_requests {
             let taken = self.sent.fetch_add(1, Ordering::Relaxed);
@@ -114,18 +143,21 @@ impl Pace {
         if let Some(deadline) = self.deadline
             && Instant::now() >= deadline
         {
-            return Err(Exhausted::Time(self.time_budget));
+            return Err(self.time_spent());
         }
         Ok(())
     }
 
-    /// Pause every worker for `retry_after` (capped), as the server asked.
-    pub fn pause(&self, retry_after: Duration) {
-        let until = Instant::now() + retry_after.min(self.max_retry_after);
+    /// Pause every worker for `retry_after`, at most the longest pause allowed
+    /// (`--max-retry-pause`); returns the pause taken.
+    pub fn pause(&self, retry_after: Duration) -> Duration {
+        let pause = retry_after.min(self.max_retry_after);
+        let until = Instant::now() + pause;
         let mut paused = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
         if paused.is_none_or(|p| p < until) {
             *paused = Some(until);
         }
+        pause
     }
 }
 
@@ -166,6 +198,25 @@ mod tests {
         assert!(pace.admit().await.is_ok());
         assert_eq!(pace.admit().await, Err(Exhausted::Requests(2)));
         assert!(pace.exhausted().is_some());
+    }
+
+    #[tokio::test]
+    async fn a_pause_never_outlasts_the_time_budget() {
+        let pace = Pace::new(
+            None,
+            None,
+            Some(Duration::from_millis(100)),
+            Duration::from_secs(60),
+        );
+        assert_eq!(
+            pace.pause(Duration::from_secs(3600)),
+            Duration::from_secs(60)
+        );
+        let started = Instant::now();
+        assert_eq!(pace.admit().await, Err(pace.time_spent()));
+        let waited = started.elapsed();
+        assert!(waited >= Duration::from_millis(90), "{waited:?}");
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
     }
 
     #[tokio::test]

@@ -15,7 +15,7 @@ impl<'a> OperationRun<'a> {
     /// Send the operation's example, then follow its links: a read after a create should find
     /// the resource, a read after a delete should not.
     pub(super) async fn stateful(&mut self, base: Case) {
-        let first = links::of(&self.shared.spec, &self.op.id);
+        let first = links::of_operation(&self.shared.spec, self.op);
         if first.is_empty() {
             return;
         }
@@ -39,13 +39,14 @@ impl<'a> OperationRun<'a> {
         let shared: &'a Shared = self.shared;
         let spec: &'a Spec = &shared.spec;
         let source = spec.operation(&from.case.operation).unwrap_or(self.op);
-        for link in links::of(spec, &source.id) {
+        for link in links::of_operation(spec, source) {
             if link.status != response.status {
                 continue;
             }
-            let Some(target) = spec.operation(&link.operation) else {
+            let Some(index) = spec.operations.iter().position(|o| o.id == link.operation) else {
                 continue;
             };
+            let target = &spec.operations[index];
             let Some(mut case) = generate::examples(spec, target).into_iter().next() else {
                 continue;
             };
@@ -81,7 +82,7 @@ impl<'a> OperationRun<'a> {
                 },
                 _ => Intent::Valid,
             };
-            let run_as = OperationRun::new(self.shared, target, self.client);
+            let run_as = OperationRun::new(self.shared, index, self.client);
             // Judge the follow-up with the target operation's checks and documentation, but
             // keep tallies and failures in this run (the sequence belongs to the source).
             let checks = std::mem::replace(&mut self.checks, run_as.checks);

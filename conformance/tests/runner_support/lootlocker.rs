@@ -32,6 +32,8 @@ pub struct Breakage {
     pub no_allow: bool,
     /// The very first request gets 429 with `Retry-After: 1`.
     pub rate_limit_first: bool,
+    /// With `rate_limit_first`: this `Retry-After` value instead of `1`.
+    pub retry_after: Option<&'static str>,
     /// `PATCH /game/player/name` rejects names longer than this many characters with a
     /// documented 400 (C007 for a valid request).
     pub name_limit: Option<usize>,
@@ -63,9 +65,10 @@ pub fn player_server(breakage: Breakage, log: Log) -> Router {
                 let seen = log.push(&method, &uri, &headers, &body);
                 if first && breakage.rate_limit_first {
                     let mut response = reply(429, &error("rate_limit_exceeded"));
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                    response.headers_mut().insert(
+                        header::RETRY_AFTER,
+                        HeaderValue::from_static(breakage.retry_after.unwrap_or("1")),
+                    );
                     return response;
                 }
                 answer(&breakage, &seen)

@@ -13,9 +13,11 @@
 //! `conformance checks` lists the checks.
 //!
 //! Exit codes: `mock`: 0 after a clean shutdown, 2 for unusable input (bad flag, unreadable spec,
-//! address that cannot be bound), 1 if the server fails while running. `run`: 0 when the contract
-//! holds (or the baseline accepts every failure), 1 on failures, 2 for bad flags, an unreadable
-//! spec or baseline, or a server that cannot be reached. `replay`: 0 when every stored failure
+//! address that cannot be bound), 1 if the server fails while running. `run`: 0 when every
+//! selected operation was tested and the contract holds (or the baseline accepts every
+//! failure), 1 on failures, 2 for bad flags, an unreadable spec or baseline, or a server that
+//! cannot be reached, 3 when nothing failed but a selected operation went untested or nothing
+//! was tested at all. `replay`: 0 when every stored failure
 //! is fixed, 1 otherwise, 2 for unusable input.
 
 use std::process::ExitCode;
@@ -25,6 +27,13 @@ use clap::{Parser, Subcommand};
 mod mock;
 mod replay;
 mod run;
+
+/// mimalloc rather than the system allocator: glibc keeps freed large blocks (a 15 MB answer
+/// body and its parsed JSON) in per-thread arenas once its dynamic mmap threshold has grown,
+/// so each worker thread would hold its largest answer's memory for the rest of the run
+/// (measured: 320 MB instead of 120 MB against a server answering 15 MB bodies).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Debug, Parser)]
 #[command(name = "conformance", about = "Contract tools for the gamespec APIs")]

@@ -14,7 +14,7 @@ use gamespec_conformance::mock::{MockOptions, MockServer};
 use gamespec_conformance::outcome::{FailureRecord, RunResult};
 use gamespec_conformance::report::{self, progress::Progress};
 use gamespec_conformance::runner::{self, CheckSelection, Filters, Observer, RunConfig, Runner};
-use gamespec_conformance::secrets::Redactor;
+use gamespec_conformance::secrets::{self, Redactor};
 use gamespec_conformance::wire;
 use gamespec_spec::spec::Spec;
 
@@ -24,9 +24,19 @@ const PASS: u8 = 0;
 const FAILURES: u8 = 1;
 /// Exit code: bad flags, unreadable spec or baseline, server unreachable.
 const CONFIG: u8 = 2;
+/// Exit code: no failure, but the run did not test everything it selected (a login failed, a
+/// budget ran out, the server answered only with rate limits) or tested nothing at all.
+const INCOMPLETE: u8 = 3;
+
+/// The exit codes, for `--help`.
+const EXIT_CODES: &str = "Exit codes: 0 every selected operation was tested and the contract \
+holds (or the baseline accepts every failure); 1 failures; 2 bad flags, an unreadable spec or \
+baseline, or a server that cannot be reached; 3 incomplete: no failure, but a selected operation \
+went untested (the reason per operation is in every report) or nothing was tested at all.";
 
 /// Flags of `conformance run`.
 #[derive(Debug, clap::Args)]
+#[command(after_help = EXIT_CODES)]
 pub struct RunArgs {
     /// API name (`lootlocker`, `xsolla`) or path of an OpenAPI 3.0 file.
     #[arg(long)]
@@ -82,12 +92,17 @@ pub struct RunArgs {
     /// Stop after this many requests.
     #[arg(long)]
     max_requests: Option<u64>,
-    /// Stop starting cases after this many seconds.
+    /// Stop after this many seconds: no case starts, no pause and no request in flight
+    /// outlasts it. Operations left without a case are untested (exit 3).
     #[arg(long, value_name = "SECS")]
     time_budget: Option<f64>,
     /// At most this many requests per second (`Retry-After` is honoured as well).
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
+    /// Longest pause a 429 or 503 with `Retry-After` gets before its case is retried once
+    /// (a longer `Retry-After` is honoured for this long).
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    max_retry_pause: f64,
     /// Per-request timeout in seconds.
     #[arg(long, default_value_t = 10.0, value_name = "SECS")]
     timeout: f64,
@@ -234,6 +249,11 @@ fn config(args: &RunArgs, spec: &Spec) -> Result<RunConfig, String> {
             .transpose()?,
         rate_limit: args.rate_limit,
         timeout: positive("timeout", args.timeout)?,
+        max_retry_after: if args.max_retry_pause.is_finite() && args.max_retry_pause >= 0.0 {
+            Duration::from_secs_f64(args.max_retry_pause)
+        } else {
+            return Err("--max-retry-pause must be a number of seconds, 0 or more".into());
+        },
         ..RunConfig::default()
     })
 }
@@ -310,11 +330,18 @@ pub async fn run(args: RunArgs) -> ExitCode {
         return ExitCode::from(PASS);
     }
     let redactor = Redactor::new();
+    if let Some(url) = &args.base_url {
+        redactor.add_url_userinfo(url);
+    }
     // The embedded mock: started here, credentials for what no login flow can obtain.
     let (base_url, mut credentials, mock) = match &args.base_url {
         Some(url) => {
             if let Err(e) = reachable(url, config.timeout).await {
-                return fail(format!("cannot reach {url}: {e}"));
+                return fail(format!(
+                    "cannot reach {}: {}",
+                    secrets::display_url(url),
+                    redactor.redact(&e)
+                ));
             }
             (url.clone(), auth::from_env(&spec), None)
         }
@@ -331,9 +358,10 @@ pub async fn run(args: RunArgs) -> ExitCode {
         credentials.entry(scheme).or_insert(value);
     }
     eprintln!(
-        "conformance run: {} ({} operations) against {base_url}, seed {}",
+        "conformance run: {} ({} operations) against {}, seed {}",
         spec.name(),
         spec.operations.len(),
+        secrets::display_url(&base_url),
         config.seed
     );
     let bar = Arc::new(Bar {
@@ -364,8 +392,14 @@ pub async fn run(args: RunArgs) -> ExitCode {
     if let Err(e) = outputs(&args, &result, &redactor) {
         return fail(e);
     }
+    let coverage = result.coverage();
+    if !coverage.complete() {
+        eprintln!("conformance run: incomplete: {}", coverage.summary());
+    }
     if result.new_failures().next().is_some() || (args.strict_baseline && stale) {
         ExitCode::from(FAILURES)
+    } else if !coverage.complete() {
+        ExitCode::from(INCOMPLETE)
     } else {
         ExitCode::from(PASS)
     }
@@ -384,7 +418,13 @@ fn outputs(args: &RunArgs, result: &RunResult, redactor: &Redactor) -> Result<()
         write(path, &text)?;
     }
     if let Some(path) = &args.json {
-        let text = serde_json::to_string_pretty(result).map_err(|e| e.to_string())?;
+        let mut value = serde_json::to_value(result).map_err(|e| e.to_string())?;
+        if let Some(map) = value.as_object_mut() {
+            let coverage = serde_json::to_value(result.coverage()).map_err(|e| e.to_string())?;
+            map.insert("coverage".into(), coverage);
+        }
+        let value = report::ndjson::redact_value(value, redactor);
+        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
         write(path, &redactor.redact(&text))?;
     }
     if let Some(path) = &args.write_baseline {
@@ -404,6 +444,8 @@ async fn reachable(url: &str, timeout: Duration) -> Result<(), String> {
     let client = wire::client(timeout)?;
     client.get(parsed).send().await.map(|_| ()).map_err(|e| {
         use std::error::Error;
+        // Without the URL: it may carry a password.
+        let e = e.without_url();
         let mut out = e.to_string();
         let mut source = e.source();
         while let Some(s) = source {
@@ -423,7 +465,7 @@ fn dry_run(spec: &Spec, config: &RunConfig) -> String {
     let mut filtered = 0usize;
     for p in &plan {
         match &p.skipped {
-            Some(why) if why == "filtered out" => filtered += 1,
+            Some(why) if why == gamespec_conformance::outcome::FILTERED_OUT => filtered += 1,
             Some(why) => out.push_str(&format!("skip  {:<40} {}  ({why})\n", p.operation, p.label)),
             None => {
                 running += 1;
