@@ -270,7 +270,35 @@ pub enum RegistryError {
     /// Two entries share a name.
     #[error("spec/registry.toml: API name `{0}` is used twice")]
     Duplicate(String),
+    /// An `[[api]]` entry has a key the registry does not know (a typo would otherwise be
+    /// ignored: the entry's profile fields are flattened, which serde cannot check).
+    #[error("spec/registry.toml: API `{api}`: unknown key `{key}` (known: {known})")]
+    UnknownKey {
+        /// The entry's name.
+        api: String,
+        /// The key.
+        key: String,
+        /// The keys an entry may have.
+        known: String,
+    },
 }
+
+/// The keys an `[[api]]` entry may have: [`Api`]'s fields and the flattened [`Profile`]'s.
+const KEYS: &[&str] = &[
+    "name",
+    "title",
+    "spec",
+    "client",
+    "inventory",
+    "vendor",
+    "prism",
+    "bench",
+    "schemes",
+    "session_scheme",
+    "issue",
+    "url_credential_param",
+    "login",
+];
 
 #[derive(Deserialize)]
 struct File {
@@ -279,6 +307,28 @@ struct File {
 
 /// Parse registry text.
 pub fn parse(text: &str) -> Result<Vec<Api>, RegistryError> {
+    let raw: toml::Table = toml::from_str(text)?;
+    for entry in raw
+        .get("api")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let Some(table) = entry.as_table() else {
+            continue;
+        };
+        if let Some(key) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(RegistryError::UnknownKey {
+                api: table
+                    .get("name")
+                    .and_then(toml::Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned(),
+                key: key.clone(),
+                known: KEYS.join(", "),
+            });
+        }
+    }
     let mut apis = toml::from_str::<File>(text)?.api;
     for i in 0..apis.len() {
         let name = apis[i].name.clone();
@@ -382,6 +432,17 @@ mod tests {
         let text =
             "[[api]]\nname='a'\ntitle='A'\nspec='a'\n[[api]]\nname='a'\ntitle='B'\nspec='b'\n";
         assert!(matches!(parse(text), Err(RegistryError::Duplicate(_))));
+    }
+
+    #[test]
+    fn unknown_keys_of_an_entry_are_refused() {
+        let text = "[[api]]\nname='a'\ntitle='A'\nspec='a'\nsesion_scheme='typo'\n";
+        match parse(text) {
+            Err(RegistryError::UnknownKey { api, key, .. }) => {
+                assert_eq!((api.as_str(), key.as_str()), ("a", "sesion_scheme"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
