@@ -12,9 +12,12 @@ use serde_json::Value;
 
 use super::command::DiffError;
 use super::rules::Severity;
-use crate::error::ToolError;
+use crate::error::io_error;
 use crate::install::{NO_NODE, install_npm};
 use crate::process::{combined, output};
+
+/// How the tools' install folder is shown in the table.
+const TOOLS_SHOWN: &str = "target/validators/diff";
 
 /// The catalogue, relative to the root.
 pub const CATALOGUE: &str = "xtask/tests/diff-catalogue";
@@ -47,10 +50,7 @@ impl Verdict {
 fn ours(case: &Path) -> Result<Verdict, DiffError> {
     let read = |name: &str| -> Result<Value, DiffError> {
         let path = case.join(name);
-        let text = std::fs::read_to_string(&path).map_err(|error| DiffError::Io {
-            path: path.clone(),
-            error,
-        })?;
+        let text = std::fs::read_to_string(&path).map_err(io_error(&path))?;
         gamespec_spec::load::parse(&path, &text)
             .map(|d| d.value)
             .map_err(|e| DiffError::Load(e.to_string()))
@@ -67,10 +67,6 @@ fn ours(case: &Path) -> Result<Verdict, DiffError> {
     })
 }
 
-fn tool_error(e: ToolError) -> DiffError {
-    DiffError::Usage(e.to_string())
-}
-
 fn optic(tools: &Path, standard: &Path, case: &Path) -> Result<Verdict, DiffError> {
     let mut cmd = Command::new("node");
     cmd.arg(tools.join("node_modules/@useoptic/optic/build/index.js"))
@@ -82,7 +78,7 @@ fn optic(tools: &Path, standard: &Path, case: &Path) -> Result<Verdict, DiffErro
         .current_dir(tools)
         .env("OPTIC_TELEMETRY_LEVEL", "off")
         .env("NO_COLOR", "1");
-    let out = output(cmd, "node", NO_NODE, "optic diff", TIMEOUT).map_err(tool_error)?;
+    let out = output(cmd, "node", NO_NODE, "optic diff", TIMEOUT)?;
     let text = combined(&out);
     // Failed checks print as `x [rule name] message`, passing ones are not listed.
     let said: Vec<String> = text
@@ -97,7 +93,7 @@ fn optic(tools: &Path, standard: &Path, case: &Path) -> Result<Verdict, DiffErro
         _ => None,
     };
     let said = if breaking.is_none() {
-        vec![first_line(&text)]
+        vec![first_line(&text, tools)]
     } else {
         said
     };
@@ -110,7 +106,7 @@ fn openapi_diff(tools: &Path, case: &Path) -> Result<Verdict, DiffError> {
         .arg(case.join("old.yaml"))
         .arg(case.join("new.yaml"))
         .current_dir(tools);
-    let out = output(cmd, "node", NO_NODE, "openapi-diff", TIMEOUT).map_err(tool_error)?;
+    let out = output(cmd, "node", NO_NODE, "openapi-diff", TIMEOUT)?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     // A line of prose, then the JSON result.
     let json: Option<Value> = text
@@ -125,7 +121,7 @@ fn openapi_diff(tools: &Path, case: &Path) -> Result<Verdict, DiffError> {
         }
         return Ok(Verdict {
             breaking: None,
-            said: vec![first_line(&combined(&out))],
+            said: vec![first_line(&combined(&out), tools)],
         });
     };
     let codes = |key: &str| -> Vec<String> {
@@ -149,7 +145,10 @@ fn openapi_diff(tools: &Path, case: &Path) -> Result<Verdict, DiffError> {
     })
 }
 
-fn first_line(text: &str) -> String {
+/// The first line of a tool's output, with the install folder written relative to the
+/// checkout so the committed table names no machine's path.
+fn first_line(text: &str, tools: &Path) -> String {
+    let text = text.replace(&tools.display().to_string(), TOOLS_SHOWN);
     text.lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("no output")
@@ -160,15 +159,11 @@ fn first_line(text: &str) -> String {
 
 /// Run the comparison and write the table to `out`.
 pub fn run(root: &Path, out: &Path) -> Result<(), DiffError> {
-    let tools =
-        install_npm(root, PINS, "diff", "@useoptic/optic and openapi-diff").map_err(tool_error)?;
+    let tools = install_npm(root, PINS, "diff", "@useoptic/optic and openapi-diff")?;
     let standard = root.join(PINS).join("optic.yml");
     let folder = root.join(CATALOGUE);
     let mut cases: Vec<_> = std::fs::read_dir(&folder)
-        .map_err(|error| DiffError::Io {
-            path: folder.clone(),
-            error,
-        })?
+        .map_err(io_error(&folder))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_dir())
         .collect();
@@ -218,8 +213,6 @@ pub fn run(root: &Path, out: &Path) -> Result<(), DiffError> {
          Same verdict (breaking or not) as gamespec: Optic {optic_agrees}/{n} \
          ({optic_errors} errors), openapi-diff {diff_agrees}/{n} ({diff_errors} errors).\n"
     );
-    std::fs::write(out, text).map_err(|error| DiffError::Io {
-        path: out.to_path_buf(),
-        error,
-    })
+    std::fs::write(out, text).map_err(io_error(out))?;
+    Ok(())
 }

@@ -15,6 +15,7 @@ const SNAPSHOTS: &str = "conformance/tests/snapshots";
 use super::rules::{RULES, Severity};
 use super::source::{self, DefaultBase, SourceError};
 use super::{Finding, compare, rules};
+use crate::error::{ToolError, io_error};
 
 /// Arguments of `cargo xtask diff`.
 #[derive(Debug, clap::Args)]
@@ -59,22 +60,12 @@ pub enum DiffError {
     /// A spec does not load (syntax, model, unresolved `$ref`).
     #[error("{0}")]
     Load(String),
-    /// A file could not be read or written.
-    #[error("{}: {error}", path.display())]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        error: std::io::Error,
-    },
+    /// A file could not be read or written, or an outside tool failed (the xtask's own error).
+    #[error(transparent)]
+    Tool(#[from] ToolError),
     /// Arguments that cannot work.
     #[error("{0}")]
     Usage(String),
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DiffError {
-    let path = path.to_path_buf();
-    move |error| DiffError::Io { path, error }
 }
 
 fn load(label: &str, text: &str) -> Result<Document, DiffError> {
@@ -139,12 +130,12 @@ pub fn run(root: &Path, args: &Args) -> Result<bool, DiffError> {
         print!("{}", report::console(&diffs));
     }
     if let Some(path) = &args.markdown {
-        std::fs::write(path, report::markdown(&diffs)).map_err(io(path))?;
+        std::fs::write(path, report::markdown(&diffs)).map_err(io_error(path))?;
     }
     if let Some(path) = &args.json {
         let text = serde_json::to_string_pretty(&report::json(&diffs))
             .map_err(|e| DiffError::Usage(e.to_string()))?;
-        std::fs::write(path, text + "\n").map_err(io(path))?;
+        std::fs::write(path, text + "\n").map_err(io_error(path))?;
     }
     let failing: Vec<&ApiDiff> = diffs.iter().filter(|d| d.verdict.fails()).collect();
     for d in &failing {
@@ -166,7 +157,7 @@ pub fn run(root: &Path, args: &Args) -> Result<bool, DiffError> {
 
 fn files(old: &Path, new: &Path) -> Result<ApiDiff, DiffError> {
     let started = Instant::now();
-    let read = |p: &Path| std::fs::read_to_string(p).map_err(io(p));
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(io_error(p));
     let o = load(&old.display().to_string(), &read(old)?)?;
     let n = load(&new.display().to_string(), &read(new)?)?;
     let findings = compare(&o.value, &n.value);
@@ -197,7 +188,7 @@ fn from_git(root: &Path, api: &Api, rev: &str, chosen: &str) -> Result<ApiDiff, 
     let started = Instant::now();
     let spec = api.spec_file();
     let new_path = root.join(&spec);
-    let new_text = std::fs::read_to_string(&new_path).map_err(io(&new_path))?;
+    let new_text = std::fs::read_to_string(&new_path).map_err(io_error(&new_path))?;
     let compared = format!("{spec} at {} ({chosen}) → working tree", source::short(rev));
     let old_text = source::show(root, rev, &spec)?;
     // The two versions load on two threads: loading is most of the time a comparison takes.
