@@ -117,9 +117,8 @@ pub fn apply_credentials(
             .collect::<Vec<_>>();
         all.extend(cookies);
         let joined = all.join("; ");
-        let value = HeaderValue::try_from(joined)
+        let mut value = HeaderValue::try_from(joined)
             .map_err(|_| "a cookie credential is not a valid header value".to_owned())?;
-        let mut value = value;
         value.set_sensitive(true);
         headers.insert(reqwest::header::COOKIE, value);
     }

@@ -251,14 +251,6 @@ impl Api {
     pub fn adaptations_md(&self) -> Option<String> {
         self.client.as_ref().map(|c| format!("{c}/ADAPTATIONS.md"))
     }
-
-    /// Operations Prism cannot serve without crashing.
-    pub fn prism_crashes(&self) -> &[PrismCrash] {
-        self.prism
-            .as_ref()
-            .map(|p| p.crashes.as_slice())
-            .unwrap_or_default()
-    }
 }
 
 /// Why the registry text is unusable (a build-time file, so this is a packaging error).

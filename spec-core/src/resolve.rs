@@ -15,8 +15,7 @@ use crate::paths;
 use crate::registry::{CredentialKind, Profile};
 use crate::schema::Direction;
 use crate::security::{self, Scheme};
-use crate::shape::deref;
-use crate::shape::type_name;
+use crate::shape::{deref, type_name};
 use crate::spec::SpecError;
 
 pub(crate) struct Builder<'a> {
