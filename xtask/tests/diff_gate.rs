@@ -56,6 +56,32 @@ impl Repo {
         self.git(&["commit", "-q", "-m", message]);
     }
 
+    /// Set the client crate's version to 1.0.0 (a major bump from 0.x).
+    fn release_major(&self, client: &str) {
+        self.edit(&format!("{client}/Cargo.toml"), |t| {
+            t.lines()
+                .map(|l| {
+                    if l.starts_with("version = ") {
+                        "version = \"1.0.0\"".to_owned()
+                    } else {
+                        l.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+                + "\n"
+        });
+    }
+
+    /// Write the client crate's CHANGELOG.md holding `entry`.
+    fn write_changelog(&self, client: &str, entry: &str) {
+        std::fs::write(
+            self.0.join(client).join("CHANGELOG.md"),
+            format!("# Changelog\n\n{entry}"),
+        )
+        .expect("write changelog");
+    }
+
     fn edit(&self, rel: &str, f: impl FnOnce(String) -> String) {
         let path = self.0.join(rel);
         let text = std::fs::read_to_string(&path).expect("read");
@@ -132,19 +158,7 @@ fn a_planted_breaking_change_fails_until_the_major_version_and_changelog_account
     assert!(said.contains("not a semver-major bump"), "{said}");
 
     let client = api.client.as_deref().expect("client crate");
-    repo.edit(&format!("{client}/Cargo.toml"), |t| {
-        t.lines()
-            .map(|l| {
-                if l.starts_with("version = ") {
-                    "version = \"1.0.0\"".to_owned()
-                } else {
-                    l.to_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n"
-    });
+    repo.release_major(client);
     let bumped = repo.diff(&[]);
     assert_eq!(bumped.status.code(), Some(1), "{}", text(&bumped));
     assert!(
@@ -160,11 +174,7 @@ fn a_planted_breaking_change_fails_until_the_major_version_and_changelog_account
         entry.contains("listLeaderboards: required parameter query season added"),
         "{entry}"
     );
-    std::fs::write(
-        repo.0.join(client).join("CHANGELOG.md"),
-        format!("# Changelog\n\n{entry}"),
-    )
-    .expect("write changelog");
+    repo.write_changelog(client, &entry);
     let accounted = repo.diff(&[]);
     assert_eq!(accounted.status.code(), Some(0), "{}", text(&accounted));
     assert!(
@@ -230,26 +240,10 @@ fn on_main_a_committed_breaking_change_fails_until_a_release_accounts_for_it() {
     );
 
     let client = api.client.as_deref().expect("client crate");
-    repo.edit(&format!("{client}/Cargo.toml"), |t| {
-        t.lines()
-            .map(|l| {
-                if l.starts_with("version = ") {
-                    "version = \"1.0.0\"".to_owned()
-                } else {
-                    l.to_owned()
-                }
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-            + "\n"
-    });
+    repo.release_major(client);
     let draft = repo.diff(&["--changelog"]);
     let entry = String::from_utf8_lossy(&draft.stdout).into_owned();
-    std::fs::write(
-        repo.0.join(client).join("CHANGELOG.md"),
-        format!("# Changelog\n\n{entry}"),
-    )
-    .expect("write changelog");
+    repo.write_changelog(client, &entry);
     let accounted = repo.diff(&[]);
     assert_eq!(accounted.status.code(), Some(0), "{}", text(&accounted));
     repo.commit("release 1.0.0");
