@@ -421,8 +421,11 @@ pub const SCHEMAS: &[&str] = &[
     "CreateStripeCheckoutSessionRequest",
     "CreateStripeCheckoutSessionResponse",
     "InGamePurchaseRequest",
+    "InGamePurchaseRequestItem",
     "AndroidPurchaseRequest",
+    "AndroidPurchaseRequestItem",
     "IosPurchaseRequest",
+    "IosPurchaseRequestItem",
     "LegacyPurchaseResponse",
     "PlayerBalanceResponse",
     "PurchaseStatusResponse",
@@ -492,6 +495,7 @@ pub const SCHEMAS: &[&str] = &[
     "ListAssetCandidatesResponse",
     "AssetCandidateResponse",
     "CreateAssetCandidateRequest",
+    "CreateAssetCandidateRequestData",
     "UpdateAssetCandidateRequest",
     "AddFileToAssetCandidateRequest",
     "PingResponse",
@@ -1271,10 +1275,19 @@ pub fn roundtrip(schema: &str, value: Value) -> Option<Result<Value, String>> {
             "InGamePurchaseRequest" => {
                 roundtrip_as::<types::InGamePurchaseRequest>(value)
             }
+            "InGamePurchaseRequestItem" => {
+                roundtrip_as::<types::InGamePurchaseRequestItem>(value)
+            }
             "AndroidPurchaseRequest" => {
                 roundtrip_as::<types::AndroidPurchaseRequest>(value)
             }
+            "AndroidPurchaseRequestItem" => {
+                roundtrip_as::<types::AndroidPurchaseRequestItem>(value)
+            }
             "IosPurchaseRequest" => roundtrip_as::<types::IosPurchaseRequest>(value),
+            "IosPurchaseRequestItem" => {
+                roundtrip_as::<types::IosPurchaseRequestItem>(value)
+            }
             "LegacyPurchaseResponse" => {
                 roundtrip_as::<types::LegacyPurchaseResponse>(value)
             }
@@ -1407,6 +1420,9 @@ pub fn roundtrip(schema: &str, value: Value) -> Option<Result<Value, String>> {
             }
             "CreateAssetCandidateRequest" => {
                 roundtrip_as::<types::CreateAssetCandidateRequest>(value)
+            }
+            "CreateAssetCandidateRequestData" => {
+                roundtrip_as::<types::CreateAssetCandidateRequestData>(value)
             }
             "UpdateAssetCandidateRequest" => {
                 roundtrip_as::<types::UpdateAssetCandidateRequest>(value)

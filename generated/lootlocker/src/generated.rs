@@ -3329,7 +3329,7 @@ endpoint, and `null` at either end.
             Default::default()
         }
     }
-    ///The content; `name` and `context_id` are required.
+    ///The content of a new asset candidate; `name` and `context_id` are required.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CreateAssetCandidateRequestData {
         ///Id of the asset context it belongs to.
