@@ -25,6 +25,7 @@ use crate::error::{ToolError, io_error};
 use crate::mock;
 
 mod java;
+mod java_input;
 mod plan;
 mod python;
 mod typescript;
@@ -73,10 +74,8 @@ fn api_names() -> clap::builder::PossibleValuesParser {
 /// What one language's client of one API came to.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
-    /// Warnings the generator printed (not counting the explained ones).
+    /// Warnings the generator printed.
     pub warnings: usize,
-    /// Warnings the committed per-language list explains (Java only).
-    pub explained_warnings: usize,
     /// Errors of the compile or type-check steps.
     pub compile_errors: usize,
     /// Whether the plan has a login (an API without a session scheme has none).
@@ -109,6 +108,8 @@ pub struct Context<'a> {
     pub api: &'a Api,
     /// Its spec file.
     pub spec: PathBuf,
+    /// Its spec as JSON, as read from that file.
+    pub document: &'a serde_json::Value,
     /// Its smoke plan (`target/languages/<api>/plan.json`).
     pub plan: PathBuf,
     /// Where this language's client goes (`target/languages/<lang>/<api>/`), emptied first.
@@ -169,6 +170,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<(String, Language, Report)>, 
                 root,
                 api,
                 spec: spec_path.clone(),
+                document: &spec.root,
                 plan: plan_path.clone(),
                 out,
                 base_url: &mock.url,
@@ -192,16 +194,8 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<(String, Language, Report)>, 
 /// The summary line of one report.
 pub fn line(api: &str, language: Language, r: &Report) -> String {
     format!(
-        "{language:<10} {api:<11} generator warnings {}{}, compile errors {}, session {}, smoke calls {}/{} decoded ({:.0} s)",
+        "{language:<10} {api:<11} generator warnings {}, compile errors {}, session {}, smoke calls {}/{} decoded ({:.0} s)",
         r.warnings,
-        if r.explained_warnings > 0 {
-            format!(
-                " (+{} explained in known-warnings.txt)",
-                r.explained_warnings
-            )
-        } else {
-            String::new()
-        },
         r.compile_errors,
         match (r.login, r.session) {
             (false, _) => "not needed",
