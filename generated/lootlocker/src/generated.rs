@@ -19872,9 +19872,17 @@ starts with `dev_` selects the development environment.
     pub enum StartRemoteSessionBody {
         PollRemoteSessionLease {
             /**The game API key from the LootLocker console (Settings > API keys); a key
-that starts with `dev_` selects the development environment.
+that starts with `dev_` selects the development environment. Send this or
+`game_key`; exactly one of the two is required.
 */
-            game_api_key: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            game_api_key: ::std::option::Option<::std::string::String>,
+            /**The game API key under its older name, which the Unreal SDK (v10.0.1,
+`FLootLockerStartRemoteSessionRequest` and `FLootLockerBaseAuthRequest_Old`)
+sends here; the Unity SDK sends `game_api_key`. Alternative to `game_api_key`.
+*/
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            game_key: ::std::option::Option<::std::string::String>,
             ///The version of the running game build, e.g. `1.4.2`.
             game_version: ::std::string::String,
             ///The `code` returned by Begin Remote Session Login Lease.
@@ -19884,9 +19892,17 @@ that starts with `dev_` selects the development environment.
         },
         RefreshRemoteSession {
             /**The game API key from the LootLocker console (Settings > API keys); a key
-that starts with `dev_` selects the development environment.
+that starts with `dev_` selects the development environment. Send this or
+`game_key`; exactly one of the two is required.
 */
-            game_api_key: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            game_api_key: ::std::option::Option<::std::string::String>,
+            /**The game API key under its older name, which the Unreal SDK (v10.0.1,
+`FLootLockerStartRemoteSessionRequest` and `FLootLockerBaseAuthRequest_Old`)
+sends here; the Unity SDK sends `game_api_key`. Alternative to `game_api_key`.
+*/
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            game_key: ::std::option::Option<::std::string::String>,
             ///The version of the running game build, e.g. `1.4.2`.
             game_version: ::std::string::String,
             ///The `refresh_token` of an earlier remote session.
