@@ -135,7 +135,9 @@ impl Profile {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VendorList {
-    /// `endpoints` (every documented and SDK-only call) or `claims` (JWT claims).
+    /// `endpoints` (every documented and SDK-only call), `claims` (JWT claims),
+    /// `sdk-endpoints` (the official SDKs' endpoint tables, for the vendor-drift check) or
+    /// `sdk-drift` (the accepted differences between the spec and those tables, with reasons).
     pub kind: String,
     /// The TSV file, relative to `spec/`.
     pub file: String,
@@ -188,6 +190,10 @@ pub struct Api {
     /// The traceability file (vendor docs name → operationId), relative to `spec/`.
     #[serde(default)]
     pub inventory: Option<String>,
+    /// The audit record (per operation: vendor sources checked and findings), relative to
+    /// `spec/`.
+    #[serde(default)]
+    pub audit: Option<String>,
     /// Reference lists from the vendor's material.
     #[serde(default)]
     pub vendor: Vec<VendorList>,
@@ -240,6 +246,20 @@ impl Api {
         self.inventory.as_ref().map(|i| format!("spec/{i}"))
     }
 
+    /// The audit record's path relative to the workspace root.
+    pub fn audit_file(&self) -> Option<String> {
+        self.audit.as_ref().map(|a| format!("spec/{a}"))
+    }
+
+    /// The files of the vendor lists of `kind`, relative to the workspace root.
+    pub fn vendor_files(&self, kind: &str) -> Vec<String> {
+        self.vendor
+            .iter()
+            .filter(|v| v.kind == kind)
+            .map(|v| format!("spec/{}", v.file))
+            .collect()
+    }
+
     /// The generated Rust source, relative to the workspace root.
     pub fn generated_rs(&self) -> Option<String> {
         self.client
@@ -282,6 +302,7 @@ const KEYS: &[&str] = &[
     "spec",
     "client",
     "inventory",
+    "audit",
     "vendor",
     "prism",
     "bench",

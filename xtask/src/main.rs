@@ -21,6 +21,7 @@ mod mock;
 mod process;
 mod schemathesis;
 mod validate;
+mod vendor_drift;
 use gamespec_codegen::drift::{Stale, compare};
 use gamespec_codegen::generate::{Rendered, render};
 use gamespec_codegen::lint::{Finding, lint, rules};
@@ -87,6 +88,13 @@ enum Command {
     /// Benchmark the conformance runner against Schemathesis: test cases/s of each against the
     /// same release-built mock, same seed, examples and workers, as a ratio.
     BenchConformance(bench_conformance::Args),
+    /// Compare each spec with the committed extract of its vendor's SDK endpoint tables
+    /// (spec/inventory/vendor/); exit 1 on a difference the sdk-drift file does not explain.
+    Drift {
+        /// Only this API (default: all with an extract).
+        #[arg(long, value_parser = api_names())]
+        api: Option<String>,
+    },
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -199,6 +207,7 @@ fn main() -> ExitCode {
                 Outcome::Unusable
             }
         },
+        Command::Drift { api } => vendor_drift::run(&root, &selected(api.as_deref())),
         Command::Rules => {
             for r in rules() {
                 println!("{} {:<18} {}", r.code(), r.name(), r.summary());

@@ -592,9 +592,12 @@ Older endpoints embed it in inventory entries, loadouts, rewards and drops.
         ///Rarity of the asset; `null` when none is set.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub rarity: ::std::option::Option<AssetRarity>,
-        ///Ways to rent the asset; empty when it cannot be rented.
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        pub rental_options: ::std::vec::Vec<AssetRentalOption>,
+        /**Ways to rent the asset; empty or `null` when it cannot be rented. The sampled audit in
+issue 12 found `null` here in LootLocker's reference example; the Unity and Unreal SDKs
+read the key into a list type that tolerates `null`.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub rental_options: ::std::option::Option<::std::vec::Vec<AssetRentalOption>>,
         ///Discounted price; `null` when not on sale.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sales_price: ::std::option::Option<i64>,
@@ -618,6 +621,8 @@ Older endpoints embed it in inventory entries, loadouts, rewards and drops.
         pub unlocks_context: ::std::option::Option<::std::string::String>,
         /**When the asset was last changed, as text. Not confirmed by a public source: the exact format
 (the SDKs keep it as an unparsed string).
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated: ::std::option::Option<::std::string::String>,
@@ -1485,8 +1490,9 @@ granted.
         ///Language code, e.g. `en`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub language_code: ::std::option::Option<::std::string::String>,
-        /**Texts by key. Standard keys: `headline`, `body`, `image_url`, `action`, `action_name`;
-games may add their own.
+        /**Texts by key. The system keys carry an `ll.` prefix: `ll.headline`, `ll.body`,
+`ll.image_url`, `ll.action`, `ll.action_name`; games may add keys of their own, which
+can be any text (the Unity SDK's test fixture has keys with spaces and emoji).
 */
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub localizations: ::std::vec::Vec<BroadcastLocalization>,
@@ -2243,6 +2249,8 @@ currencies, and its listings in real-money stores.
     /**A character (the SDKs call it a class) owned by the player. Not confirmed by a public source:
 whether `id` is sent as a JSON number or a numeric string; the Unity SDK reads a number, the
 Unreal SDK a string. It is modelled as an integer.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Character {
@@ -2271,6 +2279,8 @@ on.
     /**The loadout of the affected character after an equip or unequip. Not confirmed by a public
 source: the Unity SDK reads this shape (`character`, `loadout`, `error`), while the Unreal SDK
 reads a `loadouts` list as in Get Loadout For All Player Characters.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CharacterEquipResponse {
@@ -3357,6 +3367,8 @@ endpoint, and `null` at either end.
         /**Id of the character type to create it from (see List Character Types). Not confirmed by a public
 source: the Unity SDK sends this id as a numeric string, the Unreal SDK as a number; a number is
 modelled.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 */
         pub character_type_id: i64,
         ///Make the new character the player's default one.
@@ -5759,6 +5771,8 @@ covered by this one schema, so every field is optional.
     /**A player in a followers or following list. Not confirmed by a public source: the exact keys
 `publicuid` and `createdat`; both SDKs read them under these spellings without regard to
 case, so the API may capitalise them differently.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Follower {
@@ -5796,6 +5810,11 @@ friends only.
         ///The player's display name; `null` when not set.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
+        /**Whether the friend is online now (accepted friends; read by the Unity SDK's
+`LootLockerFriend`, while the Unreal SDK has the field commented out).
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub online: ::std::option::Option<bool>,
         ///The player's ULID (not the legacy numeric id).
         pub player_id: ::std::string::String,
         ///The player's public id.
@@ -8211,6 +8230,8 @@ one.
     }
     /**What a hero has equipped. Not confirmed by a public source: the Unreal SDK reads `loadout` as a
 list, the Unity SDK reads one entry's fields at the top level; the list form is modelled.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct HeroLoadout {
@@ -8632,6 +8653,9 @@ text, so both forms are accepted.
         ///Whether entries can carry `metadata` text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub has_metadata: ::std::option::Option<bool>,
+        ///Numeric id of the leaderboard; paths accept it in place of the key (read by the Unreal SDK).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
         ///Key of the leaderboard; paths accept it or the numeric id.
         pub key: ::std::string::String,
         ///Display name.
@@ -8732,6 +8756,9 @@ chooses).
         ///Whether entries can carry `metadata` text.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub has_metadata: ::std::option::Option<bool>,
+        ///Numeric id of the leaderboard; paths accept it in place of the key (read by the Unreal SDK).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id: ::std::option::Option<i64>,
         ///Key of the leaderboard; paths accept it or the numeric id.
         pub key: ::std::string::String,
         ///Display name.
@@ -8942,9 +8969,12 @@ are absent or `null`.
     }
     /**A reward handed out when the leaderboard resets. `reward_kind` tells which one of `currency`,
 `asset`, `progression_points`, `progression_reset` or `group` is filled; the others are `null`.
-Not confirmed by a public source: the exact `reward_kind` strings; the SDKs name the kinds
-asset, currency, group, progression points and progression reset, and the snake_case field names
-are assumed.
+The key `reward_kind` comes from the Unity SDK (v8.1.1, `LootLockerLeaderboardReward`) and the
+snake_case member names `progression_points` and `progression_reset` from the Unreal SDK
+(v10.0.1, `FLootLockerLeaderboardReward`). Not confirmed by a public source: the exact
+`reward_kind` strings; the SDKs only describe the kinds in comments ("asset / currency / group /
+progression points / progression reset"). Searched on 2026-12-06: both SDKs' leaderboard
+sources.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -10317,6 +10347,8 @@ are assumed.
         ///The broadcasts.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub broadcasts: ::std::vec::Vec<Broadcast>,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub pagination: ::std::option::Option<ExtendedPagination>,
         ///Legacy success flag.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub success: ::std::option::Option<bool>,
@@ -15019,6 +15051,8 @@ a number for `Number`, a boolean for `Bool`, any JSON object or array for `Json`
         /**Rewards for reaching the goal. Not confirmed by a public source: we follow the Unreal SDK, where
 each entry holds a `variation_id` and the asset under the key `assets`; an older Unity SDK read
 plain asset objects here.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 */
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub assets: ::std::vec::Vec<MissionGoalAssetsItem>,
@@ -15563,6 +15597,8 @@ the object has exactly one matching property: `currency`, `asset`, `progression_
         pub acquisition_source: ::std::option::Option<::std::string::String>,
         /**Same as `acquisition_source`. Not confirmed by a public source: which spelling the API
 sends; the Unreal SDK reads this misspelled key, so both are listed.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub acquistion_source: ::std::option::Option<::std::string::String>,
@@ -18311,6 +18347,11 @@ on later calls. Platforms that support refreshing also return `refresh_token`.
         ///Whether there are grant notifications to read.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub check_grant_notifications: ::std::option::Option<bool>,
+        /**Problems with an otherwise successful start, for example a player name sent in
+`optionals` that was refused (read by the Unity SDK's session response).
+*/
+        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        pub errors: ::std::vec::Vec<::std::string::String>,
         ///When the player was last seen; `null` on the first session.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub last_seen: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -19831,9 +19872,17 @@ starts with `dev_` selects the development environment.
     pub enum StartRemoteSessionBody {
         PollRemoteSessionLease {
             /**The game API key from the LootLocker console (Settings > API keys); a key
-that starts with `dev_` selects the development environment.
+that starts with `dev_` selects the development environment. Send this or
+`game_key`; exactly one of the two is required.
 */
-            game_api_key: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            game_api_key: ::std::option::Option<::std::string::String>,
+            /**The game API key under its older name, which the Unreal SDK (v10.0.1,
+`FLootLockerStartRemoteSessionRequest` and `FLootLockerBaseAuthRequest_Old`)
+sends here; the Unity SDK sends `game_api_key`. Alternative to `game_api_key`.
+*/
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            game_key: ::std::option::Option<::std::string::String>,
             ///The version of the running game build, e.g. `1.4.2`.
             game_version: ::std::string::String,
             ///The `code` returned by Begin Remote Session Login Lease.
@@ -19843,9 +19892,17 @@ that starts with `dev_` selects the development environment.
         },
         RefreshRemoteSession {
             /**The game API key from the LootLocker console (Settings > API keys); a key
-that starts with `dev_` selects the development environment.
+that starts with `dev_` selects the development environment. Send this or
+`game_key`; exactly one of the two is required.
 */
-            game_api_key: ::std::string::String,
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            game_api_key: ::std::option::Option<::std::string::String>,
+            /**The game API key under its older name, which the Unreal SDK (v10.0.1,
+`FLootLockerStartRemoteSessionRequest` and `FLootLockerBaseAuthRequest_Old`)
+sends here; the Unity SDK sends `game_api_key`. Alternative to `game_api_key`.
+*/
+            #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            game_key: ::std::option::Option<::std::string::String>,
             ///The version of the running game build, e.g. `1.4.2`.
             game_version: ::std::string::String,
             ///The `refresh_token` of an earlier remote session.
@@ -22028,9 +22085,15 @@ exactly one is required.
         ///Email address of the account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub email: ::std::option::Option<::std::string::String>,
+        ///Id of the game the account belongs to (read by the Unreal SDK).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub game_id: ::std::option::Option<i64>,
         ///The token that was checked.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<::gamespec_client_support::Secret>,
+        ///Id of the white-label account (read by the Unreal SDK).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub user_id: ::std::option::Option<i64>,
     }
     impl VerifyWhiteLabelSessionResponse {
         pub fn builder() -> builder::VerifyWhiteLabelSessionResponse {
@@ -22058,6 +22121,8 @@ exactly one is required.
     }
     /**Currency modifiers applied to the wallet. Not confirmed by a public source: the fields; the
 Unity SDK declares them but never reads them, and sample wallets carry an empty object.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct WalletModifiers {
@@ -22488,7 +22553,7 @@ Verify Session. Not a game session token.
                 ::std::string::String,
             >,
             rental_options: ::std::result::Result<
-                ::std::vec::Vec<super::AssetRentalOption>,
+                ::std::option::Option<::std::vec::Vec<super::AssetRentalOption>>,
                 ::std::string::String,
             >,
             sales_price: ::std::result::Result<
@@ -22932,7 +22997,9 @@ Verify Session. Not a game session token.
             }
             pub fn rental_options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<super::AssetRentalOption>>,
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<::std::vec::Vec<super::AssetRentalOption>>,
+                >,
                 T::Error: ::std::fmt::Display,
             {
                 self.rental_options = value
@@ -34093,6 +34160,10 @@ Verify Session. Not a game session token.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            online: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             player_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -34108,6 +34179,7 @@ Verify Session. Not a game session token.
                     accepted_at: Ok(Default::default()),
                     created_at: Ok(Default::default()),
                     name: Ok(Default::default()),
+                    online: Ok(Default::default()),
                     player_id: Err("no value supplied for player_id".to_string()),
                     public_uid: Ok(Default::default()),
                 }
@@ -34154,6 +34226,18 @@ Verify Session. Not a game session token.
                     });
                 self
             }
+            pub fn online<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.online = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for online: {e}")
+                    });
+                self
+            }
             pub fn player_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -34188,6 +34272,7 @@ Verify Session. Not a game session token.
                     accepted_at: value.accepted_at?,
                     created_at: value.created_at?,
                     name: value.name?,
+                    online: value.online?,
                     player_id: value.player_id?,
                     public_uid: value.public_uid?,
                 })
@@ -34199,6 +34284,7 @@ Verify Session. Not a game session token.
                     accepted_at: Ok(value.accepted_at),
                     created_at: Ok(value.created_at),
                     name: Ok(value.name),
+                    online: Ok(value.online),
                     player_id: Ok(value.player_id),
                     public_uid: Ok(value.public_uid),
                 }
@@ -36346,6 +36432,7 @@ Verify Session. Not a game session token.
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             overwrite_score_on_submit: ::std::result::Result<
@@ -36379,6 +36466,7 @@ Verify Session. Not a game session token.
                     created_at: Ok(Default::default()),
                     direction_method: Ok(Default::default()),
                     has_metadata: Ok(Default::default()),
+                    id: Ok(Default::default()),
                     key: Err("no value supplied for key".to_string()),
                     name: Err("no value supplied for name".to_string()),
                     overwrite_score_on_submit: Ok(Default::default()),
@@ -36429,6 +36517,16 @@ Verify Session. Not a game session token.
                     .map_err(|e| {
                         format!("error converting supplied value for has_metadata: {e}")
                     });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
@@ -36543,6 +36641,7 @@ Verify Session. Not a game session token.
                     created_at: value.created_at?,
                     direction_method: value.direction_method?,
                     has_metadata: value.has_metadata?,
+                    id: value.id?,
                     key: value.key?,
                     name: value.name?,
                     overwrite_score_on_submit: value.overwrite_score_on_submit?,
@@ -36560,6 +36659,7 @@ Verify Session. Not a game session token.
                     created_at: Ok(value.created_at),
                     direction_method: Ok(value.direction_method),
                     has_metadata: Ok(value.has_metadata),
+                    id: Ok(value.id),
                     key: Ok(value.key),
                     name: Ok(value.name),
                     overwrite_score_on_submit: Ok(value.overwrite_score_on_submit),
@@ -36862,6 +36962,7 @@ Verify Session. Not a game session token.
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             overwrite_score_on_submit: ::std::result::Result<
@@ -36903,6 +37004,7 @@ Verify Session. Not a game session token.
                     created_at: Ok(Default::default()),
                     direction_method: Ok(Default::default()),
                     has_metadata: Ok(Default::default()),
+                    id: Ok(Default::default()),
                     key: Err("no value supplied for key".to_string()),
                     name: Err("no value supplied for name".to_string()),
                     overwrite_score_on_submit: Ok(Default::default()),
@@ -36955,6 +37057,16 @@ Verify Session. Not a game session token.
                     .map_err(|e| {
                         format!("error converting supplied value for has_metadata: {e}")
                     });
+                self
+            }
+            pub fn id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id = value
+                    .try_into()
+                    .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
             pub fn key<T>(mut self, value: T) -> Self
@@ -37097,6 +37209,7 @@ Verify Session. Not a game session token.
                     created_at: value.created_at?,
                     direction_method: value.direction_method?,
                     has_metadata: value.has_metadata?,
+                    id: value.id?,
                     key: value.key?,
                     name: value.name?,
                     overwrite_score_on_submit: value.overwrite_score_on_submit?,
@@ -37116,6 +37229,7 @@ Verify Session. Not a game session token.
                     created_at: Ok(value.created_at),
                     direction_method: Ok(value.direction_method),
                     has_metadata: Ok(value.has_metadata),
+                    id: Ok(value.id),
                     key: Ok(value.key),
                     name: Ok(value.name),
                     overwrite_score_on_submit: Ok(value.overwrite_score_on_submit),
@@ -41595,6 +41709,10 @@ Verify Session. Not a game session token.
                 ::std::vec::Vec<super::Broadcast>,
                 ::std::string::String,
             >,
+            pagination: ::std::result::Result<
+                ::std::option::Option<super::ExtendedPagination>,
+                ::std::string::String,
+            >,
             success: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -41604,6 +41722,7 @@ Verify Session. Not a game session token.
             fn default() -> Self {
                 Self {
                     broadcasts: Ok(Default::default()),
+                    pagination: Ok(Default::default()),
                     success: Ok(Default::default()),
                 }
             }
@@ -41618,6 +41737,20 @@ Verify Session. Not a game session token.
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for broadcasts: {e}")
+                    });
+                self
+            }
+            pub fn pagination<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<super::ExtendedPagination>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.pagination = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for pagination: {e}")
                     });
                 self
             }
@@ -41642,6 +41775,7 @@ Verify Session. Not a game session token.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     broadcasts: value.broadcasts?,
+                    pagination: value.pagination?,
                     success: value.success?,
                 })
             }
@@ -41651,6 +41785,7 @@ Verify Session. Not a game session token.
             fn from(value: super::ListBroadcastsResponse) -> Self {
                 Self {
                     broadcasts: Ok(value.broadcasts),
+                    pagination: Ok(value.pagination),
                     success: Ok(value.success),
                 }
             }
@@ -55906,6 +56041,10 @@ Verify Session. Not a game session token.
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
+            errors: ::std::result::Result<
+                ::std::vec::Vec<::std::string::String>,
+                ::std::string::String,
+            >,
             last_seen: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
@@ -55968,6 +56107,7 @@ Verify Session. Not a game session token.
                     check_deactivation_notifications: Ok(Default::default()),
                     check_dlcs: Ok(Default::default()),
                     check_grant_notifications: Ok(Default::default()),
+                    errors: Ok(Default::default()),
                     last_seen: Ok(Default::default()),
                     level: Ok(Default::default()),
                     level_thresholds: Ok(Default::default()),
@@ -56040,6 +56180,18 @@ Verify Session. Not a game session token.
                         format!(
                             "error converting supplied value for check_grant_notifications: {e}"
                         )
+                    });
+                self
+            }
+            pub fn errors<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.errors = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for errors: {e}")
                     });
                 self
             }
@@ -56247,6 +56399,7 @@ Verify Session. Not a game session token.
                         .check_deactivation_notifications?,
                     check_dlcs: value.check_dlcs?,
                     check_grant_notifications: value.check_grant_notifications?,
+                    errors: value.errors?,
                     last_seen: value.last_seen?,
                     level: value.level?,
                     level_thresholds: value.level_thresholds?,
@@ -56274,6 +56427,7 @@ Verify Session. Not a game session token.
                     ),
                     check_dlcs: Ok(value.check_dlcs),
                     check_grant_notifications: Ok(value.check_grant_notifications),
+                    errors: Ok(value.errors),
                     last_seen: Ok(value.last_seen),
                     level: Ok(value.level),
                     level_thresholds: Ok(value.level_thresholds),
@@ -59230,8 +59384,16 @@ Verify Session. Not a game session token.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
+            game_id: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
             token: ::std::result::Result<
                 ::std::option::Option<::gamespec_client_support::Secret>,
+                ::std::string::String,
+            >,
+            user_id: ::std::result::Result<
+                ::std::option::Option<i64>,
                 ::std::string::String,
             >,
         }
@@ -59239,7 +59401,9 @@ Verify Session. Not a game session token.
             fn default() -> Self {
                 Self {
                     email: Ok(Default::default()),
+                    game_id: Ok(Default::default()),
                     token: Ok(Default::default()),
+                    user_id: Ok(Default::default()),
                 }
             }
         }
@@ -59253,6 +59417,18 @@ Verify Session. Not a game session token.
                     .try_into()
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn game_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.game_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for game_id: {e}")
                     });
                 self
             }
@@ -59270,6 +59446,18 @@ Verify Session. Not a game session token.
                     });
                 self
             }
+            pub fn user_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_id: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<VerifyWhiteLabelSessionResponse>
         for super::VerifyWhiteLabelSessionResponse {
@@ -59279,7 +59467,9 @@ Verify Session. Not a game session token.
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     email: value.email?,
+                    game_id: value.game_id?,
                     token: value.token?,
+                    user_id: value.user_id?,
                 })
             }
         }
@@ -59288,7 +59478,9 @@ Verify Session. Not a game session token.
             fn from(value: super::VerifyWhiteLabelSessionResponse) -> Self {
                 Self {
                     email: Ok(value.email),
+                    game_id: Ok(value.game_id),
                     token: Ok(value.token),
+                    user_id: Ok(value.user_id),
                 }
             }
         }
@@ -60210,6 +60402,8 @@ differ by `platform`. Unlike the session starts, the game API key field is calle
 current SDKs send `game_api_key` for PSN). It does not start a session and returns only a
 success flag. Not confirmed by a public source: which PSN issuer ids other than 256
 (production) are accepted.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/v1/player/verify`
@@ -60238,6 +60432,8 @@ Verification. The SDKs also use this path for Android device ids (`android`) and
 `game_api_key`: one of the two must be sent. Not confirmed by a public source: the legacy
 reference listed three optional parameters whose names could not be recovered; only
 `optionals` is modelled.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/v2/session`
@@ -60337,6 +60533,8 @@ Starts a session from a PlayStation Network v3 authorization code in one call (n
 verification step). The SDKs use it when the PSN token starts with `v3`. Called by the Unity
 SDK but not listed in the docs navigation. This endpoint takes the key as `game_api_key`.
 Not confirmed by a public source: the PSN environment ids other than 256 (production).
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/session/psn-v3/v1/login`
@@ -60363,6 +60561,8 @@ only the game API key in the body. Called by the Unity SDK but not listed in the
 navigation. Despite its name, `player_id` takes the player ULID. Not confirmed by a public
 source: whether `ban` is omitted or `null` for a player who is not banned (modelled as
 omitted).
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/session/ban-status`
@@ -60801,6 +61001,8 @@ download address that expires at `url_expires_at`.
 
 Not confirmed by a public source: the docs navigation lists player files only as a collapsed
 "Files" section, so this summary is our own name for the call.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/player/files`
@@ -60825,6 +61027,8 @@ come at the top level of the body, not wrapped.
 
 Not confirmed by a public source: the docs navigation lists player files only as a collapsed
 "Files" section, so this summary is our own name for the call.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/player/files/{file_id}`
@@ -60851,6 +61055,8 @@ Deletes one of the current player's files.
 Not confirmed by a public source: the docs navigation lists player files only as a collapsed
 "Files" section, so this summary is our own name for the call. The SDKs read no body from this
 call; we declare 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/player/files/{file_id}`
@@ -60877,6 +61083,8 @@ player id, not by ULID or public UID.
 
 Not confirmed by a public source: the docs navigation lists player files only as a collapsed
 "Files" section, so this summary is our own name for the call.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/player/{player_id}/files`
@@ -60997,6 +61205,8 @@ Reads public storage keys of several players in one call.
 
 Not confirmed by a public source: the method, path, body and answer come only from an unmerged
 Unreal SDK branch (2024); we model that shape.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/players/storage/lookup`
@@ -61280,6 +61490,8 @@ Deletes the current player and all their data.
 
 Not confirmed by a public source: the SDKs read no body and only check for success; we declare
 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/player`
@@ -61528,6 +61740,8 @@ for that reason.
 Not confirmed by a public source: the path comes from a 2023 Unity SDK (GET `v1/assets`) and its
 match to this docs name, the paging parameters and the streamed body shape (modelled on Stream
 All Instance Storage To Player) are our assumptions.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/assets`
@@ -61559,6 +61773,8 @@ negates a flag.
 
 Not confirmed by a public source: the SDKs page by the last asset id and read no `pagination`
 object; it is declared optional in case the server sends one like other count-and-after lists.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/assets/list`
@@ -61721,6 +61937,8 @@ calls this; it has no docs page.
 Not confirmed by a public source: the Unreal SDK reads the list from a key matching `AssetBones`
 without regard to case, so the exact casing on the wire is unknown; the bone parameter values
 are all text there.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/asset/bones`
@@ -61744,6 +61962,8 @@ Returns one asset definition. Only the SDKs call this; it has no docs page.
 
 Not confirmed by a public source: the current Unity SDK reads the asset fields at the top level
 of the body (older notes say it is wrapped in `asset`); we declare the top-level form.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/asset/{asset_id}`
@@ -61793,6 +62013,8 @@ Returns one key-value pair of an asset instance.
 
 Not confirmed by a public source: we follow the Unreal SDK, which reads `storage` as a single
 pair; the Unity SDK types the answer as `keypair: {instance_id, storage}`.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/asset/instance/{instance_id}/storage/{storage_id}`
@@ -61821,6 +62043,8 @@ answer: the Unreal SDK reads `storage` as the one changed pair, the Unity SDK as
 pairs, so both are accepted.
 
 Not confirmed by a public source: which of the two the server sends.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `PUT` request to `/game/v1/asset/instance/{instance_id}/storage/{storage_id}`
@@ -61998,6 +62222,8 @@ them.
 
 Not confirmed by a public source: only the Unreal SDK calls this, and it reads `rental` with its
 rental-option type; we declare the usual rental state object.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/player/inventory/universal`
@@ -62022,6 +62248,8 @@ of the last entry received. The newer simplified listing is POST `/game/player/i
 
 Not confirmed by a public source: the SDKs read no `pagination` object here; it is declared
 optional in case the server sends one like other count-and-after lists.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/player/inventory/list`
@@ -62055,6 +62283,8 @@ declared as `text/plain` for that reason.
 Not confirmed by a public source: no SDK calls this; the method, path and the streamed shape
 (inventory entries, then the count) are inferred from the docs name and from Stream All Instance
 Storage To Player.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/player/inventory`
@@ -62125,6 +62355,8 @@ because it matches the docs name and the Unity SDK, the most actively maintained
 
 Not confirmed by a public source: that the server also accepts POST, and the answer body (the
 SDKs read none; we declare 204 No Content).
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/player/inventory/{instance_id}`
@@ -62432,6 +62664,8 @@ let response = client.update_character()
 Deletes one of the current player's characters. Only the SDKs document this call. Not confirmed
 by a public source: the success status and body; the SDKs read nothing from it, so it is
 modelled as 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/v1/player/character/{character_id}`
@@ -62541,6 +62775,8 @@ Returns another player's characters and their loadouts, finding the player by an
 identity-platform id (for example a Steam id) rather than a LootLocker id. Not confirmed by a
 public source: which platform the API assumes when `platform` is left out; the SDKs always send
 it.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/player/character/loadout/{player_id}`
@@ -62571,6 +62807,8 @@ names an asset instance the player owns (`instance_id`), the other an asset and 
 (`asset_id`, `asset_variation_id`); both are this one operation. Not confirmed by a public
 source: the response shape; the Unity SDK reads `character`, `loadout` and `error`, which is
 modelled, while the Unreal SDK reads a `loadouts` list.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/v1/player/character/{character_id}/equip`
@@ -62597,6 +62835,8 @@ let response = client.equip_asset_to_character()
 Takes an equipped asset instance off one of the player's characters. Not confirmed by a public
 source: the response shape; the Unity SDK reads `character`, `loadout` and `error`, which is
 modelled, while the Unreal SDK reads a `loadouts` list.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/v1/player/character/{character_id}/equip/{instance_id}`
@@ -62626,6 +62866,8 @@ Equips an asset on the player's default character, either by asset instance (`in
 by asset and variation (`asset_id`, `asset_variation_id`). Not confirmed by a public source: the
 response shape; the Unity SDK reads `character`, `loadout` and `error`, which is modelled, while
 the Unreal SDK reads a `loadouts` list.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/v1/player/equip`
@@ -62652,6 +62894,8 @@ let response = client.equip_asset_to_default_character()
 Takes an equipped asset instance off the player's default character. Not confirmed by a public
 source: the response shape; the Unity SDK reads `character`, `loadout` and `error`, which is
 modelled, while the Unreal SDK reads a `loadouts` list.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/v1/player/equip/{instance_id}`
@@ -62742,6 +62986,8 @@ let response = client.list_player_heroes()
 Creates a hero for the current player from one of the game's heroes, optionally in a given asset
 variation. Not confirmed by a public source: the response body; the Unreal SDK reads the new
 hero under `hero`, which is modelled, while the Unity SDK reads a loadout entry.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/v1/player/heroes`
@@ -62810,6 +63056,8 @@ let response = client.update_player_hero()
 
 Deletes one of the current player's heroes. Not confirmed by a public source: the success status
 and body; the SDKs read nothing from it, so it is modelled as 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/v1/player/heroes/{hero_id}`
@@ -62877,6 +63125,8 @@ let response = client.get_default_player_hero_by_steam_id()
 
 Lists the heroes of another player, found by Steam id. Not confirmed by a public source: the
 Unreal SDK reads a `heroes` list, which is modelled, while the Unity SDK reads a single `hero`.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/heroes/list/{steam_id64}`
@@ -62904,6 +63154,8 @@ Returns what another player's hero has equipped. Unlike the `/player/heroes` pat
 not limited to the current player's heroes. Not confirmed by a public source: the Unreal SDK
 reads `loadout` as a list, which is modelled, while the Unity SDK reads the fields of a single
 entry.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/heroes/{hero_id}/loadout`
@@ -62930,6 +63182,8 @@ let response = client.get_other_player_hero_loadout()
 Returns what one of the current player's heroes has equipped. Not confirmed by a public source:
 the Unreal SDK reads `loadout` as a list, which is modelled, while the Unity SDK reads the
 fields of a single entry.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/v1/player/heroes/{hero_id}/loadout`
@@ -62955,6 +63209,8 @@ Equips an asset on one of the player's heroes, either an owned asset instance
 (`asset_instance_id`) or an asset by id with an optional variation. Not confirmed by a public
 source: the instance field name; the docs and the Unity SDK use `asset_instance_id`, which is
 modelled, while the Unreal SDK sends `instance_id`.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/v1/player/heroes/{hero_id}/loadout`
@@ -62981,6 +63237,8 @@ let response = client.equip_asset_to_hero()
 Takes an equipped asset instance off one of the player's heroes and returns the remaining
 loadout. Not confirmed by a public source: the Unreal SDK reads `loadout` as a list, which is
 modelled, while the Unity SDK reads the fields of a single entry.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/v1/player/heroes/{hero_id}/loadout/{instance_id}`
@@ -63205,6 +63463,8 @@ let response = client.get_player_progression()
 Removes the player progression record, with its step and points. Not confirmed by a public
 source: the success status and body; the SDKs read nothing from it, so it is modelled as 204 No
 Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/player/progressions/{progression_key}`
@@ -63384,6 +63644,8 @@ let response = client.get_character_progression()
 Removes the character progression record, with its step and points. Not confirmed by a public
 source: the success status and body; the SDKs read nothing from it, so it is modelled as 204 No
 Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/player/characters/{character_id}/progressions/{progression_key}`
@@ -63552,6 +63814,8 @@ let response = client.get_asset_instance_progression()
 Removes the asset instance progression record, with its step and points. Not confirmed by a
 public source: the success status and body; the SDKs read nothing from it, so it is modelled as
 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/player/assets/instances/{instance_id}/progressions/{progression_key}`
@@ -64126,6 +64390,8 @@ Marks the listed notifications of the current player as read. Ids that are alrea
 accepted. Not confirmed by a public source: the success status; no SDK reads a body here (the
 Unity SDK answers an empty id list itself with 204 without calling the API), so we model
 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `PUT` request to `/game/notifications/v1/read`
@@ -64150,6 +64416,8 @@ let response = client.mark_notifications_as_read()
 Marks every unread notification of the current player as read in one call; takes no body.
 Not confirmed by a public source: the success status; we model 204 No Content because no SDK
 reads a body.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `PUT` request to `/game/notifications/v1/read/all`
@@ -64243,6 +64511,8 @@ as "Google Play Player Product Purchase" and "Google Play Character Product Purc
 share this path and are the two branches of the body. Older SDKs used
 `/game/redeem/store/google`. Not confirmed by a public source: the success status; no SDK
 reads a body, so we model 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/store/google/redeem`
@@ -64303,6 +64573,8 @@ listing, which makes the Steam overlay ask the player to approve it, and returns
 character instead of the player. Not confirmed by a public source: the name of the character
 field; the docs and most SDK variants use `character_id`, but the Unity SDK's character
 variant serializes it as `class_id`.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/store/steam/redeem/begin`
@@ -64412,6 +64684,8 @@ player or to the character named by `character_id`. Only the SDKs use this call;
 SDK sends `environment` and `use_count` as numbers and leaves out optional fields it has no
 value for. Not confirmed by a public source: the success status; no SDK reads a body, so we
 model 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/store/playstation/redeem`
@@ -64461,6 +64735,8 @@ Hands an Xbox Store product purchase to LootLocker, which checks the player's co
 Microsoft and grants the linked catalog listing, to the player or to the character named by
 `character_id`. Only the SDKs use this call. Not confirmed by a public source: the success
 status; no SDK reads a body, so we model 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/store/xbox/redeem`
@@ -64522,6 +64798,8 @@ separate branch; it has its own example. The current SDKs no longer call this en
 catalog purchase calls replace it), but the docs still list it. Not confirmed by a public
 source: method, path and body of "Purchase - Steam Hard Currency"; we infer them from the
 legacy response's `overlay` field.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/v1/purchase`
@@ -64618,6 +64896,8 @@ Buys catalog listings with virtual currency: the prices are debited from the giv
 the items granted to the wallet's holder, synchronously. Not confirmed by a public source:
 that this docs name maps to this endpoint (we matched them by name), and the success status;
 no SDK reads a body, so we model 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/purchase`
@@ -64693,6 +64973,8 @@ let response = client.get_async_catalog_purchase_status()
 Tries a failed asynchronous catalog purchase again. The SDK resends the original wallet and
 items; the answer carries the entitlement id to keep polling. Only the SDKs use this call.
 Not confirmed by a public source: whether the body is required; the SDK always sends it.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/purchase/inspired-ibex/v1/{entitlement_id}/retry`
@@ -65032,6 +65314,8 @@ List). Players are named by their `public_uid`. Paginated with `cursor` and `per
 Not confirmed by a public source: the exact keys of a follower's public id and follow time;
 both SDKs read them as `publicuid` and `createdat` without regard to case, so we use those
 spellings and mark them optional.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/player/{player_public_uid}/followers`
@@ -65061,6 +65345,8 @@ Lists one page of the players that the given player follows. The list comes unde
 `followers`, as in the followers list, even though it holds followed players. Paginated with
 `cursor` and `per_page`. Only the SDKs use this call. Not confirmed by a public source: the
 exact keys `publicuid` and `createdat` (see List).
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/player/{player_public_uid}/following`
@@ -65089,6 +65375,8 @@ let response = client.list_following()
 Makes the current player follow the given player. Following is one-way and needs no
 acceptance. Not confirmed by a public source: the success status; no SDK reads a body, so
 we model 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/player/{player_public_uid}/followers/follow`
@@ -65112,6 +65400,8 @@ let response = client.follow_player()
 
 Stops the current player following the given player. Not confirmed by a public source: the
 success status; no SDK reads a body, so we model 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/player/{player_public_uid}/followers/unfollow`
@@ -65267,6 +65557,8 @@ let response = client.get_friend()
 Sends a friend request from the current player to the player with this ULID. The friendship
 starts when the other player accepts it. Not confirmed by a public source: the success status; no SDK reads a body, so we model 204
 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/player/friends/{player_ulid}`
@@ -65291,6 +65583,8 @@ let response = client.send_friend_request()
 Ends the friendship between the current player and the player with this ULID, on both sides.
 Not confirmed by a public source: the success status; no SDK reads a body, so we model 204
 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/player/friends/{player_ulid}`
@@ -65315,6 +65609,8 @@ let response = client.delete_friend()
 Withdraws a pending friend request the current player sent to this player. Older SDK versions
 called this path with GET; current ones use POST. Not confirmed by a public source: the success status; no SDK reads a body, so we model 204
 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/player/friends/outgoing/{player_ulid}/cancel`
@@ -65340,6 +65636,8 @@ let response = client.cancel_outgoing_friend_request()
 
 Accepts a pending friend request from this player, making the two players friends. Not confirmed by a public source: the success status; no SDK reads a body, so we model 204
 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/player/friends/incoming/{player_ulid}/accept`
@@ -65363,6 +65661,8 @@ let response = client.accept_friend_request()
 
 Rejects a pending friend request from this player. Not confirmed by a public source: the success status; no SDK reads a body, so we model 204
 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/player/friends/incoming/{player_ulid}/decline`
@@ -65386,6 +65686,8 @@ let response = client.decline_friend_request()
 
 Adds a player to the current player's block list (see List Blocked Players). Not confirmed by a public source: the success status; no SDK reads a body, so we model 204
 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/player/friends/{player_ulid}/block`
@@ -65410,6 +65712,8 @@ let response = client.block_player()
 Removes a player from the current player's block list. It does not restore a former
 friendship. Not confirmed by a public source: the success status; no SDK reads a body, so we model 204
 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/player/friends/{player_ulid}/unblock`
@@ -65457,8 +65761,9 @@ let response = client.list_feedback_categories()
 
 Files a piece of feedback (docs: Feedback > Create) about another player (`entity_id` = the
 player's ULID), a UGC asset (`entity_id` = the asset id) or the game itself (no
-`entity_id`), under a category from the category list. Not confirmed by a public source:
-the success status; no SDK reads a body, so we model 204 No Content.
+`entity_id`), under a category from the category list. It answers 204 No Content: the
+Unity SDK (v8.1.1, `LootLockerSDKManager.SendPlayerFeedback` and its siblings) documents
+that the call "will return 204 upon successful request".
 
 
 Sends a `POST` request to `/game/feedback`
@@ -65534,6 +65839,8 @@ Report Reasons" and "[Legacy] Get Asset Report Types"; the SDKs only know this o
 which serves players and assets alike, so all three are mapped here. Not confirmed by a
 public source: that the three docs entries are this endpoint (and that no separate
 reason endpoints exist).
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/reports/types`
@@ -65558,6 +65865,8 @@ types behind each removal, so the game can tell the creator. `since` limits the 
 removals after a point in time. Paginated with `count` and `after`. Not confirmed by a
 public source: the format of `since`; the SDK passes it through as text, and we document a
 date.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/player/ugc/removed`
@@ -65590,6 +65899,8 @@ own description: the request and response as the client saw them, timings, retry
 SDK version. The Unity SDK fills it from the details of the failed call. Only the SDKs use
 this call. Not confirmed by a public source: which fields are required, and the
 success status; no SDK reads a body, so we model 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `POST` request to `/game/error-report`
@@ -65706,6 +66017,8 @@ let response = client.update_asset_candidate()
 
 Deletes one of the current player's asset candidates and its files. Not confirmed by a
 public source: the success status; no SDK reads a body, so we model 204 No Content.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/v1/player/assets/candidates/{candidate_id}`
@@ -65730,6 +66043,8 @@ let response = client.delete_asset_candidate()
 Removes one file from an asset candidate. Only the SDKs use this call. Not confirmed by a
 public source: the response; the SDKs type it as the candidate, so we model a 200 with the
 updated candidate.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `DELETE` request to `/game/v1/player/assets/candidates/{candidate_id}/file/{file_id}`
@@ -65758,6 +66073,8 @@ let response = client.delete_file_from_asset_candidate()
 Checks that the API is reachable with the current session and returns the server's clock.
 Not confirmed by a public source: whether the session token is required; every SDK sends
 it, so we declare it.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/ping`
@@ -65803,11 +66120,13 @@ let response = client.get_game_info()
     /**List Broadcasts
 
 Returns the broadcasts currently published to the game, each with its
-schedule and its texts per language as key-value localizations (the SDKs turn the keys
-`headline`, `body`, `image_url`, `action` and `action_name` into fields). `limit` caps the
-number returned; `Accept-Language` asks for specific languages. Not confirmed by a public
-source: the docs name of this call (the Broadcasts section is collapsed in the docs
-navigation; we chose "List Broadcasts").
+schedule and its texts per language as key-value localizations (the SDKs turn the system
+keys `ll.headline`, `ll.body`, `ll.image_url`, `ll.action` and `ll.action_name` into fields),
+and a page-style `pagination` object. `limit` caps the number returned; `Accept-Language`
+asks for specific languages. Not confirmed by a public source: the docs name of this call
+(the Broadcasts section is collapsed in the docs navigation; we chose "List Broadcasts").
+Searched on 2026-12-06: the Unity v8.1.1 and Unreal v10.0.1 SDK sources (both call it
+ListBroadcasts) and the docs.lootlocker.com players/broadcasts page the Unity SDK links.
 
 
 Sends a `GET` request to `/game/broadcasts/v1`
@@ -65851,6 +66170,8 @@ the first frame), hence no security requirement here. Only the SDKs use this cha
 it is described here for completeness; HTTP clients generated from this document cannot
 use it. Not confirmed by a public source: the server's message formats beyond the fields
 the SDK reads.
+Searched on 2026-12-06 without an answer: the request and response classes, endpoint
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
 
 
 Sends a `GET` request to `/game/presence/v1`

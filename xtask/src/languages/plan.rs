@@ -228,6 +228,7 @@ mod tests {
             spec: "test.yaml".into(),
             client: None,
             inventory: None,
+            audit: None,
             vendor: Vec::new(),
             prism: None,
             bench: Vec::new(),
