@@ -10,12 +10,14 @@
 
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod inventory;
 pub mod load;
 pub mod locate;
 pub mod operation;
 pub mod paths;
 pub mod pointer;
+mod prescan;
 pub mod refs;
 pub mod registry;
 mod resolve;
