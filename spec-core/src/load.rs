@@ -148,6 +148,10 @@ fn read_text(path: &Path) -> Result<String, LoadError> {
     })?;
     String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The prefix before the bad byte is UTF-8: read it for the node the byte belongs to.
+        let pointer = std::str::from_utf8(good)
+            .map(crate::prescan::last_node)
+            .unwrap_or_default();
         let line = good.iter().filter(|b| **b == b'\n').count() + 1;
         let col = good.len() - good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
         LoadError::Encoding {
@@ -155,7 +159,7 @@ fn read_text(path: &Path) -> Result<String, LoadError> {
                 path: path.to_owned(),
                 line,
                 col,
-                pointer: String::new(),
+                pointer,
             },
             message: format!("{}", e.utf8_error()),
         }
@@ -211,6 +215,10 @@ fn read_yaml(path: &Path, text: &str) -> Result<(Value, Locations), LoadError> {
             Refusal::TooDeep => LoadError::Unsupported {
                 at: here,
                 message: format!("nesting deeper than {MAX_DEPTH} levels is not supported"),
+            },
+            Refusal::DuplicateKey => LoadError::Syntax {
+                at: here,
+                message: "duplicated key in mapping".into(),
             },
             Refusal::ComplexKey => LoadError::Unsupported {
                 at: here,

@@ -4,6 +4,8 @@
 //! follow) and names the JSON pointer of the node where a syntax error stopped the parser.
 //! It keeps one frame per open collection and builds a pointer only when it reports.
 
+use std::collections::HashSet;
+
 use saphyr_parser::{Event, Parser, Span};
 
 use crate::pointer;
@@ -23,6 +25,8 @@ pub(crate) enum Refusal {
     TooDeep,
     /// A mapping or sequence used as a mapping key.
     ComplexKey,
+    /// A key that appears twice in one mapping.
+    DuplicateKey,
 }
 
 /// A refusal with the pointer of the node and its 1-based line and column.
@@ -40,6 +44,7 @@ enum Frame {
     /// at the key, as the loaded document places mapping values).
     Map {
         key: Option<(String, usize, usize)>,
+        seen: HashSet<String>,
     },
 }
 
@@ -59,11 +64,12 @@ pub(crate) fn scan(text: &str) -> Result<(), Found> {
                 });
             }
         };
-        let at_key = matches!(frames.last(), Some(Frame::Map { key: None }));
+        let at_key = matches!(frames.last(), Some(Frame::Map { key: None, .. }));
         let refuse = |refusal, frames: &[Frame], span: Span| {
             let (line, col) = match frames.last() {
                 Some(Frame::Map {
                     key: Some((_, line, col)),
+                    ..
                 }) => (*line, *col),
                 _ => (span.start.line(), span.start.col() + 1),
             };
@@ -76,8 +82,12 @@ pub(crate) fn scan(text: &str) -> Result<(), Found> {
         };
         match event {
             Event::Scalar(text, ..) if at_key => {
-                if let Some(Frame::Map { key }) = frames.last_mut() {
+                if let Some(Frame::Map { key, seen }) = frames.last_mut() {
+                    let twice = !seen.insert(text.to_string());
                     *key = Some((text.into_owned(), span.start.line(), span.start.col() + 1));
+                    if twice {
+                        return Err(refuse(Refusal::DuplicateKey, &frames, span));
+                    }
                 }
             }
             Event::Scalar(..) => value_done(&mut frames),
@@ -92,7 +102,10 @@ pub(crate) fn scan(text: &str) -> Result<(), Found> {
                 frames.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq(0)
                 } else {
-                    Frame::Map { key: None }
+                    Frame::Map {
+                        key: None,
+                        seen: HashSet::new(),
+                    }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -105,11 +118,51 @@ pub(crate) fn scan(text: &str) -> Result<(), Found> {
     Ok(())
 }
 
+/// The pointer of the last node that starts in `text` (a prefix of a document): where a
+/// problem found at the end of the prefix, such as the first byte that is not UTF-8, belongs.
+pub(crate) fn last_node(text: &str) -> String {
+    let mut frames: Vec<Frame> = Vec::new();
+    let mut last = String::new();
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, _))) = parser.next_event() {
+        let at_key = matches!(frames.last(), Some(Frame::Map { key: None, .. }));
+        match event {
+            Event::Scalar(text, ..) if at_key => {
+                if let Some(Frame::Map { key, .. }) = frames.last_mut() {
+                    *key = Some((text.into_owned(), 0, 0));
+                }
+                last = current(&frames);
+            }
+            Event::Scalar(..) | Event::Alias(_) => {
+                last = current(&frames);
+                value_done(&mut frames);
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                last = current(&frames);
+                frames.push(if matches!(event, Event::SequenceStart(..)) {
+                    Frame::Seq(0)
+                } else {
+                    Frame::Map {
+                        key: None,
+                        seen: HashSet::new(),
+                    }
+                });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                frames.pop();
+                value_done(&mut frames);
+            }
+            _ => {}
+        }
+    }
+    last
+}
+
 /// A value of the innermost collection is complete: move to the next item or key.
 fn value_done(frames: &mut [Frame]) {
     match frames.last_mut() {
         Some(Frame::Seq(i)) => *i += 1,
-        Some(Frame::Map { key }) => *key = None,
+        Some(Frame::Map { key, .. }) => *key = None,
         None => {}
     }
 }
@@ -122,11 +175,12 @@ fn current(frames: &[Frame]) -> String {
             Frame::Seq(i) => out.push_str(&format!("/{i}")),
             Frame::Map {
                 key: Some((k, _, _)),
+                ..
             } => {
                 out.push('/');
                 out.push_str(&pointer::escape(k));
             }
-            Frame::Map { key: None } => {}
+            Frame::Map { key: None, .. } => {}
         }
     }
     out
@@ -141,6 +195,18 @@ mod tests {
         let found = scan("a: &x [1]\nb:\n  c: *x\n").unwrap_err();
         assert!(matches!(found.refusal, Refusal::Alias));
         assert_eq!((found.pointer.as_str(), found.line), ("/b/c", 3));
+    }
+
+    #[test]
+    fn a_duplicate_key_is_refused_at_its_second_place() {
+        let found = scan("a:\n  b: 1\n  c: 2\n  b: 3\n").unwrap_err();
+        assert!(matches!(found.refusal, Refusal::DuplicateKey));
+        assert_eq!((found.pointer.as_str(), found.line), ("/a/b", 4));
+    }
+
+    #[test]
+    fn the_last_node_of_a_prefix_is_named() {
+        assert_eq!(last_node("a:\n  b: [1, 2]\n  c: caf"), "/a/c");
     }
 
     #[test]
