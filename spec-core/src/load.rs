@@ -1,17 +1,15 @@
 //! Reading a spec file into a JSON tree, a typed OpenAPI model and a map of source positions.
 //!
-//! YAML is parsed with saphyr (YAML 1.2, duplicate keys rejected) so that every node keeps its
-//! line; the tree is then converted to `serde_json::Value`, the common currency of the linter,
-//! the generator view and the conformance engine.
+//! YAML is read with saphyr's parser (YAML 1.2, see [`crate::yaml`]) straight into a
+//! `serde_json::Value`, the common currency of the linter, the generator view and the
+//! conformance engine, with the position of every node.
 
 use std::path::{Path, PathBuf};
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 use crate::locate::{Location, Locations, Position};
 use crate::pointer;
-use crate::prescan::{MAX_DEPTH, Refusal};
 
 /// A spec that parsed and matched the OpenAPI 3.0 model.
 #[derive(Debug, Clone)]
@@ -57,7 +55,7 @@ pub enum LoadError {
         message: String,
     },
     /// The YAML uses a construct we do not accept (aliases, tags, non-scalar keys, several
-    /// documents, numbers JSON cannot hold, nesting deeper than [`MAX_DEPTH`]).
+    /// documents, numbers JSON cannot hold, nesting deeper than [`crate::yaml::MAX_DEPTH`]).
     #[error("{at}: {message}")]
     Unsupported {
         /// The node.
@@ -150,7 +148,7 @@ fn read_text(path: &Path) -> Result<String, LoadError> {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         // The prefix before the bad byte is UTF-8: read it for the node the byte belongs to.
         let pointer = std::str::from_utf8(good)
-            .map(crate::prescan::last_node)
+            .map(crate::yaml::last_node)
             .unwrap_or_default();
         let line = good.iter().filter(|b| **b == b'\n').count() + 1;
         let col = good.len() - good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
@@ -186,80 +184,25 @@ pub fn parse_checked(path: &Path, text: &str) -> Result<Document, Refused> {
 
 /// The YAML text as a JSON tree with the position of every node.
 fn read_yaml(path: &Path, text: &str) -> Result<(Value, Locations), LoadError> {
-    let at = |pointer: String, line: usize, col: usize| Location {
-        path: path.to_owned(),
-        line,
-        col,
-        pointer,
-    };
-    // Before the loader: it copies aliased nodes and every reader after it recurses.
-    crate::prescan::scan(text).map_err(|found| {
-        let here = at(found.pointer, found.line, found.col);
-        match found.refusal {
-            Refusal::Syntax(message) if message == "recursion limit exceeded" => {
-                LoadError::Unsupported {
-                    at: here,
-                    message: format!(
-                        "nesting too deep for the YAML parser (flow collections); a spec nests at \
-                     most {MAX_DEPTH} levels"
-                    ),
-                }
+    crate::yaml::read(text).map_err(|found| {
+        let at = Location {
+            path: path.to_owned(),
+            line: found.line,
+            col: found.col,
+            pointer: found.pointer,
+        };
+        if found.syntax {
+            LoadError::Syntax {
+                at,
+                message: found.message,
             }
-            Refusal::Syntax(message) => LoadError::Syntax { at: here, message },
-            Refusal::Alias => LoadError::Unsupported {
-                at: here,
-                message: "YAML aliases (`*name`) are not supported in specs: write the node out, \
-                          or share it with a `$ref`"
-                    .into(),
-            },
-            Refusal::TooDeep => LoadError::Unsupported {
-                at: here,
-                message: format!("nesting deeper than {MAX_DEPTH} levels is not supported"),
-            },
-            Refusal::DuplicateKey => LoadError::Syntax {
-                at: here,
-                message: "duplicated key in mapping".into(),
-            },
-            Refusal::ComplexKey => LoadError::Unsupported {
-                at: here,
-                message: "mapping keys must be strings or numbers".into(),
-            },
-        }
-    })?;
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| LoadError::Syntax {
-        at: at(String::new(), e.marker().line(), e.marker().col() + 1),
-        message: e.info().to_owned(),
-    })?;
-    let root = match docs.as_slice() {
-        [one] => one,
-        [] => {
-            return Err(LoadError::Unsupported {
-                at: at(String::new(), 1, 1),
-                message: "the file holds no YAML document".into(),
-            });
-        }
-        [_, second, ..] => {
-            let start = second.span.start;
-            return Err(LoadError::Unsupported {
-                at: at(String::new(), start.line(), start.col() + 1),
-                message: format!(
-                    "a second YAML document starts here; a spec is exactly one (found {})",
-                    docs.len()
-                ),
-            });
-        }
-    };
-    let mut locations = Locations::default();
-    let value = convert(root, String::new(), None, &mut locations).map_err(
-        |(pointer, line, message)| {
-            let col = locations.nearest(&pointer).col;
+        } else {
             LoadError::Unsupported {
-                at: at(pointer, line, col),
-                message,
+                at,
+                message: found.message,
             }
-        },
-    )?;
-    Ok((value, locations))
+        }
+    })
 }
 
 /// The typed OpenAPI 3.0 model of a tree.
@@ -371,78 +314,6 @@ fn narrow(root: &Value, at: String, message: String) -> (String, String) {
         _ => None,
     };
     found.unwrap_or((at, message))
-}
-
-type ConvertError = (String, usize, String);
-
-/// Convert `node` at `at`. A mapping value is placed at its key (`key_at`): that is the line
-/// an editor should show for `/components/schemas/Item`, not the first line of its body.
-fn convert(
-    node: &MarkedYaml<'_>,
-    at: String,
-    key_at: Option<Position>,
-    locs: &mut Locations,
-) -> Result<Value, ConvertError> {
-    let here = key_at.unwrap_or(Position {
-        line: node.span.start.line(),
-        col: node.span.start.col() + 1,
-    });
-    let line = here.line;
-    locs.insert(at.clone(), here);
-    let unsupported = |what: &str| Err((at.clone(), line, what.to_owned()));
-    Ok(match &node.data {
-        YamlData::Value(scalar) => match scalar_to_json(scalar) {
-            Some(v) => v,
-            None => {
-                return unsupported(
-                    "number out of range: JSON and every validator hold 64-bit floats, \
-                     and infinities and NaN are not JSON",
-                );
-            }
-        },
-        YamlData::Representation(text, _, _) => Value::String(text.to_string()),
-        YamlData::Sequence(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| convert(item, format!("{at}/{i}"), None, locs))
-                .collect::<Result<_, _>>()?,
-        ),
-        YamlData::Mapping(map) => {
-            let mut out = Map::new();
-            for (key_node, val) in map {
-                let key_at = Position {
-                    line: key_node.span.start.line(),
-                    col: key_node.span.start.col() + 1,
-                };
-                let key = match &key_node.data {
-                    YamlData::Value(Scalar::String(s)) => s.to_string(),
-                    YamlData::Value(Scalar::Integer(i)) => i.to_string(),
-                    YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
-                    YamlData::Representation(s, _, _) => s.to_string(),
-                    _ => return unsupported("mapping keys must be strings or numbers"),
-                };
-                let child = format!("{at}/{}", pointer::escape(&key));
-                let v = convert(val, child, Some(key_at), locs)?;
-                out.insert(key, v);
-            }
-            Value::Object(out)
-        }
-        YamlData::Tagged(..) => return unsupported("YAML tags are not supported in specs"),
-        YamlData::Alias(_) => return unsupported("YAML aliases are not supported in specs"),
-        YamlData::BadValue => return unsupported("a scalar could not be parsed"),
-    })
-}
-
-/// The JSON value of a scalar; none for a float JSON cannot hold (`1e400`, `.inf`, `.nan`).
-fn scalar_to_json(scalar: &Scalar<'_>) -> Option<Value> {
-    Some(match scalar {
-        Scalar::Null => Value::Null,
-        Scalar::Boolean(b) => Value::Bool(*b),
-        Scalar::Integer(i) => Value::Number((*i).into()),
-        Scalar::FloatingPoint(f) => Value::Number(Number::from_f64(f.into_inner())?),
-        Scalar::String(s) => Value::String(s.to_string()),
-    })
 }
 
 #[cfg(test)]
