@@ -73,3 +73,16 @@ pub fn problems(path: &Path, root: &Value, locations: &Locations) -> Vec<LoadErr
     out.sort_by_key(|e| e.location().map(|l| (l.line, l.col)));
     out
 }
+
+/// Every Schema Object of the document that is not a `$ref`, with its pointer, in document
+/// order: the schemas of components, parameters, headers and media types, and those nested in
+/// them (`properties`, `items`, `allOf`, …). Example values are never among them, however
+/// they look.
+pub fn schema_objects(root: &Value) -> Vec<(String, &serde_json::Map<String, Value>)> {
+    nodes::Nodes::of(root)
+        .objects
+        .into_iter()
+        .filter(|(_, kind, _)| *kind == nodes::Kind::Schema)
+        .map(|(at, _, map)| (at, map))
+        .collect()
+}
