@@ -76,7 +76,8 @@ impl Rule for EnumType {
             };
             let nullable = map.get("nullable") == Some(&Value::Bool(true));
             for (i, v) in values.iter().enumerate() {
-                if !has_type(t, v) && !(nullable && v.is_null()) {
+                let allowed = has_type(t, v) || (nullable && v.is_null());
+                if !allowed {
                     out.report(
                         ctx.operation_at(&at),
                         &format!("{at}/enum/{i}"),
