@@ -5,8 +5,6 @@
 //! this one recurses), duplicate keys are refused, and each refusal, syntax errors included,
 //! names the JSON pointer of the node being read. Scalars resolve by the YAML 1.2 core schema.
 
-use std::collections::HashSet;
-
 use saphyr::Scalar;
 use saphyr_parser::{Event, Parser, Span, Tag};
 use serde_json::{Map, Number, Value};
@@ -43,7 +41,6 @@ enum Frame {
         map: Map<String, Value>,
         /// The key whose value is being read, with its position (a value is placed at its key).
         key: Option<(String, Position)>,
-        seen: HashSet<String>,
     },
 }
 
@@ -151,8 +148,9 @@ pub(crate) fn read(text: &str) -> Result<(Value, Locations), Found> {
             }
             Event::Scalar(text, ..) if at_key => {
                 let pos = position(&span);
-                if let Some(Frame::Map { key, seen, .. }) = frames.last_mut() {
-                    let twice = !seen.insert(text.to_string());
+                if let Some(Frame::Map { key, map, .. }) = frames.last_mut() {
+                    // Keys are compared as JSON sees them: `200` and `'200'` are one key.
+                    let twice = map.contains_key(text.as_ref());
                     *key = Some((text.into_owned(), pos));
                     if twice {
                         let mut found = refuse(&frames, pos, "duplicated key in mapping".into());
@@ -215,7 +213,6 @@ pub(crate) fn read(text: &str) -> Result<(Value, Locations), Found> {
                         at,
                         map: Map::new(),
                         key: None,
-                        seen: HashSet::new(),
                     }
                 });
                 continue;

@@ -96,3 +96,36 @@ fn every_registered_spec_passes_the_checks() {
         }
     }
 }
+
+/// About 10 MB of spec: many component schemas and a few operations.
+fn ten_megabytes() -> String {
+    let mut text = String::from("openapi: 3.0.3\ninfo:\n  title: Big\n  version: '1'\npaths:\n");
+    for op in 0..20 {
+        text.push_str(&format!(
+            "  /items{op}:\n    get:\n      operationId: listItems{op}\n      responses:\n        '200':\n          description: ok\n          content:\n            application/json:\n              schema:\n                $ref: '#/components/schemas/S{op}'\n"
+        ));
+    }
+    text.push_str("components:\n  schemas:\n");
+    let mut n = 0;
+    while text.len() < 10_000_000 {
+        text.push_str(&format!(
+            "    S{n}:\n      type: object\n      required: [id]\n      properties:\n        id:\n          type: string\n          maxLength: 64\n        tags:\n          type: array\n          items:\n            $ref: '#/components/schemas/S{}'\n",
+            n / 2
+        ));
+        n += 1;
+    }
+    text
+}
+
+#[test]
+fn a_10_mb_spec_is_read_and_checked_in_seconds() {
+    let text = ten_megabytes();
+    let started = std::time::Instant::now();
+    let doc = gamespec_spec::load::parse_checked(Path::new("big.yaml"), &text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let took = started.elapsed();
+    eprintln!("{} bytes read and checked in {took:?}", text.len());
+    assert_eq!(doc.api.paths.paths.len(), 20);
+    // A debug build on a shared machine; a release build takes well under a second.
+    assert!(took < std::time::Duration::from_secs(120), "{took:?}");
+}

@@ -94,44 +94,22 @@ enum Edge {
     Items,
 }
 
-/// The "every value of A contains a value of B" graph, and its cycles.
+/// The "every value of A contains a value of B" graph, and its cycles. Only nodes on an edge
+/// are numbered, so a large spec's many leaf schemas cost nothing here.
 fn cycles(nodes: &Nodes<'_>, found: &mut Found) {
-    let mut ids: HashMap<&str, usize> = HashMap::new();
-    let mut names: Vec<&str> = Vec::new();
-    // Node ids: the refs first, so a cycle entered from an operation is named at the first
-    // component it reaches.
-    let mut order: Vec<&str> = Vec::new();
+    let mut pairs: Vec<(&str, String, Edge)> = Vec::new();
     for r in &nodes.refs {
-        order.push(&r.at);
-    }
-    for (at, _, _) in &nodes.objects {
-        order.push(at);
-    }
-    for p in order {
-        if !ids.contains_key(p) {
-            ids.insert(p, names.len());
-            names.push(p);
-        }
-    }
-    let mut edges: Vec<Vec<(usize, Edge)>> = vec![Vec::new(); names.len()];
-    for r in &nodes.refs {
-        if let Some(t) = r.target.strip_prefix('#').and_then(|t| ids.get(t)) {
-            edges[ids[r.at.as_str()]].push((*t, Edge::Ref));
+        if let Some(t) = r.target.strip_prefix('#') {
+            pairs.push((&r.at, t.to_owned(), Edge::Ref));
         }
     }
     for (at, kind, map) in &nodes.objects {
         if *kind != Kind::Schema {
             continue;
         }
-        let from = ids[at.as_str()];
-        let mut to = |child: String, edge: Edge| {
-            if let Some(t) = ids.get(child.as_str()) {
-                edges[from].push((*t, edge));
-            }
-        };
         if let Some(all) = map.get("allOf").and_then(Value::as_array) {
             for i in 0..all.len() {
-                to(format!("{at}/allOf/{i}"), Edge::AllOf);
+                pairs.push((at, format!("{at}/allOf/{i}"), Edge::AllOf));
             }
         }
         // `nullable: true` lets `null` stand in, which ends the chain.
@@ -149,17 +127,35 @@ fn cycles(nodes: &Nodes<'_>, found: &mut Found) {
                 .filter_map(Value::as_str)
             {
                 if props.is_some_and(|p| p.contains_key(name)) {
-                    to(
+                    pairs.push((
+                        at,
                         format!("{at}/properties/{}", pointer::escape(name)),
                         Edge::Required,
-                    );
+                    ));
                 }
             }
         }
         if ty == Some("array") && map.get("minItems").and_then(Value::as_u64).unwrap_or(0) > 0 {
-            to(format!("{at}/items"), Edge::Items);
+            pairs.push((at, format!("{at}/items"), Edge::Items));
         }
     }
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut id = |p: &str, names: &mut Vec<String>| -> usize {
+        *ids.entry(p.to_owned()).or_insert_with(|| {
+            names.push(p.to_owned());
+            names.len() - 1
+        })
+    };
+    let numbered: Vec<(usize, usize, Edge)> = pairs
+        .iter()
+        .map(|(from, to, edge)| (id(from, &mut names), id(to, &mut names), *edge))
+        .collect();
+    let mut edges: Vec<Vec<(usize, Edge)>> = vec![Vec::new(); names.len()];
+    for (from, to, edge) in numbered {
+        edges[from].push((to, edge));
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
 
     #[derive(Clone, Copy, PartialEq)]
     enum Colour {
