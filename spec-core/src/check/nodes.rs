@@ -68,6 +68,8 @@ pub(crate) struct Nodes<'a> {
     pub kind_at: HashMap<String, Kind>,
     /// Every `$ref` at a position of a known kind.
     pub refs: Vec<TypedRef>,
+    /// The kind each `$ref` position expects, by pointer (a `$ref` to a `$ref`).
+    pub ref_kind_at: HashMap<String, Kind>,
 }
 
 impl<'a> Nodes<'a> {
@@ -109,6 +111,7 @@ impl<'a> Nodes<'a> {
                 continue;
             };
             if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+                nodes.ref_kind_at.insert(at.clone(), kind);
                 nodes.refs.push(TypedRef {
                     at,
                     target: target.to_owned(),
