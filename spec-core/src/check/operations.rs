@@ -19,11 +19,39 @@ pub(super) fn check(root: &Value, nodes: &Nodes<'_>, found: &mut Found) {
     for (at, kind, map) in &nodes.objects {
         match kind {
             Kind::Parameter => parameter(at, map, found),
+            Kind::Header => match (map.contains_key("schema"), map.contains_key("content")) {
+                (false, false) => found.invalid(at, "a header needs `schema` or `content`"),
+                (true, true) => found.invalid(at, "a header has `schema` or `content`, not both"),
+                _ => {}
+            },
+
             Kind::Response if !map.contains_key("description") => found.invalid(
                 format!("{at}/description"),
                 "a response needs a `description`",
             ),
             _ => {}
+        }
+        // Media types are `type/subtype` (with `*` wildcards); the mock and the runner match
+        // `Content-Type` against them.
+        if matches!(
+            kind,
+            Kind::RequestBody | Kind::Response | Kind::Parameter | Kind::Header
+        ) {
+            for media in map
+                .get("content")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(|c| c.keys())
+            {
+                let essence = media.split(';').next().unwrap_or("").trim();
+                let parts: Vec<&str> = essence.split('/').collect();
+                if parts.len() != 2 || parts.iter().any(|p| p.is_empty() || p.contains(' ')) {
+                    found.invalid(
+                        format!("{at}/content/{}", pointer::escape(media)),
+                        format!("`{media}` is not a media type (type/subtype)"),
+                    );
+                }
+            }
         }
     }
     let schemes: HashSet<&str> = root

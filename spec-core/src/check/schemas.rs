@@ -218,6 +218,24 @@ fn contradictions(root: &Value, at: &str, map: &Map<String, Value>, found: &mut 
             }
         }
     }
+    for k in ["oneOf", "anyOf"] {
+        if map
+            .get(k)
+            .and_then(Value::as_array)
+            .is_some_and(Vec::is_empty)
+        {
+            found.invalid(here(k), format!("`{k}` is empty: no value can match"));
+        }
+    }
+    if map.get("not").and_then(Value::as_object).is_some_and(|n| {
+        n.keys()
+            .all(|k| k == "description" || k == "title" || k.starts_with("x-"))
+    }) {
+        found.invalid(
+            here("not"),
+            "`not` of a schema that allows everything: no value can match",
+        );
+    }
     if ty == Some("array") && !map.contains_key("items") {
         found.invalid(at, "a schema of type array needs `items` (OpenAPI 3.0)");
     }
