@@ -108,10 +108,21 @@ pub(crate) fn read(text: &str) -> Result<(Value, Locations), Found> {
         };
         let at_key = matches!(frames.last(), Some(Frame::Map { key: None, .. }));
         // Where this node is shown: at its key when it is a mapping value.
-        let here = match frames.last() {
-            Some(f) => f.child().1.unwrap_or(position(&span)),
-            None => position(&span),
+        // Pointer and position of this node (a mapping value is shown at its key); built only
+        // for the events that start a value.
+        let node = || match frames.last() {
+            Some(f) => {
+                let (at, key) = f.child();
+                (at, key.unwrap_or(position(&span)))
+            }
+            None => (String::new(), position(&span)),
         };
+        let here = match event {
+            Event::Scalar(..) if !at_key => node(),
+            Event::Alias(_) | Event::SequenceStart(..) | Event::MappingStart(..) => node(),
+            _ => (String::new(), position(&span)),
+        };
+        let (at, here) = here;
         let value = match event {
             Event::DocumentStart(_) => {
                 documents += 1;
@@ -164,8 +175,7 @@ pub(crate) fn read(text: &str) -> Result<(Value, Locations), Found> {
                 let scalar = Scalar::parse_from_cow_and_metadata(text, style, tag.as_ref());
                 match scalar.as_ref().and_then(to_json) {
                     Some(v) => {
-                        locations
-                            .insert(frames.last().map(|f| f.child().0).unwrap_or_default(), here);
+                        locations.insert(at, here);
                         v
                     }
                     None if matches!(scalar, Some(Scalar::FloatingPoint(_))) => {
@@ -201,7 +211,6 @@ pub(crate) fn read(text: &str) -> Result<(Value, Locations), Found> {
                         format!("nesting deeper than {MAX_DEPTH} levels is not supported"),
                     ));
                 }
-                let at = frames.last().map(|f| f.child().0).unwrap_or_default();
                 locations.insert(at.clone(), here);
                 frames.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq {
