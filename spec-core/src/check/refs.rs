@@ -13,6 +13,14 @@ use super::{Found, Issue};
 use crate::pointer;
 
 pub(super) fn check(root: &Value, nodes: &Nodes<'_>, found: &mut Found) {
+    crate::walk::objects(root, &mut |at, map| {
+        if let Some(r) = map.get("$ref").filter(|r| !r.is_string()) {
+            found.invalid(
+                format!("{at}/$ref"),
+                format!("`$ref` must be a string, not {r}"),
+            );
+        }
+    });
     for r in crate::refs::all_refs(root) {
         if crate::refs::resolve(root, &r.target).is_none() {
             found

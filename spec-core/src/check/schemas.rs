@@ -218,6 +218,14 @@ fn contradictions(root: &Value, at: &str, map: &Map<String, Value>, found: &mut 
             }
         }
     }
+    if map.get("readOnly") == Some(&Value::Bool(true))
+        && map.get("writeOnly") == Some(&Value::Bool(true))
+    {
+        found.invalid(
+            here("writeOnly"),
+            "`readOnly` and `writeOnly` together: the value may be neither sent nor received",
+        );
+    }
     for k in ["oneOf", "anyOf"] {
         if map
             .get(k)
