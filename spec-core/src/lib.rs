@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod check;
 pub mod inventory;
 pub mod load;
 pub mod locate;
@@ -27,3 +28,4 @@ pub mod shape;
 pub mod spec;
 pub mod vendor_drift;
 pub mod walk;
+pub mod yaml;

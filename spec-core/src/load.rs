@@ -1,15 +1,14 @@
 //! Reading a spec file into a JSON tree, a typed OpenAPI model and a map of source positions.
 //!
-//! YAML is parsed with saphyr (YAML 1.2, duplicate keys rejected) so that every node keeps its
-//! line; the tree is then converted to `serde_json::Value`, the common currency of the linter,
-//! the generator view and the conformance engine.
+//! YAML is read with saphyr's parser (YAML 1.2, see [`crate::yaml`]) straight into a
+//! `serde_json::Value`, the common currency of the linter, the generator view and the
+//! conformance engine, with the position of every node.
 
 use std::path::{Path, PathBuf};
 
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
-use crate::locate::{Locations, Position};
+use crate::locate::{Location, Locations, Position};
 use crate::pointer;
 
 /// A spec that parsed and matched the OpenAPI 3.0 model.
@@ -25,7 +24,10 @@ pub struct Document {
     pub locations: Locations,
 }
 
-/// Why a spec could not be read. Every variant names the file; most name a line and a pointer.
+/// Why a spec could not be read or is refused. Every variant names the file; all but [`Io`]
+/// show as `file:line:col: pointer: message`.
+///
+/// [`Io`]: LoadError::Io
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read at all.
@@ -36,94 +38,175 @@ pub enum LoadError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The bytes are not UTF-8 (YAML 1.2 as we read it is UTF-8 text).
+    #[error("{at}: not UTF-8 text: {message}")]
+    Encoding {
+        /// The first byte that is not UTF-8.
+        at: Location,
+        /// What is wrong.
+        message: String,
+    },
     /// The text is not valid YAML.
-    #[error("{path}:{line}:{col}: YAML syntax error: {message}")]
+    #[error("{at}: YAML syntax error: {message}")]
     Syntax {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        col: usize,
+        /// Where the parser stopped, with the pointer of the node it was reading.
+        at: Location,
         /// What the parser said.
         message: String,
     },
-    /// The YAML uses a construct we do not accept (aliases, tags, non-scalar keys, several documents).
-    #[error("{path}:{line}: {pointer}: {message}")]
+    /// The YAML uses a construct we do not accept (aliases, tags, non-scalar keys, several
+    /// documents, numbers JSON cannot hold, nesting deeper than [`crate::yaml::MAX_DEPTH`]).
+    #[error("{at}: {message}")]
     Unsupported {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// JSON pointer of the node.
-        pointer: String,
+        /// The node.
+        at: Location,
         /// What is wrong.
         message: String,
     },
     /// The document is YAML but not a valid OpenAPI 3.0 document.
-    #[error("{path}:{line}: {pointer}: not a valid OpenAPI 3.0 document: {message}")]
+    #[error("{at}: not a valid OpenAPI 3.0 document: {message}")]
     Model {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line of the closest node that exists.
-        line: usize,
-        /// JSON pointer of the offending node.
-        pointer: String,
+        /// The offending node (a missing field: its parent's position).
+        at: Location,
         /// What serde said.
         message: String,
     },
     /// A `$ref` points at nothing.
-    #[error("{path}:{line}: {pointer}: $ref {target} does not resolve")]
+    #[error("{at}: $ref {target} does not resolve")]
     UnresolvedRef {
-        /// The file.
-        path: PathBuf,
-        /// 1-based line of the `$ref`.
-        line: usize,
-        /// JSON pointer of the node holding the `$ref`.
-        pointer: String,
+        /// The node holding the `$ref`.
+        at: Location,
         /// The reference text.
         target: String,
     },
+    /// The spec reads as OpenAPI 3.0 but cannot be served or checked against: a schema no
+    /// value can satisfy, a reference to the wrong kind of object, a path parameter missing from
+    /// its template, … (see [`crate::check`]).
+    #[error("{at}: {message}")]
+    Invalid {
+        /// The offending node.
+        at: Location,
+        /// What is wrong, and what would fix it.
+        message: String,
+    },
 }
 
-/// Read and parse the spec at `path`.
+impl LoadError {
+    /// Where the problem is; none for a file that could not be read.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            LoadError::Io { .. } => None,
+            LoadError::Encoding { at, .. }
+            | LoadError::Syntax { at, .. }
+            | LoadError::Unsupported { at, .. }
+            | LoadError::Model { at, .. }
+            | LoadError::UnresolvedRef { at, .. }
+            | LoadError::Invalid { at, .. } => Some(at),
+        }
+    }
+}
+
+/// Every problem that refused a spec, in document order; shown one per line.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", show(.0))]
+pub struct Refused(pub Vec<LoadError>);
+
+/// At most this many problems are listed; a spec with more is summarised.
+const SHOWN: usize = 20;
+
+fn show(problems: &[LoadError]) -> String {
+    let mut lines: Vec<String> = problems.iter().take(SHOWN).map(|p| p.to_string()).collect();
+    if problems.len() > SHOWN {
+        lines.push(format!("… and {} more problems", problems.len() - SHOWN));
+    }
+    lines.join("\n")
+}
+
+impl From<LoadError> for Refused {
+    fn from(e: LoadError) -> Self {
+        Refused(vec![e])
+    }
+}
+
+/// Read and parse the spec at `path` (YAML and the OpenAPI 3.0 model only; see
+/// [`load_checked`] for the full checks every tool runs before using a spec).
 pub fn load(path: &Path) -> Result<Document, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    parse(path, &read_text(path)?)
+}
+
+/// Read, parse and check the spec at `path`: what the mock, the runner and the linter accept.
+pub fn load_checked(path: &Path) -> Result<Document, Refused> {
+    parse_checked(path, &read_text(path)?)
+}
+
+fn read_text(path: &Path) -> Result<String, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
         path: path.to_owned(),
         source,
     })?;
-    parse(path, &text)
+    String::from_utf8(bytes).map_err(|e| {
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        // The prefix before the bad byte is UTF-8: read it for the node the byte belongs to.
+        let pointer = std::str::from_utf8(good)
+            .map(crate::yaml::last_node)
+            .unwrap_or_default();
+        let line = good.iter().filter(|b| **b == b'\n').count() + 1;
+        let col = good.len() - good.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1) + 1;
+        LoadError::Encoding {
+            at: Location {
+                path: path.to_owned(),
+                line,
+                col,
+                pointer,
+            },
+            message: format!("{}", e.utf8_error()),
+        }
+    })
 }
 
 /// Parse spec text; `path` is only used in messages.
 pub fn parse(path: &Path, text: &str) -> Result<Document, LoadError> {
-    let docs = MarkedYaml::load_from_str(text).map_err(|e| LoadError::Syntax {
-        path: path.to_owned(),
-        line: e.marker().line(),
-        col: e.marker().col() + 1,
-        message: e.info().to_owned(),
-    })?;
-    let root = match docs.as_slice() {
-        [one] => one,
-        _ => {
-            return Err(LoadError::Unsupported {
-                path: path.to_owned(),
-                line: 1,
-                pointer: String::new(),
-                message: format!("expected exactly one YAML document, found {}", docs.len()),
-            });
-        }
-    };
-    let mut locations = Locations::default();
-    let value =
-        convert(root, String::new(), &mut locations).map_err(|(pointer, line, message)| {
-            LoadError::Unsupported {
-                path: path.to_owned(),
-                line,
-                pointer,
-                message,
+    let (value, locations) = read_yaml(path, text)?;
+    model(path, value, locations)
+}
+
+/// Parse and check spec text: the YAML, then every check of [`crate::check`] on the tree (so a
+/// malformed schema is named at its keyword rather than where the OpenAPI model gave up),
+/// then the OpenAPI 3.0 model.
+pub fn parse_checked(path: &Path, text: &str) -> Result<Document, Refused> {
+    let (value, locations) = read_yaml(path, text)?;
+    let problems = crate::check::problems(path, &value, &locations);
+    if !problems.is_empty() {
+        return Err(Refused(problems));
+    }
+    Ok(model(path, value, locations)?)
+}
+
+/// The YAML text as a JSON tree with the position of every node.
+fn read_yaml(path: &Path, text: &str) -> Result<(Value, Locations), LoadError> {
+    crate::yaml::read(text).map_err(|found| {
+        let at = Location {
+            path: path.to_owned(),
+            line: found.line,
+            col: found.col,
+            pointer: found.pointer,
+        };
+        if found.syntax {
+            LoadError::Syntax {
+                at,
+                message: found.message,
             }
-        })?;
+        } else {
+            LoadError::Unsupported {
+                at,
+                message: found.message,
+            }
+        }
+    })
+}
+
+/// The typed OpenAPI 3.0 model of a tree.
+fn model(path: &Path, value: Value, locations: Locations) -> Result<Document, LoadError> {
     let api: openapiv3::OpenAPI = serde_path_to_error::deserialize(&value).map_err(|e| {
         let (pointer, message) = narrow(
             &value,
@@ -131,9 +214,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, LoadError> {
             e.inner().to_string(),
         );
         LoadError::Model {
-            path: path.to_owned(),
-            line: locations.nearest(&pointer).line,
-            pointer,
+            at: Location::of(path, &locations, &pointer),
             message,
         }
     })?;
@@ -151,18 +232,26 @@ impl Document {
         self.locations.nearest(pointer)
     }
 
+    /// The location of a node, for messages.
+    pub fn location(&self, pointer: &str) -> Location {
+        Location::of(&self.path, &self.locations, pointer)
+    }
+
     /// Every `$ref` that does not resolve, as load errors (in document order).
     pub fn unresolved_refs(&self) -> Vec<LoadError> {
         crate::refs::all_refs(&self.value)
             .into_iter()
             .filter(|r| crate::refs::resolve(&self.value, &r.target).is_none())
             .map(|r| LoadError::UnresolvedRef {
-                path: self.path.clone(),
-                line: self.position(&r.at).line,
-                pointer: r.at,
+                at: self.location(&r.at),
                 target: r.target,
             })
             .collect()
+    }
+
+    /// Every problem [`crate::check`] finds (unresolved `$ref`s included), in document order.
+    pub fn problems(&self) -> Vec<LoadError> {
+        crate::check::problems(&self.path, &self.value, &self.locations)
     }
 }
 
@@ -227,62 +316,6 @@ fn narrow(root: &Value, at: String, message: String) -> (String, String) {
     found.unwrap_or((at, message))
 }
 
-type ConvertError = (String, usize, String);
-
-fn convert(node: &MarkedYaml<'_>, at: String, locs: &mut Locations) -> Result<Value, ConvertError> {
-    let line = node.span.start.line();
-    locs.insert(
-        at.clone(),
-        Position {
-            line,
-            col: node.span.start.col() + 1,
-        },
-    );
-    let unsupported = |what: &str| Err((at.clone(), line, what.to_owned()));
-    Ok(match &node.data {
-        YamlData::Value(scalar) => scalar_to_json(scalar),
-        YamlData::Representation(text, _, _) => Value::String(text.to_string()),
-        YamlData::Sequence(items) => Value::Array(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| convert(item, format!("{at}/{i}"), locs))
-                .collect::<Result<_, _>>()?,
-        ),
-        YamlData::Mapping(map) => {
-            let mut out = Map::new();
-            for (key, val) in map {
-                let key = match &key.data {
-                    YamlData::Value(Scalar::String(s)) => s.to_string(),
-                    YamlData::Value(Scalar::Integer(i)) => i.to_string(),
-                    YamlData::Value(Scalar::Boolean(b)) => b.to_string(),
-                    YamlData::Representation(s, _, _) => s.to_string(),
-                    _ => return unsupported("mapping keys must be strings or numbers"),
-                };
-                let child = format!("{at}/{}", pointer::escape(&key));
-                let v = convert(val, child, locs)?;
-                out.insert(key, v);
-            }
-            Value::Object(out)
-        }
-        YamlData::Tagged(..) => return unsupported("YAML tags are not supported in specs"),
-        YamlData::Alias(_) => return unsupported("YAML aliases are not supported in specs"),
-        YamlData::BadValue => return unsupported("a scalar could not be parsed"),
-    })
-}
-
-fn scalar_to_json(scalar: &Scalar<'_>) -> Value {
-    match scalar {
-        Scalar::Null => Value::Null,
-        Scalar::Boolean(b) => Value::Bool(*b),
-        Scalar::Integer(i) => Value::Number((*i).into()),
-        Scalar::FloatingPoint(f) => Number::from_f64(f.into_inner())
-            .map(Value::Number)
-            .unwrap_or(Value::Null),
-        Scalar::String(s) => Value::String(s.to_string()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,7 +362,7 @@ mod tests {
         assert_eq!(errs.len(), 1);
         assert_eq!(
             errs[0].to_string(),
-            "m.yaml:9: /components/schemas/A: $ref #/components/schemas/Missing does not resolve"
+            "m.yaml:8:5: /components/schemas/A: $ref #/components/schemas/Missing does not resolve"
         );
     }
 

@@ -37,3 +37,42 @@ impl Locations {
         }
     }
 }
+
+/// Where a problem is: the file, the 1-based line and column, and the JSON pointer of the node
+/// (empty for the document itself, or where no node could be read, as in a syntax error at the
+/// top level). Shown as `file:line:col: pointer`, the form editors and CI annotations read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The spec file, as given.
+    pub path: std::path::PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// JSON pointer of the node the problem is about.
+    pub pointer: String,
+}
+
+impl Location {
+    /// The location of `pointer` in a document read from `path`, placed at the closest node
+    /// that exists (a missing field is shown at its parent's line).
+    pub fn of(path: &std::path::Path, locations: &Locations, pointer: &str) -> Location {
+        let at = locations.nearest(pointer);
+        Location {
+            path: path.to_owned(),
+            line: at.line,
+            col: at.col,
+            pointer: pointer.to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.path.display(), self.line, self.col)?;
+        if !self.pointer.is_empty() {
+            write!(f, ": {}", self.pointer)?;
+        }
+        Ok(())
+    }
+}

@@ -26,9 +26,11 @@ pub enum SpecError {
         names = registry::apis().iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", ")
     )]
     Unknown(String),
-    /// The file could not be read or is not OpenAPI 3.0.
+    /// The file could not be read, is not OpenAPI 3.0, or fails the checks of
+    /// [`crate::check`]: every problem, one per line, each with its file, line, column and
+    /// JSON pointer.
     #[error(transparent)]
-    Load(#[from] load::LoadError),
+    Refused(#[from] load::Refused),
     /// A `$ref` does not resolve, a schema does not compile, or a route conflicts.
     #[error("{path}: {message}")]
     Invalid {
@@ -80,19 +82,13 @@ impl Spec {
     /// The embedded spec of a registered API.
     pub fn embedded(api: &Api) -> Result<Spec, SpecError> {
         let path = PathBuf::from(api.spec_file());
-        let doc = load::parse(&path, api.spec_text())?;
-        Spec::from_document(doc, api.profile.clone())
+        let doc = load::parse_checked(&path, api.spec_text())?;
+        Spec::from_value(doc.path, doc.value, api.profile.clone())
     }
 
     /// Load the file at `path` with an explicit profile.
     pub fn load_file(path: &Path, profile: Profile) -> Result<Spec, SpecError> {
-        Spec::from_document(load::load(path)?, profile)
-    }
-
-    fn from_document(doc: load::Document, profile: Profile) -> Result<Spec, SpecError> {
-        if let Some(err) = doc.unresolved_refs().into_iter().next() {
-            return Err(err.into());
-        }
+        let doc = load::load_checked(path)?;
         Spec::from_value(doc.path, doc.value, profile)
     }
 

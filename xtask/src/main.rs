@@ -25,7 +25,7 @@ mod vendor_drift;
 use gamespec_codegen::drift::{Stale, compare};
 use gamespec_codegen::generate::{Rendered, render};
 use gamespec_codegen::lint::{Finding, lint, rules};
-use gamespec_spec::load::{Document, LoadError, load};
+use gamespec_spec::load::{Document, LoadError, load_checked};
 use gamespec_spec::registry::{Api, apis, workspace_root};
 
 #[derive(Parser)]
@@ -225,15 +225,10 @@ fn selected(name: Option<&str>) -> Vec<&'static Api> {
     }
 }
 
-/// Load a spec and reject unresolved `$ref`s: nothing downstream can work without them.
+/// Load a spec with the checks the mock and the runner apply (unresolved `$ref`s, schemas no
+/// value satisfies, …): a spec they refuse is refused here too, with the same messages.
 fn read(path: &Path) -> Result<Document, Vec<LoadError>> {
-    let doc = load(path).map_err(|e| vec![e])?;
-    let unresolved = doc.unresolved_refs();
-    if unresolved.is_empty() {
-        Ok(doc)
-    } else {
-        Err(unresolved)
-    }
+    load_checked(path).map_err(|refused| refused.0)
 }
 
 fn report_unusable(errors: &[LoadError]) -> Outcome {

@@ -108,7 +108,7 @@ fn unresolved_ref_exits_2_naming_pointer_and_line() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains(&format!("{}:{line}: /paths/", api.spec_file())),
+        err.contains(&format!("{}:{line}:", api.spec_file())) && err.contains(": /paths/"),
         "expected line {line} and a /paths pointer in: {err}"
     );
     assert!(

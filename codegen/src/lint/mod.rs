@@ -14,6 +14,8 @@ mod nullable;
 mod operation_id;
 mod path_unique;
 mod refs;
+mod schema_keywords;
+mod schema_values;
 mod security;
 mod summary;
 mod tags;
@@ -76,6 +78,10 @@ pub fn rules() -> Vec<&'static dyn Rule> {
         &generator_probe::GeneratorProbe,
         &nullable::NullableType,
         &path_unique::PathUnique,
+        &schema_values::DefaultValid,
+        &schema_values::EnumType,
+        &schema_keywords::RequiredDeclared,
+        &schema_keywords::KeywordType,
     ]
 }
 
@@ -89,6 +95,16 @@ pub struct Context<'a> {
     pub request_schemas: SchemaSet,
     /// Component schemas as JSON Schema, response side.
     pub response_schemas: SchemaSet,
+}
+
+impl Context<'_> {
+    /// The operation whose object holds the node at `pointer`, if any.
+    pub fn operation_at(&self, pointer: &str) -> Option<&Operation> {
+        self.operations.iter().find(|o| {
+            let p = o.pointer();
+            pointer.starts_with(&p) && pointer[p.len()..].starts_with('/')
+        })
+    }
 }
 
 /// Collects findings for one rule, filling in code, name and line.
