@@ -668,14 +668,40 @@ pub mod types {
     ///Client and scopes to check.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CheckConsentBody {
-        ///OAuth 2.0 client ID (a string here).
-        pub client_id: ::std::string::String,
+        /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
+JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2ConsentValidate`) sends the
+configured `clientId`, a JSON number, so the server accepts both.
+*/
+        pub client_id: CheckConsentBodyClientId,
         ///Space-separated scopes to check.
         pub scope: ::std::string::String,
     }
     impl CheckConsentBody {
         pub fn builder() -> builder::CheckConsentBody {
             Default::default()
+        }
+    }
+    /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
+JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2ConsentValidate`) sends the
+configured `clientId`, a JSON number, so the server accepts both.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum CheckConsentBodyClientId {
+        String(::std::string::String),
+        Integer(i64),
+    }
+    impl ::std::fmt::Display for CheckConsentBodyClientId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Integer(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for CheckConsentBodyClientId {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
         }
     }
     ///Consent state.
@@ -718,6 +744,123 @@ pub mod types {
     impl CheckUserAgeResponse {
         pub fn builder() -> builder::CheckUserAgeResponse {
             Default::default()
+        }
+    }
+    ///`CheckUserAuthenticationJwtPayload`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CheckUserAuthenticationJwtPayload(::std::string::String);
+    impl ::std::ops::Deref for CheckUserAuthenticationJwtPayload {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CheckUserAuthenticationJwtPayload>
+    for ::std::string::String {
+        fn from(value: CheckUserAuthenticationJwtPayload) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CheckUserAuthenticationJwtPayload {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CheckUserAuthenticationJwtPayload {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CheckUserAuthenticationJwtPayload {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CheckUserAuthenticationJwtPayload {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CheckUserAuthenticationJwtWithLogout`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CheckUserAuthenticationJwtWithLogout {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+    }
+    impl ::std::fmt::Display for CheckUserAuthenticationJwtWithLogout {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X0 => f.write_str("0"),
+                Self::X1 => f.write_str("1"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CheckUserAuthenticationJwtWithLogout {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "0" => Ok(Self::X0),
+                "1" => Ok(Self::X1),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CheckUserAuthenticationJwtWithLogout {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CheckUserAuthenticationJwtWithLogout {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for CheckUserAuthenticationJwtWithLogout {
+        fn default() -> Self {
+            CheckUserAuthenticationJwtWithLogout::X0
         }
     }
     ///`CheckUserAuthenticationResponseType`
@@ -6596,8 +6739,11 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
         ///True to grant, false to refuse.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub approval: ::std::option::Option<bool>,
-        ///OAuth 2.0 client ID (a string here).
-        pub client_id: ::std::string::String,
+        /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
+JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2PostConsent`) sends the
+configured `clientId`, a JSON number, so the server accepts both.
+*/
+        pub client_id: SaveConsentBodyClientId,
         ///Registered redirect URI of the client.
         pub redirect_uri: ::std::string::String,
         ///Space-separated scopes being granted.
@@ -6609,6 +6755,29 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
     impl SaveConsentBody {
         pub fn builder() -> builder::SaveConsentBody {
             Default::default()
+        }
+    }
+    /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
+JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2PostConsent`) sends the
+configured `clientId`, a JSON number, so the server accepts both.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum SaveConsentBodyClientId {
+        String(::std::string::String),
+        Integer(i64),
+    }
+    impl ::std::fmt::Display for SaveConsentBodyClientId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Integer(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for SaveConsentBodyClientId {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
         }
     }
     ///`SearchProjectUsersOrderColumn`
@@ -10385,7 +10554,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         #[derive(Clone, Debug)]
         pub struct CheckConsentBody {
             client_id: ::std::result::Result<
-                ::std::string::String,
+                super::CheckConsentBodyClientId,
                 ::std::string::String,
             >,
             scope: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -10401,7 +10570,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl CheckConsentBody {
             pub fn client_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::CheckConsentBodyClientId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_id = value
@@ -16837,7 +17006,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             client_id: ::std::result::Result<
-                ::std::string::String,
+                super::SaveConsentBodyClientId,
                 ::std::string::String,
             >,
             redirect_uri: ::std::result::Result<
@@ -16876,7 +17045,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::SaveConsentBodyClientId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_id = value
@@ -21236,6 +21405,45 @@ let response = client.check_user_authentication()
     pub fn check_user_authentication(&self) -> builder::CheckUserAuthentication<'_> {
         builder::CheckUserAuthentication::new(self)
     }
+    /**[JWT] Check user authentication (SSO)
+
+JWT-flow single sign-on check, the counterpart of `checkUserAuthentication`: if the browser's
+user is already signed in to Xsolla Login, returns a `login_url` (your Callback URL with the
+user JWT in its `token` query parameter) without asking the user anything. 401 means there is
+no usable session.
+
+Not in Xsolla's public API reference (its pages and OpenAPI rendering list only `/oauth2/sso`);
+the path, the query parameters and the answer's shape come from the official Login JS SDK
+(`@xsolla/login-sdk` 0.95.0, `Api.checkUserAuthSSO`, which reads `login_url` from the answer).
+The statuses beyond 200 follow the OAuth 2.0 variant. How the session is recognised
+(presumably the SSO cookie of `login.xsolla.com`) is not modelled here.
+
+
+Sends a `GET` request to `/jwt/sso`
+
+Arguments:
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
+source: sent by the official SDKs, not listed in the reference for every call.
+
+- `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
+- `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
+- `project_id`: Login project ID (UUID). The JWT-flow calls spell this parameter in camelCase.
+- `with_logout`: `"1"` revokes the user's existing tokens when the new one is issued; `"0"` (default) keeps them.
+```ignore
+let response = client.check_user_authentication_jwt()
+    .locale(locale)
+    .login_url(login_url)
+    .payload(payload)
+    .project_id(project_id)
+    .with_logout(with_logout)
+    .send()
+    .await;
+```*/
+    pub fn check_user_authentication_jwt(
+        &self,
+    ) -> builder::CheckUserAuthenticationJwt<'_> {
+        builder::CheckUserAuthenticationJwt::new(self)
+    }
     /**[OAuth 2.0] Register new user
 
 Creates a username/password account under OAuth 2.0. What comes back depends on the
@@ -25049,6 +25257,160 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "check_user_authentication",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::check_user_authentication_jwt`]
+
+[`Client::check_user_authentication_jwt`]: super::Client::check_user_authentication_jwt*/
+    #[derive(Debug, Clone)]
+    pub struct CheckUserAuthenticationJwt<'a> {
+        client: &'a super::Client,
+        locale: Result<Option<::std::string::String>, String>,
+        login_url: Result<Option<::std::string::String>, String>,
+        payload: Result<Option<types::CheckUserAuthenticationJwtPayload>, String>,
+        project_id: Result<::uuid::Uuid, String>,
+        with_logout: Result<Option<types::CheckUserAuthenticationJwtWithLogout>, String>,
+    }
+    impl<'a> CheckUserAuthenticationJwt<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                locale: Ok(None),
+                login_url: Ok(None),
+                payload: Ok(None),
+                project_id: Err("project_id was not initialized".to_string()),
+                with_logout: Ok(None),
+            }
+        }
+        pub fn locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for locale failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn login_url<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.login_url = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for login_url failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn payload<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CheckUserAuthenticationJwtPayload>,
+        {
+            self.payload = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CheckUserAuthenticationJwtPayload` for payload failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for project_id failed".to_string()
+                });
+            self
+        }
+        pub fn with_logout<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CheckUserAuthenticationJwtWithLogout>,
+        {
+            self.with_logout = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CheckUserAuthenticationJwtWithLogout` for with_logout failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/jwt/sso`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LoginUrlResponse>, Error<types::Error>> {
+            let Self { client, locale, login_url, payload, project_id, with_logout } = self;
+            let locale = locale.map_err(Error::InvalidRequest)?;
+            let login_url = login_url.map_err(Error::InvalidRequest)?;
+            let payload = payload.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let with_logout = with_logout.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/jwt/sso", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("locale", &locale))
+                .query(&progenitor_client::QueryParam::new("login_url", &login_url))
+                .query(&progenitor_client::QueryParam::new("payload", &payload))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .query(&progenitor_client::QueryParam::new("with_logout", &with_logout))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "check_user_authentication_jwt",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -39941,6 +40303,12 @@ pub mod security {
         OperationSecurity {
             operation_id: "checkUserAuthentication",
             method: "check_user_authentication",
+            requirements: &[],
+            session_start: true,
+        },
+        OperationSecurity {
+            operation_id: "checkUserAuthenticationJwt",
+            method: "check_user_authentication_jwt",
             requirements: &[],
             session_start: true,
         },
