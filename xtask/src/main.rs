@@ -21,6 +21,7 @@ mod mock;
 mod process;
 mod schemathesis;
 mod validate;
+mod vendor_sdk;
 use gamespec_codegen::drift::{Stale, compare};
 use gamespec_codegen::generate::{Rendered, render};
 use gamespec_codegen::lint::{Finding, lint, rules};
@@ -87,6 +88,10 @@ enum Command {
     /// Benchmark the conformance runner against Schemathesis: test cases/s of each against the
     /// same release-built mock, same seed, examples and workers, as a ratio.
     BenchConformance(bench_conformance::Args),
+    /// Run each vendor's official client library (pinned in xtask/validators/vendor-sdk: Xsolla's
+    /// Login JS SDK under jsdom) against the mock through every public method that sends a
+    /// request; each call must get a documented 2xx. Reports in target/vendor-sdk.
+    VendorSdk(vendor_sdk::Args),
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -186,6 +191,14 @@ fn main() -> ExitCode {
         },
         Command::BenchConformance(args) => match bench_conformance::run(&root, &args) {
             Ok(_) => Outcome::Clean,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::VendorSdk(args) => match vendor_sdk::run(&root, &args) {
+            Ok(reports) if reports.iter().all(|(_, r)| r.clean()) => Outcome::Clean,
+            Ok(_) => Outcome::Findings,
             Err(e) => {
                 eprintln!("error: {e}");
                 Outcome::Unusable

@@ -26,7 +26,6 @@ pub const OPERATIONS: &[&str] = &[
     "loginWithPasswordOauth2",
     "getTokenByPasswordOauth2",
     "checkUserAuthentication",
-    "checkUserAuthenticationJwt",
     "registerUserOauth2",
     "loginWithPasswordJwt",
     "registerUserJwt",
@@ -134,6 +133,7 @@ pub const OPERATIONS: &[&str] = &[
     "listLoginProjects",
     "revokeToken",
     "clearSsoSession",
+    "checkUserAuthenticationJwt",
 ];
 /// The operations of the spec the generator leaves out (see `ADAPTATIONS.md`); the client crate
 /// implements them by hand and [`call`] answers [`DispatchError::UnknownOperation`] for them.
@@ -224,9 +224,6 @@ pub async fn call(
         }
         "checkUserAuthentication" => {
             operations::check_user_authentication(client, args).await
-        }
-        "checkUserAuthenticationJwt" => {
-            operations::check_user_authentication_jwt(client, args).await
         }
         "registerUserOauth2" => operations::register_user_oauth2(client, args).await,
         "loginWithPasswordJwt" => operations::login_with_password_jwt(client, args).await,
@@ -417,6 +414,9 @@ pub async fn call(
         "listLoginProjects" => operations::list_login_projects(client, args).await,
         "revokeToken" => operations::revoke_token(client, args).await,
         "clearSsoSession" => operations::clear_sso_session(client, args).await,
+        "checkUserAuthenticationJwt" => {
+            operations::check_user_authentication_jwt(client, args).await
+        }
         _ => Err(DispatchError::UnknownOperation(operation_id.to_owned())),
     }
 }
@@ -812,51 +812,6 @@ mod operations {
                 .redirect_uri(
                     arg::<::std::string::String>("query/redirect_uri", value)?,
                 );
-        }
-        finish(builder.send().await)
-    }
-    /// `checkUserAuthenticationJwt`.
-    pub(super) async fn check_user_authentication_jwt(
-        client: &crate::Client,
-        args: &Args,
-    ) -> Result<Called, DispatchError> {
-        args.check(
-            &Shape {
-                operation: "checkUserAuthenticationJwt",
-                path: &[],
-                query: &["projectId", "login_url", "payload", "with_logout", "locale"],
-                header: &[],
-                body: false,
-                left_out: &[],
-            },
-        )?;
-        let mut builder = client.check_user_authentication_jwt();
-        if let Some(value) = args.get(Place::Query, "projectId") {
-            builder = builder.project_id(arg::<::uuid::Uuid>("query/projectId", value)?);
-        }
-        if let Some(value) = args.get(Place::Query, "login_url") {
-            builder = builder
-                .login_url(arg::<::std::string::String>("query/login_url", value)?);
-        }
-        if let Some(value) = args.get(Place::Query, "payload") {
-            builder = builder
-                .payload(
-                    arg::<
-                        types::CheckUserAuthenticationJwtPayload,
-                    >("query/payload", value)?,
-                );
-        }
-        if let Some(value) = args.get(Place::Query, "with_logout") {
-            builder = builder
-                .with_logout(
-                    arg::<
-                        types::CheckUserAuthenticationJwtWithLogout,
-                    >("query/with_logout", value)?,
-                );
-        }
-        if let Some(value) = args.get(Place::Query, "locale") {
-            builder = builder
-                .locale(arg::<::std::string::String>("query/locale", value)?);
         }
         finish(builder.send().await)
     }
@@ -4139,13 +4094,61 @@ mod operations {
             &Shape {
                 operation: "clearSsoSession",
                 path: &[],
-                query: &[],
+                query: &["projectId"],
                 header: &[],
                 body: false,
                 left_out: &[],
             },
         )?;
-        let builder = client.clear_sso_session();
+        let mut builder = client.clear_sso_session();
+        if let Some(value) = args.get(Place::Query, "projectId") {
+            builder = builder.project_id(arg::<::uuid::Uuid>("query/projectId", value)?);
+        }
+        finish(builder.send().await)
+    }
+    /// `checkUserAuthenticationJwt`.
+    pub(super) async fn check_user_authentication_jwt(
+        client: &crate::Client,
+        args: &Args,
+    ) -> Result<Called, DispatchError> {
+        args.check(
+            &Shape {
+                operation: "checkUserAuthenticationJwt",
+                path: &[],
+                query: &["projectId", "login_url", "payload", "with_logout", "locale"],
+                header: &[],
+                body: false,
+                left_out: &[],
+            },
+        )?;
+        let mut builder = client.check_user_authentication_jwt();
+        if let Some(value) = args.get(Place::Query, "projectId") {
+            builder = builder.project_id(arg::<::uuid::Uuid>("query/projectId", value)?);
+        }
+        if let Some(value) = args.get(Place::Query, "login_url") {
+            builder = builder
+                .login_url(arg::<::std::string::String>("query/login_url", value)?);
+        }
+        if let Some(value) = args.get(Place::Query, "payload") {
+            builder = builder
+                .payload(
+                    arg::<
+                        types::CheckUserAuthenticationJwtPayload,
+                    >("query/payload", value)?,
+                );
+        }
+        if let Some(value) = args.get(Place::Query, "with_logout") {
+            builder = builder
+                .with_logout(
+                    arg::<
+                        types::CheckUserAuthenticationJwtWithLogout,
+                    >("query/with_logout", value)?,
+                );
+        }
+        if let Some(value) = args.get(Place::Query, "locale") {
+            builder = builder
+                .locale(arg::<::std::string::String>("query/locale", value)?);
+        }
         finish(builder.send().await)
     }
 }

@@ -21405,45 +21405,6 @@ let response = client.check_user_authentication()
     pub fn check_user_authentication(&self) -> builder::CheckUserAuthentication<'_> {
         builder::CheckUserAuthentication::new(self)
     }
-    /**[JWT] Check user authentication (SSO)
-
-JWT-flow single sign-on check, the counterpart of `checkUserAuthentication`: if the browser's
-user is already signed in to Xsolla Login, returns a `login_url` (your Callback URL with the
-user JWT in its `token` query parameter) without asking the user anything. 401 means there is
-no usable session.
-
-Not in Xsolla's public API reference (its pages and OpenAPI rendering list only `/oauth2/sso`);
-the path, the query parameters and the answer's shape come from the official Login JS SDK
-(`@xsolla/login-sdk` 0.95.0, `Api.checkUserAuthSSO`, which reads `login_url` from the answer).
-The statuses beyond 200 follow the OAuth 2.0 variant. How the session is recognised
-(presumably the SSO cookie of `login.xsolla.com`) is not modelled here.
-
-
-Sends a `GET` request to `/jwt/sso`
-
-Arguments:
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
-
-- `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
-- `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
-- `project_id`: Login project ID (UUID). The JWT-flow calls spell this parameter in camelCase.
-- `with_logout`: `"1"` revokes the user's existing tokens when the new one is issued; `"0"` (default) keeps them.
-```ignore
-let response = client.check_user_authentication_jwt()
-    .locale(locale)
-    .login_url(login_url)
-    .payload(payload)
-    .project_id(project_id)
-    .with_logout(with_logout)
-    .send()
-    .await;
-```*/
-    pub fn check_user_authentication_jwt(
-        &self,
-    ) -> builder::CheckUserAuthenticationJwt<'_> {
-        builder::CheckUserAuthenticationJwt::new(self)
-    }
     /**[OAuth 2.0] Register new user
 
 Creates a username/password account under OAuth 2.0. What comes back depends on the
@@ -23980,21 +23941,66 @@ let response = client.revoke_token()
     }
     /**Clear SSO session
 
-Clears the browser SSO session. Seen only in an unofficial Xsolla draft (the ai-kit repository).
-Not confirmed by a public source: everything about it — we model it without parameters, with the
-user JWT as credential and a 204 answer. Prefer Log user out with `sessions=sso`, which is
-documented.
+Clears the browser SSO session. Not in Xsolla's public API reference; the official Login JS
+SDK (`@xsolla/login-sdk` 0.95.0, `Api.clearSSO`) calls it with the `projectId` query parameter
+and no `Authorization` header (the session is the browser's SSO cookie, not modelled here), and
+expects no body back. Not confirmed by a public source: the statuses (searched Xsolla's
+operation pages and its OpenAPI rendering for `clear_sso`; only the SDK and an unofficial draft
+in the xsolla-ai-kit repository name the call). Prefer Log user out with `sessions=sso`, which
+is documented.
 
 
 Sends a `GET` request to `/oauth2/clear_sso`
 
+Arguments:
+- `project_id`: Login project ID (UUID), as the official JS SDK sends it.
 ```ignore
 let response = client.clear_sso_session()
+    .project_id(project_id)
     .send()
     .await;
 ```*/
     pub fn clear_sso_session(&self) -> builder::ClearSsoSession<'_> {
         builder::ClearSsoSession::new(self)
+    }
+    /**[JWT] Check user authentication (SSO)
+
+JWT-flow single sign-on check, the counterpart of `checkUserAuthentication`: if the browser's
+user is already signed in to Xsolla Login, returns a `login_url` (your Callback URL with the
+user JWT in its `token` query parameter) without asking the user anything. 401 means there is
+no usable session.
+
+Not in Xsolla's public API reference (its pages and OpenAPI rendering list only `/oauth2/sso`);
+the path, the query parameters and the answer's shape come from the official Login JS SDK
+(`@xsolla/login-sdk` 0.95.0, `Api.checkUserAuthSSO`, which reads `login_url` from the answer).
+The statuses beyond 200 follow the OAuth 2.0 variant. How the session is recognised
+(presumably the SSO cookie of `login.xsolla.com`) is not modelled here.
+
+
+Sends a `GET` request to `/jwt/sso`
+
+Arguments:
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
+source: sent by the official SDKs, not listed in the reference for every call.
+
+- `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
+- `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
+- `project_id`: Login project ID (UUID). The JWT-flow calls spell this parameter in camelCase.
+- `with_logout`: `"1"` revokes the user's existing tokens when the new one is issued; `"0"` (default) keeps them.
+```ignore
+let response = client.check_user_authentication_jwt()
+    .locale(locale)
+    .login_url(login_url)
+    .payload(payload)
+    .project_id(project_id)
+    .with_logout(with_logout)
+    .send()
+    .await;
+```*/
+    pub fn check_user_authentication_jwt(
+        &self,
+    ) -> builder::CheckUserAuthenticationJwt<'_> {
+        builder::CheckUserAuthenticationJwt::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -25257,160 +25263,6 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "check_user_authentication",
-            };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                429u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
-    }
-    /**Builder for [`Client::check_user_authentication_jwt`]
-
-[`Client::check_user_authentication_jwt`]: super::Client::check_user_authentication_jwt*/
-    #[derive(Debug, Clone)]
-    pub struct CheckUserAuthenticationJwt<'a> {
-        client: &'a super::Client,
-        locale: Result<Option<::std::string::String>, String>,
-        login_url: Result<Option<::std::string::String>, String>,
-        payload: Result<Option<types::CheckUserAuthenticationJwtPayload>, String>,
-        project_id: Result<::uuid::Uuid, String>,
-        with_logout: Result<Option<types::CheckUserAuthenticationJwtWithLogout>, String>,
-    }
-    impl<'a> CheckUserAuthenticationJwt<'a> {
-        pub fn new(client: &'a super::Client) -> Self {
-            Self {
-                client: client,
-                locale: Ok(None),
-                login_url: Ok(None),
-                payload: Ok(None),
-                project_id: Err("project_id was not initialized".to_string()),
-                with_logout: Ok(None),
-            }
-        }
-        pub fn locale<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.locale = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for locale failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn login_url<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.login_url = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for login_url failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn payload<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CheckUserAuthenticationJwtPayload>,
-        {
-            self.payload = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `CheckUserAuthenticationJwtPayload` for payload failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn project_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::uuid::Uuid>,
-        {
-            self.project_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: uuid :: Uuid` for project_id failed".to_string()
-                });
-            self
-        }
-        pub fn with_logout<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<types::CheckUserAuthenticationJwtWithLogout>,
-        {
-            self.with_logout = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `CheckUserAuthenticationJwtWithLogout` for with_logout failed"
-                        .to_string()
-                });
-            self
-        }
-        ///Sends a `GET` request to `/jwt/sso`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::LoginUrlResponse>, Error<types::Error>> {
-            let Self { client, locale, login_url, payload, project_id, with_logout } = self;
-            let locale = locale.map_err(Error::InvalidRequest)?;
-            let login_url = login_url.map_err(Error::InvalidRequest)?;
-            let payload = payload.map_err(Error::InvalidRequest)?;
-            let project_id = project_id.map_err(Error::InvalidRequest)?;
-            let with_logout = with_logout.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/jwt/sso", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("locale", &locale))
-                .query(&progenitor_client::QueryParam::new("login_url", &login_url))
-                .query(&progenitor_client::QueryParam::new("payload", &payload))
-                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
-                .query(&progenitor_client::QueryParam::new("with_logout", &with_logout))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "check_user_authentication_jwt",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
@@ -40191,14 +40043,31 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ClearSsoSession<'a> {
         client: &'a super::Client,
+        project_id: Result<Option<::uuid::Uuid>, String>,
     }
     impl<'a> ClearSsoSession<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                project_id: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for project_id failed".to_string()
+                });
+            self
         }
         ///Sends a `GET` request to `/oauth2/clear_sso`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
-            let Self { client } = self;
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/oauth2/clear_sso", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -40216,6 +40085,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -40227,6 +40097,160 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::check_user_authentication_jwt`]
+
+[`Client::check_user_authentication_jwt`]: super::Client::check_user_authentication_jwt*/
+    #[derive(Debug, Clone)]
+    pub struct CheckUserAuthenticationJwt<'a> {
+        client: &'a super::Client,
+        locale: Result<Option<::std::string::String>, String>,
+        login_url: Result<Option<::std::string::String>, String>,
+        payload: Result<Option<types::CheckUserAuthenticationJwtPayload>, String>,
+        project_id: Result<::uuid::Uuid, String>,
+        with_logout: Result<Option<types::CheckUserAuthenticationJwtWithLogout>, String>,
+    }
+    impl<'a> CheckUserAuthenticationJwt<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                locale: Ok(None),
+                login_url: Ok(None),
+                payload: Ok(None),
+                project_id: Err("project_id was not initialized".to_string()),
+                with_logout: Ok(None),
+            }
+        }
+        pub fn locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for locale failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn login_url<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.login_url = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for login_url failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn payload<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CheckUserAuthenticationJwtPayload>,
+        {
+            self.payload = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CheckUserAuthenticationJwtPayload` for payload failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for project_id failed".to_string()
+                });
+            self
+        }
+        pub fn with_logout<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CheckUserAuthenticationJwtWithLogout>,
+        {
+            self.with_logout = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CheckUserAuthenticationJwtWithLogout` for with_logout failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/jwt/sso`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LoginUrlResponse>, Error<types::Error>> {
+            let Self { client, locale, login_url, payload, project_id, with_logout } = self;
+            let locale = locale.map_err(Error::InvalidRequest)?;
+            let login_url = login_url.map_err(Error::InvalidRequest)?;
+            let payload = payload.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let with_logout = with_logout.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/jwt/sso", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("locale", &locale))
+                .query(&progenitor_client::QueryParam::new("login_url", &login_url))
+                .query(&progenitor_client::QueryParam::new("payload", &payload))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .query(&progenitor_client::QueryParam::new("with_logout", &with_logout))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "check_user_authentication_jwt",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -40303,12 +40327,6 @@ pub mod security {
         OperationSecurity {
             operation_id: "checkUserAuthentication",
             method: "check_user_authentication",
-            requirements: &[],
-            session_start: true,
-        },
-        OperationSecurity {
-            operation_id: "checkUserAuthenticationJwt",
-            method: "check_user_authentication_jwt",
             requirements: &[],
             session_start: true,
         },
@@ -40963,8 +40981,14 @@ pub mod security {
         OperationSecurity {
             operation_id: "clearSsoSession",
             method: "clear_sso_session",
-            requirements: &[&["userJwt"]],
+            requirements: &[],
             session_start: false,
+        },
+        OperationSecurity {
+            operation_id: "checkUserAuthenticationJwt",
+            method: "check_user_authentication_jwt",
+            requirements: &[],
+            session_start: true,
         },
     ];
     /// Every security scheme of the spec, with where its credential goes.
