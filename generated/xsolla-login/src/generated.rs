@@ -422,7 +422,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///The flat error body of the user-attribute calls (403 and 422); their 400 uses the standard shape.
+    ///The flat error body of the user-attribute calls (403 and 422, and 400 of the attribute-schema calls); the other 400 answers use the standard shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AttributeError {
         ///Error code of the form `NNNN-NNNN`, e.g. `2004-0001`.
@@ -1413,15 +1413,39 @@ Not confirmed by a public source: the type (the docs state none).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum DeleteAttributeSchemaError {
+        Variant0(DeleteAttributeSchemaErrorVariant0),
+        Variant1(Error),
+        Variant2(AttributeError),
+    }
+    impl ::std::convert::From<DeleteAttributeSchemaErrorVariant0>
+    for DeleteAttributeSchemaError {
+        fn from(value: DeleteAttributeSchemaErrorVariant0) -> Self {
+            Self::Variant0(value)
+        }
+    }
+    impl ::std::convert::From<Error> for DeleteAttributeSchemaError {
+        fn from(value: Error) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<AttributeError> for DeleteAttributeSchemaError {
+        fn from(value: AttributeError) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    ///`DeleteAttributeSchemaErrorVariant0`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum DeleteAttributeSchemaErrorVariant0 {
         Error(Error),
         AttributeError(AttributeError),
     }
-    impl ::std::convert::From<Error> for DeleteAttributeSchemaError {
+    impl ::std::convert::From<Error> for DeleteAttributeSchemaErrorVariant0 {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
-    impl ::std::convert::From<AttributeError> for DeleteAttributeSchemaError {
+    impl ::std::convert::From<AttributeError> for DeleteAttributeSchemaErrorVariant0 {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
@@ -1986,15 +2010,39 @@ RFC 8693; Xsolla does not document how the current token is passed.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum GetAttributeSchemaError {
+        Variant0(GetAttributeSchemaErrorVariant0),
+        Variant1(Error),
+        Variant2(AttributeError),
+    }
+    impl ::std::convert::From<GetAttributeSchemaErrorVariant0>
+    for GetAttributeSchemaError {
+        fn from(value: GetAttributeSchemaErrorVariant0) -> Self {
+            Self::Variant0(value)
+        }
+    }
+    impl ::std::convert::From<Error> for GetAttributeSchemaError {
+        fn from(value: Error) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<AttributeError> for GetAttributeSchemaError {
+        fn from(value: AttributeError) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    ///`GetAttributeSchemaErrorVariant0`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum GetAttributeSchemaErrorVariant0 {
         Error(Error),
         AttributeError(AttributeError),
     }
-    impl ::std::convert::From<Error> for GetAttributeSchemaError {
+    impl ::std::convert::From<Error> for GetAttributeSchemaErrorVariant0 {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
-    impl ::std::convert::From<AttributeError> for GetAttributeSchemaError {
+    impl ::std::convert::From<AttributeError> for GetAttributeSchemaErrorVariant0 {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
@@ -8339,15 +8387,39 @@ token's own `exp` claim.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum UpdateAttributeSchemaError {
+        Variant0(UpdateAttributeSchemaErrorVariant0),
+        Variant1(Error),
+        Variant2(AttributeError),
+    }
+    impl ::std::convert::From<UpdateAttributeSchemaErrorVariant0>
+    for UpdateAttributeSchemaError {
+        fn from(value: UpdateAttributeSchemaErrorVariant0) -> Self {
+            Self::Variant0(value)
+        }
+    }
+    impl ::std::convert::From<Error> for UpdateAttributeSchemaError {
+        fn from(value: Error) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<AttributeError> for UpdateAttributeSchemaError {
+        fn from(value: AttributeError) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    ///`UpdateAttributeSchemaErrorVariant0`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum UpdateAttributeSchemaErrorVariant0 {
         Error(Error),
         AttributeError(AttributeError),
     }
-    impl ::std::convert::From<Error> for UpdateAttributeSchemaError {
+    impl ::std::convert::From<Error> for UpdateAttributeSchemaErrorVariant0 {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
-    impl ::std::convert::From<AttributeError> for UpdateAttributeSchemaError {
+    impl ::std::convert::From<AttributeError> for UpdateAttributeSchemaErrorVariant0 {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
@@ -22591,8 +22663,8 @@ let response = client.update_user_phone_number()
     }
     /**Delete user phone number
 
-Removes the given phone number from the user's account. Not confirmed by a public source: the
-204 success and the error codes.
+Removes the given phone number from the user's account. Xsolla's reference page lists 204 (no
+body), 400, 401 and 404.
 
 
 Sends a `DELETE` request to `/users/me/phone/{phone_number}`
@@ -22783,8 +22855,7 @@ let response = client.list_user_devices()
     /**Link device to account
 
 Links the current mobile device to the user's account so that device-ID login reaches this
-account. Not confirmed by a public source: the success code (we declare 204, the SDKs read no
-body) and the error codes.
+account. Xsolla's reference page lists 204 (no body), 401, 422 and 429.
 One path template serves both device calls (OpenAPI treats `/users/me/devices/{device_type}` and `/users/me/devices/{device_id}` as the same path), so the segment is named `device` here: for this call it is the device platform.
 
 
@@ -22806,8 +22877,8 @@ let response = client.link_device_to_account()
     /**Unlink device from account
 
 Unlinks a device from the account. The path takes the Login-side device `id` from Get user
-devices, not the hardware `device_id`. Not confirmed by a public source: the success code (we
-declare 204) and the error codes.
+devices, not the hardware `device_id`. Xsolla's reference page lists 204 (no body), 401, 404, 422 and
+429.
 One path template serves both device calls (OpenAPI treats `/users/me/devices/{device_type}` and `/users/me/devices/{device_id}` as the same path), so the segment is named `device` here: for this call it is the Login-side device id.
 
 
@@ -22991,8 +23062,8 @@ let response = client.redirect_social_link()
     }
     /**Delete linked social network
 
-Unlinks a social network account from the user. Not confirmed by a public source: the success
-code (we declare 204) and the error codes.
+Unlinks a social network account from the user. Xsolla's reference page lists 204 (no body),
+401, 403, 404 and 422.
 
 
 Sends a `DELETE` request to `/users/me/social_providers/{providerName}`
@@ -33372,6 +33443,13 @@ pub mod builder {
                         ),
                     )
                 }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -34367,7 +34445,21 @@ pub mod builder {
                         ),
                     )
                 }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
