@@ -1862,7 +1862,15 @@ mod operations {
             &Shape {
                 operation: "redirectJwtSocialLogin",
                 path: &["provider_name"],
-                query: &["projectId", "login_url", "fields", "payload", "with_logout"],
+                query: &[
+                    "projectId",
+                    "login_url",
+                    "fields",
+                    "payload",
+                    "with_logout",
+                    "phone_only",
+                    "locale",
+                ],
                 header: &[],
                 body: false,
                 left_out: &[],
@@ -1899,6 +1907,13 @@ mod operations {
                         types::RedirectJwtSocialLoginWithLogout,
                     >("query/with_logout", value)?,
                 );
+        }
+        if let Some(value) = args.get(Place::Query, "phone_only") {
+            builder = builder.phone_only(arg::<bool>("query/phone_only", value)?);
+        }
+        if let Some(value) = args.get(Place::Query, "locale") {
+            builder = builder
+                .locale(arg::<::std::string::String>("query/locale", value)?);
         }
         finish(builder.send().await)
     }
@@ -2120,6 +2135,7 @@ mod operations {
                     "session_ticket",
                     "code",
                     "is_redirect",
+                    "no_user_creation",
                 ],
                 header: &[],
                 body: false,
@@ -2175,6 +2191,10 @@ mod operations {
         }
         if let Some(value) = args.get(Place::Query, "is_redirect") {
             builder = builder.is_redirect(arg::<bool>("query/is_redirect", value)?);
+        }
+        if let Some(value) = args.get(Place::Query, "no_user_creation") {
+            builder = builder
+                .no_user_creation(arg::<bool>("query/no_user_creation", value)?);
         }
         finish(builder.send().await)
     }

@@ -5528,16 +5528,20 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             Default::default()
         }
     }
-    ///Two-factor authentication settings of a user.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    /**Two-factor authentication settings of a user. Every field may be absent: Xsolla's reference
+for Get user's two-factor authentication settings (server side) marks none of them required.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct MfaSettings {
         ///Whether the user is barred from changing the settings.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub change_restricted: ::std::option::Option<bool>,
         ///Whether 2FA is on.
-        pub enabled: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
         ///Second factor; known values `email`, `sms`.
-        pub mfa_type: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mfa_type: ::std::option::Option<::std::string::String>,
     }
     impl MfaSettings {
         pub fn builder() -> builder::MfaSettings {
@@ -15835,9 +15839,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            enabled: ::std::result::Result<bool, ::std::string::String>,
-            mfa_type: ::std::result::Result<
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
                 ::std::string::String,
+            >,
+            mfa_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -15845,8 +15852,8 @@ Go SDK also handles `oauth`, which is not in the claim table.
             fn default() -> Self {
                 Self {
                     change_restricted: Ok(Default::default()),
-                    enabled: Err("no value supplied for enabled".to_string()),
-                    mfa_type: Err("no value supplied for mfa_type".to_string()),
+                    enabled: Ok(Default::default()),
+                    mfa_type: Ok(Default::default()),
                 }
             }
         }
@@ -15867,7 +15874,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.enabled = value
@@ -15879,7 +15886,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn mfa_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mfa_type = value
@@ -22198,8 +22205,8 @@ let response = client.redirect_oauth2_social_login()
 
 Same as Auth via social network but returns the social network's login URL as JSON instead of
 redirecting. Not confirmed by a public source: the query set (taken to be that of the redirect
-call; the Android SDK sends exactly these) and the error codes; the body field is `url` in the
-Android SDK.
+call; the Android SDK sends exactly these) and the error codes. The body field is `url` in the
+Android SDK and in the official Login JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.getSocialLink`).
 
 
 Sends a `GET` request to `/oauth2/social/{provider_name}/login_url`
@@ -22273,8 +22280,8 @@ let response = client.login_oauth2_with_social_token()
     /**[JWT] Auth via social network
 
 Browser entry point of social login for JWT projects: answers 302 to the social network; the
-user finally lands on `login_url` with `token=<user JWT>`. Not confirmed by a public source: the
-query set (taken to mirror Get link for social auth) and the error codes.
+user finally lands on `login_url` with `token=<user JWT>`. The query set is the one Xsolla's
+reference page lists. Not confirmed by a public source: the error codes.
 
 
 Sends a `GET` request to `/social/{provider_name}/login_redirect`
@@ -22284,16 +22291,22 @@ Arguments:
 `steam`, `apple`, `twitch`. The provider must be enabled for the Login project.
 
 - `fields`: Extra profile fields to request from the social network, comma-joined (e.g. `email`).
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
+source: sent by the official SDKs, not listed in the reference for every call.
+
 - `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
 - `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
+- `phone_only`: Only offer phone-based login on the provider's page, where supported.
 - `project_id`: Login project ID (UUID). The JWT-flow calls spell this parameter in camelCase.
 - `with_logout`: `"1"` revokes the user's existing tokens when the new one is issued; `"0"` (default) keeps them.
 ```ignore
 let response = client.redirect_jwt_social_login()
     .provider_name(provider_name)
     .fields(fields)
+    .locale(locale)
     .login_url(login_url)
     .payload(payload)
+    .phone_only(phone_only)
     .project_id(project_id)
     .with_logout(with_logout)
     .send()
@@ -22305,8 +22318,8 @@ let response = client.redirect_jwt_social_login()
     /**[JWT] Get link for social auth
 
 Returns the social network's login URL (valid 10 minutes) for JWT projects, to open in a
-browser. Not confirmed by a public source: the name of the body field; we declare `url`, as for
-the account-linking variant.
+browser. The body field is `url`: the official Login JS SDK (`@xsolla/login-sdk` 0.95.0,
+`Api.getSocialLink`) reads it as `SocialLinkResponse.url`.
 
 
 Sends a `GET` request to `/social/{provider_name}/login_url`
@@ -22442,6 +22455,7 @@ Arguments:
 - `fields`: Extra profile fields to request from the social network, comma-joined (e.g. `email`).
 - `is_redirect`: `false` to get the result as JSON instead of a 302.
 - `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
+- `no_user_creation`: `true` to sign in existing users only: a platform user without a Login account is not created.
 - `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
 - `project_id`: Login project ID (UUID). The JWT-flow calls spell this parameter in camelCase.
 - `session_ticket`: Platform session ticket (Steam).
@@ -22454,6 +22468,7 @@ let response = client.login_jwt_with_cross_auth()
     .fields(fields)
     .is_redirect(is_redirect)
     .login_url(login_url)
+    .no_user_creation(no_user_creation)
     .payload(payload)
     .project_id(project_id)
     .session_ticket(session_ticket)
@@ -23469,8 +23484,9 @@ let response = client.update_attribute_schema()
     }
     /**Delete attribute JSON schema
 
-Removes the project's attribute JSON Schema. Not confirmed by a public source: the success code
-(204) and the error codes. Note the singular `/project/` in the path. Xsolla names the
+Removes the project's attribute JSON Schema. Xsolla's reference page lists 204 (no body), 400,
+401, 403 and 429; its 400 sample is the flat attribute error body. Not confirmed by a public
+source: the error codes. Note the singular `/project/` in the path. Xsolla names the
 credential `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use
 the flat attribute error body.
 
@@ -29912,8 +29928,10 @@ pub mod builder {
         client: &'a super::Client,
         provider_name: Result<::std::string::String, String>,
         fields: Result<Option<::std::string::String>, String>,
+        locale: Result<Option<::std::string::String>, String>,
         login_url: Result<Option<::std::string::String>, String>,
         payload: Result<Option<types::RedirectJwtSocialLoginPayload>, String>,
+        phone_only: Result<Option<bool>, String>,
         project_id: Result<::uuid::Uuid, String>,
         with_logout: Result<Option<types::RedirectJwtSocialLoginWithLogout>, String>,
     }
@@ -29923,8 +29941,10 @@ pub mod builder {
                 client: client,
                 provider_name: Err("provider_name was not initialized".to_string()),
                 fields: Ok(None),
+                locale: Ok(None),
                 login_url: Ok(None),
                 payload: Ok(None),
+                phone_only: Ok(None),
                 project_id: Err("project_id was not initialized".to_string()),
                 with_logout: Ok(None),
             }
@@ -29954,6 +29974,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for locale failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn login_url<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -29978,6 +30011,16 @@ pub mod builder {
                     "conversion to `RedirectJwtSocialLoginPayload` for payload failed"
                         .to_string()
                 });
+            self
+        }
+        pub fn phone_only<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.phone_only = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for phone_only failed".to_string());
             self
         }
         pub fn project_id<V>(mut self, value: V) -> Self
@@ -30012,15 +30055,19 @@ pub mod builder {
                 client,
                 provider_name,
                 fields,
+                locale,
                 login_url,
                 payload,
+                phone_only,
                 project_id,
                 with_logout,
             } = self;
             let provider_name = provider_name.map_err(Error::InvalidRequest)?;
             let fields = fields.map_err(Error::InvalidRequest)?;
+            let locale = locale.map_err(Error::InvalidRequest)?;
             let login_url = login_url.map_err(Error::InvalidRequest)?;
             let payload = payload.map_err(Error::InvalidRequest)?;
+            let phone_only = phone_only.map_err(Error::InvalidRequest)?;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let with_logout = with_logout.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -30040,8 +30087,10 @@ pub mod builder {
                 .client
                 .get(url)
                 .query(&progenitor_client::QueryParam::new("fields", &fields))
+                .query(&progenitor_client::QueryParam::new("locale", &locale))
                 .query(&progenitor_client::QueryParam::new("login_url", &login_url))
                 .query(&progenitor_client::QueryParam::new("payload", &payload))
+                .query(&progenitor_client::QueryParam::new("phone_only", &phone_only))
                 .query(&progenitor_client::QueryParam::new("projectId", &project_id))
                 .query(&progenitor_client::QueryParam::new("with_logout", &with_logout))
                 .headers(header_map)
@@ -30852,6 +30901,7 @@ pub mod builder {
         fields: Result<Option<::std::string::String>, String>,
         is_redirect: Result<Option<bool>, String>,
         login_url: Result<Option<::std::string::String>, String>,
+        no_user_creation: Result<Option<bool>, String>,
         payload: Result<Option<types::LoginJwtWithCrossAuthPayload>, String>,
         project_id: Result<::uuid::Uuid, String>,
         session_ticket: Result<Option<::std::string::String>, String>,
@@ -30869,6 +30919,7 @@ pub mod builder {
                 fields: Ok(None),
                 is_redirect: Ok(None),
                 login_url: Ok(None),
+                no_user_creation: Ok(None),
                 payload: Ok(None),
                 project_id: Err("project_id was not initialized".to_string()),
                 session_ticket: Ok(None),
@@ -30949,6 +31000,18 @@ pub mod builder {
                 });
             self
         }
+        pub fn no_user_creation<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.no_user_creation = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for no_user_creation failed".to_string()
+                });
+            self
+        }
         pub fn payload<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::LoginJwtWithCrossAuthPayload>,
@@ -31011,6 +31074,7 @@ pub mod builder {
                 fields,
                 is_redirect,
                 login_url,
+                no_user_creation,
                 payload,
                 project_id,
                 session_ticket,
@@ -31023,6 +31087,7 @@ pub mod builder {
             let fields = fields.map_err(Error::InvalidRequest)?;
             let is_redirect = is_redirect.map_err(Error::InvalidRequest)?;
             let login_url = login_url.map_err(Error::InvalidRequest)?;
+            let no_user_creation = no_user_creation.map_err(Error::InvalidRequest)?;
             let payload = payload.map_err(Error::InvalidRequest)?;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let session_ticket = session_ticket.map_err(Error::InvalidRequest)?;
@@ -31052,6 +31117,12 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("fields", &fields))
                 .query(&progenitor_client::QueryParam::new("is_redirect", &is_redirect))
                 .query(&progenitor_client::QueryParam::new("login_url", &login_url))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "no_user_creation",
+                        &no_user_creation,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("payload", &payload))
                 .query(&progenitor_client::QueryParam::new("projectId", &project_id))
                 .query(
