@@ -142,7 +142,9 @@ fn check_one<'s>(
     problems: &mut Vec<String>,
 ) -> Option<&'s Operation> {
     if ex.source.trim().is_empty() || ex.retrieved.len() != 10 {
-        problems.push(format!("{name}: `source` and an ISO `retrieved` date are required"));
+        problems.push(format!(
+            "{name}: `source` and an ISO `retrieved` date are required"
+        ));
     }
     if ex.direction == Direction::Request && ex.status.is_some() {
         problems.push(format!("{name}: a request example has no `status`"));
@@ -162,7 +164,10 @@ fn check_one<'s>(
     match (&ex.rejected, found.is_empty()) {
         (None, true) => (ex.direction == Direction::Response).then_some(op),
         (None, false) => {
-            problems.push(format!("{name}: invalid against the spec: {}", found.join("; ")));
+            problems.push(format!(
+                "{name}: invalid against the spec: {}",
+                found.join("; ")
+            ));
             None
         }
         (Some(_), false) => None,
@@ -286,6 +291,9 @@ fn vendor_examples_hold_against_the_specs_and_decode_in_the_clients() {
         ));
     }
     eprintln!("{}", counts.join("\n"));
-    assert!(!counts.is_empty(), "no API has a spec/examples/<api> folder");
+    assert!(
+        !counts.is_empty(),
+        "no API has a spec/examples/<api> folder"
+    );
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -148,8 +148,13 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<(String, Report)>, ToolError>
             ));
         }
         let text = std::fs::read_to_string(&report_path).map_err(io_error(&report_path))?;
-        let driver_report: DriverReport = serde_json::from_str(&text)
-            .map_err(|e| ToolError::failed(format!("reading {step}'s report"), &e.to_string(), DRIVER_HINT))?;
+        let driver_report: DriverReport = serde_json::from_str(&text).map_err(|e| {
+            ToolError::failed(
+                format!("reading {step}'s report"),
+                &e.to_string(),
+                DRIVER_HINT,
+            )
+        })?;
         let report = judge(&spec, &mock.url, &driver_report);
         println!("{}", line(&api.name, &report));
         reports.push((api.name.clone(), report));
@@ -196,7 +201,10 @@ fn judge(spec: &Spec, base_url: &str, driver: &DriverReport) -> Report {
         );
     }
     for (method, why) in &driver.not_called {
-        println!("  not called: {method}: {}", why.as_str().unwrap_or_default());
+        println!(
+            "  not called: {method}: {}",
+            why.as_str().unwrap_or_default()
+        );
     }
     for method in &report.unlisted {
         println!("  FAIL public method {method} is neither called nor listed as not callable");
@@ -220,7 +228,9 @@ fn verdict(spec: &Spec, base_url: &str, exchange: &Exchange) -> Result<String, S
         .iter()
         .find(|op| op.method == exchange.method && template_matches(&op.path, path))
     else {
-        return Err(format!("{shown}: no operation of the spec has this method and path"));
+        return Err(format!(
+            "{shown}: no operation of the spec has this method and path"
+        ));
     };
     let documented = op.response(exchange.status).is_some();
     if (200..300).contains(&exchange.status) && documented {
@@ -243,9 +253,9 @@ fn documented_statuses(op: &Operation) -> String {
 fn template_matches(template: &str, path: &str) -> bool {
     let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
     t.len() == p.len()
-        && t.iter().zip(&p).all(|(t, p)| {
-            (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p
-        })
+        && t.iter()
+            .zip(&p)
+            .all(|(t, p)| (t.starts_with('{') && t.ends_with('}') && !p.is_empty()) || t == p)
 }
 
 /// The summary line of one API's run.
@@ -269,9 +279,15 @@ mod tests {
 
     #[test]
     fn templates_match_one_segment_per_parameter() {
-        assert!(template_matches("/social/{provider_name}/login_url", "/social/google/login_url"));
+        assert!(template_matches(
+            "/social/{provider_name}/login_url",
+            "/social/google/login_url"
+        ));
         assert!(template_matches("/jwt/sso", "/jwt/sso"));
-        assert!(!template_matches("/social/{provider_name}/login_url", "/social//login_url"));
+        assert!(!template_matches(
+            "/social/{provider_name}/login_url",
+            "/social//login_url"
+        ));
         assert!(!template_matches("/jwt/sso", "/jwt/sso/redirect"));
     }
 }
