@@ -11,7 +11,9 @@
 //!   back as one, a documented error as the operation's typed error), and the body also
 //!   round-trips through the generated type of its component schema when the response names one.
 //!
-//! The file format is in `spec/README.md`; each API's examples live in the folder named for its
+//! Each file is one JSON object: `operation`, `direction` (`request` or `response`), `status`
+//! (responses only), `media_type`, `source`, `retrieved`, `body`, and `rejected` (the reason) only
+//! when the spec must reject the body. Each API's examples live in the folder named for its
 //! registry name, so the test walks the registry and never names an API.
 
 mod capture;
