@@ -201,11 +201,11 @@ async fn decode(
     let status = status_of(ex)?;
     let media = media(op, ex)?;
     let mut decoded = false;
-    if let Some(schema) = component(media) {
-        if let Some(result) = roundtrip(api, schema, ex.body.clone()) {
-            result.map_err(|e| format!("as {schema}: {e}"))?;
-            decoded = true;
-        }
+    if let Some(schema) = component(media)
+        && let Some(result) = roundtrip(api, schema, ex.body.clone())
+    {
+        result.map_err(|e| format!("as {schema}: {e}"))?;
+        decoded = true;
     }
     if client.operations().contains(&op.id.as_str()) {
         let case = generate::examples(spec, op)
