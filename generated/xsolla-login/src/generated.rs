@@ -21282,6 +21282,9 @@ Not confirmed by a public source: the success status. The docs list only error s
 we declare 204 with no body, as for the other linking call. 429 is likewise assumed (every
 Login call is rate limited).
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/users/account/link_external_id`
 
@@ -21321,6 +21324,9 @@ Not confirmed by a public source: which of the listed error codes (010-019, 010-
 010-023, 003-025) each status carries; the token-exchange fields beyond `grant_type` and
 `client_id` (see that branch).
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/oauth2/token`
 
@@ -21345,6 +21351,9 @@ browser, not called from a back end: clients should not follow the redirect but 
 Not confirmed by a public source: authentication. The docs declare no security scheme; the
 call evidently relies on the SSO session cookie of `login.xsolla.com`, which this document
 does not model. The docs' parameter list may be incomplete.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/oauth2/auth`
@@ -21459,6 +21468,9 @@ the code via `generateJwt`. Unlike `authorizeOauth2` it answers with JSON, not a
 Not confirmed by a public source: how the session is recognised (presumably the SSO cookie
 of `login.xsolla.com`, not modelled here).
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/oauth2/sso`
 
@@ -21496,6 +21508,9 @@ registration disabled (`010-003`).
 
 Not confirmed by a public source: `payload` appears in one version of this page only;
 `locale` is sent by the SDKs but not documented here.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK
+0.95.0, Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/oauth2/user`
@@ -21642,6 +21657,10 @@ security scheme for this call, so it is modelled as open to anyone.
 Not confirmed by a public source: the error statuses (the docs list none; we declare the
 usual 400/404/429) and the encoding of `n` and `e` (see `JsonWebKey`).
 
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/projects/{project_id}/jwks.json`
 
@@ -21664,6 +21683,10 @@ Go SDK fetches and caches for local RS256 validation.
 Not confirmed by a public source: this call is known from the Go SDK and an Xsolla
 draft rather than from a rendered reference page. We model it as open to anyone (the Go
 SDK sends no credentials), with the usual 400/404/429 errors.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/projects/{project_id}/keys`
@@ -21729,6 +21752,9 @@ of the authorization-code flow.
 Not confirmed by a public source: the success response. We declare 200 with `{login_url}` (the
 redirect back to the client carrying the code), which is how the other steps of this flow
 answer.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK 0.95.0
+(rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/oauth2/consent`
@@ -22030,6 +22056,9 @@ let response = client.complete_jwt_email_auth()
 First step of passwordless login by SMS for JWT projects. Not confirmed by a public source: the
 error codes; we declare the set of the email variant.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK 0.95.0
+(rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/login/phone/request`
 
@@ -22208,6 +22237,9 @@ redirecting. Not confirmed by a public source: the query set (taken to be that o
 call; the Android SDK sends exactly these) and the error codes. The body field is `url` in the
 Android SDK and in the official Login JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.getSocialLink`).
 
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK
+0.95.0, Unreal SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/oauth2/social/{provider_name}/login_url`
 
@@ -22282,6 +22314,9 @@ let response = client.login_oauth2_with_social_token()
 Browser entry point of social login for JWT projects: answers 302 to the social network; the
 user finally lands on `login_url` with `token=<user JWT>`. The query set is the one Xsolla's
 reference page lists. Not confirmed by a public source: the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/social/{provider_name}/login_redirect`
@@ -22486,6 +22521,10 @@ than a token: exchanges that code for a `login_url` with an Xsolla authorization
 Xsolla's reference. Not confirmed by a public source: the error codes and which query parameters
 are required (the SDK always sends all five).
 
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/oauth2/social/mobile/{provider_name}/login_with_code`
 
@@ -22527,6 +22566,9 @@ attributes and link a social profile at the same time. `projectId` may be omitte
 
 Not confirmed by a public source: the body of the 200 response. We declare `{token}` (the user
 JWT), the shape of the other calls that return a JWT directly.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/users/login/server_custom_id`
@@ -22600,6 +22642,9 @@ Returns the profile of the user the JWT belongs to. Xsolla's reference names the
 `ExternalBearer`; the official SDKs send the ordinary user JWT as `Authorization: Bearer`, which
 is what we declare. Not confirmed by a public source: the error codes; we declare 401 and 429.
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/me`
 
@@ -22633,6 +22678,9 @@ let response = client.update_user_details()
 Returns the user's current email address (null if none). Not confirmed by a public source: the
 error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/me/email`
 
@@ -22649,6 +22697,9 @@ let response = client.get_user_email()
 Returns the phone number stored for the user. The docs and the Unity SDK read it as
 `phone_number`; the Android SDK reads `phone`. Both are declared as optional. Not confirmed by a
 public source: the error codes.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/users/me/phone`
@@ -22735,6 +22786,9 @@ let response = client.confirm_phone_link()
 Removes the user's avatar. Not confirmed by a public source: the 204 success and the error
 codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `DELETE` request to `/users/me/picture`
 
@@ -22753,6 +22807,9 @@ username, email and password. `email_confirmation_required` tells whether the us
 the email first; the confirmation link leads to `login_url`. Not confirmed by a public source:
 the error codes; the registration codes (`003-003` username taken, `003-004` email taken) are
 what the SDK expects.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/users/me/link_email_password`
@@ -22814,6 +22871,9 @@ let response = client.check_user_age()
 Returns what other players may see of a user (nickname, tag, avatar, dates). Not confirmed by a
 public source: the error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/{user_id}/public`
 
@@ -22855,6 +22915,9 @@ let response = client.search_users_by_nickname()
 
 Lists the devices linked to the user's account. Not confirmed by a public source: the error
 codes.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/users/me/devices`
@@ -22916,6 +22979,9 @@ Lists the user's friends, friend requests or blocked users, one `type` at a time
 paging (`after` / `next_after`). Not confirmed by a public source: the error codes and whether
 `type` is required (the SDKs always send it).
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/me/relationships`
 
@@ -22943,6 +23009,9 @@ let response = client.list_user_friends()
 Sends, cancels, accepts or declines a friend request, removes a friend, or blocks/unblocks a
 user. Not confirmed by a public source: the success code (we declare 204, the SDKs read no body)
 and the error codes.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/users/me/relationships`
@@ -22987,6 +23056,9 @@ Re-reads the user's friend lists from linked social networks (all, or one `platf
 request body. Not confirmed by a public source: the success code (we declare 204, the SDKs read
 no body) and the error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/users/me/social_friends/update`
 
@@ -23006,6 +23078,9 @@ let response = client.update_social_friends()
 Lists the social network accounts linked to the user. Not confirmed by a public source: the
 error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/me/social_providers`
 
@@ -23021,6 +23096,9 @@ let response = client.list_linked_social_networks()
 
 Returns a URL that, opened in a browser, lets the user log in to a social network and links that
 account to the current user. Not confirmed by a public source: the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/users/me/social_providers/{providerName}/login_url`
@@ -23118,6 +23196,9 @@ the page where the user enters it; the change applies once confirmed. 2FA must b
 the project. Code `002-050` means nothing would change. Not confirmed by a public source: the
 name of the response field; we declare `url`.
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/users/me/mfa`
 
@@ -23182,6 +23263,10 @@ let response = client.update_server_user_mfa_settings()
 
 Reads the project's 2FA settings. Not confirmed by a public source: the response body (we take
 the shape that Update project 2FA settings accepts) and the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/projects/{project_id}/mfa`
@@ -23261,6 +23346,9 @@ credential `AttributesBearer`; it is the user JWT in `Authorization: Bearer`. 40
 the flat attribute error body. Not confirmed by a public source: the 204 success (the SDKs read
 no body) and the error codes, declared as for the other attribute calls.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/attributes/users/me/update`
 
@@ -23279,6 +23367,9 @@ Server-side read of a user's editable (client) attributes. Xsolla names the cred
 `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use the flat
 attribute error body. Not confirmed by a public source: the request body and error codes, taken
 from the read-only variant.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/attributes/users/{user_id}/get`
@@ -23326,6 +23417,9 @@ Server-side create, change or delete of a user's editable attributes. Xsolla nam
 credential `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use
 the flat attribute error body. Not confirmed by a public source: the 204 success and the error
 codes, taken from the read-only variant.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/attributes/users/{user_id}/update`
@@ -23377,6 +23471,9 @@ Xsolla names the credential `AttributesServer`; it is the server JWT in `X-SERVE
 AUTHORIZATION`. 403 and 422 use the flat attribute error body. Not confirmed by a public source:
 the response body. We declare `{users: [{user_id, email, attributes}], after}`.
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/attributes/users/get`
 
@@ -23395,6 +23492,10 @@ Reads attributes of up to 250 users identified by their server custom IDs. Xsoll
 credential `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use
 the flat attribute error body. Not confirmed by a public source: the shape of each array
 element; we declare `{server_custom_id, user_id, attributes}`.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/attributes/custom_id/get`
@@ -23416,6 +23517,9 @@ Writes attributes of the user with the given server custom ID. Xsolla names the 
 `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use the flat
 attribute error body. Not confirmed by a public source: the success code (we declare 204 like
 the other attribute writes), the error codes and whether `removing_keys` is accepted here.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/projects/{project_id}/server_custom_id/{server_custom_id}/attributes`
@@ -23444,6 +23548,10 @@ public source: the success code and body (we take the schema document itself) an
 codes. Note the singular `/project/` in the path. Xsolla names the credential
 `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use the flat
 attribute error body.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/project/{project_id}/attribute_schema`
@@ -23489,6 +23597,9 @@ Removes the project's attribute JSON Schema. Xsolla's reference page lists 204 (
 source: the error codes. Note the singular `/project/` in the path. Xsolla names the
 credential `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use
 the flat attribute error body.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `DELETE` request to `/project/{project_id}/attribute_schema`
@@ -23548,6 +23659,9 @@ let response = client.search_project_users()
 Lists the project's users page by page (`after` / `next_after`), optionally filtered. Xsolla's
 reference page for it is titled "Get user by ID for project", which is misleading. Not confirmed
 by a public source: the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/projects/{project_id}/users`
@@ -23681,6 +23795,10 @@ let response = client.export_users()
 Lists the user groups of the project. Not confirmed by a public source: the response (we declare
 an array of groups as the group-membership calls return) and the error codes.
 
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/projects/{project_id}/user_groups`
 
@@ -23739,6 +23857,10 @@ let response = client.rename_project_user_group()
 
 Deletes a user group (the default group cannot be deleted). Not confirmed by a public source:
 the success code (we declare 204 like the other group writes) and the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `DELETE` request to `/projects/{project_id}/user_groups/{group_id}`
@@ -23827,6 +23949,9 @@ let response = client.replace_user_groups()
 
 Lists the webhooks subscribed to an event. Not confirmed by a public source: the response (we
 declare an array of `{id, url}`, the shape Add webhook for event returns).
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/projects/{project_id}/events/{event_type}/webhooks`
@@ -23991,6 +24116,9 @@ SDK's settings auto-fill tool calls it, with the Publisher Account user's JWT as
 Bearer`. Not in Xsolla's reference. Not confirmed by a public source: whether the query
 parameters are required and the error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unity SDK (rows in
+`spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/projects`
 
@@ -24014,6 +24142,10 @@ repository), not in the official reference or SDKs. Not confirmed by a public so
 about it — we model an RFC 7009-style form body (`token`, optional `token_type_hint`), the user
 JWT as credential and a 204 answer.
 
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/oauth2/token/revoke`
 
@@ -24035,6 +24167,9 @@ expects no body back. Not confirmed by a public source: the statuses (searched X
 operation pages and its OpenAPI rendering for `clear_sso`; only the SDK and an unofficial draft
 in the xsolla-ai-kit repository name the call). Prefer Log user out with `sessions=sso`, which
 is documented.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK 0.95.0
+(rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/oauth2/clear_sso`
