@@ -22,6 +22,7 @@ mod process;
 mod schemathesis;
 mod validate;
 mod vendor_drift;
+mod vendor_sdk;
 use gamespec_codegen::drift::{Stale, compare};
 use gamespec_codegen::generate::{Rendered, render};
 use gamespec_codegen::lint::{Finding, lint, rules};
@@ -95,6 +96,10 @@ enum Command {
         #[arg(long, value_parser = api_names())]
         api: Option<String>,
     },
+    /// Run each vendor's official client library (pinned in xtask/validators/vendor-sdk: Xsolla's
+    /// Login JS SDK under jsdom) against the mock through every public method that sends a
+    /// request; each call must get a documented 2xx. Reports in target/vendor-sdk.
+    VendorSdk(vendor_sdk::Args),
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -194,6 +199,14 @@ fn main() -> ExitCode {
         },
         Command::BenchConformance(args) => match bench_conformance::run(&root, &args) {
             Ok(_) => Outcome::Clean,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::VendorSdk(args) => match vendor_sdk::run(&root, &args) {
+            Ok(reports) if reports.iter().all(|(_, r)| r.clean()) => Outcome::Clean,
+            Ok(_) => Outcome::Findings,
             Err(e) => {
                 eprintln!("error: {e}");
                 Outcome::Unusable

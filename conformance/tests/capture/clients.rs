@@ -82,6 +82,20 @@ impl AnyClient {
         }
     }
 
+    /// `dispatch::roundtrip` of its crate: `value` through the generated type of the component
+    /// schema `schema` and back; `None` when the schema has no generated type.
+    #[allow(dead_code)] // not every test binary that includes this module round-trips
+    pub fn roundtrip(
+        &self,
+        schema: &str,
+        value: serde_json::Value,
+    ) -> Option<Result<serde_json::Value, String>> {
+        match self {
+            AnyClient::Lootlocker(_) => lootlocker_game::dispatch::roundtrip(schema, value),
+            AnyClient::Xsolla(_) => xsolla_login::dispatch::roundtrip(schema, value),
+        }
+    }
+
     /// `dispatch::call` of its crate, with the error as text. Both crates share the dispatch
     /// runtime of `gamespec-client-support`, so `Args` and the error are one type.
     pub async fn call(

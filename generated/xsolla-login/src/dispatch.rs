@@ -133,6 +133,7 @@ pub const OPERATIONS: &[&str] = &[
     "listLoginProjects",
     "revokeToken",
     "clearSsoSession",
+    "checkUserAuthenticationJwt",
 ];
 /// The operations of the spec the generator leaves out (see `ADAPTATIONS.md`); the client crate
 /// implements them by hand and [`call`] answers [`DispatchError::UnknownOperation`] for them.
@@ -413,6 +414,9 @@ pub async fn call(
         "listLoginProjects" => operations::list_login_projects(client, args).await,
         "revokeToken" => operations::revoke_token(client, args).await,
         "clearSsoSession" => operations::clear_sso_session(client, args).await,
+        "checkUserAuthenticationJwt" => {
+            operations::check_user_authentication_jwt(client, args).await
+        }
         _ => Err(DispatchError::UnknownOperation(operation_id.to_owned())),
     }
 }
@@ -1858,7 +1862,15 @@ mod operations {
             &Shape {
                 operation: "redirectJwtSocialLogin",
                 path: &["provider_name"],
-                query: &["projectId", "login_url", "fields", "payload", "with_logout"],
+                query: &[
+                    "projectId",
+                    "login_url",
+                    "fields",
+                    "payload",
+                    "with_logout",
+                    "phone_only",
+                    "locale",
+                ],
                 header: &[],
                 body: false,
                 left_out: &[],
@@ -1895,6 +1907,13 @@ mod operations {
                         types::RedirectJwtSocialLoginWithLogout,
                     >("query/with_logout", value)?,
                 );
+        }
+        if let Some(value) = args.get(Place::Query, "phone_only") {
+            builder = builder.phone_only(arg::<bool>("query/phone_only", value)?);
+        }
+        if let Some(value) = args.get(Place::Query, "locale") {
+            builder = builder
+                .locale(arg::<::std::string::String>("query/locale", value)?);
         }
         finish(builder.send().await)
     }
@@ -2116,6 +2135,7 @@ mod operations {
                     "session_ticket",
                     "code",
                     "is_redirect",
+                    "no_user_creation",
                 ],
                 header: &[],
                 body: false,
@@ -2171,6 +2191,10 @@ mod operations {
         }
         if let Some(value) = args.get(Place::Query, "is_redirect") {
             builder = builder.is_redirect(arg::<bool>("query/is_redirect", value)?);
+        }
+        if let Some(value) = args.get(Place::Query, "no_user_creation") {
+            builder = builder
+                .no_user_creation(arg::<bool>("query/no_user_creation", value)?);
         }
         finish(builder.send().await)
     }
@@ -4090,13 +4114,61 @@ mod operations {
             &Shape {
                 operation: "clearSsoSession",
                 path: &[],
-                query: &[],
+                query: &["projectId"],
                 header: &[],
                 body: false,
                 left_out: &[],
             },
         )?;
-        let builder = client.clear_sso_session();
+        let mut builder = client.clear_sso_session();
+        if let Some(value) = args.get(Place::Query, "projectId") {
+            builder = builder.project_id(arg::<::uuid::Uuid>("query/projectId", value)?);
+        }
+        finish(builder.send().await)
+    }
+    /// `checkUserAuthenticationJwt`.
+    pub(super) async fn check_user_authentication_jwt(
+        client: &crate::Client,
+        args: &Args,
+    ) -> Result<Called, DispatchError> {
+        args.check(
+            &Shape {
+                operation: "checkUserAuthenticationJwt",
+                path: &[],
+                query: &["projectId", "login_url", "payload", "with_logout", "locale"],
+                header: &[],
+                body: false,
+                left_out: &[],
+            },
+        )?;
+        let mut builder = client.check_user_authentication_jwt();
+        if let Some(value) = args.get(Place::Query, "projectId") {
+            builder = builder.project_id(arg::<::uuid::Uuid>("query/projectId", value)?);
+        }
+        if let Some(value) = args.get(Place::Query, "login_url") {
+            builder = builder
+                .login_url(arg::<::std::string::String>("query/login_url", value)?);
+        }
+        if let Some(value) = args.get(Place::Query, "payload") {
+            builder = builder
+                .payload(
+                    arg::<
+                        types::CheckUserAuthenticationJwtPayload,
+                    >("query/payload", value)?,
+                );
+        }
+        if let Some(value) = args.get(Place::Query, "with_logout") {
+            builder = builder
+                .with_logout(
+                    arg::<
+                        types::CheckUserAuthenticationJwtWithLogout,
+                    >("query/with_logout", value)?,
+                );
+        }
+        if let Some(value) = args.get(Place::Query, "locale") {
+            builder = builder
+                .locale(arg::<::std::string::String>("query/locale", value)?);
+        }
         finish(builder.send().await)
     }
 }

@@ -422,7 +422,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///The flat error body of the user-attribute calls (403 and 422); their 400 uses the standard shape.
+    ///The flat error body of the user-attribute calls (403 and 422, and 400 of the attribute-schema calls); the other 400 answers use the standard shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AttributeError {
         ///Error code of the form `NNNN-NNNN`, e.g. `2004-0001`.
@@ -668,14 +668,40 @@ pub mod types {
     ///Client and scopes to check.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CheckConsentBody {
-        ///OAuth 2.0 client ID (a string here).
-        pub client_id: ::std::string::String,
+        /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
+JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2ConsentValidate`) sends the
+configured `clientId`, a JSON number, so the server accepts both.
+*/
+        pub client_id: CheckConsentBodyClientId,
         ///Space-separated scopes to check.
         pub scope: ::std::string::String,
     }
     impl CheckConsentBody {
         pub fn builder() -> builder::CheckConsentBody {
             Default::default()
+        }
+    }
+    /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
+JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2ConsentValidate`) sends the
+configured `clientId`, a JSON number, so the server accepts both.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum CheckConsentBodyClientId {
+        String(::std::string::String),
+        Integer(i64),
+    }
+    impl ::std::fmt::Display for CheckConsentBodyClientId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Integer(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for CheckConsentBodyClientId {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
         }
     }
     ///Consent state.
@@ -718,6 +744,123 @@ pub mod types {
     impl CheckUserAgeResponse {
         pub fn builder() -> builder::CheckUserAgeResponse {
             Default::default()
+        }
+    }
+    ///`CheckUserAuthenticationJwtPayload`
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[serde(transparent)]
+    pub struct CheckUserAuthenticationJwtPayload(::std::string::String);
+    impl ::std::ops::Deref for CheckUserAuthenticationJwtPayload {
+        type Target = ::std::string::String;
+        fn deref(&self) -> &::std::string::String {
+            &self.0
+        }
+    }
+    impl ::std::convert::From<CheckUserAuthenticationJwtPayload>
+    for ::std::string::String {
+        fn from(value: CheckUserAuthenticationJwtPayload) -> Self {
+            value.0
+        }
+    }
+    impl ::std::str::FromStr for CheckUserAuthenticationJwtPayload {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            if value.chars().count() > 500usize {
+                return Err("longer than 500 characters".into());
+            }
+            Ok(Self(value.to_string()))
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CheckUserAuthenticationJwtPayload {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CheckUserAuthenticationJwtPayload {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for CheckUserAuthenticationJwtPayload {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            ::std::string::String::deserialize(deserializer)?
+                .parse()
+                .map_err(|e: self::error::ConversionError| {
+                    <D::Error as ::serde::de::Error>::custom(e.to_string())
+                })
+        }
+    }
+    ///`CheckUserAuthenticationJwtWithLogout`
+    #[derive(
+        ::serde::Deserialize,
+        ::serde::Serialize,
+        Clone,
+        Copy,
+        Debug,
+        Eq,
+        Hash,
+        Ord,
+        PartialEq,
+        PartialOrd
+    )]
+    pub enum CheckUserAuthenticationJwtWithLogout {
+        #[serde(rename = "0")]
+        X0,
+        #[serde(rename = "1")]
+        X1,
+    }
+    impl ::std::fmt::Display for CheckUserAuthenticationJwtWithLogout {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match *self {
+                Self::X0 => f.write_str("0"),
+                Self::X1 => f.write_str("1"),
+            }
+        }
+    }
+    impl ::std::str::FromStr for CheckUserAuthenticationJwtWithLogout {
+        type Err = self::error::ConversionError;
+        fn from_str(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            match value {
+                "0" => Ok(Self::X0),
+                "1" => Ok(Self::X1),
+                _ => Err("invalid value".into()),
+            }
+        }
+    }
+    impl ::std::convert::TryFrom<&str> for CheckUserAuthenticationJwtWithLogout {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: &str,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::convert::TryFrom<::std::string::String>
+    for CheckUserAuthenticationJwtWithLogout {
+        type Error = self::error::ConversionError;
+        fn try_from(
+            value: ::std::string::String,
+        ) -> ::std::result::Result<Self, self::error::ConversionError> {
+            value.parse()
+        }
+    }
+    impl ::std::default::Default for CheckUserAuthenticationJwtWithLogout {
+        fn default() -> Self {
+            CheckUserAuthenticationJwtWithLogout::X0
         }
     }
     ///`CheckUserAuthenticationResponseType`
@@ -1270,15 +1413,39 @@ Not confirmed by a public source: the type (the docs state none).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum DeleteAttributeSchemaError {
+        Variant0(DeleteAttributeSchemaErrorVariant0),
+        Variant1(Error),
+        Variant2(AttributeError),
+    }
+    impl ::std::convert::From<DeleteAttributeSchemaErrorVariant0>
+    for DeleteAttributeSchemaError {
+        fn from(value: DeleteAttributeSchemaErrorVariant0) -> Self {
+            Self::Variant0(value)
+        }
+    }
+    impl ::std::convert::From<Error> for DeleteAttributeSchemaError {
+        fn from(value: Error) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<AttributeError> for DeleteAttributeSchemaError {
+        fn from(value: AttributeError) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    ///`DeleteAttributeSchemaErrorVariant0`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum DeleteAttributeSchemaErrorVariant0 {
         Error(Error),
         AttributeError(AttributeError),
     }
-    impl ::std::convert::From<Error> for DeleteAttributeSchemaError {
+    impl ::std::convert::From<Error> for DeleteAttributeSchemaErrorVariant0 {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
-    impl ::std::convert::From<AttributeError> for DeleteAttributeSchemaError {
+    impl ::std::convert::From<AttributeError> for DeleteAttributeSchemaErrorVariant0 {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
@@ -1843,15 +2010,39 @@ RFC 8693; Xsolla does not document how the current token is passed.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum GetAttributeSchemaError {
+        Variant0(GetAttributeSchemaErrorVariant0),
+        Variant1(Error),
+        Variant2(AttributeError),
+    }
+    impl ::std::convert::From<GetAttributeSchemaErrorVariant0>
+    for GetAttributeSchemaError {
+        fn from(value: GetAttributeSchemaErrorVariant0) -> Self {
+            Self::Variant0(value)
+        }
+    }
+    impl ::std::convert::From<Error> for GetAttributeSchemaError {
+        fn from(value: Error) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<AttributeError> for GetAttributeSchemaError {
+        fn from(value: AttributeError) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    ///`GetAttributeSchemaErrorVariant0`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum GetAttributeSchemaErrorVariant0 {
         Error(Error),
         AttributeError(AttributeError),
     }
-    impl ::std::convert::From<Error> for GetAttributeSchemaError {
+    impl ::std::convert::From<Error> for GetAttributeSchemaErrorVariant0 {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
-    impl ::std::convert::From<AttributeError> for GetAttributeSchemaError {
+    impl ::std::convert::From<AttributeError> for GetAttributeSchemaErrorVariant0 {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
@@ -5337,16 +5528,20 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             Default::default()
         }
     }
-    ///Two-factor authentication settings of a user.
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    /**Two-factor authentication settings of a user. Every field may be absent: Xsolla's reference
+for Get user's two-factor authentication settings (server side) marks none of them required.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct MfaSettings {
         ///Whether the user is barred from changing the settings.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub change_restricted: ::std::option::Option<bool>,
         ///Whether 2FA is on.
-        pub enabled: bool,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub enabled: ::std::option::Option<bool>,
         ///Second factor; known values `email`, `sms`.
-        pub mfa_type: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub mfa_type: ::std::option::Option<::std::string::String>,
     }
     impl MfaSettings {
         pub fn builder() -> builder::MfaSettings {
@@ -6596,8 +6791,11 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
         ///True to grant, false to refuse.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub approval: ::std::option::Option<bool>,
-        ///OAuth 2.0 client ID (a string here).
-        pub client_id: ::std::string::String,
+        /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
+JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2PostConsent`) sends the
+configured `clientId`, a JSON number, so the server accepts both.
+*/
+        pub client_id: SaveConsentBodyClientId,
         ///Registered redirect URI of the client.
         pub redirect_uri: ::std::string::String,
         ///Space-separated scopes being granted.
@@ -6609,6 +6807,29 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
     impl SaveConsentBody {
         pub fn builder() -> builder::SaveConsentBody {
             Default::default()
+        }
+    }
+    /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
+JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2PostConsent`) sends the
+configured `clientId`, a JSON number, so the server accepts both.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum SaveConsentBodyClientId {
+        String(::std::string::String),
+        Integer(i64),
+    }
+    impl ::std::fmt::Display for SaveConsentBodyClientId {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            match self {
+                Self::String(x) => x.fmt(f),
+                Self::Integer(x) => x.fmt(f),
+            }
+        }
+    }
+    impl ::std::convert::From<i64> for SaveConsentBodyClientId {
+        fn from(value: i64) -> Self {
+            Self::Integer(value)
         }
     }
     ///`SearchProjectUsersOrderColumn`
@@ -8170,15 +8391,39 @@ token's own `exp` claim.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum UpdateAttributeSchemaError {
+        Variant0(UpdateAttributeSchemaErrorVariant0),
+        Variant1(Error),
+        Variant2(AttributeError),
+    }
+    impl ::std::convert::From<UpdateAttributeSchemaErrorVariant0>
+    for UpdateAttributeSchemaError {
+        fn from(value: UpdateAttributeSchemaErrorVariant0) -> Self {
+            Self::Variant0(value)
+        }
+    }
+    impl ::std::convert::From<Error> for UpdateAttributeSchemaError {
+        fn from(value: Error) -> Self {
+            Self::Variant1(value)
+        }
+    }
+    impl ::std::convert::From<AttributeError> for UpdateAttributeSchemaError {
+        fn from(value: AttributeError) -> Self {
+            Self::Variant2(value)
+        }
+    }
+    ///`UpdateAttributeSchemaErrorVariant0`
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(untagged)]
+    pub enum UpdateAttributeSchemaErrorVariant0 {
         Error(Error),
         AttributeError(AttributeError),
     }
-    impl ::std::convert::From<Error> for UpdateAttributeSchemaError {
+    impl ::std::convert::From<Error> for UpdateAttributeSchemaErrorVariant0 {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
-    impl ::std::convert::From<AttributeError> for UpdateAttributeSchemaError {
+    impl ::std::convert::From<AttributeError> for UpdateAttributeSchemaErrorVariant0 {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
@@ -10385,7 +10630,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         #[derive(Clone, Debug)]
         pub struct CheckConsentBody {
             client_id: ::std::result::Result<
-                ::std::string::String,
+                super::CheckConsentBodyClientId,
                 ::std::string::String,
             >,
             scope: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -10401,7 +10646,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl CheckConsentBody {
             pub fn client_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::CheckConsentBodyClientId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_id = value
@@ -15594,9 +15839,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            enabled: ::std::result::Result<bool, ::std::string::String>,
-            mfa_type: ::std::result::Result<
+            enabled: ::std::result::Result<
+                ::std::option::Option<bool>,
                 ::std::string::String,
+            >,
+            mfa_type: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -15604,8 +15852,8 @@ Go SDK also handles `oauth`, which is not in the claim table.
             fn default() -> Self {
                 Self {
                     change_restricted: Ok(Default::default()),
-                    enabled: Err("no value supplied for enabled".to_string()),
-                    mfa_type: Err("no value supplied for mfa_type".to_string()),
+                    enabled: Ok(Default::default()),
+                    mfa_type: Ok(Default::default()),
                 }
             }
         }
@@ -15626,7 +15874,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<bool>,
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.enabled = value
@@ -15638,7 +15886,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn mfa_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mfa_type = value
@@ -16837,7 +17085,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
             client_id: ::std::result::Result<
-                ::std::string::String,
+                super::SaveConsentBodyClientId,
                 ::std::string::String,
             >,
             redirect_uri: ::std::result::Result<
@@ -16876,7 +17124,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<super::SaveConsentBodyClientId>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_id = value
@@ -21034,6 +21282,9 @@ Not confirmed by a public source: the success status. The docs list only error s
 we declare 204 with no body, as for the other linking call. 429 is likewise assumed (every
 Login call is rate limited).
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/users/account/link_external_id`
 
@@ -21073,6 +21324,9 @@ Not confirmed by a public source: which of the listed error codes (010-019, 010-
 010-023, 003-025) each status carries; the token-exchange fields beyond `grant_type` and
 `client_id` (see that branch).
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/oauth2/token`
 
@@ -21097,6 +21351,9 @@ browser, not called from a back end: clients should not follow the redirect but 
 Not confirmed by a public source: authentication. The docs declare no security scheme; the
 call evidently relies on the SSO session cookie of `login.xsolla.com`, which this document
 does not model. The docs' parameter list may be incomplete.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/oauth2/auth`
@@ -21211,6 +21468,9 @@ the code via `generateJwt`. Unlike `authorizeOauth2` it answers with JSON, not a
 Not confirmed by a public source: how the session is recognised (presumably the SSO cookie
 of `login.xsolla.com`, not modelled here).
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/oauth2/sso`
 
@@ -21248,6 +21508,9 @@ registration disabled (`010-003`).
 
 Not confirmed by a public source: `payload` appears in one version of this page only;
 `locale` is sent by the SDKs but not documented here.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK
+0.95.0, Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/oauth2/user`
@@ -21394,6 +21657,10 @@ security scheme for this call, so it is modelled as open to anyone.
 Not confirmed by a public source: the error statuses (the docs list none; we declare the
 usual 400/404/429) and the encoding of `n` and `e` (see `JsonWebKey`).
 
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/projects/{project_id}/jwks.json`
 
@@ -21416,6 +21683,10 @@ Go SDK fetches and caches for local RS256 validation.
 Not confirmed by a public source: this call is known from the Go SDK and an Xsolla
 draft rather than from a rendered reference page. We model it as open to anyone (the Go
 SDK sends no credentials), with the usual 400/404/429 errors.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/projects/{project_id}/keys`
@@ -21481,6 +21752,9 @@ of the authorization-code flow.
 Not confirmed by a public source: the success response. We declare 200 with `{login_url}` (the
 redirect back to the client carrying the code), which is how the other steps of this flow
 answer.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK 0.95.0
+(rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/oauth2/consent`
@@ -21782,6 +22056,9 @@ let response = client.complete_jwt_email_auth()
 First step of passwordless login by SMS for JWT projects. Not confirmed by a public source: the
 error codes; we declare the set of the email variant.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK 0.95.0
+(rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/login/phone/request`
 
@@ -21957,8 +22234,11 @@ let response = client.redirect_oauth2_social_login()
 
 Same as Auth via social network but returns the social network's login URL as JSON instead of
 redirecting. Not confirmed by a public source: the query set (taken to be that of the redirect
-call; the Android SDK sends exactly these) and the error codes; the body field is `url` in the
-Android SDK.
+call; the Android SDK sends exactly these) and the error codes. The body field is `url` in the
+Android SDK and in the official Login JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.getSocialLink`).
+
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK
+0.95.0, Unreal SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/oauth2/social/{provider_name}/login_url`
@@ -22032,8 +22312,11 @@ let response = client.login_oauth2_with_social_token()
     /**[JWT] Auth via social network
 
 Browser entry point of social login for JWT projects: answers 302 to the social network; the
-user finally lands on `login_url` with `token=<user JWT>`. Not confirmed by a public source: the
-query set (taken to mirror Get link for social auth) and the error codes.
+user finally lands on `login_url` with `token=<user JWT>`. The query set is the one Xsolla's
+reference page lists. Not confirmed by a public source: the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/social/{provider_name}/login_redirect`
@@ -22043,16 +22326,22 @@ Arguments:
 `steam`, `apple`, `twitch`. The provider must be enabled for the Login project.
 
 - `fields`: Extra profile fields to request from the social network, comma-joined (e.g. `email`).
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
+source: sent by the official SDKs, not listed in the reference for every call.
+
 - `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
 - `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
+- `phone_only`: Only offer phone-based login on the provider's page, where supported.
 - `project_id`: Login project ID (UUID). The JWT-flow calls spell this parameter in camelCase.
 - `with_logout`: `"1"` revokes the user's existing tokens when the new one is issued; `"0"` (default) keeps them.
 ```ignore
 let response = client.redirect_jwt_social_login()
     .provider_name(provider_name)
     .fields(fields)
+    .locale(locale)
     .login_url(login_url)
     .payload(payload)
+    .phone_only(phone_only)
     .project_id(project_id)
     .with_logout(with_logout)
     .send()
@@ -22064,8 +22353,8 @@ let response = client.redirect_jwt_social_login()
     /**[JWT] Get link for social auth
 
 Returns the social network's login URL (valid 10 minutes) for JWT projects, to open in a
-browser. Not confirmed by a public source: the name of the body field; we declare `url`, as for
-the account-linking variant.
+browser. The body field is `url`: the official Login JS SDK (`@xsolla/login-sdk` 0.95.0,
+`Api.getSocialLink`) reads it as `SocialLinkResponse.url`.
 
 
 Sends a `GET` request to `/social/{provider_name}/login_url`
@@ -22201,6 +22490,7 @@ Arguments:
 - `fields`: Extra profile fields to request from the social network, comma-joined (e.g. `email`).
 - `is_redirect`: `false` to get the result as JSON instead of a 302.
 - `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
+- `no_user_creation`: `true` to sign in existing users only: a platform user without a Login account is not created.
 - `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
 - `project_id`: Login project ID (UUID). The JWT-flow calls spell this parameter in camelCase.
 - `session_ticket`: Platform session ticket (Steam).
@@ -22213,6 +22503,7 @@ let response = client.login_jwt_with_cross_auth()
     .fields(fields)
     .is_redirect(is_redirect)
     .login_url(login_url)
+    .no_user_creation(no_user_creation)
     .payload(payload)
     .project_id(project_id)
     .session_ticket(session_ticket)
@@ -22229,6 +22520,10 @@ Used by the Android SDK after a native social login that yields an authorization
 than a token: exchanges that code for a `login_url` with an Xsolla authorization code. Not in
 Xsolla's reference. Not confirmed by a public source: the error codes and which query parameters
 are required (the SDK always sends all five).
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/oauth2/social/mobile/{provider_name}/login_with_code`
@@ -22271,6 +22566,9 @@ attributes and link a social profile at the same time. `projectId` may be omitte
 
 Not confirmed by a public source: the body of the 200 response. We declare `{token}` (the user
 JWT), the shape of the other calls that return a JWT directly.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/users/login/server_custom_id`
@@ -22344,6 +22642,9 @@ Returns the profile of the user the JWT belongs to. Xsolla's reference names the
 `ExternalBearer`; the official SDKs send the ordinary user JWT as `Authorization: Bearer`, which
 is what we declare. Not confirmed by a public source: the error codes; we declare 401 and 429.
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/me`
 
@@ -22377,6 +22678,9 @@ let response = client.update_user_details()
 Returns the user's current email address (null if none). Not confirmed by a public source: the
 error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/me/email`
 
@@ -22393,6 +22697,9 @@ let response = client.get_user_email()
 Returns the phone number stored for the user. The docs and the Unity SDK read it as
 `phone_number`; the Android SDK reads `phone`. Both are declared as optional. Not confirmed by a
 public source: the error codes.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/users/me/phone`
@@ -22422,8 +22729,8 @@ let response = client.update_user_phone_number()
     }
     /**Delete user phone number
 
-Removes the given phone number from the user's account. Not confirmed by a public source: the
-204 success and the error codes.
+Removes the given phone number from the user's account. Xsolla's reference page lists 204 (no
+body), 400, 401 and 404.
 
 
 Sends a `DELETE` request to `/users/me/phone/{phone_number}`
@@ -22479,6 +22786,9 @@ let response = client.confirm_phone_link()
 Removes the user's avatar. Not confirmed by a public source: the 204 success and the error
 codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `DELETE` request to `/users/me/picture`
 
@@ -22497,6 +22807,9 @@ username, email and password. `email_confirmation_required` tells whether the us
 the email first; the confirmation link leads to `login_url`. Not confirmed by a public source:
 the error codes; the registration codes (`003-003` username taken, `003-004` email taken) are
 what the SDK expects.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/users/me/link_email_password`
@@ -22558,6 +22871,9 @@ let response = client.check_user_age()
 Returns what other players may see of a user (nickname, tag, avatar, dates). Not confirmed by a
 public source: the error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/{user_id}/public`
 
@@ -22600,6 +22916,9 @@ let response = client.search_users_by_nickname()
 Lists the devices linked to the user's account. Not confirmed by a public source: the error
 codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/me/devices`
 
@@ -22614,8 +22933,7 @@ let response = client.list_user_devices()
     /**Link device to account
 
 Links the current mobile device to the user's account so that device-ID login reaches this
-account. Not confirmed by a public source: the success code (we declare 204, the SDKs read no
-body) and the error codes.
+account. Xsolla's reference page lists 204 (no body), 401, 422 and 429.
 One path template serves both device calls (OpenAPI treats `/users/me/devices/{device_type}` and `/users/me/devices/{device_id}` as the same path), so the segment is named `device` here: for this call it is the device platform.
 
 
@@ -22637,8 +22955,8 @@ let response = client.link_device_to_account()
     /**Unlink device from account
 
 Unlinks a device from the account. The path takes the Login-side device `id` from Get user
-devices, not the hardware `device_id`. Not confirmed by a public source: the success code (we
-declare 204) and the error codes.
+devices, not the hardware `device_id`. Xsolla's reference page lists 204 (no body), 401, 404, 422 and
+429.
 One path template serves both device calls (OpenAPI treats `/users/me/devices/{device_type}` and `/users/me/devices/{device_id}` as the same path), so the segment is named `device` here: for this call it is the Login-side device id.
 
 
@@ -22660,6 +22978,9 @@ let response = client.unlink_device_from_account()
 Lists the user's friends, friend requests or blocked users, one `type` at a time, with cursor
 paging (`after` / `next_after`). Not confirmed by a public source: the error codes and whether
 `type` is required (the SDKs always send it).
+
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/users/me/relationships`
@@ -22688,6 +23009,9 @@ let response = client.list_user_friends()
 Sends, cancels, accepts or declines a friend request, removes a friend, or blocks/unblocks a
 user. Not confirmed by a public source: the success code (we declare 204, the SDKs read no body)
 and the error codes.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/users/me/relationships`
@@ -22732,6 +23056,9 @@ Re-reads the user's friend lists from linked social networks (all, or one `platf
 request body. Not confirmed by a public source: the success code (we declare 204, the SDKs read
 no body) and the error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/users/me/social_friends/update`
 
@@ -22751,6 +23078,9 @@ let response = client.update_social_friends()
 Lists the social network accounts linked to the user. Not confirmed by a public source: the
 error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/users/me/social_providers`
 
@@ -22766,6 +23096,9 @@ let response = client.list_linked_social_networks()
 
 Returns a URL that, opened in a browser, lets the user log in to a social network and links that
 account to the current user. Not confirmed by a public source: the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/users/me/social_providers/{providerName}/login_url`
@@ -22822,8 +23155,8 @@ let response = client.redirect_social_link()
     }
     /**Delete linked social network
 
-Unlinks a social network account from the user. Not confirmed by a public source: the success
-code (we declare 204) and the error codes.
+Unlinks a social network account from the user. Xsolla's reference page lists 204 (no body),
+401, 403, 404 and 422.
 
 
 Sends a `DELETE` request to `/users/me/social_providers/{providerName}`
@@ -22862,6 +23195,9 @@ Starts a change of the user's 2FA settings: Xsolla sends a one-time code and ret
 the page where the user enters it; the change applies once confirmed. 2FA must be enabled for
 the project. Code `002-050` means nothing would change. Not confirmed by a public source: the
 name of the response field; we declare `url`.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/users/me/mfa`
@@ -22927,6 +23263,10 @@ let response = client.update_server_user_mfa_settings()
 
 Reads the project's 2FA settings. Not confirmed by a public source: the response body (we take
 the shape that Update project 2FA settings accepts) and the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/projects/{project_id}/mfa`
@@ -23006,6 +23346,9 @@ credential `AttributesBearer`; it is the user JWT in `Authorization: Bearer`. 40
 the flat attribute error body. Not confirmed by a public source: the 204 success (the SDKs read
 no body) and the error codes, declared as for the other attribute calls.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/attributes/users/me/update`
 
@@ -23024,6 +23367,9 @@ Server-side read of a user's editable (client) attributes. Xsolla names the cred
 `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use the flat
 attribute error body. Not confirmed by a public source: the request body and error codes, taken
 from the read-only variant.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Unreal SDK, Unity
+SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/attributes/users/{user_id}/get`
@@ -23071,6 +23417,9 @@ Server-side create, change or delete of a user's editable attributes. Xsolla nam
 credential `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use
 the flat attribute error body. Not confirmed by a public source: the 204 success and the error
 codes, taken from the read-only variant.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+calls of the Unreal SDK, Unity SDK (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/attributes/users/{user_id}/update`
@@ -23122,6 +23471,9 @@ Xsolla names the credential `AttributesServer`; it is the server JWT in `X-SERVE
 AUTHORIZATION`. 403 and 422 use the flat attribute error body. Not confirmed by a public source:
 the response body. We declare `{users: [{user_id, email, attributes}], after}`.
 
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/attributes/users/get`
 
@@ -23140,6 +23492,10 @@ Reads attributes of up to 250 users identified by their server custom IDs. Xsoll
 credential `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use
 the flat attribute error body. Not confirmed by a public source: the shape of each array
 element; we declare `{server_custom_id, user_id, attributes}`.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/attributes/custom_id/get`
@@ -23161,6 +23517,9 @@ Writes attributes of the user with the given server custom ID. Xsolla names the 
 `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use the flat
 attribute error body. Not confirmed by a public source: the success code (we declare 204 like
 the other attribute writes), the error codes and whether `removing_keys` is accepted here.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `POST` request to `/projects/{project_id}/server_custom_id/{server_custom_id}/attributes`
@@ -23189,6 +23548,10 @@ public source: the success code and body (we take the schema document itself) an
 codes. Note the singular `/project/` in the path. Xsolla names the credential
 `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use the flat
 attribute error body.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/project/{project_id}/attribute_schema`
@@ -23229,10 +23592,14 @@ let response = client.update_attribute_schema()
     }
     /**Delete attribute JSON schema
 
-Removes the project's attribute JSON Schema. Not confirmed by a public source: the success code
-(204) and the error codes. Note the singular `/project/` in the path. Xsolla names the
+Removes the project's attribute JSON Schema. Xsolla's reference page lists 204 (no body), 400,
+401, 403 and 429; its 400 sample is the flat attribute error body. Not confirmed by a public
+source: the error codes. Note the singular `/project/` in the path. Xsolla names the
 credential `AttributesServer`; it is the server JWT in `X-SERVER-AUTHORIZATION`. 403 and 422 use
 the flat attribute error body.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `DELETE` request to `/project/{project_id}/attribute_schema`
@@ -23292,6 +23659,9 @@ let response = client.search_project_users()
 Lists the project's users page by page (`after` / `next_after`), optionally filtered. Xsolla's
 reference page for it is titled "Get user by ID for project", which is misleading. Not confirmed
 by a public source: the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/projects/{project_id}/users`
@@ -23425,6 +23795,10 @@ let response = client.export_users()
 Lists the user groups of the project. Not confirmed by a public source: the response (we declare
 an array of groups as the group-membership calls return) and the error codes.
 
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/projects/{project_id}/user_groups`
 
@@ -23483,6 +23857,10 @@ let response = client.rename_project_user_group()
 
 Deletes a user group (the default group cannot be deleted). Not confirmed by a public source:
 the success code (we declare 204 like the other group writes) and the error codes.
+
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `DELETE` request to `/projects/{project_id}/user_groups/{group_id}`
@@ -23571,6 +23949,9 @@ let response = client.replace_user_groups()
 
 Lists the webhooks subscribed to an event. Not confirmed by a public source: the response (we
 declare an array of `{id, url}`, the shape Add webhook for event returns).
+
+Searched for the 2026-12 audit without settling the above: Xsolla's reference page for it; the
+Unity, Unreal and JS SDK sources (no call to it) (rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/projects/{project_id}/events/{event_type}/webhooks`
@@ -23735,6 +24116,9 @@ SDK's settings auto-fill tool calls it, with the Publisher Account user's JWT as
 Bearer`. Not in Xsolla's reference. Not confirmed by a public source: whether the query
 parameters are required and the error codes.
 
+Searched for the 2026-12 audit without settling the above: the calls of the Unity SDK (rows in
+`spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `GET` request to `/projects`
 
@@ -23758,6 +24142,10 @@ repository), not in the official reference or SDKs. Not confirmed by a public so
 about it — we model an RFC 7009-style form body (`token`, optional `token_type_hint`), the user
 JWT as credential and a 204 answer.
 
+Searched for the 2026-12 audit without settling the above: Xsolla's operation pages and OpenAPI
+rendering (no page for this call came back); the Unity, Unreal and JS SDK sources (no call to
+it) (rows in `spec/inventory/audit/xsolla.tsv`).
+
 
 Sends a `POST` request to `/oauth2/token/revoke`
 
@@ -23772,21 +24160,69 @@ let response = client.revoke_token()
     }
     /**Clear SSO session
 
-Clears the browser SSO session. Seen only in an unofficial Xsolla draft (the ai-kit repository).
-Not confirmed by a public source: everything about it — we model it without parameters, with the
-user JWT as credential and a 204 answer. Prefer Log user out with `sessions=sso`, which is
-documented.
+Clears the browser SSO session. Not in Xsolla's public API reference; the official Login JS
+SDK (`@xsolla/login-sdk` 0.95.0, `Api.clearSSO`) calls it with the `projectId` query parameter
+and no `Authorization` header (the session is the browser's SSO cookie, not modelled here), and
+expects no body back. Not confirmed by a public source: the statuses (searched Xsolla's
+operation pages and its OpenAPI rendering for `clear_sso`; only the SDK and an unofficial draft
+in the xsolla-ai-kit repository name the call). Prefer Log user out with `sessions=sso`, which
+is documented.
+
+Searched for the 2026-12 audit without settling the above: the calls of the Login JS SDK 0.95.0
+(rows in `spec/inventory/audit/xsolla.tsv`).
 
 
 Sends a `GET` request to `/oauth2/clear_sso`
 
+Arguments:
+- `project_id`: Login project ID (UUID), as the official JS SDK sends it.
 ```ignore
 let response = client.clear_sso_session()
+    .project_id(project_id)
     .send()
     .await;
 ```*/
     pub fn clear_sso_session(&self) -> builder::ClearSsoSession<'_> {
         builder::ClearSsoSession::new(self)
+    }
+    /**[JWT] Check user authentication (SSO)
+
+JWT-flow single sign-on check, the counterpart of `checkUserAuthentication`: if the browser's
+user is already signed in to Xsolla Login, returns a `login_url` (your Callback URL with the
+user JWT in its `token` query parameter) without asking the user anything. 401 means there is
+no usable session.
+
+Not in Xsolla's public API reference (its pages and OpenAPI rendering list only `/oauth2/sso`);
+the path, the query parameters and the answer's shape come from the official Login JS SDK
+(`@xsolla/login-sdk` 0.95.0, `Api.checkUserAuthSSO`, which reads `login_url` from the answer).
+The statuses beyond 200 follow the OAuth 2.0 variant. How the session is recognised
+(presumably the SSO cookie of `login.xsolla.com`) is not modelled here.
+
+
+Sends a `GET` request to `/jwt/sso`
+
+Arguments:
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
+source: sent by the official SDKs, not listed in the reference for every call.
+
+- `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
+- `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
+- `project_id`: Login project ID (UUID). The JWT-flow calls spell this parameter in camelCase.
+- `with_logout`: `"1"` revokes the user's existing tokens when the new one is issued; `"0"` (default) keeps them.
+```ignore
+let response = client.check_user_authentication_jwt()
+    .locale(locale)
+    .login_url(login_url)
+    .payload(payload)
+    .project_id(project_id)
+    .with_logout(with_logout)
+    .send()
+    .await;
+```*/
+    pub fn check_user_authentication_jwt(
+        &self,
+    ) -> builder::CheckUserAuthenticationJwt<'_> {
+        builder::CheckUserAuthenticationJwt::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -29627,8 +30063,10 @@ pub mod builder {
         client: &'a super::Client,
         provider_name: Result<::std::string::String, String>,
         fields: Result<Option<::std::string::String>, String>,
+        locale: Result<Option<::std::string::String>, String>,
         login_url: Result<Option<::std::string::String>, String>,
         payload: Result<Option<types::RedirectJwtSocialLoginPayload>, String>,
+        phone_only: Result<Option<bool>, String>,
         project_id: Result<::uuid::Uuid, String>,
         with_logout: Result<Option<types::RedirectJwtSocialLoginWithLogout>, String>,
     }
@@ -29638,8 +30076,10 @@ pub mod builder {
                 client: client,
                 provider_name: Err("provider_name was not initialized".to_string()),
                 fields: Ok(None),
+                locale: Ok(None),
                 login_url: Ok(None),
                 payload: Ok(None),
+                phone_only: Ok(None),
                 project_id: Err("project_id was not initialized".to_string()),
                 with_logout: Ok(None),
             }
@@ -29669,6 +30109,19 @@ pub mod builder {
                 });
             self
         }
+        pub fn locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for locale failed"
+                        .to_string()
+                });
+            self
+        }
         pub fn login_url<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
@@ -29693,6 +30146,16 @@ pub mod builder {
                     "conversion to `RedirectJwtSocialLoginPayload` for payload failed"
                         .to_string()
                 });
+            self
+        }
+        pub fn phone_only<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.phone_only = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `bool` for phone_only failed".to_string());
             self
         }
         pub fn project_id<V>(mut self, value: V) -> Self
@@ -29727,15 +30190,19 @@ pub mod builder {
                 client,
                 provider_name,
                 fields,
+                locale,
                 login_url,
                 payload,
+                phone_only,
                 project_id,
                 with_logout,
             } = self;
             let provider_name = provider_name.map_err(Error::InvalidRequest)?;
             let fields = fields.map_err(Error::InvalidRequest)?;
+            let locale = locale.map_err(Error::InvalidRequest)?;
             let login_url = login_url.map_err(Error::InvalidRequest)?;
             let payload = payload.map_err(Error::InvalidRequest)?;
+            let phone_only = phone_only.map_err(Error::InvalidRequest)?;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let with_logout = with_logout.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -29755,8 +30222,10 @@ pub mod builder {
                 .client
                 .get(url)
                 .query(&progenitor_client::QueryParam::new("fields", &fields))
+                .query(&progenitor_client::QueryParam::new("locale", &locale))
                 .query(&progenitor_client::QueryParam::new("login_url", &login_url))
                 .query(&progenitor_client::QueryParam::new("payload", &payload))
+                .query(&progenitor_client::QueryParam::new("phone_only", &phone_only))
                 .query(&progenitor_client::QueryParam::new("projectId", &project_id))
                 .query(&progenitor_client::QueryParam::new("with_logout", &with_logout))
                 .headers(header_map)
@@ -30567,6 +31036,7 @@ pub mod builder {
         fields: Result<Option<::std::string::String>, String>,
         is_redirect: Result<Option<bool>, String>,
         login_url: Result<Option<::std::string::String>, String>,
+        no_user_creation: Result<Option<bool>, String>,
         payload: Result<Option<types::LoginJwtWithCrossAuthPayload>, String>,
         project_id: Result<::uuid::Uuid, String>,
         session_ticket: Result<Option<::std::string::String>, String>,
@@ -30584,6 +31054,7 @@ pub mod builder {
                 fields: Ok(None),
                 is_redirect: Ok(None),
                 login_url: Ok(None),
+                no_user_creation: Ok(None),
                 payload: Ok(None),
                 project_id: Err("project_id was not initialized".to_string()),
                 session_ticket: Ok(None),
@@ -30664,6 +31135,18 @@ pub mod builder {
                 });
             self
         }
+        pub fn no_user_creation<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<bool>,
+        {
+            self.no_user_creation = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `bool` for no_user_creation failed".to_string()
+                });
+            self
+        }
         pub fn payload<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<types::LoginJwtWithCrossAuthPayload>,
@@ -30726,6 +31209,7 @@ pub mod builder {
                 fields,
                 is_redirect,
                 login_url,
+                no_user_creation,
                 payload,
                 project_id,
                 session_ticket,
@@ -30738,6 +31222,7 @@ pub mod builder {
             let fields = fields.map_err(Error::InvalidRequest)?;
             let is_redirect = is_redirect.map_err(Error::InvalidRequest)?;
             let login_url = login_url.map_err(Error::InvalidRequest)?;
+            let no_user_creation = no_user_creation.map_err(Error::InvalidRequest)?;
             let payload = payload.map_err(Error::InvalidRequest)?;
             let project_id = project_id.map_err(Error::InvalidRequest)?;
             let session_ticket = session_ticket.map_err(Error::InvalidRequest)?;
@@ -30767,6 +31252,12 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("fields", &fields))
                 .query(&progenitor_client::QueryParam::new("is_redirect", &is_redirect))
                 .query(&progenitor_client::QueryParam::new("login_url", &login_url))
+                .query(
+                    &progenitor_client::QueryParam::new(
+                        "no_user_creation",
+                        &no_user_creation,
+                    ),
+                )
                 .query(&progenitor_client::QueryParam::new("payload", &payload))
                 .query(&progenitor_client::QueryParam::new("projectId", &project_id))
                 .query(
@@ -33158,6 +33649,13 @@ pub mod builder {
                         ),
                     )
                 }
+                422u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 429u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -34153,7 +34651,21 @@ pub mod builder {
                         ),
                     )
                 }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                422u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -39829,14 +40341,31 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ClearSsoSession<'a> {
         client: &'a super::Client,
+        project_id: Result<Option<::uuid::Uuid>, String>,
     }
     impl<'a> ClearSsoSession<'a> {
         pub fn new(client: &'a super::Client) -> Self {
-            Self { client: client }
+            Self {
+                client: client,
+                project_id: Ok(None),
+            }
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.project_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for project_id failed".to_string()
+                });
+            self
         }
         ///Sends a `GET` request to `/oauth2/clear_sso`
         pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
-            let Self { client } = self;
+            let Self { client, project_id } = self;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
             let url = format!("{}/oauth2/clear_sso", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
             header_map
@@ -39854,6 +40383,7 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
                 .headers(header_map)
                 .build()?;
             let info = OperationInfo {
@@ -39865,6 +40395,167 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                429u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::check_user_authentication_jwt`]
+
+[`Client::check_user_authentication_jwt`]: super::Client::check_user_authentication_jwt*/
+    #[derive(Debug, Clone)]
+    pub struct CheckUserAuthenticationJwt<'a> {
+        client: &'a super::Client,
+        locale: Result<Option<::std::string::String>, String>,
+        login_url: Result<Option<::std::string::String>, String>,
+        payload: Result<Option<types::CheckUserAuthenticationJwtPayload>, String>,
+        project_id: Result<::uuid::Uuid, String>,
+        with_logout: Result<Option<types::CheckUserAuthenticationJwtWithLogout>, String>,
+    }
+    impl<'a> CheckUserAuthenticationJwt<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                locale: Ok(None),
+                login_url: Ok(None),
+                payload: Ok(None),
+                project_id: Err("project_id was not initialized".to_string()),
+                with_logout: Ok(None),
+            }
+        }
+        pub fn locale<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.locale = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for locale failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn login_url<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.login_url = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for login_url failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn payload<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CheckUserAuthenticationJwtPayload>,
+        {
+            self.payload = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CheckUserAuthenticationJwtPayload` for payload failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn project_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::uuid::Uuid>,
+        {
+            self.project_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: uuid :: Uuid` for project_id failed".to_string()
+                });
+            self
+        }
+        pub fn with_logout<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CheckUserAuthenticationJwtWithLogout>,
+        {
+            self.with_logout = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `CheckUserAuthenticationJwtWithLogout` for with_logout failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/jwt/sso`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LoginUrlResponse>, Error<types::Error>> {
+            let Self { client, locale, login_url, payload, project_id, with_logout } = self;
+            let locale = locale.map_err(Error::InvalidRequest)?;
+            let login_url = login_url.map_err(Error::InvalidRequest)?;
+            let payload = payload.map_err(Error::InvalidRequest)?;
+            let project_id = project_id.map_err(Error::InvalidRequest)?;
+            let with_logout = with_logout.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/jwt/sso", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("locale", &locale))
+                .query(&progenitor_client::QueryParam::new("login_url", &login_url))
+                .query(&progenitor_client::QueryParam::new("payload", &payload))
+                .query(&progenitor_client::QueryParam::new("projectId", &project_id))
+                .query(&progenitor_client::QueryParam::new("with_logout", &with_logout))
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "check_user_authentication_jwt",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
                 401u16 => {
                     Err(
                         Error::ErrorResponse(
@@ -40595,8 +41286,14 @@ pub mod security {
         OperationSecurity {
             operation_id: "clearSsoSession",
             method: "clear_sso_session",
-            requirements: &[&["userJwt"]],
+            requirements: &[],
             session_start: false,
+        },
+        OperationSecurity {
+            operation_id: "checkUserAuthenticationJwt",
+            method: "check_user_authentication_jwt",
+            requirements: &[],
+            session_start: true,
         },
     ];
     /// Every security scheme of the spec, with where its credential goes.
