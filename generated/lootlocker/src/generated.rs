@@ -2246,11 +2246,10 @@ currencies, and its listings in real-money stores.
             Default::default()
         }
     }
-    /**A character (the SDKs call it a class) owned by the player. Not confirmed by a public source:
-whether `id` is sent as a JSON number or a numeric string; the Unity SDK reads a number, the
-Unreal SDK a string. It is modelled as an integer.
-Searched on 2026-12-06 without an answer: the request and response classes, endpoint
-tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
+    /**A character (the SDKs call it a class) owned by the player. `id` is a JSON number: the Unity
+SDK's JSON test decodes a character loadout answer with `"id": 3015691`, and the reference
+example of Create Character also sends a number (checked 2026-12-06); the Unreal SDK declares it
+as a string.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Character {
@@ -60999,10 +60998,9 @@ let response = client.verify_white_label_session()
 Lists every file stored for the current player, public and private. Each entry carries a signed
 download address that expires at `url_expires_at`.
 
-Not confirmed by a public source: the docs navigation lists player files only as a collapsed
-"Files" section, so this summary is our own name for the call.
-Searched on 2026-12-06 without an answer: the request and response classes, endpoint
-tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
+The docs how-to "Work with Files In-Game" names this call "Retrieve All Player Files" and shows
+its REST form and an example answer (checked 2026-12-06); that example is in the vendor
+examples corpus.
 
 
 Sends a `GET` request to `/game/player/files`
