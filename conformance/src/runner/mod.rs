@@ -237,7 +237,7 @@ impl Runner {
                     operations: spec
                         .operations
                         .iter()
-                        .map(|op| skipped(op, why.clone()))
+                        .map(|op| skipped(&spec, op, why.clone()))
                         .collect(),
                     stopped_early: Some(why),
                     ..RunResult::default()
@@ -276,11 +276,15 @@ impl Runner {
         });
         let (operations, failures) = run_workers(&shared).await;
         let stats = *shared.stats.lock().unwrap_or_else(|e| e.into_inner());
-        let stopped_early = shared
+        let mut stopped_early = shared
             .stopped
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
+        // A fuzz run ends when its time budget does: that is its planned end, not an early one.
+        if shared.config.fuzz && stopped_early == Some(shared.pace.time_spent().to_string()) {
+            stopped_early = None;
+        }
         RunResult {
             api: spec.name(),
             base_url: crate::secrets::display_url(&shared.base_url),
@@ -304,7 +308,7 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     let mut slots: Vec<Option<OperationResult>> = spec
         .operations
         .iter()
-        .map(|op| exclusion(spec, op, &shared.config).map(|why| skipped(op, why)))
+        .map(|op| exclusion(spec, op, &shared.config).map(|why| skipped(spec, op, why)))
         .collect();
     let queue: Arc<Vec<usize>> = Arc::new(
         slots
@@ -337,6 +341,17 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                     return;
                 }
             };
+            if shared.config.fuzz {
+                let workers = shared.config.workers.max(1).min(queue.len().max(1));
+                let w = next.fetch_add(1, Ordering::Relaxed);
+                let mine: Vec<usize> = queue.iter().copied().skip(w).step_by(workers).collect();
+                for (index, outcome) in fuzz(&shared, &runtime, &client, &mine) {
+                    if tx.send((index, outcome)).is_err() {
+                        return;
+                    }
+                }
+                return;
+            }
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&index) = queue.get(i) else {
@@ -352,7 +367,11 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                         .cloned()
                         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                         .unwrap_or_default();
-                    skipped(op, format!("internal error of the runner: {why}"))
+                    skipped(
+                        &shared.spec,
+                        op,
+                        format!("internal error of the runner: {why}"),
+                    )
                 });
                 if tx.send((index, outcome)).is_err() {
                     return;
@@ -396,13 +415,99 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     let operations = slots
         .into_iter()
         .zip(&spec.operations)
-        .map(|(slot, op)| slot.unwrap_or_else(|| skipped(op, "not run: a worker stopped".into())))
+        .map(|(slot, op)| {
+            slot.unwrap_or_else(|| skipped(spec, op, "not run: a worker stopped".into()))
+        })
         .collect();
     (operations, failures)
 }
 
-pub(crate) fn skipped(op: &Operation, reason: String) -> OperationResult {
+/// The result of an operation that did not run, for `reason`; a selected one still lists what it
+/// documents, uncovered, so that coverage counts it.
+/// What a worker thread's share of a fuzz run gives back: per operation index, its result and
+/// failures, or a skipped result when the runner panicked.
+type Outcomes = Vec<(
+    usize,
+    Result<(OperationResult, Vec<FailureRecord>), OperationResult>,
+)>;
+
+/// One worker's share of a fuzz run: its operations (`mine`) through every selected phase once,
+/// then fuzz rounds over them in turn until a budget stops the run. Each operation's state is
+/// its counters and at most [`crate::outcome::MAX_FAILURES_KEPT`] failures per check, so the
+/// run holds as much after an hour as after a minute.
+fn fuzz(
+    shared: &Arc<Shared>,
+    runtime: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    mine: &[usize],
+) -> Outcomes {
+    let mut runs: Vec<OperationRun> = mine
+        .iter()
+        .map(|&i| OperationRun::new(shared, i, client))
+        .collect();
+    let bounded = shared.config.time_budget.is_some() || shared.config.max_requests.is_some();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(async {
+            for run in &mut runs {
+                run.phases().await;
+            }
+            let mut round = 1;
+            while bounded && !stopped(shared) {
+                let before = shared.pace.sent();
+                for run in &mut runs {
+                    run.fuzz_round(round).await;
+                }
+                // Nothing left to draw (no operation has random cases): the budget would only
+                // be waited out.
+                if shared.pace.sent() == before {
+                    break;
+                }
+                round += 1;
+            }
+        })
+    }));
+    match outcome {
+        Ok(()) => mine
+            .iter()
+            .copied()
+            .zip(runs.into_iter().map(|r| Ok(r.finish())))
+            .collect(),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            mine.iter()
+                .map(|&i| {
+                    let op = &shared.spec.operations[i];
+                    let reason = format!("internal error of the runner: {why}");
+                    (i, Err(skipped(&shared.spec, op, reason)))
+                })
+                .collect()
+        }
+    }
+}
+
+fn stopped(shared: &Shared) -> bool {
+    shared
+        .stopped
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some()
+}
+
+pub(crate) fn skipped(spec: &Spec, op: &Operation, reason: String) -> OperationResult {
+    let chosen = matches!(
+        reason.as_str(),
+        crate::outcome::FILTERED_OUT | crate::outcome::READ_ONLY
+    );
     OperationResult {
+        coverage: if chosen {
+            Default::default()
+        } else {
+            crate::coverage::Tracker::new(spec, op).finish()
+        },
         operation: op.id.clone(),
         method: op.method.to_ascii_uppercase(),
         path: op.path.clone(),

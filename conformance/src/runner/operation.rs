@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};
 
-use crate::case::{Auth, Case, Phase};
+use crate::case::{Auth, Case, Intent, Phase};
 use crate::checks::{Check, CheckContext, Failure, Outcome};
+use crate::coverage::Tracker;
 use crate::exchange::Exchange;
 use crate::generate;
 use crate::outcome::{FailureRecord, MAX_FAILURES_KEPT, OperationResult, Stats, Tally};
@@ -33,7 +34,16 @@ pub(super) struct OperationRun<'a> {
     /// The permit of the large answer being judged, if the last one was large: released
     /// before the next request.
     pub(super) large: Option<wire::LargePermit>,
+    /// What the cases reached of what the operation documents.
+    pub(super) coverage: Tracker,
+    /// The positive and negative strategies of fuzz rounds, built on first use (`Some(None)`:
+    /// the operation has none).
+    pub(super) strategies: [Option<Option<BoxedStrategy<Case>>>; 2],
 }
+
+/// Kinds of failure (check and expectation) told apart per operation; beyond them each failure
+/// is counted as not kept.
+const MAX_KINDS_SEEN: usize = 256;
 
 /// What judging one exchange found.
 struct Verdict {
@@ -67,6 +77,8 @@ impl<'a> OperationRun<'a> {
             failures: Vec::new(),
             seen: BTreeSet::new(),
             large: None,
+            coverage: Tracker::new(&shared.spec, op),
+            strategies: [None, None],
         }
     }
 
@@ -92,10 +104,16 @@ impl<'a> OperationRun<'a> {
     }
 
     pub(super) async fn run(mut self) -> (OperationResult, Vec<FailureRecord>) {
+        self.phases().await;
+        self.finish()
+    }
+
+    /// Run every selected phase once.
+    pub(super) async fn phases(&mut self) {
         let (credentials, _) = self.shared.session.current().await;
         if let Some(reason) = self.missing_credentials(&credentials) {
             self.result.skipped = Some(reason);
-            return (self.result, self.failures);
+            return;
         }
         let spec = self.shared.spec.clone();
         let examples = generate::examples(&spec, self.op);
@@ -132,7 +150,7 @@ impl<'a> OperationRun<'a> {
                 Phase::Positive => match generate::positive(&spec, self.op) {
                     Ok(strategy) => {
                         observer.planned(random);
-                        self.random(strategy, Phase::Positive, true).await
+                        self.random(strategy, Phase::Positive, true, 0).await
                     }
                     Err(e) => self.note_generation_error(e.to_string()),
                 },
@@ -143,7 +161,7 @@ impl<'a> OperationRun<'a> {
                         self.fixed(case, false).await;
                     }
                     match generate::negative_with(&spec, self.op, self.readback.clone()) {
-                        Ok(strategy) => self.random(strategy, Phase::Negative, false).await,
+                        Ok(strategy) => self.random(strategy, Phase::Negative, false, 0).await,
                         // Nothing to break is not a problem: the phase has nothing to do.
                         Err(generate::GenError::NothingToBreak { .. }) => {}
                         Err(e) => self.note_generation_error(e.to_string()),
@@ -165,9 +183,49 @@ impl<'a> OperationRun<'a> {
                 }
             }
         }
-        if self.result.cases == 0 {
+    }
+
+    /// One more round of fuzzing (round 1, 2, …): `max_examples` new random cases of each
+    /// selected random phase, drawn with a seed of their own, so that every round sends cases
+    /// the earlier ones did not. The strategies are built once and kept.
+    pub(super) async fn fuzz_round(&mut self, round: u64) {
+        if self.result.skipped.is_some() {
+            return;
+        }
+        let spec = self.shared.spec.clone();
+        let random = self.shared.config.max_examples as u64;
+        for phase in [Phase::Positive, Phase::Negative] {
+            if self.stopped() || !self.shared.config.phases.contains(&phase) {
+                continue;
+            }
+            let slot = match phase {
+                Phase::Positive => 0,
+                _ => 1,
+            };
+            if self.strategies[slot].is_none() {
+                let built = match phase {
+                    Phase::Positive => generate::positive(&spec, self.op).ok(),
+                    _ => generate::negative_with(&spec, self.op, self.readback.clone()).ok(),
+                };
+                // An operation without such cases (nothing to break) is asked once only.
+                self.strategies[slot] = Some(built);
+            }
+            let Some(Some(strategy)) = self.strategies[slot].clone() else {
+                continue;
+            };
+            let _shared = self.shared.sequences.read().await;
+            self.shared.observer.planned(random);
+            self.random(strategy, phase, phase == Phase::Positive, round)
+                .await;
+        }
+    }
+
+    /// The operation's result and failures as they stand.
+    pub(super) fn finish(mut self) -> (OperationResult, Vec<FailureRecord>) {
+        if self.result.cases == 0 && self.result.skipped.is_none() {
             self.result.skipped = Some(self.untested_reason());
         }
+        self.result.coverage = self.coverage.finish();
         (self.result, self.failures)
     }
 
@@ -251,9 +309,24 @@ impl<'a> OperationRun<'a> {
         }
     }
 
-    /// Draw `max_examples` cases from `strategy`; shrink the first failure of each kind.
-    async fn random(&mut self, strategy: BoxedStrategy<Case>, phase: Phase, valid: bool) {
-        let seed = super::case_seed(self.shared.config.seed, &self.op.id, phase.as_str());
+    /// Draw `max_examples` cases from `strategy`; shrink the first failure of each kind that
+    /// will be kept. Round 0 is the run's random phase; fuzz rounds after it draw with a seed
+    /// of their own.
+    async fn random(
+        &mut self,
+        strategy: BoxedStrategy<Case>,
+        phase: Phase,
+        valid: bool,
+        round: u64,
+    ) {
+        let seed = match round {
+            0 => super::case_seed(self.shared.config.seed, &self.op.id, phase.as_str()),
+            n => super::case_seed(
+                self.shared.config.seed,
+                &self.op.id,
+                &format!("{}#{n}", phase.as_str()),
+            ),
+        };
         let mut runner = TestRunner::new_with_rng(
             PropConfig::default(),
             TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
@@ -278,9 +351,10 @@ impl<'a> OperationRun<'a> {
                 .failed
                 .iter()
                 .filter(|(c, f)| {
-                    !self
-                        .seen
-                        .contains(&(c.code().to_owned(), f.expected.clone()))
+                    self.keeps(c.code())
+                        && !self
+                            .seen
+                            .contains(&(c.code().to_owned(), f.expected.clone()))
                 })
                 .cloned()
                 .collect();
@@ -347,6 +421,7 @@ impl<'a> OperationRun<'a> {
 
     async fn send(&mut self, case: Case) -> Option<Verdict> {
         let exchange = self.exchange(case).await?;
+        self.coverage.case(&exchange.case);
         self.result.cases += 1;
         self.stat(|s| s.cases += 1);
         self.shared.observer.case_done(&self.op.id);
@@ -395,18 +470,20 @@ impl<'a> OperationRun<'a> {
     /// [`MAX_FAILURES_KEPT`] per check, each with its exchange cut to an excerpt (secrets
     /// redacted first); more are counted.
     fn record(&mut self, check: &'static dyn Check, failure: Failure, exchange: &Exchange) {
-        if !self
-            .seen
-            .insert((check.code().to_owned(), failure.expected.clone()))
-        {
+        let key = (check.code().to_owned(), failure.expected);
+        if self.seen.contains(&key) {
             return;
         }
-        let kept = self
-            .failures
-            .iter()
-            .filter(|f| f.code == check.code())
-            .count();
-        if kept >= MAX_FAILURES_KEPT {
+        // Past the cap the kinds are no longer told apart (each such failure is counted):
+        // a long fuzz run against a server that fails in ever new words stays bounded.
+        if self.seen.len() < MAX_KINDS_SEEN {
+            self.seen.insert(key.clone());
+        }
+        let failure = Failure {
+            expected: key.1,
+            ..failure
+        };
+        if !self.keeps(check.code()) {
             *self
                 .result
                 .failures_not_kept
@@ -424,6 +501,12 @@ impl<'a> OperationRun<'a> {
         };
         self.shared.observer.failure(&record, &self.shared.redactor);
         self.failures.push(record);
+    }
+
+    /// Whether a new failure of check `code` would be stored (fewer than
+    /// [`MAX_FAILURES_KEPT`] are).
+    fn keeps(&self, code: &str) -> bool {
+        self.failures.iter().filter(|f| f.code == code).count() < MAX_FAILURES_KEPT
     }
 
     /// Render, admit, send; retry once after a `Retry-After` pause and once after refreshing
@@ -486,6 +569,10 @@ impl<'a> OperationRun<'a> {
             let Ok(response) = &exchange.response else {
                 return Some(exchange);
             };
+            // An undeclared method's answer is about another operation than this one.
+            if !matches!(case.intent, Intent::UndeclaredMethod { .. }) {
+                self.coverage.status(response.status);
+            }
             if let Some(wait) = rate_limit(response) {
                 self.stat(|s| s.rate_limited += 1);
                 self.result.rate_limited += 1;
