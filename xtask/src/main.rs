@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod bench_conformance;
+mod bench_fuzz;
 mod conformance;
 mod diff;
 mod docs;
@@ -87,6 +88,9 @@ enum Command {
     /// Benchmark the conformance runner against Schemathesis: test cases/s of each against the
     /// same release-built mock, same seed, examples and workers, as a ratio.
     BenchConformance(bench_conformance::Args),
+    /// Benchmark the runner's fuzz mode against a plain load generator (oha, pinned): sustained
+    /// cases/s of `conformance run --fuzz` beside oha's requests/s on the same release mock.
+    BenchFuzz(bench_fuzz::Args),
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -185,6 +189,13 @@ fn main() -> ExitCode {
             }
         },
         Command::BenchConformance(args) => match bench_conformance::run(&root, &args) {
+            Ok(_) => Outcome::Clean,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::BenchFuzz(args) => match bench_fuzz::run(&root, &args) {
             Ok(_) => Outcome::Clean,
             Err(e) => {
                 eprintln!("error: {e}");
