@@ -36,6 +36,8 @@ pub(super) struct OperationRun<'a> {
     pub(super) large: Option<wire::LargePermit>,
     /// What the cases reached of what the operation documents.
     pub(super) coverage: Tracker,
+    /// How this operation's values are written on the wire, built once.
+    pub(super) encoding: wire::Encoding,
     /// The positive and negative strategies of fuzz rounds, built on first use (`Some(None)`:
     /// the operation has none).
     pub(super) strategies: [Option<Option<BoxedStrategy<Case>>>; 2],
@@ -78,6 +80,7 @@ impl<'a> OperationRun<'a> {
             seen: BTreeSet::new(),
             large: None,
             coverage: Tracker::new(&shared.spec, op),
+            encoding: wire::Encoding::new(&shared.spec, op),
             strategies: [None, None],
         }
     }
@@ -533,6 +536,9 @@ impl<'a> OperationRun<'a> {
             }
             let (credentials, generation) = self.shared.session.current().await;
             self.stat(|s| s.requests += 1);
+            // This operation's cases are written with the encoding kept for it; a case naming
+            // another operation would be looked up.
+            let prepared = (case.operation == self.op.id).then_some((self.op, &self.encoding));
             let sending = wire::exchange_gated(
                 self.client,
                 &self.shared.spec,
@@ -540,6 +546,7 @@ impl<'a> OperationRun<'a> {
                 &self.shared.base_url,
                 &credentials,
                 Some(&self.shared.large_bodies),
+                prepared,
             );
             // The time budget holds for a request in flight too: a slow answer is not waited
             // for past it.
