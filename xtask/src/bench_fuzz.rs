@@ -47,6 +47,10 @@ pub struct Args {
     /// Seed of the mock and of the runner.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Run the fuzz side with this `conformance` binary instead of the one built from the
+    /// checkout (to compare a saved build with the current one against the same mock).
+    #[arg(long, value_name = "PATH")]
+    pub runner: Option<std::path::PathBuf>,
 }
 
 /// One API's pair of measurements.
@@ -102,7 +106,8 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<Row>, ToolError> {
         eprintln!("{}: mock (release) at {}", api.name, server.url);
 
         let json = dir.join("fuzz.json");
-        let mut command = Command::new(&exe);
+        let runner = args.runner.as_deref().unwrap_or(&exe);
+        let mut command = Command::new(runner);
         command
             .args(["run", "--spec", &api.name, "--base-url", &server.url])
             .args(["--fuzz", "--time-budget", &args.secs.to_string()])
@@ -117,7 +122,11 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<Row>, ToolError> {
             command.env(credential_variable(scheme), value);
         }
         let status = command.status().map_err(|e| {
-            ToolError::failed(format!("running {}", exe.display()), &e.to_string(), HINT)
+            ToolError::failed(
+                format!("running {}", runner.display()),
+                &e.to_string(),
+                HINT,
+            )
         })?;
         if status.code().is_none_or(|c| c > 1) {
             return Err(ToolError::failed(

@@ -190,6 +190,8 @@ pub(crate) struct Shared {
     observer: Arc<dyn Observer>,
     stats: Mutex<Stats>,
     stopped: Mutex<Option<String>>,
+    /// Whether `stopped` is set, read by every case without taking its lock.
+    halted: std::sync::atomic::AtomicBool,
     /// The routing every operation's read-back shares.
     routes: generate::RouteTable,
     /// How many answers over 1 MiB are held at once, whatever `workers` is.
@@ -270,6 +272,7 @@ impl Runner {
             observer,
             stats: Mutex::new(Stats::default()),
             stopped: Mutex::new(None),
+            halted: std::sync::atomic::AtomicBool::new(false),
             large_bodies: wire::LargeBodies::new(LARGE_BODIES_AT_ONCE),
             routes: generate::RouteTable::new(&spec),
             sequences: tokio::sync::RwLock::new(()),
@@ -512,11 +515,7 @@ async fn fuzz_lane(shared: &Shared, runs: &mut [OperationRun<'_>]) {
 }
 
 fn stopped(shared: &Shared) -> bool {
-    shared
-        .stopped
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .is_some()
+    shared.halted.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 pub(crate) fn skipped(spec: &Spec, op: &Operation, reason: String) -> OperationResult {

@@ -36,6 +36,11 @@ pub(super) struct OperationRun<'a> {
     pub(super) large: Option<wire::LargePermit>,
     /// What the cases reached of what the operation documents.
     pub(super) coverage: Tracker,
+    /// Passes and failures per check, in the order of `checks` (added to `result.checks`
+    /// when the operation finishes).
+    pub(super) tallies: Vec<Tally>,
+    /// This operation's share of the run's counters.
+    pub(super) stats: std::cell::Cell<Stats>,
     /// How this operation's values are written on the wire, built once.
     pub(super) encoding: wire::Encoding,
     /// The positive and negative strategies of fuzz rounds, built on first use (`Some(None)`:
@@ -50,8 +55,8 @@ const MAX_KINDS_SEEN: usize = 256;
 /// What judging one exchange found.
 struct Verdict {
     exchange: Exchange,
-    /// Checks that applied and held.
-    passed: Vec<&'static str>,
+    /// Checks that applied and held: bit `i` for the `i`-th of the operation's checks.
+    passed: u64,
     failed: Vec<(&'static dyn Check, Failure)>,
 }
 
@@ -59,11 +64,15 @@ impl<'a> OperationRun<'a> {
     /// The run of the operation at `index` of the spec.
     pub(super) fn new(shared: &'a Shared, index: usize, client: &'a reqwest::Client) -> Self {
         let op = &shared.spec.operations[index];
+        let mut checks = shared.config.checks.for_operation(&op.id);
+        // A pass is one bit of a u64 per check.
+        checks.truncate(64);
+        let tallies = vec![Tally::default(); checks.len()];
         OperationRun {
             shared,
             client,
             op,
-            checks: shared.config.checks.for_operation(&op.id),
+            checks,
             readback: std::sync::Arc::new(generate::Readback::with_table(
                 &shared.spec,
                 op,
@@ -80,6 +89,8 @@ impl<'a> OperationRun<'a> {
             seen: BTreeSet::new(),
             large: None,
             coverage: Tracker::new(&shared.spec, op),
+            tallies,
+            stats: std::cell::Cell::new(Stats::default()),
             encoding: wire::Encoding::new(&shared.spec, op),
             strategies: [None, None],
         }
@@ -87,10 +98,8 @@ impl<'a> OperationRun<'a> {
 
     fn stopped(&self) -> bool {
         self.shared
-            .stopped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some()
+            .halted
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn stop(&self, why: String) {
@@ -100,10 +109,17 @@ impl<'a> OperationRun<'a> {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         stopped.get_or_insert(why);
+        self.shared
+            .halted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Count into this operation's own counters (added to the run's when it finishes: a lock
+    /// shared by every worker per case cost more than the count).
     fn stat(&self, f: impl FnOnce(&mut Stats)) {
-        f(&mut self.shared.stats.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut stats = self.stats.get();
+        f(&mut stats);
+        self.stats.set(stats);
     }
 
     pub(super) async fn run(mut self) -> (OperationResult, Vec<FailureRecord>) {
@@ -229,6 +245,25 @@ impl<'a> OperationRun<'a> {
             self.result.skipped = Some(self.untested_reason());
         }
         self.result.coverage = self.coverage.finish();
+        for (check, tally) in self.checks.iter().zip(&self.tallies) {
+            if tally.passed + tally.failed > 0 {
+                let total = self
+                    .result
+                    .checks
+                    .entry(check.code().to_owned())
+                    .or_default();
+                total.passed += tally.passed;
+                total.failed += tally.failed;
+            }
+        }
+        let mine = self.stats.get();
+        let mut stats = self.shared.stats.lock().unwrap_or_else(|e| e.into_inner());
+        stats.cases += mine.cases;
+        stats.requests += mine.requests;
+        stats.shrink_requests += mine.shrink_requests;
+        stats.discarded += mine.discarded;
+        stats.rate_limited += mine.rate_limited;
+        drop(stats);
         (self.result, self.failures)
     }
 
@@ -428,11 +463,11 @@ impl<'a> OperationRun<'a> {
         self.result.cases += 1;
         self.stat(|s| s.cases += 1);
         self.shared.observer.case_done(&self.op.id);
-        let mut passed = Vec::new();
+        let mut passed = 0u64;
         let mut failed = Vec::new();
-        for check in &self.checks {
+        for (i, check) in self.checks.iter().enumerate() {
             match self.judge_one(*check, &exchange) {
-                Outcome::Pass => passed.push(check.code()),
+                Outcome::Pass => passed |= 1 << i,
                 Outcome::Fail(f) => failed.push((*check, f)),
                 Outcome::Skip => {}
             }
@@ -454,11 +489,14 @@ impl<'a> OperationRun<'a> {
     }
 
     fn tally(&mut self, verdict: &Verdict) {
-        for code in &verdict.passed {
-            self.tally_of(code).passed += 1;
+        for (i, tally) in self.tallies.iter_mut().enumerate() {
+            tally.passed += (verdict.passed >> i) & 1;
         }
         for (check, _) in &verdict.failed {
-            self.tally_of(check.code()).failed += 1;
+            match self.checks.iter().position(|c| c.code() == check.code()) {
+                Some(i) => self.tallies[i].failed += 1,
+                None => self.tally_of(check.code()).failed += 1,
+            }
         }
     }
 

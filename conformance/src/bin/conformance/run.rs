@@ -293,6 +293,9 @@ impl Observer for Bar {
     }
 
     fn case_done(&self, operation: &str) {
+        if !self.enabled {
+            return;
+        }
         if let Some(bar) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner()) {
             bar.set_message(operation);
             bar.inc(1);
