@@ -86,12 +86,13 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<Row>, ToolError> {
         .iter()
         .filter(|a| args.api.as_deref().is_none_or(|n| n == a.name))
     {
+        // An API without a `simple` operation for the load generator (a fixture) is left out.
         let Some(simple) = api.bench.iter().find(|b| b.label == "simple") else {
-            return Err(ToolError::Failed {
-                step: format!("bench-fuzz {}", api.name),
-                output: "no `simple` [[api.bench]] operation".into(),
-                hint: "add one to spec/registry.toml",
-            });
+            eprintln!(
+                "{}: no `simple` [[api.bench]] operation in spec/registry.toml, left out",
+                api.name
+            );
+            continue;
         };
         let dir = root.join("target/bench-fuzz").join(&api.name);
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;

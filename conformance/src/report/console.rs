@@ -205,12 +205,15 @@ fn write_coverage(out: &mut String, result: &RunResult, paint: Paint) {
             measure(r.parameters),
             measure(r.properties),
         );
-        let _ = writeln!(
-            out,
-            "  {:<width$}  {}",
-            "",
-            paint.yellow(&format!("not reached: {}", r.missing_text(MISSING_SHOWN)))
-        );
+        let gap = match (r.tested, r.missing.is_empty()) {
+            (false, true) => "untested (see Not tested)".to_owned(),
+            (false, false) => format!(
+                "untested (see Not tested); not reached: {}",
+                r.missing_text(MISSING_SHOWN)
+            ),
+            (true, _) => format!("not reached: {}", r.missing_text(MISSING_SHOWN)),
+        };
+        let _ = writeln!(out, "  {:<width$}  {}", "", paint.yellow(&gap));
     }
 }
 

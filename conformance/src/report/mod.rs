@@ -225,12 +225,14 @@ pub struct CoverageRow {
     pub phases: Vec<String>,
     /// What was not reached: `status 404`, `query:page`, `body player.name`.
     pub missing: Vec<String>,
+    /// Whether a case of the operation was judged at all.
+    pub tested: bool,
 }
 
 impl CoverageRow {
-    /// Whether everything documented was reached.
+    /// Whether the operation was tested and reached everything it documents.
     pub fn full(&self) -> bool {
-        self.missing.is_empty()
+        self.tested && self.missing.is_empty()
     }
 
     /// `missing` cut to `max` entries, with how many more there are.
@@ -283,6 +285,7 @@ pub fn coverage_rows(result: &RunResult) -> Vec<CoverageRow> {
                 properties: c.properties(),
                 phases,
                 missing,
+                tested: o.untested().is_none(),
             }
         })
         .collect()
