@@ -34,7 +34,11 @@ struct Memory {
 
 impl Observer for Memory {
     fn case_done(&self, _operation: &str) {
-        if self.cases.fetch_add(1, Ordering::Relaxed) % 256 != 0 {
+        if !self
+            .cases
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(256)
+        {
             return;
         }
         let now = rss();

@@ -360,8 +360,8 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                     .step_by(threads)
                     .map(|l| queue.iter().copied().skip(l).step_by(lanes).collect())
                     .collect();
-                for (index, outcome) in fuzz(&shared, &runtime, &client, &mine) {
-                    if tx.send((index, outcome)).is_err() {
+                for (index, result, found) in fuzz(&shared, &runtime, &client, &mine) {
+                    if tx.send((index, Ok((result, found)))).is_err() {
                         return;
                     }
                 }
@@ -437,14 +437,9 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     (operations, failures)
 }
 
-/// The result of an operation that did not run, for `reason`; a selected one still lists what it
-/// documents, uncovered, so that coverage counts it.
 /// What a worker thread's share of a fuzz run gives back: per operation index, its result and
-/// failures, or a skipped result when the runner panicked.
-type Outcomes = Vec<(
-    usize,
-    Result<(OperationResult, Vec<FailureRecord>), OperationResult>,
-)>;
+/// failures (a skipped result without failures when the runner panicked).
+type Outcomes = Vec<(usize, OperationResult, Vec<FailureRecord>)>;
 
 /// One thread's share of a fuzz run: its lanes, each a list of operations that it runs through
 /// every selected phase once and then through fuzz rounds in turn, until a budget stops the
@@ -473,7 +468,11 @@ fn fuzz(
     let indices = lanes.iter().flatten().copied();
     match outcome {
         Ok(_) => indices
-            .zip(runs.into_iter().flatten().map(|r| Ok(r.finish())))
+            .zip(runs.into_iter().flatten())
+            .map(|(i, run)| {
+                let (result, found) = run.finish();
+                (i, result, found)
+            })
             .collect(),
         Err(panic) => {
             let why = panic
@@ -485,7 +484,7 @@ fn fuzz(
                 .map(|i| {
                     let op = &shared.spec.operations[i];
                     let reason = format!("internal error of the runner: {why}");
-                    (i, Err(skipped(&shared.spec, op, reason)))
+                    (i, skipped(&shared.spec, op, reason), Vec::new())
                 })
                 .collect()
         }
@@ -518,6 +517,8 @@ fn stopped(shared: &Shared) -> bool {
     shared.halted.load(std::sync::atomic::Ordering::Relaxed)
 }
 
+/// The result of an operation that did not run, for `reason`; a selected one still lists what it
+/// documents, uncovered, so that coverage counts it.
 pub(crate) fn skipped(spec: &Spec, op: &Operation, reason: String) -> OperationResult {
     let chosen = matches!(
         reason.as_str(),
