@@ -25,6 +25,7 @@ pub mod auth;
 pub mod baseline;
 pub mod case;
 pub mod checks;
+pub mod coverage;
 pub mod exchange;
 pub mod generate;
 pub mod mock;

@@ -50,6 +50,107 @@ pub struct OperationResult {
     /// [`MAX_FAILURES_KEPT`] per operation and check): counted, not stored.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub failures_not_kept: BTreeMap<String, u64>,
+    /// What the operation's cases reached of what its spec documents (empty for an operation
+    /// the filters left out).
+    #[serde(default, skip_serializing_if = "OperationCoverage::is_empty")]
+    pub coverage: OperationCoverage,
+}
+
+/// What one operation's cases reached of what the spec documents for it: each documented
+/// status, parameter and request-body property with how often it was seen, and the cases of
+/// each phase. Counters only, so a fuzz run of hours holds as much as a run of seconds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationCoverage {
+    /// Every documented status with the number of answers that had it (0: never observed).
+    pub statuses: BTreeMap<u16, u64>,
+    /// Statuses the server answered that the operation does not document, with their counts.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub undocumented_statuses: BTreeMap<u16, u64>,
+    /// Every documented parameter, as `LOCATION:NAME` (`query:count`, `header:LL-Version`),
+    /// with the number of cases that sent it.
+    pub parameters: BTreeMap<String, u64>,
+    /// Every property of the request body, as a path (`score`, `player.name`, `items[].id`,
+    /// `[].id` inside a top-level array), with the number of cases whose body had it.
+    pub properties: BTreeMap<String, u64>,
+    /// Cases judged per phase (by phase name); a phase that judged none is absent.
+    pub phases: BTreeMap<String, u64>,
+}
+
+impl OperationCoverage {
+    /// Whether nothing is documented and nothing ran (an operation left out by the filters).
+    pub fn is_empty(&self) -> bool {
+        self.statuses.is_empty()
+            && self.undocumented_statuses.is_empty()
+            && self.parameters.is_empty()
+            && self.properties.is_empty()
+            && self.phases.is_empty()
+    }
+
+    /// Documented statuses observed, of those documented.
+    pub fn statuses(&self) -> Measure {
+        Measure::of(self.statuses.values())
+    }
+
+    /// Parameters sent at least once, of those documented.
+    pub fn parameters(&self) -> Measure {
+        Measure::of(self.parameters.values())
+    }
+
+    /// Body properties sent at least once, of those documented.
+    pub fn properties(&self) -> Measure {
+        Measure::of(self.properties.values())
+    }
+
+    /// The names of the entries of `counts` never seen, in order.
+    pub fn missing<K: ToString>(counts: &BTreeMap<K, u64>) -> Vec<String> {
+        counts
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(k, _)| k.to_string())
+            .collect()
+    }
+}
+
+/// How much of something was covered: `covered` of `total`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Measure {
+    /// Items reached.
+    pub covered: u64,
+    /// Items there are.
+    pub total: u64,
+}
+
+impl Measure {
+    /// The items of `counts` seen at least once, of all of them.
+    pub fn of<'a>(counts: impl IntoIterator<Item = &'a u64>) -> Measure {
+        let mut m = Measure::default();
+        for n in counts {
+            m.total += 1;
+            m.covered += u64::from(*n > 0);
+        }
+        m
+    }
+
+    /// The share covered in percent; 100 when there is nothing to cover.
+    pub fn percent(self) -> f64 {
+        if self.total == 0 {
+            100.0
+        } else {
+            100.0 * self.covered as f64 / self.total as f64
+        }
+    }
+
+    /// `3/4 (75.0%)`.
+    pub fn show(self) -> String {
+        format!("{}/{} ({:.1}%)", self.covered, self.total, self.percent())
+    }
+}
+
+impl std::ops::AddAssign for Measure {
+    fn add_assign(&mut self, other: Measure) {
+        self.covered += other.covered;
+        self.total += other.total;
+    }
 }
 
 /// Failure records kept per operation and check; more are counted in
@@ -93,6 +194,49 @@ pub struct Coverage {
     pub cases: u64,
     /// Selected operations without a judged case, with the reason, in spec order.
     pub untested: Vec<Untested>,
+    /// Documented statuses of the selected operations observed in an answer.
+    #[serde(default)]
+    pub statuses: Measure,
+    /// Documented parameters of the selected operations sent in a case.
+    #[serde(default)]
+    pub parameters: Measure,
+    /// Request-body properties of the selected operations sent in a case.
+    #[serde(default)]
+    pub properties: Measure,
+}
+
+/// What a coverage figure counts (the keys of `--min-coverage`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CoverageKind {
+    /// Selected operations with at least one judged case.
+    Operations,
+    /// Documented statuses observed in an answer.
+    Statuses,
+    /// Documented parameters sent.
+    Parameters,
+    /// Request-body properties sent.
+    Properties,
+}
+
+impl CoverageKind {
+    /// Every kind, in report order.
+    pub const ALL: [CoverageKind; 4] = [
+        CoverageKind::Operations,
+        CoverageKind::Statuses,
+        CoverageKind::Parameters,
+        CoverageKind::Properties,
+    ];
+
+    /// The name in reports and in `--min-coverage`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CoverageKind::Operations => "operations",
+            CoverageKind::Statuses => "statuses",
+            CoverageKind::Parameters => "parameters",
+            CoverageKind::Properties => "properties",
+        }
+    }
 }
 
 /// One selected operation the run did not test.
@@ -106,6 +250,33 @@ pub struct Untested {
 }
 
 impl Coverage {
+    /// Selected operations tested, of those selected.
+    pub fn operations(&self) -> Measure {
+        Measure {
+            covered: self.tested as u64,
+            total: self.selected as u64,
+        }
+    }
+
+    /// The measure of `kind`.
+    pub fn measure(&self, kind: CoverageKind) -> Measure {
+        match kind {
+            CoverageKind::Operations => self.operations(),
+            CoverageKind::Statuses => self.statuses,
+            CoverageKind::Parameters => self.parameters,
+            CoverageKind::Properties => self.properties,
+        }
+    }
+
+    /// One line per kind: `operations 12/14 (85.7%), statuses 30/41 (73.2%), …`.
+    pub fn measures(&self) -> String {
+        CoverageKind::ALL
+            .iter()
+            .map(|k| format!("{} {}", k.as_str(), self.measure(*k).show()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Whether the run tested every operation it selected, and at least one.
     pub fn complete(&self) -> bool {
         self.untested.is_empty() && self.tested > 0
@@ -202,6 +373,9 @@ impl RunResult {
                 }),
                 None => coverage.tested += 1,
             }
+            coverage.statuses += op.coverage.statuses();
+            coverage.parameters += op.coverage.parameters();
+            coverage.properties += op.coverage.properties();
         }
         coverage
     }

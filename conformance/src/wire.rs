@@ -285,13 +285,33 @@ pub fn render(
     let op = spec
         .operation(&case.operation)
         .ok_or_else(|| Unsendable(format!("unknown operation `{}`", case.operation)))?;
+    render_with(
+        spec,
+        op,
+        &Encoding::new(spec, op),
+        case,
+        base_url,
+        credentials,
+    )
+}
+
+/// [`render`] for a case of `op` written with `encoding` (the runner keeps both per operation
+/// instead of finding and building them for every case).
+pub fn render_with(
+    spec: &Spec,
+    op: &Operation,
+    encoding: &Encoding,
+    case: &Case,
+    base_url: &str,
+    credentials: &Credentials,
+) -> Result<WireRequest, Unsendable> {
     let Written {
         path,
         query: pairs,
         mut headers,
         mut cookies,
         body,
-    } = Encoding::new(spec, op).write(case);
+    } = encoding.write(case);
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (name, value) in &pairs {
         query.append_pair(name, value);
@@ -567,13 +587,14 @@ pub async fn exchange(
     credentials: &Credentials,
 ) -> Result<Exchange, Unsendable> {
     Ok(
-        exchange_gated(client, spec, case, base_url, credentials, None)
+        exchange_gated(client, spec, case, base_url, credentials, None, None)
             .await?
             .0,
     )
 }
 
-/// [`exchange`] with a [`LargeBodies`] gate: the permit of a large answer comes back with it.
+/// [`exchange`] with a [`LargeBodies`] gate: the permit of a large answer comes back with it;
+/// `prepared` is the case's operation and its encoding, when the caller keeps them.
 pub async fn exchange_gated(
     client: &reqwest::Client,
     spec: &Spec,
@@ -581,8 +602,12 @@ pub async fn exchange_gated(
     base_url: &str,
     credentials: &Credentials,
     gate: Option<&LargeBodies>,
+    prepared: Option<(&Operation, &Encoding)>,
 ) -> Result<(Exchange, Option<LargePermit>), Unsendable> {
-    let request = render(spec, &case, base_url, credentials)?;
+    let request = match prepared {
+        Some((op, encoding)) => render_with(spec, op, encoding, &case, base_url, credentials)?,
+        None => render(spec, &case, base_url, credentials)?,
+    };
     let (response, permit) = send_gated(client, &request, gate).await;
     Ok((
         Exchange {

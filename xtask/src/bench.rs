@@ -262,7 +262,7 @@ pub fn start_prism(prism_js: &Path, spec: &Path, log: &Path) -> Result<(Child, S
 }
 
 /// One oha run of `secs` seconds against `url`; returns its JSON result.
-fn load(
+pub(crate) fn load(
     oha: &Path,
     url: &str,
     headers: &[(String, String)],

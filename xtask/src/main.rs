@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 
 mod bench;
 mod bench_conformance;
+mod bench_fuzz;
 mod conformance;
 mod diff;
 mod docs;
@@ -100,6 +101,9 @@ enum Command {
     /// Login JS SDK under jsdom) against the mock through every public method that sends a
     /// request; each call must get a documented 2xx. Reports in target/vendor-sdk.
     VendorSdk(vendor_sdk::Args),
+    /// Benchmark the runner's fuzz mode against a plain load generator (oha, pinned): sustained
+    /// cases/s of `conformance run --fuzz` beside oha's requests/s on the same release mock.
+    BenchFuzz(bench_fuzz::Args),
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -207,6 +211,13 @@ fn main() -> ExitCode {
         Command::VendorSdk(args) => match vendor_sdk::run(&root, &args) {
             Ok(reports) if reports.iter().all(|(_, r)| r.clean()) => Outcome::Clean,
             Ok(_) => Outcome::Findings,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::BenchFuzz(args) => match bench_fuzz::run(&root, &args) {
+            Ok(_) => Outcome::Clean,
             Err(e) => {
                 eprintln!("error: {e}");
                 Outcome::Unusable

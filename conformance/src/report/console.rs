@@ -63,6 +63,7 @@ pub fn console(result: &RunResult, redactor: &Redactor, colour: bool) -> String 
     write_checks(&mut out, result, paint);
     write_failing_operations(&mut out, result, paint);
     write_skipped(&mut out, result, paint);
+    write_coverage(&mut out, result, paint);
     write_totals(&mut out, result, paint);
     write_failures(&mut out, result, redactor, paint);
     // Anything above may quote the server; the last pass keeps a secret from slipping through.
@@ -161,6 +162,67 @@ fn write_skipped(out: &mut String, result: &RunResult, paint: Paint) {
             op.path,
             paint.yellow(&why)
         );
+    }
+}
+
+/// How many unreached items a console line names before it says "and N more".
+const MISSING_SHOWN: usize = 6;
+
+/// The coverage figures, then one line per selected operation that left something documented
+/// unreached (the fully covered ones are counted, not listed, so a run of a whole API stays
+/// readable; the Markdown and JSON reports list every operation).
+fn write_coverage(out: &mut String, result: &RunResult, paint: Paint) {
+    let rows = super::coverage_rows(result);
+    if rows.is_empty() {
+        return;
+    }
+    let coverage = result.coverage();
+    let _ = writeln!(out, "\n{}", paint.bold("Coverage"));
+    let _ = writeln!(out, "  {}", coverage.measures());
+    let full = rows.iter().filter(|r| r.full()).count();
+    let _ = writeln!(
+        out,
+        "  {full} of {} selected operation(s) reached every documented status, parameter and body property",
+        rows.len()
+    );
+    let gaps: Vec<_> = rows.iter().filter(|r| !r.full()).collect();
+    let width = gaps
+        .iter()
+        .map(|r| r.operation.chars().count())
+        .max()
+        .unwrap_or(0);
+    for r in gaps {
+        let phases = if r.phases.is_empty() {
+            "no phase ran".to_owned()
+        } else {
+            r.phases.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "  {:<width$}  statuses {}  parameters {}  properties {}  [{phases}]",
+            r.operation,
+            measure(r.statuses),
+            measure(r.parameters),
+            measure(r.properties),
+        );
+        let gap = match (r.tested, r.missing.is_empty()) {
+            (false, true) => "untested (see Not tested)".to_owned(),
+            (false, false) => format!(
+                "untested (see Not tested); not reached: {}",
+                r.missing_text(MISSING_SHOWN)
+            ),
+            (true, _) => format!("not reached: {}", r.missing_text(MISSING_SHOWN)),
+        };
+        let _ = writeln!(out, "  {:<width$}  {}", "", paint.yellow(&gap));
+    }
+}
+
+/// `3/4`, or `-` when there is nothing to cover.
+fn measure(m: crate::outcome::Measure) -> String {
+    if m.total == 0 {
+        "-".to_owned()
+    } else {
+        format!("{}/{}", m.covered, m.total)
     }
 }
 

@@ -9,7 +9,7 @@ use super::{
     cases_per_second, check_name, check_totals, failing_operations, ordered_failures, request_line,
     response_excerpt,
 };
-use crate::outcome::RunResult;
+use crate::outcome::{Measure, RunResult};
 use crate::secrets::Redactor;
 
 /// The Markdown summary of `result`, every text redacted by `redactor`.
@@ -48,6 +48,7 @@ pub fn markdown(result: &RunResult, redactor: &Redactor) -> String {
         ("Discarded cases", s.discarded.to_string()),
         ("Rate-limited answers", s.rate_limited.to_string()),
         ("Coverage", inline(&coverage.summary())),
+        ("Coverage figures", inline(&coverage.measures())),
         (
             "Failures",
             format!(
@@ -130,6 +131,8 @@ pub fn markdown(result: &RunResult, redactor: &Redactor) -> String {
         }
     }
 
+    write_coverage(&mut out, result);
+
     if !failures.is_empty() {
         let _ = writeln!(out, "\n## Failures");
     }
@@ -169,6 +172,38 @@ pub fn markdown(result: &RunResult, redactor: &Redactor) -> String {
         );
     }
     redactor.redact(&out)
+}
+
+/// Every selected operation with what it reached of what it documents.
+fn write_coverage(out: &mut String, result: &RunResult) {
+    let rows = super::coverage_rows(result);
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n## Coverage\n\n| Operation | Request | Statuses | Parameters | Body properties | Phases (cases) | Not reached |\n| --- | --- | ---: | ---: | ---: | --- | --- |"
+    );
+    let cell = |m: Measure| {
+        if m.total == 0 {
+            "-".to_owned()
+        } else {
+            format!("{}/{}", m.covered, m.total)
+        }
+    };
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            inline(&r.operation),
+            code_span(&r.request),
+            cell(r.statuses),
+            cell(r.parameters),
+            cell(r.properties),
+            inline(&r.phases.join(", ")),
+            inline(&r.missing.join(", "))
+        );
+    }
 }
 
 /// Text on one line with Markdown's inline markup characters escaped, pipes included so it can

@@ -5,10 +5,14 @@
 //! output of one run is the same every time it is written.
 
 use std::collections::BTreeMap;
+use std::fmt::Write;
 
+use crate::case::Phase;
 use crate::checks;
 use crate::exchange::Exchange;
-use crate::outcome::{FailureRecord, OperationResult, RunResult, Tally};
+use crate::outcome::{
+    FailureRecord, Measure, OperationCoverage, OperationResult, RunResult, Tally,
+};
 use crate::secrets::Redactor;
 
 pub mod console;
@@ -202,6 +206,89 @@ pub fn response_excerpt(exchange: &Exchange, redactor: &Redactor) -> String {
             excerpt(&redactor.redact(e), EXCERPT_CHARS)
         ),
     }
+}
+
+/// One selected operation's coverage, as the console and Markdown reports show it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageRow {
+    /// `operationId`.
+    pub operation: String,
+    /// `METHOD /path`.
+    pub request: String,
+    /// Documented statuses observed.
+    pub statuses: Measure,
+    /// Parameters sent.
+    pub parameters: Measure,
+    /// Body properties sent.
+    pub properties: Measure,
+    /// Phases that judged a case, in run order, with their case counts (`examples 2`).
+    pub phases: Vec<String>,
+    /// What was not reached: `status 404`, `query:page`, `body player.name`.
+    pub missing: Vec<String>,
+    /// Whether a case of the operation was judged at all.
+    pub tested: bool,
+}
+
+impl CoverageRow {
+    /// Whether the operation was tested and reached everything it documents.
+    pub fn full(&self) -> bool {
+        self.tested && self.missing.is_empty()
+    }
+
+    /// `missing` cut to `max` entries, with how many more there are.
+    pub fn missing_text(&self, max: usize) -> String {
+        let mut text = self
+            .missing
+            .iter()
+            .take(max)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if self.missing.len() > max {
+            let _ = write!(text, " and {} more", self.missing.len() - max);
+        }
+        text
+    }
+}
+
+/// The coverage of every selected operation, in spec order.
+pub fn coverage_rows(result: &RunResult) -> Vec<CoverageRow> {
+    result
+        .operations
+        .iter()
+        .filter(|o| o.selected())
+        .map(|o| {
+            let c = &o.coverage;
+            let mut missing: Vec<String> = OperationCoverage::missing(&c.statuses)
+                .into_iter()
+                .map(|s| format!("status {s}"))
+                .collect();
+            missing.extend(OperationCoverage::missing(&c.parameters));
+            missing.extend(
+                OperationCoverage::missing(&c.properties)
+                    .into_iter()
+                    .map(|p| format!("body {p}")),
+            );
+            let phases = Phase::ALL
+                .iter()
+                .filter_map(|p| {
+                    c.phases
+                        .get(p.as_str())
+                        .map(|n| format!("{} {n}", p.as_str()))
+                })
+                .collect();
+            CoverageRow {
+                operation: o.operation.clone(),
+                request: format!("{} {}", o.method, o.path),
+                statuses: c.statuses(),
+                parameters: c.parameters(),
+                properties: c.properties(),
+                phases,
+                missing,
+                tested: o.untested().is_none(),
+            }
+        })
+        .collect()
 }
 
 /// Cases sent per second, or `None` for a run of no measurable length.

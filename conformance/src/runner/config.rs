@@ -105,6 +105,10 @@ pub struct RunConfig {
     pub time_budget: Option<Duration>,
     /// At most this many requests per second (over the whole run).
     pub rate_limit: Option<u32>,
+    /// Fuzz mode: after a first round of every selected phase, keep drawing random cases (a new
+    /// seed per round) for every operation in turn until the time budget (or request budget) is
+    /// spent; without a budget it stops after the first round.
+    pub fuzz: bool,
     /// Per-request timeout.
     pub timeout: Duration,
     /// Requests spent at most shrinking one failure.
@@ -128,6 +132,7 @@ impl Default for RunConfig {
             max_requests: None,
             time_budget: None,
             rate_limit: None,
+            fuzz: false,
             timeout: Duration::from_secs(10),
             max_shrink_requests: 64,
             max_retry_after: Duration::from_secs(10),

@@ -190,6 +190,8 @@ pub(crate) struct Shared {
     observer: Arc<dyn Observer>,
     stats: Mutex<Stats>,
     stopped: Mutex<Option<String>>,
+    /// Whether `stopped` is set, read by every case without taking its lock.
+    halted: std::sync::atomic::AtomicBool,
     /// The routing every operation's read-back shares.
     routes: generate::RouteTable,
     /// How many answers over 1 MiB are held at once, whatever `workers` is.
@@ -237,7 +239,7 @@ impl Runner {
                     operations: spec
                         .operations
                         .iter()
-                        .map(|op| skipped(op, why.clone()))
+                        .map(|op| skipped(&spec, op, why.clone()))
                         .collect(),
                     stopped_early: Some(why),
                     ..RunResult::default()
@@ -270,17 +272,22 @@ impl Runner {
             observer,
             stats: Mutex::new(Stats::default()),
             stopped: Mutex::new(None),
+            halted: std::sync::atomic::AtomicBool::new(false),
             large_bodies: wire::LargeBodies::new(LARGE_BODIES_AT_ONCE),
             routes: generate::RouteTable::new(&spec),
             sequences: tokio::sync::RwLock::new(()),
         });
         let (operations, failures) = run_workers(&shared).await;
         let stats = *shared.stats.lock().unwrap_or_else(|e| e.into_inner());
-        let stopped_early = shared
+        let mut stopped_early = shared
             .stopped
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
+        // A fuzz run ends when its time budget does: that is its planned end, not an early one.
+        if shared.config.fuzz && stopped_early == Some(shared.pace.time_spent().to_string()) {
+            stopped_early = None;
+        }
         RunResult {
             api: spec.name(),
             base_url: crate::secrets::display_url(&shared.base_url),
@@ -304,7 +311,7 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     let mut slots: Vec<Option<OperationResult>> = spec
         .operations
         .iter()
-        .map(|op| exclusion(spec, op, &shared.config).map(|why| skipped(op, why)))
+        .map(|op| exclusion(spec, op, &shared.config).map(|why| skipped(spec, op, why)))
         .collect();
     let queue: Arc<Vec<usize>> = Arc::new(
         slots
@@ -316,10 +323,18 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     );
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = std::sync::mpsc::channel();
-    let mut threads = Vec::new();
-    for _ in 0..shared.config.workers.max(1).min(queue.len().max(1)) {
+    let lanes = shared.config.workers.max(1).min(queue.len().max(1));
+    // A fuzz run puts its workers on as many threads as there are cores, several lanes per
+    // thread: a lane waiting for its answer hands the thread to another lane instead of the
+    // kernel switching threads (measured: a fifth of a fuzz run's time was thread switches).
+    let threads = match shared.config.fuzz {
+        true => lanes.min(std::thread::available_parallelism().map_or(1, |n| n.get())),
+        false => lanes,
+    };
+    let mut handles = Vec::new();
+    for _ in 0..threads {
         let (shared, queue, next, tx) = (shared.clone(), queue.clone(), next.clone(), tx.clone());
-        threads.push(std::thread::spawn(move || {
+        handles.push(std::thread::spawn(move || {
             let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -337,6 +352,21 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                     return;
                 }
             };
+            if shared.config.fuzz {
+                // Lane `l` of `lanes` takes every `lanes`-th operation; thread `t` of
+                // `threads` runs lanes t, t + threads, …
+                let t = next.fetch_add(1, Ordering::Relaxed);
+                let mine: Vec<Vec<usize>> = (t..lanes)
+                    .step_by(threads)
+                    .map(|l| queue.iter().copied().skip(l).step_by(lanes).collect())
+                    .collect();
+                for (index, result, found) in fuzz(&shared, &runtime, &client, &mine) {
+                    if tx.send((index, Ok((result, found)))).is_err() {
+                        return;
+                    }
+                }
+                return;
+            }
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(&index) = queue.get(i) else {
@@ -352,7 +382,11 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                         .cloned()
                         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                         .unwrap_or_default();
-                    skipped(op, format!("internal error of the runner: {why}"))
+                    skipped(
+                        &shared.spec,
+                        op,
+                        format!("internal error of the runner: {why}"),
+                    )
                 });
                 if tx.send((index, outcome)).is_err() {
                     return;
@@ -363,8 +397,8 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     drop(tx);
     let received = tokio::task::spawn_blocking(move || {
         let received: Vec<_> = rx.iter().collect();
-        for thread in threads {
-            let _ = thread.join();
+        for handle in handles {
+            let _ = handle.join();
         }
         received
     })
@@ -396,13 +430,106 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     let operations = slots
         .into_iter()
         .zip(&spec.operations)
-        .map(|(slot, op)| slot.unwrap_or_else(|| skipped(op, "not run: a worker stopped".into())))
+        .map(|(slot, op)| {
+            slot.unwrap_or_else(|| skipped(spec, op, "not run: a worker stopped".into()))
+        })
         .collect();
     (operations, failures)
 }
 
-pub(crate) fn skipped(op: &Operation, reason: String) -> OperationResult {
+/// What a worker thread's share of a fuzz run gives back: per operation index, its result and
+/// failures (a skipped result without failures when the runner panicked).
+type Outcomes = Vec<(usize, OperationResult, Vec<FailureRecord>)>;
+
+/// One thread's share of a fuzz run: its lanes, each a list of operations that it runs through
+/// every selected phase once and then through fuzz rounds in turn, until a budget stops the
+/// run; the lanes of a thread run concurrently. Each operation's state is its counters and at
+/// most [`crate::outcome::MAX_FAILURES_KEPT`] failures per check, so the run holds as much after
+/// an hour as after a minute.
+fn fuzz(
+    shared: &Arc<Shared>,
+    runtime: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    lanes: &[Vec<usize>],
+) -> Outcomes {
+    let mut runs: Vec<Vec<OperationRun>> = lanes
+        .iter()
+        .map(|mine| {
+            mine.iter()
+                .map(|&i| OperationRun::new(shared, i, client))
+                .collect()
+        })
+        .collect();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(futures_util::future::join_all(
+            runs.iter_mut().map(|lane| fuzz_lane(shared, lane)),
+        ))
+    }));
+    let indices = lanes.iter().flatten().copied();
+    match outcome {
+        Ok(_) => indices
+            .zip(runs.into_iter().flatten())
+            .map(|(i, run)| {
+                let (result, found) = run.finish();
+                (i, result, found)
+            })
+            .collect(),
+        Err(panic) => {
+            let why = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            indices
+                .map(|i| {
+                    let op = &shared.spec.operations[i];
+                    let reason = format!("internal error of the runner: {why}");
+                    (i, skipped(&shared.spec, op, reason), Vec::new())
+                })
+                .collect()
+        }
+    }
+}
+
+/// One lane of a fuzz run: the first round of every phase, then fuzz rounds until a budget
+/// stops the run (without a budget, after the first round).
+async fn fuzz_lane(shared: &Shared, runs: &mut [OperationRun<'_>]) {
+    for run in runs.iter_mut() {
+        run.phases().await;
+    }
+    let bounded = shared.config.time_budget.is_some() || shared.config.max_requests.is_some();
+    let mut round = 1;
+    while bounded && !stopped(shared) {
+        let before: u64 = runs.iter().map(|r| r.result.cases).sum();
+        for run in runs.iter_mut() {
+            run.fuzz_round(round).await;
+        }
+        // Nothing left to draw in this lane (no random cases): the budget would only be
+        // waited out, and a loop that never awaits would hold the thread from other lanes.
+        if runs.iter().map(|r| r.result.cases).sum::<u64>() == before {
+            break;
+        }
+        round += 1;
+    }
+}
+
+fn stopped(shared: &Shared) -> bool {
+    shared.halted.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// The result of an operation that did not run, for `reason`; a selected one still lists what it
+/// documents, uncovered, so that coverage counts it.
+pub(crate) fn skipped(spec: &Spec, op: &Operation, reason: String) -> OperationResult {
+    let chosen = matches!(
+        reason.as_str(),
+        crate::outcome::FILTERED_OUT | crate::outcome::READ_ONLY
+    );
     OperationResult {
+        coverage: if chosen {
+            Default::default()
+        } else {
+            crate::coverage::Tracker::new(spec, op).finish()
+        },
         operation: op.id.clone(),
         method: op.method.to_ascii_uppercase(),
         path: op.path.clone(),

@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};
 
-use crate::case::{Auth, Case, Phase};
+use crate::case::{Auth, Case, Intent, Phase};
 use crate::checks::{Check, CheckContext, Failure, Outcome};
+use crate::coverage::Tracker;
 use crate::exchange::Exchange;
 use crate::generate;
 use crate::outcome::{FailureRecord, MAX_FAILURES_KEPT, OperationResult, Stats, Tally};
@@ -33,13 +34,29 @@ pub(super) struct OperationRun<'a> {
     /// The permit of the large answer being judged, if the last one was large: released
     /// before the next request.
     pub(super) large: Option<wire::LargePermit>,
+    /// What the cases reached of what the operation documents.
+    pub(super) coverage: Tracker,
+    /// Passes and failures per check, in the order of `checks` (added to `result.checks`
+    /// when the operation finishes).
+    pub(super) tallies: Vec<Tally>,
+    /// This operation's share of the run's counters.
+    pub(super) stats: std::cell::Cell<Stats>,
+    /// How this operation's values are written on the wire, built once.
+    pub(super) encoding: wire::Encoding,
+    /// The positive and negative strategies of fuzz rounds, built on first use (`Some(None)`:
+    /// the operation has none).
+    pub(super) strategies: [Option<Option<BoxedStrategy<Case>>>; 2],
 }
+
+/// Kinds of failure (check and expectation) told apart per operation; beyond them each failure
+/// is counted as not kept.
+const MAX_KINDS_SEEN: usize = 256;
 
 /// What judging one exchange found.
 struct Verdict {
     exchange: Exchange,
-    /// Checks that applied and held.
-    passed: Vec<&'static str>,
+    /// Checks that applied and held: bit `i` for the `i`-th of the operation's checks.
+    passed: u64,
     failed: Vec<(&'static dyn Check, Failure)>,
 }
 
@@ -47,11 +64,15 @@ impl<'a> OperationRun<'a> {
     /// The run of the operation at `index` of the spec.
     pub(super) fn new(shared: &'a Shared, index: usize, client: &'a reqwest::Client) -> Self {
         let op = &shared.spec.operations[index];
+        let mut checks = shared.config.checks.for_operation(&op.id);
+        // A pass is one bit of a u64 per check.
+        checks.truncate(64);
+        let tallies = vec![Tally::default(); checks.len()];
         OperationRun {
             shared,
             client,
             op,
-            checks: shared.config.checks.for_operation(&op.id),
+            checks,
             readback: std::sync::Arc::new(generate::Readback::with_table(
                 &shared.spec,
                 op,
@@ -67,15 +88,18 @@ impl<'a> OperationRun<'a> {
             failures: Vec::new(),
             seen: BTreeSet::new(),
             large: None,
+            coverage: Tracker::new(&shared.spec, op),
+            tallies,
+            stats: std::cell::Cell::new(Stats::default()),
+            encoding: wire::Encoding::new(&shared.spec, op),
+            strategies: [None, None],
         }
     }
 
     fn stopped(&self) -> bool {
         self.shared
-            .stopped
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some()
+            .halted
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn stop(&self, why: String) {
@@ -85,17 +109,30 @@ impl<'a> OperationRun<'a> {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         stopped.get_or_insert(why);
+        self.shared
+            .halted
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Count into this operation's own counters (added to the run's when it finishes: a lock
+    /// shared by every worker per case cost more than the count).
     fn stat(&self, f: impl FnOnce(&mut Stats)) {
-        f(&mut self.shared.stats.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut stats = self.stats.get();
+        f(&mut stats);
+        self.stats.set(stats);
     }
 
     pub(super) async fn run(mut self) -> (OperationResult, Vec<FailureRecord>) {
+        self.phases().await;
+        self.finish()
+    }
+
+    /// Run every selected phase once.
+    pub(super) async fn phases(&mut self) {
         let (credentials, _) = self.shared.session.current().await;
         if let Some(reason) = self.missing_credentials(&credentials) {
             self.result.skipped = Some(reason);
-            return (self.result, self.failures);
+            return;
         }
         let spec = self.shared.spec.clone();
         let examples = generate::examples(&spec, self.op);
@@ -132,7 +169,7 @@ impl<'a> OperationRun<'a> {
                 Phase::Positive => match generate::positive(&spec, self.op) {
                     Ok(strategy) => {
                         observer.planned(random);
-                        self.random(strategy, Phase::Positive, true).await
+                        self.random(strategy, Phase::Positive, true, 0).await
                     }
                     Err(e) => self.note_generation_error(e.to_string()),
                 },
@@ -143,7 +180,7 @@ impl<'a> OperationRun<'a> {
                         self.fixed(case, false).await;
                     }
                     match generate::negative_with(&spec, self.op, self.readback.clone()) {
-                        Ok(strategy) => self.random(strategy, Phase::Negative, false).await,
+                        Ok(strategy) => self.random(strategy, Phase::Negative, false, 0).await,
                         // Nothing to break is not a problem: the phase has nothing to do.
                         Err(generate::GenError::NothingToBreak { .. }) => {}
                         Err(e) => self.note_generation_error(e.to_string()),
@@ -165,9 +202,68 @@ impl<'a> OperationRun<'a> {
                 }
             }
         }
-        if self.result.cases == 0 {
+    }
+
+    /// One more round of fuzzing (round 1, 2, …): `max_examples` new random cases of each
+    /// selected random phase, drawn with a seed of their own, so that every round sends cases
+    /// the earlier ones did not. The strategies are built once and kept.
+    pub(super) async fn fuzz_round(&mut self, round: u64) {
+        if self.result.skipped.is_some() {
+            return;
+        }
+        let spec = self.shared.spec.clone();
+        let random = self.shared.config.max_examples as u64;
+        for phase in [Phase::Positive, Phase::Negative] {
+            if self.stopped() || !self.shared.config.phases.contains(&phase) {
+                continue;
+            }
+            let slot = match phase {
+                Phase::Positive => 0,
+                _ => 1,
+            };
+            if self.strategies[slot].is_none() {
+                let built = match phase {
+                    Phase::Positive => generate::positive(&spec, self.op).ok(),
+                    _ => generate::negative_with(&spec, self.op, self.readback.clone()).ok(),
+                };
+                // An operation without such cases (nothing to break) is asked once only.
+                self.strategies[slot] = Some(built);
+            }
+            let Some(Some(strategy)) = self.strategies[slot].clone() else {
+                continue;
+            };
+            let _shared = self.shared.sequences.read().await;
+            self.shared.observer.planned(random);
+            self.random(strategy, phase, phase == Phase::Positive, round)
+                .await;
+        }
+    }
+
+    /// The operation's result and failures as they stand.
+    pub(super) fn finish(mut self) -> (OperationResult, Vec<FailureRecord>) {
+        if self.result.cases == 0 && self.result.skipped.is_none() {
             self.result.skipped = Some(self.untested_reason());
         }
+        self.result.coverage = self.coverage.finish();
+        for (check, tally) in self.checks.iter().zip(&self.tallies) {
+            if tally.passed + tally.failed > 0 {
+                let total = self
+                    .result
+                    .checks
+                    .entry(check.code().to_owned())
+                    .or_default();
+                total.passed += tally.passed;
+                total.failed += tally.failed;
+            }
+        }
+        let mine = self.stats.get();
+        let mut stats = self.shared.stats.lock().unwrap_or_else(|e| e.into_inner());
+        stats.cases += mine.cases;
+        stats.requests += mine.requests;
+        stats.shrink_requests += mine.shrink_requests;
+        stats.discarded += mine.discarded;
+        stats.rate_limited += mine.rate_limited;
+        drop(stats);
         (self.result, self.failures)
     }
 
@@ -251,9 +347,24 @@ impl<'a> OperationRun<'a> {
         }
     }
 
-    /// Draw `max_examples` cases from `strategy`; shrink the first failure of each kind.
-    async fn random(&mut self, strategy: BoxedStrategy<Case>, phase: Phase, valid: bool) {
-        let seed = super::case_seed(self.shared.config.seed, &self.op.id, phase.as_str());
+    /// Draw `max_examples` cases from `strategy`; shrink the first failure of each kind that
+    /// will be kept. Round 0 is the run's random phase; fuzz rounds after it draw with a seed
+    /// of their own.
+    async fn random(
+        &mut self,
+        strategy: BoxedStrategy<Case>,
+        phase: Phase,
+        valid: bool,
+        round: u64,
+    ) {
+        let seed = match round {
+            0 => super::case_seed(self.shared.config.seed, &self.op.id, phase.as_str()),
+            n => super::case_seed(
+                self.shared.config.seed,
+                &self.op.id,
+                &format!("{}#{n}", phase.as_str()),
+            ),
+        };
         let mut runner = TestRunner::new_with_rng(
             PropConfig::default(),
             TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
@@ -278,9 +389,10 @@ impl<'a> OperationRun<'a> {
                 .failed
                 .iter()
                 .filter(|(c, f)| {
-                    !self
-                        .seen
-                        .contains(&(c.code().to_owned(), f.expected.clone()))
+                    self.keeps(c.code())
+                        && !self
+                            .seen
+                            .contains(&(c.code().to_owned(), f.expected.clone()))
                 })
                 .cloned()
                 .collect();
@@ -347,14 +459,15 @@ impl<'a> OperationRun<'a> {
 
     async fn send(&mut self, case: Case) -> Option<Verdict> {
         let exchange = self.exchange(case).await?;
+        self.coverage.case(&exchange.case);
         self.result.cases += 1;
         self.stat(|s| s.cases += 1);
         self.shared.observer.case_done(&self.op.id);
-        let mut passed = Vec::new();
+        let mut passed = 0u64;
         let mut failed = Vec::new();
-        for check in &self.checks {
+        for (i, check) in self.checks.iter().enumerate() {
             match self.judge_one(*check, &exchange) {
-                Outcome::Pass => passed.push(check.code()),
+                Outcome::Pass => passed |= 1 << i,
                 Outcome::Fail(f) => failed.push((*check, f)),
                 Outcome::Skip => {}
             }
@@ -376,11 +489,14 @@ impl<'a> OperationRun<'a> {
     }
 
     fn tally(&mut self, verdict: &Verdict) {
-        for code in &verdict.passed {
-            self.tally_of(code).passed += 1;
+        for (i, tally) in self.tallies.iter_mut().enumerate() {
+            tally.passed += (verdict.passed >> i) & 1;
         }
         for (check, _) in &verdict.failed {
-            self.tally_of(check.code()).failed += 1;
+            match self.checks.iter().position(|c| c.code() == check.code()) {
+                Some(i) => self.tallies[i].failed += 1,
+                None => self.tally_of(check.code()).failed += 1,
+            }
         }
     }
 
@@ -395,18 +511,20 @@ impl<'a> OperationRun<'a> {
     /// [`MAX_FAILURES_KEPT`] per check, each with its exchange cut to an excerpt (secrets
     /// redacted first); more are counted.
     fn record(&mut self, check: &'static dyn Check, failure: Failure, exchange: &Exchange) {
-        if !self
-            .seen
-            .insert((check.code().to_owned(), failure.expected.clone()))
-        {
+        let key = (check.code().to_owned(), failure.expected);
+        if self.seen.contains(&key) {
             return;
         }
-        let kept = self
-            .failures
-            .iter()
-            .filter(|f| f.code == check.code())
-            .count();
-        if kept >= MAX_FAILURES_KEPT {
+        // Past the cap the kinds are no longer told apart (each such failure is counted):
+        // a long fuzz run against a server that fails in ever new words stays bounded.
+        if self.seen.len() < MAX_KINDS_SEEN {
+            self.seen.insert(key.clone());
+        }
+        let failure = Failure {
+            expected: key.1,
+            ..failure
+        };
+        if !self.keeps(check.code()) {
             *self
                 .result
                 .failures_not_kept
@@ -424,6 +542,12 @@ impl<'a> OperationRun<'a> {
         };
         self.shared.observer.failure(&record, &self.shared.redactor);
         self.failures.push(record);
+    }
+
+    /// Whether a new failure of check `code` would be stored (fewer than
+    /// [`MAX_FAILURES_KEPT`] are).
+    fn keeps(&self, code: &str) -> bool {
+        self.failures.iter().filter(|f| f.code == code).count() < MAX_FAILURES_KEPT
     }
 
     /// Render, admit, send; retry once after a `Retry-After` pause and once after refreshing
@@ -450,6 +574,9 @@ impl<'a> OperationRun<'a> {
             }
             let (credentials, generation) = self.shared.session.current().await;
             self.stat(|s| s.requests += 1);
+            // This operation's cases are written with the encoding kept for it; a case naming
+            // another operation would be looked up.
+            let prepared = (case.operation == self.op.id).then_some((self.op, &self.encoding));
             let sending = wire::exchange_gated(
                 self.client,
                 &self.shared.spec,
@@ -457,6 +584,7 @@ impl<'a> OperationRun<'a> {
                 &self.shared.base_url,
                 &credentials,
                 Some(&self.shared.large_bodies),
+                prepared,
             );
             // The time budget holds for a request in flight too: a slow answer is not waited
             // for past it.
@@ -486,6 +614,10 @@ impl<'a> OperationRun<'a> {
             let Ok(response) = &exchange.response else {
                 return Some(exchange);
             };
+            // An undeclared method's answer is about another operation than this one.
+            if !matches!(case.intent, Intent::UndeclaredMethod { .. }) {
+                self.coverage.status(response.status);
+            }
             if let Some(wait) = rate_limit(response) {
                 self.stat(|s| s.rate_limited += 1);
                 self.result.rate_limited += 1;

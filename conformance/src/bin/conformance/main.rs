@@ -16,8 +16,8 @@
 //! address that cannot be bound), 1 if the server fails while running. `run`: 0 when every
 //! selected operation was tested and the contract holds (or the baseline accepts every
 //! failure), 1 on failures, 2 for bad flags, an unreadable spec or baseline, or a server that
-//! cannot be reached, 3 when nothing failed but a selected operation went untested or nothing
-//! was tested at all. `replay`: 0 when every stored failure
+//! cannot be reached, 3 when nothing failed but a selected operation went untested, nothing
+//! was tested at all, or a coverage figure is below its `--min-coverage` minimum. `replay`: 0 when every stored failure
 //! is fixed, 1 otherwise, 2 for unusable input.
 
 use std::process::ExitCode;

@@ -10,6 +10,7 @@ use gamespec_conformance::auth;
 use gamespec_conformance::baseline::Baseline;
 use gamespec_conformance::case::Phase;
 use gamespec_conformance::checks::{self, CheckSettings};
+use gamespec_conformance::coverage::MinCoverage;
 use gamespec_conformance::mock::{MockOptions, MockServer};
 use gamespec_conformance::outcome::{FailureRecord, RunResult};
 use gamespec_conformance::report::{self, progress::Progress};
@@ -25,14 +26,16 @@ const FAILURES: u8 = 1;
 /// Exit code: bad flags, unreadable spec or baseline, server unreachable.
 const CONFIG: u8 = 2;
 /// Exit code: no failure, but the run did not test everything it selected (a login failed, a
-/// budget ran out, the server answered only with rate limits) or tested nothing at all.
+/// budget ran out, the server answered only with rate limits), tested nothing at all, or fell
+/// short of a `--min-coverage` minimum.
 const INCOMPLETE: u8 = 3;
 
 /// The exit codes, for `--help`.
 const EXIT_CODES: &str = "Exit codes: 0 every selected operation was tested and the contract \
 holds (or the baseline accepts every failure); 1 failures; 2 bad flags, an unreadable spec or \
 baseline, or a server that cannot be reached; 3 incomplete: no failure, but a selected operation \
-went untested (the reason per operation is in every report) or nothing was tested at all.";
+went untested (the reason per operation is in every report), nothing was tested at all, or a \
+coverage figure is below its --min-coverage minimum.";
 
 /// Flags of `conformance run`.
 #[derive(Debug, clap::Args)]
@@ -96,6 +99,19 @@ pub struct RunArgs {
     /// outlasts it. Operations left without a case are untested (exit 3).
     #[arg(long, value_name = "SECS")]
     time_budget: Option<f64>,
+    /// Fuzz: keep drawing new random cases (positive and negative phases, a fresh seed each
+    /// round, every operation in turn) until --time-budget is spent; no example limit. Memory
+    /// stays flat: counters per operation, at most 5 stored failures per operation and check.
+    /// The first round runs every selected phase. Needs --time-budget.
+    #[arg(long, requires = "time_budget")]
+    fuzz: bool,
+    /// Minimum coverage in percent, `KIND=PERCENT[,KIND=PERCENT…]` (repeatable), kinds:
+    /// `operations` (selected operations with a judged case), `statuses` (documented statuses
+    /// observed), `parameters` (documented parameters sent), `properties` (request-body
+    /// properties sent). E.g. `--min-coverage operations=100,statuses=60,parameters=90`. A
+    /// figure below its minimum makes a run without failures exit 3.
+    #[arg(long, value_name = "KIND=PERCENT,…")]
+    min_coverage: Vec<String>,
     /// At most this many requests per second (`Retry-After` is honoured as well).
     #[arg(long, value_name = "N")]
     rate_limit: Option<u32>,
@@ -248,6 +264,7 @@ fn config(args: &RunArgs, spec: &Spec) -> Result<RunConfig, String> {
             .map(|t| positive("time-budget", t))
             .transpose()?,
         rate_limit: args.rate_limit,
+        fuzz: args.fuzz,
         timeout: positive("timeout", args.timeout)?,
         max_retry_after: if args.max_retry_pause.is_finite() && args.max_retry_pause >= 0.0 {
             Duration::from_secs_f64(args.max_retry_pause)
@@ -276,6 +293,9 @@ impl Observer for Bar {
     }
 
     fn case_done(&self, operation: &str) {
+        if !self.enabled {
+            return;
+        }
         if let Some(bar) = &*self.bar.lock().unwrap_or_else(|e| e.into_inner()) {
             bar.set_message(operation);
             bar.inc(1);
@@ -321,6 +341,12 @@ pub async fn run(args: RunArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    let mut minimums = MinCoverage::default();
+    for text in &args.min_coverage {
+        if let Err(e) = minimums.add(text) {
+            return fail(format!("--min-coverage: {e}"));
+        }
+    }
     let baseline = match args.baseline.as_deref().map(Baseline::load).transpose() {
         Ok(b) => b,
         Err(e) => return fail(e),
@@ -396,9 +422,13 @@ pub async fn run(args: RunArgs) -> ExitCode {
     if !coverage.complete() {
         eprintln!("conformance run: incomplete: {}", coverage.summary());
     }
+    let shortfalls = minimums.shortfalls(&coverage);
+    for s in &shortfalls {
+        eprintln!("conformance run: incomplete: {s} (--min-coverage)");
+    }
     if result.new_failures().next().is_some() || (args.strict_baseline && stale) {
         ExitCode::from(FAILURES)
-    } else if !coverage.complete() {
+    } else if !coverage.complete() || !shortfalls.is_empty() {
         ExitCode::from(INCOMPLETE)
     } else {
         ExitCode::from(PASS)
