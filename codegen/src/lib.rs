@@ -7,6 +7,7 @@
 pub mod dispatch;
 pub mod drift;
 pub mod generate;
+pub mod lifecycle;
 pub mod lint;
 pub mod probe;
 pub mod quiet_panic;
