@@ -52,7 +52,7 @@ impl<C> Runtime<C> {
         if let Some(op) = op {
             for (scheme, token) in chosen_credentials(op, api.schemes, &self.store) {
                 if expires_within(&token, EXPIRY_MARGIN) && self.can_renew(scheme.name) {
-                    self.renew(api, http, scheme.name, &token).await;
+                    Box::pin(self.renew(api, http, scheme.name, &token)).await;
                 }
             }
         }
@@ -80,9 +80,11 @@ impl<C> Runtime<C> {
             renewed = false,
             error = Empty,
         );
-        async move {
+        let call = async move {
             let started = Instant::now();
-            let (result, attempts) = self.run(api, http, request, op).await;
+            // Boxed: the generated `send` futures embed this one, and test tools match over
+            // every operation's future, so an inline state machine would make all of them large.
+            let (result, attempts) = Box::pin(self.run(api, http, request, op)).await;
             let span = Span::current();
             span.record("attempts", attempts);
             span.record(
@@ -95,9 +97,8 @@ impl<C> Runtime<C> {
             };
             tracing::debug!("call finished");
             result
-        }
-        .instrument(span)
-        .await
+        };
+        Box::pin(call.instrument(span)).await
     }
 
     async fn run(
