@@ -20,6 +20,7 @@ mod capture;
 mod credentials;
 pub mod dispatch;
 mod form;
+mod paginate;
 mod retry;
 mod runtime;
 mod secret;
@@ -30,6 +31,7 @@ pub use builder::{BuildClient, BuildError, ClientBuilder, ClientParts, host_labe
 pub use capture::capture_json_field;
 pub use credentials::CredentialStore;
 pub use form::{file_part, send_form};
+pub use paginate::{ItemStream, Page, PageStyle, cursor_as, json_at, paginate};
 pub use retry::{RetryPolicy, retry_after};
 pub use runtime::{Runtime, Settings};
 pub use secret::Secret;

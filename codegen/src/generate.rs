@@ -28,6 +28,9 @@ pub enum GenerateError {
     /// The generated tokens are not a Rust file.
     #[error("generated code does not parse: {0}")]
     Syntax(String),
+    /// A pagination annotation cannot be matched with the generated client.
+    #[error("pagination: {0}")]
+    Pagination(String),
     /// The dispatch table cannot be matched with the generated client.
     #[error("dispatch: {0}")]
     Dispatch(String),
@@ -99,7 +102,8 @@ pub fn render(api: &Api, spec: &Value) -> Result<Rendered, GenerateError> {
     drop_panicking_constructor(&mut file);
     let body = prettyplease::unparse(&file);
     let security = security_table(api, spec)?;
-    let source = format!("{}\n{body}\n{security}", header(api));
+    let streams = crate::pagination::stream_methods(spec, &file)?;
+    let source = format!("{}\n{body}\n{security}\n{streams}", header(api));
     Ok(Rendered {
         source,
         adaptations_md: adaptations_markdown(api, &adaptations),

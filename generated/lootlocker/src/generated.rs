@@ -98460,3 +98460,909 @@ pub mod security {
         }
     }
 }
+
+/// Paginated lists as streams (`x-pagination` in the spec).
+impl<'a> builder::ListAssets<'a> {
+    /// Every item of every page of `listAssets` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<'a, types::Asset, Error<types::Error>> {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.assets,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListPlayerInventory<'a> {
+    /// Every item of every page of `listPlayerInventory` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::InventoryItem,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.inventory,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListProgressionTiers<'a> {
+    /// Every item of every page of `listProgressionTiers` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::ProgressionTier,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListPlayerProgressions<'a> {
+    /// Every item of every page of `listPlayerProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::PlayerProgression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListOtherPlayerProgressions<'a> {
+    /// Every item of every page of `listOtherPlayerProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::PlayerProgression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListCharacterProgressions<'a> {
+    /// Every item of every page of `listCharacterProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::PlayerProgression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListAssetInstanceProgressions<'a> {
+    /// Every item of every page of `listAssetInstanceProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::PlayerProgression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListProgressions<'a> {
+    /// Every item of every page of `listProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Progression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListLeaderboardScores<'a> {
+    /// Every item of every page of `listLeaderboardScores` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::LeaderboardMember,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListLeaderboards<'a> {
+    /// Every item of every page of `listLeaderboards` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Leaderboard,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::GetLeaderboardArchive<'a> {
+    /// Every item of every page of `getLeaderboardArchive` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::LeaderboardMember,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListMemberLeaderboardRanks<'a> {
+    /// Every item of every page of `listMemberLeaderboardRanks` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::LeaderboardMemberRank,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.leaderboards,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListMetadata<'a> {
+    /// Every item of every page of `listMetadata` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::MetadataEntry,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.entries,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListNotifications<'a> {
+    /// Every item of every page of `listNotifications` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Notification,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.notifications,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListCatalogItemsByKey<'a> {
+    /// Every item of every page of `listCatalogItemsByKey` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::CatalogItem,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.entries,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListEntitlements<'a> {
+    /// Every item of every page of `listEntitlements` as one stream, fetched page by page as it is read
+    /// (pagination style `keyCursor` of the spec: `cursor` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Entitlement,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .cursor(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.listings,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListFollowers<'a> {
+    /// Every item of every page of `listFollowers` as one stream, fetched page by page as it is read
+    /// (pagination style `keyCursor` of the spec: `cursor` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Follower,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .cursor(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.followers,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListFollowing<'a> {
+    /// Every item of every page of `listFollowing` as one stream, fetched page by page as it is read
+    /// (pagination style `keyCursor` of the spec: `cursor` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Follower,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .cursor(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.followers,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListFriends<'a> {
+    /// Every item of every page of `listFriends` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<'a, types::Friend, Error<types::Error>> {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.friends,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListIncomingFriendRequests<'a> {
+    /// Every item of every page of `listIncomingFriendRequests` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<'a, types::Friend, Error<types::Error>> {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.incoming,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListOutgoingFriendRequests<'a> {
+    /// Every item of every page of `listOutgoingFriendRequests` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<'a, types::Friend, Error<types::Error>> {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.outgoing,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListBlockedPlayers<'a> {
+    /// Every item of every page of `listBlockedPlayers` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::BlockedPlayer,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.blocked,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListRemovedUgc<'a> {
+    /// Every item of every page of `listRemovedUgc` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::RemovedUgc,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.assets,
+                    next,
+                })
+            },
+        )
+    }
+}

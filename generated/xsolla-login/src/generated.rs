@@ -41091,3 +41091,184 @@ pub mod security {
         }
     }
 }
+
+/// Paginated lists as streams (`x-pagination` in the spec).
+impl<'a> builder::SearchUsersByNickname<'a> {
+    /// Every item of every page of `searchUsersByNickname` as one stream, fetched page by page as it is read
+    /// (pagination style `offset` of the spec: `offset` ← `/total_count`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::FoundUser,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Offset,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .offset(
+                                ::gamespec_client_support::cursor_as::<i64>(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/total_count");
+                Ok(::gamespec_client_support::Page {
+                    items: page.users,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListUserFriends<'a> {
+    /// Every item of every page of `listUserFriends` as one stream, fetched page by page as it is read
+    /// (pagination style `nextAfter` of the spec: `after` ← `/next_after`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::FriendRelationship,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/next_after");
+                Ok(::gamespec_client_support::Page {
+                    items: page.relationships,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListSocialFriends<'a> {
+    /// Every item of every page of `listSocialFriends` as one stream, fetched page by page as it is read
+    /// (pagination style `offset` of the spec: `offset` ← `/total_count`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::SocialFriend,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Offset,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .offset(
+                                ::gamespec_client_support::cursor_as::<u64>(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/total_count");
+                Ok(::gamespec_client_support::Page {
+                    items: page.data,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::SearchProjectUsers<'a> {
+    /// Every item of every page of `searchProjectUsers` as one stream, fetched page by page as it is read
+    /// (pagination style `offset` of the spec: `offset` ← `/total_count`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::AdminUser,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Offset,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .offset(
+                                ::gamespec_client_support::cursor_as::<u64>(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/total_count");
+                Ok(::gamespec_client_support::Page {
+                    items: page.users,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListProjectUsers<'a> {
+    /// Every item of every page of `listProjectUsers` as one stream, fetched page by page as it is read
+    /// (pagination style `nextAfter` of the spec: `after` ← `/next_after`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::AdminUser,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/next_after");
+                Ok(::gamespec_client_support::Page {
+                    items: page.users,
+                    next,
+                })
+            },
+        )
+    }
+}
