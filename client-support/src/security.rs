@@ -25,6 +25,12 @@ pub struct OperationSecurity {
     /// name (a rotating refresh token): answer properties marked `format: password` other than
     /// the captured token.
     pub rotates: &'static [&'static str],
+    /// The request body fields a renewal with a rotated credential keeps (the properties of the
+    /// request body variant that requires it, e.g. "Refresh Epic Games Session"); empty when
+    /// the request body has no such variant.
+    pub refresh_fields: &'static [&'static str],
+    /// Fields that variant fixes to one value (OAuth `grant_type=refresh_token`).
+    pub refresh_constants: &'static [(&'static str, &'static str)],
 }
 
 /// A request body field whose value makes a session start issue another scheme's credential
@@ -317,6 +323,8 @@ mod tests {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         }
     }
 

@@ -52,7 +52,9 @@ pub(crate) fn token_in(op: &OperationSecurity, body: &Value) -> Option<String> {
 }
 
 /// Put the rotated credentials of `answer` (the fields `op` rotates) into `body`, the body of the
-/// request that will renew the session, keeping its encoding (JSON or form).
+/// request that will renew the session, keeping its encoding (JSON or form). A body that does
+/// not carry them yet (a first sign-in with a platform credential) becomes the operation's
+/// refresh variant: the fields that variant has, its fixed values, and the rotated credentials.
 pub(crate) fn rotate(op: &OperationSecurity, answer: &Value, body: &[u8]) -> Option<Vec<u8>> {
     let fresh: Vec<(&str, &str)> = op
         .rotates
@@ -62,19 +64,42 @@ pub(crate) fn rotate(op: &OperationSecurity, answer: &Value, body: &[u8]) -> Opt
     if fresh.is_empty() {
         return None;
     }
+    let refreshable = !op.refresh_fields.is_empty();
     if let Ok(Value::Object(mut map)) = serde_json::from_slice::<Value>(body) {
-        let mut changed = false;
-        for (field, value) in fresh {
-            if let Some(slot) = map.get_mut(field) {
-                *slot = Value::String(value.to_owned());
-                changed = true;
+        let carries = fresh.iter().any(|(f, _)| map.contains_key(*f));
+        if !carries && !refreshable {
+            return None;
+        }
+        if !carries {
+            map.retain(|k, _| op.refresh_fields.contains(&k.as_str()));
+            for (k, v) in op.refresh_constants {
+                map.insert((*k).to_owned(), Value::String((*v).to_owned()));
             }
         }
-        return changed.then(|| serde_json::to_vec(&map).ok()).flatten();
+        for (field, value) in fresh {
+            if carries && !map.contains_key(field) {
+                continue;
+            }
+            map.insert(field.to_owned(), Value::String(value.to_owned()));
+        }
+        return serde_json::to_vec(&map).ok();
     }
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
-    if !pairs.iter().any(|(k, _)| fresh.iter().any(|(f, _)| f == k)) {
+    let mut pairs: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    let carries = pairs.iter().any(|(k, _)| fresh.iter().any(|(f, _)| f == k));
+    if !carries && !refreshable {
         return None;
+    }
+    if !carries {
+        pairs.retain(|(k, _)| {
+            op.refresh_fields.contains(&k.as_str())
+                && !op.refresh_constants.iter().any(|(c, _)| c == k)
+        });
+        for (k, v) in op.refresh_constants {
+            pairs.push(((*k).to_owned(), (*v).to_owned()));
+        }
+        for (f, v) in &fresh {
+            pairs.push(((*f).to_owned(), (*v).to_owned()));
+        }
     }
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in &pairs {
@@ -124,6 +149,8 @@ mod tests {
             },
         ],
         rotates: &["refresh_token"],
+        refresh_fields: &["grant_type", "client_id", "refresh_token"],
+        refresh_constants: &[("grant_type", "refresh_token")],
     };
 
     fn jwt(claims: Value) -> String {
@@ -173,7 +200,23 @@ mod tests {
         assert_eq!(form, b"grant_type=refresh_token&refresh_token=new");
         let body = rotate(&OP, &answer, br#"{"refresh_token":"old"}"#).unwrap();
         assert_eq!(body, br#"{"refresh_token":"new"}"#);
-        assert!(rotate(&OP, &answer, b"grant_type=password").is_none());
+        // A first sign-in becomes the refresh variant: its fields kept, its constant set.
+        let first = rotate(
+            &OP,
+            &answer,
+            b"grant_type=authorization_code&client_id=7&code=c1",
+        )
+        .unwrap();
+        assert_eq!(
+            first,
+            b"client_id=7&grant_type=refresh_token&refresh_token=new"
+        );
+        let json_first = rotate(&OP, &answer, br#"{"client_id":"7","id_token":"x"}"#).unwrap();
+        let value: Value = serde_json::from_slice(&json_first).unwrap();
+        assert_eq!(
+            value,
+            json!({"client_id": "7", "grant_type": "refresh_token", "refresh_token": "new"})
+        );
     }
 
     #[test]

@@ -48,11 +48,91 @@ pub fn operation_fields(api: &Api, spec: &Value, op: &Operation) -> String {
         })
         .map(|(name, _)| format!("{name:?}"))
         .collect();
+    let (fields, constants) = if rotates.is_empty() {
+        Default::default()
+    } else {
+        refresh_variant(spec, &op.value, &properties, &token_fields)
+    };
     format!(
-        "repeatable: {repeatable}, captures: &[{}], rotates: &[{}]",
+        "repeatable: {repeatable}, captures: &[{}], rotates: &[{}], refresh_fields: &[{}], refresh_constants: &[{}]",
         captures.join(", "),
-        rotates.join(", ")
+        rotates.join(", "),
+        fields
+            .iter()
+            .map(|f| format!("{f:?}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        constants
+            .iter()
+            .map(|(k, v)| format!("({k:?}, {v:?})"))
+            .collect::<Vec<_>>()
+            .join(", "),
     )
+}
+
+/// The request body variant that renews a session with a rotated credential: the `oneOf`/`anyOf`
+/// member of the request body that requires one of the answer's rotated fields. Its properties
+/// are what a renewal keeps of the original body; its single-value enums (an OAuth
+/// `grant_type`) are set.
+fn refresh_variant(
+    spec: &Value,
+    op: &Value,
+    answer: &[(String, Value)],
+    token_fields: &BTreeSet<String>,
+) -> (Vec<String>, Vec<(String, String)>) {
+    let rotated: Vec<&str> = answer
+        .iter()
+        .filter(|(name, schema)| {
+            !token_fields.contains(name)
+                && deref(spec, schema).get("format").and_then(Value::as_str) == Some("password")
+        })
+        .map(|(name, _)| name.as_str())
+        .collect();
+    let body = op
+        .get("requestBody")
+        .map(|b| deref(spec, b))
+        .and_then(|b| b.get("content"))
+        .and_then(Value::as_object)
+        .and_then(|c| c.values().next())
+        .and_then(|m| m.get("schema"))
+        .map(|s| deref(spec, s));
+    let Some(body) = body else {
+        return Default::default();
+    };
+    let members = ["oneOf", "anyOf"]
+        .iter()
+        .filter_map(|k| body.get(*k).and_then(Value::as_array))
+        .flatten()
+        .map(|m| deref(spec, m));
+    for member in members {
+        let required: Vec<&str> = member
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        if !rotated.iter().any(|r| required.contains(r)) {
+            continue;
+        }
+        let Some(props) = member.get("properties").and_then(Value::as_object) else {
+            continue;
+        };
+        let fields = props.keys().cloned().collect();
+        let constants = props
+            .iter()
+            .filter_map(|(name, schema)| {
+                match deref(spec, schema).get("enum").and_then(Value::as_array) {
+                    Some(values) if values.len() == 1 => {
+                        Some((name.clone(), values[0].as_str()?.to_owned()))
+                    }
+                    _ => None,
+                }
+            })
+            .collect();
+        return (fields, constants);
+    }
+    Default::default()
 }
 
 /// The properties of the JSON answers of an operation's 2xx responses (through `$ref`s,

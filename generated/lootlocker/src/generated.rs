@@ -96261,6 +96261,8 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startWhiteLabelSession",
@@ -96270,6 +96272,8 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startSteamSession",
@@ -96279,6 +96283,8 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startEpicSession",
@@ -96288,6 +96294,14 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startAppleSession",
@@ -96297,6 +96311,14 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startAppleGameCenterSession",
@@ -96306,6 +96328,14 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startGoogleSession",
@@ -96315,6 +96345,14 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startNintendoSwitchSession",
@@ -96324,6 +96362,8 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startXboxSession",
@@ -96333,6 +96373,8 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startMetaSession",
@@ -96342,6 +96384,14 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "verifyPlayer",
@@ -96351,6 +96401,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startSteamPsnSession",
@@ -96360,6 +96412,8 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "endSession",
@@ -96369,6 +96423,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startDiscordSession",
@@ -96378,6 +96434,14 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startGooglePlayGamesSession",
@@ -96387,6 +96451,13 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startPsnV3Session",
@@ -96396,6 +96467,8 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerBanStatus",
@@ -96405,6 +96478,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listConnectedAccounts",
@@ -96414,6 +96489,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectGoogleAccount",
@@ -96423,6 +96500,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectTwitchAccount",
@@ -96432,6 +96511,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectAppleAccount",
@@ -96441,6 +96522,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "attachProvider",
@@ -96450,6 +96533,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "transferProviders",
@@ -96459,6 +96544,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unlinkPlatformProvider",
@@ -96468,6 +96555,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectProviderAccount",
@@ -96477,6 +96566,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "beginRemoteSessionLoginLease",
@@ -96486,6 +96577,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "beginRemoteSessionLinkLease",
@@ -96495,6 +96588,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startRemoteSession",
@@ -96504,6 +96599,8 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &["game_api_key", "game_version", "refresh_token"],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "signUpWhiteLabelUser",
@@ -96513,6 +96610,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "signInWhiteLabelUser",
@@ -96522,6 +96621,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "requestWhiteLabelVerification",
@@ -96531,6 +96632,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "requestWhiteLabelPasswordReset",
@@ -96540,6 +96643,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "verifyWhiteLabelSession",
@@ -96549,6 +96654,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerFiles",
@@ -96558,6 +96665,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "uploadPlayerFile",
@@ -96567,6 +96676,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerFile",
@@ -96576,6 +96687,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updatePlayerFile",
@@ -96585,6 +96698,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayerFile",
@@ -96594,6 +96709,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayerPublicFiles",
@@ -96603,6 +96720,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerStorage",
@@ -96612,6 +96731,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updatePlayerStorage",
@@ -96621,6 +96742,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayerStorageItem",
@@ -96630,6 +96753,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerPublicStorage",
@@ -96639,6 +96764,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "lookupPublicPlayerStorage",
@@ -96648,6 +96775,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerInfoFromSession",
@@ -96657,6 +96786,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayersInfo",
@@ -96666,6 +96797,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "lookupPlayerNames",
@@ -96675,6 +96808,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerName",
@@ -96684,6 +96819,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "setPlayerName",
@@ -96693,6 +96830,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getMigratedDlcs",
@@ -96702,6 +96841,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "migrateDlcs",
@@ -96711,6 +96852,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "setPlayerProfilePublic",
@@ -96720,6 +96863,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "setPlayerProfilePrivate",
@@ -96729,6 +96874,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOtherPlayerDefaultLoadout",
@@ -96738,6 +96885,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerDefaultLoadout",
@@ -96747,6 +96896,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayer",
@@ -96756,6 +96907,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "submitXp",
@@ -96765,6 +96918,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOtherPlayerXpAndLevel",
@@ -96774,6 +96929,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerInfo",
@@ -96783,6 +96940,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayersXpAndLevel",
@@ -96792,6 +96951,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "lookupPlayerPlatformIds",
@@ -96801,6 +96962,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listDeactivatedAssetNotifications",
@@ -96810,6 +96973,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "computeAndLockDropTable",
@@ -96819,6 +96984,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "pickDropTableDrops",
@@ -96828,6 +96995,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listContexts",
@@ -96837,6 +97006,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "streamAssets",
@@ -96846,6 +97017,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssets",
@@ -96855,6 +97028,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetsById",
@@ -96864,6 +97039,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFavouriteAssets",
@@ -96873,6 +97050,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "favouriteAsset",
@@ -96882,6 +97061,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unfavouriteAsset",
@@ -96891,6 +97072,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetsPaged",
@@ -96900,6 +97083,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetBones",
@@ -96909,6 +97094,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAsset",
@@ -96918,6 +97105,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "streamAllInstanceStorage",
@@ -96927,6 +97116,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getInstanceStorageItem",
@@ -96936,6 +97127,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateInstanceStorageItem",
@@ -96945,6 +97138,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteInstanceStorageItem",
@@ -96954,6 +97149,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listInstanceStorage",
@@ -96963,6 +97160,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateInstanceStorageByKeys",
@@ -96972,6 +97171,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createInstanceStorageItem",
@@ -96981,6 +97182,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "inspectLootBox",
@@ -96990,6 +97193,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "openLootBox",
@@ -96999,6 +97204,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listUniversalAssets",
@@ -97008,6 +97215,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerInventory",
@@ -97017,6 +97226,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "streamPlayerInventory",
@@ -97026,6 +97237,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetGrantNotifications",
@@ -97035,6 +97248,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "activateRentalAsset",
@@ -97044,6 +97259,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteInventoryItem",
@@ -97053,6 +97270,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "grantAssetToPlayer",
@@ -97062,6 +97281,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listSimplifiedInventory",
@@ -97071,6 +97292,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCollectables",
@@ -97080,6 +97303,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "collectItem",
@@ -97089,6 +97314,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getMission",
@@ -97098,6 +97325,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMissions",
@@ -97107,6 +97336,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startMission",
@@ -97116,6 +97347,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "finishMission",
@@ -97125,6 +97358,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMaps",
@@ -97134,6 +97369,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listDefaultCharacterEquippableContexts",
@@ -97143,6 +97380,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacterEquippableContexts",
@@ -97152,6 +97391,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateCharacter",
@@ -97161,6 +97402,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteCharacter",
@@ -97170,6 +97413,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacterTypes",
@@ -97179,6 +97424,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacters",
@@ -97188,6 +97435,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createCharacter",
@@ -97197,6 +97446,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacterLoadouts",
@@ -97206,6 +97457,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayerCharacterLoadoutsByPlatformId",
@@ -97215,6 +97468,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "equipAssetToCharacter",
@@ -97224,6 +97479,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unequipAssetFromCharacter",
@@ -97233,6 +97490,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "equipAssetToDefaultCharacter",
@@ -97242,6 +97501,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unequipAssetFromDefaultCharacter",
@@ -97251,6 +97512,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayerCharacterLoadoutsByPublicUid",
@@ -97260,6 +97523,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listGameHeroes",
@@ -97269,6 +97534,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerHeroes",
@@ -97278,6 +97545,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createPlayerHero",
@@ -97287,6 +97556,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerHero",
@@ -97296,6 +97567,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updatePlayerHero",
@@ -97305,6 +97578,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayerHero",
@@ -97314,6 +97589,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerHeroInventory",
@@ -97323,6 +97600,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getDefaultPlayerHeroBySteamId",
@@ -97332,6 +97611,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerHeroesBySteamId",
@@ -97341,6 +97622,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOtherPlayerHeroLoadout",
@@ -97350,6 +97633,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerHeroLoadout",
@@ -97359,6 +97644,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "equipAssetToHero",
@@ -97368,6 +97655,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unequipAssetFromHero",
@@ -97377,6 +97666,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "callTriggerEvent",
@@ -97386,6 +97677,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "executeTriggers",
@@ -97395,6 +97688,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerTriggers",
@@ -97404,6 +97699,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProgressionTiers",
@@ -97413,6 +97710,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getProgressionTier",
@@ -97422,6 +97721,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerProgressions",
@@ -97431,6 +97732,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayerProgressions",
@@ -97440,6 +97743,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerProgression",
@@ -97449,6 +97754,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayerProgression",
@@ -97458,6 +97765,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOtherPlayerProgression",
@@ -97467,6 +97776,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addPlayerProgressionPoints",
@@ -97476,6 +97787,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "subtractPlayerProgressionPoints",
@@ -97485,6 +97798,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resetPlayerProgression",
@@ -97494,6 +97809,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacterProgressions",
@@ -97503,6 +97820,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getCharacterProgression",
@@ -97512,6 +97831,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteCharacterProgression",
@@ -97521,6 +97842,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addCharacterProgressionPoints",
@@ -97530,6 +97853,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "subtractCharacterProgressionPoints",
@@ -97539,6 +97864,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resetCharacterProgression",
@@ -97548,6 +97875,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetInstanceProgressions",
@@ -97557,6 +97886,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAssetInstanceProgression",
@@ -97566,6 +97897,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteAssetInstanceProgression",
@@ -97575,6 +97908,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addAssetInstanceProgressionPoints",
@@ -97584,6 +97919,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "subtractAssetInstanceProgressionPoints",
@@ -97593,6 +97930,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resetAssetInstanceProgression",
@@ -97602,6 +97941,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProgressions",
@@ -97611,6 +97952,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getProgression",
@@ -97620,6 +97963,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLeaderboardScores",
@@ -97629,6 +97974,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "submitLeaderboardScore",
@@ -97638,6 +97985,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getLeaderboardMemberRank",
@@ -97647,6 +97996,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLeaderboardMembers",
@@ -97656,6 +98007,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLeaderboards",
@@ -97665,6 +98018,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getLeaderboardDetails",
@@ -97674,6 +98029,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLeaderboardArchives",
@@ -97683,6 +98040,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getLeaderboardArchive",
@@ -97692,6 +98051,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "incrementLeaderboardScore",
@@ -97701,6 +98062,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "queryLeaderboardScore",
@@ -97710,6 +98073,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMemberLeaderboardRanks",
@@ -97719,6 +98084,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMetadata",
@@ -97728,6 +98095,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "performMetadataOperations",
@@ -97737,6 +98106,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMultisourceMetadata",
@@ -97746,6 +98117,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listNotifications",
@@ -97755,6 +98128,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "markNotificationsAsRead",
@@ -97764,6 +98139,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "markAllNotificationsAsRead",
@@ -97773,6 +98150,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getCurrencyByCode",
@@ -97782,6 +98161,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCurrencies",
@@ -97791,6 +98172,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCurrencyDenominations",
@@ -97800,6 +98183,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemGooglePlayStorePurchase",
@@ -97809,6 +98194,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemAppleAppStorePurchase",
@@ -97818,6 +98205,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "beginSteamPurchaseRedemption",
@@ -97827,6 +98216,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "querySteamPurchaseRedemption",
@@ -97836,6 +98227,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "finalizeSteamPurchaseRedemption",
@@ -97845,6 +98238,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemEpicGamesStorePurchase",
@@ -97854,6 +98249,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemPlayStationStorePurchase",
@@ -97863,6 +98260,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getXboxServiceTicket",
@@ -97872,6 +98271,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemXboxStorePurchase",
@@ -97881,6 +98282,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createStripeCheckoutSession",
@@ -97890,6 +98293,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "purchaseAssets",
@@ -97899,6 +98304,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerBalance",
@@ -97908,6 +98315,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPurchaseStatus",
@@ -97917,6 +98326,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOrderDetails",
@@ -97926,6 +98337,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "purchaseCatalogItems",
@@ -97935,6 +98348,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "initiateAsyncCatalogPurchase",
@@ -97944,6 +98359,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAsyncCatalogPurchaseStatus",
@@ -97953,6 +98370,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "retryAsyncCatalogPurchase",
@@ -97962,6 +98381,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "refundByEntitlementIds",
@@ -97971,6 +98392,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "creditBalance",
@@ -97980,6 +98403,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "debitBalance",
@@ -97989,6 +98414,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listBalances",
@@ -97998,6 +98425,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getWallet",
@@ -98007,6 +98436,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getWalletByHolder",
@@ -98016,6 +98447,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createWallet",
@@ -98025,6 +98458,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCatalogs",
@@ -98034,6 +98469,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCatalogItemsByKey",
@@ -98043,6 +98480,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCatalogItemsByIds",
@@ -98052,6 +98491,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listEntitlements",
@@ -98061,6 +98502,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getEntitlement",
@@ -98070,6 +98513,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMessages",
@@ -98079,6 +98524,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFollowers",
@@ -98088,6 +98535,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFollowing",
@@ -98097,6 +98546,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "followPlayer",
@@ -98106,6 +98557,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unfollowPlayer",
@@ -98115,6 +98568,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFriends",
@@ -98124,6 +98579,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listIncomingFriendRequests",
@@ -98133,6 +98590,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOutgoingFriendRequests",
@@ -98142,6 +98601,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listBlockedPlayers",
@@ -98151,6 +98612,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getFriend",
@@ -98160,6 +98623,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "sendFriendRequest",
@@ -98169,6 +98634,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteFriend",
@@ -98178,6 +98645,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "cancelOutgoingFriendRequest",
@@ -98187,6 +98656,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "acceptFriendRequest",
@@ -98196,6 +98667,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "declineFriendRequest",
@@ -98205,6 +98678,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "blockPlayer",
@@ -98214,6 +98689,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unblockPlayer",
@@ -98223,6 +98700,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFeedbackCategories",
@@ -98232,6 +98711,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createFeedback",
@@ -98241,6 +98722,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "reportPlayer",
@@ -98250,6 +98733,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "reportAsset",
@@ -98259,6 +98744,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listReportTypes",
@@ -98268,6 +98755,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listRemovedUgc",
@@ -98277,6 +98766,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createErrorReport",
@@ -98286,6 +98777,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetCandidates",
@@ -98295,6 +98788,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createAssetCandidate",
@@ -98304,6 +98799,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAssetCandidate",
@@ -98313,6 +98810,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateAssetCandidate",
@@ -98322,6 +98821,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteAssetCandidate",
@@ -98331,6 +98832,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addFileToAssetCandidate",
@@ -98340,6 +98843,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteFileFromAssetCandidate",
@@ -98349,6 +98854,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "ping",
@@ -98358,6 +98865,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getGameInfo",
@@ -98367,6 +98876,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listBroadcasts",
@@ -98376,6 +98887,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectPresence",
@@ -98385,6 +98898,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
     ];
     /// Every security scheme of the spec, with where its credential goes.

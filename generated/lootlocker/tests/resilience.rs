@@ -1,76 +1,17 @@
 //! The client runtime through the LootLocker client against a local test server: retries (and
-//! where they are refused), renewal of a session on 401, the default `LL-Version`, the builder,
-//! and what a `tracing` subscriber sees.
+//! where they are refused), renewal of a session on 401 (by a new session start or a refresh
+//! token), the default `LL-Version`, and the builder. Tracing is in `tracing_redaction.rs`.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use lootlocker_game::{Client, RetryPolicy, types};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
-const FIRST: &str = "e0d4c4a1b7b14f0a8c35e6a0d9f2b8c7";
-const SECOND: &str = "9f2b8c7e0d4c4a1b7b14f0a8c35e6a0d";
-const GAME_KEY: &str = "dev_5a1b2c3d4e";
+mod support;
 
-fn session(token: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "success": true,
-        "session_token": token,
-        "player_id": 7341,
-        "player_ulid": "01HZY4Q7PS0D6W3N9V2M8K5J1E",
-        "public_uid": "4XQ2W9K1",
-        "player_name": null,
-        "player_identifier": "a7f1e6c2-1c6b-4c5e-9b1a-3d2f0e8c7b6a",
-        "player_created_at": "2026-03-01T10:00:00Z",
-        "seen_before": true,
-        "last_seen": null,
-        "check_grant_notifications": false,
-        "check_deactivation_notifications": false,
-        "check_dlcs": [],
-        "wallet_id": "01HZY4QAWALLET00000000000"
-    }))
-}
-
-fn accounts() -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "connected_accounts": [{"provider": "guest", "provider_name": "Guest"}]
-    }))
-}
-
-fn ping() -> ResponseTemplate {
-    ResponseTemplate::new(200)
-        .set_body_json(json!({"date": "2026-03-01 10:00:00", "success": true}))
-}
-
-fn rate_limited(seconds: &str) -> ResponseTemplate {
-    ResponseTemplate::new(429)
-        .insert_header("retry-after", seconds)
-        .set_body_json(json!({"code": "too_many_requests", "message": "slow down"}))
-}
-
-async fn start_session(client: &Client) {
-    client
-        .start_guest_session()
-        .body(
-            types::StartGuestSessionBody::builder()
-                .game_key(Some(GAME_KEY.to_owned()))
-                .game_version("1.2.0")
-                .player_identifier(Some("a7f1e6c2-1c6b-4c5e-9b1a-3d2f0e8c7b6a".to_owned())),
-        )
-        .send()
-        .await
-        .expect("guest session starts");
-}
-
-fn token_of(req: &Request) -> Option<&str> {
-    req.headers
-        .get("x-session-token")
-        .and_then(|v| v.to_str().ok())
-}
+use support::*;
 
 #[tokio::test]
 async fn rate_limited_get_is_retried_after_the_retry_after_wait() {
@@ -165,40 +106,6 @@ async fn retries_stop_at_the_attempt_and_wait_bounds() {
         .unwrap();
     client.ping().send().await.unwrap_err();
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
-}
-
-/// The server rejects the first session; the client starts a new one the same way, and the
-/// call is repeated once with the new token.
-async fn renewing_server() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/game/v2/session/guest"))
-        .respond_with(session(FIRST))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/game/v2/session/guest"))
-        .respond_with(session(SECOND))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/game/v1/connected-accounts"))
-        .and(header("x-session-token", FIRST))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
-            "code": "unauthorized", "message": "session expired"
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/game/v1/connected-accounts"))
-        .and(header("x-session-token", SECOND))
-        .respond_with(accounts())
-        .mount(&server)
-        .await;
-    server
 }
 
 #[tokio::test]
@@ -332,81 +239,68 @@ fn the_builder_refuses_what_it_cannot_build_without_panicking() {
     assert_eq!(custom.credentials().session_token().as_deref(), Some(FIRST));
 }
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
-async fn tracing_records_each_call_and_never_a_credential() {
-    let server = renewing_server().await;
-    Mock::given(method("GET"))
-        .and(path("/game/ping"))
-        .respond_with(rate_limited("0"))
+async fn a_401_renews_a_platform_session_with_its_refresh_token() {
+    let server = MockServer::start().await;
+    let with_refresh = |token: &str, refresh: &str| {
+        let mut body = session_json(token);
+        body["refresh_token"] = json!(refresh);
+        ResponseTemplate::new(200).set_body_json(body)
+    };
+    let (first, second) = (with_refresh(FIRST, "rt-1"), with_refresh(SECOND, "rt-2"));
+    Mock::given(method("POST"))
+        .and(path("/game/session/epic"))
+        .respond_with(first)
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/game/ping"))
-        .respond_with(ping())
+    Mock::given(method("POST"))
+        .and(path("/game/session/epic"))
+        .respond_with(second)
         .with_priority(2)
         .mount(&server)
         .await;
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    Mock::given(method("GET"))
+        .and(path("/game/v1/connected-accounts"))
+        .and(header("x-session-token", FIRST))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "code": "unauthorized", "message": "session expired"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/game/v1/connected-accounts"))
+        .and(header("x-session-token", SECOND))
+        .respond_with(accounts())
+        .mount(&server)
+        .await;
 
     let client = Client::with_base_url(&server.uri()).unwrap();
-    start_session(&client).await;
-    client.list_connected_accounts().send().await.unwrap();
-    client.ping().send().await.unwrap();
-    tracing::info!(client = ?client, "client state");
+    client
+        .start_epic_session()
+        .body(types::StartEpicSessionBody::EpicGamesSession {
+            game_api_key: None,
+            game_key: Some(GAME_KEY.to_owned()),
+            game_version: "1.4.2".to_owned(),
+            id_token: "eos.id.token".into(),
+            optionals: None,
+        })
+        .send()
+        .await
+        .expect("platform session starts");
+    client
+        .list_connected_accounts()
+        .send()
+        .await
+        .expect("succeeds after the refresh");
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    for expected in [
-        "gamespec.call",
-        "operation=\"startGuestSession\"",
-        "operation=\"listConnectedAccounts\"",
-        "operation=\"ping\"",
-        "status=200",
-        "attempts=2",
-        "renewed=true",
-        "latency_ms=",
-        "gamespec.renew",
-    ] {
-        assert!(text.contains(expected), "no {expected:?} in:\n{text}");
-    }
-    let b64 = base64::engine::general_purpose::STANDARD;
-    for secret in [FIRST, SECOND, GAME_KEY] {
-        for form in [
-            secret.to_owned(),
-            url::form_urlencoded::byte_serialize(secret.as_bytes()).collect(),
-            b64.encode(secret),
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(secret),
-        ] {
-            assert!(!text.contains(&form), "{form:?} appears in:\n{text}");
-        }
-    }
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 4);
+    let renewal: Value = serde_json::from_slice(&requests[2].body).unwrap();
+    assert_eq!(
+        renewal,
+        json!({"game_key": GAME_KEY, "game_version": "1.4.2", "refresh_token": "rt-1"}),
+        "the renewal is the refresh variant, without the spent platform token"
+    );
 }

@@ -39893,6 +39893,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "linkAccountsByCode",
@@ -39902,6 +39904,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "linkExternalAccountId",
@@ -39911,6 +39915,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "generateJwt",
@@ -39920,6 +39926,14 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("access_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[
+                "grant_type",
+                "client_id",
+                "refresh_token",
+                "redirect_uri",
+                "client_secret",
+            ],
+            refresh_constants: &[("grant_type", "refresh_token")],
         },
         OperationSecurity {
             operation_id: "authorizeOauth2",
@@ -39929,6 +39943,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginWithPasswordOauth2",
@@ -39943,6 +39959,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getTokenByPasswordOauth2",
@@ -39952,6 +39970,8 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("access_token")],
             rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "checkUserAuthentication",
@@ -39966,6 +39986,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "registerUserOauth2",
@@ -39980,6 +40002,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginWithPasswordJwt",
@@ -39994,6 +40018,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "registerUserJwt",
@@ -40008,6 +40034,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "validateUserJwt",
@@ -40017,6 +40045,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "validateServerJwt",
@@ -40026,6 +40056,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getJsonWebKeySet",
@@ -40035,6 +40067,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProjectPublicKeys",
@@ -40044,6 +40078,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "generateRsaKey",
@@ -40053,6 +40089,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "logoutUser",
@@ -40062,6 +40100,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "saveConsent",
@@ -40071,6 +40111,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "checkConsent",
@@ -40080,6 +40122,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resendOauth2ConfirmationEmail",
@@ -40089,6 +40133,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resendJwtConfirmationEmail",
@@ -40098,6 +40144,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "requestPasswordReset",
@@ -40107,6 +40155,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "confirmPasswordReset",
@@ -40116,6 +40166,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startOauth2EmailAuth",
@@ -40125,6 +40177,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "completeOauth2EmailAuth",
@@ -40139,6 +40193,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startOauth2PhoneAuth",
@@ -40148,6 +40204,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "completeOauth2PhoneAuth",
@@ -40162,6 +40220,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startJwtEmailAuth",
@@ -40171,6 +40231,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "completeJwtEmailAuth",
@@ -40185,6 +40247,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startJwtPhoneAuth",
@@ -40194,6 +40258,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "completeJwtPhoneAuth",
@@ -40208,6 +40274,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getConfirmationCode",
@@ -40217,6 +40285,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginOauth2WithDeviceId",
@@ -40231,6 +40301,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginJwtWithDeviceId",
@@ -40240,6 +40312,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &["token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redirectOauth2SocialLogin",
@@ -40249,6 +40323,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOauth2SocialLoginUrl",
@@ -40258,6 +40334,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginOauth2WithSocialToken",
@@ -40272,6 +40350,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redirectJwtSocialLogin",
@@ -40281,6 +40361,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getJwtSocialLoginUrl",
@@ -40290,6 +40372,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginJwtWithSocialToken",
@@ -40299,6 +40383,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &["token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "refreshJwtSocialTokens",
@@ -40308,6 +40394,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginOauth2WithCrossAuth",
@@ -40322,6 +40410,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginJwtWithCrossAuth",
@@ -40336,6 +40426,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginOauth2WithSocialCode",
@@ -40350,6 +40442,8 @@ pub mod security {
                 },
             ],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginWithServerCustomId",
@@ -40359,6 +40453,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "registerUserFromServer",
@@ -40368,6 +40464,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateServerCustomId",
@@ -40377,6 +40475,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserDetails",
@@ -40386,6 +40486,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserDetails",
@@ -40395,6 +40497,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserEmail",
@@ -40404,6 +40508,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserPhoneNumber",
@@ -40413,6 +40519,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserPhoneNumber",
@@ -40422,6 +40530,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteUserPhoneNumber",
@@ -40431,6 +40541,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "requestPhoneLink",
@@ -40440,6 +40552,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "confirmPhoneLink",
@@ -40449,6 +40563,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "uploadUserPicture",
@@ -40458,6 +40574,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteUserPicture",
@@ -40467,6 +40585,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addUsernameEmailAuth",
@@ -40476,6 +40596,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listSocialAuthLinks",
@@ -40485,6 +40607,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "checkUserAge",
@@ -40494,6 +40618,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserPublicProfile",
@@ -40503,6 +40629,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "searchUsersByNickname",
@@ -40512,6 +40640,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listUserDevices",
@@ -40521,6 +40651,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "linkDeviceToAccount",
@@ -40530,6 +40662,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unlinkDeviceFromAccount",
@@ -40539,6 +40673,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listUserFriends",
@@ -40548,6 +40684,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserFriends",
@@ -40557,6 +40695,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listSocialFriends",
@@ -40566,6 +40706,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateSocialFriends",
@@ -40575,6 +40717,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLinkedSocialNetworks",
@@ -40584,6 +40728,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getSocialLinkUrl",
@@ -40593,6 +40739,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redirectSocialLink",
@@ -40602,6 +40750,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unlinkSocialNetwork",
@@ -40611,6 +40761,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserMfaSettings",
@@ -40620,6 +40772,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserMfaSettings",
@@ -40629,6 +40783,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getServerUserMfaSettings",
@@ -40638,6 +40794,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateServerUserMfaSettings",
@@ -40647,6 +40805,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getProjectMfaSettings",
@@ -40656,6 +40816,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateProjectMfaSettings",
@@ -40665,6 +40827,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserAttributes",
@@ -40674,6 +40838,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserReadOnlyAttributes",
@@ -40683,6 +40849,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserAttributes",
@@ -40692,6 +40860,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getServerUserAttributes",
@@ -40701,6 +40871,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getServerUserReadOnlyAttributes",
@@ -40710,6 +40882,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateServerUserAttributes",
@@ -40719,6 +40893,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateServerUserReadOnlyAttributes",
@@ -40728,6 +40904,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUsersByAttribute",
@@ -40737,6 +40915,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAttributesByServerCustomIds",
@@ -40746,6 +40926,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateAttributesByServerCustomId",
@@ -40755,6 +40937,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAttributeSchema",
@@ -40764,6 +40948,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateAttributeSchema",
@@ -40773,6 +40959,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteAttributeSchema",
@@ -40782,6 +40970,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "searchProjectUsers",
@@ -40791,6 +40981,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProjectUsers",
@@ -40800,6 +40992,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getProjectUserById",
@@ -40809,6 +41003,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getLinkingInfo",
@@ -40818,6 +41014,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "banUser",
@@ -40827,6 +41025,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unbanUser",
@@ -40836,6 +41036,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "exportUsers",
@@ -40845,6 +41047,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "importUsers",
@@ -40854,6 +41058,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProjectUserGroups",
@@ -40863,6 +41069,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addProjectUserGroup",
@@ -40872,6 +41080,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "renameProjectUserGroup",
@@ -40881,6 +41091,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteProjectUserGroup",
@@ -40890,6 +41102,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "manageUserGroups",
@@ -40899,6 +41113,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "removeUserGroups",
@@ -40908,6 +41124,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "replaceUserGroups",
@@ -40917,6 +41135,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listWebhooks",
@@ -40926,6 +41146,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addWebhook",
@@ -40935,6 +41157,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteWebhook",
@@ -40944,6 +41168,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateEmailTemplate",
@@ -40953,6 +41179,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createEmailTemplate",
@@ -40962,6 +41190,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "sendTemplateEmail",
@@ -40971,6 +41201,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOauth2Clients",
@@ -40980,6 +41212,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLoginProjects",
@@ -40989,6 +41223,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "revokeToken",
@@ -40998,6 +41234,8 @@ pub mod security {
             repeatable: false,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "clearSsoSession",
@@ -41007,6 +41245,8 @@ pub mod security {
             repeatable: true,
             captures: &[],
             rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
     ];
     /// Every security scheme of the spec, with where its credential goes.
