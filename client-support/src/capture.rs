@@ -7,16 +7,9 @@ pub async fn capture_json_field(
     response: reqwest::Response,
     field: &str,
 ) -> reqwest::Result<(reqwest::Response, Option<String>)> {
-    let status = response.status();
-    let version = response.version();
-    let headers = response.headers().clone();
-    let body = response.bytes().await?;
+    let (response, body) = crate::call::buffer(response).await?;
     let value = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v.get(field)?.as_str().map(str::to_owned));
-    let mut rebuilt = http::Response::new(body);
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    Ok((reqwest::Response::from(rebuilt), value))
+    Ok((response, value))
 }

@@ -15,6 +15,74 @@ pub struct OperationSecurity {
     pub requirements: &'static [&'static [&'static str]],
     /// Whether the operation obtains credentials (`x-session-start`).
     pub session_start: bool,
+    /// Whether a request of this operation may be sent again when it failed: its method is
+    /// idempotent, or the spec marks it `x-idempotent: true`.
+    pub repeatable: bool,
+    /// Where a successful answer of this session-start operation carries the credential it
+    /// issues (the registry's login facts that the operation's answer schema has).
+    pub captures: &'static [TokenAt],
+    /// Credentials the answer hands back to be sent next time in a request field of the same
+    /// name (a rotating refresh token): answer properties marked `format: password` other than
+    /// the captured token.
+    pub rotates: &'static [&'static str],
+    /// The request body fields a renewal with a rotated credential keeps (the properties of the
+    /// request body variant that requires it, e.g. "Refresh Epic Games Session"); empty when
+    /// the request body has no such variant.
+    pub refresh_fields: &'static [&'static str],
+    /// Fields that variant fixes to one value (OAuth `grant_type=refresh_token`).
+    pub refresh_constants: &'static [(&'static str, &'static str)],
+}
+
+/// A request body field whose value makes a session start issue another scheme's credential
+/// than the session scheme (OAuth `grant_type=client_credentials` issues a server token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IssueRule {
+    /// The body field.
+    pub field: &'static str,
+    /// Its value.
+    pub value: &'static str,
+    /// The scheme whose credential the answer then carries.
+    pub scheme: &'static str,
+}
+
+/// Everything a client's generated `security` module says about its spec, in one value.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiSecurity {
+    /// Every operation, in spec order.
+    pub operations: &'static [OperationSecurity],
+    /// Every security scheme.
+    pub schemes: &'static [SecurityScheme],
+    /// The scheme session-start calls issue unless an [`IssueRule`] says otherwise.
+    pub session_scheme: Option<&'static str>,
+    /// Body fields that make a session start issue another scheme.
+    pub issue_rules: &'static [IssueRule],
+    /// The request header that names the API version (`x-version-header` in the spec), sent
+    /// with the client's default version when a call does not set it.
+    pub version_header: Option<&'static str>,
+}
+
+impl ApiSecurity {
+    /// The operation whose client method is `method`.
+    pub fn for_method(&self, method: &str) -> Option<&'static OperationSecurity> {
+        self.operations.iter().find(|o| o.method == method)
+    }
+
+    /// The scheme named `name`.
+    pub fn scheme(&self, name: &str) -> Option<&'static SecurityScheme> {
+        self.schemes.iter().find(|s| s.name == name)
+    }
+}
+
+/// Why a credential could not be attached to a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    /// A scheme's header name is not a valid HTTP header name (a spec error).
+    #[error("header name {0:?} of a security scheme is not valid")]
+    HeaderName(String),
+    /// The credential of this scheme cannot be sent in a header (it has a line break or
+    /// another character headers cannot carry); the value itself is not shown.
+    #[error("the {0} credential is not a valid header value")]
+    HeaderValue(String),
 }
 
 /// Where a security scheme's credential goes, as the spec core decides it from the scheme
@@ -68,6 +136,26 @@ pub struct SessionToken {
 /// Headers progenitor adds that none of our APIs define.
 const UNDEFINED_HEADERS: &[&str] = &["api-version"];
 
+/// The first requirement set of `op` whose schemes all have a credential in `store`, with
+/// those credentials; empty when none can be satisfied.
+pub fn chosen_credentials<'a>(
+    op: &OperationSecurity,
+    schemes: &'a [SecurityScheme],
+    store: &CredentialStore,
+) -> Vec<(&'a SecurityScheme, String)> {
+    op.requirements
+        .iter()
+        .find_map(|set| {
+            set.iter()
+                .map(|name| {
+                    let scheme = schemes.iter().find(|s| s.name == *name)?;
+                    Some((scheme, store.get(name)?))
+                })
+                .collect::<Option<Vec<_>>>()
+        })
+        .unwrap_or_default()
+}
+
 /// Remove generator-only headers, then add the headers of the first requirement set of `op`
 /// whose schemes all have a credential in `store`. When none can be satisfied the request goes
 /// out without credentials and the server's answer (normally 401) reaches the caller.
@@ -76,21 +164,13 @@ pub fn apply_credentials(
     op: Option<&OperationSecurity>,
     schemes: &[SecurityScheme],
     store: &CredentialStore,
-) -> Result<(), String> {
+) -> Result<(), CredentialError> {
     let headers = request.headers_mut();
     for name in UNDEFINED_HEADERS {
         headers.remove(*name);
     }
     let Some(op) = op else { return Ok(()) };
-    let chosen = op.requirements.iter().find_map(|set| {
-        set.iter()
-            .map(|name| {
-                let scheme = schemes.iter().find(|s| s.name == *name)?;
-                Some((scheme, store.get(name)?))
-            })
-            .collect::<Option<Vec<_>>>()
-    });
-    let chosen = chosen.unwrap_or_default();
+    let chosen = chosen_credentials(op, schemes, store);
     for (scheme, secret) in &chosen {
         let (header, text) = match scheme.carrier {
             Carrier::Header(name) => (name, secret.clone()),
@@ -99,7 +179,7 @@ pub fn apply_credentials(
             Carrier::Query(_) | Carrier::Cookie(_) => continue,
         };
         let name = HeaderName::from_bytes(header.as_bytes())
-            .map_err(|e| format!("header name {header:?}: {e}"))?;
+            .map_err(|_| CredentialError::HeaderName(header.to_owned()))?;
         headers.insert(name, sensitive(scheme, &text)?);
     }
     let cookies: Vec<String> = chosen
@@ -118,7 +198,7 @@ pub fn apply_credentials(
         all.extend(cookies);
         let joined = all.join("; ");
         let mut value = HeaderValue::try_from(joined)
-            .map_err(|_| "a cookie credential is not a valid header value".to_owned())?;
+            .map_err(|_| CredentialError::HeaderValue("cookie".to_owned()))?;
         value.set_sensitive(true);
         headers.insert(reqwest::header::COOKIE, value);
     }
@@ -138,9 +218,63 @@ pub fn apply_credentials(
     Ok(())
 }
 
-fn sensitive(scheme: &SecurityScheme, text: &str) -> Result<HeaderValue, String> {
+/// Take every credential of `schemes` off `request` (headers, the cookies and query parameters
+/// they name), so a renewed credential can be attached to a copy of a sent request.
+pub fn strip_credentials(request: &mut reqwest::Request, schemes: &[SecurityScheme]) {
+    let mut cookies = Vec::new();
+    let mut params = Vec::new();
+    for scheme in schemes {
+        match scheme.carrier {
+            Carrier::Header(name) => {
+                request.headers_mut().remove(name);
+            }
+            Carrier::Bearer | Carrier::Basic => {
+                request.headers_mut().remove(reqwest::header::AUTHORIZATION);
+            }
+            Carrier::Cookie(name) => cookies.push(name),
+            Carrier::Query(name) => params.push(name),
+        }
+    }
+    if !cookies.is_empty() {
+        let kept: Vec<String> = request
+            .headers()
+            .get_all(reqwest::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .map(str::trim)
+            .filter(|pair| {
+                let name = pair.split('=').next().unwrap_or_default();
+                !pair.is_empty() && !cookies.contains(&name)
+            })
+            .map(str::to_owned)
+            .collect();
+        let headers = request.headers_mut();
+        headers.remove(reqwest::header::COOKIE);
+        if let Ok(value) = HeaderValue::try_from(kept.join("; "))
+            && !kept.is_empty()
+        {
+            headers.insert(reqwest::header::COOKIE, value);
+        }
+    }
+    if !params.is_empty() && request.url().query().is_some() {
+        let kept: Vec<(String, String)> = request
+            .url()
+            .query_pairs()
+            .filter(|(k, _)| !params.contains(&k.as_ref()))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let url = request.url_mut();
+        url.set_query(None);
+        if !kept.is_empty() {
+            url.query_pairs_mut().extend_pairs(kept);
+        }
+    }
+}
+
+fn sensitive(scheme: &SecurityScheme, text: &str) -> Result<HeaderValue, CredentialError> {
     let mut value = HeaderValue::try_from(text)
-        .map_err(|_| format!("the {} credential is not a valid header value", scheme.name))?;
+        .map_err(|_| CredentialError::HeaderValue(scheme.name.to_owned()))?;
     value.set_sensitive(true);
     Ok(value)
 }
@@ -186,6 +320,11 @@ mod tests {
             method: "x",
             requirements,
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         }
     }
 
@@ -226,8 +365,9 @@ mod tests {
         store.set("token", "a\nb");
         let err = apply_credentials(&mut request(), Some(&op(&[&["token"]])), SCHEMES, &store)
             .unwrap_err();
-        assert!(err.contains("token credential"), "{err}");
-        assert!(!err.contains("a\nb"));
+        let shown = err.to_string();
+        assert!(shown.contains("token credential"), "{shown}");
+        assert!(!shown.contains("a\nb"));
     }
 
     #[test]
@@ -248,5 +388,9 @@ mod tests {
         assert_eq!(r.headers()["cookie"], "sid=c1");
         assert!(r.headers()["cookie"].is_sensitive());
         assert_eq!(r.url().query(), Some("api_key=k+1"));
+        strip_credentials(&mut r, SCHEMES);
+        assert!(r.headers().get("authorization").is_none());
+        assert!(r.headers().get("cookie").is_none());
+        assert_eq!(r.url().query(), None);
     }
 }

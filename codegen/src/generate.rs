@@ -28,6 +28,9 @@ pub enum GenerateError {
     /// The generated tokens are not a Rust file.
     #[error("generated code does not parse: {0}")]
     Syntax(String),
+    /// A pagination annotation cannot be matched with the generated client.
+    #[error("pagination: {0}")]
+    Pagination(String),
     /// The dispatch table cannot be matched with the generated client.
     #[error("dispatch: {0}")]
     Dispatch(String),
@@ -95,16 +98,35 @@ pub fn progenitor_file(doc: &Value, inner_type: &str) -> Result<syn::File, Gener
 /// Render the client sources of `api` from its spec document.
 pub fn render(api: &Api, spec: &Value) -> Result<Rendered, GenerateError> {
     let GeneratorView { value, adaptations } = generator_view(spec);
-    let file = progenitor_file(&value, INNER_TYPE)?;
+    let mut file = progenitor_file(&value, INNER_TYPE)?;
+    drop_panicking_constructor(&mut file);
     let body = prettyplease::unparse(&file);
     let security = security_table(api, spec)?;
-    let source = format!("{}\n{body}\n{security}", header(api));
+    let streams = crate::pagination::stream_methods(spec, &file)?;
+    let source = format!("{}\n{body}\n{security}\n{streams}", header(api));
     Ok(Rendered {
         source,
         adaptations_md: adaptations_markdown(api, &adaptations),
         dispatch: crate::dispatch::render(api, spec, &value, &file)?,
         adaptations,
     })
+}
+
+/// Remove progenitor's `Client::new`, which panics when the HTTP client cannot be built; the
+/// client crates build clients through `gamespec_client_support::ClientBuilder` instead.
+fn drop_panicking_constructor(file: &mut syn::File) {
+    for item in &mut file.items {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let is_client = block.trait_.is_none()
+            && matches!(&*block.self_ty, syn::Type::Path(p) if p.path.is_ident("Client"));
+        if is_client {
+            block
+                .items
+                .retain(|i| !matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+        }
+    }
 }
 
 fn header(api: &Api) -> String {
@@ -118,9 +140,9 @@ fn header(api: &Api) -> String {
     )
 }
 
-/// The type the generated `Client` carries for credentials (progenitor's inner type): the
-/// `Credentials` of the generated `security` module.
-pub const INNER_TYPE: &str = "crate::security::Credentials";
+/// The value the generated `Client` carries besides its HTTP client (progenitor's inner type):
+/// the client runtime around the `Credentials` of the generated `security` module.
+pub const INNER_TYPE: &str = "gamespec_client_support::Runtime<crate::security::Credentials>";
 
 /// The pinned generator version, stated in generated headers.
 pub const PROGENITOR_VERSION: &str = "0.15.1";
@@ -151,10 +173,11 @@ fn security_table(api: &Api, spec: &Value) -> Result<String, GenerateError> {
             .collect();
         let starts = op.value.get("x-session-start") == Some(&Value::Bool(true));
         rows.push_str(&format!(
-            "OperationSecurity {{ operation_id: {:?}, method: {:?}, requirements: &[{}], session_start: {starts} }},\n",
+            "OperationSecurity {{ operation_id: {:?}, method: {:?}, requirements: &[{}], session_start: {starts}, {} }},\n",
             op.id,
             heck::ToSnakeCase::to_snake_case(op.id.as_str()),
-            sets.join(", ")
+            sets.join(", "),
+            crate::lifecycle::operation_fields(api, spec, &op),
         ));
     }
     let mut schemes = String::new();
@@ -179,11 +202,12 @@ fn security_table(api: &Api, spec: &Value) -> Result<String, GenerateError> {
         }
     }
     let session = session_token(api);
+    let api_constant = crate::lifecycle::api_constant(api, spec);
     let text = format!(
         r#"
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {{
-    pub use gamespec_client_support::{{Carrier, OperationSecurity, SecurityScheme, SessionToken, TokenAt}};
+    pub use gamespec_client_support::{{ApiSecurity, Carrier, IssueRule, OperationSecurity, SecurityScheme, SessionToken, TokenAt}};
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
         {rows}
@@ -195,6 +219,7 @@ pub mod security {{
     /// The credential session-start calls issue and where their answer carries it (from
     /// `spec/registry.toml`), if the registry says.
     pub const SESSION_TOKEN: Option<SessionToken> = {session};
+    {api_constant}
     /// The requirements of the operation whose client method is `method`.
     pub fn for_method(method: &str) -> Option<&'static OperationSecurity> {{
         OPERATIONS.iter().find(|o| o.method == method)

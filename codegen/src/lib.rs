@@ -7,7 +7,9 @@
 pub mod dispatch;
 pub mod drift;
 pub mod generate;
+pub mod lifecycle;
 pub mod lint;
+pub mod pagination;
 pub mod probe;
 pub mod quiet_panic;
 pub mod view;

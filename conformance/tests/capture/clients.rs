@@ -31,17 +31,28 @@ fn http() -> reqwest::Client {
         .expect("the test HTTP client builds")
 }
 
-/// A LootLocker client for `url` holding [`SESSION_TOKEN`] and [`DOMAIN_KEY`].
+/// A LootLocker client for `url` holding [`SESSION_TOKEN`] and [`DOMAIN_KEY`]. Retries are off:
+/// every answer the tests script reaches the call as it is.
 pub fn lootlocker(url: &str) -> lootlocker_game::Client {
-    let client = lootlocker_game::Client::with_http_client(url, http());
+    let client = lootlocker_game::Client::builder()
+        .base_url(url)
+        .http_client(http())
+        .retry(lootlocker_game::RetryPolicy::none())
+        .build()
+        .expect("the test client builds");
     client.credentials().set_session_token(SESSION_TOKEN);
     client.credentials().set_domain_key(DOMAIN_KEY);
     client
 }
 
-/// An Xsolla Login client for `url` holding [`USER_JWT`] and [`SERVER_JWT`].
+/// An Xsolla Login client for `url` holding [`USER_JWT`] and [`SERVER_JWT`]. Retries are off.
 pub fn xsolla(url: &str) -> xsolla_login::Client {
-    let client = xsolla_login::Client::with_http_client(url, http());
+    let client = xsolla_login::Client::builder()
+        .base_url(url)
+        .http_client(http())
+        .retry(xsolla_login::RetryPolicy::none())
+        .build()
+        .expect("the test client builds");
     client.credentials().set_user_jwt(USER_JWT);
     client.credentials().set_server_jwt(SERVER_JWT);
     client

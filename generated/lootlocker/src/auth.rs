@@ -1,26 +1,28 @@
-//! The hook that attaches credentials.
+//! The hooks every generated call runs through.
 //!
-//! Which header an operation needs comes from the spec's `security` requirements (the generated
-//! [`crate::security`] table and [`Credentials`] type, applied by `gamespec-client-support`), so a
-//! new endpoint needs no change here. Session-start calls (`x-session-start` in the spec) have
-//! the token they return captured (the field [`security::SESSION_TOKEN`] names, from the API
-//! registry), so every later call is authenticated without copying tokens around.
+//! Everything here is driven by the generated [`crate::security`] table (the spec's `security`
+//! requirements, `x-session-start`, `x-idempotent` and `x-version-header`, and the registry's
+//! login facts) and carried out by the client runtime of `gamespec-client-support`: the default
+//! `LL-Version`, the credentials each operation takes, retries of requests that are safe to
+//! repeat, the session token captured from every session start, one renewal (by repeating the
+//! session start) and one repeat of a call answered 401, and a `tracing` span per call.
 
-use gamespec_client_support::{TokenAt, apply_credentials, capture_json_field};
+use gamespec_client_support::Runtime;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 
 use crate::Client;
 use crate::security::{self, Credentials};
 
-impl ClientHooks<Credentials> for Client {
+impl ClientHooks<Runtime<Credentials>> for Client {
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
-        let op = security::for_method(info.operation_id);
-        apply_credentials(request, op, security::SCHEMES, self.inner().store())
-            .map_err(progenitor_client::Error::InvalidRequest)
+        self.inner()
+            .prepare(&security::API, self.client(), request, info.operation_id)
+            .await
+            .map_err(|e| progenitor_client::Error::InvalidRequest(e.to_string()))
     }
 
     async fn exec(
@@ -28,22 +30,8 @@ impl ClientHooks<Credentials> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        let starts_session =
-            security::for_method(info.operation_id).is_some_and(|op| op.session_start);
-        let Some(session) = security::SESSION_TOKEN else {
-            return Ok(response);
-        };
-        let TokenAt::Field(field) = session.at else {
-            return Ok(response);
-        };
-        if !starts_session || !response.status().is_success() {
-            return Ok(response);
-        }
-        let (response, token) = capture_json_field(response, field).await?;
-        if let Some(token) = token {
-            self.inner().store().set(session.scheme, token);
-        }
-        Ok(response)
+        self.inner()
+            .execute(&security::API, self.client(), request, info.operation_id)
+            .await
     }
 }

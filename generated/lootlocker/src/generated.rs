@@ -60078,24 +60078,9 @@ Version: 2021-03-01*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::security::Credentials,
+    pub(crate) inner: gamespec_client_support::Runtime<crate::security::Credentials>,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::security::Credentials) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
@@ -60105,7 +60090,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::security::Credentials,
+        inner: gamespec_client_support::Runtime<crate::security::Credentials>,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -60114,7 +60099,8 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::security::Credentials> for Client {
+impl ClientInfo<gamespec_client_support::Runtime<crate::security::Credentials>>
+for Client {
     fn api_version() -> &'static str {
         "2021-03-01"
     }
@@ -60124,7 +60110,7 @@ impl ClientInfo<crate::security::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::security::Credentials {
+    fn inner(&self) -> &gamespec_client_support::Runtime<crate::security::Credentials> {
         &self.inner
     }
 }
@@ -60132,7 +60118,9 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::security::Credentials>,
+        Client: ClientHooks<
+            gamespec_client_support::Runtime<crate::security::Credentials>,
+        >,
     {}
 };
 impl Client {
@@ -96579,7 +96567,8 @@ pub mod prelude {
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {
     pub use gamespec_client_support::{
-        Carrier, OperationSecurity, SecurityScheme, SessionToken, TokenAt,
+        ApiSecurity, Carrier, IssueRule, OperationSecurity, SecurityScheme, SessionToken,
+        TokenAt,
     };
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
@@ -96588,1422 +96577,2648 @@ pub mod security {
             method: "start_guest_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startWhiteLabelSession",
             method: "start_white_label_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startSteamSession",
             method: "start_steam_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startEpicSession",
             method: "start_epic_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startAppleSession",
             method: "start_apple_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startAppleGameCenterSession",
             method: "start_apple_game_center_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startGoogleSession",
             method: "start_google_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startNintendoSwitchSession",
             method: "start_nintendo_switch_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startXboxSession",
             method: "start_xbox_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startMetaSession",
             method: "start_meta_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "verifyPlayer",
             method: "verify_player",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startSteamPsnSession",
             method: "start_steam_psn_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "endSession",
             method: "end_session",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startDiscordSession",
             method: "start_discord_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_key",
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startGooglePlayGamesSession",
             method: "start_google_play_games_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[
+                "game_api_key",
+                "game_version",
+                "refresh_token",
+                "optionals",
+            ],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startPsnV3Session",
             method: "start_psn_v3_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerBanStatus",
             method: "get_player_ban_status",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listConnectedAccounts",
             method: "list_connected_accounts",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectGoogleAccount",
             method: "connect_google_account",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectTwitchAccount",
             method: "connect_twitch_account",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectAppleAccount",
             method: "connect_apple_account",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "attachProvider",
             method: "attach_provider",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "transferProviders",
             method: "transfer_providers",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unlinkPlatformProvider",
             method: "unlink_platform_provider",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectProviderAccount",
             method: "connect_provider_account",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "beginRemoteSessionLoginLease",
             method: "begin_remote_session_login_lease",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "beginRemoteSessionLinkLease",
             method: "begin_remote_session_link_lease",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startRemoteSession",
             method: "start_remote_session",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("session_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &["game_api_key", "game_version", "refresh_token"],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "signUpWhiteLabelUser",
             method: "sign_up_white_label_user",
             requirements: &[&["domainKey"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "signInWhiteLabelUser",
             method: "sign_in_white_label_user",
             requirements: &[&["domainKey"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "requestWhiteLabelVerification",
             method: "request_white_label_verification",
             requirements: &[&["domainKey"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "requestWhiteLabelPasswordReset",
             method: "request_white_label_password_reset",
             requirements: &[&["domainKey"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "verifyWhiteLabelSession",
             method: "verify_white_label_session",
             requirements: &[&["domainKey"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerFiles",
             method: "list_player_files",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "uploadPlayerFile",
             method: "upload_player_file",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerFile",
             method: "get_player_file",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updatePlayerFile",
             method: "update_player_file",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayerFile",
             method: "delete_player_file",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayerPublicFiles",
             method: "list_other_player_public_files",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerStorage",
             method: "get_player_storage",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updatePlayerStorage",
             method: "update_player_storage",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayerStorageItem",
             method: "delete_player_storage_item",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerPublicStorage",
             method: "get_player_public_storage",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "lookupPublicPlayerStorage",
             method: "lookup_public_player_storage",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerInfoFromSession",
             method: "get_player_info_from_session",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayersInfo",
             method: "list_players_info",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "lookupPlayerNames",
             method: "lookup_player_names",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerName",
             method: "get_player_name",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "setPlayerName",
             method: "set_player_name",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getMigratedDlcs",
             method: "get_migrated_dlcs",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "migrateDlcs",
             method: "migrate_dlcs",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "setPlayerProfilePublic",
             method: "set_player_profile_public",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "setPlayerProfilePrivate",
             method: "set_player_profile_private",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOtherPlayerDefaultLoadout",
             method: "get_other_player_default_loadout",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerDefaultLoadout",
             method: "get_player_default_loadout",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayer",
             method: "delete_player",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "submitXp",
             method: "submit_xp",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOtherPlayerXpAndLevel",
             method: "get_other_player_xp_and_level",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerInfo",
             method: "get_player_info",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayersXpAndLevel",
             method: "list_other_players_xp_and_level",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "lookupPlayerPlatformIds",
             method: "lookup_player_platform_ids",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listDeactivatedAssetNotifications",
             method: "list_deactivated_asset_notifications",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "computeAndLockDropTable",
             method: "compute_and_lock_drop_table",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "pickDropTableDrops",
             method: "pick_drop_table_drops",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listContexts",
             method: "list_contexts",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "streamAssets",
             method: "stream_assets",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssets",
             method: "list_assets",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetsById",
             method: "list_assets_by_id",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFavouriteAssets",
             method: "list_favourite_assets",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "favouriteAsset",
             method: "favourite_asset",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unfavouriteAsset",
             method: "unfavourite_asset",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetsPaged",
             method: "list_assets_paged",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetBones",
             method: "list_asset_bones",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAsset",
             method: "get_asset",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "streamAllInstanceStorage",
             method: "stream_all_instance_storage",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getInstanceStorageItem",
             method: "get_instance_storage_item",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateInstanceStorageItem",
             method: "update_instance_storage_item",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteInstanceStorageItem",
             method: "delete_instance_storage_item",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listInstanceStorage",
             method: "list_instance_storage",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateInstanceStorageByKeys",
             method: "update_instance_storage_by_keys",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createInstanceStorageItem",
             method: "create_instance_storage_item",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "inspectLootBox",
             method: "inspect_loot_box",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "openLootBox",
             method: "open_loot_box",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listUniversalAssets",
             method: "list_universal_assets",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerInventory",
             method: "list_player_inventory",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "streamPlayerInventory",
             method: "stream_player_inventory",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetGrantNotifications",
             method: "list_asset_grant_notifications",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "activateRentalAsset",
             method: "activate_rental_asset",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteInventoryItem",
             method: "delete_inventory_item",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "grantAssetToPlayer",
             method: "grant_asset_to_player",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listSimplifiedInventory",
             method: "list_simplified_inventory",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCollectables",
             method: "list_collectables",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "collectItem",
             method: "collect_item",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getMission",
             method: "get_mission",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMissions",
             method: "list_missions",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startMission",
             method: "start_mission",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "finishMission",
             method: "finish_mission",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMaps",
             method: "list_maps",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listDefaultCharacterEquippableContexts",
             method: "list_default_character_equippable_contexts",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacterEquippableContexts",
             method: "list_character_equippable_contexts",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateCharacter",
             method: "update_character",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteCharacter",
             method: "delete_character",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacterTypes",
             method: "list_character_types",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacters",
             method: "list_characters",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createCharacter",
             method: "create_character",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacterLoadouts",
             method: "list_character_loadouts",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayerCharacterLoadoutsByPlatformId",
             method: "list_other_player_character_loadouts_by_platform_id",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "equipAssetToCharacter",
             method: "equip_asset_to_character",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unequipAssetFromCharacter",
             method: "unequip_asset_from_character",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "equipAssetToDefaultCharacter",
             method: "equip_asset_to_default_character",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unequipAssetFromDefaultCharacter",
             method: "unequip_asset_from_default_character",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayerCharacterLoadoutsByPublicUid",
             method: "list_other_player_character_loadouts_by_public_uid",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listGameHeroes",
             method: "list_game_heroes",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerHeroes",
             method: "list_player_heroes",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createPlayerHero",
             method: "create_player_hero",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerHero",
             method: "get_player_hero",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updatePlayerHero",
             method: "update_player_hero",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayerHero",
             method: "delete_player_hero",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerHeroInventory",
             method: "list_player_hero_inventory",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getDefaultPlayerHeroBySteamId",
             method: "get_default_player_hero_by_steam_id",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerHeroesBySteamId",
             method: "list_player_heroes_by_steam_id",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOtherPlayerHeroLoadout",
             method: "get_other_player_hero_loadout",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerHeroLoadout",
             method: "get_player_hero_loadout",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "equipAssetToHero",
             method: "equip_asset_to_hero",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unequipAssetFromHero",
             method: "unequip_asset_from_hero",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "callTriggerEvent",
             method: "call_trigger_event",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "executeTriggers",
             method: "execute_triggers",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerTriggers",
             method: "list_player_triggers",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProgressionTiers",
             method: "list_progression_tiers",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getProgressionTier",
             method: "get_progression_tier",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listPlayerProgressions",
             method: "list_player_progressions",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOtherPlayerProgressions",
             method: "list_other_player_progressions",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerProgression",
             method: "get_player_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deletePlayerProgression",
             method: "delete_player_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOtherPlayerProgression",
             method: "get_other_player_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addPlayerProgressionPoints",
             method: "add_player_progression_points",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "subtractPlayerProgressionPoints",
             method: "subtract_player_progression_points",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resetPlayerProgression",
             method: "reset_player_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCharacterProgressions",
             method: "list_character_progressions",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getCharacterProgression",
             method: "get_character_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteCharacterProgression",
             method: "delete_character_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addCharacterProgressionPoints",
             method: "add_character_progression_points",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "subtractCharacterProgressionPoints",
             method: "subtract_character_progression_points",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resetCharacterProgression",
             method: "reset_character_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetInstanceProgressions",
             method: "list_asset_instance_progressions",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAssetInstanceProgression",
             method: "get_asset_instance_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteAssetInstanceProgression",
             method: "delete_asset_instance_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addAssetInstanceProgressionPoints",
             method: "add_asset_instance_progression_points",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "subtractAssetInstanceProgressionPoints",
             method: "subtract_asset_instance_progression_points",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resetAssetInstanceProgression",
             method: "reset_asset_instance_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProgressions",
             method: "list_progressions",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getProgression",
             method: "get_progression",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLeaderboardScores",
             method: "list_leaderboard_scores",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "submitLeaderboardScore",
             method: "submit_leaderboard_score",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getLeaderboardMemberRank",
             method: "get_leaderboard_member_rank",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLeaderboardMembers",
             method: "list_leaderboard_members",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLeaderboards",
             method: "list_leaderboards",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getLeaderboardDetails",
             method: "get_leaderboard_details",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLeaderboardArchives",
             method: "list_leaderboard_archives",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getLeaderboardArchive",
             method: "get_leaderboard_archive",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "incrementLeaderboardScore",
             method: "increment_leaderboard_score",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "queryLeaderboardScore",
             method: "query_leaderboard_score",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMemberLeaderboardRanks",
             method: "list_member_leaderboard_ranks",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMetadata",
             method: "list_metadata",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "performMetadataOperations",
             method: "perform_metadata_operations",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMultisourceMetadata",
             method: "list_multisource_metadata",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listNotifications",
             method: "list_notifications",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "markNotificationsAsRead",
             method: "mark_notifications_as_read",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "markAllNotificationsAsRead",
             method: "mark_all_notifications_as_read",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getCurrencyByCode",
             method: "get_currency_by_code",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCurrencies",
             method: "list_currencies",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCurrencyDenominations",
             method: "list_currency_denominations",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemGooglePlayStorePurchase",
             method: "redeem_google_play_store_purchase",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemAppleAppStorePurchase",
             method: "redeem_apple_app_store_purchase",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "beginSteamPurchaseRedemption",
             method: "begin_steam_purchase_redemption",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "querySteamPurchaseRedemption",
             method: "query_steam_purchase_redemption",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "finalizeSteamPurchaseRedemption",
             method: "finalize_steam_purchase_redemption",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemEpicGamesStorePurchase",
             method: "redeem_epic_games_store_purchase",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemPlayStationStorePurchase",
             method: "redeem_play_station_store_purchase",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getXboxServiceTicket",
             method: "get_xbox_service_ticket",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redeemXboxStorePurchase",
             method: "redeem_xbox_store_purchase",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createStripeCheckoutSession",
             method: "create_stripe_checkout_session",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "purchaseAssets",
             method: "purchase_assets",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPlayerBalance",
             method: "get_player_balance",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getPurchaseStatus",
             method: "get_purchase_status",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOrderDetails",
             method: "get_order_details",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "purchaseCatalogItems",
             method: "purchase_catalog_items",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "initiateAsyncCatalogPurchase",
             method: "initiate_async_catalog_purchase",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAsyncCatalogPurchaseStatus",
             method: "get_async_catalog_purchase_status",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "retryAsyncCatalogPurchase",
             method: "retry_async_catalog_purchase",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "refundByEntitlementIds",
             method: "refund_by_entitlement_ids",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "creditBalance",
             method: "credit_balance",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "debitBalance",
             method: "debit_balance",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listBalances",
             method: "list_balances",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getWallet",
             method: "get_wallet",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getWalletByHolder",
             method: "get_wallet_by_holder",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createWallet",
             method: "create_wallet",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCatalogs",
             method: "list_catalogs",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCatalogItemsByKey",
             method: "list_catalog_items_by_key",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listCatalogItemsByIds",
             method: "list_catalog_items_by_ids",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listEntitlements",
             method: "list_entitlements",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getEntitlement",
             method: "get_entitlement",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listMessages",
             method: "list_messages",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFollowers",
             method: "list_followers",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFollowing",
             method: "list_following",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "followPlayer",
             method: "follow_player",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unfollowPlayer",
             method: "unfollow_player",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFriends",
             method: "list_friends",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listIncomingFriendRequests",
             method: "list_incoming_friend_requests",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOutgoingFriendRequests",
             method: "list_outgoing_friend_requests",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listBlockedPlayers",
             method: "list_blocked_players",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getFriend",
             method: "get_friend",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "sendFriendRequest",
             method: "send_friend_request",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteFriend",
             method: "delete_friend",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "cancelOutgoingFriendRequest",
             method: "cancel_outgoing_friend_request",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "acceptFriendRequest",
             method: "accept_friend_request",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "declineFriendRequest",
             method: "decline_friend_request",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "blockPlayer",
             method: "block_player",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unblockPlayer",
             method: "unblock_player",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listFeedbackCategories",
             method: "list_feedback_categories",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createFeedback",
             method: "create_feedback",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "reportPlayer",
             method: "report_player",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "reportAsset",
             method: "report_asset",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listReportTypes",
             method: "list_report_types",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listRemovedUgc",
             method: "list_removed_ugc",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createErrorReport",
             method: "create_error_report",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listAssetCandidates",
             method: "list_asset_candidates",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createAssetCandidate",
             method: "create_asset_candidate",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAssetCandidate",
             method: "get_asset_candidate",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateAssetCandidate",
             method: "update_asset_candidate",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteAssetCandidate",
             method: "delete_asset_candidate",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addFileToAssetCandidate",
             method: "add_file_to_asset_candidate",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteFileFromAssetCandidate",
             method: "delete_file_from_asset_candidate",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "ping",
             method: "ping",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getGameInfo",
             method: "get_game_info",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listBroadcasts",
             method: "list_broadcasts",
             requirements: &[&["sessionToken"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "connectPresence",
             method: "connect_presence",
             requirements: &[],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
     ];
     /// Every security scheme of the spec, with where its credential goes.
@@ -98023,6 +99238,17 @@ pub mod security {
         scheme: "sessionToken",
         at: TokenAt::Field("session_token"),
     });
+    /// The whole table, as the client runtime takes it.
+    pub const API: ApiSecurity = ApiSecurity {
+        operations: OPERATIONS,
+        schemes: SCHEMES,
+        session_scheme: Some("sessionToken"),
+        issue_rules: &[],
+        version_header: Some("LL-Version"),
+    };
+    /// The version header's value sent when a call sets none: the spec's `info.version`, for
+    /// APIs whose spec names a version header (`x-version-header`).
+    pub const DEFAULT_API_VERSION: Option<&str> = Some("2021-03-01");
     /// The requirements of the operation whose client method is `method`.
     pub fn for_method(method: &str) -> Option<&'static OperationSecurity> {
         OPERATIONS.iter().find(|o| o.method == method)
@@ -98066,5 +99292,911 @@ pub mod security {
         pub fn clear_domain_key(&self) {
             self.store.clear("domainKey")
         }
+    }
+}
+
+/// Paginated lists as streams (`x-pagination` in the spec).
+impl<'a> builder::ListAssets<'a> {
+    /// Every item of every page of `listAssets` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<'a, types::Asset, Error<types::Error>> {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.assets,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListPlayerInventory<'a> {
+    /// Every item of every page of `listPlayerInventory` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::InventoryItem,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.inventory,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListProgressionTiers<'a> {
+    /// Every item of every page of `listProgressionTiers` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::ProgressionTier,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListPlayerProgressions<'a> {
+    /// Every item of every page of `listPlayerProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::PlayerProgression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListOtherPlayerProgressions<'a> {
+    /// Every item of every page of `listOtherPlayerProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::PlayerProgression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListCharacterProgressions<'a> {
+    /// Every item of every page of `listCharacterProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::PlayerProgression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListAssetInstanceProgressions<'a> {
+    /// Every item of every page of `listAssetInstanceProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::PlayerProgression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListProgressions<'a> {
+    /// Every item of every page of `listProgressions` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Progression,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListLeaderboardScores<'a> {
+    /// Every item of every page of `listLeaderboardScores` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::LeaderboardMember,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListLeaderboards<'a> {
+    /// Every item of every page of `listLeaderboards` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Leaderboard,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::GetLeaderboardArchive<'a> {
+    /// Every item of every page of `getLeaderboardArchive` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::LeaderboardMember,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.items,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListMemberLeaderboardRanks<'a> {
+    /// Every item of every page of `listMemberLeaderboardRanks` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::LeaderboardMemberRank,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.leaderboards,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListMetadata<'a> {
+    /// Every item of every page of `listMetadata` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::MetadataEntry,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.entries,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListNotifications<'a> {
+    /// Every item of every page of `listNotifications` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Notification,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.notifications,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListCatalogItemsByKey<'a> {
+    /// Every item of every page of `listCatalogItemsByKey` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::CatalogItem,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.entries,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListEntitlements<'a> {
+    /// Every item of every page of `listEntitlements` as one stream, fetched page by page as it is read
+    /// (pagination style `keyCursor` of the spec: `cursor` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Entitlement,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .cursor(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.listings,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListFollowers<'a> {
+    /// Every item of every page of `listFollowers` as one stream, fetched page by page as it is read
+    /// (pagination style `keyCursor` of the spec: `cursor` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Follower,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .cursor(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.followers,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListFollowing<'a> {
+    /// Every item of every page of `listFollowing` as one stream, fetched page by page as it is read
+    /// (pagination style `keyCursor` of the spec: `cursor` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::Follower,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .cursor(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.followers,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListFriends<'a> {
+    /// Every item of every page of `listFriends` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<'a, types::Friend, Error<types::Error>> {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.friends,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListIncomingFriendRequests<'a> {
+    /// Every item of every page of `listIncomingFriendRequests` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<'a, types::Friend, Error<types::Error>> {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.incoming,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListOutgoingFriendRequests<'a> {
+    /// Every item of every page of `listOutgoingFriendRequests` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<'a, types::Friend, Error<types::Error>> {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.outgoing,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListBlockedPlayers<'a> {
+    /// Every item of every page of `listBlockedPlayers` as one stream, fetched page by page as it is read
+    /// (pagination style `pageNumber` of the spec: `page` ← `/pagination/next_page`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::BlockedPlayer,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .page(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::num::NonZeroU64,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_page",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.blocked,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListRemovedUgc<'a> {
+    /// Every item of every page of `listRemovedUgc` as one stream, fetched page by page as it is read
+    /// (pagination style `countCursor` of the spec: `after` ← `/pagination/next_cursor`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::RemovedUgc,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(
+                    &page,
+                    "/pagination/next_cursor",
+                );
+                Ok(::gamespec_client_support::Page {
+                    items: page.assets,
+                    next,
+                })
+            },
+        )
     }
 }

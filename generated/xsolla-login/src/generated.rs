@@ -21175,24 +21175,9 @@ Version: 2.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::security::Credentials,
+    pub(crate) inner: gamespec_client_support::Runtime<crate::security::Credentials>,
 }
 impl Client {
-    /// Create a new client.
-    ///
-    /// `baseurl` is the base URL provided to the internal
-    /// `reqwest::Client`, and should include a scheme and hostname,
-    /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::security::Credentials) -> Self {
-        #[cfg(not(target_arch = "wasm32"))]
-        let client = {
-            let dur = ::std::time::Duration::from_secs(15u64);
-            reqwest::ClientBuilder::new().connect_timeout(dur).timeout(dur)
-        };
-        #[cfg(target_arch = "wasm32")]
-        let client = reqwest::ClientBuilder::new();
-        Self::new_with_client(baseurl, client.build().unwrap(), inner)
-    }
     /// Construct a new client with an existing `reqwest::Client`,
     /// allowing more control over its configuration.
     ///
@@ -21202,7 +21187,7 @@ impl Client {
     pub fn new_with_client(
         baseurl: &str,
         client: reqwest::Client,
-        inner: crate::security::Credentials,
+        inner: gamespec_client_support::Runtime<crate::security::Credentials>,
     ) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -21211,7 +21196,8 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::security::Credentials> for Client {
+impl ClientInfo<gamespec_client_support::Runtime<crate::security::Credentials>>
+for Client {
     fn api_version() -> &'static str {
         "2.0.0"
     }
@@ -21221,7 +21207,7 @@ impl ClientInfo<crate::security::Credentials> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::security::Credentials {
+    fn inner(&self) -> &gamespec_client_support::Runtime<crate::security::Credentials> {
         &self.inner
     }
 }
@@ -21229,7 +21215,9 @@ const _: () = {
     #[allow(dead_code)]
     fn assert_client_hooks()
     where
-        Client: ClientHooks<crate::security::Credentials>,
+        Client: ClientHooks<
+            gamespec_client_support::Runtime<crate::security::Credentials>,
+        >,
     {}
 };
 impl Client {
@@ -40583,7 +40571,8 @@ pub mod prelude {
 /// What credentials each operation of the spec takes, from its `security` requirements.
 pub mod security {
     pub use gamespec_client_support::{
-        Carrier, OperationSecurity, SecurityScheme, SessionToken, TokenAt,
+        ApiSecurity, Carrier, IssueRule, OperationSecurity, SecurityScheme, SessionToken,
+        TokenAt,
     };
     /// Every operation, in spec order.
     pub const OPERATIONS: &[OperationSecurity] = &[
@@ -40592,702 +40581,1363 @@ pub mod security {
             method: "create_account_linking_code",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "linkAccountsByCode",
             method: "link_accounts_by_code",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "linkExternalAccountId",
             method: "link_external_account_id",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "generateJwt",
             method: "generate_jwt",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("access_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[
+                "grant_type",
+                "client_id",
+                "refresh_token",
+                "redirect_uri",
+                "client_secret",
+            ],
+            refresh_constants: &[("grant_type", "refresh_token")],
         },
         OperationSecurity {
             operation_id: "authorizeOauth2",
             method: "authorize_oauth2",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginWithPasswordOauth2",
             method: "login_with_password_oauth2",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getTokenByPasswordOauth2",
             method: "get_token_by_password_oauth2",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[TokenAt::Field("access_token")],
+            rotates: &["refresh_token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "checkUserAuthentication",
             method: "check_user_authentication",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "registerUserOauth2",
             method: "register_user_oauth2",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginWithPasswordJwt",
             method: "login_with_password_jwt",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "registerUserJwt",
             method: "register_user_jwt",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "validateUserJwt",
             method: "validate_user_jwt",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "validateServerJwt",
             method: "validate_server_jwt",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getJsonWebKeySet",
             method: "get_json_web_key_set",
             requirements: &[],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProjectPublicKeys",
             method: "list_project_public_keys",
             requirements: &[],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "generateRsaKey",
             method: "generate_rsa_key",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "logoutUser",
             method: "logout_user",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "saveConsent",
             method: "save_consent",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "checkConsent",
             method: "check_consent",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resendOauth2ConfirmationEmail",
             method: "resend_oauth2_confirmation_email",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "resendJwtConfirmationEmail",
             method: "resend_jwt_confirmation_email",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "requestPasswordReset",
             method: "request_password_reset",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "confirmPasswordReset",
             method: "confirm_password_reset",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startOauth2EmailAuth",
             method: "start_oauth2_email_auth",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "completeOauth2EmailAuth",
             method: "complete_oauth2_email_auth",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startOauth2PhoneAuth",
             method: "start_oauth2_phone_auth",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "completeOauth2PhoneAuth",
             method: "complete_oauth2_phone_auth",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startJwtEmailAuth",
             method: "start_jwt_email_auth",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "completeJwtEmailAuth",
             method: "complete_jwt_email_auth",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "startJwtPhoneAuth",
             method: "start_jwt_phone_auth",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "completeJwtPhoneAuth",
             method: "complete_jwt_phone_auth",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getConfirmationCode",
             method: "get_confirmation_code",
             requirements: &[],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginOauth2WithDeviceId",
             method: "login_oauth2_with_device_id",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginJwtWithDeviceId",
             method: "login_jwt_with_device_id",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[],
+            rotates: &["token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redirectOauth2SocialLogin",
             method: "redirect_oauth2_social_login",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getOauth2SocialLoginUrl",
             method: "get_oauth2_social_login_url",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginOauth2WithSocialToken",
             method: "login_oauth2_with_social_token",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redirectJwtSocialLogin",
             method: "redirect_jwt_social_login",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getJwtSocialLoginUrl",
             method: "get_jwt_social_login_url",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginJwtWithSocialToken",
             method: "login_jwt_with_social_token",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[],
+            rotates: &["token"],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "refreshJwtSocialTokens",
             method: "refresh_jwt_social_tokens",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginOauth2WithCrossAuth",
             method: "login_oauth2_with_cross_auth",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginJwtWithCrossAuth",
             method: "login_jwt_with_cross_auth",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginOauth2WithSocialCode",
             method: "login_oauth2_with_social_code",
             requirements: &[],
             session_start: true,
+            repeatable: false,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "loginWithServerCustomId",
             method: "login_with_server_custom_id",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "registerUserFromServer",
             method: "register_user_from_server",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateServerCustomId",
             method: "update_server_custom_id",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserDetails",
             method: "get_user_details",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserDetails",
             method: "update_user_details",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserEmail",
             method: "get_user_email",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserPhoneNumber",
             method: "get_user_phone_number",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserPhoneNumber",
             method: "update_user_phone_number",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteUserPhoneNumber",
             method: "delete_user_phone_number",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "requestPhoneLink",
             method: "request_phone_link",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "confirmPhoneLink",
             method: "confirm_phone_link",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "uploadUserPicture",
             method: "upload_user_picture",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteUserPicture",
             method: "delete_user_picture",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addUsernameEmailAuth",
             method: "add_username_email_auth",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listSocialAuthLinks",
             method: "list_social_auth_links",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "checkUserAge",
             method: "check_user_age",
             requirements: &[],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserPublicProfile",
             method: "get_user_public_profile",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "searchUsersByNickname",
             method: "search_users_by_nickname",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listUserDevices",
             method: "list_user_devices",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "linkDeviceToAccount",
             method: "link_device_to_account",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unlinkDeviceFromAccount",
             method: "unlink_device_from_account",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listUserFriends",
             method: "list_user_friends",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserFriends",
             method: "update_user_friends",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listSocialFriends",
             method: "list_social_friends",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateSocialFriends",
             method: "update_social_friends",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLinkedSocialNetworks",
             method: "list_linked_social_networks",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getSocialLinkUrl",
             method: "get_social_link_url",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "redirectSocialLink",
             method: "redirect_social_link",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unlinkSocialNetwork",
             method: "unlink_social_network",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserMfaSettings",
             method: "get_user_mfa_settings",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserMfaSettings",
             method: "update_user_mfa_settings",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getServerUserMfaSettings",
             method: "get_server_user_mfa_settings",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateServerUserMfaSettings",
             method: "update_server_user_mfa_settings",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getProjectMfaSettings",
             method: "get_project_mfa_settings",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateProjectMfaSettings",
             method: "update_project_mfa_settings",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserAttributes",
             method: "get_user_attributes",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUserReadOnlyAttributes",
             method: "get_user_read_only_attributes",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateUserAttributes",
             method: "update_user_attributes",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getServerUserAttributes",
             method: "get_server_user_attributes",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getServerUserReadOnlyAttributes",
             method: "get_server_user_read_only_attributes",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateServerUserAttributes",
             method: "update_server_user_attributes",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateServerUserReadOnlyAttributes",
             method: "update_server_user_read_only_attributes",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getUsersByAttribute",
             method: "get_users_by_attribute",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAttributesByServerCustomIds",
             method: "get_attributes_by_server_custom_ids",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateAttributesByServerCustomId",
             method: "update_attributes_by_server_custom_id",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getAttributeSchema",
             method: "get_attribute_schema",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateAttributeSchema",
             method: "update_attribute_schema",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteAttributeSchema",
             method: "delete_attribute_schema",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "searchProjectUsers",
             method: "search_project_users",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProjectUsers",
             method: "list_project_users",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getProjectUserById",
             method: "get_project_user_by_id",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "getLinkingInfo",
             method: "get_linking_info",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "banUser",
             method: "ban_user",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "unbanUser",
             method: "unban_user",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "exportUsers",
             method: "export_users",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "importUsers",
             method: "import_users",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listProjectUserGroups",
             method: "list_project_user_groups",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addProjectUserGroup",
             method: "add_project_user_group",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "renameProjectUserGroup",
             method: "rename_project_user_group",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteProjectUserGroup",
             method: "delete_project_user_group",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "manageUserGroups",
             method: "manage_user_groups",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "removeUserGroups",
             method: "remove_user_groups",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "replaceUserGroups",
             method: "replace_user_groups",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listWebhooks",
             method: "list_webhooks",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "addWebhook",
             method: "add_webhook",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "deleteWebhook",
             method: "delete_webhook",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "updateEmailTemplate",
             method: "update_email_template",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "createEmailTemplate",
             method: "create_email_template",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "sendTemplateEmail",
             method: "send_template_email",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listOauth2Clients",
             method: "list_oauth2_clients",
             requirements: &[&["serverJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "listLoginProjects",
             method: "list_login_projects",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "revokeToken",
             method: "revoke_token",
             requirements: &[&["userJwt"]],
             session_start: false,
+            repeatable: false,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "clearSsoSession",
             method: "clear_sso_session",
             requirements: &[],
             session_start: false,
+            repeatable: true,
+            captures: &[],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
         OperationSecurity {
             operation_id: "checkUserAuthenticationJwt",
@@ -41316,6 +41966,23 @@ pub mod security {
             param: "token",
         },
     });
+    /// The whole table, as the client runtime takes it.
+    pub const API: ApiSecurity = ApiSecurity {
+        operations: OPERATIONS,
+        schemes: SCHEMES,
+        session_scheme: Some("userJwt"),
+        issue_rules: &[
+            IssueRule {
+                field: "grant_type",
+                value: "client_credentials",
+                scheme: "serverJwt",
+            },
+        ],
+        version_header: None,
+    };
+    /// The version header's value sent when a call sets none: the spec's `info.version`, for
+    /// APIs whose spec names a version header (`x-version-header`).
+    pub const DEFAULT_API_VERSION: Option<&str> = None;
     /// The requirements of the operation whose client method is `method`.
     pub fn for_method(method: &str) -> Option<&'static OperationSecurity> {
         OPERATIONS.iter().find(|o| o.method == method)
@@ -41359,5 +42026,186 @@ pub mod security {
         pub fn clear_server_jwt(&self) {
             self.store.clear("serverJwt")
         }
+    }
+}
+
+/// Paginated lists as streams (`x-pagination` in the spec).
+impl<'a> builder::SearchUsersByNickname<'a> {
+    /// Every item of every page of `searchUsersByNickname` as one stream, fetched page by page as it is read
+    /// (pagination style `offset` of the spec: `offset` ← `/total_count`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::FoundUser,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Offset,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .offset(
+                                ::gamespec_client_support::cursor_as::<i64>(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/total_count");
+                Ok(::gamespec_client_support::Page {
+                    items: page.users,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListUserFriends<'a> {
+    /// Every item of every page of `listUserFriends` as one stream, fetched page by page as it is read
+    /// (pagination style `nextAfter` of the spec: `after` ← `/next_after`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::FriendRelationship,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/next_after");
+                Ok(::gamespec_client_support::Page {
+                    items: page.relationships,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListSocialFriends<'a> {
+    /// Every item of every page of `listSocialFriends` as one stream, fetched page by page as it is read
+    /// (pagination style `offset` of the spec: `offset` ← `/total_count`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::SocialFriend,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Offset,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .offset(
+                                ::gamespec_client_support::cursor_as::<u64>(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/total_count");
+                Ok(::gamespec_client_support::Page {
+                    items: page.data,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::SearchProjectUsers<'a> {
+    /// Every item of every page of `searchProjectUsers` as one stream, fetched page by page as it is read
+    /// (pagination style `offset` of the spec: `offset` ← `/total_count`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::AdminUser,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Offset,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .offset(
+                                ::gamespec_client_support::cursor_as::<u64>(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/total_count");
+                Ok(::gamespec_client_support::Page {
+                    items: page.users,
+                    next,
+                })
+            },
+        )
+    }
+}
+impl<'a> builder::ListProjectUsers<'a> {
+    /// Every item of every page of `listProjectUsers` as one stream, fetched page by page as it is read
+    /// (pagination style `nextAfter` of the spec: `after` ← `/next_after`). The builder's other
+    /// parameters are sent with every page; the first error ends the stream.
+    pub fn into_stream(
+        self,
+    ) -> ::gamespec_client_support::ItemStream<
+        'a,
+        types::AdminUser,
+        Error<types::Error>,
+    > {
+        ::gamespec_client_support::paginate(
+            self,
+            ::gamespec_client_support::PageStyle::Cursor,
+            |builder, cursor| async move {
+                let builder = match cursor {
+                    Some(cursor) => {
+                        builder
+                            .after(
+                                ::gamespec_client_support::cursor_as::<
+                                    ::std::string::String,
+                                >(cursor)
+                                    .map_err(Error::InvalidRequest)?,
+                            )
+                    }
+                    None => builder,
+                };
+                let page = builder.send().await?.into_inner();
+                let next = ::gamespec_client_support::json_at(&page, "/next_after");
+                Ok(::gamespec_client_support::Page {
+                    items: page.users,
+                    next,
+                })
+            },
+        )
     }
 }

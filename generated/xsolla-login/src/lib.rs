@@ -28,8 +28,8 @@ mod redirect;
 mod tokens;
 mod upload;
 
-pub use connect::{ConnectError, DEFAULT_BASE_URL};
-pub use gamespec_client_support::Secret;
+pub use connect::DEFAULT_BASE_URL;
+pub use gamespec_client_support::{BuildError, ClientBuilder, RetryPolicy, Secret};
 pub use generated::*;
 pub use redirect::redirect_location;
 pub use security::Credentials;
