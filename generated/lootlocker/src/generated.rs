@@ -96918,7 +96918,12 @@ pub mod security {
             repeatable: false,
             captures: &[TokenAt::Field("session_token")],
             rotates: &["refresh_token"],
-            refresh_fields: &["game_api_key", "game_version", "refresh_token"],
+            refresh_fields: &[
+                "game_api_key",
+                "game_key",
+                "game_version",
+                "refresh_token",
+            ],
             refresh_constants: &[],
         },
         OperationSecurity {

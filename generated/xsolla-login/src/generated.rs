@@ -41944,6 +41944,16 @@ pub mod security {
             method: "check_user_authentication_jwt",
             requirements: &[],
             session_start: true,
+            repeatable: true,
+            captures: &[
+                TokenAt::UrlParam {
+                    field: "login_url",
+                    param: "token",
+                },
+            ],
+            rotates: &[],
+            refresh_fields: &[],
+            refresh_constants: &[],
         },
     ];
     /// Every security scheme of the spec, with where its credential goes.
