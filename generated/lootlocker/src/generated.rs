@@ -61192,7 +61192,10 @@ Reads public storage keys of several players in one call.
 Not confirmed by a public source: the method, path, body and answer come only from an unmerged
 Unreal SDK branch (2024); we model that shape.
 Searched on 2026-12-06 without an answer: the request and response classes, endpoint
-tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs; also the full
+history of the Unreal SDK (the call was added in commit d12b8d4, 2024-05-29, which no release
+tag contains) and LootLocker's reference, whose navigation lists a Lookup Public Player
+Storage page (its body is not stored).
 
 
 Sends a `POST` request to `/game/players/storage/lookup`
@@ -61727,7 +61730,9 @@ Not confirmed by a public source: the path comes from a 2023 Unity SDK (GET `v1/
 match to this docs name, the paging parameters and the streamed body shape (modelled on Stream
 All Instance Storage To Player) are our assumptions.
 Searched on 2026-12-06 without an answer: the request and response classes, endpoint
-tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs; also the full
+history of the Unity SDK: v1.0.5 (2021) already had GET `v1/assets` (`gettingAllAssets`), with
+no caller that parses the body.
 
 
 Sends a `GET` request to `/game/v1/assets`
@@ -62270,7 +62275,9 @@ Not confirmed by a public source: no SDK calls this; the method, path and the st
 (inventory entries, then the count) are inferred from the docs name and from Stream All Instance
 Storage To Player.
 Searched on 2026-12-06 without an answer: the request and response classes, endpoint
-tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs; also
+`git log -S` over the full histories of the Unity, Unreal and Godot SDKs and the Unity SDK
+tests: every revision calls `v1/player/inventory/list`, none the bare path.
 
 
 Sends a `GET` request to `/game/v1/player/inventory`
@@ -64785,7 +64792,9 @@ catalog purchase calls replace it), but the docs still list it. Not confirmed by
 source: method, path and body of "Purchase - Steam Hard Currency"; we infer them from the
 legacy response's `overlay` field.
 Searched on 2026-12-06 without an answer: the request and response classes, endpoint
-tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs.
+tables and tests of the Unity v8.1.1, Unreal v10.0.1 and Godot v1.2.0 SDKs; also the
+Unreal SDK just before its deprecated calls were removed (5aed93e2919b, 2025-03) and Unity SDK
+v1.0.5: both send only in-game, Android and iOS purchases to POST `v1/purchase`.
 
 
 Sends a `POST` request to `/game/v1/purchase`

@@ -1397,7 +1397,9 @@ sent when Xsolla enables it for the project.
         ///Social network the user signed in with, or `xsolla` for username and password.
         pub provider: ::std::string::String,
         /**Access token of the social network used to sign in; only sent when Xsolla enables it.
-Not confirmed by a public source: the type (the docs state none).
+Not confirmed by a public source: the type (the docs state none). Searched for the
+2026-12 audit without settling it: the custom-storage and social claim tables of the
+JWT structure page and of the Register new user page.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub social_access_token: ::std::option::Option<
@@ -1686,7 +1688,9 @@ storage (checked with Validate server JWT). The reference describes only `reques
         ///The authorization code from the sign-in or registration call.
         pub code: ::std::string::String,
         /**PKCE verifier matching the `code_challenge` sent to OAuth 2.0 Authorize. Not confirmed
-by a public source: listed only in some language versions of the docs.
+by a public source: listed only in some language versions of the docs. Searched for the
+2026-12 audit without settling it: the English, Russian, German, Chinese and Korean
+Generate JWT pages and its redocly rendering (none of their field lists shows it).
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub code_verifier: ::std::option::Option<::gamespec_client_support::Secret>,
@@ -1935,12 +1939,15 @@ versions of the reference, which name no fields besides `grant_type` and `client
         ///Selects the token exchange (note the underscore in `token_exchange`).
         pub grant_type: GenerateJwtTokenExchangeRequestGrantType,
         /**Space-separated scopes for the new token. Not confirmed by a public source: implied by
-the purpose of the grant, not listed as a field.
+the purpose of the grant, not listed as a field. Searched for the 2026-12 audit without
+settling it: the same Generate JWT pages and rendering.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
         /**The user JWT to exchange. Not confirmed by a public source: the field name follows
-RFC 8693; Xsolla does not document how the current token is passed.
+RFC 8693; Xsolla does not document how the current token is passed. Searched for the
+2026-12 audit without settling it: the Generate JWT pages that list the
+`token_exchange` grant (Russian, Chinese, Korean, redocly) name no field for the token.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subject_token: ::std::option::Option<::gamespec_client_support::Secret>,
@@ -2889,6 +2896,9 @@ fields; the key-set calls require only `alg`, `kid`, `kty` and `use`.
 Not confirmed by a public source: the encoding of `n` and `e`. The reference calls them
 Base64 and shows `e` both as `AQAB` (Base64url, as in RFC 7518) and as `10001` (hex), and
 Xsolla's Go SDK decodes them as hex. Check a live response before relying on either.
+Searched for the 2026-12 audit without settling it: the Generate RSA key page and its
+redocly rendering ("Exponent" and "Modulus for the RSA public key", no encoding) and the
+JWT signature guide.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct JsonWebKey {
@@ -5564,8 +5574,9 @@ for Get user's two-factor authentication settings (server side) marks none of th
     ///Claims added to a user JWT obtained through OAuth 2.0, alongside `UserJwtClaims`.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OAuthJwtClaims {
-        /**Audience, from the `audience` parameter of the OAuth 2.0 calls. Not confirmed by a
-public source: the claim table omits it; it may be a string or an array of strings
+        /**Audience, from the `audience` parameter of the OAuth 2.0 calls. The claim table omits
+it, but Xsolla's page for OAuth 2.0 silent authentication describes `aud` in the words of
+RFC 7519: an array of strings in general, a single string when there is one audience
 (Xsolla's Go SDK reads an array).
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -5573,7 +5584,9 @@ public source: the claim table omits it; it may be a string or an array of strin
         ///Unique token ID.
         pub jti: ::std::string::String,
         /**Scopes requested at sign-in, including custom ones. Not confirmed by a public source:
-the docs say custom scopes are returned in the JWT without naming the claim.
+the docs say custom scopes are returned in the JWT without naming the claim. Searched
+for the 2026-12 audit without settling it: the `scope` parameter text of Register new
+user and the JWT structure claim tables.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub scope: ::std::option::Option<::std::string::String>,
@@ -5583,8 +5596,9 @@ the docs say custom scopes are returned in the JWT without naming the claim.
             Default::default()
         }
     }
-    /**Audience, from the `audience` parameter of the OAuth 2.0 calls. Not confirmed by a
-public source: the claim table omits it; it may be a string or an array of strings
+    /**Audience, from the `audience` parameter of the OAuth 2.0 calls. The claim table omits
+it, but Xsolla's page for OAuth 2.0 silent authentication describes `aud` in the words of
+RFC 7519: an array of strings in general, a single string when there is one audience
 (Xsolla's Go SDK reads an array).
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
@@ -6230,8 +6244,9 @@ declared here.
         pub fields: ::std::option::Option<RegisterUserRequestFields>,
         ///Password.
         pub password: ::gamespec_client_support::Secret,
-        /**Newsletter consent, `1` = yes. Not confirmed by a public source: sent as an integer by
-the official SDKs on the OAuth 2.0 call; not in the reference.
+        /**Newsletter consent, `1` = yes. Sent as an integer by the official SDKs on the OAuth 2.0
+call; the older rendering of Xsolla's reference for Register new user (OAuth 2.0) lists
+it as an integer body field, the current one no longer lists it.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub promo_email_agreement: ::std::option::Option<
@@ -6303,8 +6318,9 @@ the official SDKs on the OAuth 2.0 call; not in the reference.
         }
     }
     /**Extra registration-form fields configured for the project, e.g. `nickname`,
-`promo_email_agreement`, `additional_agreement`. Not confirmed by a public source: the
-value types of keys other than `nickname`.
+`promo_email_agreement`, `additional_agreement`. Xsolla's request sample for Register
+new user (OAuth 2.0) sends `nickname` as a string and the two agreements as booleans;
+other keys may carry any JSON value.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct RegisterUserRequestFields {
@@ -6317,8 +6333,9 @@ value types of keys other than `nickname`.
             Default::default()
         }
     }
-    /**Newsletter consent, `1` = yes. Not confirmed by a public source: sent as an integer by
-the official SDKs on the OAuth 2.0 call; not in the reference.
+    /**Newsletter consent, `1` = yes. Sent as an integer by the official SDKs on the OAuth 2.0
+call; the older rendering of Xsolla's reference for Register new user (OAuth 2.0) lists
+it as an integer body field, the current one no longer lists it.
 */
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
@@ -7266,13 +7283,13 @@ those resources.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ServerJwtClaims {
-        ///Expiry, Unix seconds. Not confirmed by a public source (not in the claim table; standard claim assumed present).
+        ///Expiry, Unix seconds. Not confirmed by a public source (not in the claim table; standard claim assumed present). Searched for the 2026-12 audit without settling it; the server JWT table lists only `xsolla_login_project_id` and `resources`; the user JWT table marks `exp` required.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exp: ::std::option::Option<i64>,
-        ///Issue time, Unix seconds. Not confirmed by a public source (not in the claim table).
+        ///Issue time, Unix seconds. Not confirmed by a public source (not in the claim table). Searched for the 2026-12 audit without settling it, as `exp`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub iat: ::std::option::Option<i64>,
-        ///Issuer, presumably `https://login.xsolla.com`. Not confirmed by a public source (not in the claim table).
+        ///Issuer, presumably `https://login.xsolla.com`. Not confirmed by a public source (not in the claim table). Searched for the 2026-12 audit without settling it, as `exp`; the user JWT table gives `https://login.xsolla.com` for its `iss`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub iss: ::std::option::Option<::std::string::String>,
         ///Unique token ID.
@@ -7293,7 +7310,7 @@ those resources.
         ///Resource type. Known values: `publisher_id` (the merchant owning the Login project), `publisher_project_id` (a Publisher Account project).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
-        ///ID of the resource. Not confirmed by a public source: whether it is sent as a number or a string.
+        ///ID of the resource. Not confirmed by a public source: whether it is sent as a number or a string. Searched for the 2026-12 audit without settling it: the server JWT table of the JWT structure page (it gives no type).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<ServerJwtClaimsResourcesItemValue>,
     }
@@ -7302,7 +7319,7 @@ those resources.
             Default::default()
         }
     }
-    ///ID of the resource. Not confirmed by a public source: whether it is sent as a number or a string.
+    ///ID of the resource. Not confirmed by a public source: whether it is sent as a number or a string. Searched for the 2026-12 audit without settling it: the server JWT table of the JWT structure page (it gives no type).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
     pub enum ServerJwtClaimsResourcesItemValue {
@@ -7690,7 +7707,9 @@ another copy of it, the SDK token models and an example token.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub gender: ::std::option::Option<::std::string::String>,
         /**The user's ID in that network. Not confirmed by a public source: that it is always
-present (the rebuilt table leaves it open; we require it).
+present (the rebuilt table leaves it open; we require it). Searched for the 2026-12 audit
+without settling it: the social claim list of the Register new user and Reset password
+pages (names only, run together).
 */
         pub id: ::std::string::String,
         ///Whether the token came from silent (cross) authentication, e.g. via Steam, Xbox or Epic Games.
@@ -9647,7 +9666,9 @@ Validate `iss`, `exp` and `xsolla_login_project_id` (plus the signature) before 
         ///Issue time as a Unix timestamp in seconds.
         pub iat: i64,
         /**Not confirmed by a public source: seen only in a documentation example token and not
-explained; apparently marks a main (master) account.
+explained; apparently marks a main (master) account. Searched for the 2026-12 audit
+without settling it: the claim tables of the JWT structure page and of the Register new
+user page.
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub is_master: ::std::option::Option<bool>,
@@ -9663,7 +9684,9 @@ explained; apparently marks a main (master) account.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub publisher_id: ::std::option::Option<i64>,
         /**Custom ID set by your server (Auth by custom ID). Not confirmed by a public source:
-seen only in a documentation example token.
+seen only in a documentation example token. Searched for the 2026-12 audit without
+settling it: the same claim tables (they list the `server_custom_id` value of `type`,
+not this claim).
 */
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub server_custom_id: ::std::option::Option<::std::string::String>,
@@ -21506,8 +21529,9 @@ Sends a `POST` request to `/oauth2/user`
 Arguments:
 - `audience`: Audience(s) for the token's `aud` claim, separated by an encoded space.
 - `client_id`: ID of your OAuth 2.0 client (an integer in query strings; the token endpoint takes it as a string).
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 - `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
 - `redirect_uri`: Where to return the user; must be one of the OAuth 2.0 client's registered redirect URIs, and is required when more than one is registered.
@@ -21783,8 +21807,9 @@ Sends a `POST` request to `/oauth2/user/resend_confirmation_link`
 
 Arguments:
 - `client_id`: ID of your OAuth 2.0 client (an integer in query strings; the token endpoint takes it as a string).
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 - `redirect_uri`: Where to return the user; must be one of the OAuth 2.0 client's registered redirect URIs, and is required when more than one is registered.
 - `state`: Opaque value echoed back in the link sent to the user; longer than 8 characters.
@@ -21840,8 +21865,9 @@ Login project ID). Code `003-024` means the project does not allow password rese
 Sends a `POST` request to `/password/reset/request`
 
 Arguments:
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 - `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
 - `project_id`: Login project ID (UUID). The JWT-flow calls spell this parameter in camelCase.
@@ -21889,8 +21915,9 @@ Sends a `POST` request to `/oauth2/login/email/request`
 
 Arguments:
 - `client_id`: ID of your OAuth 2.0 client (an integer in query strings; the token endpoint takes it as a string).
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 - `redirect_uri`: Where to return the user; must be one of the OAuth 2.0 client's registered redirect URIs, and is required when more than one is registered.
 - `response_type`: Always `code`; the call yields an authorization code to trade via Generate JWT.
@@ -22191,8 +22218,9 @@ Arguments:
 `steam`, `apple`, `twitch`. The provider must be enabled for the Login project.
 
 - `client_id`: ID of your OAuth 2.0 client (an integer in query strings; the token endpoint takes it as a string).
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 - `redirect_uri`: Where to return the user; must be one of the OAuth 2.0 client's registered redirect URIs, and is required when more than one is registered.
 - `response_type`: Always `code`; the call yields an authorization code to trade via Generate JWT.
@@ -22314,8 +22342,9 @@ Arguments:
 `steam`, `apple`, `twitch`. The provider must be enabled for the Login project.
 
 - `fields`: Extra profile fields to request from the social network, comma-joined (e.g. `email`).
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 - `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
 - `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
@@ -22825,8 +22854,9 @@ array; the Android SDK expects `{links: [...]}` instead.
 Sends a `GET` request to `/users/me/login_urls`
 
 Arguments:
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 ```ignore
 let response = client.list_social_auth_links()
@@ -23093,8 +23123,9 @@ Sends a `GET` request to `/users/me/social_providers/{providerName}/login_url`
 
 Arguments:
 - `provider_name`: Social network name as Xsolla spells it, e.g. `google`, `facebook`, `steam`, `discord`.
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 - `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
 - `phone_only`: Only offer phone-based login on the provider's page, where supported.
@@ -23122,8 +23153,9 @@ Sends a `GET` request to `/users/me/social_providers/{providerName}/login_redire
 
 Arguments:
 - `provider_name`: Social network name as Xsolla spells it, e.g. `google`, `facebook`, `steam`, `discord`.
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 - `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
 - `phone_only`: Only offer phone-based login on the provider's page, where supported.
@@ -24190,8 +24222,9 @@ The statuses beyond 200 follow the OAuth 2.0 variant. How the session is recogni
 Sends a `GET` request to `/jwt/sso`
 
 Arguments:
-- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Not confirmed by a public
-source: sent by the official SDKs, not listed in the reference for every call.
+- `locale`: Language of e-mails sent to the user, e.g. `en_US` or `de_DE`. Xsolla's reference lists it
+on Reset password (query `locale`, at least two characters, `<language code>_<country
+code>`); the official SDKs also send it to calls whose reference page leaves it out.
 
 - `login_url`: The Callback URL to return the user to; must equal one of the project's registered Callback URLs, and is required when more than one is registered.
 - `payload`: Free text copied into the `payload` claim of the resulting JWT. Only used with custom user storage; keep it under 500 characters.
