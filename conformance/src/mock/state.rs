@@ -2,7 +2,7 @@
 //! successful `DELETE` answers the documented 404 (what `resource_gone_after_delete` checks),
 //! and a later create or replace at the same place brings it back.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 /// More deleted paths than this and the oldest knowledge is dropped (the set is cleared): the
@@ -43,6 +43,28 @@ impl Deleted {
     }
 }
 
+/// Who first touched each concrete path of a private resource (`x-private`), by the credential
+/// presented: another credential gets the resource refused, as an owner-checking server would.
+#[derive(Debug, Default)]
+pub struct Owners {
+    paths: Mutex<HashMap<String, String>>,
+}
+
+impl Owners {
+    /// Whether `identity` may use `path`: yes when it owns it or nobody does yet (then it
+    /// becomes the owner).
+    pub fn claim(&self, path: &str, identity: &str) -> bool {
+        let mut paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
+        if paths.len() >= MAX_DELETED {
+            paths.clear();
+        }
+        let owner = paths
+            .entry(path.trim_end_matches('/').to_owned())
+            .or_insert_with(|| identity.to_owned());
+        owner == identity
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,5 +81,14 @@ mod tests {
         assert!(!d.is_deleted("/heroes/1"));
         d.write("/heroes");
         assert!(!d.is_deleted("/heroes/2"));
+    }
+
+    #[test]
+    fn the_first_identity_owns_a_path() {
+        let owners = Owners::default();
+        assert!(owners.claim("/files/1", "alice"));
+        assert!(owners.claim("/files/1/", "alice"));
+        assert!(!owners.claim("/files/1", "bob"));
+        assert!(owners.claim("/files/2", "bob"));
     }
 }
