@@ -298,7 +298,7 @@ pub fn render(
     }
     let scheme_values: Vec<(&gamespec_spec::spec::Scheme, String)> = match case.auth {
         Auth::Missing => Vec::new(),
-        Auth::Configured | Auth::Forged => requirement(op, credentials)
+        Auth::Configured | Auth::Forged | Auth::OtherPlayer => requirement(op, credentials)
             .into_iter()
             .flatten()
             .filter_map(|name| {
