@@ -14,7 +14,7 @@ use crate::outcome::{FailureRecord, MAX_FAILURES_KEPT, OperationResult, Stats, T
 use crate::wire::{self, Credentials};
 use gamespec_spec::spec::Operation;
 
-use super::{Shared, UNSAFE_METHODS, links, pace};
+use super::{Shared, UNSAFE_METHODS, pace};
 
 /// One operation's share of a run.
 pub(super) struct OperationRun<'a> {
@@ -109,7 +109,7 @@ impl<'a> OperationRun<'a> {
             self.large = None;
             // A sequence runs alone: another operation's example could re-create what it
             // deleted (or delete what it created) between its requests.
-            let alone = phase == Phase::Stateful && !links::of_operation(&spec, self.op).is_empty();
+            let alone = phase == Phase::Stateful && self.has_sequences();
             let (_shared, _alone) = if alone {
                 (None, Some(self.shared.sequences.write().await))
             } else {
@@ -448,7 +448,16 @@ impl<'a> OperationRun<'a> {
                 self.stop(why.to_string());
                 return None;
             }
-            let (credentials, generation) = self.shared.session.current().await;
+            let (mut credentials, generation) = self.shared.session.current().await;
+            if case.auth == Auth::OtherPlayer {
+                match self.shared.session.other_player(self.client).await {
+                    Some(other) => credentials = other,
+                    None => {
+                        self.stat(|s| s.discarded += 1);
+                        return None;
+                    }
+                }
+            }
             self.stat(|s| s.requests += 1);
             let sending = wire::exchange_gated(
                 self.client,
