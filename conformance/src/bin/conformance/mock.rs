@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use gamespec_conformance::mock::fault::{Fault, FaultKind};
+use gamespec_conformance::mock::fault::{self, Fault, FaultKind};
 use gamespec_conformance::mock::{MockOptions, MockServer, server};
 use gamespec_spec::spec::Spec;
 
@@ -38,6 +38,9 @@ pub struct MockArgs {
     /// applies to, or `KIND:OPERATION_ID` on one (repeatable; `--fault list` prints the kinds).
     #[arg(long = "fault", value_name = "KIND[:OPERATION]")]
     faults: Vec<String>,
+    /// Print, as one JSON object, the operations each fault kind applies to, and exit.
+    #[arg(long)]
+    fault_plan: bool,
 }
 
 /// Run the mock server; exit codes as documented on the binary.
@@ -62,6 +65,14 @@ pub async fn mock(args: MockArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.fault_plan {
+        let plan: serde_json::Map<String, serde_json::Value> = FaultKind::ALL
+            .iter()
+            .map(|k| (k.name().to_owned(), fault::applicable(&spec, *k).into()))
+            .collect();
+        println!("{}", serde_json::Value::Object(plan));
+        return ExitCode::SUCCESS;
+    }
     let options = MockOptions {
         host: args.host,
         port: args.port,
