@@ -269,7 +269,7 @@ impl Mock {
             && !op.parameters.iter().all(|p| p.location != ParamLocation::Path)
             && !self.owners.claim(
                 path,
-                &security::identity(spec, op, &parts.headers, &query),
+                &security::identity(spec, &parts.headers, &query),
             )
             && !has(fault::FaultKind::OtherPlayerVisible)
         {
@@ -283,9 +283,11 @@ impl Mock {
         // A refused write that changes the resource anyway (fault `failed-write-changes`).
         let refused_write = |reply: Reply| {
             if has(fault::FaultKind::FailedWriteChanges) {
-                match parts.method.as_str() {
-                    "DELETE" => self.deleted.delete(path),
-                    _ => self.tainted.delete(path),
+                // Other data from now on, and gone too after a delete (where the read can
+                // answer 404).
+                self.tainted.delete(path);
+                if parts.method == axum::http::Method::DELETE {
+                    self.deleted.delete(path);
                 }
             }
             reply

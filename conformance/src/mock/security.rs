@@ -273,20 +273,14 @@ pub fn pre_issue(
         .collect()
 }
 
-/// Who is calling, as far as the mock can tell: the credentials the request presents for the
-/// schemes `op` requires, joined (empty for an anonymous request).
-pub fn identity(
-    spec: &Spec,
-    op: &Operation,
-    headers: &HeaderMap,
-    query: &[(String, String)],
-) -> String {
-    let mut names: Vec<&String> = op.security.iter().flatten().collect();
-    names.sort();
-    names.dedup();
-    names
-        .into_iter()
-        .filter_map(|n| spec.scheme(n))
+/// Who is calling, as far as the mock can tell: the player credentials the request presents
+/// (every scheme but configured keys, which all players share), joined in the spec's order;
+/// empty for an anonymous request. The same whatever the operation, so a resource used
+/// through one operation is recognised through another.
+pub fn identity(spec: &Spec, headers: &HeaderMap, query: &[(String, String)]) -> String {
+    spec.schemes
+        .iter()
+        .filter(|s| s.kind != CredentialKind::ConfiguredKey)
         .filter_map(|s| presented(s, headers, query))
         .collect::<Vec<_>>()
         .join(" ")

@@ -20,16 +20,34 @@ pub(super) fn sample(spec: &Spec, media: &Media) -> Option<Value> {
         .or_else(|| Draws::seeded(0).value(&spec.root, &media.schema))
 }
 
-/// One place in a JSON value: its JSON pointer and the schema that describes it, if known.
+/// One place in a JSON value: its JSON pointer, the schema that describes it, if known, and
+/// whether it is a member its object's schema requires.
 struct Site<'a> {
     pointer: String,
     schema: Option<&'a Value>,
+    required: bool,
+}
+
+/// The most broken candidates validated per answer: a large answer has thousands of places,
+/// and each candidate is a copy validated whole.
+const MAX_CANDIDATES: usize = 64;
+
+/// Whether `schema` (or one of its `allOf` parts) requires property `name`.
+fn requires(root: &Value, schema: &Value, name: &str, depth: usize) -> bool {
+    let s = deref(root, schema);
+    s.get("required")
+        .and_then(Value::as_array)
+        .is_some_and(|r| r.iter().any(|n| n.as_str() == Some(name)))
+        || (depth < 8
+            && s.get("allOf")
+                .and_then(Value::as_array)
+                .is_some_and(|parts| parts.iter().any(|p| requires(root, p, name, depth + 1))))
 }
 
 /// Every place of `value`, depth first, the whole value first.
 fn sites<'a>(root: &'a Value, schema: Option<&'a Value>, value: &Value) -> Vec<Site<'a>> {
     let mut out = Vec::new();
-    collect(root, schema, value, String::new(), &mut out, 0);
+    collect(root, schema, value, String::new(), false, &mut out, 0);
     out
 }
 
@@ -38,6 +56,7 @@ fn collect<'a>(
     schema: Option<&'a Value>,
     value: &Value,
     pointer: String,
+    required: bool,
     out: &mut Vec<Site<'a>>,
     depth: usize,
 ) {
@@ -48,19 +67,22 @@ fn collect<'a>(
     out.push(Site {
         pointer: pointer.clone(),
         schema: schema.map(|s| deref(root, s)),
+        required,
     });
     match value {
         Value::Object(map) => {
             for (k, v) in map {
                 let sub = schema.and_then(|s| property(root, s, k));
+                let needed = schema.is_some_and(|s| requires(root, s, k, 0));
                 let at = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
-                collect(root, sub, v, at, out, depth + 1);
+                collect(root, sub, v, at, needed, out, depth + 1);
             }
         }
         Value::Array(items) => {
             let sub = schema.and_then(|s| deref(root, s).get("items"));
-            for (i, v) in items.iter().enumerate() {
-                collect(root, sub, v, format!("{pointer}/{i}"), out, depth + 1);
+            // The first few items stand for the rest: each has the same schema.
+            for (i, v) in items.iter().enumerate().take(4) {
+                collect(root, sub, v, format!("{pointer}/{i}"), false, out, depth + 1);
             }
         }
         _ => {}
@@ -98,17 +120,12 @@ fn edit(value: &Value, pointer: &str, with: Option<Value>) -> Option<Value> {
 /// `value` broken the way `kind` breaks answers, so that `media`'s validator rejects it; `None`
 /// when no place of the value can be broken that way.
 pub(super) fn mutate(kind: FaultKind, root: &Value, media: &Media, value: &Value) -> Option<Value> {
+    let mut tried = 0;
     for site in sites(root, Some(&media.schema), value) {
         let current = value.pointer(&site.pointer)?;
         let candidates: Vec<Option<Value>> = match kind {
-            // Only members of objects can be dropped.
-            FaultKind::DropField if !site.pointer.is_empty() => {
-                let parent = site.pointer.rsplit_once('/').map_or("", |(p, _)| p);
-                match value.pointer(parent) {
-                    Some(Value::Object(_)) => vec![None],
-                    _ => vec![],
-                }
-            }
+            // Only members of objects can be dropped, and only required ones break the schema.
+            FaultKind::DropField if site.required => vec![None],
             FaultKind::MistypeField => vec![Some(other_type(current))],
             FaultKind::NullField if !current.is_null() => vec![Some(Value::Null)],
             FaultKind::BrokenFormat => site
@@ -128,6 +145,10 @@ pub(super) fn mutate(kind: FaultKind, root: &Value, media: &Media, value: &Value
             _ => vec![],
         };
         for with in candidates {
+            tried += 1;
+            if tried > MAX_CANDIDATES {
+                return None;
+            }
             if let Some(broken) = edit(value, &site.pointer, with)
                 && !media.validator.is_valid(&broken)
             {

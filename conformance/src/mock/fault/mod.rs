@@ -14,9 +14,11 @@ pub mod body;
 pub mod kind;
 pub mod reply;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use gamespec_spec::spec::Spec;
+use serde_json::Value;
 
 pub use kind::FaultKind;
 
@@ -98,10 +100,13 @@ impl Fault {
 }
 
 /// The faults of a mock, resolved per operation.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct FaultPlan {
     /// By operation index: the kinds active on it.
     active: Vec<BTreeSet<FaultKind>>,
+    /// Broken answers already worked out, by operation, kind and status: the mock answers the
+    /// same example again and again, and breaking a large one takes many validations.
+    broken: Mutex<HashMap<(usize, FaultKind, u16), (Value, Option<Value>)>>,
 }
 
 impl FaultPlan {
@@ -136,7 +141,31 @@ impl FaultPlan {
                 }
             }
         }
-        Ok(FaultPlan { active })
+        Ok(FaultPlan {
+            active,
+            broken: Mutex::default(),
+        })
+    }
+
+    /// `value` (the answer of operation `index` with `status`) broken by `kind`, worked out
+    /// once per distinct answer.
+    pub(crate) fn broken(
+        &self,
+        key: (usize, FaultKind, u16),
+        value: &Value,
+        work: impl FnOnce() -> Option<Value>,
+    ) -> Option<Value> {
+        if let Some((seen, out)) = self.broken.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+            && seen == value
+        {
+            return out.clone();
+        }
+        let out = work();
+        self.broken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, (value.clone(), out.clone()));
+        out
     }
 
     /// Whether no fault is active anywhere.

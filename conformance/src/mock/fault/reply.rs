@@ -29,7 +29,9 @@ pub fn success(plan: &FaultPlan, spec: &Spec, index: usize, reply: &mut Reply) {
     {
         for kind in BODY_KINDS {
             if has(kind)
-                && let Some(broken) = body::mutate(kind, &spec.root, media, value)
+                && let Some(broken) = plan.broken((index, kind, reply.status), value, || {
+                    body::mutate(kind, &spec.root, media, value)
+                })
             {
                 *value = broken;
             }
