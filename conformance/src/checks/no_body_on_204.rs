@@ -1,10 +1,12 @@
-//! C016 `no_body_on_204`: a 204 No Content answer has no body.
+//! C016 `no_body_on_204`: a 204 No Content answer has no body and announces none.
 
 use crate::checks::{Check, CheckContext, Outcome};
 use crate::exchange::Exchange;
 
 /// C016: HTTP forbids a body on 204 (RFC 9110 §15.3.5); clients and proxies that trust the
-/// status leave the bytes on the connection, where they corrupt the next answer.
+/// status leave the bytes on the connection, where they corrupt the next answer. Since HTTP
+/// libraries drop such bytes on either side, a `Content-Length` other than 0 or a
+/// `Content-Type` (which announce content) fail as well.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoBodyOn204;
 
@@ -18,7 +20,7 @@ impl Check for NoBodyOn204 {
     }
 
     fn assertion(&self) -> &'static str {
-        "A 204 No Content answer has an empty body."
+        "A 204 No Content answer has no body, no Content-Type and no Content-Length but 0."
     }
 
     fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
@@ -32,13 +34,22 @@ impl Check for NoBodyOn204 {
             .kept
             .as_ref()
             .map_or(response.body.len() as u64, |k| k.size);
-        if size == 0 {
-            Outcome::Pass
-        } else {
-            Outcome::fail(
-                "status 204 with an empty body",
+        let length = response
+            .header("content-length")
+            .is_some_and(|l| l.trim() != "0");
+        if size > 0 || length {
+            return Outcome::fail(
+                "status 204 without a body",
                 format!("status 204 with a body of {size} bytes"),
-            )
+            );
+        }
+        match response.header("content-type") {
+            // A media type announces content a 204 cannot have.
+            Some(ct) => Outcome::fail(
+                "status 204 without a body",
+                format!("status 204 announcing a body of type {ct}"),
+            ),
+            None => Outcome::Pass,
         }
     }
 }
@@ -60,6 +71,14 @@ mod tests {
         assert_eq!(
             actual(run(&NoBodyOn204, &full)),
             "status 204 with a body of 8 bytes"
+        );
+        let typed = exchange(
+            case("deleteItem", Intent::Valid),
+            Ok(response(204, &[("Content-Type", "application/json")], "")),
+        );
+        assert_eq!(
+            actual(run(&NoBodyOn204, &typed)),
+            "status 204 announcing a body of type application/json"
         );
         let other = exchange(case("getItem", Intent::Valid), Ok(response(200, &[], "{}")));
         assert_eq!(run(&NoBodyOn204, &other), Outcome::Skip);

@@ -274,6 +274,7 @@ impl Mock {
             && !has(fault::FaultKind::OtherPlayerVisible)
         {
             let msg = format!("{path} belongs to another player");
+            tracing::debug!(%path, "refused to another player");
             let reply = match op.response(404).or_else(|| op.response(403)) {
                 Some(r) => respond::error(spec, Some(r), r.status, &msg, None),
                 None => respond::error(spec, None, 404, &msg, None),
@@ -331,7 +332,7 @@ impl Mock {
             Ok(p) => p,
             Err(v) => return (invalid(v), id),
         };
-        if parts.method == axum::http::Method::GET && self.lost.is_deleted(path) {
+        if parts.method == axum::http::Method::GET && self.lost.is_under(path) {
             return (fault::reply::not_found(&format!("{path} was never stored")), id);
         }
         if parts.method == axum::http::Method::GET

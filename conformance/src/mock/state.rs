@@ -36,6 +36,24 @@ impl Deleted {
         paths.retain(|p| p != path && !p.starts_with(&under));
     }
 
+    /// Whether `path` or a path above it is gone (a lost collection loses its items).
+    pub fn is_under(&self, path: &str) -> bool {
+        let paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
+        if paths.is_empty() {
+            return false;
+        }
+        let mut at = path.trim_end_matches('/');
+        loop {
+            if paths.contains(at) {
+                return true;
+            }
+            match at.rsplit_once('/') {
+                Some((above, _)) if !above.is_empty() => at = above,
+                _ => return false,
+            }
+        }
+    }
+
     /// Whether `path` is gone.
     pub fn is_deleted(&self, path: &str) -> bool {
         let paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
@@ -81,6 +99,8 @@ mod tests {
         assert!(!d.is_deleted("/heroes/1"));
         d.write("/heroes");
         assert!(!d.is_deleted("/heroes/2"));
+        d.delete("/heroes");
+        assert!(d.is_under("/heroes/7") && d.is_under("/heroes") && !d.is_under("/hero"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};
 
-use crate::case::{Auth, Case, Phase};
+use crate::case::{Auth, Case, Intent, Phase};
 use crate::checks::{Check, CheckContext, Failure, Outcome};
 use crate::exchange::Exchange;
 use crate::generate;
@@ -506,8 +506,17 @@ impl<'a> OperationRun<'a> {
                 retried_rate = true;
                 continue;
             }
+            // A 401 to a request the spec forbids is one way to refuse it (an operation that
+            // documents no 400 answers its validation errors with 401): no sign that the
+            // credential expired, and logging in again would make the run another session
+            // (another player to a server that owns resources per session).
+            let refusable = matches!(
+                case.intent,
+                Intent::Invalid { .. } | Intent::MissingHeader { .. }
+            );
             if response.status == 401
                 && case.auth == Auth::Configured
+                && !refusable
                 && !retried_auth
                 && !self.op.security.iter().all(Vec::is_empty)
                 && self.shared.session.refresh(generation, self.client).await

@@ -23,17 +23,17 @@ impl<'a> OperationRun<'a> {
         let mut case = base.clone();
         case.phase = Phase::Stateful;
         case.intent = Intent::Valid;
+        if let Some(read) = inferred::same_path_read(&spec, self.op) {
+            self.refused_write(read).await;
+        }
         if !links::of_operation(&spec, self.op).is_empty() {
             if let Some(exchange) = self.send_and_judge(case).await {
                 self.follow(exchange, 0).await;
             }
-        } else if inferred::is_write(self.op) {
-            if let Some(read) = inferred::same_path_read(&spec, self.op) {
-                self.refused_write(read).await;
-            }
-            if let Some(exchange) = self.send_and_judge(case).await {
-                self.read_back(&exchange).await;
-            }
+        } else if inferred::is_write(self.op)
+            && let Some(exchange) = self.send_and_judge(case).await
+        {
+            self.read_back(&exchange).await;
         }
         if self.private() {
             self.other_player(base).await;
@@ -91,7 +91,9 @@ impl<'a> OperationRun<'a> {
         }
         read.phase = Phase::Stateful;
         read.intent = intent;
-        Some(read)
+        // A read the server would refuse tells nothing about the resource.
+        let readback = generate::Readback::with_table(spec, target, index, &self.shared.routes);
+        readback.problems(&read).is_empty().then_some(read)
     }
 
     /// After a successful write without links: read the resource back on the same path (gone

@@ -311,8 +311,12 @@ pub(super) fn takes_text(spec: &Spec, op: &Operation) -> bool {
             && !(p.location == ParamLocation::Header && p.name.eq_ignore_ascii_case("accept"))
     }) || op.body.as_ref().is_some_and(|(_, media)| {
         media.iter().any(|m| {
-            m.media_type == "application/x-www-form-urlencoded"
-                || m.media_type == "multipart/form-data"
+            (m.media_type == "application/x-www-form-urlencoded"
+                || m.media_type == "multipart/form-data")
+                && deref(&spec.root, &m.schema)
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .is_some_and(|props| props.values().any(free))
         })
     })
 }

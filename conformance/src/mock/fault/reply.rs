@@ -82,6 +82,8 @@ pub fn success(plan: &FaultPlan, spec: &Spec, index: usize, reply: &mut Reply) {
         }
     }
     if has(FaultKind::BodyOn204) && reply.status == 204 {
+        // HTTP libraries (hyper among them) drop the bytes of a 204 before they reach the
+        // wire; what gets through is the announcement of a body, the JSON content type.
         reply.body = Body::Json("application/json".into(), json!({"status": "ok"}));
     }
     if has(FaultKind::CreatedOnGet) {
