@@ -81,8 +81,8 @@ async fn run(
         config(kind, operations),
         Redactor::new(),
     )
-        .run(credentials, Arc::new(Quiet))
-        .await;
+    .run(credentials, Arc::new(Quiet))
+    .await;
     let t1 = t0.elapsed();
     mock.shutdown().await.expect("the mock stops");
     eprintln!(
@@ -204,13 +204,14 @@ async fn the_runner_detects_injected_faults_and_none_on_the_clean_mock() {
             }
         }
     }
-    let mut table = String::from("| kind | pairs | detected | score |\n| --- | ---: | ---: | ---: |\n");
+    let mut table =
+        String::from("| kind | pairs | detected | score |\n| --- | ---: | ---: | ---: |\n");
     let (mut pairs, mut detected) = (0, 0);
     for (kind, score) in &scores {
         pairs += score.applicable;
         detected += score.detected;
         table.push_str(&format!(
-            "| {kind} | {} | {} | {:.1}% |\n",
+            "| {kind} | {} | {} | {:.2}% |\n",
             score.applicable,
             score.detected,
             100.0 * score.detected as f64 / score.applicable.max(1) as f64
@@ -218,7 +219,7 @@ async fn the_runner_detects_injected_faults_and_none_on_the_clean_mock() {
     }
     let total = detected as f64 / pairs.max(1) as f64;
     table.push_str(&format!(
-        "| **total** | {pairs} | {detected} | {:.1}% |\n",
+        "| **total** | {pairs} | {detected} | {:.2}% |\n",
         100.0 * total
     ));
     println!("{table}");

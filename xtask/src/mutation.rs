@@ -122,7 +122,18 @@ pub fn run(root: &Path, args: &Args) -> Result<BTreeMap<String, Row>, ToolError>
         every.sort();
         every.dedup();
         let work = dir.join(&api.name).join("clean");
-        let clean = both(root, &exe, &st, api, &spec.value, &ids, &[], &every, args, &work)?;
+        let clean = both(
+            root,
+            &exe,
+            &st,
+            api,
+            &spec.value,
+            &ids,
+            &[],
+            &every,
+            args,
+            &work,
+        )?;
         clean_failures.0 += clean.0.len();
         clean_failures.1 += clean.1.len();
         {
@@ -130,15 +141,24 @@ pub fn run(root: &Path, args: &Args) -> Result<BTreeMap<String, Row>, ToolError>
                 let faults: Vec<String> = batch.iter().map(|op| format!("{kind}:{op}")).collect();
                 let work = dir.join(&api.name).join(format!("{kind}-{n}"));
                 let found = both(
-                    root, &exe, &st, api, &spec.value, &ids, &faults, batch, args, &work,
+                    root,
+                    &exe,
+                    &st,
+                    api,
+                    &spec.value,
+                    &ids,
+                    &faults,
+                    batch,
+                    args,
+                    &work,
                 )?;
                 let row = rows.entry(kind.clone()).or_default();
                 for op in batch {
                     row.pairs += 1;
                     let new = |found: &Found, clean: &Found| {
-                        found
-                            .iter()
-                            .any(|(o, check)| o == op && !clean.contains(&(o.clone(), check.clone())))
+                        found.iter().any(|(o, check)| {
+                            o == op && !clean.contains(&(o.clone(), check.clone()))
+                        })
                     };
                     row.ours += usize::from(new(&found.0, &clean.0));
                     row.schemathesis += usize::from(new(&found.1, &clean.1));
@@ -200,7 +220,10 @@ fn operation_ids(spec: &Value) -> BTreeMap<String, String> {
     for (path, item) in spec["paths"].as_object().into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {
             if let Some(id) = op["operationId"].as_str() {
-                out.insert(format!("{} {path}", method.to_ascii_uppercase()), id.to_owned());
+                out.insert(
+                    format!("{} {path}", method.to_ascii_uppercase()),
+                    id.to_owned(),
+                );
             }
         }
     }
@@ -279,7 +302,14 @@ fn ours(
     let json = work.join("runner.json");
     let mut command = Command::new(exe);
     command
-        .args(["run", "--spec", &api.name, "--base-url", &server.url, "--no-progress"])
+        .args([
+            "run",
+            "--spec",
+            &api.name,
+            "--base-url",
+            &server.url,
+            "--no-progress",
+        ])
         .args(["--max-examples", &args.max_examples.to_string()])
         .args(["--seed", &args.seed.to_string()])
         .arg("--json")
@@ -378,7 +408,10 @@ fn theirs(
         .failures
         .iter()
         .map(|f| {
-            let id = ids.get(&f.operation).cloned().unwrap_or_else(|| f.operation.clone());
+            let id = ids
+                .get(&f.operation)
+                .cloned()
+                .unwrap_or_else(|| f.operation.clone());
             (id, f.check.clone())
         })
         .collect())

@@ -48,7 +48,8 @@ impl Check for FailedWriteLeavesResource {
         let Ok(response) = &exchange.response else {
             return Outcome::Skip;
         };
-        let expected = || format!("status {status} and the body read before {written_by} was refused");
+        let expected =
+            || format!("status {status} and the body read before {written_by} was refused");
         if response.status != *status {
             return Outcome::fail(expected(), format!("status {}", response.status));
         }
@@ -59,7 +60,10 @@ impl Check for FailedWriteLeavesResource {
         if &now == sha256 {
             Outcome::Pass
         } else {
-            Outcome::fail(expected(), format!("status {} with another body", response.status))
+            Outcome::fail(
+                expected(),
+                format!("status {} with another body", response.status),
+            )
         }
     }
 }
@@ -79,11 +83,20 @@ mod tests {
 
     #[test]
     fn the_same_read_passes_another_status_or_body_fails() {
-        let same = exchange(case("getItem", after(200, "{}")), Ok(response(200, &[], "{}")));
+        let same = exchange(
+            case("getItem", after(200, "{}")),
+            Ok(response(200, &[], "{}")),
+        );
         assert_eq!(run(&FailedWriteLeavesResource, &same), Outcome::Pass);
-        let gone = exchange(case("getItem", after(200, "{}")), Ok(response(404, &[], "{}")));
+        let gone = exchange(
+            case("getItem", after(200, "{}")),
+            Ok(response(404, &[], "{}")),
+        );
         assert_eq!(actual(run(&FailedWriteLeavesResource, &gone)), "status 404");
-        let other = exchange(case("getItem", after(200, "{}")), Ok(response(200, &[], "{\"a\":1}")));
+        let other = exchange(
+            case("getItem", after(200, "{}")),
+            Ok(response(200, &[], "{\"a\":1}")),
+        );
         assert_eq!(
             actual(run(&FailedWriteLeavesResource, &other)),
             "status 200 with another body"

@@ -48,7 +48,10 @@ mod tests {
         assert_eq!(run(&GetNotCreated, &ok), Outcome::Pass);
         let created = exchange(case("getItem", Intent::Valid), Ok(response(201, &[], "{}")));
         assert_eq!(actual(run(&GetNotCreated, &created)), "status 201");
-        let delete = exchange(case("deleteItem", Intent::Valid), Ok(response(201, &[], "")));
+        let delete = exchange(
+            case("deleteItem", Intent::Valid),
+            Ok(response(201, &[], "")),
+        );
         assert_eq!(run(&GetNotCreated, &delete), Outcome::Skip);
     }
 }

@@ -37,10 +37,9 @@ impl Check for MissingParameterRejected {
             p.required
                 && match p.location {
                     ParamLocation::Query => !case.query.contains_key(&p.name),
-                    ParamLocation::Header => !case
-                        .headers
-                        .keys()
-                        .any(|k| k.eq_ignore_ascii_case(&p.name)),
+                    ParamLocation::Header => {
+                        !case.headers.keys().any(|k| k.eq_ignore_ascii_case(&p.name))
+                    }
                     ParamLocation::Cookie => !case.cookies.contains_key(&p.name),
                     // A path without a segment is another route.
                     ParamLocation::Path => false,

@@ -62,7 +62,10 @@ mod tests {
 
     #[test]
     fn a_204_with_a_body_fails() {
-        let empty = exchange(case("deleteItem", Intent::Valid), Ok(response(204, &[], "")));
+        let empty = exchange(
+            case("deleteItem", Intent::Valid),
+            Ok(response(204, &[], "")),
+        );
         assert_eq!(run(&NoBodyOn204, &empty), Outcome::Pass);
         let full = exchange(
             case("deleteItem", Intent::Valid),

@@ -106,7 +106,11 @@ mod tests {
         );
         let clean = exchange(
             case("getItem", Intent::Valid),
-            Ok(response(400, &[], "{\"message\": \"at least 3 characters\"}")),
+            Ok(response(
+                400,
+                &[],
+                "{\"message\": \"at least 3 characters\"}",
+            )),
         );
         assert_eq!(run(&NoInternalErrorText, &clean), Outcome::Pass);
     }

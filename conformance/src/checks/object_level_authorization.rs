@@ -46,10 +46,19 @@ mod tests {
 
     #[test]
     fn another_players_success_fails() {
-        let refused = exchange(case("getItem", Intent::OtherPlayer), Ok(response(404, &[], "")));
+        let refused = exchange(
+            case("getItem", Intent::OtherPlayer),
+            Ok(response(404, &[], "")),
+        );
         assert_eq!(run(&ObjectLevelAuthorization, &refused), Outcome::Pass);
-        let served = exchange(case("getItem", Intent::OtherPlayer), Ok(response(200, &[], "{}")));
-        assert_eq!(actual(run(&ObjectLevelAuthorization, &served)), "status 200");
+        let served = exchange(
+            case("getItem", Intent::OtherPlayer),
+            Ok(response(200, &[], "{}")),
+        );
+        assert_eq!(
+            actual(run(&ObjectLevelAuthorization, &served)),
+            "status 200"
+        );
         let own = exchange(case("getItem", Intent::Valid), Ok(response(200, &[], "{}")));
         assert_eq!(run(&ObjectLevelAuthorization, &own), Outcome::Skip);
     }

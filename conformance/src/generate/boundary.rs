@@ -134,7 +134,10 @@ fn hostile(node: &Node) -> Vec<Value> {
         return Vec::new();
     }
     let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
-    let max = s.get("maxLength").and_then(Value::as_u64).map(|n| n as usize);
+    let max = s
+        .get("maxLength")
+        .and_then(Value::as_u64)
+        .map(|n| n as usize);
     if max.is_some_and(|m| m == 0) || min as u64 > LONGEST {
         return Vec::new();
     }

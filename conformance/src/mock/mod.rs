@@ -39,8 +39,8 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::read::{Parts, Reader, query_pairs};
-use data::Draws;
 use crate::runner::inferred;
+use data::Draws;
 use gamespec_spec::spec::{Operation, ParamLocation, Spec};
 use respond::{Body, Prefer, Reply, Violation};
 use router::{Route, Routes};
@@ -266,11 +266,13 @@ impl Mock {
         }
         let path = parts.uri.path();
         if inferred::is_private(spec, op)
-            && !op.parameters.iter().all(|p| p.location != ParamLocation::Path)
-            && !self.owners.claim(
-                path,
-                &security::identity(spec, &parts.headers, &query),
-            )
+            && !op
+                .parameters
+                .iter()
+                .all(|p| p.location != ParamLocation::Path)
+            && !self
+                .owners
+                .claim(path, &security::identity(spec, &parts.headers, &query))
             && !has(fault::FaultKind::OtherPlayerVisible)
         {
             let msg = format!("{path} belongs to another player");
@@ -298,7 +300,9 @@ impl Mock {
         let let_through = |problems: &[crate::read::Problem]| {
             has(fault::FaultKind::InvalidAccepted)
                 || (has(fault::FaultKind::MissingParameterAccepted)
-                    && problems.iter().all(|p| p.message == "required but not sent"))
+                    && problems
+                        .iter()
+                        .all(|p| p.message == "required but not sent"))
         };
         let reader = &self.readers[index];
         if let Err(problems) = reader.parameters(&request)
@@ -333,7 +337,10 @@ impl Mock {
             Err(v) => return (invalid(v), id),
         };
         if parts.method == axum::http::Method::GET && self.lost.is_under(path) {
-            return (fault::reply::not_found(&format!("{path} was never stored")), id);
+            return (
+                fault::reply::not_found(&format!("{path} was never stored")),
+                id,
+            );
         }
         if parts.method == axum::http::Method::GET
             && self.deleted.is_deleted(path)

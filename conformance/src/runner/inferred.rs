@@ -88,7 +88,8 @@ mod tests {
     fn writes_are_read_back_on_their_path_and_at_their_location() {
         let ok = json!({"200": {"description": "ok"}});
         let gone = json!({"200": {"description": "ok"}, "404": {"description": "gone"}});
-        let p = json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
+        let p =
+            json!([{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}]);
         let root = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
             "/items": {"post": {"operationId": "create", "responses": ok}},
             "/items/{id}": {"parameters": p,
@@ -99,7 +100,11 @@ mod tests {
         assert_eq!(same_path_read(&spec, op("create")), None);
         let read = spec.operations.iter().position(|o| o.id == "read");
         assert_eq!(gone_read(&spec, op("remove")), read);
-        assert_eq!(same_path_read(&spec, op("read")), None, "a read is no write");
+        assert_eq!(
+            same_path_read(&spec, op("read")),
+            None,
+            "a read is no write"
+        );
         let (i, params) = location_read(&spec, "http://h:1/items/7?x=1").unwrap();
         assert_eq!(Some(i), read);
         assert_eq!(params, [("id".to_owned(), json!("7"))]);

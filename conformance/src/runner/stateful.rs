@@ -58,9 +58,12 @@ impl<'a> OperationRun<'a> {
                 .parameters
                 .iter()
                 .any(|p| p.location == ParamLocation::Path)
-            && self.op.security.iter().flatten().any(|scheme| {
-                self.shared.session.logged_in().contains(scheme)
-            })
+            && self
+                .op
+                .security
+                .iter()
+                .flatten()
+                .any(|scheme| self.shared.session.logged_in().contains(scheme))
     }
 
     /// Judge `case` as the operation at `index` (its checks and documentation), keeping the
@@ -84,7 +87,11 @@ impl<'a> OperationRun<'a> {
         let spec = &self.shared.spec;
         let target = &spec.operations[index];
         let mut read = generate::examples(spec, target).into_iter().next()?;
-        for p in target.parameters.iter().filter(|p| p.location == ParamLocation::Path) {
+        for p in target
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+        {
             if let Some(v) = at.path_params.get(&p.name) {
                 read.path_params.insert(p.name.clone(), v.clone());
             }
@@ -112,13 +119,25 @@ impl<'a> OperationRun<'a> {
         let creates = matches!(method.as_str(), "POST" | "PUT");
         if method == "DELETE"
             && let Some(index) = inferred::gone_read(&spec, self.op)
-            && let Some(read) = self.read_of(index, &write.case, Intent::AfterDelete { deleted_by: id.clone() })
+            && let Some(read) = self.read_of(
+                index,
+                &write.case,
+                Intent::AfterDelete {
+                    deleted_by: id.clone(),
+                },
+            )
         {
             self.judge_as(index, read).await;
         }
         if creates
             && let Some(index) = inferred::same_path_read(&spec, self.op)
-            && let Some(read) = self.read_of(index, &write.case, Intent::AfterCreate { created_by: id.clone() })
+            && let Some(read) = self.read_of(
+                index,
+                &write.case,
+                Intent::AfterCreate {
+                    created_by: id.clone(),
+                },
+            )
         {
             self.judge_as(index, read).await;
         }
@@ -126,7 +145,8 @@ impl<'a> OperationRun<'a> {
             && let Some(location) = response.header("location")
             && let Some((index, params)) = inferred::location_read(&spec, location)
             && spec.operations[index].path != self.op.path
-            && let Some(mut read) = self.read_of(index, &write.case, Intent::AfterCreate { created_by: id })
+            && let Some(mut read) =
+                self.read_of(index, &write.case, Intent::AfterCreate { created_by: id })
         {
             read.path_params = params.into_iter().collect();
             self.judge_as(index, read).await;
@@ -184,7 +204,10 @@ impl<'a> OperationRun<'a> {
         let Some(answer) = self.send_and_judge(mine).await else {
             return;
         };
-        if !answer.response.is_ok_and(|r| (200..300).contains(&r.status)) {
+        if !answer
+            .response
+            .is_ok_and(|r| (200..300).contains(&r.status))
+        {
             return;
         }
         let mut theirs = own;

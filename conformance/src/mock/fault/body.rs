@@ -82,7 +82,15 @@ fn collect<'a>(
             let sub = schema.and_then(|s| deref(root, s).get("items"));
             // The first few items stand for the rest: each has the same schema.
             for (i, v) in items.iter().enumerate().take(4) {
-                collect(root, sub, v, format!("{pointer}/{i}"), false, out, depth + 1);
+                collect(
+                    root,
+                    sub,
+                    v,
+                    format!("{pointer}/{i}"),
+                    false,
+                    out,
+                    depth + 1,
+                );
             }
         }
         _ => {}
@@ -251,7 +259,11 @@ pub(super) fn with_trace(media: &Media, value: &Value) -> Option<Value> {
     strings.sort_by_key(|p| !explanation(p));
     strings.into_iter().find_map(|pointer| {
         let old = value.pointer(&pointer)?.as_str()?.to_owned();
-        let traced = edit(value, &pointer, Some(Value::String(format!("{old}\n{TRACE}"))))?;
+        let traced = edit(
+            value,
+            &pointer,
+            Some(Value::String(format!("{old}\n{TRACE}"))),
+        )?;
         media.validator.is_valid(&traced).then_some(traced)
     })
 }

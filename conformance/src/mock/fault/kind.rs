@@ -219,9 +219,8 @@ impl FaultKind {
             FaultKind::ServerError => op.response(500).is_none(),
             FaultKind::UndocumentedRedirect => op.response(302).is_none(),
             FaultKind::WrongContentType => success.is_some_and(|r| r.content.is_some()),
-            FaultKind::MissingHeader => success.is_some_and(|r| {
-                r.headers.iter().any(|h| h.required && !is_framing(&h.name))
-            }),
+            FaultKind::MissingHeader => success
+                .is_some_and(|r| r.headers.iter().any(|h| h.required && !is_framing(&h.name))),
             FaultKind::InvalidHeader => success.is_some_and(|r| {
                 r.headers
                     .iter()
@@ -263,7 +262,10 @@ impl FaultKind {
             }
             FaultKind::OtherPlayerVisible => {
                 reads::is_private(spec, op)
-                    && op.parameters.iter().any(|p| p.location == ParamLocation::Path)
+                    && op
+                        .parameters
+                        .iter()
+                        .any(|p| p.location == ParamLocation::Path)
             }
         }
     }

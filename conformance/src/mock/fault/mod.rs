@@ -106,8 +106,11 @@ pub struct FaultPlan {
     active: Vec<BTreeSet<FaultKind>>,
     /// Broken answers already worked out, by operation, kind and status: the mock answers the
     /// same example again and again, and breaking a large one takes many validations.
-    broken: Mutex<HashMap<(usize, FaultKind, u16), (Value, Option<Value>)>>,
+    broken: Mutex<HashMap<BrokenKey, (Value, Option<Value>)>>,
 }
+
+/// Operation index, kind and status of an answer broken once.
+type BrokenKey = (usize, FaultKind, u16);
 
 impl FaultPlan {
     /// Resolve `faults` against `spec`. A fault naming an operation must apply to it.
@@ -151,11 +154,15 @@ impl FaultPlan {
     /// once per distinct answer.
     pub(crate) fn broken(
         &self,
-        key: (usize, FaultKind, u16),
+        key: BrokenKey,
         value: &Value,
         work: impl FnOnce() -> Option<Value>,
     ) -> Option<Value> {
-        if let Some((seen, out)) = self.broken.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+        if let Some((seen, out)) = self
+            .broken
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
             && seen == value
         {
             return out.clone();

@@ -160,4 +160,5 @@ pub fn form_text(bytes: &[u8]) -> String {
         .join("&")
 }
 
-const HTML: &str = "<!DOCTYPE html><html><head><title>Welcome</title></head><body><h1>It works</h1></body></html>";
+const HTML: &str =
+    "<!DOCTYPE html><html><head><title>Welcome</title></head><body><h1>It works</h1></body></html>";
