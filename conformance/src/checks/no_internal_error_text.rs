@@ -10,6 +10,9 @@ use crate::exchange::Exchange;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoInternalErrorText;
 
+/// How much of a body is searched.
+const SCANNED: usize = 64 * 1024;
+
 /// Text only a stack trace or an internal error message contains, by language or engine.
 const MARKERS: [(&str, &str); 12] = [
     ("Traceback (most recent call last)", "a Python traceback"),
@@ -65,9 +68,19 @@ impl Check for NoInternalErrorText {
             return Outcome::Skip;
         };
         // The text as a client reads it: the strings of a JSON body (escapes decoded), or
-        // the body as it is.
-        let json = response.json().ok();
-        let mut texts = vec![response.body.as_str()];
+        // the body as it is. Only the head of a large body: a leaked trace is an error page's
+        // content, and a check runs on every exchange, 15 MB answers included.
+        let body = response.body.as_str();
+        let mut cut = body.len().min(SCANNED);
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let json = if cut == body.len() {
+            response.json().ok()
+        } else {
+            None
+        };
+        let mut texts = vec![&body[..cut]];
         if let Some(value) = &json {
             strings(value, &mut texts);
         }
