@@ -71,6 +71,8 @@ pub struct Session {
     refreshing: Mutex<()>,
     /// Why schemes have no credential.
     missing: Vec<LoginError>,
+    /// A second player's credentials, logged in on first use (`None` inside: none could be).
+    other: tokio::sync::OnceCell<Option<Arc<Credentials>>>,
 }
 
 impl std::fmt::Debug for Session {
@@ -109,6 +111,7 @@ impl Session {
             logged_in: BTreeSet::new(),
             refreshing: Mutex::new(()),
             missing: Vec::new(),
+            other: tokio::sync::OnceCell::new(),
         };
         let have: BTreeSet<String> = session
             .state
@@ -179,6 +182,29 @@ impl Session {
             state.generation += 1;
         }
         renewed
+    }
+
+    /// The credentials of a second player: the current ones with every scheme obtained by
+    /// logging in logged in once more (a new session is a new player to a server that issues
+    /// guest sessions; against one that logs the same user in again, it is the same player,
+    /// and object-level checks then report that user's own resources). `None` when no scheme
+    /// came from a login flow or a login failed.
+    pub async fn other_player(&self, client: &reqwest::Client) -> Option<Arc<Credentials>> {
+        self.other
+            .get_or_init(|| async {
+                if self.logged_in.is_empty() {
+                    return None;
+                }
+                let mut other = (*self.state.read().await.credentials).clone();
+                for scheme in &self.logged_in {
+                    let login = self.spec.profile.login(scheme)?;
+                    let token = self.login(login, client).await.ok()?;
+                    other.insert(scheme.clone(), token);
+                }
+                Some(Arc::new(other))
+            })
+            .await
+            .clone()
     }
 
     /// Requests sent by logins so far are not counted as cases; this builds and sends one.

@@ -86,6 +86,19 @@ pub enum Intent {
         /// The operation that created it.
         created_by: String,
     },
+    /// A read of a resource after a write to it was refused with a 4xx: it should read as
+    /// it did before the write.
+    AfterFailedWrite {
+        /// The write that was refused.
+        written_by: String,
+        /// The status of the read before the write.
+        status: u16,
+        /// SHA-256 (hex) of the body of the read before the write.
+        sha256: String,
+    },
+    /// A request of another player's session for a resource of the run's own player (an
+    /// operation marked `x-private`): it should be refused.
+    OtherPlayer,
 }
 
 /// Which credentials the request carries.
@@ -99,6 +112,8 @@ pub enum Auth {
     Missing,
     /// Credentials of the right shape that no server issued.
     Forged,
+    /// The credentials of a second player, obtained by logging in again.
+    OtherPlayer,
 }
 
 /// A request body as values.

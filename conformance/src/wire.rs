@@ -318,7 +318,7 @@ pub fn render_with(
     }
     let scheme_values: Vec<(&gamespec_spec::spec::Scheme, String)> = match case.auth {
         Auth::Missing => Vec::new(),
-        Auth::Configured | Auth::Forged => requirement(op, credentials)
+        Auth::Configured | Auth::Forged | Auth::OtherPlayer => requirement(op, credentials)
             .into_iter()
             .flatten()
             .filter_map(|name| {

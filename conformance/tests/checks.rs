@@ -569,7 +569,7 @@ async fn c014_max_response_time() {
 #[test]
 fn registry_codes_are_unique_sorted_and_well_formed_and_names_are_snake_case() {
     let registry = checks::registry();
-    assert_eq!(registry.len(), 15);
+    assert_eq!(registry.len(), 21);
     let codes: Vec<&str> = registry.iter().map(|c| c.code()).collect();
     for code in &codes {
         assert!(

@@ -19,6 +19,7 @@ mod error;
 mod install;
 mod languages;
 mod mock;
+mod mutation;
 mod process;
 mod schemathesis;
 mod validate;
@@ -80,6 +81,10 @@ enum Command {
     /// Run Schemathesis (PyPI, pinned in xtask/validators/schemathesis) against the conformance
     /// mock, or against --base-url, for each spec; exit 1 on any failure.
     Schemathesis(schemathesis::Args),
+    /// The conformance runner's mutation score beside Schemathesis's: both tools against the
+    /// mock with each fault kind injected on every operation it applies to (`conformance mock
+    /// --fault`), same operations, one run; table in target/mutation-schemathesis/score.md.
+    MutationSchemathesis(mutation::Args),
     /// Benchmark the conformance mock against Prism (npm, pinned in xtask/validators/prism)
     /// serving the same spec: requests/s and latency percentiles, with oha as load generator.
     BenchMock(bench::Args),
@@ -140,6 +145,13 @@ fn main() -> ExitCode {
                 eprintln!("validate: {} error(s)", summary.errors());
                 Outcome::Findings
             }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::MutationSchemathesis(args) => match mutation::run(&root, &args) {
+            Ok(_) => Outcome::Clean,
             Err(e) => {
                 eprintln!("error: {e}");
                 Outcome::Unusable

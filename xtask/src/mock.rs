@@ -109,6 +109,18 @@ pub fn start_mock(
     log: &Path,
     log_requests: bool,
 ) -> Result<Mock, ToolError> {
+    start_mock_with(exe, spec, seed, log, log_requests, &[])
+}
+
+/// [`start_mock`] with `extra` arguments for `conformance mock` (`--fault KIND:OPERATION`).
+pub fn start_mock_with(
+    exe: &Path,
+    spec: &str,
+    seed: Option<u64>,
+    log: &Path,
+    log_requests: bool,
+    extra: &[String],
+) -> Result<Mock, ToolError> {
     if let Some(dir) = log.parent() {
         std::fs::create_dir_all(dir).map_err(io_error(dir))?;
     }
@@ -121,6 +133,7 @@ pub fn start_mock(
     if let Some(seed) = seed {
         command.arg("--seed").arg(seed.to_string());
     }
+    command.args(extra);
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

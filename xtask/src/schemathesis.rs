@@ -40,7 +40,7 @@ pub const REQUIREMENTS: &str = "xtask/validators/schemathesis/requirements.txt";
 /// The venv under `target/validators/`.
 const VENV: &str = "schemathesis";
 /// Committed Schemathesis settings (check tuning), relative to the workspace root.
-const CONFIG_FILE: &str = "xtask/validators/schemathesis/schemathesis.toml";
+pub const CONFIG_FILE: &str = "xtask/validators/schemathesis/schemathesis.toml";
 
 /// The checks run (Schemathesis 4.x names); every other check is off.
 pub const CHECKS: &[&str] = &[
@@ -495,6 +495,11 @@ fn parse_events(reader: impl BufRead) -> Result<Parsed, ToolError> {
     report.operations_tested = operations.len();
     report.failures = failures.into_values().collect();
     Ok(parsed)
+}
+
+/// The report of an event log, for tools that run Schemathesis themselves (the mutation score).
+pub fn parse_report(reader: impl BufRead) -> Result<ApiReport, ToolError> {
+    parse_events(reader).map(|p| p.report)
 }
 
 /// A short text for a serialized exception (its message or title fields, else its JSON).

@@ -9,14 +9,20 @@ use crate::exchange::Exchange;
 use gamespec_spec::spec::{Operation, Spec};
 
 mod content_type_conformance;
+mod failed_write_leaves_resource;
 #[cfg(test)]
 mod fixture;
 mod forged_credentials_rejected;
+mod get_not_created;
 mod max_response_time;
 mod missing_credentials_rejected;
+mod missing_parameter_rejected;
 mod missing_required_header;
 mod negative_data_rejection;
+mod no_body_on_204;
+mod no_internal_error_text;
 mod not_a_server_error;
+mod object_level_authorization;
 mod positive_data_acceptance;
 mod resource_available_after_create;
 mod resource_gone_after_delete;
@@ -27,12 +33,18 @@ mod status_code_conformance;
 mod unsupported_method;
 
 pub use content_type_conformance::ContentTypeConformance;
+pub use failed_write_leaves_resource::{FailedWriteLeavesResource, digest};
 pub use forged_credentials_rejected::ForgedCredentialsRejected;
+pub use get_not_created::GetNotCreated;
 pub use max_response_time::MaxResponseTime;
 pub use missing_credentials_rejected::MissingCredentialsRejected;
+pub use missing_parameter_rejected::MissingParameterRejected;
 pub use missing_required_header::MissingRequiredHeader;
 pub use negative_data_rejection::NegativeDataRejection;
+pub use no_body_on_204::NoBodyOn204;
+pub use no_internal_error_text::NoInternalErrorText;
 pub use not_a_server_error::NotAServerError;
+pub use object_level_authorization::ObjectLevelAuthorization;
 pub use positive_data_acceptance::PositiveDataAcceptance;
 pub use resource_available_after_create::ResourceAvailableAfterCreate;
 pub use resource_gone_after_delete::ResourceGoneAfterDelete;
@@ -138,6 +150,12 @@ static REGISTRY: &[&dyn Check] = &[
     &ResourceGoneAfterDelete,
     &ResourceAvailableAfterCreate,
     &MaxResponseTime,
+    &GetNotCreated,
+    &NoBodyOn204,
+    &NoInternalErrorText,
+    &MissingParameterRejected,
+    &FailedWriteLeavesResource,
+    &ObjectLevelAuthorization,
 ];
 
 /// Every check, in code order.
@@ -185,7 +203,7 @@ mod tests {
         sorted.sort_unstable();
         sorted.dedup();
         assert_eq!(codes, sorted, "codes are sorted and unique");
-        assert_eq!(codes.len(), 15);
+        assert_eq!(codes.len(), 21);
         for check in registry() {
             assert_eq!(find(check.code()).map(|c| c.name()), Some(check.name()));
             assert_eq!(

@@ -1,7 +1,9 @@
 //! The boundary phase: deterministic valid edge cases of an operation. Required parts only;
 //! every optional part; then, on the all-optional case, one value at a time moved to an edge:
 //! every enum value, strings at `minLength` and `maxLength`, numbers at `minimum` and `maximum`
-//! (and the `int32`/`int64` range), empty arrays where allowed. A query value without
+//! (and the `int32`/`int64` range), empty arrays where allowed, and hostile non-ASCII text
+//! ([`HOSTILE`]) in every free-text value a server decodes itself (query values, path
+//! segments, headers, cookies, form fields), first, so the cap never drops it. A query value without
 //! `allowEmptyValue` is never moved to the empty text: its `minLength` counts as at least 1.
 //! Candidates that do not read back valid are dropped; at most [`CAP`] cases per operation.
 
@@ -36,7 +38,7 @@ pub fn cases(spec: &Spec, op: &Operation, readback: &Readback) -> Vec<Case> {
             .iter()
             .map(|node| {
                 let current = node.place.get(&all);
-                let edges = [enums, lengths, numbers, empty_arrays]
+                let edges = [hostile, enums, lengths, numbers, empty_arrays]
                     .iter()
                     .flat_map(|kind| kind(node))
                     .filter(|v| Some(v) != current)
@@ -113,6 +115,38 @@ fn lengths(node: &Node) -> Vec<Value> {
         .filter(|n| *n <= LONGEST)
         .map(|n| Value::String("a".repeat(n as usize)))
         .collect()
+}
+
+/// Text servers decode wrongly: Latin-1 range, CJK, an emoji outside the BMP (a surrogate
+/// pair in UTF-16), a right-to-left override and a zero-width joiner.
+pub const HOSTILE: &str = "Zoë測試🎮\u{202e}\u{200d}";
+
+/// [`HOSTILE`] fitted to a free-text value carried as text: padded to `minLength`, cut to
+/// `maxLength` (in characters, as JSON Schema counts them).
+fn hostile(node: &Node) -> Vec<Value> {
+    let s = &node.schema;
+    if !node.text
+        || ty(s).as_deref() != Some("string")
+        || s.contains_key("enum")
+        || s.contains_key("pattern")
+        || s.contains_key("format")
+    {
+        return Vec::new();
+    }
+    let min = s.get("minLength").and_then(Value::as_u64).unwrap_or(0) as usize;
+    let max = s
+        .get("maxLength")
+        .and_then(Value::as_u64)
+        .map(|n| n as usize);
+    if max.is_some_and(|m| m == 0) || min as u64 > LONGEST {
+        return Vec::new();
+    }
+    let mut text: String = HOSTILE.chars().take(max.unwrap_or(usize::MAX)).collect();
+    let have = text.chars().count();
+    if have < min {
+        text.push_str(&"x".repeat(min - have));
+    }
+    vec![Value::String(text)]
 }
 
 fn numbers(node: &Node) -> Vec<Value> {

@@ -13,9 +13,13 @@
 //!    seeded generated data ([`data`]), as `Prefer` or the options say; session-start answers
 //!    carry freshly issued credentials.
 //!
+//! With faults ([`fault`], `--fault KIND[:OPERATION]`) the mock deviates from its spec on
+//! purpose, in one named way per fault, for the runner's mutation self-test.
+//!
 //! [`MockServer::start`] runs it in-process; the `conformance mock` command runs it standalone.
 
 pub mod data;
+pub mod fault;
 pub mod respond;
 pub mod router;
 pub mod security;
@@ -35,8 +39,9 @@ use axum::response::Response;
 use serde_json::Value;
 
 use crate::read::{Parts, Reader, query_pairs};
+use crate::runner::inferred;
 use data::Draws;
-use gamespec_spec::spec::{Operation, Spec};
+use gamespec_spec::spec::{Operation, ParamLocation, Spec};
 use respond::{Body, Prefer, Reply, Violation};
 use router::{Route, Routes};
 use security::Authority;
@@ -63,6 +68,8 @@ pub struct MockOptions {
     pub domain_key: String,
     /// Lifetime of issued JWTs, in seconds.
     pub jwt_ttl_secs: u64,
+    /// Deviations from the spec to make on purpose (none by default).
+    pub faults: Vec<fault::Fault>,
 }
 
 impl std::fmt::Debug for MockOptions {
@@ -73,6 +80,7 @@ impl std::fmt::Debug for MockOptions {
             .field("seed", &self.seed)
             .field("dynamic", &self.dynamic)
             .field("jwt_ttl_secs", &self.jwt_ttl_secs)
+            .field("faults", &self.faults)
             .finish_non_exhaustive()
     }
 }
@@ -87,6 +95,7 @@ impl Default for MockOptions {
             jwt_secret: "gamespec-mock-jwt-secret".into(),
             domain_key: "mock-domain-key".into(),
             jwt_ttl_secs: 24 * 60 * 60,
+            faults: Vec::new(),
         }
     }
 }
@@ -103,6 +112,13 @@ pub struct Mock {
     counters: Vec<AtomicU64>,
     credentials: BTreeMap<String, String>,
     deleted: state::Deleted,
+    /// Paths whose create was lost (fault `create-lost`).
+    lost: state::Deleted,
+    /// Paths a refused write changed anyway (fault `failed-write-changes`).
+    tainted: state::Deleted,
+    /// Owners of private resources.
+    owners: state::Owners,
+    faults: fault::FaultPlan,
 }
 
 impl Mock {
@@ -116,6 +132,7 @@ impl Mock {
         );
         let mut rng = Draws::seeded(mix(options.seed, u64::MAX));
         let credentials = security::pre_issue(&spec, &authority, &mut rng)?;
+        let faults = fault::FaultPlan::new(&spec, &options.faults).map_err(|e| e.to_string())?;
         Ok(Mock {
             readers: spec
                 .operations
@@ -129,6 +146,10 @@ impl Mock {
             options,
             credentials,
             deleted: state::Deleted::default(),
+            lost: state::Deleted::default(),
+            tainted: state::Deleted::default(),
+            owners: state::Owners::default(),
+            faults,
         })
     }
 
@@ -149,7 +170,11 @@ impl Mock {
         let started = Instant::now();
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
-        let (reply, operation) = mock.answer(req).await;
+        let (mut reply, index) = mock.answer(req).await;
+        if let Some(index) = index {
+            fault::reply::client_error(&mock.faults, &mock.spec, index, &mut reply);
+        }
+        let operation = index.map(|i| mock.spec.operations[i].id.as_str());
         let status = reply.status;
         // Path without the query string: queries may carry credentials, which are never logged.
         tracing::info!(
@@ -163,7 +188,7 @@ impl Mock {
         into_response(reply)
     }
 
-    async fn answer(&self, req: Request) -> (Reply, Option<&str>) {
+    async fn answer(&self, req: Request) -> (Reply, Option<usize>) {
         let spec = &*self.spec;
         let (parts, body) = req.into_parts();
         let (index, path_params) = match self.routes.find(parts.method.as_str(), parts.uri.path()) {
@@ -186,14 +211,24 @@ impl Mock {
                 reply
                     .headers
                     .retain(|(k, _)| !k.eq_ignore_ascii_case("retry-after"));
-                reply.headers.push(("Allow".into(), allowed.join(", ")));
+                let without_allow = allowed.iter().any(|m| {
+                    matches!(self.routes.find(m, parts.uri.path()),
+                        Route::Operation { index, .. } if self.faults.has(index, fault::FaultKind::MissingAllow))
+                });
+                if !without_allow {
+                    reply.headers.push(("Allow".into(), allowed.join(", ")));
+                }
                 return (reply, None);
             }
         };
         let op = &spec.operations[index];
-        let id = Some(op.id.as_str());
+        let id = Some(index);
+        let has = |kind| self.faults.has(index, kind);
         let query = query_pairs(parts.uri.query());
-        if let Err(denied) = security::check(spec, &self.authority, op, &parts.headers, &query) {
+        if let Err(denied) = security::check(spec, &self.authority, op, &parts.headers, &query)
+            && !has(fault::FaultKind::AuthIgnored)
+            && !(denied.presented && has(fault::FaultKind::ForgedAccepted))
+        {
             let r = op.unauthorized();
             let status = r.map_or(401, |r| r.status);
             return (
@@ -226,9 +261,54 @@ impl Mock {
             query: &query,
             headers: &headers,
         };
+        if has(fault::FaultKind::NonAsciiCrash) && self.non_ascii(op, &request) {
+            return (fault::reply::server_error("internal server error"), id);
+        }
+        let path = parts.uri.path();
+        if inferred::is_private(spec, op)
+            && !op
+                .parameters
+                .iter()
+                .all(|p| p.location != ParamLocation::Path)
+            && !self
+                .owners
+                .claim(path, &security::identity(spec, &parts.headers, &query))
+            && !has(fault::FaultKind::OtherPlayerVisible)
+        {
+            let msg = format!("{path} belongs to another player");
+            tracing::debug!(%path, "refused to another player");
+            let reply = match op.response(404).or_else(|| op.response(403)) {
+                Some(r) => respond::error(spec, Some(r), r.status, &msg, None),
+                None => respond::error(spec, None, 404, &msg, None),
+            };
+            return (reply, id);
+        }
+        // A refused write that changes the resource anyway (fault `failed-write-changes`).
+        let refused_write = |reply: Reply| {
+            if has(fault::FaultKind::FailedWriteChanges) {
+                // Other data from now on, and gone too after a delete (where the read can
+                // answer 404).
+                self.tainted.delete(path);
+                if parts.method == axum::http::Method::DELETE {
+                    self.deleted.delete(path);
+                }
+            }
+            reply
+        };
+        // Problems the faults let through: any (`invalid-accepted`), or only missing
+        // parameters and bodies (`missing-parameter-accepted`).
+        let let_through = |problems: &[crate::read::Problem]| {
+            has(fault::FaultKind::InvalidAccepted)
+                || (has(fault::FaultKind::MissingParameterAccepted)
+                    && problems
+                        .iter()
+                        .all(|p| p.message == "required but not sent"))
+        };
         let reader = &self.readers[index];
-        if let Err(problems) = reader.parameters(&request) {
-            return (first(problems), id);
+        if let Err(problems) = reader.parameters(&request)
+            && !let_through(&problems)
+        {
+            return (refused_write(first(problems)), id);
         }
         let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
             Ok(b) => b,
@@ -237,15 +317,31 @@ impl Mock {
                 return (invalid(v), id);
             }
         };
+        if has(fault::FaultKind::NonAsciiCrash)
+            && request.content_type().contains("form")
+            && (!bytes.is_ascii() || !fault::reply::form_text(&bytes).is_ascii())
+        {
+            return (fault::reply::server_error("internal server error"), id);
+        }
         let body = match reader.body(request.content_type(), bytes) {
             Ok(b) => b,
-            Err(problems) => return (first(problems), id),
+            Err(problems) if let_through(&problems) => None,
+            Err(problems) => return (refused_write(first(problems)), id),
         };
+        if has(fault::FaultKind::ValidRejected) {
+            let v = Violation::new("the request was refused", "body");
+            return (invalid(v), id);
+        }
         let prefer = match Prefer::parse(&parts.headers) {
             Ok(p) => p,
             Err(v) => return (invalid(v), id),
         };
-        let path = parts.uri.path();
+        if parts.method == axum::http::Method::GET && self.lost.is_under(path) {
+            return (
+                fault::reply::not_found(&format!("{path} was never stored")),
+                id,
+            );
+        }
         if parts.method == axum::http::Method::GET
             && self.deleted.is_deleted(path)
             && let Some(gone) = op.response(404)
@@ -254,7 +350,10 @@ impl Mock {
             return (respond::error(spec, Some(gone), 404, &msg, None), id);
         }
         let mut rng = self.rng_for(index);
-        let mut reply = match respond::success(spec, op, &prefer, self.options.dynamic, &mut rng) {
+        // A resource a refused write changed reads back as other data.
+        let dynamic = self.options.dynamic
+            || (parts.method == axum::http::Method::GET && self.tainted.is_deleted(path));
+        let mut reply = match respond::success(spec, op, &prefer, dynamic, &mut rng) {
             Ok(r) => r,
             Err(v) => return (invalid(v), id),
         };
@@ -273,12 +372,45 @@ impl Mock {
         }
         if (200..300).contains(&reply.status) {
             match parts.method.as_str() {
+                "DELETE" if has(fault::FaultKind::DeleteKeeps) => {}
                 "DELETE" => self.deleted.delete(path),
-                "POST" | "PUT" => self.deleted.write(path),
+                "POST" | "PUT" if has(fault::FaultKind::CreateLost) => self.lost.delete(path),
+                "POST" | "PUT" => {
+                    self.deleted.write(path);
+                    self.lost.write(path);
+                }
                 _ => {}
             }
         }
+        fault::reply::success(&self.faults, spec, index, &mut reply);
         (reply, id)
+    }
+
+    /// Whether a request carries non-ASCII text where the operation reads text itself: a
+    /// query value, a path segment or a header it declares.
+    fn non_ascii(&self, op: &Operation, request: &Parts<'_>) -> bool {
+        let declared = |location: ParamLocation, name: &str| {
+            op.parameters
+                .iter()
+                .any(|p| p.location == location && p.name.eq_ignore_ascii_case(name))
+        };
+        let path = request.path.iter().map(|(_, raw)| {
+            percent_encoding::percent_decode_str(raw)
+                .decode_utf8_lossy()
+                .into_owned()
+        });
+        let query = request
+            .query
+            .iter()
+            .filter(|(k, _)| declared(ParamLocation::Query, k))
+            .map(|(_, v)| v.clone());
+        let headers = request
+            .headers
+            .iter()
+            .filter(|(k, _)| declared(ParamLocation::Header, k))
+            .map(|(_, v)| v.clone());
+        let texts: Vec<String> = path.chain(query).chain(headers).collect();
+        fault::reply::any_non_ascii(texts.iter().map(String::as_str))
     }
 
     /// Replace the credentials in a session-start answer with freshly issued ones, of the scheme

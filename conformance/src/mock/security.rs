@@ -24,6 +24,8 @@ pub struct Denial {
     pub message: String,
     /// The header or parameter that should carry the credential.
     pub param: String,
+    /// Whether a credential was presented (and not accepted) rather than missing.
+    pub presented: bool,
 }
 
 /// The mock's credential authority: what it issued, and its signing key.
@@ -220,6 +222,7 @@ pub fn check(
                     problem = Some(Denial {
                         message: format!("missing credential: {name} ({carrier}) is required"),
                         param: carrier,
+                        presented: false,
                     });
                 }
                 Some(value) if !authority.accepts(scheme, &value) => {
@@ -228,6 +231,7 @@ pub fn check(
                             "invalid credential: the {name} ({carrier}) value is unknown, expired or not issued by this server"
                         ),
                         param: carrier,
+                        presented: true,
                     });
                 }
                 Some(_) => {}
@@ -241,9 +245,9 @@ pub fn check(
             // Report a bad credential in preference to a missing one of another set: it is what
             // the client most likely got wrong.
             Some(p) => {
-                let better = first_problem.as_ref().is_none_or(|f| {
-                    f.message.starts_with("missing") && !p.message.starts_with("missing")
-                });
+                let better = first_problem
+                    .as_ref()
+                    .is_none_or(|f| !f.presented && p.presented);
                 if better {
                     first_problem = Some(p);
                 }
@@ -253,6 +257,7 @@ pub fn check(
     Err(first_problem.unwrap_or(Denial {
         message: "missing credential".into(),
         param: "Authorization".into(),
+        presented: false,
     }))
 }
 
@@ -266,4 +271,17 @@ pub fn pre_issue(
         .iter()
         .map(|s| Ok((s.name.clone(), authority.issue(spec, s, rng)?)))
         .collect()
+}
+
+/// Who is calling, as far as the mock can tell: the player credentials the request presents
+/// (every scheme but configured keys, which all players share), joined in the spec's order;
+/// empty for an anonymous request. The same whatever the operation, so a resource used
+/// through one operation is recognised through another.
+pub fn identity(spec: &Spec, headers: &HeaderMap, query: &[(String, String)]) -> String {
+    spec.schemes
+        .iter()
+        .filter(|s| s.kind != CredentialKind::ConfiguredKey)
+        .filter_map(|s| presented(s, headers, query))
+        .collect::<Vec<_>>()
+        .join(" ")
 }

@@ -8,6 +8,7 @@
 //! `stateful` the link-following phase, [`pace`] budgets and rate limits.
 
 pub mod config;
+pub mod inferred;
 pub mod links;
 mod operation;
 pub mod pace;

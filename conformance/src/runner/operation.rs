@@ -15,7 +15,7 @@ use crate::outcome::{FailureRecord, MAX_FAILURES_KEPT, OperationResult, Stats, T
 use crate::wire::{self, Credentials};
 use gamespec_spec::spec::Operation;
 
-use super::{Shared, UNSAFE_METHODS, links, pace};
+use super::{Shared, UNSAFE_METHODS, pace};
 
 /// One operation's share of a run.
 pub(super) struct OperationRun<'a> {
@@ -146,7 +146,7 @@ impl<'a> OperationRun<'a> {
             self.large = None;
             // A sequence runs alone: another operation's example could re-create what it
             // deleted (or delete what it created) between its requests.
-            let alone = phase == Phase::Stateful && !links::of_operation(&spec, self.op).is_empty();
+            let alone = phase == Phase::Stateful && self.has_sequences();
             let (_shared, _alone) = if alone {
                 (None, Some(self.shared.sequences.write().await))
             } else {
@@ -572,7 +572,16 @@ impl<'a> OperationRun<'a> {
                 self.stop(why.to_string());
                 return None;
             }
-            let (credentials, generation) = self.shared.session.current().await;
+            let (mut credentials, generation) = self.shared.session.current().await;
+            if case.auth == Auth::OtherPlayer {
+                match self.shared.session.other_player(self.client).await {
+                    Some(other) => credentials = other,
+                    None => {
+                        self.stat(|s| s.discarded += 1);
+                        return None;
+                    }
+                }
+            }
             self.stat(|s| s.requests += 1);
             // This operation's cases are written with the encoding kept for it; a case naming
             // another operation would be looked up.
@@ -629,8 +638,17 @@ impl<'a> OperationRun<'a> {
                 retried_rate = true;
                 continue;
             }
+            // A 401 to a request the spec forbids is one way to refuse it (an operation that
+            // documents no 400 answers its validation errors with 401): no sign that the
+            // credential expired, and logging in again would make the run another session
+            // (another player to a server that owns resources per session).
+            let refusable = matches!(
+                case.intent,
+                Intent::Invalid { .. } | Intent::MissingHeader { .. }
+            );
             if response.status == 401
                 && case.auth == Auth::Configured
+                && !refusable
                 && !retried_auth
                 && !self.op.security.iter().all(Vec::is_empty)
                 && self.shared.session.refresh(generation, self.client).await

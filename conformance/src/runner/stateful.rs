@@ -1,31 +1,220 @@
 //! The stateful phase: send an operation's example, then follow the links its answer declares
 //! (`$response.body#/id` into the next request), judging each follow-up as the operation it
 //! calls, with the intent the pair implies: a read after a create should find the resource, a
-//! read after a delete should not.
+//! read after a delete should not. Without links, the reads are inferred from the paths
+//! ([`inferred`]): the GET of the same path after a write, the `Location` a create answers
+//! with, and around a refused write, the read before and after it. Operations marked
+//! `x-private` are tried with a second player's session too.
 
-use crate::case::{Case, Intent, Phase};
+use crate::case::{Auth, Case, Intent, Phase};
+use crate::checks::digest;
 use crate::exchange::Exchange;
 use crate::generate;
-use gamespec_spec::spec::{Operation, Spec};
+use gamespec_spec::spec::{Operation, ParamLocation, Spec};
 
 use super::operation::OperationRun;
-use super::{Shared, links};
+use super::{Shared, inferred, links};
 
 impl<'a> OperationRun<'a> {
     /// Send the operation's example, then follow its links: a read after a create should find
     /// the resource, a read after a delete should not.
     pub(super) async fn stateful(&mut self, base: Case) {
-        let first = links::of_operation(&self.shared.spec, self.op);
-        if first.is_empty() {
-            return;
-        }
-        let mut case = base;
+        let spec = self.shared.spec.clone();
+        let mut case = base.clone();
         case.phase = Phase::Stateful;
         case.intent = Intent::Valid;
-        let Some(exchange) = self.send_and_judge(case).await else {
+        if let Some(read) = inferred::same_path_read(&spec, self.op) {
+            self.refused_write(read).await;
+        }
+        if !links::of_operation(&spec, self.op).is_empty() {
+            if let Some(exchange) = self.send_and_judge(case).await {
+                self.follow(exchange, 0).await;
+            }
+        } else if inferred::is_write(self.op)
+            && let Some(exchange) = self.send_and_judge(case).await
+        {
+            self.read_back(&exchange).await;
+        }
+        if self.private() {
+            self.other_player(base).await;
+        }
+    }
+
+    /// Whether the stateful phase sends a sequence for this operation (which then runs alone).
+    pub(super) fn has_sequences(&self) -> bool {
+        let spec = &self.shared.spec;
+        !links::of_operation(spec, self.op).is_empty()
+            || inferred::is_write(self.op)
+            || self.private()
+    }
+
+    /// Whether the operation's resource is the player's own and named by its path, and its
+    /// credential comes from a login (so that a second player can be had).
+    fn private(&self) -> bool {
+        let spec = &self.shared.spec;
+        inferred::is_private(spec, self.op)
+            && self
+                .op
+                .parameters
+                .iter()
+                .any(|p| p.location == ParamLocation::Path)
+            && self
+                .op
+                .security
+                .iter()
+                .flatten()
+                .any(|scheme| self.shared.session.logged_in().contains(scheme))
+    }
+
+    /// Judge `case` as the operation at `index` (its checks and documentation), keeping the
+    /// tallies and failures in this run: the sequence belongs to the operation that started it.
+    async fn judge_as(&mut self, index: usize, case: Case) -> Option<Exchange> {
+        let shared: &'a Shared = self.shared;
+        let target = &shared.spec.operations[index];
+        let run_as = OperationRun::new(self.shared, index, self.client);
+        let checks = std::mem::replace(&mut self.checks, run_as.checks);
+        let readback = std::mem::replace(&mut self.readback, run_as.readback);
+        let op = std::mem::replace(&mut self.op, target);
+        let exchange = self.send_and_judge(case).await;
+        self.checks = checks;
+        self.readback = readback;
+        self.op = op;
+        exchange
+    }
+
+    /// The read of operation `index` at the path parameters of `at`, if its example exists.
+    fn read_of(&self, index: usize, at: &Case, intent: Intent) -> Option<Case> {
+        let spec = &self.shared.spec;
+        let target = &spec.operations[index];
+        let mut read = generate::examples(spec, target).into_iter().next()?;
+        for p in target
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParamLocation::Path)
+        {
+            if let Some(v) = at.path_params.get(&p.name) {
+                read.path_params.insert(p.name.clone(), v.clone());
+            }
+        }
+        read.phase = Phase::Stateful;
+        read.intent = intent;
+        // A read the server would refuse tells nothing about the resource.
+        let readback = generate::Readback::with_table(spec, target, index, &self.shared.routes);
+        readback.problems(&read).is_empty().then_some(read)
+    }
+
+    /// After a successful write without links: read the resource back on the same path (gone
+    /// after a delete whose read documents 404 or 410, there after a create or replace), and
+    /// at the `Location` a create answers with.
+    async fn read_back(&mut self, write: &Exchange) {
+        let Ok(response) = &write.response else {
             return;
         };
-        self.follow(exchange, 0).await;
+        if !(200..300).contains(&response.status) {
+            return;
+        }
+        let spec = self.shared.spec.clone();
+        let id = self.op.id.clone();
+        let method = self.op.method.to_ascii_uppercase();
+        let creates = matches!(method.as_str(), "POST" | "PUT");
+        if method == "DELETE"
+            && let Some(index) = inferred::gone_read(&spec, self.op)
+            && let Some(read) = self.read_of(
+                index,
+                &write.case,
+                Intent::AfterDelete {
+                    deleted_by: id.clone(),
+                },
+            )
+        {
+            self.judge_as(index, read).await;
+        }
+        if creates
+            && let Some(index) = inferred::same_path_read(&spec, self.op)
+            && let Some(read) = self.read_of(
+                index,
+                &write.case,
+                Intent::AfterCreate {
+                    created_by: id.clone(),
+                },
+            )
+        {
+            self.judge_as(index, read).await;
+        }
+        if creates
+            && let Some(location) = response.header("location")
+            && let Some((index, params)) = inferred::location_read(&spec, location)
+            && spec.operations[index].path != self.op.path
+            && let Some(mut read) =
+                self.read_of(index, &write.case, Intent::AfterCreate { created_by: id })
+        {
+            read.path_params = params.into_iter().collect();
+            self.judge_as(index, read).await;
+        }
+    }
+
+    /// Read the resource, send a write the spec forbids, and when it is refused with a 4xx,
+    /// read again: the second read should answer as the first.
+    async fn refused_write(&mut self, read_index: usize) {
+        let spec = self.shared.spec.clone();
+        let Some(invalid) = generate::negative_fixed_with(&spec, self.op, &self.readback)
+            .into_iter()
+            .find(|c| self.readback.only_contract_problems(c))
+        else {
+            return;
+        };
+        let Some(before) = self.read_of(read_index, &invalid, Intent::Valid) else {
+            return;
+        };
+        let Some(first) = self.judge_as(read_index, before.clone()).await else {
+            return;
+        };
+        let Ok(first) = first.response else {
+            return;
+        };
+        let mut invalid = invalid;
+        invalid.phase = Phase::Stateful;
+        let Some(write) = self.send_and_judge(invalid).await else {
+            return;
+        };
+        if !write.response.is_ok_and(|r| (400..500).contains(&r.status)) {
+            return;
+        }
+        let mut after = before;
+        after.intent = Intent::AfterFailedWrite {
+            written_by: self.op.id.clone(),
+            status: first.status,
+            sha256: digest(&first.body),
+        };
+        self.judge_as(read_index, after).await;
+    }
+
+    /// The player's own request, then the same request with a second player's session: it
+    /// should be refused. Drawn from the boundary cases (values of the run's own, not the
+    /// example's, which other operations may have deleted), else the example.
+    async fn other_player(&mut self, base: Case) {
+        let spec = self.shared.spec.clone();
+        let own = generate::boundary_with(&spec, self.op, &self.readback)
+            .into_iter()
+            .next()
+            .unwrap_or(base);
+        let mut mine = own.clone();
+        mine.phase = Phase::Stateful;
+        mine.intent = Intent::Valid;
+        let Some(answer) = self.send_and_judge(mine).await else {
+            return;
+        };
+        if !answer
+            .response
+            .is_ok_and(|r| (200..300).contains(&r.status))
+        {
+            return;
+        }
+        let mut theirs = own;
+        theirs.phase = Phase::Stateful;
+        theirs.intent = Intent::OtherPlayer;
+        theirs.auth = Auth::OtherPlayer;
+        self.send_and_judge(theirs).await;
     }
 
     async fn follow(&mut self, from: Exchange, depth: usize) {
@@ -82,17 +271,7 @@ impl<'a> OperationRun<'a> {
                 },
                 _ => Intent::Valid,
             };
-            let run_as = OperationRun::new(self.shared, index, self.client);
-            // Judge the follow-up with the target operation's checks and documentation, but
-            // keep tallies and failures in this run (the sequence belongs to the source).
-            let checks = std::mem::replace(&mut self.checks, run_as.checks);
-            let readback = std::mem::replace(&mut self.readback, run_as.readback);
-            let op = std::mem::replace(&mut self.op, target);
-            let next = self.send_and_judge(case).await;
-            self.checks = checks;
-            self.readback = readback;
-            self.op = op;
-            if let Some(next) = next {
+            if let Some(next) = self.judge_as(index, case).await {
                 Box::pin(self.follow(next, depth + 1)).await;
             }
         }

@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use gamespec_conformance::mock::fault::{self, Fault, FaultKind};
 use gamespec_conformance::mock::{MockOptions, MockServer, server};
 use gamespec_spec::spec::Spec;
 
@@ -33,10 +34,30 @@ pub struct MockArgs {
     /// Answer with data generated from the schemas instead of the examples.
     #[arg(long)]
     dynamic: bool,
+    /// Deviate from the spec on purpose, for mutation testing: `KIND` on every operation it
+    /// applies to, or `KIND:OPERATION_ID` on one (repeatable; `--fault list` prints the kinds).
+    #[arg(long = "fault", value_name = "KIND[:OPERATION]")]
+    faults: Vec<String>,
+    /// Print, as one JSON object, the operations each fault kind applies to, and exit.
+    #[arg(long)]
+    fault_plan: bool,
 }
 
 /// Run the mock server; exit codes as documented on the binary.
 pub async fn mock(args: MockArgs) -> ExitCode {
+    if args.faults.iter().any(|f| f == "list") {
+        for kind in FaultKind::ALL {
+            println!("{kind}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let faults: Vec<Fault> = match args.faults.iter().map(|f| f.parse()).collect() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("conformance mock: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let spec = match Spec::load(&args.spec) {
         Ok(s) => Arc::new(s),
         Err(e) => {
@@ -44,6 +65,14 @@ pub async fn mock(args: MockArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if args.fault_plan {
+        let plan: serde_json::Map<String, serde_json::Value> = FaultKind::ALL
+            .iter()
+            .map(|k| (k.name().to_owned(), fault::applicable(&spec, *k).into()))
+            .collect();
+        println!("{}", serde_json::Value::Object(plan));
+        return ExitCode::SUCCESS;
+    }
     let options = MockOptions {
         host: args.host,
         port: args.port,
@@ -51,6 +80,7 @@ pub async fn mock(args: MockArgs) -> ExitCode {
         dynamic: args.dynamic,
         jwt_secret: args.jwt_secret,
         domain_key: args.domain_key,
+        faults,
         ..MockOptions::default()
     };
     let (listener, mock) = match MockServer::bind(spec.clone(), options).await {

@@ -1,0 +1,130 @@
+//! C017 `no_internal_error_text`: no answer leaks a stack trace or a database error.
+
+use serde_json::Value;
+
+use crate::checks::{Check, CheckContext, Outcome};
+use crate::exchange::Exchange;
+
+/// C017: an answer (any status) shows no stack trace or internal error text: it tells an
+/// attacker the server's code, libraries and queries, and tells a client nothing it can act on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoInternalErrorText;
+
+/// How much of a body is searched.
+const SCANNED: usize = 64 * 1024;
+
+/// Text only a stack trace or an internal error message contains, by language or engine.
+const MARKERS: [(&str, &str); 12] = [
+    ("Traceback (most recent call last)", "a Python traceback"),
+    ("Exception in thread \"", "a Java exception"),
+    ("panicked at ", "a Rust panic"),
+    ("stack backtrace:", "a Rust backtrace"),
+    ("goroutine 1 [running]", "a Go stack"),
+    ("System.NullReferenceException", "a .NET exception"),
+    ("at Object.<anonymous>", "a Node.js stack"),
+    ("node:internal/", "a Node.js stack"),
+    ("Fatal error: Uncaught", "a PHP fatal error"),
+    ("SQLSTATE[", "a database error"),
+    ("You have an error in your SQL syntax", "a database error"),
+    ("ORA-00", "a database error"),
+];
+
+/// What internal text `text` shows, if any.
+fn leak(text: &str) -> Option<&'static str> {
+    if let Some((_, what)) = MARKERS.iter().find(|(m, _)| text.contains(m)) {
+        return Some(what);
+    }
+    // Java and .NET frames: `at pkg.Class.method(File.java:42)`, `at NS.Type.M() in F.cs:line 7`.
+    text.lines()
+        .map(str::trim_start)
+        .any(|l| l.starts_with("at ") && (l.contains(".java:") || l.contains(".cs:line ")))
+        .then_some("a stack trace")
+}
+
+fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::String(s) => out.push(s),
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+impl Check for NoInternalErrorText {
+    fn code(&self) -> &'static str {
+        "C017"
+    }
+
+    fn name(&self) -> &'static str {
+        "no_internal_error_text"
+    }
+
+    fn assertion(&self) -> &'static str {
+        "No answer shows a stack trace or internal error text."
+    }
+
+    fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
+        let Ok(response) = &exchange.response else {
+            return Outcome::Skip;
+        };
+        // The text as a client reads it: the strings of a JSON body (escapes decoded), or
+        // the body as it is. Only the head of a large body: a leaked trace is an error page's
+        // content, and a check runs on every exchange, 15 MB answers included.
+        let body = response.body.as_str();
+        let mut cut = body.len().min(SCANNED);
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let json = if cut == body.len() {
+            response.json().ok()
+        } else {
+            None
+        };
+        let mut texts = vec![&body[..cut]];
+        if let Some(value) = &json {
+            strings(value, &mut texts);
+        }
+        match texts.into_iter().find_map(leak) {
+            None => Outcome::Pass,
+            Some(what) => Outcome::fail(
+                "an answer without internal error text",
+                format!("status {} with {what} in its body", response.status),
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case::Intent;
+    use crate::checks::fixture::{actual, case, exchange, response, run};
+
+    #[test]
+    fn traces_in_json_strings_and_plain_text_fail() {
+        let java = serde_json::json!({"message": "bad\n\tat com.x.Handler.run(Handler.java:42)"});
+        let ex = exchange(
+            case("getItem", Intent::Valid),
+            Ok(response(400, &[], &java.to_string())),
+        );
+        assert_eq!(
+            actual(run(&NoInternalErrorText, &ex)),
+            "status 400 with a stack trace in its body"
+        );
+        let py = "Traceback (most recent call last):\n  File \"app.py\", line 3";
+        let ex = exchange(case("getItem", Intent::Valid), Ok(response(500, &[], py)));
+        assert_eq!(
+            actual(run(&NoInternalErrorText, &ex)),
+            "status 500 with a Python traceback in its body"
+        );
+        let clean = exchange(
+            case("getItem", Intent::Valid),
+            Ok(response(
+                400,
+                &[],
+                "{\"message\": \"at least 3 characters\"}",
+            )),
+        );
+        assert_eq!(run(&NoInternalErrorText, &clean), Outcome::Pass);
+    }
+}
