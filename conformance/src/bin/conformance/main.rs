@@ -1,7 +1,10 @@
 //! `conformance`: the command line of the conformance crate.
 //!
 //! `conformance mock --spec lootlocker|xsolla|PATH [--port N] [--host IP] [--seed N]
-//! [--jwt-secret S] [--domain-key K] [--dynamic]` serves the spec until Ctrl-C (or SIGTERM).
+//! [--jwt-secret S] [--domain-key K] [--dynamic] [--max-connections N] [--header-timeout SECS]
+//! [--idle-timeout SECS]` serves the spec until Ctrl-C (or SIGTERM). Without `--seed`, issued
+//! tokens come from the OS's random source; beyond `--max-connections` a connection is answered
+//! `503` with `Retry-After: 1` and closed.
 //! When ready it prints exactly one JSON line on stdout, for tools to read:
 //! `{"url":"http://127.0.0.1:PORT","credentials":{"<scheme>":"<value>",…}}`.
 //! Logs (one line per request) go to stderr; `RUST_LOG` adjusts them.
