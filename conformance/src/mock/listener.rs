@@ -2,7 +2,8 @@
 //! connection is served by hyper's HTTP/1 with a header-read timeout, closed after an idle
 //! time, and only [`Limits::max_connections`] are served at once. One more connection gets a
 //! fixed `503 Service Unavailable` with `Retry-After: 1` and is closed, with a warning logged,
-//! so a crowd of slow or idle clients cannot lock the others out.
+//! so a crowd of slow or idle clients cannot lock the others out (beyond 64 refusals under way,
+//! further connections are closed at once without an answer).
 
 use std::future::Future;
 use std::io;
@@ -25,6 +26,10 @@ use crate::mock::limits::Limits;
 /// How long a refused connection is given to send its request and read the 503.
 const REFUSAL_GRACE: Duration = Duration::from_secs(1);
 
+/// Refusals answered at once; beyond them a connection is closed without an answer, so a flood
+/// cannot hold file descriptors through the refusals either.
+const MAX_REFUSALS: usize = 64;
+
 /// How long to wait after a failed `accept` (out of file descriptors, most likely) before the
 /// next one, so the loop does not spin while connections are released.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
@@ -38,6 +43,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let permits = Arc::new(Semaphore::new(limits.max_connections));
+    let refusals = Arc::new(Semaphore::new(MAX_REFUSALS));
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -64,7 +70,13 @@ pub async fn serve(
                 max_connections = limits.max_connections,
                 "connection limit reached: answered 503 and closed"
             );
-            tokio::spawn(refuse(stream, limits.max_connections));
+            if let Ok(refusal) = refusals.clone().try_acquire_owned() {
+                let max = limits.max_connections;
+                tokio::spawn(async move {
+                    refuse(stream, max).await;
+                    drop(refusal);
+                });
+            }
             continue;
         };
         let _ = stream.set_nodelay(true);

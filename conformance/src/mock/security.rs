@@ -10,9 +10,9 @@
 //! forgotten (and then refused),
 //! so a client starting sessions in a loop cannot grow the mock without bound.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::num::NonZeroUsize;
-use std::sync::Mutex;
+use std::sync::{Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
@@ -35,6 +35,8 @@ pub struct Denial {
 /// The mock's credential authority: what it issued, and its signing key.
 pub struct Authority {
     issued: Mutex<lru::LruCache<String, ()>>,
+    /// The pre-issued tokens printed at start-up: never forgotten, whatever the LRU does.
+    pinned: RwLock<HashSet<String>>,
     /// Draw token material from the OS rather than from the seeded draws.
     os_tokens: bool,
     domain_key: String,
@@ -74,6 +76,7 @@ impl Authority {
         let cap = NonZeroUsize::new(max_issued).unwrap_or(NonZeroUsize::MIN);
         Authority {
             issued: Mutex::new(lru::LruCache::new(cap)),
+            pinned: RwLock::new(HashSet::new()),
             os_tokens,
             domain_key: domain_key.to_owned(),
             encoding: EncodingKey::from_secret(jwt_secret.as_bytes()),
@@ -91,11 +94,14 @@ impl Authority {
     /// Whether `value` is a credential of `scheme` that the mock issued and still accepts.
     pub fn accepts(&self, scheme: &Scheme, value: &str) -> bool {
         match scheme.kind {
-            CredentialKind::Issued => self
-                .issued
-                .lock()
-                .map(|mut s| s.get(value).is_some())
-                .unwrap_or(false),
+            CredentialKind::Issued => {
+                self.pinned.read().is_ok_and(|p| p.contains(value))
+                    || self
+                        .issued
+                        .lock()
+                        .map(|mut s| s.get(value).is_some())
+                        .unwrap_or(false)
+            }
             CredentialKind::ConfiguredKey => value == self.domain_key,
             CredentialKind::Jwt { .. } => {
                 let Ok(data) =
@@ -337,7 +343,8 @@ pub fn check(
     }))
 }
 
-/// One pre-issued credential per security scheme of the spec, for tools (printed once at start-up).
+/// One pre-issued credential per security scheme of the spec, for tools (printed once at
+/// start-up); issued tokens among them stay valid for the mock's lifetime.
 pub fn pre_issue(
     spec: &Spec,
     authority: &Authority,
@@ -345,6 +352,14 @@ pub fn pre_issue(
 ) -> Result<BTreeMap<String, String>, String> {
     spec.schemes
         .iter()
-        .map(|s| Ok((s.name.clone(), authority.issue(spec, s, rng)?)))
+        .map(|s| {
+            let value = authority.issue(spec, s, rng)?;
+            if matches!(s.kind, CredentialKind::Issued)
+                && let Ok(mut pinned) = authority.pinned.write()
+            {
+                pinned.insert(value.clone());
+            }
+            Ok((s.name.clone(), value))
+        })
         .collect()
 }
