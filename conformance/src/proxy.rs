@@ -37,7 +37,7 @@ use crate::mock::security;
 use crate::outcome::{FailureRecord, MAX_FAILURES_KEPT, OperationResult, RunResult, Stats, Tally};
 use crate::read::{Parts, Reader, query_pairs};
 use crate::secrets::Redactor;
-use gamespec_spec::spec::{Operation, Spec};
+use gamespec_spec::spec::Spec;
 
 /// The checks the proxy runs: those that judge an answer on its own, without a case the
 /// runner generated for them.
@@ -252,7 +252,7 @@ impl Proxy {
             }
         };
         let op = &spec.operations[index];
-        let case = self.case(op, parts, &request, &path, &query);
+        let case = self.case(index, parts, &request, &path, &query);
         let exchange = Exchange {
             case,
             request,
@@ -352,13 +352,14 @@ impl Proxy {
     /// What the client meant, as a case: read with the one request reader.
     fn case(
         &self,
-        op: &Operation,
+        index: usize,
         parts: &axum::http::request::Parts,
         request: &WireRequest,
         path: &[(String, String)],
         query: &[(String, String)],
     ) -> Case {
         let spec = &*self.spec;
+        let op = &spec.operations[index];
         let credentialed = op.security.is_empty()
             || op.security.iter().any(|set| {
                 set.iter().all(|name| {
@@ -372,7 +373,7 @@ impl Proxy {
             headers: &request.headers,
         };
         let body = bytes::Bytes::from(request.body.clone().unwrap_or_default().into_bytes());
-        let (intent, value) = match self.readers[op_index(spec, op)].read(&read, body) {
+        let (intent, value) = match self.readers[index].read(&read, body) {
             _ if !credentialed => (Intent::MissingCredentials, None),
             Ok(r) => (Intent::Valid, r.body),
             Err(problems) => match problems.first() {
@@ -397,13 +398,6 @@ impl Proxy {
         });
         case
     }
-}
-
-fn op_index(spec: &Spec, op: &Operation) -> usize {
-    spec.operations
-        .iter()
-        .position(|o| std::ptr::eq(o, op))
-        .unwrap_or(0)
 }
 
 /// The upstream answer as the client gets it: status, headers (less the framing ones, the body
