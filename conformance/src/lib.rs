@@ -31,6 +31,7 @@ pub mod generate;
 pub mod mock;
 pub mod outcome;
 pub mod pattern;
+pub mod proxy;
 pub mod read;
 pub mod replay;
 pub mod report;

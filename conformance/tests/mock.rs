@@ -447,6 +447,7 @@ async fn same_seed_same_answers_other_seed_other_answers() {
         let spec = common::spec("lootlocker");
         let options = MockOptions {
             seed,
+            seeded_tokens: true,
             dynamic: true,
             ..MockOptions::default()
         };

@@ -1,6 +1,8 @@
 //! The spec-driven mock server: a working fake of any spec's API that conforms to its own spec.
 //! It keeps one piece of state, the resources deleted ([`state`]), so that reads after deletes
-//! answer 404.
+//! answer 404, and serves under [`limits`]: header-read and idle timeouts and a connection cap
+//! ([`listener`]), a body limit per operation (413 beyond it), and bounded sets of issued
+//! tokens and deleted paths.
 //!
 //! Every request goes through one fallback handler ([`Mock::handle`]):
 //! 1. route the path and method ([`router`]): unknown path → 404, undeclared method → 405 with
@@ -20,6 +22,8 @@
 
 pub mod data;
 pub mod fault;
+pub mod limits;
+pub mod listener;
 pub mod respond;
 pub mod router;
 pub mod security;
@@ -48,9 +52,6 @@ use security::Authority;
 
 pub use server::{MockHandle, MockServer, StartError};
 
-/// The largest request body the mock reads (the specs' largest upload is a 64 MB CSV import).
-const BODY_LIMIT: usize = 64 * 1024 * 1024;
-
 /// How a mock server behaves. `Debug` leaves out the secret and the key.
 #[derive(Clone)]
 pub struct MockOptions {
@@ -58,8 +59,13 @@ pub struct MockOptions {
     pub host: IpAddr,
     /// Port to bind; 0 picks a free one.
     pub port: u16,
-    /// Seed of every random choice (issued tokens, generated data), so runs repeat exactly.
+    /// Seed of generated data (and, with `seeded_tokens`, of issued tokens), so runs repeat.
     pub seed: u64,
+    /// Draw issued tokens from `seed` too, so two mocks issue the same tokens in the same order.
+    /// Off by default: token material then comes from the OS, and no two mocks share tokens.
+    pub seeded_tokens: bool,
+    /// Timeouts, connection cap and body limits.
+    pub limits: limits::Limits,
     /// Answer with generated data instead of examples unless `Prefer: dynamic=false`.
     pub dynamic: bool,
     /// HS256 secret for the JWTs the mock signs.
@@ -78,6 +84,8 @@ impl std::fmt::Debug for MockOptions {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("seed", &self.seed)
+            .field("seeded_tokens", &self.seeded_tokens)
+            .field("limits", &self.limits)
             .field("dynamic", &self.dynamic)
             .field("jwt_ttl_secs", &self.jwt_ttl_secs)
             .field("faults", &self.faults)
@@ -91,6 +99,8 @@ impl Default for MockOptions {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             seed: 0,
+            seeded_tokens: false,
+            limits: limits::Limits::default(),
             dynamic: false,
             jwt_secret: "gamespec-mock-jwt-secret".into(),
             domain_key: "mock-domain-key".into(),
@@ -107,6 +117,8 @@ pub struct Mock {
     routes: Routes,
     /// The reading of each operation's requests, by operation index.
     readers: Vec<Reader>,
+    /// The largest request body of each operation, by operation index.
+    body_limits: Vec<usize>,
     authority: Authority,
     options: MockOptions,
     counters: Vec<AtomicU64>,
@@ -129,6 +141,8 @@ impl Mock {
             &options.jwt_secret,
             &options.domain_key,
             options.jwt_ttl_secs,
+            !options.seeded_tokens,
+            options.limits.max_issued_tokens,
         );
         let mut rng = Draws::seeded(mix(options.seed, u64::MAX));
         let credentials = security::pre_issue(&spec, &authority, &mut rng)?;
@@ -138,6 +152,11 @@ impl Mock {
                 .operations
                 .iter()
                 .map(|op| Reader::new(&spec, op))
+                .collect(),
+            body_limits: spec
+                .operations
+                .iter()
+                .map(|op| options.limits.body_limit(&spec, op))
                 .collect(),
             counters: spec.operations.iter().map(|_| AtomicU64::new(0)).collect(),
             spec,
@@ -156,6 +175,22 @@ impl Mock {
     /// One valid credential per security scheme, by scheme name.
     pub fn credentials(&self) -> &BTreeMap<String, String> {
         &self.credentials
+    }
+
+    /// How many issued tokens the mock remembers now (bounded by
+    /// [`Limits::max_issued_tokens`](limits::Limits::max_issued_tokens)).
+    pub fn issued_tokens(&self) -> usize {
+        self.authority.issued_count()
+    }
+
+    /// How many deleted paths the mock remembers now (at most [`state::MAX_DELETED`]).
+    pub fn deleted_paths(&self) -> usize {
+        self.deleted.len()
+    }
+
+    /// The limits this mock serves under.
+    pub fn limits(&self) -> &limits::Limits {
+        &self.options.limits
     }
 
     /// The randomness of the n-th request to operation `index`: a function of the seed, the
@@ -310,9 +345,28 @@ impl Mock {
         {
             return (refused_write(first(problems)), id);
         }
-        let bytes = match axum::body::to_bytes(body, BODY_LIMIT).await {
+        let limit = self.body_limits[index];
+        let too_large = || {
+            let msg =
+                format!("the request body is larger than {limit} bytes, this operation's limit");
+            respond::error(spec, op.response(413), 413, &msg, Some("body"))
+        };
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return (too_large(), id);
+        }
+        let bytes = match axum::body::to_bytes(body, limit).await {
             Ok(b) => b,
             Err(e) => {
+                if std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                {
+                    return (too_large(), id);
+                }
                 let v = Violation::new(format!("the body cannot be read: {e}"), "body");
                 return (invalid(v), id);
             }

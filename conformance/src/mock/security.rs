@@ -4,9 +4,15 @@
 //! the configured API key, or a JWT it signed (HS256 with the configured secret) that has not
 //! expired and whose claims validate against the scheme's claims schema. Anything else, however
 //! well-formed, is unknown and gets the documented 401 — unlike a presence-only check.
+//!
+//! Issued tokens are remembered in a least-recently-used set of bounded size (the mock's
+//! `Limits::max_issued_tokens`): a token unused while that many others were issued or used is
+//! forgotten (and then refused),
+//! so a client starting sessions in a loop cannot grow the mock without bound.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::RwLock;
+use std::num::NonZeroUsize;
+use std::sync::{Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::http::HeaderMap;
@@ -30,7 +36,11 @@ pub struct Denial {
 
 /// The mock's credential authority: what it issued, and its signing key.
 pub struct Authority {
-    issued: RwLock<HashSet<String>>,
+    issued: Mutex<lru::LruCache<String, ()>>,
+    /// The pre-issued tokens printed at start-up: never forgotten, whatever the LRU does.
+    pinned: RwLock<HashSet<String>>,
+    /// Draw token material from the OS rather than from the seeded draws.
+    os_tokens: bool,
     domain_key: String,
     encoding: EncodingKey,
     decoding: DecodingKey,
@@ -42,21 +52,34 @@ impl std::fmt::Debug for Authority {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Deliberately shows no secret and no issued token.
         f.debug_struct("Authority")
-            .field("issued", &self.issued.read().map(|s| s.len()).unwrap_or(0))
+            .field("issued", &self.issued_count())
+            .field("os_tokens", &self.os_tokens)
             .field("ttl_secs", &self.ttl_secs)
             .finish_non_exhaustive()
     }
 }
 
 impl Authority {
-    /// An authority signing with `jwt_secret` and accepting `domain_key` as the configured key.
-    pub fn new(jwt_secret: &str, domain_key: &str, ttl_secs: u64) -> Authority {
+    /// An authority signing with `jwt_secret` and accepting `domain_key` as the configured key;
+    /// with `os_tokens`, issued tokens and JWT ids come from the OS's random source; at most
+    /// `max_issued` issued tokens are remembered.
+    pub fn new(
+        jwt_secret: &str,
+        domain_key: &str,
+        ttl_secs: u64,
+        os_tokens: bool,
+        max_issued: usize,
+    ) -> Authority {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.validate_aud = false;
+        validation.validate_nbf = true;
         validation.required_spec_claims = ["exp".to_owned()].into_iter().collect();
+        let cap = NonZeroUsize::new(max_issued).unwrap_or(NonZeroUsize::MIN);
         Authority {
-            issued: RwLock::new(HashSet::new()),
+            issued: Mutex::new(lru::LruCache::new(cap)),
+            pinned: RwLock::new(HashSet::new()),
+            os_tokens,
             domain_key: domain_key.to_owned(),
             encoding: EncodingKey::from_secret(jwt_secret.as_bytes()),
             decoding: DecodingKey::from_secret(jwt_secret.as_bytes()),
@@ -65,14 +88,22 @@ impl Authority {
         }
     }
 
+    /// How many issued tokens are remembered now (never more than the cap).
+    pub fn issued_count(&self) -> usize {
+        self.issued.lock().map(|s| s.len()).unwrap_or(0)
+    }
+
     /// Whether `value` is a credential of `scheme` that the mock issued and still accepts.
     pub fn accepts(&self, scheme: &Scheme, value: &str) -> bool {
         match scheme.kind {
-            CredentialKind::Issued => self
-                .issued
-                .read()
-                .map(|s| s.contains(value))
-                .unwrap_or(false),
+            CredentialKind::Issued => {
+                self.pinned.read().is_ok_and(|p| p.contains(value))
+                    || self
+                        .issued
+                        .lock()
+                        .map(|mut s| s.get(value).is_some())
+                        .unwrap_or(false)
+            }
             CredentialKind::ConfiguredKey => value == self.domain_key,
             CredentialKind::Jwt { .. } => {
                 let Ok(data) =
@@ -80,6 +111,15 @@ impl Authority {
                 else {
                     return false;
                 };
+                // jsonwebtoken checks `exp` and `nbf`; a token issued in the future is as
+                // suspect as one not valid yet.
+                if data
+                    .claims
+                    .get("iat")
+                    .is_some_and(|iat| iat.as_u64().is_none_or(|iat| iat > now_secs()))
+                {
+                    return false;
+                }
                 // A user token must not open server calls and vice versa: the claims decide.
                 scheme
                     .claims
@@ -93,11 +133,14 @@ impl Authority {
     pub fn issue(&self, spec: &Spec, scheme: &Scheme, rng: &mut Draws) -> Result<String, String> {
         match &scheme.kind {
             CredentialKind::Issued => {
-                let token = rng
-                    .token()
-                    .ok_or_else(|| format!("cannot draw a {} token", scheme.name))?;
-                if let Ok(mut set) = self.issued.write() {
-                    set.insert(token.clone());
+                let token = if self.os_tokens {
+                    os_token()
+                } else {
+                    rng.token()
+                }
+                .ok_or_else(|| format!("cannot draw a {} token", scheme.name))?;
+                if let Ok(mut set) = self.issued.lock() {
+                    set.put(token.clone(), ());
                 }
                 Ok(token)
             }
@@ -128,18 +171,18 @@ impl Authority {
                 format!("cannot generate {schema_name} claims for {}", scheme.name)
             })?,
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
+        let now = now_secs();
         let has = |name: &str| gamespec_spec::shape::property(&spec.root, &schema, name).is_some();
         if let Some(obj) = claims.as_object_mut() {
             obj.insert("iat".into(), json!(now));
             obj.insert("exp".into(), json!(now + self.ttl_secs));
             if has("jti") {
-                let jti = rng
-                    .uuid()
-                    .ok_or_else(|| format!("cannot draw a jti for {}", scheme.name))?;
+                let jti = if self.os_tokens {
+                    os_uuid()
+                } else {
+                    rng.uuid()
+                }
+                .ok_or_else(|| format!("cannot draw a jti for {}", scheme.name))?;
                 obj.insert("jti".into(), json!(jti));
             }
         }
@@ -151,6 +194,50 @@ impl Authority {
             _ => Ok(claims),
         }
     }
+}
+
+/// Seconds since the Unix epoch.
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Letters and digits, the alphabet of issued tokens (as [`Draws::token`] draws them).
+const TOKEN_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/// A 40-character token from the OS's random source (rejection sampling keeps it uniform).
+fn os_token() -> Option<String> {
+    let mut out = String::with_capacity(40);
+    let mut buf = [0u8; 64];
+    while out.len() < 40 {
+        getrandom::fill(&mut buf).ok()?;
+        for b in buf {
+            // 248 = 4 × 62: bytes above it would favour the first letters.
+            if b < 248 && out.len() < 40 {
+                out.push(char::from(TOKEN_ALPHABET[usize::from(b) % 62]));
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A version-4 UUID from the OS's random source.
+fn os_uuid() -> Option<String> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).ok()?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    ))
 }
 
 /// The credential a request carries for `scheme`, if any.
@@ -261,7 +348,8 @@ pub fn check(
     }))
 }
 
-/// One pre-issued credential per security scheme of the spec, for tools (printed once at start-up).
+/// One pre-issued credential per security scheme of the spec, for tools (printed once at
+/// start-up); issued tokens among them stay valid for the mock's lifetime.
 pub fn pre_issue(
     spec: &Spec,
     authority: &Authority,
@@ -269,7 +357,15 @@ pub fn pre_issue(
 ) -> Result<BTreeMap<String, String>, String> {
     spec.schemes
         .iter()
-        .map(|s| Ok((s.name.clone(), authority.issue(spec, s, rng)?)))
+        .map(|s| {
+            let value = authority.issue(spec, s, rng)?;
+            if matches!(s.kind, CredentialKind::Issued)
+                && let Ok(mut pinned) = authority.pinned.write()
+            {
+                pinned.insert(value.clone());
+            }
+            Ok((s.name.clone(), value))
+        })
         .collect()
 }
 

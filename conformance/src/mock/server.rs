@@ -94,16 +94,16 @@ pub fn url_of(listener: &TcpListener) -> Result<String, StartError> {
     Ok(format!("http://{addr}"))
 }
 
-/// Serve until `shutdown` resolves, then finish in-flight requests and return.
+/// Serve until `shutdown` resolves, then finish in-flight requests and return; under the
+/// mock's [`Limits`](crate::mock::limits::Limits) (timeouts, connection cap).
 pub async fn serve(
     listener: TcpListener,
     mock: Arc<Mock>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = mock.limits().clone();
     let app = Router::new().fallback(Mock::handle).with_state(mock);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    crate::mock::listener::serve(listener, app, limits, shutdown).await
 }
 
 impl MockHandle {

@@ -1,50 +1,87 @@
 //! The one piece of state the mock keeps: which resources were deleted, so that a read after a
 //! successful `DELETE` answers the documented 404 (what `resource_gone_after_delete` checks),
 //! and a later create or replace at the same place brings it back.
+//!
+//! Paths are kept in an ordered map, so a write finds the deletes at and under its path with
+//! one range lookup instead of a scan (a scan made writes slow after many deletes), and in
+//! order of deletion, so beyond [`MAX_DELETED`] the oldest delete is forgotten first.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
-/// More deleted paths than this and the oldest knowledge is dropped (the set is cleared): the
-/// mock must not grow without bound under a long fuzzing run.
-const MAX_DELETED: usize = 100_000;
+/// How many deleted paths the mock remembers; beyond it the oldest is forgotten (and reads
+/// there answer again), so a long fuzzing run cannot grow the mock without bound.
+pub const MAX_DELETED: usize = 100_000;
 
 /// Concrete paths (`/game/v1/player/heroes/42`) deleted and not re-created since.
 #[derive(Debug, Default)]
 pub struct Deleted {
-    paths: Mutex<HashSet<String>>,
+    inner: Mutex<Paths>,
+}
+
+#[derive(Debug, Default)]
+struct Paths {
+    /// Deleted path → the sequence number of its delete.
+    by_path: BTreeMap<String, u64>,
+    /// Sequence number → path, oldest first.
+    by_age: BTreeMap<u64, String>,
+    next: u64,
+}
+
+impl Paths {
+    fn remove(&mut self, path: &str) {
+        if let Some(seq) = self.by_path.remove(path) {
+            self.by_age.remove(&seq);
+        }
+    }
 }
 
 impl Deleted {
     /// Remember that `path` was deleted.
     pub fn delete(&self, path: &str) {
-        let mut paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
-        if paths.len() >= MAX_DELETED {
-            paths.clear();
+        let path = path.trim_end_matches('/');
+        let mut p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        p.remove(path);
+        while p.by_path.len() >= MAX_DELETED {
+            match p.by_age.pop_first() {
+                Some((_, oldest)) => {
+                    p.by_path.remove(&oldest);
+                }
+                None => break,
+            }
         }
-        paths.insert(path.trim_end_matches('/').to_owned());
+        let seq = p.next;
+        p.next += 1;
+        p.by_path.insert(path.to_owned(), seq);
+        p.by_age.insert(seq, path.to_owned());
     }
 
     /// A successful write at `path` re-creates it and anything under it.
     pub fn write(&self, path: &str) {
         let path = path.trim_end_matches('/');
-        let mut paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
-        if paths.is_empty() {
+        let mut p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if p.by_path.is_empty() {
             return;
         }
-        let under = format!("{path}/");
-        paths.retain(|p| p != path && !p.starts_with(&under));
+        p.remove(path);
+        // Everything under `path/` sorts between `path/` and `path0` ('0' follows '/').
+        let from = format!("{path}/");
+        let to = format!("{path}0");
+        let under: Vec<String> = p.by_path.range(from..to).map(|(k, _)| k.clone()).collect();
+        for k in under {
+            p.remove(&k);
+        }
     }
 
     /// Whether `path` or a path above it is gone (a lost collection loses its items).
     pub fn is_under(&self, path: &str) -> bool {
-        let paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
-        if paths.is_empty() {
+        let p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if p.by_path.is_empty() {
             return false;
         }
         let mut at = path.trim_end_matches('/');
         loop {
-            if paths.contains(at) {
+            if p.by_path.contains_key(at) {
                 return true;
             }
             match at.rsplit_once('/') {
@@ -56,8 +93,19 @@ impl Deleted {
 
     /// Whether `path` is gone.
     pub fn is_deleted(&self, path: &str) -> bool {
-        let paths = self.paths.lock().unwrap_or_else(|e| e.into_inner());
-        !paths.is_empty() && paths.contains(path.trim_end_matches('/'))
+        let p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        !p.by_path.is_empty() && p.by_path.contains_key(path.trim_end_matches('/'))
+    }
+
+    /// How many deleted paths are remembered (never more than [`MAX_DELETED`]).
+    pub fn len(&self) -> usize {
+        let p = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        p.by_path.len()
+    }
+
+    /// Whether no deleted path is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -92,6 +140,7 @@ mod tests {
         let d = Deleted::default();
         d.delete("/heroes/1");
         d.delete("/heroes/2/");
+        d.delete("/heroes2/7");
         assert!(d.is_deleted("/heroes/1"));
         assert!(d.is_deleted("/heroes/2"));
         assert!(!d.is_deleted("/heroes/3"));
@@ -99,6 +148,10 @@ mod tests {
         assert!(!d.is_deleted("/heroes/1"));
         d.write("/heroes");
         assert!(!d.is_deleted("/heroes/2"));
+        assert!(
+            d.is_deleted("/heroes2/7"),
+            "a sibling with a longer name stays"
+        );
         d.delete("/heroes");
         assert!(d.is_under("/heroes/7") && d.is_under("/heroes") && !d.is_under("/hero"));
     }
@@ -110,5 +163,18 @@ mod tests {
         assert!(owners.claim("/files/1/", "alice"));
         assert!(!owners.claim("/files/1", "bob"));
         assert!(owners.claim("/files/2", "bob"));
+    }
+
+    #[test]
+    fn the_record_is_bounded_and_forgets_the_oldest_first() {
+        let d = Deleted::default();
+        for i in 0..MAX_DELETED + 10 {
+            d.delete(&format!("/files/{i}"));
+        }
+        assert_eq!(d.len(), MAX_DELETED);
+        assert!(!d.is_deleted("/files/0"));
+        assert!(!d.is_deleted("/files/9"));
+        assert!(d.is_deleted("/files/10"));
+        assert!(d.is_deleted(&format!("/files/{}", MAX_DELETED + 9)));
     }
 }

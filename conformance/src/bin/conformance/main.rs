@@ -1,7 +1,10 @@
 //! `conformance`: the command line of the conformance crate.
 //!
 //! `conformance mock --spec lootlocker|xsolla|PATH [--port N] [--host IP] [--seed N]
-//! [--jwt-secret S] [--domain-key K] [--dynamic]` serves the spec until Ctrl-C (or SIGTERM).
+//! [--jwt-secret S] [--domain-key K] [--dynamic] [--max-connections N] [--header-timeout SECS]
+//! [--idle-timeout SECS]` serves the spec until Ctrl-C (or SIGTERM). Without `--seed`, issued
+//! tokens come from the OS's random source; beyond `--max-connections` a connection is answered
+//! `503` with `Retry-After: 1` and closed.
 //! When ready it prints exactly one JSON line on stdout, for tools to read:
 //! `{"url":"http://127.0.0.1:PORT","credentials":{"<scheme>":"<value>",…}}`.
 //! Logs (one line per request) go to stderr; `RUST_LOG` adjusts them.
@@ -10,6 +13,10 @@
 //! embedded mock of the spec) against the spec and reports per operation and check, with a curl
 //! line per failure; `--junit`, `--markdown`, `--ndjson` write reports, `--baseline` accepts
 //! known failures. `conformance replay FILE --spec NAME --base-url URL` re-sends stored failures.
+//! `conformance proxy --spec NAME --upstream URL [--port P] [--max-exchanges N] [--duration S]`
+//! forwards any client's traffic to URL, judges each exchange with the response checks, and
+//! when stopped writes the run's reports (`--junit`, `--markdown`, `--ndjson`, `--json`); exit 0
+//! clean, 1 on failures, 2 for unusable input.
 //! `conformance checks` lists the checks.
 //!
 //! Exit codes: `mock`: 0 after a clean shutdown, 2 for unusable input (bad flag, unreadable spec,
@@ -25,6 +32,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod mock;
+mod proxy;
 mod replay;
 mod run;
 
@@ -46,6 +54,8 @@ struct Cli {
 enum Command {
     /// Serve a spec-driven mock of an API.
     Mock(mock::MockArgs),
+    /// Forward traffic to a real server and judge every exchange against the spec.
+    Proxy(proxy::ProxyArgs),
     /// Check a server (default: an embedded mock) against a spec.
     Run(Box<run::RunArgs>),
     /// Re-send the failures stored by `run --ndjson` and say which are fixed.
@@ -74,7 +84,7 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
                 // The runner's own output is its report; the embedded mock's request log
                 // would drown it.
-                let level = if matches!(cli.command, Command::Mock(_)) {
+                let level = if matches!(cli.command, Command::Mock(_) | Command::Proxy(_)) {
                     "info"
                 } else {
                     "warn"
@@ -95,6 +105,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Mock(args) => runtime.block_on(mock::mock(args)),
+        Command::Proxy(args) => runtime.block_on(proxy::proxy(args)),
         Command::Run(args) => runtime.block_on(run::run(*args)),
         Command::Replay(args) => runtime.block_on(replay::replay(args)),
         Command::Checks => {

@@ -4,8 +4,10 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use gamespec_conformance::mock::fault::{self, Fault, FaultKind};
+use gamespec_conformance::mock::limits::Limits;
 use gamespec_conformance::mock::{MockOptions, MockServer, server};
 use gamespec_spec::spec::Spec;
 
@@ -22,9 +24,19 @@ pub struct MockArgs {
     /// Address to bind.
     #[arg(long, default_value = "127.0.0.1")]
     host: IpAddr,
-    /// Seed for issued tokens and generated data.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
+    /// Seed for generated data and issued tokens: with it, runs repeat exactly. Without it,
+    /// generated data follows seed 0 and issued tokens come from the OS's random source.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Connections served at once; one more is answered 503 with `Retry-After: 1` and closed.
+    #[arg(long, default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a request head may take to arrive before the connection is closed.
+    #[arg(long, default_value_t = Limits::default().header_read_timeout.as_secs())]
+    header_timeout: u64,
+    /// Seconds an idle connection is kept open.
+    #[arg(long, default_value_t = Limits::default().idle_timeout.as_secs())]
+    idle_timeout: u64,
     /// HS256 secret of the JWTs the mock signs.
     #[arg(long, default_value_t = MockOptions::default().jwt_secret)]
     jwt_secret: String,
@@ -76,7 +88,14 @@ pub async fn mock(args: MockArgs) -> ExitCode {
     let options = MockOptions {
         host: args.host,
         port: args.port,
-        seed: args.seed,
+        seed: args.seed.unwrap_or(0),
+        seeded_tokens: args.seed.is_some(),
+        limits: Limits {
+            max_connections: args.max_connections.max(1),
+            header_read_timeout: Duration::from_secs(args.header_timeout),
+            idle_timeout: Duration::from_secs(args.idle_timeout),
+            ..Limits::default()
+        },
         dynamic: args.dynamic,
         jwt_secret: args.jwt_secret,
         domain_key: args.domain_key,

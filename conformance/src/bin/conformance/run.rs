@@ -435,19 +435,32 @@ pub async fn run(args: RunArgs) -> ExitCode {
     }
 }
 
-fn outputs(args: &RunArgs, result: &RunResult, redactor: &Redactor) -> Result<(), String> {
-    if let Some(path) = &args.junit {
+/// Where the report formats go (each optional), for `run` and `proxy` alike.
+pub struct ReportPaths<'a> {
+    pub junit: Option<&'a Path>,
+    pub markdown: Option<&'a Path>,
+    pub ndjson: Option<&'a Path>,
+    pub json: Option<&'a Path>,
+}
+
+/// Write the requested reports of `result`, secrets redacted.
+pub fn write_reports(
+    paths: &ReportPaths<'_>,
+    result: &RunResult,
+    redactor: &Redactor,
+) -> Result<(), String> {
+    if let Some(path) = paths.junit {
         let xml = report::junit::junit(result, redactor).map_err(|e| e.to_string())?;
         write(path, &xml)?;
     }
-    if let Some(path) = &args.markdown {
+    if let Some(path) = paths.markdown {
         write(path, &report::markdown::markdown(result, redactor))?;
     }
-    if let Some(path) = &args.ndjson {
+    if let Some(path) = paths.ndjson {
         let text = report::ndjson::ndjson(result, redactor).map_err(|e| e.to_string())?;
         write(path, &text)?;
     }
-    if let Some(path) = &args.json {
+    if let Some(path) = paths.json {
         let mut value = serde_json::to_value(result).map_err(|e| e.to_string())?;
         if let Some(map) = value.as_object_mut() {
             let coverage = serde_json::to_value(result.coverage()).map_err(|e| e.to_string())?;
@@ -457,6 +470,17 @@ fn outputs(args: &RunArgs, result: &RunResult, redactor: &Redactor) -> Result<()
         let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
         write(path, &redactor.redact(&text))?;
     }
+    Ok(())
+}
+
+fn outputs(args: &RunArgs, result: &RunResult, redactor: &Redactor) -> Result<(), String> {
+    let paths = ReportPaths {
+        junit: args.junit.as_deref(),
+        markdown: args.markdown.as_deref(),
+        ndjson: args.ndjson.as_deref(),
+        json: args.json.as_deref(),
+    };
+    write_reports(&paths, result, redactor)?;
     if let Some(path) = &args.write_baseline {
         let text = Baseline::from_failures(result).map_err(|e| e.to_string())?;
         write(path, &text)?;
