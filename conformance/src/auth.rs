@@ -198,7 +198,18 @@ impl Session {
                 let mut other = (*self.state.read().await.credentials).clone();
                 for scheme in &self.logged_in {
                     let login = self.spec.profile.login(scheme)?;
-                    let token = self.login(login, client).await.ok()?;
+                    let mut token = self.login(login, client).await.ok()?;
+                    // A JWT whose claims carry no unique id is the same token for the same
+                    // inputs within one second (`iat`): ask once more after it. A login that
+                    // still hands back the first player's own credential gives no second
+                    // player, and a check across players would judge one player against itself.
+                    if other.get(scheme) == Some(&token) {
+                        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+                        token = self.login(login, client).await.ok()?;
+                    }
+                    if other.get(scheme) == Some(&token) {
+                        return None;
+                    }
                     other.insert(scheme.clone(), token);
                 }
                 Some(Arc::new(other))
