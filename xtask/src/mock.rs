@@ -98,6 +98,34 @@ pub struct Mock {
     pub child: Child,
 }
 
+/// Serve `api` for a tool that drives it: its output folder `dir` made, its spec read with the
+/// API's profile, and the mock `exe` started on it (seed 1, requests logged to `dir/mock.log`).
+pub fn serve_api(
+    root: &Path,
+    exe: &Path,
+    api: &gamespec_spec::registry::Api,
+    dir: &Path,
+) -> Result<(gamespec_spec::spec::Spec, Mock), ToolError> {
+    std::fs::create_dir_all(dir).map_err(io_error(dir))?;
+    let spec_path = api.spec_path(root);
+    let spec =
+        gamespec_spec::spec::Spec::load_file(&spec_path, api.profile.clone()).map_err(|e| {
+            ToolError::failed(
+                format!("reading {}", api.spec_file()),
+                &e.to_string(),
+                "run cargo xtask lint",
+            )
+        })?;
+    let mock = start_mock(
+        exe,
+        &spec_path.display().to_string(),
+        Some(1),
+        &dir.join("mock.log"),
+        true,
+    )?;
+    Ok((spec, mock))
+}
+
 /// Start the mock executable `exe` for `spec` (an API name or a path) on a free port with `seed`,
 /// and read its ready line (at most [`READY_TIMEOUT`]). Its output goes to `log`; without
 /// `log_requests` only warnings are logged (a log line per request costs the mock time that a

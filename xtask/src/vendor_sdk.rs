@@ -112,22 +112,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<(String, Report)>, ToolError>
     let mut reports = Vec::new();
     for api in selected {
         let dir = root.join(OUT).join(&api.name);
-        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-        let spec_path = api.spec_path(root);
-        let spec = Spec::load_file(&spec_path, api.profile.clone()).map_err(|e| {
-            ToolError::failed(
-                format!("reading {}", api.spec_file()),
-                &e.to_string(),
-                "run cargo xtask lint",
-            )
-        })?;
-        let mock = mock::start_mock(
-            &exe,
-            &spec_path.display().to_string(),
-            Some(1),
-            &dir.join("mock.log"),
-            true,
-        )?;
+        let (spec, mock) = mock::serve_api(root, &exe, api, &dir)?;
         let report_path = dir.join("report.json");
         let credentials = serde_json::to_string(&mock.credentials).unwrap_or_default();
         let driver = root.join(PINS).join(format!("{}.cjs", api.name));

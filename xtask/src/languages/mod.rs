@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use gamespec_spec::registry::{Api, apis};
-use gamespec_spec::spec::Spec;
 
 use crate::error::{ToolError, io_error};
 use crate::mock;
@@ -140,22 +139,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<(String, Language, Report)>, 
     let mut reports = Vec::new();
     for api in selected {
         let dir = root.join(OUT).join(&api.name);
-        std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
-        let spec_path = api.spec_path(root);
-        let spec = Spec::load_file(&spec_path, api.profile.clone()).map_err(|e| {
-            ToolError::failed(
-                format!("reading {}", api.spec_file()),
-                &e.to_string(),
-                "run cargo xtask lint",
-            )
-        })?;
-        let mock = mock::start_mock(
-            &exe,
-            &spec_path.display().to_string(),
-            Some(1),
-            &dir.join("mock.log"),
-            true,
-        )?;
+        let (spec, mock) = mock::serve_api(root, &exe, api, &dir)?;
         let plan = plan::build(api, &spec, &mock.credentials);
         let plan_path = dir.join("plan.json");
         let text = serde_json::to_string_pretty(&plan).unwrap_or_default();
@@ -169,7 +153,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<(String, Language, Report)>, 
             let context = Context {
                 root,
                 api,
-                spec: spec_path.clone(),
+                spec: api.spec_path(root),
                 document: &spec.root,
                 plan: plan_path.clone(),
                 out,
