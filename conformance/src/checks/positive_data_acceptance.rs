@@ -27,8 +27,16 @@ impl Check for PositiveDataAcceptance {
         true
     }
 
-    fn check(&self, _cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
+    fn check(&self, cx: &CheckContext<'_>, exchange: &Exchange) -> Outcome {
         let case = &exchange.case;
+        // A documented 429 or 503 says "not now", not "not this data": a rate-limited real
+        // server answers valid requests so. The status, header and schema checks still judge it.
+        if let Ok(r) = &exchange.response
+            && matches!(r.status, 429 | 503)
+            && cx.operation.response(r.status).is_some()
+        {
+            return Outcome::Skip;
+        }
         let names_resource = !case.path_params.is_empty();
         judge_status(
             exchange,
@@ -62,6 +70,17 @@ mod tests {
             &PositiveDataAcceptance,
             &exchange(case, Ok(response(status, &[], ""))),
         )
+    }
+
+    #[test]
+    fn a_documented_rate_limit_answer_is_not_judged_but_a_rejection_is() {
+        // getItem documents 429 and 503.
+        assert_eq!(outcome(false, Auth::Configured, 429), Outcome::Skip);
+        assert_eq!(outcome(false, Auth::Configured, 503), Outcome::Skip);
+        assert!(matches!(
+            outcome(false, Auth::Configured, 400),
+            Outcome::Fail(_)
+        ));
     }
 
     #[test]

@@ -100,9 +100,22 @@ pub fn negative_fixed_with(spec: &Spec, op: &Operation, readback: &Readback) -> 
     negative::fixed(spec, op, readback)
 }
 
-/// Protocol cases of `op` derived from the valid case `base`.
+/// Protocol cases of `op` derived from the valid case `base`, every operation of the spec
+/// counted as selected (see [`protocol_among`]).
 pub fn protocol(spec: &Spec, op: &Operation, base: &Case) -> Vec<Case> {
-    protocol::cases(spec, op, base)
+    protocol::cases(spec, op, base, &|_| true)
+}
+
+/// [`protocol`] for a run that tests only the operations `selected` accepts: the undeclared
+/// method of a path is probed by the path's first selected operation, so that selecting any one
+/// operation of a path still probes it.
+pub fn protocol_among(
+    spec: &Spec,
+    op: &Operation,
+    base: &Case,
+    selected: &dyn Fn(&Operation) -> bool,
+) -> Vec<Case> {
+    protocol::cases(spec, op, base, selected)
 }
 
 /// Random valid cases of `op` (phase [`Phase::Positive`]); optional parameters, properties and

@@ -8,8 +8,14 @@ use gamespec_spec::spec::{Operation, ParamLocation, Spec};
 /// Methods tried for [`Intent::UndeclaredMethod`], in order.
 const METHODS: [&str; 5] = ["GET", "PUT", "POST", "DELETE", "PATCH"];
 
-/// The protocol cases of `op` derived from the valid case `base`.
-pub fn cases(spec: &Spec, op: &Operation, base: &Case) -> Vec<Case> {
+/// The protocol cases of `op` derived from the valid case `base`; the undeclared-method probe of
+/// the path comes from its first operation that `selected` accepts.
+pub fn cases(
+    spec: &Spec,
+    op: &Operation,
+    base: &Case,
+    selected: &dyn Fn(&Operation) -> bool,
+) -> Vec<Case> {
     let derive = |intent: Intent| {
         let mut case = base.clone();
         case.phase = Phase::Protocol;
@@ -41,8 +47,12 @@ pub fn cases(spec: &Spec, op: &Operation, base: &Case) -> Vec<Case> {
         .iter()
         .filter(|o| o.path == op.path)
         .collect();
-    // One case per path: the path's first operation makes it.
-    if on_path.first().is_some_and(|first| first.id == op.id) {
+    // One case per path: the path's first selected operation makes it.
+    if on_path
+        .iter()
+        .find(|o| selected(o))
+        .is_some_and(|first| first.id == op.id)
+    {
         let allowed: Vec<String> = on_path.iter().map(|o| o.method.to_uppercase()).collect();
         if let Some(method) = METHODS.iter().find(|m| !allowed.iter().any(|a| a == *m)) {
             let mut case = derive(Intent::UndeclaredMethod { allowed });
@@ -78,7 +88,7 @@ mod tests {
         let get = spec.operation("getA").unwrap();
         let mut base = Case::new(get, Phase::Examples, Intent::Valid);
         base.headers.insert("X-V".into(), json!("1"));
-        let cases = cases(&spec, get, &base);
+        let cases = cases(&spec, get, &base, &|_| true);
         let intents: Vec<&Intent> = cases.iter().map(|c| &c.intent).collect();
         assert_eq!(
             intents,
@@ -96,8 +106,17 @@ mod tests {
         assert!(cases[2].headers.is_empty());
         assert_eq!(cases[3].method, "POST");
         let put = spec.operation("putA").unwrap();
-        assert!(
-            super::cases(&spec, put, &Case::new(put, Phase::Examples, Intent::Valid)).is_empty()
-        );
+        let put_case = Case::new(put, Phase::Examples, Intent::Valid);
+        assert!(super::cases(&spec, put, &put_case, &|_| true).is_empty());
+        // A run that selects only the path's second operation still probes the path, once.
+        let only_put = |o: &Operation| o.id == "putA";
+        let probes = super::cases(&spec, put, &put_case, &only_put);
+        assert!(matches!(
+            probes.as_slice(),
+            [Case {
+                intent: Intent::UndeclaredMethod { .. },
+                ..
+            }]
+        ));
     }
 }

@@ -136,7 +136,10 @@ fn planned_cases(
         Phase::Negative => generate::negative_fixed_with(spec, op, readback).len() as u64 + n,
         Phase::Protocol => generate::examples(spec, op)
             .first()
-            .map(|base| generate::protocol(spec, op, base).len() as u64)
+            .map(|base| {
+                let selected = |o: &Operation| exclusion(spec, o, config).is_none();
+                generate::protocol_among(spec, op, base, &selected).len() as u64
+            })
             .unwrap_or(0),
         Phase::Stateful => match links::of_operation(spec, op).len() as u64 {
             0 => 0,

@@ -188,7 +188,9 @@ impl<'a> OperationRun<'a> {
                 }
                 Phase::Protocol => {
                     if let Some(base) = examples.first() {
-                        let cases = generate::protocol(&spec, self.op, base);
+                        let config = &self.shared.config;
+                        let selected = |o: &Operation| super::exclusion(&spec, o, config).is_none();
+                        let cases = generate::protocol_among(&spec, self.op, base, &selected);
                         observer.planned(cases.len() as u64);
                         for case in cases {
                             self.send_and_judge(case).await;
