@@ -102,7 +102,7 @@ pub fn default_base(root: &Path) -> DefaultBase {
 }
 
 /// The oldest of the commits that last changed the `version` line of a registered client
-/// crate's manifest, if the history has any.
+/// crate's manifest on main's first-parent line, if the history has any.
 fn last_release(root: &Path) -> Option<String> {
     let commits: Vec<String> = gamespec_spec::registry::apis()
         .iter()
@@ -114,6 +114,11 @@ fn last_release(root: &Path) -> Option<String> {
                 &[
                     "log",
                     "-1",
+                    // Main's own line: a merge that brings a bump is where main released it.
+                    // Without this, two branches that bumped to the same version leave the
+                    // newer branch commit as the "release", whose spec lacks the other
+                    // branch's changes.
+                    "--first-parent",
                     "--format=%H",
                     "-G",
                     "^version = ",
