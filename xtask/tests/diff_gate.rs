@@ -255,3 +255,46 @@ fn on_main_a_committed_breaking_change_fails_until_a_release_accounts_for_it() {
         text(&after_release)
     );
 }
+
+/// Two branches bump the client crates to the same version, one of them with a breaking
+/// change, and the other's bump is committed after the first was merged: main's release is the
+/// merge that brought the bump, not the newer branch commit (whose spec lacks the change).
+#[test]
+fn on_main_parallel_bumps_to_the_same_version_release_at_their_merge() {
+    let repo = Repo::new("parallel", "main");
+    let api = leaderboard_api();
+    let client = api.client.as_deref().expect("client crate");
+    repo.git(&["branch", "runtime"]);
+
+    repo.git(&["checkout", "-q", "-b", "audit"]);
+    repo.edit(&api.spec_file(), plant);
+    release_every_client(&repo);
+    let draft = repo.diff(&["--changelog", "main"]);
+    repo.write_changelog(client, &String::from_utf8_lossy(&draft.stdout));
+    repo.commit("audit: a required parameter, 1.0.0");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--no-ff", "-m", "merge audit", "audit"]);
+
+    // Commit times have one-second steps: the other bump is the newest commit.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    repo.git(&["checkout", "-q", "runtime"]);
+    release_every_client(&repo);
+    // The branch changes more of the manifest (a dependency, say), so the merge result differs
+    // from both parents there and history simplification keeps this side.
+    repo.edit(&format!("{client}/Cargo.toml"), |t| {
+        t + "# runtime dependencies\n"
+    });
+    repo.commit("runtime: 1.0.0");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--no-ff", "-m", "merge runtime", "runtime"]);
+
+    let merged = repo.diff(&[]);
+    assert_eq!(merged.status.code(), Some(0), "{}", text(&merged));
+}
+
+/// Bump every registered client crate to 1.0.0.
+fn release_every_client(repo: &Repo) {
+    for client in apis().iter().filter_map(|a| a.client.as_deref()) {
+        repo.release_major(client);
+    }
+}
