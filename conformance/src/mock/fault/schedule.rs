@@ -123,10 +123,10 @@ pub enum ScheduleKind {
 impl ScheduleKind {
     /// The names of the kinds, for help texts.
     pub const NAMES: [&str; 6] = [
-        "rate-limited[=S]",
+        "rate-limited[:S]",
         "session-expired",
         "server-error@TRIGGER",
-        "latency=MS",
+        "latency:MS",
         "reset",
         "truncated",
     ];
