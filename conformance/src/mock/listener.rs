@@ -21,6 +21,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, mpsc, watch};
 
+use crate::mock::fault::schedule::{ConnectionReset, ResetConnection};
 use crate::mock::limits::Limits;
 
 /// How long a refused connection is given to send its request and read the 503.
@@ -81,8 +82,10 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let (stream, last) = Tracked::new(stream);
-        let conn =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
+        let conn = builder.serve_connection(
+            TokioIo::new(stream),
+            TowerToHyperService::new(Resetting(app.clone())),
+        );
         let mut closing = closing_rx.clone();
         let alive = alive_tx.clone();
         let idle = limits.idle_timeout;
@@ -256,5 +259,36 @@ impl AsyncWrite for Tracked {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The mock's router, with the responses marked [`ResetConnection`] turned into a service
+/// error: hyper then closes the connection without writing anything (a scheduled `reset`).
+#[derive(Clone)]
+struct Resetting(Router);
+
+impl tower_service::Service<hyper::Request<hyper::body::Incoming>> for Resetting {
+    type Response = axum::response::Response;
+    type Error = ConnectionReset;
+    type Future =
+        Pin<Box<dyn Future<Output = Result<axum::response::Response, ConnectionReset>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), ConnectionReset>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: hyper::Request<hyper::body::Incoming>) -> Self::Future {
+        let mut app = self.0.clone();
+        Box::pin(async move {
+            let response = match app.call(req).await {
+                Ok(r) => r,
+                Err(never) => match never {},
+            };
+            if response.extensions().get::<ResetConnection>().is_some() {
+                Err(ConnectionReset)
+            } else {
+                Ok(response)
+            }
+        })
     }
 }

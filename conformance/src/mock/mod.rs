@@ -76,6 +76,8 @@ pub struct MockOptions {
     pub jwt_ttl_secs: u64,
     /// Deviations from the spec to make on purpose (none by default).
     pub faults: Vec<fault::Fault>,
+    /// Faults fired by a trigger, for client tests (none by default).
+    pub schedule: Vec<fault::Scheduled>,
 }
 
 impl std::fmt::Debug for MockOptions {
@@ -89,6 +91,7 @@ impl std::fmt::Debug for MockOptions {
             .field("dynamic", &self.dynamic)
             .field("jwt_ttl_secs", &self.jwt_ttl_secs)
             .field("faults", &self.faults)
+            .field("schedule", &self.schedule)
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +109,7 @@ impl Default for MockOptions {
             domain_key: "mock-domain-key".into(),
             jwt_ttl_secs: 24 * 60 * 60,
             faults: Vec::new(),
+            schedule: Vec::new(),
         }
     }
 }
@@ -146,7 +150,9 @@ impl Mock {
         );
         let mut rng = Draws::seeded(mix(options.seed, u64::MAX));
         let credentials = security::pre_issue(&spec, &authority, &mut rng)?;
-        let faults = fault::FaultPlan::new(&spec, &options.faults).map_err(|e| e.to_string())?;
+        let faults = fault::FaultPlan::new(&spec, &options.faults)
+            .and_then(|plan| plan.schedule(&spec, &options.schedule))
+            .map_err(|e| e.to_string())?;
         Ok(Mock {
             readers: spec
                 .operations
@@ -205,8 +211,26 @@ impl Mock {
         let started = Instant::now();
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
-        let (mut reply, index) = mock.answer(req).await;
-        if let Some(index) = index {
+        let due = mock.due(&req);
+        let (mut reply, index) = match due {
+            Some((index, kind)) => match mock.scheduled_reply(index, kind, &req) {
+                Some(reply) => (reply, Some(index)),
+                None if kind == fault::ScheduleKind::Reset => {
+                    tracing::info!(method = %method, path = %path, "scheduled reset");
+                    return fault::schedule::reset();
+                }
+                None => {
+                    if let fault::ScheduleKind::Latency(ms) = kind {
+                        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                    }
+                    mock.answer(req).await
+                }
+            },
+            None => mock.answer(req).await,
+        };
+        if let Some(index) = index
+            && due.is_none()
+        {
             fault::reply::client_error(&mock.faults, &mock.spec, index, &mut reply);
         }
         let operation = index.map(|i| mock.spec.operations[i].id.as_str());
@@ -220,7 +244,71 @@ impl Mock {
             latency_us = started.elapsed().as_micros() as u64,
             "request"
         );
-        into_response(reply)
+        let response = into_response(reply);
+        if matches!(due, Some((_, fault::ScheduleKind::Truncated))) {
+            return fault::schedule::truncate(response).await;
+        }
+        response
+    }
+
+    /// The scheduled fault that fires on `req`, with its operation, counted once per request.
+    fn due(&self, req: &Request) -> Option<(usize, fault::ScheduleKind)> {
+        if !self.faults.has_schedule() {
+            return None;
+        }
+        let Route::Operation { index, .. } =
+            self.routes.find(req.method().as_str(), req.uri().path())
+        else {
+            return None;
+        };
+        let secured = !self.spec.operations[index].security.is_empty();
+        let kind = self.faults.due(index, secured, self.options.seed)?;
+        Some((index, kind))
+    }
+
+    /// The answer a scheduled fault gives instead of the operation's, if it replaces it
+    /// (latency, truncation and resets are worked on the normal answer or the connection).
+    fn scheduled_reply(
+        &self,
+        index: usize,
+        kind: fault::ScheduleKind,
+        req: &Request,
+    ) -> Option<Reply> {
+        let op = &self.spec.operations[index];
+        let error = |status: u16, message: &str| {
+            respond::error(&self.spec, op.response(status), status, message, None)
+        };
+        match kind {
+            fault::ScheduleKind::RateLimited(secs) => {
+                let mut reply = error(
+                    429,
+                    "too many requests; retry after the time in Retry-After",
+                );
+                // The spec's example may carry its own `Retry-After`; the schedule's wins.
+                reply
+                    .headers
+                    .retain(|(name, _)| !name.eq_ignore_ascii_case("retry-after"));
+                reply.headers.push(("retry-after".into(), secs.to_string()));
+                Some(reply)
+            }
+            fault::ScheduleKind::ServerError => {
+                Some(error(503, "service temporarily unavailable; retry later"))
+            }
+            fault::ScheduleKind::SessionExpired => {
+                let query = query_pairs(req.uri().query());
+                for name in op.security.iter().flatten() {
+                    if let Some(scheme) = self.spec.scheme(name)
+                        && let Some(value) = security::presented(scheme, req.headers(), &query)
+                    {
+                        self.authority.forget(&value);
+                    }
+                }
+                Some(error(401, "the session has expired; start a new one"))
+            }
+            fault::ScheduleKind::Latency(_)
+            | fault::ScheduleKind::Reset
+            | fault::ScheduleKind::Truncated => None,
+        }
     }
 
     async fn answer(&self, req: Request) -> (Reply, Option<usize>) {
@@ -528,7 +616,7 @@ impl std::fmt::Debug for Mock {
 }
 
 /// Mix two numbers into a seed (SplitMix64 finaliser), so nearby inputs give unrelated streams.
-fn mix(a: u64, b: u64) -> u64 {
+pub(crate) fn mix(a: u64, b: u64) -> u64 {
     let mut z = a ^ b
         .wrapping_mul(0x9E37_79B9_7F4A_7C15)
         .wrapping_add(0x6A09_E667_F3BC_C909);

@@ -39,6 +39,9 @@ pub struct Authority {
     issued: Mutex<lru::LruCache<String, ()>>,
     /// The pre-issued tokens printed at start-up: never forgotten, whatever the LRU does.
     pinned: RwLock<HashSet<String>>,
+    /// Credentials forgotten on purpose (a scheduled `session-expired`): signed JWTs cannot be
+    /// unissued, so they are refused from here. Bounded like `issued`.
+    revoked: Mutex<lru::LruCache<String, ()>>,
     /// Draw token material from the OS rather than from the seeded draws.
     os_tokens: bool,
     domain_key: String,
@@ -79,6 +82,7 @@ impl Authority {
         Authority {
             issued: Mutex::new(lru::LruCache::new(cap)),
             pinned: RwLock::new(HashSet::new()),
+            revoked: Mutex::new(lru::LruCache::new(cap)),
             os_tokens,
             domain_key: domain_key.to_owned(),
             encoding: EncodingKey::from_secret(jwt_secret.as_bytes()),
@@ -95,6 +99,9 @@ impl Authority {
 
     /// Whether `value` is a credential of `scheme` that the mock issued and still accepts.
     pub fn accepts(&self, scheme: &Scheme, value: &str) -> bool {
+        if self.revoked.lock().is_ok_and(|r| r.contains(value)) {
+            return false;
+        }
         match scheme.kind {
             CredentialKind::Issued => {
                 self.pinned.read().is_ok_and(|p| p.contains(value))
@@ -126,6 +133,23 @@ impl Authority {
                     .as_ref()
                     .is_some_and(|v| v.is_valid(&data.claims))
             }
+        }
+    }
+
+    /// Stop accepting `value` (the session expired): it is dropped from the issued and
+    /// pinned tokens and refused from now on. The configured key is never forgotten.
+    pub fn forget(&self, value: &str) {
+        if value == self.domain_key {
+            return;
+        }
+        if let Ok(mut issued) = self.issued.lock() {
+            issued.pop(value);
+        }
+        if let Ok(mut pinned) = self.pinned.write() {
+            pinned.remove(value);
+        }
+        if let Ok(mut revoked) = self.revoked.lock() {
+            revoked.put(value.to_owned(), ());
         }
     }
 

@@ -1,6 +1,8 @@
 //! The client runtime through the LootLocker client against a local test server: retries (and
 //! where they are refused), renewal of a session on 401 (by a new session start or a refresh
-//! token), the default `LL-Version`, and the builder. Tracing is in `tracing_redaction.rs`.
+//! token), the default `LL-Version`, and the builder. Tracing is in `tracing_redaction.rs`; the
+//! 429-then-200 retry and a session expired mid-run run against the conformance mock's fault
+//! schedule in `scheduled_faults.rs`.
 
 use std::time::{Duration, Instant};
 
@@ -12,32 +14,6 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 mod support;
 
 use support::*;
-
-#[tokio::test]
-async fn rate_limited_get_is_retried_after_the_retry_after_wait() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/game/ping"))
-        .respond_with(rate_limited("1"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/game/ping"))
-        .respond_with(ping())
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    let client = Client::with_base_url(&server.uri()).unwrap();
-    let started = Instant::now();
-    let answer = client.ping().send().await.expect("second attempt succeeds");
-    let took = started.elapsed();
-    assert_eq!(answer.success, Some(true));
-    assert!(took >= Duration::from_secs(1), "did not wait: {took:?}");
-    assert!(took < Duration::from_secs(5), "waited too long: {took:?}");
-    assert_eq!(server.received_requests().await.unwrap().len(), 2);
-}
 
 #[tokio::test]
 async fn a_post_that_is_not_safe_to_repeat_is_not_retried() {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gamespec_conformance::mock::fault::{self, Fault, FaultKind};
+use gamespec_conformance::mock::fault::{self, Entry, FaultKind, ScheduleKind};
 use gamespec_conformance::mock::limits::Limits;
 use gamespec_conformance::mock::{MockOptions, MockServer, server};
 use gamespec_spec::spec::Spec;
@@ -48,8 +48,19 @@ pub struct MockArgs {
     dynamic: bool,
     /// Deviate from the spec on purpose, for mutation testing: `KIND` on every operation it
     /// applies to, or `KIND:OPERATION_ID` on one (repeatable; `--fault list` prints the kinds).
-    #[arg(long = "fault", value_name = "KIND[:OPERATION]")]
+    /// Scheduled faults for client tests take a trigger: `KIND[:OPERATION][@TRIGGER]` with
+    /// KIND one of `rate-limited[:S]` (429, `Retry-After: S`, default 1), `session-expired`
+    /// (401, the presented token forgotten), `server-error` (503, with a trigger), `latency:MS`,
+    /// `reset` (connection closed, no answer), `truncated` (body cut in half), and TRIGGER one
+    /// of `always` (default), `after:N` (from the N-th matching call on), `every:N`, `rate:P`
+    /// (a share 0..1 drawn from --seed) or `burst:N` (the first N calls). Calls are counted per
+    /// entry. Example: `--fault rate-limited:2:getPing@after:3`.
+    #[arg(long = "fault", value_name = "KIND[:OPERATION][@TRIGGER]")]
     faults: Vec<String>,
+    /// A TOML file of scheduled faults: `[[fault]]` tables with `kind` (`rate-limited=2`,
+    /// `latency=250`, …), optional `operation` and `trigger` (`after:3`); added to --fault.
+    #[arg(long, value_name = "FILE")]
+    fault_file: Option<std::path::PathBuf>,
     /// Print, as one JSON object, the operations each fault kind applies to, and exit.
     #[arg(long)]
     fault_plan: bool,
@@ -61,15 +72,29 @@ pub async fn mock(args: MockArgs) -> ExitCode {
         for kind in FaultKind::ALL {
             println!("{kind}");
         }
+        for kind in ScheduleKind::NAMES {
+            println!("{kind}");
+        }
         return ExitCode::SUCCESS;
     }
-    let faults: Vec<Fault> = match args.faults.iter().map(|f| f.parse()).collect() {
+    let mut texts = args.faults.clone();
+    if let Some(path) = &args.fault_file {
+        match fault::schedule::read_file(path) {
+            Ok(entries) => texts.extend(entries),
+            Err(e) => {
+                eprintln!("conformance mock: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let entries: Vec<Entry> = match texts.iter().map(|f| f.parse()).collect() {
         Ok(f) => f,
         Err(e) => {
             eprintln!("conformance mock: {e}");
             return ExitCode::from(2);
         }
     };
+    let (faults, schedule) = fault::split(entries);
     let spec = match Spec::load(&args.spec) {
         Ok(s) => Arc::new(s),
         Err(e) => {
@@ -100,6 +125,7 @@ pub async fn mock(args: MockArgs) -> ExitCode {
         jwt_secret: args.jwt_secret,
         domain_key: args.domain_key,
         faults,
+        schedule,
         ..MockOptions::default()
     };
     let (listener, mock) = match MockServer::bind(spec.clone(), options).await {

@@ -7,28 +7,27 @@
 //! ([`FaultPlan`]) resolves faults to operations once, so a request only looks up its
 //! operation's active kinds. The kinds ([`kind`]) say where they apply; [`body`] breaks JSON
 //! answers; [`reply`] rewrites an answer; the read of the resource a write changes comes
-//! from [`crate::runner::inferred`], as the runner infers it. Triggers other than "always" (after N calls, for a while) are where fault
-//! schedules (rate limits, expired sessions, latency, resets) are meant to plug in.
+//! from [`crate::runner::inferred`], as the runner infers it.
+//!
+//! The same `--fault` flag takes [`schedule`] entries too, `KIND[:OPERATION][@TRIGGER]`: faults
+//! a well-behaved server shows now and then (429, an expired session, a 503 burst, latency, a
+//! reset, a cut body), fired by a trigger (`after:N`, `every:N`, `rate:P`, `burst:N`) for
+//! client tests. Deviation kinds fire always.
 
 pub mod body;
 pub mod kind;
 pub mod reply;
+pub mod schedule;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 
 use gamespec_spec::spec::Spec;
 use serde_json::Value;
 
 pub use kind::FaultKind;
-
-/// When a fault fires.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Trigger {
-    /// On every request of the operations it targets.
-    #[default]
-    Always,
-}
+pub use schedule::{ScheduleError, ScheduleKind, Scheduled, Trigger};
 
 /// One fault: a kind of deviation on one operation or on all it applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,6 +62,20 @@ pub enum FaultError {
         /// The operation asked for.
         operation: String,
     },
+    /// A deviation kind with a trigger other than `always`.
+    #[error("fault `{0}` fires on every call; triggers are for schedule kinds ({names})", names = ScheduleKind::NAMES.join(", "))]
+    TriggerNotSupported(FaultKind),
+    /// A bad trigger, parameter or fault file.
+    #[error(transparent)]
+    Schedule(#[from] ScheduleError),
+    /// A schedule kind that cannot happen on the operation (`session-expired` without security).
+    #[error("fault `{kind}` does not apply to `{operation}`")]
+    ScheduleNotApplicable {
+        /// The kind's name.
+        kind: String,
+        /// The operation asked for.
+        operation: String,
+    },
 }
 
 fn known_kinds() -> String {
@@ -88,6 +101,68 @@ impl std::str::FromStr for Fault {
     }
 }
 
+/// One `--fault` value: a deviation or a scheduled fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A deviation from the spec, on every call.
+    Fault(Fault),
+    /// A fault a server may show, fired by its trigger.
+    Scheduled(Scheduled),
+}
+
+impl std::str::FromStr for Entry {
+    type Err = FaultError;
+
+    /// `KIND[:OPERATION][@TRIGGER]`; kinds with a parameter take it as `KIND=N` or `KIND:N`
+    /// (`latency:250:getPing`, `rate-limited=2@after:3`).
+    fn from_str(text: &str) -> Result<Entry, FaultError> {
+        let (head, trigger) = match text.split_once('@') {
+            Some((h, t)) => (h, Some(t.trim().parse::<Trigger>()?)),
+            None => (text, None),
+        };
+        let mut parts = head.splitn(3, ':');
+        let mut kind = parts.next().unwrap_or_default().trim().to_owned();
+        let mut rest: Vec<&str> = parts.collect();
+        if matches!(kind.as_str(), "latency" | "rate-limited")
+            && rest
+                .first()
+                .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+        {
+            kind = format!("{kind}={}", rest.remove(0));
+        }
+        let operation = (!rest.is_empty()).then(|| rest.join(":"));
+        if let Some(kind) = ScheduleKind::parse(&kind, trigger.is_some())? {
+            return Ok(Entry::Scheduled(Scheduled {
+                kind,
+                operation,
+                trigger: trigger.unwrap_or_default(),
+            }));
+        }
+        let kind = FaultKind::parse(&kind).ok_or(FaultError::UnknownKind(kind))?;
+        match trigger {
+            None | Some(Trigger::Always) => Ok(Entry::Fault(Fault {
+                kind,
+                operation,
+                trigger: Trigger::Always,
+            })),
+            Some(_) => Err(FaultError::TriggerNotSupported(kind)),
+        }
+    }
+}
+
+/// `--fault` values split into deviations and scheduled faults.
+pub fn split(entries: Vec<Entry>) -> (Vec<Fault>, Vec<Scheduled>) {
+    let mut faults = Vec::new();
+    let mut scheduled = Vec::new();
+    for entry in entries {
+        match entry {
+            Entry::Fault(f) => faults.push(f),
+            Entry::Scheduled(s) => scheduled.push(s),
+        }
+    }
+    (faults, scheduled)
+}
+
 impl Fault {
     /// `kind` on every operation it applies to.
     pub fn everywhere(kind: FaultKind) -> Fault {
@@ -107,6 +182,8 @@ pub struct FaultPlan {
     /// Broken answers already worked out, by operation, kind and status: the mock answers the
     /// same example again and again, and breaking a large one takes many validations.
     broken: Mutex<HashMap<BrokenKey, (Value, Option<Value>)>>,
+    /// Scheduled faults, in the order given.
+    armed: Vec<schedule::Armed>,
 }
 
 /// Operation index, kind and status of an answer broken once.
@@ -147,7 +224,66 @@ impl FaultPlan {
         Ok(FaultPlan {
             active,
             broken: Mutex::default(),
+            armed: Vec::new(),
         })
+    }
+
+    /// Add scheduled faults; one naming an operation must name one of `spec`, and
+    /// `session-expired` only applies where the operation has security.
+    pub fn schedule(mut self, spec: &Spec, entries: &[Scheduled]) -> Result<FaultPlan, FaultError> {
+        for entry in entries {
+            let index = match &entry.operation {
+                None => None,
+                Some(id) => {
+                    let index = spec
+                        .operations
+                        .iter()
+                        .position(|o| &o.id == id)
+                        .ok_or_else(|| FaultError::ScheduleNotApplicable {
+                            kind: entry.kind.name(),
+                            operation: id.clone(),
+                        })?;
+                    if entry.kind == ScheduleKind::SessionExpired
+                        && spec.operations[index].security.is_empty()
+                    {
+                        return Err(FaultError::ScheduleNotApplicable {
+                            kind: entry.kind.name(),
+                            operation: id.clone(),
+                        });
+                    }
+                    Some(index)
+                }
+            };
+            self.armed.push(schedule::Armed {
+                scheduled: entry.clone(),
+                index,
+                calls: AtomicU64::new(0),
+            });
+        }
+        Ok(self)
+    }
+
+    /// Count a call of operation `index` against every scheduled fault; the first that fires
+    /// on it. `secured`: whether the operation has security (a `session-expired` of every
+    /// operation neither fires nor counts on the others).
+    pub(crate) fn due(&self, index: usize, secured: bool, seed: u64) -> Option<ScheduleKind> {
+        let mut due = None;
+        for (slot, armed) in self.armed.iter().enumerate() {
+            if armed.scheduled.kind == ScheduleKind::SessionExpired && !secured {
+                continue;
+            }
+            // Every entry counts the call, fired or not, so one entry's schedule does not
+            // depend on another's.
+            if armed.count(index, seed, slot) && due.is_none() {
+                due = Some(armed.scheduled.kind);
+            }
+        }
+        due
+    }
+
+    /// Whether any fault is scheduled.
+    pub fn has_schedule(&self) -> bool {
+        !self.armed.is_empty()
     }
 
     /// `value` (the answer of operation `index` with `status`) broken by `kind`, worked out
@@ -177,7 +313,7 @@ impl FaultPlan {
 
     /// Whether no fault is active anywhere.
     pub fn is_empty(&self) -> bool {
-        self.active.iter().all(BTreeSet::is_empty)
+        self.armed.is_empty() && self.active.iter().all(BTreeSet::is_empty)
     }
 
     /// Whether `kind` is active on operation `index`.
@@ -223,6 +359,50 @@ mod tests {
         assert!(matches!(
             "nonsense".parse::<Fault>(),
             Err(FaultError::UnknownKind(_))
+        ));
+    }
+
+    #[test]
+    fn entries_parse_as_deviations_or_schedules() {
+        let e: Entry = "rate-limited@after:3".parse().unwrap();
+        assert_eq!(
+            e,
+            Entry::Scheduled(Scheduled {
+                kind: ScheduleKind::RateLimited(1),
+                operation: None,
+                trigger: Trigger::After(3),
+            })
+        );
+        let e: Entry = "latency:250:getPing@every:2".parse().unwrap();
+        assert_eq!(
+            e,
+            Entry::Scheduled(Scheduled {
+                kind: ScheduleKind::Latency(250),
+                operation: Some("getPing".into()),
+                trigger: Trigger::Every(2),
+            })
+        );
+        assert!(matches!(
+            "server-error@burst:2".parse::<Entry>().unwrap(),
+            Entry::Scheduled(Scheduled {
+                kind: ScheduleKind::ServerError,
+                ..
+            })
+        ));
+        assert!(matches!(
+            "server-error".parse::<Entry>().unwrap(),
+            Entry::Fault(Fault {
+                kind: FaultKind::ServerError,
+                ..
+            })
+        ));
+        assert!(matches!(
+            "drop-field@after:2".parse::<Entry>(),
+            Err(FaultError::TriggerNotSupported(FaultKind::DropField))
+        ));
+        assert!(matches!(
+            "reset@later".parse::<Entry>(),
+            Err(FaultError::Schedule(ScheduleError::BadTrigger(_)))
         ));
     }
 
