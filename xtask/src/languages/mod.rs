@@ -138,18 +138,20 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<(String, Language, Report)>, 
     let exe = mock::build_mock(root, false)?;
     let mut reports = Vec::new();
     for api in selected {
-        let dir = root.join(OUT).join(&api.name);
-        let (spec, mock) = mock::serve_api(root, &exe, api, &dir)?;
-        let plan = plan::build(api, &spec, &mock.credentials);
-        let plan_path = dir.join("plan.json");
-        let text = serde_json::to_string_pretty(&plan).unwrap_or_default();
-        std::fs::write(&plan_path, text).map_err(io_error(&plan_path))?;
         for &language in &languages {
             let out = root.join(OUT).join(language.to_string()).join(&api.name);
             if out.exists() {
                 std::fs::remove_dir_all(&out).map_err(io_error(&out))?;
             }
             std::fs::create_dir_all(&out).map_err(io_error(&out))?;
+            // A fresh mock per language: the mock gives a private resource (`x-private`) to
+            // the first player that uses it, and each smoke program starts its own session.
+            let dir = root.join(OUT).join(&api.name).join(language.to_string());
+            let (spec, mock) = mock::serve_api(root, &exe, api, &dir)?;
+            let plan = plan::build(api, &spec, &mock.credentials);
+            let plan_path = dir.join("plan.json");
+            let text = serde_json::to_string_pretty(&plan).unwrap_or_default();
+            std::fs::write(&plan_path, text).map_err(io_error(&plan_path))?;
             let context = Context {
                 root,
                 api,
