@@ -11,15 +11,13 @@ use gamespec_conformance::mock::{MockHandle, MockOptions, fault};
 /// A LootLocker mock with the schedule `entries` (command-line spelling) and `seed`.
 async fn mock(entries: &[&str], seed: u64) -> MockHandle {
     let parsed: Vec<Entry> = entries.iter().map(|e| e.parse().unwrap()).collect();
-    let (faults, schedule) = fault::split(parsed);
     common::start_with(
         "lootlocker",
         MockOptions {
             seed,
-            faults,
-            schedule,
             ..MockOptions::default()
-        },
+        }
+        .with_fault_entries(parsed),
     )
     .await
 }

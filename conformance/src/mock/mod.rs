@@ -80,6 +80,19 @@ pub struct MockOptions {
     pub schedule: Vec<fault::Scheduled>,
 }
 
+impl MockOptions {
+    /// These options with `entries` (`--fault` values) in effect: deviations from the spec go
+    /// to [`faults`](Self::faults), triggered ones to [`schedule`](Self::schedule).
+    pub fn with_fault_entries(self, entries: Vec<fault::Entry>) -> MockOptions {
+        let (faults, schedule) = fault::split(entries);
+        MockOptions {
+            faults,
+            schedule,
+            ..self
+        }
+    }
+}
+
 impl std::fmt::Debug for MockOptions {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MockOptions")

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gamespec_conformance::mock::fault::{self, Entry};
+use gamespec_conformance::mock::fault::Entry;
 use gamespec_conformance::mock::{MockHandle, MockOptions, MockServer};
 use gamespec_spec::spec::Spec;
 use lootlocker_game::Client;
@@ -18,18 +18,10 @@ use support::*;
 /// A LootLocker mock on a loopback port with the schedule `entries`.
 async fn mock(entries: &[&str]) -> MockHandle {
     let parsed: Vec<Entry> = entries.iter().map(|e| e.parse().unwrap()).collect();
-    let (faults, schedule) = fault::split(parsed);
     let spec = Arc::new(Spec::load("lootlocker").unwrap());
-    MockServer::start(
-        spec,
-        MockOptions {
-            faults,
-            schedule,
-            ..MockOptions::default()
-        },
-    )
-    .await
-    .unwrap()
+    MockServer::start(spec, MockOptions::default().with_fault_entries(parsed))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

@@ -4,25 +4,17 @@
 
 use std::sync::Arc;
 
-use gamespec_conformance::mock::fault::{self, Entry};
+use gamespec_conformance::mock::fault::Entry;
 use gamespec_conformance::mock::{MockHandle, MockOptions, MockServer};
 use gamespec_spec::spec::Spec;
 use xsolla_login::Client;
 
 async fn mock(entries: &[&str]) -> MockHandle {
     let parsed: Vec<Entry> = entries.iter().map(|e| e.parse().unwrap()).collect();
-    let (faults, schedule) = fault::split(parsed);
     let spec = Arc::new(Spec::load("xsolla").unwrap());
-    MockServer::start(
-        spec,
-        MockOptions {
-            faults,
-            schedule,
-            ..MockOptions::default()
-        },
-    )
-    .await
-    .unwrap()
+    MockServer::start(spec, MockOptions::default().with_fault_entries(parsed))
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

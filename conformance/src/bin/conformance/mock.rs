@@ -94,7 +94,6 @@ pub async fn mock(args: MockArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (faults, schedule) = fault::split(entries);
     let spec = match Spec::load(&args.spec) {
         Ok(s) => Arc::new(s),
         Err(e) => {
@@ -124,10 +123,9 @@ pub async fn mock(args: MockArgs) -> ExitCode {
         dynamic: args.dynamic,
         jwt_secret: args.jwt_secret,
         domain_key: args.domain_key,
-        faults,
-        schedule,
         ..MockOptions::default()
-    };
+    }
+    .with_fault_entries(entries);
     let (listener, mock) = match MockServer::bind(spec.clone(), options).await {
         Ok(bound) => bound,
         Err(e) => {
