@@ -94,24 +94,8 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
         for (scheme, value) in &mock.credentials {
             command.env(credential_variable(scheme), value);
         }
-        let started = Instant::now();
-        let status = command.status().map_err(|e| {
-            ToolError::failed(format!("running {}", exe.display()), &e.to_string(), HINT)
-        })?;
-        let wall = started.elapsed();
-        if status.code().is_none_or(|c| c > 1) {
-            return Err(ToolError::failed(
-                format!("conformance run --spec {} ({status})", api.name),
-                "",
-                HINT,
-            ));
-        }
-        let result: Value = std::fs::read_to_string(&json)
-            .map_err(io_error(&json))
-            .and_then(|t| {
-                serde_json::from_str(&t)
-                    .map_err(|e| ToolError::failed("reading runner.json", &e.to_string(), HINT))
-            })?;
+        let what = format!("conformance run --spec {}", api.name);
+        let (result, wall) = run_for_report(&mut command, &exe, &what, &json, HINT)?;
         let runner = Measured {
             cases: result["stats"]["cases"].as_u64().unwrap_or(0),
             elapsed: wall,
@@ -163,3 +147,31 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
 
 const HINT: &str =
     "`cargo run -p gamespec-conformance --bin conformance -- run --spec NAME` must work";
+
+/// Run `command`, a `conformance run` by `exe` (`what`, for messages) writing its JSON report
+/// to `json`, and read that report; with the run's wall time (the process only). Exit 0
+/// (clean) and 1 (failures found) both measured a run; anything else is an error with `hint`.
+pub(crate) fn run_for_report(
+    command: &mut Command,
+    exe: &Path,
+    what: &str,
+    json: &Path,
+    hint: &'static str,
+) -> Result<(Value, Duration), ToolError> {
+    let started = Instant::now();
+    let status = command.status().map_err(|e| {
+        ToolError::failed(format!("running {}", exe.display()), &e.to_string(), hint)
+    })?;
+    let wall = started.elapsed();
+    if status.code().is_none_or(|c| c > 1) {
+        return Err(ToolError::failed(format!("{what} ({status})"), "", hint));
+    }
+    let name = json.file_name().unwrap_or_default().to_string_lossy();
+    let report = std::fs::read_to_string(json)
+        .map_err(io_error(json))
+        .and_then(|t| {
+            serde_json::from_str(&t)
+                .map_err(|e| ToolError::failed(format!("reading {name}"), &e.to_string(), hint))
+        })?;
+    Ok((report, wall))
+}

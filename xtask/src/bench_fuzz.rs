@@ -22,9 +22,9 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use gamespec_spec::registry::{apis, credential_variable};
-use serde_json::Value;
 
 use crate::bench::{self, OHA_VERSION};
+use crate::bench_conformance;
 use crate::error::{ToolError, io_error};
 use crate::install;
 use crate::mock;
@@ -122,26 +122,9 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<Row>, ToolError> {
         for (scheme, value) in &server.credentials {
             command.env(credential_variable(scheme), value);
         }
-        let status = command.status().map_err(|e| {
-            ToolError::failed(
-                format!("running {}", runner.display()),
-                &e.to_string(),
-                HINT,
-            )
-        })?;
-        if status.code().is_none_or(|c| c > 1) {
-            return Err(ToolError::failed(
-                format!("conformance run --fuzz --spec {} ({status})", api.name),
-                "",
-                HINT,
-            ));
-        }
-        let result: Value = std::fs::read_to_string(&json)
-            .map_err(io_error(&json))
-            .and_then(|t| {
-                serde_json::from_str(&t)
-                    .map_err(|e| ToolError::failed("reading fuzz.json", &e.to_string(), HINT))
-            })?;
+        let what = format!("conformance run --fuzz --spec {}", api.name);
+        let (result, _) =
+            bench_conformance::run_for_report(&mut command, runner, &what, &json, HINT)?;
         let cases = result["stats"]["cases"].as_u64().unwrap_or(0);
         let runner_secs = result["duration"].as_f64().unwrap_or(0.0);
         eprintln!(
