@@ -138,6 +138,20 @@ fn add_integer_bounds(out: &mut Map<String, Value>) {
     out.entry("maximum").or_insert(json!(max));
 }
 
+/// Why a schema of the spec could not become a validator.
+#[derive(Debug, thiserror::Error)]
+pub enum SchemaError {
+    /// The schema is not a JSON object (`true`, a string, …).
+    #[error("schema is not an object: {0}")]
+    NotAnObject(String),
+    /// The schema defines `components` itself, which would shadow the spec's own.
+    #[error("a schema may not define `components`")]
+    DefinesComponents,
+    /// The JSON Schema library refused the converted schema.
+    #[error("{0}")]
+    Invalid(String),
+}
+
 /// Compile a draft-4 validator (formats checked) for one OpenAPI schema of `spec`.
 ///
 /// The validator embeds the converted closure of the schema's `$ref`s under
@@ -148,7 +162,7 @@ pub fn compile(
     spec: &Value,
     dir: Direction,
     schema: &Value,
-) -> Result<jsonschema::Validator, String> {
+) -> Result<jsonschema::Validator, SchemaError> {
     let components: Map<String, Value> = crate::refs::reachable(spec, [schema])
         .iter()
         .filter_map(|target| {
@@ -159,17 +173,17 @@ pub fn compile(
         .collect();
     let mut root = match to_json_schema(schema, dir) {
         Value::Object(m) => m,
-        other => return Err(format!("schema is not an object: {other}")),
+        other => return Err(SchemaError::NotAnObject(other.to_string())),
     };
     if root.contains_key("components") {
-        return Err("a schema may not define `components`".into());
+        return Err(SchemaError::DefinesComponents);
     }
     root.insert("components".into(), json!({ "schemas": components }));
     jsonschema::draft4::options()
         .should_validate_formats(true)
         .with_format("uuid", is_uuid)
         .build(&Value::Object(root))
-        .map_err(|e| e.to_string())
+        .map_err(|e| SchemaError::Invalid(e.to_string()))
 }
 
 /// RFC 4122 text form: 8-4-4-4-12 hexadecimal digits.
@@ -199,13 +213,13 @@ impl SchemaSet {
     }
 
     /// Compile a validator for one (OpenAPI) schema of the spec; see [`compile`].
-    pub fn validator(&self, schema: &Value) -> Result<jsonschema::Validator, String> {
+    pub fn validator(&self, schema: &Value) -> Result<jsonschema::Validator, SchemaError> {
         compile(&self.spec, self.dir, schema)
     }
 
     /// Validate `value` against `schema`; each error is `"<instance pointer>: <message>"`.
     pub fn validate(&self, schema: &Value, value: &Value) -> Result<(), Vec<String>> {
-        let validator = self.validator(schema).map_err(|e| vec![e])?;
+        let validator = self.validator(schema).map_err(|e| vec![e.to_string()])?;
         let errors: Vec<String> = validator
             .iter_errors(value)
             .map(|e| format!("{}: {}", display_path(&e.instance_path().to_string()), e))

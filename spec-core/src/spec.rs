@@ -108,7 +108,11 @@ impl Spec {
     }
 
     /// Compile a validator for an OpenAPI schema of this spec (e.g. `{"$ref": "#/components/schemas/X"}`).
-    pub fn validator(&self, dir: Direction, schema: &Value) -> Result<Validator, String> {
+    pub fn validator(
+        &self,
+        dir: Direction,
+        schema: &Value,
+    ) -> Result<Validator, crate::schema::SchemaError> {
         crate::schema::compile(&self.root, dir, schema)
     }
 

@@ -406,7 +406,7 @@ fn check_inventory(root: &Path, api: &Api, doc: &Document) -> Outcome {
     };
     let rows = std::fs::read_to_string(root.join(&inventory))
         .map_err(|e| e.to_string())
-        .and_then(|text| gamespec_spec::inventory::parse(&text));
+        .and_then(|text| gamespec_spec::inventory::parse(&text).map_err(|e| e.to_string()));
     let problems = match rows {
         Ok(rows) => gamespec_spec::inventory::check(&doc.value, &rows),
         Err(e) => vec![e],

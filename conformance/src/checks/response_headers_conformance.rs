@@ -106,7 +106,8 @@ fn parse(root: &Value, schema: &Value, text: &str) -> Value {
     )
 }
 
-/// A compiled (or failed) header validator, shared by every call.
+/// A compiled (or failed) header validator, shared by every call; the failure is kept as its
+/// message so the cache can hand out clones.
 type Compiled = Result<Arc<Validator>, String>;
 
 /// The validator of a header schema, compiled once per process: checks run thousands of times
@@ -121,7 +122,10 @@ fn validator(spec: &Spec, schema: &Value) -> Compiled {
     if let Some(compiled) = cache.get(&key) {
         return compiled.clone();
     }
-    let compiled = spec.validator(Direction::Response, schema).map(Arc::new);
+    let compiled = spec
+        .validator(Direction::Response, schema)
+        .map(Arc::new)
+        .map_err(|e| e.to_string());
     cache.insert(key, compiled.clone());
     compiled
 }
