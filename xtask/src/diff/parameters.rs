@@ -6,7 +6,9 @@ use gamespec_spec::paths::Operation;
 use gamespec_spec::refs::deref;
 use serde_json::Value;
 
-use super::schemas::{bound_changes, list, missing_values, show_type, type_and_format};
+use super::schemas::{
+    TypeShift, bound_changes, list, missing_values, show_type, type_and_format, type_shift,
+};
 use super::{Sink, show};
 
 /// One parameter of an operation.
@@ -203,8 +205,13 @@ fn compare_one(sink: &mut Sink<'_>, op: &Operation, key: &str, at: &str, o: &Val
                 ),
             );
         } else if ot != nt {
+            let rule = match type_shift(old_root, os, new_root, ns) {
+                Some(TypeShift::Widened) => "parameter-type-widened",
+                Some(TypeShift::Narrowed) => "parameter-type-narrowed",
+                _ => "parameter-type-changed",
+            };
             sink.push(
-                "parameter-type-changed",
+                rule,
                 &schema_at,
                 Some(key),
                 format!(

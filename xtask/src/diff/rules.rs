@@ -79,6 +79,8 @@ rules! {
     "parameter-made-required" B B W "requests without it are rejected; the builder fails at send() without it";
     "parameter-made-optional" I I I "requests with it stay valid";
     "parameter-type-changed" B B B "old values no longer validate; the builder method takes another type";
+    "parameter-type-widened" I B W "every old value stays valid (a type became a oneOf/anyOf holding it); the builder method takes another Rust type; a server that passed may reject the new types";
+    "parameter-type-narrowed" B B I "values of the dropped types are rejected; the builder method takes another Rust type";
     "parameter-format-changed" W B W "values may be validated against the new format; the builder method may take another Rust type";
     "parameter-enum-value-removed" B B I "a value old clients send is rejected; the enum variant is gone";
     "parameter-enum-value-added" I W B "a new enum variant breaks exhaustive matches; a server that passed rejects the value";
@@ -101,6 +103,8 @@ rules! {
     "request-property-made-required" B B W "bodies without it are rejected; the field's type loses Option";
     "request-property-made-optional" I B I "the field's type becomes Option<T>";
     "request-property-type-changed" B B B "old values no longer validate; the field's Rust type changes";
+    "request-property-type-widened" I B W "every old value stays valid (a type became a oneOf/anyOf holding it); the field's Rust type becomes an enum of the types; a server that passed may reject the new types";
+    "request-property-type-narrowed" B B I "values of the dropped types are rejected; the field's Rust type changes";
     "request-property-format-changed" W B W "values may be validated against the new format; the field's Rust type may change (e.g. String → a date-time or Secret type)";
     "request-property-became-nullable" I B I "null is accepted; the field's type becomes Option<T>";
     "request-property-nullable-removed" B B I "null is rejected; the field's type loses Option";
@@ -125,6 +129,8 @@ rules! {
     "response-property-became-nullable" B B I "clients may read null; old generated clients fail to parse it; the type becomes Option<T>";
     "response-property-nullable-removed" I B B "the field's type loses Option; a server that sends null fails";
     "response-property-type-changed" B B B "clients misread the value; the field's Rust type changes; a server that passed fails";
+    "response-property-type-widened" B B I "clients that expect the old type may read another (a type became a oneOf/anyOf holding it); the field's Rust type becomes an enum of the types";
+    "response-property-type-narrowed" I B B "clients still read a type they know; the field's Rust type changes; a server that still sends a dropped type fails";
     "response-property-format-changed" W B W "clients parsing the format read another thing; the field's Rust type may change";
     "response-property-enum-value-added" B B I "old clients with closed enums fail to parse the new value; exhaustive matches break";
     "response-property-enum-value-removed" I B B "the enum variant is gone; a server that still sends the value fails";

@@ -5,7 +5,7 @@
 //! before anything is compared, so moving a schema into a component changes nothing.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use gamespec_spec::refs::deref;
 use gamespec_spec::shape::{merge_all_of, type_name};
@@ -76,6 +76,60 @@ pub(super) fn type_and_format(root: &Value, schema: &Value) -> (Option<String>, 
         (_, f) => f.map(str::to_owned),
     };
     (kind, format)
+}
+
+/// How the JSON types a schema admits changed, when one side is a single type and the other a
+/// `oneOf`/`anyOf` of several (`string` → `string | integer`): the single `type` names differ, but
+/// old values may all stay valid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TypeShift {
+    /// The new schema admits every type the old one did, and more.
+    Widened,
+    /// The new schema admits only some of the old types.
+    Narrowed,
+    /// Neither holds every type of the other.
+    Changed,
+}
+
+/// The shift between two schemas whose `type_and_format` kinds differ, judged by the sets of
+/// JSON types each admits (a composition admits the union of its branches). `None` when either
+/// admits any type, or both admit the same set (nothing to report here).
+pub(super) fn type_shift(
+    old_root: &Value,
+    old: &Value,
+    new_root: &Value,
+    new: &Value,
+) -> Option<TypeShift> {
+    let (o, n) = (admitted(old_root, old, 0)?, admitted(new_root, new, 0)?);
+    if o == n {
+        None
+    } else if o.is_subset(&n) {
+        Some(TypeShift::Widened)
+    } else if n.is_subset(&o) {
+        Some(TypeShift::Narrowed)
+    } else {
+        Some(TypeShift::Changed)
+    }
+}
+
+/// The JSON types a schema admits: its own (or implied) type, else the union of its `oneOf` or
+/// `anyOf` branches'. `None` means any type (a branch without one, or nesting too deep).
+pub(super) fn admitted(root: &Value, schema: &Value, depth: usize) -> Option<BTreeSet<String>> {
+    if depth > MAX_DEPTH {
+        return None;
+    }
+    let merged = merged(root, schema);
+    if let Some(t) = type_name(root, &merged) {
+        return Some(BTreeSet::from([t.to_owned()]));
+    }
+    let branches = ["oneOf", "anyOf"]
+        .iter()
+        .find_map(|k| merged.get(*k).and_then(Value::as_array))?;
+    let mut all = BTreeSet::new();
+    for b in branches {
+        all.extend(admitted(root, b, depth + 1)?);
+    }
+    Some(all)
 }
 
 /// `type/format` for messages.
@@ -212,13 +266,30 @@ impl Walk<'_, '_> {
         let what = format!("{} {name}", self.dir.prefix());
 
         let (ot, nt) = (type_and_format(old_root, o), type_and_format(new_root, n));
-        if ot.0.is_some() && nt.0.is_some() && ot.0 != nt.0 {
-            self.push(
-                "property-type-changed",
-                at,
-                format!("{what}: type {} → {}", show_type(&ot), show_type(&nt)),
-            );
-            return;
+        if ot.0 != nt.0 {
+            let rule = match type_shift(old_root, o, new_root, n) {
+                Some(TypeShift::Widened) => Some("property-type-widened"),
+                Some(TypeShift::Narrowed) => Some("property-type-narrowed"),
+                Some(TypeShift::Changed) => Some("property-type-changed"),
+                None => None,
+            };
+            if let Some(rule) = rule {
+                let shown = |root: &Value, s: &Value| {
+                    admitted(root, s, 0)
+                        .map(|set| set.into_iter().collect::<Vec<_>>().join(" | "))
+                        .unwrap_or_else(|| "(any)".into())
+                };
+                self.push(
+                    rule,
+                    at,
+                    format!(
+                        "{what}: type {} → {}",
+                        shown(old_root, o),
+                        shown(new_root, n)
+                    ),
+                );
+                return;
+            }
         }
         if ot.1 != nt.1 {
             self.push(
