@@ -18,47 +18,10 @@ const DEADLINE: Duration = Duration::from_secs(30);
 /// 5 s of CPU in a debug build; the wall clock is what a busy CI runner sees).
 const BIG_DEADLINE: Duration = Duration::from_secs(180);
 
-/// One file of the collection and what it expects.
-struct Case {
-    path: PathBuf,
-    name: String,
-    pointer: String,
-    line: usize,
-}
+#[path = "../../spec-core/tests/malformed/case.rs"]
+mod case;
 
-fn collection() -> Vec<Case> {
-    let dir = workspace_root().join("spec-core/tests/malformed");
-    let mut cases: Vec<Case> = std::fs::read_dir(&dir)
-        .expect("the collection exists")
-        .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .map(|path| {
-            let text =
-                String::from_utf8_lossy(&std::fs::read(&path).expect("readable")).into_owned();
-            let pointer = text
-                .lines()
-                .next()
-                .and_then(|l| l.strip_prefix("# expect:"))
-                .expect("an `# expect:` line")
-                .trim()
-                .to_owned();
-            let line = text
-                .lines()
-                .position(|l| l.contains("# <-"))
-                .expect("a marker")
-                + 1;
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            Case {
-                path,
-                name,
-                pointer,
-                line,
-            }
-        })
-        .collect();
-    cases.sort_by(|a, b| a.name.cmp(&b.name));
-    cases
-}
+use case::{Case, collection};
 
 /// What one invocation did.
 struct Ran {

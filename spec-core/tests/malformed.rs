@@ -3,49 +3,15 @@
 //! refused by [`load_checked`] with exactly that pointer and line; the registered specs are not.
 //! (`conformance/tests/malformed_specs.rs` runs the binary on the same files.)
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use gamespec_spec::load::{LoadError, load_checked};
 use gamespec_spec::registry::{apis, workspace_root};
 
-/// One file of the collection and what it expects.
-struct Case {
-    path: PathBuf,
-    pointer: String,
-    line: usize,
-}
+#[path = "malformed/case.rs"]
+mod case;
 
-fn collection() -> Vec<Case> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/malformed");
-    let mut cases: Vec<Case> = std::fs::read_dir(&dir)
-        .expect("tests/malformed exists")
-        .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .map(|path| {
-            let bytes = std::fs::read(&path).expect("readable");
-            let text = String::from_utf8_lossy(&bytes);
-            let pointer = text
-                .lines()
-                .next()
-                .and_then(|l| l.strip_prefix("# expect:"))
-                .unwrap_or_else(|| panic!("{}: no `# expect:` line", path.display()))
-                .trim()
-                .to_owned();
-            let line = text
-                .lines()
-                .position(|l| l.contains("# <-"))
-                .unwrap_or_else(|| panic!("{}: no `# <-` marker", path.display()))
-                + 1;
-            Case {
-                path,
-                pointer,
-                line,
-            }
-        })
-        .collect();
-    cases.sort_by(|a, b| a.path.cmp(&b.path));
-    cases
-}
+use case::collection;
 
 #[test]
 fn the_collection_has_at_least_40_defects() {

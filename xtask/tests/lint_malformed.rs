@@ -5,34 +5,21 @@
 
 use std::process::Command;
 
-use gamespec_spec::registry::workspace_root;
+#[path = "../../spec-core/tests/malformed/case.rs"]
+mod case;
 
 #[test]
 fn lint_refuses_every_malformed_spec_with_its_location() {
-    let dir = workspace_root().join("spec-core/tests/malformed");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("the collection exists")
-        .map(|e| e.expect("a directory entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 40, "{} files", files.len());
+    let cases = case::collection();
+    assert!(cases.len() >= 40, "{} files", cases.len());
     let mut wrong = Vec::new();
-    for path in &files {
-        let text = String::from_utf8_lossy(&std::fs::read(path).expect("readable")).into_owned();
-        let pointer = text
-            .lines()
-            .next()
-            .and_then(|l| l.strip_prefix("# expect:"))
-            .expect("an `# expect:` line")
-            .trim()
-            .to_owned();
-        let line = text
-            .lines()
-            .position(|l| l.contains("# <-"))
-            .expect("a marker")
-            + 1;
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    for case::Case {
+        path,
+        name,
+        pointer,
+        line,
+    } in &cases
+    {
         let out = Command::new(env!("CARGO_BIN_EXE_xtask"))
             .arg("lint")
             .arg(path)
@@ -41,7 +28,7 @@ fn lint_refuses_every_malformed_spec_with_its_location() {
         let err = String::from_utf8_lossy(&out.stderr);
         if out.status.code() != Some(2)
             || !err.contains(&format!("{name}:{line}:"))
-            || !err.contains(&pointer)
+            || !err.contains(pointer.as_str())
             || err.contains("panicked")
         {
             wrong.push(format!(
