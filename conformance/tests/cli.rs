@@ -5,13 +5,12 @@
 
 mod runner_support;
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use gamespec_conformance::outcome::RunResult;
 use gamespec_conformance::report::ndjson;
+use runner_support::binary::{self, Ran};
 use runner_support::hostile;
 use runner_support::lootlocker::{self, Breakage, TOKEN};
 use runner_support::{Log, refused_url, serve_in_background};
@@ -19,68 +18,14 @@ use runner_support::{Log, refused_url, serve_in_background};
 /// Longest a single invocation may take before the test kills it and fails.
 const DEADLINE: Duration = Duration::from_secs(120);
 
-/// What one invocation did.
-#[derive(Debug)]
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Ran {
-    /// Assert the exit code, showing both streams otherwise.
-    fn exits(&self, code: i32) -> &Ran {
-        assert_eq!(
-            self.code,
-            Some(code),
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-}
-
-/// Run `conformance ARGS` with only `env` set (no `GAMESPEC_*` of the calling shell leaks in),
-/// killing it after [`DEADLINE`].
+/// Run `conformance ARGS` with only `env` set, failing the test after [`DEADLINE`].
 fn conformance(args: &[&str], env: &[(&str, &str)]) -> Ran {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    // Drain both pipes while waiting, so a chatty child cannot block on a full pipe.
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
-    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("the child can be waited for") {
-            break status;
-        }
-        if started.elapsed() > DEADLINE {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("conformance {args:?} ran longer than {DEADLINE:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    Ran {
-        code: status.code(),
-        stdout: stdout.join().expect("stdout read"),
-        stderr: stderr.join().expect("stderr read"),
-    }
+    let ran = binary::run(args, env, DEADLINE);
+    assert!(
+        !ran.killed,
+        "conformance {args:?} ran longer than {DEADLINE:?}"
+    );
+    ran
 }
 
 /// An empty scratch directory for one test under Cargo's target tmpdir.

@@ -5,10 +5,9 @@
 mod runner_support;
 
 use std::collections::BTreeMap;
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::http::StatusCode;
@@ -21,6 +20,7 @@ use gamespec_conformance::runner::{Quiet, RunConfig, Runner};
 use gamespec_conformance::secrets::Redactor;
 use gamespec_spec::registry::Profile;
 use gamespec_spec::spec::Spec;
+use runner_support::binary;
 use runner_support::lootlocker::{self, Breakage, TOKEN};
 use runner_support::{Log, serve, serve_in_background};
 use serde_json::json;
@@ -205,36 +205,15 @@ async fn coverage_of_the_fixture_is_exact() {
     assert_eq!(back.coverage(), coverage);
 }
 
-/// Run the binary, killing it after two minutes; (exit code, stderr).
+/// Run the binary, failing the test after two minutes; (exit code, stderr).
 fn conformance(args: &[&str]) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_conformance"))
-        .args(args)
-        .env_clear()
-        .env("GAMESPEC_SESSION_TOKEN", TOKEN)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut pipe = child.stderr.take().expect("piped stderr");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = pipe.read_to_string(&mut text);
-        text
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("waitable") {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            panic!("conformance {args:?} ran too long");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    (status.code(), reader.join().expect("stderr"))
+    let ran = binary::run(
+        args,
+        &[("GAMESPEC_SESSION_TOKEN", TOKEN)],
+        Duration::from_secs(120),
+    );
+    assert!(!ran.killed, "conformance {args:?} ran too long");
+    (ran.code, ran.stderr)
 }
 
 #[test]

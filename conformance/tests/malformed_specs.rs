@@ -4,7 +4,7 @@
 //! and `file:line:col: pointer: message` on stderr, without a panic and within a deadline; a
 //! 10 MB spec is refused (or served) within seconds; the registered specs still load clean.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -20,16 +20,11 @@ const BIG_DEADLINE: Duration = Duration::from_secs(180);
 
 #[path = "../../spec-core/tests/malformed/case.rs"]
 mod case;
+mod runner_support;
+
+use runner_support::binary::{self, Ran};
 
 use case::{Case, collection};
-
-/// What one invocation did.
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    took: Duration,
-}
 
 fn spawn(args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_conformance"))
@@ -43,37 +38,9 @@ fn spawn(args: &[&str]) -> Child {
         .expect("the binary starts")
 }
 
-/// Run `conformance ARGS` to its end, killing it after `deadline` (then `code` is `None` and
-/// `took` is over the deadline).
+/// Run `conformance ARGS` to its end, killing it after `deadline` (then `code` is `None`).
 fn conformance(args: &[&str], deadline: Duration) -> Ran {
-    let mut child = spawn(args);
-    let drain = |mut pipe: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
-    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
-    let started = Instant::now();
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("the child can be waited for") {
-            break status.code();
-        }
-        if started.elapsed() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    Ran {
-        code,
-        took: started.elapsed(),
-        stdout: stdout.join().expect("stdout read"),
-        stderr: stderr.join().expect("stderr read"),
-    }
+    binary::run(args, &[], deadline)
 }
 
 /// What is wrong with how `ran` refused `case`, if anything.
