@@ -6,6 +6,7 @@
 
 pub mod dispatch;
 pub mod drift;
+pub mod features;
 pub mod generate;
 pub mod lifecycle;
 pub mod lint;

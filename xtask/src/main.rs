@@ -313,16 +313,25 @@ fn render_api(root: &Path, api: &Api) -> Result<Rendered, Outcome> {
 }
 
 /// The committed files of `api`'s client crate with their fresh text; none for an API whose
-/// client only the tests generate.
-fn outputs(api: &Api, rendered: &Rendered) -> Vec<(String, String)> {
-    [
+/// client only the tests generate. The crate's `Cargo.toml` is one of them: its generated
+/// features block is replaced in the committed text.
+fn outputs(root: &Path, api: &Api, rendered: &Rendered) -> Result<Vec<(String, String)>, String> {
+    let mut files: Vec<(String, String)> = [
         (api.generated_rs(), &rendered.source),
         (api.adaptations_md(), &rendered.adaptations_md),
         (gamespec_codegen::dispatch::path(api), &rendered.dispatch),
     ]
     .into_iter()
     .filter_map(|(path, text)| Some((path?, text.clone())))
-    .collect()
+    .collect();
+    if let Some(rel) = gamespec_codegen::features::cargo_toml_path(api) {
+        let committed =
+            std::fs::read_to_string(root.join(&rel)).map_err(|e| format!("{rel}: {e}"))?;
+        let fresh = gamespec_codegen::features::splice(&committed, &rendered.features_block)
+            .map_err(|e| format!("{rel}: {e}"))?;
+        files.push((rel, fresh));
+    }
+    Ok(files)
 }
 
 fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
@@ -336,7 +345,15 @@ fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
                 continue;
             }
         };
-        for (rel, text) in outputs(api, &rendered) {
+        let files = match outputs(root, api, &rendered) {
+            Ok(files) => files,
+            Err(e) => {
+                eprintln!("error: {e}");
+                worst = Outcome::Unusable;
+                continue;
+            }
+        };
+        for (rel, text) in files {
             if let Err(e) = std::fs::write(root.join(&rel), text) {
                 eprintln!("error: {rel}: cannot write: {e}");
                 worst = Outcome::Unusable;
@@ -380,7 +397,15 @@ fn check(root: &Path, apis: Vec<&Api>) -> Outcome {
                 continue;
             }
         };
-        for (rel, fresh) in outputs(api, &rendered) {
+        let files = match outputs(root, api, &rendered) {
+            Ok(files) => files,
+            Err(e) => {
+                eprintln!("error: {e}");
+                worst = worst.max(Outcome::Unusable);
+                continue;
+            }
+        };
+        for (rel, fresh) in files {
             let committed = std::fs::read_to_string(root.join(&rel)).ok();
             if let Some(stale) = compare(&rel, committed.as_deref(), &fresh) {
                 print_stale(&stale, committed.is_none());

@@ -35,17 +35,16 @@
 #[allow(missing_docs, clippy::all, rustdoc::all, unused_imports)]
 mod generated;
 
-#[cfg(feature = "dispatch")]
-#[rustfmt::skip]
-pub mod dispatch;
-
 mod auth;
 mod connect;
 pub mod streamed;
+// The multipart operations belong to these two tags (see upload.rs).
+#[cfg(any(feature = "players", feature = "user-generated-content-ugc"))]
 mod upload;
 
 pub use connect::{DEFAULT_BASE_URL, DomainKey};
 pub use gamespec_client_support::{BuildError, ClientBuilder, RetryPolicy, Secret};
 pub use generated::*;
 pub use security::Credentials;
+#[cfg(any(feature = "players", feature = "user-generated-content-ugc"))]
 pub use upload::Upload;

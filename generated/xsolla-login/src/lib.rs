@@ -17,14 +17,12 @@
 #[allow(missing_docs, clippy::all, rustdoc::all, unused_imports)]
 mod generated;
 
-#[cfg(feature = "dispatch")]
-#[rustfmt::skip]
-pub mod dispatch;
-
 mod auth;
 pub mod claims;
 mod connect;
 mod redirect;
+// The token flows call Generate JWT, an operation of the `token-management` tag.
+#[cfg(feature = "token-management")]
 mod tokens;
 mod upload;
 

@@ -2,7 +2,8 @@
 // 0.15.1 generated from it (src/generated.rs). Do not edit it by hand: change the spec
 // and run `cargo xtask generate`; `cargo xtask check` fails while it is out of date.
 
-//! Calling any generated operation by its operationId, with JSON arguments (feature `dispatch`).
+//! Calling any generated operation of the client by its operationId, with JSON arguments (test
+//! tooling: this crate, not the client crate, holds it).
 //!
 //! Test tools drive the client with it from data rather than code: [`call`] sets each argument
 //! through the operation's typed builder setter (the exact type the setter takes, read from the
