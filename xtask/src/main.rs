@@ -10,6 +10,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_build;
 mod bench_conformance;
 mod bench_fuzz;
 mod conformance;
@@ -109,6 +110,10 @@ enum Command {
     /// Benchmark the runner's fuzz mode against a plain load generator (oha, pinned): sustained
     /// cases/s of `conformance run --fuzz` beside oha's requests/s on the same release mock.
     BenchFuzz(bench_fuzz::Args),
+    /// Build each client crate alone (dependencies built): the crate before the feature split
+    /// (--base, default the merge base with main), after with every feature, and with only the
+    /// registry's bench_build_tags, median of --runs; table in target/bench-build/report.md.
+    BenchBuild(bench_build::Args),
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -229,6 +234,13 @@ fn main() -> ExitCode {
             }
         },
         Command::BenchFuzz(args) => match bench_fuzz::run(&root, &args) {
+            Ok(_) => Outcome::Clean,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::BenchBuild(args) => match bench_build::run(&root, &args) {
             Ok(_) => Outcome::Clean,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -410,7 +410,7 @@ mod tests {
         syn::parse_quote! {
             pub mod types {
                 /// Mentions `Lonely` in a doc comment only.
-                pub struct Shared { pub a: Only }
+                pub struct Shared { pub a: i64 }
                 pub struct Only { #[serde(default = "defaults::only_b")] pub b: Leaf }
                 pub struct Leaf(pub i64);
                 pub struct Lonely { pub l: Kept }
@@ -479,7 +479,8 @@ mod tests {
     #[test]
     fn unreached_types_and_what_they_reach_stay_open() {
         let text = squeeze(&gated());
-        assert!(text.contains("}pubstructLonely"), "{}", gated());
+        assert!(text.contains("pubstructLonely"), "{}", gated());
+        assert!(!text.contains(r#")]pubstructLonely"#), "{}", gated());
         assert!(text.contains("pubstructKept"), "{}", gated());
         assert!(!text.contains(r#")]pubstructKept"#), "{}", gated());
         assert!(text.contains("pubmoderror{pubstructConversionError;}"));
