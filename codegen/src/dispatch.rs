@@ -5,10 +5,11 @@
 //! The setter types are read from progenitor's own output ([`builders`]), the parameter names
 //! and the view's changes from the spec and its generator view ([`plan`]). The generated file
 //! holds only what depends on the spec; the argument checks, conversions and error text it calls
-//! are hand-written in `gamespec_client_support::dispatch`. The file is a module of the test-tooling
-//! crate `<client>-dispatch/` beside the client crate (never of the client crate itself, so
-//! no SDK user compiles it); that crate's hand-written root imports the client's `types` and
-//! `Client`, which the generated code names as `crate::types` and `crate::Client`.
+//! are hand-written in `gamespec_dispatch_support` (test tooling, no client crate depends on
+//! it). The file is a module of the test-tooling crate `<client>-dispatch/` beside the client
+//! crate (never of the client crate itself, so no SDK user compiles it); that crate's
+//! hand-written root imports the client's `types` and `Client`, which the generated code names
+//! as `crate::types` and `crate::Client`.
 //!
 //! Component schemas without a generated type (so `roundtrip` answers `None` for them), as of
 //! the committed specs: none in either spec. typify emits a named type for every entry of
@@ -152,18 +153,14 @@ mod tests {
         let text = rendered();
         let squeezed: String = text.split_whitespace().collect();
         assert!(
-            squeezed.contains(
-                "pubuse::gamespec_client_support::dispatch::{Args,Called,DispatchError};"
-            ),
+            squeezed.contains("pubuse::gamespec_dispatch_support::{Args,Called,DispatchError};"),
             "{text}"
         );
         assert!(
-            squeezed.contains(
-                "use::gamespec_client_support::dispatch::{Place,Shape,arg,finish,joined};"
-            ),
+            squeezed.contains("use::gamespec_dispatch_support::{Place,Shape,arg,finish,joined};"),
             "{text}"
         );
-        assert!(squeezed.contains("use::gamespec_client_support::dispatch::roundtrip_as;"));
+        assert!(squeezed.contains("use::gamespec_dispatch_support::roundtrip_as;"));
         for copied in [
             "fn finish",
             "fn joined",
@@ -188,7 +185,7 @@ mod tests {
             .expect("dispatch renders");
         let squeezed: String = text.split_whitespace().collect();
         assert!(
-            squeezed.contains("use::gamespec_client_support::dispatch::{Place,Shape,arg,finish};"),
+            squeezed.contains("use::gamespec_dispatch_support::{Place,Shape,arg,finish};"),
             "{text}"
         );
     }

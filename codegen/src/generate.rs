@@ -109,6 +109,7 @@ pub fn render(api: &Api, spec: &Value) -> Result<Rendered, GenerateError> {
     let GeneratorView { value, adaptations } = generator_view(spec);
     let mut file = progenitor_file(&value, INNER_TYPE)?;
     drop_panicking_constructor(&mut file);
+    crate::optional_setters::rewrite(&mut file);
     let features = Features::from_spec(spec)?;
     let by_builder = features
         .by_operation

@@ -10,6 +10,7 @@ pub mod features;
 pub mod generate;
 pub mod lifecycle;
 pub mod lint;
+pub mod optional_setters;
 pub mod pagination;
 pub mod probe;
 pub mod quiet_panic;

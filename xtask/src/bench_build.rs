@@ -18,10 +18,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 
-use gamespec_codegen::features::{ALL_TAGS, feature_name};
 use gamespec_spec::registry::{Api, apis};
 
 use crate::error::{ToolError, io_error};
+use crate::feature_builds::ClientCrate;
 use crate::process;
 
 /// `cargo xtask bench-build` arguments.
@@ -101,16 +101,9 @@ fn measure(
     client: &str,
     runs: u32,
 ) -> Result<Row, ToolError> {
-    let manifest = root.join(client).join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).map_err(io_error(&manifest))?;
-    let (package, default) = package_and_default(&text).ok_or_else(|| {
-        ToolError::Usage(format!(
-            "{}: no [package] name or [features] default",
-            manifest.display()
-        ))
-    })?;
-    let mut subset: Vec<String> = default.into_iter().filter(|f| f != ALL_TAGS).collect();
-    subset.extend(api.bench_build_tags.iter().map(|t| feature_name(t)));
+    let krate = ClientCrate::read(root, client)?;
+    let package = krate.package.clone();
+    let subset = krate.with_tags(api.bench_build_tags.iter().map(String::as_str));
     let crate_at = |workspace: &Path, features: Option<Vec<String>>| Build {
         workspace: workspace.to_path_buf(),
         crate_dir: workspace.join(client),
@@ -182,21 +175,6 @@ impl Build {
         }
         Ok(took)
     }
-}
-
-/// The package name and the `default` features of a crate manifest.
-fn package_and_default(manifest: &str) -> Option<(String, Vec<String>)> {
-    let value: toml::Table = manifest.parse().ok()?;
-    let name = value.get("package")?.get("name")?.as_str()?.to_owned();
-    let default = value
-        .get("features")
-        .and_then(|f| f.get("default"))
-        .and_then(toml::Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|v| v.as_str().map(str::to_owned))
-        .collect();
-    Some((name, default))
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -315,15 +293,6 @@ pub fn report(rows: &[Row], base: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn manifest_gives_package_and_default_features() {
-        let manifest = "[package]\nname = \"x\"\n[features]\ndefault = [\"rustls\", \"full\"]\n";
-        assert_eq!(
-            package_and_default(manifest),
-            Some(("x".to_owned(), vec!["rustls".to_owned(), "full".to_owned()]))
-        );
-    }
 
     #[test]
     fn report_shows_ratios() {

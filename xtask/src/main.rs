@@ -17,6 +17,7 @@ mod conformance;
 mod diff;
 mod docs;
 mod error;
+mod feature_builds;
 mod install;
 mod languages;
 mod mock;
@@ -114,6 +115,9 @@ enum Command {
     /// (--base, default the merge base with main), after with every feature, and with only the
     /// registry's bench_build_tags, median of --runs; table in target/bench-build/report.md.
     BenchBuild(bench_build::Args),
+    /// `cargo check` each client crate with no tag, single tags (--each-tag: every tag), the
+    /// registry's bench_build_tags together, and every tag; exit 1 on an error or a warning.
+    CheckFeatures(feature_builds::Args),
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -242,6 +246,14 @@ fn main() -> ExitCode {
         },
         Command::BenchBuild(args) => match bench_build::run(&root, &args) {
             Ok(_) => Outcome::Clean,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::CheckFeatures(args) => match feature_builds::run(&root, &args) {
+            Ok(results) if results.iter().all(|r| r.problems.is_empty()) => Outcome::Clean,
+            Ok(_) => Outcome::Findings,
             Err(e) => {
                 eprintln!("error: {e}");
                 Outcome::Unusable

@@ -7,7 +7,7 @@ use super::plan::{Location, Param, Plan, PlannedOp};
 
 /// The crate path of the shared runtime the generated file calls (`client-support`), so the
 /// generated file holds only what depends on the spec.
-const RUNTIME: &str = "::gamespec_client_support::dispatch";
+const RUNTIME: &str = "::gamespec_dispatch_support";
 
 /// The unformatted module source (without the generated-file header).
 pub fn source(plan: &Plan) -> String {

@@ -14,8 +14,8 @@
 use serde_json::Value;
 #[allow(unused_imports)]
 use crate::types;
-pub use ::gamespec_client_support::dispatch::{Args, Called, DispatchError};
-use ::gamespec_client_support::dispatch::roundtrip_as;
+pub use ::gamespec_dispatch_support::{Args, Called, DispatchError};
+use ::gamespec_dispatch_support::roundtrip_as;
 /// The operationIds [`call`] can call: every operation of the spec the generator keeps, in spec
 /// order.
 pub const OPERATIONS: &[&str] = &[
@@ -507,7 +507,7 @@ pub fn roundtrip(schema: &str, value: Value) -> Option<Result<Value, String>> {
 /// One function per operation: check the arguments, set them, send.
 mod operations {
     use super::*;
-    use ::gamespec_client_support::dispatch::{Place, Shape, arg, finish, joined};
+    use ::gamespec_dispatch_support::{Place, Shape, arg, finish, joined};
     /// `createAccountLinkingCode`.
     pub(super) async fn create_account_linking_code(
         client: &crate::Client,

@@ -10990,14 +10990,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
             pub fn promo_email_agreement<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AddUsernameEmailAuthBodyPromoEmailAgreement,
-                    >,
+                    super::AddUsernameEmailAuthBodyPromoEmailAgreement,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.promo_email_agreement = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for promo_email_agreement: {e}"
@@ -11015,6 +11014,15 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for username: {e}")
                     });
+                self
+            }
+            pub fn promo_email_agreement_opt(
+                mut self,
+                value: ::std::option::Option<
+                    super::AddUsernameEmailAuthBodyPromoEmailAgreement,
+                >,
+            ) -> Self {
+                self.promo_email_agreement = Ok(value);
                 self
             }
         }
@@ -11241,11 +11249,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl AdminUser {
             pub fn ban<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UserBan>>,
+                T: ::std::convert::TryInto<super::UserBan>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ban = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for ban: {e}")
                     });
@@ -11253,11 +11262,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -11265,11 +11275,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn external_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for external_id: {e}")
                     });
@@ -11277,11 +11288,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_name: {e}")
                     });
@@ -11311,11 +11323,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_anonymous<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_anonymous = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_anonymous: {e}")
                     });
@@ -11323,11 +11336,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_last_email_confirmed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_last_email_confirmed = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for is_last_email_confirmed: {e}"
@@ -11337,11 +11351,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_user_active<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_user_active = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for is_user_active: {e}"
@@ -11351,13 +11366,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_login<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_login = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_login: {e}")
                     });
@@ -11365,11 +11379,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
@@ -11377,11 +11392,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn login_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.login_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for login_type: {e}")
                     });
@@ -11389,11 +11405,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -11401,11 +11418,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
@@ -11413,11 +11431,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn phone_auth<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_auth = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone_auth: {e}")
                     });
@@ -11425,13 +11444,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn registered<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.registered = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for registered: {e}")
                     });
@@ -11439,14 +11457,120 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for username: {e}")
                     });
+                self
+            }
+            pub fn ban_opt(
+                mut self,
+                value: ::std::option::Option<super::UserBan>,
+            ) -> Self {
+                self.ban = Ok(value);
+                self
+            }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn external_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_id = Ok(value);
+                self
+            }
+            pub fn first_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.first_name = Ok(value);
+                self
+            }
+            pub fn is_anonymous_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_anonymous = Ok(value);
+                self
+            }
+            pub fn is_last_email_confirmed_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_last_email_confirmed = Ok(value);
+                self
+            }
+            pub fn is_user_active_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_user_active = Ok(value);
+                self
+            }
+            pub fn last_login_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.last_login = Ok(value);
+                self
+            }
+            pub fn last_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            pub fn login_type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.login_type = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
+            pub fn phone_auth_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone_auth = Ok(value);
+                self
+            }
+            pub fn registered_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.registered = Ok(value);
+                self
+            }
+            pub fn username_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.username = Ok(value);
                 self
             }
         }
@@ -11545,11 +11669,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn next_after<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_after = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_after: {e}")
                     });
@@ -11557,11 +11682,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn next_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_url: {e}")
                     });
@@ -11577,6 +11703,17 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for users: {e}")
                     });
+                self
+            }
+            pub fn next_after_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.next_after = Ok(value);
+                self
+            }
+            pub fn next_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_url = Ok(value);
                 self
             }
         }
@@ -11708,11 +11845,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl BanUserBody {
             pub fn date_from<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_from = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for date_from: {e}")
                     });
@@ -11720,11 +11858,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn date_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_to = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for date_to: {e}")
                     });
@@ -11740,6 +11879,20 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for reason: {e}")
                     });
+                self
+            }
+            pub fn date_from_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.date_from = Ok(value);
+                self
+            }
+            pub fn date_to_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.date_to = Ok(value);
                 self
             }
         }
@@ -11866,18 +12019,24 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn refused_scopes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refused_scopes = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for refused_scopes: {e}"
                         )
                     });
+                self
+            }
+            pub fn refused_scopes_opt(
+                mut self,
+                value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            ) -> Self {
+                self.refused_scopes = Ok(value);
                 self
             }
         }
@@ -11928,13 +12087,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl CheckUserAgeBody {
             pub fn dob<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.dob = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for dob: {e}")
                     });
@@ -11942,14 +12100,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for project_id: {e}")
                     });
+                self
+            }
+            pub fn dob_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::naive::NaiveDate>,
+            ) -> Self {
+                self.dob = Ok(value);
+                self
+            }
+            pub fn project_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.project_id = Ok(value);
                 self
             }
         }
@@ -12424,14 +12597,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
+                self
+            }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
                 self
             }
         }
@@ -12623,11 +12804,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl CustomStorageJwtClaims {
             pub fn external_account_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_account_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_account_id: {e}"
@@ -12637,11 +12819,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn partner_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<::serde_json::Value>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for partner_data: {e}")
                     });
@@ -12661,18 +12844,38 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn social_access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.social_access_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for social_access_token: {e}"
                         )
                     });
+                self
+            }
+            pub fn external_account_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_account_id = Ok(value);
+                self
+            }
+            pub fn partner_data_opt(
+                mut self,
+                value: ::std::option::Option<::serde_json::Value>,
+            ) -> Self {
+                self.partner_data = Ok(value);
+                self
+            }
+            pub fn social_access_token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.social_access_token = Ok(value);
                 self
             }
         }
@@ -12759,11 +12962,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn locale<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locale = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for locale: {e}")
                     });
@@ -12771,11 +12975,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn template_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.template_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for template_id: {e}")
                     });
@@ -12783,14 +12988,36 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn template_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.template_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for template_type: {e}")
                     });
+                self
+            }
+            pub fn locale_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.locale = Ok(value);
+                self
+            }
+            pub fn template_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.template_id = Ok(value);
+                self
+            }
+            pub fn template_type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.template_type = Ok(value);
                 self
             }
         }
@@ -13095,11 +13322,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl FoundUser {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.avatar = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for avatar: {e}")
                     });
@@ -13107,11 +13335,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_me<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_me = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_me: {e}")
                     });
@@ -13119,13 +13348,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_login<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_login = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_login: {e}")
                     });
@@ -13145,13 +13373,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn registered<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.registered = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for registered: {e}")
                     });
@@ -13159,11 +13386,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn tag<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for tag: {e}")
                     });
@@ -13179,6 +13407,38 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
+                self
+            }
+            pub fn avatar_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.avatar = Ok(value);
+                self
+            }
+            pub fn is_me_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_me = Ok(value);
+                self
+            }
+            pub fn last_login_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.last_login = Ok(value);
+                self
+            }
+            pub fn registered_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.registered = Ok(value);
+                self
+            }
+            pub fn tag_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.tag = Ok(value);
                 self
             }
         }
@@ -13254,11 +13514,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl FriendRelationship {
             pub fn presence<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.presence = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for presence: {e}")
                     });
@@ -13294,11 +13555,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn updated<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for updated: {e}")
                     });
@@ -13314,6 +13576,17 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for user: {e}")
                     });
+                self
+            }
+            pub fn presence_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.presence = Ok(value);
+                self
+            }
+            pub fn updated_opt(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.updated = Ok(value);
                 self
             }
         }
@@ -13361,14 +13634,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl GatewayTokenClaims {
             pub fn request_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.request_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for request_type: {e}")
                     });
+                self
+            }
+            pub fn request_type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.request_type = Ok(value);
                 self
             }
         }
@@ -13443,13 +13724,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for client_secret: {e}")
                     });
@@ -13469,13 +13749,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn code_verifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code_verifier = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code_verifier: {e}")
                     });
@@ -13497,14 +13776,36 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn redirect_uri<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.redirect_uri = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for redirect_uri: {e}")
                     });
+                self
+            }
+            pub fn client_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.client_secret = Ok(value);
+                self
+            }
+            pub fn code_verifier_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.code_verifier = Ok(value);
+                self
+            }
+            pub fn redirect_uri_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.redirect_uri = Ok(value);
                 self
             }
         }
@@ -13685,13 +13986,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for client_secret: {e}")
                     });
@@ -13713,11 +14013,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn redirect_uri<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.redirect_uri = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for redirect_uri: {e}")
                     });
@@ -13733,6 +14034,20 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for refresh_token: {e}")
                     });
+                self
+            }
+            pub fn client_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.client_secret = Ok(value);
+                self
+            }
+            pub fn redirect_uri_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.redirect_uri = Ok(value);
                 self
             }
         }
@@ -13817,13 +14132,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for client_secret: {e}")
                     });
@@ -13845,11 +14159,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
@@ -13857,16 +14172,36 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn subject_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.subject_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for subject_token: {e}")
                     });
+                self
+            }
+            pub fn client_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.client_secret = Ok(value);
+                self
+            }
+            pub fn scope_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
+                self
+            }
+            pub fn subject_token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.subject_token = Ok(value);
                 self
             }
         }
@@ -14014,11 +14349,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn server_custom_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.server_custom_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for server_custom_id: {e}"
@@ -14028,14 +14364,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
+                self
+            }
+            pub fn server_custom_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.server_custom_id = Ok(value);
+                self
+            }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
                 self
             }
         }
@@ -14094,11 +14445,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl GetLinkingInfoBody {
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for project_id: {e}")
                     });
@@ -14106,11 +14458,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -14130,6 +14483,20 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for users: {e}")
                     });
+                self
+            }
+            pub fn project_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.project_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
                 self
             }
         }
@@ -14261,11 +14628,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl GetLinkingInfoResponseItem {
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -14273,11 +14641,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn external_account_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_account_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_account_id: {e}"
@@ -14311,14 +14680,36 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn xl_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.xl_uid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for xl_uid: {e}")
                     });
+                self
+            }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn external_account_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_account_id = Ok(value);
+                self
+            }
+            pub fn xl_uid_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.xl_uid = Ok(value);
                 self
             }
         }
@@ -14393,11 +14784,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -14405,16 +14797,31 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
                         )
                     });
+                self
+            }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
                 self
             }
         }
@@ -14485,11 +14892,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -14497,16 +14905,31 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
                         )
                     });
+                self
+            }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
                 self
             }
         }
@@ -14577,11 +15000,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -14591,14 +15015,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
                 self
             }
         }
@@ -14647,14 +15086,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl GetUserEmailResponse {
             pub fn current_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.current_email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for current_email: {e}")
                     });
+                self
+            }
+            pub fn current_email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.current_email = Ok(value);
                 self
             }
         }
@@ -14703,11 +15150,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl GetUserPhoneNumberResponse {
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
@@ -14715,14 +15163,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone_number: {e}")
                     });
+                self
+            }
+            pub fn phone_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            pub fn phone_number_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone_number = Ok(value);
                 self
             }
         }
@@ -14791,11 +15254,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -14805,14 +15269,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
                 self
             }
         }
@@ -14902,11 +15381,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl GetUsersByAttributeBody {
             pub fn after<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.after = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for after: {e}")
                     });
@@ -14962,11 +15442,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn login_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.login_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for login_project_id: {e}"
@@ -14976,11 +15457,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -14988,11 +15470,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -15010,6 +15493,34 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for search_type: {e}")
                     });
+                self
+            }
+            pub fn after_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.after = Ok(value);
+                self
+            }
+            pub fn login_project_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.login_project_id = Ok(value);
+                self
+            }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
                 self
             }
         }
@@ -15087,14 +15598,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
+                self
+            }
+            pub fn value_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.value = Ok(value);
                 self
             }
         }
@@ -15146,11 +15665,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl GetUsersByAttributeResponse {
             pub fn after<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.after = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for after: {e}")
                     });
@@ -15168,6 +15688,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for users: {e}")
                     });
+                self
+            }
+            pub fn after_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.after = Ok(value);
                 self
             }
         }
@@ -15236,11 +15763,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -15248,14 +15776,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
+                self
+            }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
                 self
             }
         }
@@ -15334,11 +15877,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn e<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.e = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for e: {e}"));
                 self
             }
@@ -15368,11 +15912,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn n<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.n = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for n: {e}"));
                 self
             }
@@ -15398,6 +15943,20 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for x5c: {e}")
                     });
+                self
+            }
+            pub fn e_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.e = Ok(value);
+                self
+            }
+            pub fn n_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.n = Ok(value);
                 self
             }
         }
@@ -15623,11 +16182,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for project_id: {e}")
                     });
@@ -15635,11 +16195,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -15657,6 +16218,20 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
+                self
+            }
+            pub fn project_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.project_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
                 self
             }
         }
@@ -15872,11 +16447,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl LinkedSocialNetwork {
             pub fn full_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.full_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for full_name: {e}")
                     });
@@ -15884,11 +16460,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
@@ -15896,11 +16473,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn picture<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.picture = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for picture: {e}")
                     });
@@ -15928,6 +16506,27 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for social_id: {e}")
                     });
+                self
+            }
+            pub fn full_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.full_name = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
+            pub fn picture_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.picture = Ok(value);
                 self
             }
         }
@@ -15991,14 +16590,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
                 self
             }
         }
@@ -16107,21 +16714,23 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl ListOauth2ClientsResponseClientsItem {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
             pub fn is_public<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_public = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_public: {e}")
                     });
@@ -16129,11 +16738,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -16149,6 +16759,21 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for redirect_uris: {e}")
                     });
+                self
+            }
+            pub fn id_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            pub fn is_public_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_public = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
                 self
             }
         }
@@ -16254,11 +16879,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn platform<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.platform = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for platform: {e}")
                     });
@@ -16266,11 +16892,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn total_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for total_count: {e}")
                     });
@@ -16278,14 +16905,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn with_xl_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.with_xl_uid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for with_xl_uid: {e}")
                     });
+                self
+            }
+            pub fn platform_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.platform = Ok(value);
+                self
+            }
+            pub fn total_count_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.total_count = Ok(value);
+                self
+            }
+            pub fn with_xl_uid_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.with_xl_uid = Ok(value);
                 self
             }
         }
@@ -16350,11 +16996,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl ListUserFriendsResponse {
             pub fn next_after<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_after = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_after: {e}")
                     });
@@ -16362,11 +17009,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn next_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_url: {e}")
                     });
@@ -16382,6 +17030,20 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for relationships: {e}")
                     });
+                self
+            }
+            pub fn next_after_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_after = Ok(value);
+                self
+            }
+            pub fn next_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_url = Ok(value);
                 self
             }
         }
@@ -16523,13 +17185,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn access_token_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for access_token_secret: {e}"
@@ -16539,14 +17200,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn openid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.openid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for openid: {e}")
                     });
+                self
+            }
+            pub fn access_token_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.access_token_secret = Ok(value);
+                self
+            }
+            pub fn openid_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.openid = Ok(value);
                 self
             }
         }
@@ -16733,13 +17409,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn access_token_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for access_token_secret: {e}"
@@ -16749,14 +17424,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn openid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.openid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for openid: {e}")
                     });
+                self
+            }
+            pub fn access_token_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.access_token_secret = Ok(value);
+                self
+            }
+            pub fn openid_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.openid = Ok(value);
                 self
             }
         }
@@ -16983,19 +17673,27 @@ Go SDK also handles `oauth`, which is not in the claim table.
             pub fn social_profile<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::LoginWithServerCustomIdBodySocialProfile,
-                    >,
+                    super::LoginWithServerCustomIdBodySocialProfile,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.social_profile = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for social_profile: {e}"
                         )
                     });
+                self
+            }
+            pub fn social_profile_opt(
+                mut self,
+                value: ::std::option::Option<
+                    super::LoginWithServerCustomIdBodySocialProfile,
+                >,
+            ) -> Self {
+                self.social_profile = Ok(value);
                 self
             }
         }
@@ -17103,11 +17801,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn read_only<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.read_only = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for read_only: {e}")
                     });
@@ -17123,6 +17822,10 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
+                self
+            }
+            pub fn read_only_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.read_only = Ok(value);
                 self
             }
         }
@@ -17327,11 +18030,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl MfaSettings {
             pub fn change_restricted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.change_restricted = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for change_restricted: {e}"
@@ -17341,11 +18045,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.enabled = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for enabled: {e}")
                     });
@@ -17353,14 +18058,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn mfa_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mfa_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for mfa_type: {e}")
                     });
+                self
+            }
+            pub fn change_restricted_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.change_restricted = Ok(value);
+                self
+            }
+            pub fn enabled_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.enabled = Ok(value);
+                self
+            }
+            pub fn mfa_type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.mfa_type = Ok(value);
                 self
             }
         }
@@ -17480,13 +18204,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl OAuthJwtClaims {
             pub fn aud<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::OAuthJwtClaimsAud>,
-                >,
+                T: ::std::convert::TryInto<super::OAuthJwtClaimsAud>,
                 T::Error: ::std::fmt::Display,
             {
                 self.aud = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for aud: {e}")
                     });
@@ -17506,14 +18229,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
+                self
+            }
+            pub fn aud_opt(
+                mut self,
+                value: ::std::option::Option<super::OAuthJwtClaimsAud>,
+            ) -> Self {
+                self.aud = Ok(value);
+                self
+            }
+            pub fn scope_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
                 self
             }
         }
@@ -17869,14 +18607,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn mfa_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mfa_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for mfa_url: {e}")
                     });
+                self
+            }
+            pub fn mfa_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.mfa_url = Ok(value);
                 self
             }
         }
@@ -17921,16 +18667,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl RefreshJwtSocialTokensResponse {
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for token: {e}")
                     });
+                self
+            }
+            pub fn token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.token = Ok(value);
                 self
             }
         }
@@ -18041,11 +18793,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl RegisterUserRequest {
             pub fn accept_consent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.accept_consent = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for accept_consent: {e}"
@@ -18067,13 +18820,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn fields<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RegisterUserRequestFields>,
-                >,
+                T: ::std::convert::TryInto<super::RegisterUserRequestFields>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fields = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for fields: {e}")
                     });
@@ -18094,12 +18846,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
             pub fn promo_email_agreement<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RegisterUserRequestPromoEmailAgreement>,
+                    super::RegisterUserRequestPromoEmailAgreement,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.promo_email_agreement = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for promo_email_agreement: {e}"
@@ -18117,6 +18870,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for username: {e}")
                     });
+                self
+            }
+            pub fn accept_consent_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.accept_consent = Ok(value);
+                self
+            }
+            pub fn fields_opt(
+                mut self,
+                value: ::std::option::Option<super::RegisterUserRequestFields>,
+            ) -> Self {
+                self.fields = Ok(value);
+                self
+            }
+            pub fn promo_email_agreement_opt(
+                mut self,
+                value: ::std::option::Option<
+                    super::RegisterUserRequestPromoEmailAgreement,
+                >,
+            ) -> Self {
+                self.promo_email_agreement = Ok(value);
                 self
             }
         }
@@ -18170,14 +18946,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl RegisterUserRequestFields {
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
                 self
             }
         }
@@ -18591,18 +19375,24 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn token_type_hint<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RevokeTokenBodyTokenTypeHint>,
-                >,
+                T: ::std::convert::TryInto<super::RevokeTokenBodyTokenTypeHint>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token_type_hint = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for token_type_hint: {e}"
                         )
                     });
+                self
+            }
+            pub fn token_type_hint_opt(
+                mut self,
+                value: ::std::option::Option<super::RevokeTokenBodyTokenTypeHint>,
+            ) -> Self {
+                self.token_type_hint = Ok(value);
                 self
             }
         }
@@ -18664,11 +19454,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl SaveConsentBody {
             pub fn approval<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.approval = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for approval: {e}")
                     });
@@ -18700,11 +19491,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
@@ -18720,6 +19512,17 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for state: {e}")
                     });
+                self
+            }
+            pub fn approval_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.approval = Ok(value);
+                self
+            }
+            pub fn scope_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
                 self
             }
         }
@@ -18780,11 +19583,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl SearchUsersByNicknameResponse {
             pub fn offset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offset = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for offset: {e}")
                     });
@@ -18792,11 +19596,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn total_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for total_count: {e}")
                     });
@@ -18812,6 +19617,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for users: {e}")
                     });
+                self
+            }
+            pub fn offset_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.offset = Ok(value);
+                self
+            }
+            pub fn total_count_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.total_count = Ok(value);
                 self
             }
         }
@@ -18951,13 +19764,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn locale<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SendTemplateEmailBodyTemplateLocale>,
-                >,
+                T: ::std::convert::TryInto<super::SendTemplateEmailBodyTemplateLocale>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locale = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for locale: {e}")
                     });
@@ -18978,6 +19790,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for params: {e}")
                     });
+                self
+            }
+            pub fn locale_opt(
+                mut self,
+                value: ::std::option::Option<super::SendTemplateEmailBodyTemplateLocale>,
+            ) -> Self {
+                self.locale = Ok(value);
                 self
             }
         }
@@ -19047,11 +19866,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl ServerJwtClaims {
             pub fn exp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.exp = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for exp: {e}")
                     });
@@ -19059,11 +19879,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn iat<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.iat = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for iat: {e}")
                     });
@@ -19071,11 +19892,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn iss<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.iss = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for iss: {e}")
                     });
@@ -19119,6 +19941,21 @@ Go SDK also handles `oauth`, which is not in the claim table.
                             "error converting supplied value for xsolla_login_project_id: {e}"
                         )
                     });
+                self
+            }
+            pub fn exp_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.exp = Ok(value);
+                self
+            }
+            pub fn iat_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.iat = Ok(value);
+                self
+            }
+            pub fn iss_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.iss = Ok(value);
                 self
             }
         }
@@ -19171,11 +20008,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl ServerJwtClaimsResourcesItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -19183,16 +20021,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ServerJwtClaimsResourcesItemValue>,
-                >,
+                T: ::std::convert::TryInto<super::ServerJwtClaimsResourcesItemValue>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            pub fn value_opt(
+                mut self,
+                value: ::std::option::Option<super::ServerJwtClaimsResourcesItemValue>,
+            ) -> Self {
+                self.value = Ok(value);
                 self
             }
         }
@@ -19267,13 +20118,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl ServerUserAttributeInput {
             pub fn attr_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ServerUserAttributeInputAttrType>,
-                >,
+                T: ::std::convert::TryInto<super::ServerUserAttributeInputAttrType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.attr_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for attr_type: {e}")
                     });
@@ -19281,13 +20131,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn data_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ServerUserAttributeInputDataType>,
-                >,
+                T: ::std::convert::TryInto<super::ServerUserAttributeInputDataType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data_type: {e}")
                     });
@@ -19295,11 +20144,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -19307,11 +20157,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn format<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.format = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for format: {e}")
                     });
@@ -19331,13 +20182,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn permission<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ServerUserAttributeInputPermission>,
-                >,
+                T: ::std::convert::TryInto<super::ServerUserAttributeInputPermission>,
                 T::Error: ::std::fmt::Display,
             {
                 self.permission = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for permission: {e}")
                     });
@@ -19353,6 +20203,41 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
+                self
+            }
+            pub fn attr_type_opt(
+                mut self,
+                value: ::std::option::Option<super::ServerUserAttributeInputAttrType>,
+            ) -> Self {
+                self.attr_type = Ok(value);
+                self
+            }
+            pub fn data_type_opt(
+                mut self,
+                value: ::std::option::Option<super::ServerUserAttributeInputDataType>,
+            ) -> Self {
+                self.data_type = Ok(value);
+                self
+            }
+            pub fn description_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.description = Ok(value);
+                self
+            }
+            pub fn format_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.format = Ok(value);
+                self
+            }
+            pub fn permission_opt(
+                mut self,
+                value: ::std::option::Option<super::ServerUserAttributeInputPermission>,
+            ) -> Self {
+                self.permission = Ok(value);
                 self
             }
         }
@@ -19497,11 +20382,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl SocialFriend {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.avatar = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for avatar: {e}")
                     });
@@ -19533,11 +20419,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn tag<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for tag: {e}")
                     });
@@ -19557,14 +20444,36 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn xl_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.xl_uid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for xl_uid: {e}")
                     });
+                self
+            }
+            pub fn avatar_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.avatar = Ok(value);
+                self
+            }
+            pub fn tag_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.tag = Ok(value);
+                self
+            }
+            pub fn xl_uid_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.xl_uid = Ok(value);
                 self
             }
         }
@@ -19646,11 +20555,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl SocialJwtClaims {
             pub fn birthday<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.birthday = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for birthday: {e}")
                     });
@@ -19658,11 +20568,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for gender: {e}")
                     });
@@ -19680,11 +20591,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_cross_auth<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_cross_auth = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_cross_auth: {e}")
                     });
@@ -19692,11 +20604,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -19704,11 +20617,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn picture<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.picture = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for picture: {e}")
                     });
@@ -19728,18 +20642,59 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn social_access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.social_access_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for social_access_token: {e}"
                         )
                     });
+                self
+            }
+            pub fn birthday_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.birthday = Ok(value);
+                self
+            }
+            pub fn gender_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.gender = Ok(value);
+                self
+            }
+            pub fn is_cross_auth_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_cross_auth = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            pub fn picture_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.picture = Ok(value);
+                self
+            }
+            pub fn social_access_token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.social_access_token = Ok(value);
                 self
             }
         }
@@ -19813,11 +20768,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn link_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for link_url: {e}")
                     });
@@ -19825,14 +20781,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn send_link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_link = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for send_link: {e}")
                     });
+                self
+            }
+            pub fn link_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.link_url = Ok(value);
+                self
+            }
+            pub fn send_link_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.send_link = Ok(value);
                 self
             }
         }
@@ -19891,11 +20859,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl StartJwtPhoneAuthBody {
             pub fn link_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for link_url: {e}")
                     });
@@ -19915,14 +20884,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn send_link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_link = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for send_link: {e}")
                     });
+                self
+            }
+            pub fn link_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.link_url = Ok(value);
+                self
+            }
+            pub fn send_link_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.send_link = Ok(value);
                 self
             }
         }
@@ -19990,11 +20971,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn link_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for link_url: {e}")
                     });
@@ -20002,14 +20984,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn send_link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_link = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for send_link: {e}")
                     });
+                self
+            }
+            pub fn link_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.link_url = Ok(value);
+                self
+            }
+            pub fn send_link_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.send_link = Ok(value);
                 self
             }
         }
@@ -20068,11 +21062,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl StartOauth2PhoneAuthBody {
             pub fn link_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for link_url: {e}")
                     });
@@ -20092,14 +21087,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn send_link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_link = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for send_link: {e}")
                     });
+                self
+            }
+            pub fn link_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.link_url = Ok(value);
+                self
+            }
+            pub fn send_link_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.send_link = Ok(value);
                 self
             }
         }
@@ -20180,11 +21187,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn expires_in<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_in = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for expires_in: {e}")
                     });
@@ -20192,13 +21200,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for refresh_token: {e}")
                     });
@@ -20206,11 +21213,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
@@ -20226,6 +21234,24 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for token_type: {e}")
                     });
+                self
+            }
+            pub fn expires_in_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.expires_in = Ok(value);
+                self
+            }
+            pub fn refresh_token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.refresh_token = Ok(value);
+                self
+            }
+            pub fn scope_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
                 self
             }
         }
@@ -20389,14 +21415,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
+                self
+            }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
                 self
             }
         }
@@ -20446,17 +21480,27 @@ Go SDK also handles `oauth`, which is not in the claim table.
             pub fn server_custom_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateServerCustomIdBodyServerCustomId>,
+                    super::UpdateServerCustomIdBodyServerCustomId,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.server_custom_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for server_custom_id: {e}"
                         )
                     });
+                self
+            }
+            pub fn server_custom_id_opt(
+                mut self,
+                value: ::std::option::Option<
+                    super::UpdateServerCustomIdBodyServerCustomId,
+                >,
+            ) -> Self {
+                self.server_custom_id = Ok(value);
                 self
             }
         }
@@ -20530,11 +21574,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -20542,11 +21587,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -20564,6 +21610,20 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for removing_keys: {e}")
                     });
+                self
+            }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
                 self
             }
         }
@@ -20731,11 +21791,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -20743,11 +21804,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -20765,6 +21827,20 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for removing_keys: {e}")
                     });
+                self
+            }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
                 self
             }
         }
@@ -20837,11 +21913,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -20859,6 +21936,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for removing_keys: {e}")
                     });
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
                 self
             }
         }
@@ -20927,13 +22011,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl UpdateUserDetailsBody {
             pub fn birthday<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.birthday = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for birthday: {e}")
                     });
@@ -20941,13 +22024,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateUserDetailsBodyFirstName>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateUserDetailsBodyFirstName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_name: {e}")
                     });
@@ -20955,13 +22037,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateUserDetailsBodyGender>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateUserDetailsBodyGender>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for gender: {e}")
                     });
@@ -20969,13 +22050,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateUserDetailsBodyLastName>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateUserDetailsBodyLastName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
@@ -20983,16 +22063,50 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateUserDetailsBodyNickname>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateUserDetailsBodyNickname>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
+                self
+            }
+            pub fn birthday_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::naive::NaiveDate>,
+            ) -> Self {
+                self.birthday = Ok(value);
+                self
+            }
+            pub fn first_name_opt(
+                mut self,
+                value: ::std::option::Option<super::UpdateUserDetailsBodyFirstName>,
+            ) -> Self {
+                self.first_name = Ok(value);
+                self
+            }
+            pub fn gender_opt(
+                mut self,
+                value: ::std::option::Option<super::UpdateUserDetailsBodyGender>,
+            ) -> Self {
+                self.gender = Ok(value);
+                self
+            }
+            pub fn last_name_opt(
+                mut self,
+                value: ::std::option::Option<super::UpdateUserDetailsBodyLastName>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<super::UpdateUserDetailsBodyNickname>,
+            ) -> Self {
+                self.nickname = Ok(value);
                 self
             }
         }
@@ -21132,11 +22246,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn locale<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locale = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for locale: {e}")
                     });
@@ -21152,6 +22267,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for mfa_type: {e}")
                     });
+                self
+            }
+            pub fn locale_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.locale = Ok(value);
                 self
             }
         }
@@ -21311,11 +22433,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn permission<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.permission = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for permission: {e}")
                     });
@@ -21331,6 +22454,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
+                self
+            }
+            pub fn permission_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.permission = Ok(value);
                 self
             }
         }
@@ -21399,13 +22529,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn permission<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UserAttributeInputPermission>,
-                >,
+                T: ::std::convert::TryInto<super::UserAttributeInputPermission>,
                 T::Error: ::std::fmt::Display,
             {
                 self.permission = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for permission: {e}")
                     });
@@ -21421,6 +22550,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
+                self
+            }
+            pub fn permission_opt(
+                mut self,
+                value: ::std::option::Option<super::UserAttributeInputPermission>,
+            ) -> Self {
+                self.permission = Ok(value);
                 self
             }
         }
@@ -21495,13 +22631,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn date_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_to = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for date_to: {e}")
                     });
@@ -21509,14 +22644,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn reason<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reason = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for reason: {e}")
                     });
+                self
+            }
+            pub fn date_to_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.date_to = Ok(value);
+                self
+            }
+            pub fn reason_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.reason = Ok(value);
                 self
             }
         }
@@ -21674,11 +22824,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl UserDetails {
             pub fn ban<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UserBan>>,
+                T: ::std::convert::TryInto<super::UserBan>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ban = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for ban: {e}")
                     });
@@ -21686,13 +22837,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn birthday<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.birthday = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for birthday: {e}")
                     });
@@ -21700,11 +22850,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn connection_information<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection_information = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for connection_information: {e}"
@@ -21714,11 +22865,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for country: {e}")
                     });
@@ -21738,11 +22890,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -21750,11 +22903,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn external_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for external_id: {e}")
                     });
@@ -21762,11 +22916,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_name: {e}")
                     });
@@ -21774,11 +22929,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for gender: {e}")
                     });
@@ -21808,11 +22964,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_anonymous<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_anonymous = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_anonymous: {e}")
                     });
@@ -21820,13 +22977,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_login<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_login = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_login: {e}")
                     });
@@ -21834,11 +22990,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
@@ -21846,11 +23003,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -21858,11 +23016,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
@@ -21870,11 +23029,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
@@ -21882,11 +23042,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn phone_auth<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_auth = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone_auth: {e}")
                     });
@@ -21894,11 +23055,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn picture<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.picture = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for picture: {e}")
                     });
@@ -21906,11 +23068,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn presence<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.presence = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for presence: {e}")
                     });
@@ -21918,13 +23081,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn registered<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.registered = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for registered: {e}")
                     });
@@ -21932,11 +23094,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn tag<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for tag: {e}")
                     });
@@ -21944,14 +23107,155 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for username: {e}")
                     });
+                self
+            }
+            pub fn ban_opt(
+                mut self,
+                value: ::std::option::Option<super::UserBan>,
+            ) -> Self {
+                self.ban = Ok(value);
+                self
+            }
+            pub fn birthday_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::naive::NaiveDate>,
+            ) -> Self {
+                self.birthday = Ok(value);
+                self
+            }
+            pub fn connection_information_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.connection_information = Ok(value);
+                self
+            }
+            pub fn country_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.country = Ok(value);
+                self
+            }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn external_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_id = Ok(value);
+                self
+            }
+            pub fn first_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.first_name = Ok(value);
+                self
+            }
+            pub fn gender_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.gender = Ok(value);
+                self
+            }
+            pub fn is_anonymous_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_anonymous = Ok(value);
+                self
+            }
+            pub fn last_login_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.last_login = Ok(value);
+                self
+            }
+            pub fn last_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
+            pub fn phone_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            pub fn phone_auth_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone_auth = Ok(value);
+                self
+            }
+            pub fn picture_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.picture = Ok(value);
+                self
+            }
+            pub fn presence_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.presence = Ok(value);
+                self
+            }
+            pub fn registered_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.registered = Ok(value);
+                self
+            }
+            pub fn tag_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.tag = Ok(value);
+                self
+            }
+            pub fn username_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.username = Ok(value);
                 self
             }
         }
@@ -22174,11 +23478,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_default<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_default = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_default: {e}")
                     });
@@ -22186,11 +23491,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_deletable<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_deletable = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_deletable: {e}")
                     });
@@ -22206,6 +23512,17 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
+                self
+            }
+            pub fn is_default_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_default = Ok(value);
+                self
+            }
+            pub fn is_deletable_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_deletable = Ok(value);
                 self
             }
         }
@@ -22330,11 +23647,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl UserJwtClaims {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.avatar = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for avatar: {e}")
                     });
@@ -22342,11 +23660,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn connection_information<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection_information = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for connection_information: {e}"
@@ -22356,11 +23675,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -22406,11 +23726,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_master<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_master = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_master: {e}")
                     });
@@ -22430,11 +23751,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn payload<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payload = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for payload: {e}")
                     });
@@ -22442,11 +23764,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn promo_email_agreement<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.promo_email_agreement = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for promo_email_agreement: {e}"
@@ -22456,11 +23779,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -22468,11 +23792,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn server_custom_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.server_custom_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for server_custom_id: {e}"
@@ -22494,11 +23819,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
@@ -22506,11 +23832,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for username: {e}")
                     });
@@ -22528,6 +23855,73 @@ Go SDK also handles `oauth`, which is not in the claim table.
                             "error converting supplied value for xsolla_login_project_id: {e}"
                         )
                     });
+                self
+            }
+            pub fn avatar_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.avatar = Ok(value);
+                self
+            }
+            pub fn connection_information_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.connection_information = Ok(value);
+                self
+            }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn is_master_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_master = Ok(value);
+                self
+            }
+            pub fn payload_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.payload = Ok(value);
+                self
+            }
+            pub fn promo_email_agreement_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.promo_email_agreement = Ok(value);
+                self
+            }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn server_custom_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.server_custom_id = Ok(value);
+                self
+            }
+            pub fn type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.type_ = Ok(value);
+                self
+            }
+            pub fn username_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.username = Ok(value);
                 self
             }
         }
@@ -22602,21 +23996,23 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl UserJwtClaimsGroupsItem {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
             pub fn is_default<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_default = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_default: {e}")
                     });
@@ -22624,14 +24020,30 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
+                self
+            }
+            pub fn id_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            pub fn is_default_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_default = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
                 self
             }
         }
@@ -22700,11 +24112,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl UserPublicProfile {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.avatar = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for avatar: {e}")
                     });
@@ -22712,13 +24125,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_login<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_login = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_login: {e}")
                     });
@@ -22726,11 +24138,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
@@ -22738,13 +24151,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn registered<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.registered = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for registered: {e}")
                     });
@@ -22752,11 +24164,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn tag<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for tag: {e}")
                     });
@@ -22772,6 +24185,41 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
+                self
+            }
+            pub fn avatar_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.avatar = Ok(value);
+                self
+            }
+            pub fn last_login_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.last_login = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
+            pub fn registered_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.registered = Ok(value);
+                self
+            }
+            pub fn tag_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.tag = Ok(value);
                 self
             }
         }
