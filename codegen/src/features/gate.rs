@@ -127,10 +127,10 @@ pub fn apply(
         gate_type_item(item, &graph, &gates, &mut gated)?;
     }
     for item in module_items_mut(file, "builder") {
-        if let Some(gate) = item_name(item).and_then(|n| builders.get(&n)) {
-            if let Some(attrs) = item_attrs(item) {
-                push_attr(attrs, gate)?;
-            }
+        if let Some(gate) = item_name(item).and_then(|n| builders.get(&n))
+            && let Some(attrs) = item_attrs(item)
+        {
+            push_attr(attrs, gate)?;
         }
     }
     for item in &mut file.items {
