@@ -8,7 +8,6 @@
 //! the module only with one of them.
 
 use gamespec_client_support::{file_part, send_form};
-use progenitor_client::encode_path;
 use reqwest::Method;
 use reqwest::multipart::Form;
 use serde::{Deserialize, Serialize};
@@ -81,7 +80,7 @@ impl Client {
         }
         let path = format!(
             "/projects/{}/user_import",
-            encode_path(&project_id.to_string())
+            progenitor_client::encode_path(&project_id.to_string())
         );
         let response = send_form(self, Method::POST, &path, form, "import_users").await?;
         match response.status().as_u16() {
