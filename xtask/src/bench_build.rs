@@ -8,6 +8,8 @@
 //! * After, full: the crate of this checkout with its default features (every tag).
 //! * After, subset: `--no-default-features` with the crate's other default features (TLS) and
 //!   the features of the registry's `bench_build_tags`.
+//! * After, no tag: the same without any tag, what every build of the crate pays (the
+//!   hand-written layer, the types no operation uses, the client runtime glue).
 //! * Each configuration is built once to warm up, then `--runs` times, interleaved, each time
 //!   after touching the crate's `src/lib.rs` so that only the crate itself is compiled; the
 //!   median wall time is reported. The table goes to stdout and `target/bench-build/report.md`.
@@ -51,6 +53,8 @@ pub struct Row {
     pub full: Duration,
     /// Median of the crate of this checkout with the subset.
     pub subset: Duration,
+    /// Median of the crate of this checkout with no tag at all: the part every build pays.
+    pub no_tag: Duration,
 }
 
 /// One thing to build: a crate in a workspace with some features.
@@ -104,6 +108,7 @@ fn measure(
     let krate = ClientCrate::read(root, client)?;
     let package = krate.package.clone();
     let subset = krate.with_tags(api.bench_build_tags.iter().map(String::as_str));
+    let none = krate.with_tags([]);
     let crate_at = |workspace: &Path, features: Option<Vec<String>>| Build {
         workspace: workspace.to_path_buf(),
         crate_dir: workspace.join(client),
@@ -114,8 +119,9 @@ fn measure(
         crate_at(before_root, None),
         crate_at(root, None),
         crate_at(root, Some(subset.clone())),
+        crate_at(root, Some(none)),
     ];
-    let mut times: [Vec<Duration>; 3] = Default::default();
+    let mut times: [Vec<Duration>; 4] = Default::default();
     for build in &builds {
         // Warm-up: the dependencies of this configuration.
         build.time(target)?;
@@ -125,13 +131,14 @@ fn measure(
             times.push(build.time(target)?);
         }
     }
-    let [before, full, subset_times] = times.map(median);
+    let [before, full, subset_times, no_tag] = times.map(median);
     Ok(Row {
         package,
         subset_features: subset,
         before,
         full,
         subset: subset_times,
+        no_tag,
     })
 }
 
@@ -272,16 +279,17 @@ pub fn report(rows: &[Row], base: &str) -> String {
     let short = base.get(..10).unwrap_or(base);
     let mut out = format!(
         "Build of each client crate alone (dependencies built), median wall time; before = {short}.\n\n\
-         | crate | before (full) | after, full | after, subset | subset features | full after / before | subset / full |\n\
-         | --- | --- | --- | --- | --- | --- | --- |\n"
+         | crate | before (full) | after, full | after, subset | after, no tag | subset features | full after / before | subset / full |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- |\n"
     );
     for r in rows {
         out.push_str(&format!(
-            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {} | {} | {} | {} | {} |\n",
             r.package,
             seconds(r.before),
             seconds(r.full),
             seconds(r.subset),
+            seconds(r.no_tag),
             r.subset_features.join(", "),
             ratio(r.full, r.before),
             ratio(r.subset, r.full),
@@ -302,11 +310,12 @@ mod tests {
             before: Duration::from_secs(30),
             full: Duration::from_secs(27),
             subset: Duration::from_secs(6),
+            no_tag: Duration::from_secs(4),
         };
         let table = report(&[row], "0123456789abcdef");
         assert!(table.contains("before = 0123456789"));
         assert!(
-            table.contains("| `x` | 30.0 s | 27.0 s | 6.0 s | rustls, a | 90% | 22% |"),
+            table.contains("| `x` | 30.0 s | 27.0 s | 6.0 s | 4.0 s | rustls, a | 90% | 22% |"),
             "{table}"
         );
         assert_eq!(
