@@ -391,10 +391,12 @@ fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
             None => "rendered (no client crate registered, nothing written)".to_owned(),
         };
         println!(
-            "{}: {written} ({} lines, {} adaptations) in {:.2?}",
+            "{}: {written} ({} lines, {} adaptations; {} type items behind tag features, {} always compiled) in {:.2?}",
             api.name,
             rendered.source.lines().count(),
             rendered.adaptations.len(),
+            rendered.gated.types_gated,
+            rendered.gated.types_open,
             started.elapsed()
         );
     }
