@@ -9,16 +9,11 @@
 //! and records a `tracing` span per call; nothing else in a client knows header names.
 //!
 //! [`ClientBuilder`] configures every client the same way.
-//!
-//! [`dispatch`] is the runtime of each client's generated `dispatch` module (calling operations
-//! by operationId with JSON arguments, for test tools), so the generated files hold only what
-//! depends on their spec.
 
 mod builder;
 mod call;
 mod capture;
 mod credentials;
-pub mod dispatch;
 mod form;
 mod paginate;
 mod retry;

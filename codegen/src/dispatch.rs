@@ -1,12 +1,15 @@
-//! Generating `src/dispatch.rs` of a client crate: call any generated operation by its
+//! Generating `src/dispatch.rs` of a client's dispatch crate: call any generated operation by its
 //! operationId with JSON arguments, and pass JSON through the generated type of any component
 //! schema. Test tools (the conformance crate) drive the clients with it from spec data.
 //!
 //! The setter types are read from progenitor's own output ([`builders`]), the parameter names
 //! and the view's changes from the spec and its generator view ([`plan`]). The generated file
 //! holds only what depends on the spec; the argument checks, conversions and error text it calls
-//! are hand-written in `gamespec_client_support::dispatch`. The client crate compiles the file
-//! only with its `dispatch` feature.
+//! are hand-written in `gamespec_dispatch_support` (test tooling, no client crate depends on
+//! it). The file is a module of the test-tooling crate `<client>-dispatch/` beside the client
+//! crate (never of the client crate itself, so no SDK user compiles it); that crate's
+//! hand-written root imports the client's `types` and `Client`, which the generated code names
+//! as `crate::types` and `crate::Client`.
 //!
 //! Component schemas without a generated type (so `roundtrip` answers `None` for them), as of
 //! the committed specs: none in either spec. typify emits a named type for every entry of
@@ -23,9 +26,12 @@ use serde_json::Value;
 use crate::generate::{GenerateError, PROGENITOR_VERSION};
 use gamespec_spec::registry::Api;
 
-/// The dispatch source of `api`'s client crate, relative to the workspace root.
+/// The generated source of `api`'s dispatch crate, relative to the workspace root: the crate
+/// sits beside the client crate, in `<client>-dispatch/`.
 pub fn path(api: &Api) -> Option<String> {
-    api.client.as_ref().map(|c| format!("{c}/src/dispatch.rs"))
+    api.client
+        .as_ref()
+        .map(|c| format!("{c}-dispatch/src/dispatch.rs"))
 }
 
 /// Render `src/dispatch.rs` from the spec, its generator `view`, and progenitor's output `file`
@@ -147,18 +153,14 @@ mod tests {
         let text = rendered();
         let squeezed: String = text.split_whitespace().collect();
         assert!(
-            squeezed.contains(
-                "pubuse::gamespec_client_support::dispatch::{Args,Called,DispatchError};"
-            ),
+            squeezed.contains("pubuse::gamespec_dispatch_support::{Args,Called,DispatchError};"),
             "{text}"
         );
         assert!(
-            squeezed.contains(
-                "use::gamespec_client_support::dispatch::{Place,Shape,arg,finish,joined};"
-            ),
+            squeezed.contains("use::gamespec_dispatch_support::{Place,Shape,arg,finish,joined};"),
             "{text}"
         );
-        assert!(squeezed.contains("use::gamespec_client_support::dispatch::roundtrip_as;"));
+        assert!(squeezed.contains("use::gamespec_dispatch_support::roundtrip_as;"));
         for copied in [
             "fn finish",
             "fn joined",
@@ -183,7 +185,7 @@ mod tests {
             .expect("dispatch renders");
         let squeezed: String = text.split_whitespace().collect();
         assert!(
-            squeezed.contains("use::gamespec_client_support::dispatch::{Place,Shape,arg,finish};"),
+            squeezed.contains("use::gamespec_dispatch_support::{Place,Shape,arg,finish};"),
             "{text}"
         );
     }

@@ -6,6 +6,7 @@ use std::panic::AssertUnwindSafe;
 use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
+use crate::features::{Features, gate};
 use crate::quiet_panic;
 use crate::view::{Adaptation, GeneratorView, generator_view};
 use gamespec_spec::paths::operations;
@@ -31,6 +32,9 @@ pub enum GenerateError {
     /// A pagination annotation cannot be matched with the generated client.
     #[error("pagination: {0}")]
     Pagination(String),
+    /// The spec's tags cannot be made cargo features.
+    #[error("features: {0}")]
+    Features(#[from] crate::features::FeaturesError),
     /// The dispatch table cannot be matched with the generated client.
     #[error("dispatch: {0}")]
     Dispatch(String),
@@ -43,8 +47,13 @@ pub struct Rendered {
     pub source: String,
     /// `ADAPTATIONS.md`.
     pub adaptations_md: String,
-    /// `src/dispatch.rs` (feature `dispatch` of the client crate).
+    /// `src/dispatch.rs` of the client's dispatch crate (test tooling, `<client>-dispatch/`).
     pub dispatch: String,
+    /// The generated block of the client crate's `[features]` table (one feature per tag),
+    /// spliced into its `Cargo.toml` with [`crate::features::splice`].
+    pub features_block: String,
+    /// What the feature gates cover.
+    pub gated: crate::features::gate::Gated,
     /// The adaptations, for printing.
     pub adaptations: Vec<Adaptation>,
 }
@@ -100,14 +109,29 @@ pub fn render(api: &Api, spec: &Value) -> Result<Rendered, GenerateError> {
     let GeneratorView { value, adaptations } = generator_view(spec);
     let mut file = progenitor_file(&value, INNER_TYPE)?;
     drop_panicking_constructor(&mut file);
+    crate::optional_setters::rewrite(&mut file);
+    let features = Features::from_spec(spec)?;
+    let by_builder = features
+        .by_operation
+        .iter()
+        .map(|(id, set)| {
+            (
+                heck::ToUpperCamelCase::to_upper_camel_case(id.as_str()),
+                set.clone(),
+            )
+        })
+        .collect();
+    let gated = gate::apply(&mut file, &by_builder, &features.names())?;
     let body = prettyplease::unparse(&file);
     let security = security_table(api, spec)?;
-    let streams = crate::pagination::stream_methods(spec, &file)?;
+    let streams = crate::pagination::stream_methods(spec, &file, &gated.builders)?;
     let source = format!("{}\n{body}\n{security}\n{streams}", header(api));
     Ok(Rendered {
         source,
         adaptations_md: adaptations_markdown(api, &adaptations),
         dispatch: crate::dispatch::render(api, spec, &value, &file)?,
+        features_block: crate::features::cargo_block(&features),
+        gated,
         adaptations,
     })
 }

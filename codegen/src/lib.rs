@@ -6,9 +6,11 @@
 
 pub mod dispatch;
 pub mod drift;
+pub mod features;
 pub mod generate;
 pub mod lifecycle;
 pub mod lint;
+pub mod optional_setters;
 pub mod pagination;
 pub mod probe;
 pub mod quiet_panic;

@@ -3,15 +3,24 @@
 //! The Rust types (cursor parameter, page, items, error) are read from progenitor's output, so
 //! the methods call exactly the generated builder and `send`.
 
+use std::collections::BTreeMap;
+
 use quote::ToTokens;
 use serde_json::Value;
 
 use gamespec_spec::paths::operations;
 
+use crate::features::gate::Gate;
 use crate::generate::GenerateError;
 
 /// The `impl` blocks adding `into_stream` to the builder of every annotated operation.
-pub fn stream_methods(spec: &Value, file: &syn::File) -> Result<String, GenerateError> {
+/// Each block carries the feature gate of its builder (`gates`, by builder name; none when
+/// absent).
+pub fn stream_methods(
+    spec: &Value,
+    file: &syn::File,
+    gates: &BTreeMap<String, Gate>,
+) -> Result<String, GenerateError> {
     let styles = spec.get("x-pagination-styles");
     let builders = module(file, "builder");
     let types = module(file, "types");
@@ -65,8 +74,13 @@ pub fn stream_methods(spec: &Value, file: &syn::File) -> Result<String, Generate
         } else {
             format!("page.{items}")
         };
+        let cfg = gates
+            .get(&name)
+            .map(Gate::attribute_text)
+            .unwrap_or_default();
         out.push_str(&format!(
             r#"
+{cfg}
 impl<'a> builder::{name}<'a> {{
     /// Every item of every page of `{id}` as one stream, fetched page by page as it is read
     /// (pagination style `{style_name}` of the spec: `{param}` ← `{pointer}`). The builder's other

@@ -48,11 +48,26 @@ fn committed_clients_are_what_the_specs_generate() {
         };
         let doc = load(&api.spec_path(&workspace_root())).expect("spec loads");
         let out = render(api, &doc.value).expect("renders");
-        for (file, fresh) in [(generated, &out.source), (adaptations, &out.adaptations_md)] {
+        let mut files = vec![
+            (generated, out.source.clone()),
+            (adaptations, out.adaptations_md.clone()),
+        ];
+        if let Some(dispatch) = gamespec_codegen::dispatch::path(api) {
+            files.push((dispatch, out.dispatch.clone()));
+        }
+        // The features block of the client's Cargo.toml, spliced into the committed text.
+        if let Some(manifest) = gamespec_codegen::features::cargo_toml_path(api) {
+            let committed = std::fs::read_to_string(workspace_root().join(&manifest))
+                .unwrap_or_else(|e| panic!("{manifest}: {e}"));
+            let fresh = gamespec_codegen::features::splice(&committed, &out.features_block)
+                .unwrap_or_else(|e| panic!("{manifest}: {e}"));
+            files.push((manifest, fresh));
+        }
+        for (file, fresh) in files {
             let committed = std::fs::read_to_string(workspace_root().join(&file))
                 .unwrap_or_else(|e| panic!("{file}: {e}"));
             assert!(
-                committed == *fresh,
+                committed == fresh,
                 "{file} is stale: run `cargo xtask generate`"
             );
         }

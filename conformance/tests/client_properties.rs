@@ -48,12 +48,12 @@ type Roundtrip = fn(&str, Value) -> Option<Result<Value, String>>;
 fn roundtrip_of(api: &str) -> (Roundtrip, &'static [&'static str]) {
     match api {
         "lootlocker" => (
-            lootlocker_game::dispatch::roundtrip,
-            lootlocker_game::dispatch::SCHEMAS,
+            lootlocker_game_dispatch::roundtrip,
+            lootlocker_game_dispatch::SCHEMAS,
         ),
         "xsolla" => (
-            xsolla_login::dispatch::roundtrip,
-            xsolla_login::dispatch::SCHEMAS,
+            xsolla_login_dispatch::roundtrip,
+            xsolla_login_dispatch::SCHEMAS,
         ),
         other => panic!("unknown API {other}"),
     }

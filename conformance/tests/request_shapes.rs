@@ -294,7 +294,7 @@ fn redaction_replaces_credentials_and_password_fields() {
 
 #[tokio::test]
 async fn dispatch_converts_arguments_and_refuses_bad_ones() {
-    use lootlocker_game::dispatch::{Args, DispatchError, call};
+    use lootlocker_game_dispatch::{Args, DispatchError, call};
     let server = CaptureServer::start().await.expect("capture server starts");
     let client = capture::clients::lootlocker(&server.url());
     let args = |v: Value| -> Args { serde_json::from_value(v).expect("Args from JSON") };

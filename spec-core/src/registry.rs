@@ -203,6 +203,10 @@ pub struct Api {
     /// Operations the mock benchmark measures.
     #[serde(default)]
     pub bench: Vec<BenchOperation>,
+    /// The spec tags `cargo xtask bench-build` builds the client crate with, as a studio using
+    /// only part of the API would (each tag is a cargo feature of the crate).
+    #[serde(default)]
+    pub bench_build_tags: Vec<String>,
     /// Credential facts for the mock and the runner.
     #[serde(flatten)]
     pub profile: Profile,
@@ -306,6 +310,7 @@ const KEYS: &[&str] = &[
     "vendor",
     "prism",
     "bench",
+    "bench_build_tags",
     "schemes",
     "session_scheme",
     "issue",

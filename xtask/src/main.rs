@@ -10,12 +10,14 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_build;
 mod bench_conformance;
 mod bench_fuzz;
 mod conformance;
 mod diff;
 mod docs;
 mod error;
+mod feature_builds;
 mod install;
 mod languages;
 mod mock;
@@ -109,6 +111,13 @@ enum Command {
     /// Benchmark the runner's fuzz mode against a plain load generator (oha, pinned): sustained
     /// cases/s of `conformance run --fuzz` beside oha's requests/s on the same release mock.
     BenchFuzz(bench_fuzz::Args),
+    /// Build each client crate alone (dependencies built): the crate before the feature split
+    /// (--base, default the merge base with main), after with every feature, and with only the
+    /// registry's bench_build_tags, median of --runs; table in target/bench-build/report.md.
+    BenchBuild(bench_build::Args),
+    /// `cargo check` each client crate with no tag, single tags (--each-tag: every tag), the
+    /// registry's bench_build_tags together, and every tag; exit 1 on an error or a warning.
+    CheckFeatures(feature_builds::Args),
 }
 
 fn api_names() -> clap::builder::PossibleValuesParser {
@@ -235,6 +244,21 @@ fn main() -> ExitCode {
                 Outcome::Unusable
             }
         },
+        Command::BenchBuild(args) => match bench_build::run(&root, &args) {
+            Ok(_) => Outcome::Clean,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
+        Command::CheckFeatures(args) => match feature_builds::run(&root, &args) {
+            Ok(results) if results.iter().all(|r| r.problems.is_empty()) => Outcome::Clean,
+            Ok(_) => Outcome::Findings,
+            Err(e) => {
+                eprintln!("error: {e}");
+                Outcome::Unusable
+            }
+        },
         Command::Diff(args) => match diff::command::run(&root, &args) {
             Ok(false) => Outcome::Clean,
             Ok(true) => Outcome::Findings,
@@ -313,16 +337,25 @@ fn render_api(root: &Path, api: &Api) -> Result<Rendered, Outcome> {
 }
 
 /// The committed files of `api`'s client crate with their fresh text; none for an API whose
-/// client only the tests generate.
-fn outputs(api: &Api, rendered: &Rendered) -> Vec<(String, String)> {
-    [
+/// client only the tests generate. The crate's `Cargo.toml` is one of them: its generated
+/// features block is replaced in the committed text.
+fn outputs(root: &Path, api: &Api, rendered: &Rendered) -> Result<Vec<(String, String)>, String> {
+    let mut files: Vec<(String, String)> = [
         (api.generated_rs(), &rendered.source),
         (api.adaptations_md(), &rendered.adaptations_md),
         (gamespec_codegen::dispatch::path(api), &rendered.dispatch),
     ]
     .into_iter()
     .filter_map(|(path, text)| Some((path?, text.clone())))
-    .collect()
+    .collect();
+    if let Some(rel) = gamespec_codegen::features::cargo_toml_path(api) {
+        let committed =
+            std::fs::read_to_string(root.join(&rel)).map_err(|e| format!("{rel}: {e}"))?;
+        let fresh = gamespec_codegen::features::splice(&committed, &rendered.features_block)
+            .map_err(|e| format!("{rel}: {e}"))?;
+        files.push((rel, fresh));
+    }
+    Ok(files)
 }
 
 fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
@@ -336,7 +369,15 @@ fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
                 continue;
             }
         };
-        for (rel, text) in outputs(api, &rendered) {
+        let files = match outputs(root, api, &rendered) {
+            Ok(files) => files,
+            Err(e) => {
+                eprintln!("error: {e}");
+                worst = Outcome::Unusable;
+                continue;
+            }
+        };
+        for (rel, text) in files {
             if let Err(e) = std::fs::write(root.join(&rel), text) {
                 eprintln!("error: {rel}: cannot write: {e}");
                 worst = Outcome::Unusable;
@@ -350,10 +391,12 @@ fn generate(root: &Path, apis: Vec<&Api>) -> Outcome {
             None => "rendered (no client crate registered, nothing written)".to_owned(),
         };
         println!(
-            "{}: {written} ({} lines, {} adaptations) in {:.2?}",
+            "{}: {written} ({} lines, {} adaptations; {} type items behind tag features, {} always compiled) in {:.2?}",
             api.name,
             rendered.source.lines().count(),
             rendered.adaptations.len(),
+            rendered.gated.types_gated,
+            rendered.gated.types_open,
             started.elapsed()
         );
     }
@@ -380,7 +423,15 @@ fn check(root: &Path, apis: Vec<&Api>) -> Outcome {
                 continue;
             }
         };
-        for (rel, fresh) in outputs(api, &rendered) {
+        let files = match outputs(root, api, &rendered) {
+            Ok(files) => files,
+            Err(e) => {
+                eprintln!("error: {e}");
+                worst = worst.max(Outcome::Unusable);
+                continue;
+            }
+        };
+        for (rel, fresh) in files {
             let committed = std::fs::read_to_string(root.join(&rel)).ok();
             if let Some(stale) = compare(&rel, committed.as_deref(), &fresh) {
                 print_stale(&stale, committed.is_none());

@@ -23,6 +23,7 @@ impl Scratch {
                 api.generated_rs(),
                 api.adaptations_md(),
                 gamespec_codegen::dispatch::path(api),
+                gamespec_codegen::features::cargo_toml_path(api),
             ]
             .into_iter()
             .flatten()

@@ -7,7 +7,7 @@ use super::plan::{Location, Param, Plan, PlannedOp};
 
 /// The crate path of the shared runtime the generated file calls (`client-support`), so the
 /// generated file holds only what depends on the spec.
-const RUNTIME: &str = "::gamespec_client_support::dispatch";
+const RUNTIME: &str = "::gamespec_dispatch_support";
 
 /// The unformatted module source (without the generated-file header).
 pub fn source(plan: &Plan) -> String {
@@ -29,7 +29,8 @@ pub fn source(plan: &Plan) -> String {
 }
 
 const MODULE_DOCS: &str = r#"
-//! Calling any generated operation by its operationId, with JSON arguments (feature `dispatch`).
+//! Calling any generated operation of the client by its operationId, with JSON arguments (test
+//! tooling: this crate, not the client crate, holds it).
 //!
 //! Test tools drive the client with it from data rather than code: [`call`] sets each argument
 //! through the operation's typed builder setter (the exact type the setter takes, read from the

@@ -80,16 +80,16 @@ impl AnyClient {
     /// The operationIds its `dispatch::call` can call.
     pub fn operations(&self) -> &'static [&'static str] {
         match self {
-            AnyClient::Lootlocker(_) => lootlocker_game::dispatch::OPERATIONS,
-            AnyClient::Xsolla(_) => xsolla_login::dispatch::OPERATIONS,
+            AnyClient::Lootlocker(_) => lootlocker_game_dispatch::OPERATIONS,
+            AnyClient::Xsolla(_) => xsolla_login_dispatch::OPERATIONS,
         }
     }
 
     /// The operations its crate implements by hand.
     pub fn hand_written(&self) -> &'static [&'static str] {
         match self {
-            AnyClient::Lootlocker(_) => lootlocker_game::dispatch::HAND_WRITTEN,
-            AnyClient::Xsolla(_) => xsolla_login::dispatch::HAND_WRITTEN,
+            AnyClient::Lootlocker(_) => lootlocker_game_dispatch::HAND_WRITTEN,
+            AnyClient::Xsolla(_) => xsolla_login_dispatch::HAND_WRITTEN,
         }
     }
 
@@ -102,8 +102,8 @@ impl AnyClient {
         value: serde_json::Value,
     ) -> Option<Result<serde_json::Value, String>> {
         match self {
-            AnyClient::Lootlocker(_) => lootlocker_game::dispatch::roundtrip(schema, value),
-            AnyClient::Xsolla(_) => xsolla_login::dispatch::roundtrip(schema, value),
+            AnyClient::Lootlocker(_) => lootlocker_game_dispatch::roundtrip(schema, value),
+            AnyClient::Xsolla(_) => xsolla_login_dispatch::roundtrip(schema, value),
         }
     }
 
@@ -114,14 +114,14 @@ impl AnyClient {
         operation_id: &str,
         args: &serde_json::Value,
     ) -> Result<u16, Dispatched> {
-        use lootlocker_game::dispatch::{Args, DispatchError};
+        use lootlocker_game_dispatch::{Args, DispatchError};
         let args: Args = serde_json::from_value(args.clone())
             .map_err(|e| Dispatched::Argument(e.to_string()))?;
         let called = match self {
             AnyClient::Lootlocker(c) => {
-                lootlocker_game::dispatch::call(c, operation_id, &args).await
+                lootlocker_game_dispatch::call(c, operation_id, &args).await
             }
-            AnyClient::Xsolla(c) => xsolla_login::dispatch::call(c, operation_id, &args).await,
+            AnyClient::Xsolla(c) => xsolla_login_dispatch::call(c, operation_id, &args).await,
         };
         called.map(|c| c.status).map_err(|e| match e {
             DispatchError::Client(text) => Dispatched::Client(text),

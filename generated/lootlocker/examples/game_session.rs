@@ -28,7 +28,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .start_guest_session()
         .body(
             types::StartGuestSessionBody::builder()
-                .game_key(Some(game_key))
+                .game_key(game_key)
                 .game_version("1.0.0"),
         )
         .send()

@@ -19,7 +19,7 @@
 //!     .build()?;
 //! let session = client
 //!     .start_guest_session()
-//!     .body(types::StartGuestSessionBody::builder().game_key(Some("dev_0123".to_owned())).game_version("1.0.0"))
+//!     .body(types::StartGuestSessionBody::builder().game_key("dev_0123").game_version("1.0.0"))
 //!     .send()
 //!     .await?;
 //! // The session token is now attached to every call that needs it.
@@ -29,23 +29,44 @@
 //! ```
 //!
 //! Operations the generator cannot express are listed in `ADAPTATIONS.md`.
+//!
+//! # Features
+//!
+//! Each tag of the spec is a cargo feature (kebab case: `authentication`, `leaderboards`,
+//! `characters-heroes`, `user-generated-content-ugc`, …; the list is generated into
+//! `Cargo.toml`), and `full` enables them all. The default is `rustls` and `full`, so every
+//! operation is there. A game that uses only sessions and leaderboards compiles a fraction of the
+//! crate with
+//!
+//! ```toml
+//! lootlocker-game = { version = "0.5", default-features = false, features = ["rustls", "authentication", "leaderboards"] }
+//! ```
+//!
+//! A tag's feature brings its operations' `Client` methods, builders and `into_stream`, and the
+//! types they use; types no operation uses (and those every tag uses) are always there. The
+//! multipart uploads follow their tags: [`Client::upload_player_file`] and
+//! `update_player_file` need `players`, `add_file_to_asset_candidate` needs
+//! `user-generated-content-ugc` ([`Upload`] needs either). `rustls` is reqwest's TLS; without it
+//! bring your own `reqwest::Client` with a TLS backend ([`Client::with_http_client`]).
+//!
+//! Calling operations by operationId with JSON arguments (test tooling) is not part of this
+//! crate: it is the `lootlocker-game-dispatch` crate beside it.
 #![deny(missing_docs)]
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, rustdoc::all, unused_imports)]
 mod generated;
 
-#[cfg(feature = "dispatch")]
-#[rustfmt::skip]
-pub mod dispatch;
-
 mod auth;
 mod connect;
 pub mod streamed;
+// The multipart operations belong to these two tags (see upload.rs).
+#[cfg(any(feature = "players", feature = "user-generated-content-ugc"))]
 mod upload;
 
 pub use connect::{DEFAULT_BASE_URL, DomainKey};
 pub use gamespec_client_support::{BuildError, ClientBuilder, RetryPolicy, Secret};
 pub use generated::*;
 pub use security::Credentials;
+#[cfg(any(feature = "players", feature = "user-generated-content-ugc"))]
 pub use upload::Upload;

@@ -3,7 +3,9 @@
 //!
 //! They run through the same hooks as the generated methods, under the names of the generated
 //! [`security`](crate::security) table, so the session token is attached the same way; responses
-//! map to the same [`Error`] type, with the statuses the spec declares.
+//! map to the same [`Error`] type, with the statuses the spec declares. Like the generated
+//! methods, each is compiled with the feature of its spec tag (`players`,
+//! `user-generated-content-ugc`); the module only with one of them.
 
 use gamespec_client_support::{file_part, send_form};
 use progenitor_client::encode_path;
@@ -61,6 +63,7 @@ async fn decode<T: serde::de::DeserializeOwned>(
 impl Client {
     /// Upload Player File (`POST /game/player/files`): store `file` for the current player under
     /// `purpose` (a free-form label such as `SAVE_GAME`); `public` lets other players read it.
+    #[cfg(feature = "players")]
     pub async fn upload_player_file(
         &self,
         file: Upload,
@@ -86,6 +89,7 @@ impl Client {
 
     /// Update Player File (`PUT /game/player/files/{file_id}`): store `file` as a new revision
     /// of the player's file `file_id`.
+    #[cfg(feature = "players")]
     pub async fn update_player_file(
         &self,
         file_id: i64,
@@ -99,6 +103,7 @@ impl Client {
 
     /// Add File to Asset Candidate (`POST /game/v1/player/assets/candidates/{candidate_id}/file`):
     /// attach `file` to the UGC candidate in the role `purpose`.
+    #[cfg(feature = "user-generated-content-ugc")]
     pub async fn add_file_to_asset_candidate(
         &self,
         candidate_id: i64,

@@ -56,9 +56,9 @@ async fn guest_session_then_authenticated_call() {
         .start_guest_session()
         .body(
             types::StartGuestSessionBody::builder()
-                .game_key(Some("dev_5a1b2c3d4e".to_owned()))
+                .game_key("dev_5a1b2c3d4e")
                 .game_version("1.2.0")
-                .player_identifier(Some("a7f1e6c2-1c6b-4c5e-9b1a-3d2f0e8c7b6a".to_owned())),
+                .player_identifier("a7f1e6c2-1c6b-4c5e-9b1a-3d2f0e8c7b6a"),
         )
         .send()
         .await
@@ -183,7 +183,7 @@ async fn failed_session_start_keeps_no_token_and_decodes_the_error() {
         .start_guest_session()
         .body(
             types::StartGuestSessionBody::builder()
-                .game_key(Some("k".to_owned()))
+                .game_key("k")
                 .game_version(""),
         )
         .send()

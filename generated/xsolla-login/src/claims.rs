@@ -47,11 +47,13 @@ use std::fmt;
 use std::time::Duration;
 
 use jsonwebtoken::errors::{Error as JwtError, ErrorKind};
-use jsonwebtoken::{Algorithm, DecodingKey, DecodingKeyKind, Validation};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+// The doc links name the claim types; without `rsa-keys` no code does.
+#[allow(unused_imports)]
 use crate::types;
 
 /// The `iss` claim of every Login token, and the issuer a [`Verifier`] expects by default.
@@ -61,6 +63,7 @@ pub const XSOLLA_ISSUER: &str = "https://login.xsolla.com";
 const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
 
 /// RSA moduli aws-lc accepts for RS256 verification, in bits.
+#[cfg(feature = "rsa-keys")]
 const RSA_MODULUS_BITS: std::ops::RangeInclusive<usize> = 2048..=8192;
 
 /// Two claim sets of one token payload, decoded side by side (both are `#[serde(flatten)]`ed):
@@ -157,13 +160,17 @@ pub struct Verifier {
     leeway: Duration,
 }
 
+// RS256 keys come from the JWKS type of the `rsa-keys` operations; without that feature the
+// variant is never built, but `verify` keeps one code path for both algorithms.
 #[derive(Clone)]
+#[cfg_attr(not(feature = "rsa-keys"), allow(dead_code))]
 enum Keys {
     Hs256(DecodingKey),
     Rs256(Vec<RsaKey>),
 }
 
 #[derive(Clone)]
+#[cfg_attr(not(feature = "rsa-keys"), allow(dead_code))]
 struct RsaKey {
     kid: String,
     key: Result<DecodingKey, String>,
@@ -211,6 +218,7 @@ impl Verifier {
     /// base64url (RFC 7518; trailing `=` padding is tolerated). Keys that cannot be used (no
     /// `n`/`e`, not RSA, not for signing, an `alg` other than RS256) are kept by `kid` and refused
     /// with [`ClaimsError::UnusableKey`] when a token names them.
+    #[cfg(feature = "rsa-keys")]
     pub fn rs256_from_jwks(jwks: &types::JwksResponse) -> Self {
         let keys = jwks
             .keys
@@ -385,6 +393,7 @@ fn short_type_name<T>() -> String {
     out + &segment
 }
 
+#[cfg(feature = "rsa-keys")]
 fn rsa_key(jwk: &types::JsonWebKey) -> Result<DecodingKey, String> {
     if jwk.kty != "RSA" {
         return Err(format!("key type is {:?}, not RSA", jwk.kty));
@@ -400,7 +409,7 @@ fn rsa_key(jwk: &types::JsonWebKey) -> Result<DecodingKey, String> {
     };
     let key = DecodingKey::from_rsa_components(n.trim_end_matches('='), e.trim_end_matches('='))
         .map_err(|_| "`n` or `e` is not base64url".to_owned())?;
-    if let DecodingKeyKind::RsaModulusExponent { n, e } = key.kind() {
+    if let jsonwebtoken::DecodingKeyKind::RsaModulusExponent { n, e } = key.kind() {
         let bits = significant_bits(n);
         if !RSA_MODULUS_BITS.contains(&bits) {
             return Err(format!(
@@ -416,6 +425,7 @@ fn rsa_key(jwk: &types::JsonWebKey) -> Result<DecodingKey, String> {
     Ok(key)
 }
 
+#[cfg(feature = "rsa-keys")]
 fn significant_bits(bytes: &[u8]) -> usize {
     match bytes.iter().position(|b| *b != 0) {
         Some(i) => (bytes.len() - i - 1) * 8 + (8 - bytes[i].leading_zeros() as usize),
@@ -461,6 +471,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(feature = "rsa-keys")]
     fn significant_bits_ignores_leading_zero_bytes() {
         assert_eq!(significant_bits(&[]), 0);
         assert_eq!(significant_bits(&[0, 0]), 0);

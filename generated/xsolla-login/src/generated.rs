@@ -10,43 +10,51 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    #[cfg(feature = "account-linking")]
     ///A one-time code that links a platform account to a main account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AccountLinkingCode {
         ///The linking code to show to the player, e.g. `123456`.
         pub code: ::std::string::String,
     }
+    #[cfg(feature = "account-linking")]
     impl AccountLinkingCode {
         pub fn builder() -> builder::AccountLinkingCode {
             Default::default()
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     ///The new group.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddProjectUserGroupBody {
         ///Group name.
         pub name: AddProjectUserGroupBodyName,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl AddProjectUserGroupBody {
         pub fn builder() -> builder::AddProjectUserGroupBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     ///Group name.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddProjectUserGroupBodyName(::std::string::String);
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::ops::Deref for AddProjectUserGroupBodyName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::convert::From<AddProjectUserGroupBodyName> for ::std::string::String {
         fn from(value: AddProjectUserGroupBodyName) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::str::FromStr for AddProjectUserGroupBodyName {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -58,6 +66,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::convert::TryFrom<&str> for AddProjectUserGroupBodyName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -66,6 +75,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::convert::TryFrom<::std::string::String> for AddProjectUserGroupBodyName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -74,6 +84,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl<'de> ::serde::Deserialize<'de> for AddProjectUserGroupBodyName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -86,6 +97,7 @@ pub mod types {
                 })
         }
     }
+    #[cfg(feature = "user-account")]
     ///The new credentials.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddUsernameEmailAuthBody {
@@ -101,26 +113,31 @@ pub mod types {
         ///Username.
         pub username: AddUsernameEmailAuthBodyUsername,
     }
+    #[cfg(feature = "user-account")]
     impl AddUsernameEmailAuthBody {
         pub fn builder() -> builder::AddUsernameEmailAuthBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///1 if the user agrees to receive newsletters.
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct AddUsernameEmailAuthBodyPromoEmailAgreement(i64);
+    #[cfg(feature = "user-account")]
     impl ::std::ops::Deref for AddUsernameEmailAuthBodyPromoEmailAgreement {
         type Target = i64;
         fn deref(&self) -> &i64 {
             &self.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::From<AddUsernameEmailAuthBodyPromoEmailAgreement> for i64 {
         fn from(value: AddUsernameEmailAuthBodyPromoEmailAgreement) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<i64> for AddUsernameEmailAuthBodyPromoEmailAgreement {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -133,6 +150,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     impl<'de> ::serde::Deserialize<'de> for AddUsernameEmailAuthBodyPromoEmailAgreement {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -142,22 +160,26 @@ pub mod types {
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    #[cfg(feature = "user-account")]
     ///Username.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddUsernameEmailAuthBodyUsername(::std::string::String);
+    #[cfg(feature = "user-account")]
     impl ::std::ops::Deref for AddUsernameEmailAuthBodyUsername {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::From<AddUsernameEmailAuthBodyUsername>
     for ::std::string::String {
         fn from(value: AddUsernameEmailAuthBodyUsername) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::str::FromStr for AddUsernameEmailAuthBodyUsername {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -172,6 +194,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<&str> for AddUsernameEmailAuthBodyUsername {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -180,6 +203,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AddUsernameEmailAuthBodyUsername {
         type Error = self::error::ConversionError;
@@ -189,6 +213,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl<'de> ::serde::Deserialize<'de> for AddUsernameEmailAuthBodyUsername {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -201,43 +226,51 @@ pub mod types {
                 })
         }
     }
+    #[cfg(feature = "user-account")]
     ///Whether confirmation is pending.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddUsernameEmailAuthResponse {
         ///True if the user must confirm the email address.
         pub email_confirmation_required: bool,
     }
+    #[cfg(feature = "user-account")]
     impl AddUsernameEmailAuthResponse {
         pub fn builder() -> builder::AddUsernameEmailAuthResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "webhooks")]
     ///The subscriber.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AddWebhookBody {
         ///Where Xsolla posts the event.
         pub url: AddWebhookBodyUrl,
     }
+    #[cfg(feature = "webhooks")]
     impl AddWebhookBody {
         pub fn builder() -> builder::AddWebhookBody {
             Default::default()
         }
     }
+    #[cfg(feature = "webhooks")]
     ///Where Xsolla posts the event.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AddWebhookBodyUrl(::std::string::String);
+    #[cfg(feature = "webhooks")]
     impl ::std::ops::Deref for AddWebhookBodyUrl {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::convert::From<AddWebhookBodyUrl> for ::std::string::String {
         fn from(value: AddWebhookBodyUrl) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::str::FromStr for AddWebhookBodyUrl {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -249,6 +282,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::convert::TryFrom<&str> for AddWebhookBodyUrl {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -257,6 +291,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::convert::TryFrom<::std::string::String> for AddWebhookBodyUrl {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -265,6 +300,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "webhooks")]
     impl<'de> ::serde::Deserialize<'de> for AddWebhookBodyUrl {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -277,6 +313,7 @@ pub mod types {
                 })
         }
     }
+    #[cfg(feature = "webhooks")]
     ///`AddWebhookEventType`
     #[derive(
         ::serde::Deserialize,
@@ -302,6 +339,7 @@ pub mod types {
         #[serde(rename = "new_verified_user")]
         NewVerifiedUser,
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::fmt::Display for AddWebhookEventType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -313,6 +351,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::str::FromStr for AddWebhookEventType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -328,6 +367,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::convert::TryFrom<&str> for AddWebhookEventType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -336,6 +376,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::convert::TryFrom<::std::string::String> for AddWebhookEventType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -344,6 +385,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///A user as the server-side user-management calls return it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AdminUser {
@@ -398,11 +440,13 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "users-admin")]
     impl AdminUser {
         pub fn builder() -> builder::AdminUser {
             Default::default()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///A page of users.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AdminUserList {
@@ -417,11 +461,13 @@ pub mod types {
         ///The users on this page.
         pub users: ::std::vec::Vec<AdminUser>,
     }
+    #[cfg(feature = "users-admin")]
     impl AdminUserList {
         pub fn builder() -> builder::AdminUserList {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///The flat error body of the user-attribute calls (403 and 422, and 400 of the attribute-schema calls); the other 400 answers use the standard shape.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct AttributeError {
@@ -430,11 +476,13 @@ pub mod types {
         ///Human-readable explanation.
         pub error_description: ::std::string::String,
     }
+    #[cfg(feature = "user-attributes")]
     impl AttributeError {
         pub fn builder() -> builder::AttributeError {
             Default::default()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`AuthorizeOauth2CodeChallengeMethod`
     #[derive(
         ::serde::Deserialize,
@@ -451,6 +499,7 @@ pub mod types {
     pub enum AuthorizeOauth2CodeChallengeMethod {
         S256,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::fmt::Display for AuthorizeOauth2CodeChallengeMethod {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -458,6 +507,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for AuthorizeOauth2CodeChallengeMethod {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -469,6 +519,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for AuthorizeOauth2CodeChallengeMethod {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -477,6 +528,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for AuthorizeOauth2CodeChallengeMethod {
         type Error = self::error::ConversionError;
@@ -486,6 +538,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`AuthorizeOauth2ResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -503,6 +556,7 @@ pub mod types {
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::fmt::Display for AuthorizeOauth2ResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -510,6 +564,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for AuthorizeOauth2ResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -521,6 +576,7 @@ pub mod types {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for AuthorizeOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -529,6 +585,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String> for AuthorizeOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -537,21 +594,25 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`AuthorizeOauth2State`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct AuthorizeOauth2State(::std::string::String);
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::ops::Deref for AuthorizeOauth2State {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::From<AuthorizeOauth2State> for ::std::string::String {
         fn from(value: AuthorizeOauth2State) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for AuthorizeOauth2State {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -563,6 +624,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for AuthorizeOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -571,6 +633,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String> for AuthorizeOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -579,6 +642,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'de> ::serde::Deserialize<'de> for AuthorizeOauth2State {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -591,6 +655,7 @@ pub mod types {
                 })
         }
     }
+    #[cfg(feature = "users-admin")]
     ///The ban.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct BanUserBody {
@@ -603,26 +668,31 @@ pub mod types {
         ///Why.
         pub reason: BanUserBodyReason,
     }
+    #[cfg(feature = "users-admin")]
     impl BanUserBody {
         pub fn builder() -> builder::BanUserBody {
             Default::default()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///Why.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct BanUserBodyReason(::std::string::String);
+    #[cfg(feature = "users-admin")]
     impl ::std::ops::Deref for BanUserBodyReason {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::From<BanUserBodyReason> for ::std::string::String {
         fn from(value: BanUserBodyReason) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::str::FromStr for BanUserBodyReason {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -637,6 +707,7 @@ pub mod types {
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<&str> for BanUserBodyReason {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -645,6 +716,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<::std::string::String> for BanUserBodyReason {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -653,6 +725,7 @@ pub mod types {
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl<'de> ::serde::Deserialize<'de> for BanUserBodyReason {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -665,6 +738,7 @@ pub mod types {
                 })
         }
     }
+    #[cfg(feature = "consent")]
     ///Client and scopes to check.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CheckConsentBody {
@@ -676,11 +750,13 @@ configured `clientId`, a JSON number, so the server accepts both.
         ///Space-separated scopes to check.
         pub scope: ::std::string::String,
     }
+    #[cfg(feature = "consent")]
     impl CheckConsentBody {
         pub fn builder() -> builder::CheckConsentBody {
             Default::default()
         }
     }
+    #[cfg(feature = "consent")]
     /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
 JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2ConsentValidate`) sends the
 configured `clientId`, a JSON number, so the server accepts both.
@@ -691,6 +767,7 @@ configured `clientId`, a JSON number, so the server accepts both.
         String(::std::string::String),
         Integer(i64),
     }
+    #[cfg(feature = "consent")]
     impl ::std::fmt::Display for CheckConsentBodyClientId {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -699,11 +776,13 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "consent")]
     impl ::std::convert::From<i64> for CheckConsentBodyClientId {
         fn from(value: i64) -> Self {
             Self::Integer(value)
         }
     }
+    #[cfg(feature = "consent")]
     ///Consent state.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CheckConsentResponse {
@@ -715,11 +794,13 @@ configured `clientId`, a JSON number, so the server accepts both.
             ::std::vec::Vec<::std::string::String>,
         >,
     }
+    #[cfg(feature = "consent")]
     impl CheckConsentResponse {
         pub fn builder() -> builder::CheckConsentResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///Birth date and project.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct CheckUserAgeBody {
@@ -730,38 +811,45 @@ configured `clientId`, a JSON number, so the server accepts both.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub project_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "user-account")]
     impl CheckUserAgeBody {
         pub fn builder() -> builder::CheckUserAgeBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///Check result.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CheckUserAgeResponse {
         ///Whether the user is old enough.
         pub accepted: bool,
     }
+    #[cfg(feature = "user-account")]
     impl CheckUserAgeResponse {
         pub fn builder() -> builder::CheckUserAgeResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "jwt")]
     ///`CheckUserAuthenticationJwtPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CheckUserAuthenticationJwtPayload(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for CheckUserAuthenticationJwtPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<CheckUserAuthenticationJwtPayload>
     for ::std::string::String {
         fn from(value: CheckUserAuthenticationJwtPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for CheckUserAuthenticationJwtPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -773,6 +861,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for CheckUserAuthenticationJwtPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -781,6 +870,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CheckUserAuthenticationJwtPayload {
         type Error = self::error::ConversionError;
@@ -790,6 +880,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de> for CheckUserAuthenticationJwtPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -802,6 +893,7 @@ configured `clientId`, a JSON number, so the server accepts both.
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///`CheckUserAuthenticationJwtWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -821,6 +913,7 @@ configured `clientId`, a JSON number, so the server accepts both.
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "jwt")]
     impl ::std::fmt::Display for CheckUserAuthenticationJwtWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -829,6 +922,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for CheckUserAuthenticationJwtWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -841,6 +935,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for CheckUserAuthenticationJwtWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -849,6 +944,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CheckUserAuthenticationJwtWithLogout {
         type Error = self::error::ConversionError;
@@ -858,11 +954,13 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::default::Default for CheckUserAuthenticationJwtWithLogout {
         fn default() -> Self {
             CheckUserAuthenticationJwtWithLogout::X0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`CheckUserAuthenticationResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -880,6 +978,7 @@ configured `clientId`, a JSON number, so the server accepts both.
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::fmt::Display for CheckUserAuthenticationResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -887,6 +986,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for CheckUserAuthenticationResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -898,6 +998,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for CheckUserAuthenticationResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -906,6 +1007,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CheckUserAuthenticationResponseType {
         type Error = self::error::ConversionError;
@@ -915,21 +1017,25 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`CheckUserAuthenticationState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CheckUserAuthenticationState(::std::string::String);
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::ops::Deref for CheckUserAuthenticationState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::From<CheckUserAuthenticationState> for ::std::string::String {
         fn from(value: CheckUserAuthenticationState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for CheckUserAuthenticationState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -941,6 +1047,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for CheckUserAuthenticationState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -949,6 +1056,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CheckUserAuthenticationState {
         type Error = self::error::ConversionError;
@@ -958,6 +1066,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'de> ::serde::Deserialize<'de> for CheckUserAuthenticationState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -970,6 +1079,7 @@ configured `clientId`, a JSON number, so the server accepts both.
                 })
         }
     }
+    #[cfg(feature = "passwordless")]
     ///The code and the operation it belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CompleteJwtEmailAuthBody {
@@ -980,26 +1090,31 @@ configured `clientId`, a JSON number, so the server accepts both.
         ///`operation_id` from the start call.
         pub operation_id: ::std::string::String,
     }
+    #[cfg(feature = "passwordless")]
     impl CompleteJwtEmailAuthBody {
         pub fn builder() -> builder::CompleteJwtEmailAuthBody {
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///The email address the code was sent to.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CompleteJwtEmailAuthBodyEmail(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for CompleteJwtEmailAuthBodyEmail {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<CompleteJwtEmailAuthBodyEmail> for ::std::string::String {
         fn from(value: CompleteJwtEmailAuthBodyEmail) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for CompleteJwtEmailAuthBodyEmail {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1014,6 +1129,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for CompleteJwtEmailAuthBodyEmail {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1022,6 +1138,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CompleteJwtEmailAuthBodyEmail {
         type Error = self::error::ConversionError;
@@ -1031,6 +1148,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for CompleteJwtEmailAuthBodyEmail {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -1043,6 +1161,7 @@ configured `clientId`, a JSON number, so the server accepts both.
                 })
         }
     }
+    #[cfg(feature = "passwordless")]
     ///The code and the operation it belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CompleteJwtPhoneAuthBody {
@@ -1053,27 +1172,32 @@ configured `clientId`, a JSON number, so the server accepts both.
         ///The phone number the code was sent to.
         pub phone_number: CompleteJwtPhoneAuthBodyPhoneNumber,
     }
+    #[cfg(feature = "passwordless")]
     impl CompleteJwtPhoneAuthBody {
         pub fn builder() -> builder::CompleteJwtPhoneAuthBody {
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///The phone number the code was sent to.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CompleteJwtPhoneAuthBodyPhoneNumber(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for CompleteJwtPhoneAuthBodyPhoneNumber {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<CompleteJwtPhoneAuthBodyPhoneNumber>
     for ::std::string::String {
         fn from(value: CompleteJwtPhoneAuthBodyPhoneNumber) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for CompleteJwtPhoneAuthBodyPhoneNumber {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1087,6 +1211,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for CompleteJwtPhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1095,6 +1220,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CompleteJwtPhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
@@ -1104,6 +1230,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for CompleteJwtPhoneAuthBodyPhoneNumber {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -1116,6 +1243,7 @@ configured `clientId`, a JSON number, so the server accepts both.
                 })
         }
     }
+    #[cfg(feature = "passwordless")]
     ///The code and the operation it belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CompleteOauth2EmailAuthBody {
@@ -1126,27 +1254,32 @@ configured `clientId`, a JSON number, so the server accepts both.
         ///`operation_id` from the start call.
         pub operation_id: ::std::string::String,
     }
+    #[cfg(feature = "passwordless")]
     impl CompleteOauth2EmailAuthBody {
         pub fn builder() -> builder::CompleteOauth2EmailAuthBody {
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///The email address the code was sent to.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CompleteOauth2EmailAuthBodyEmail(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for CompleteOauth2EmailAuthBodyEmail {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<CompleteOauth2EmailAuthBodyEmail>
     for ::std::string::String {
         fn from(value: CompleteOauth2EmailAuthBodyEmail) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for CompleteOauth2EmailAuthBodyEmail {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1161,6 +1294,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for CompleteOauth2EmailAuthBodyEmail {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1169,6 +1303,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CompleteOauth2EmailAuthBodyEmail {
         type Error = self::error::ConversionError;
@@ -1178,6 +1313,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for CompleteOauth2EmailAuthBodyEmail {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -1190,6 +1326,7 @@ configured `clientId`, a JSON number, so the server accepts both.
                 })
         }
     }
+    #[cfg(feature = "passwordless")]
     ///The code and the operation it belongs to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct CompleteOauth2PhoneAuthBody {
@@ -1200,27 +1337,32 @@ configured `clientId`, a JSON number, so the server accepts both.
         ///The phone number the code was sent to.
         pub phone_number: CompleteOauth2PhoneAuthBodyPhoneNumber,
     }
+    #[cfg(feature = "passwordless")]
     impl CompleteOauth2PhoneAuthBody {
         pub fn builder() -> builder::CompleteOauth2PhoneAuthBody {
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///The phone number the code was sent to.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct CompleteOauth2PhoneAuthBodyPhoneNumber(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for CompleteOauth2PhoneAuthBodyPhoneNumber {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<CompleteOauth2PhoneAuthBodyPhoneNumber>
     for ::std::string::String {
         fn from(value: CompleteOauth2PhoneAuthBodyPhoneNumber) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for CompleteOauth2PhoneAuthBodyPhoneNumber {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1234,6 +1376,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for CompleteOauth2PhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1242,6 +1385,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CompleteOauth2PhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
@@ -1251,6 +1395,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for CompleteOauth2PhoneAuthBodyPhoneNumber {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -1263,6 +1408,7 @@ configured `clientId`, a JSON number, so the server accepts both.
                 })
         }
     }
+    #[cfg(feature = "authentication")]
     ///New password and the reset code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConfirmPasswordResetBody {
@@ -1274,11 +1420,13 @@ configured `clientId`, a JSON number, so the server accepts both.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "authentication")]
     impl ConfirmPasswordResetBody {
         pub fn builder() -> builder::ConfirmPasswordResetBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///The code and its operation.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConfirmPhoneLinkBody {
@@ -1289,22 +1437,26 @@ configured `clientId`, a JSON number, so the server accepts both.
         ///The phone number being linked.
         pub phone_number: ::std::string::String,
     }
+    #[cfg(feature = "user-account")]
     impl ConfirmPhoneLinkBody {
         pub fn builder() -> builder::ConfirmPhoneLinkBody {
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///A one-time confirmation code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ConfirmationCodeResult {
         ///The confirmation code (valid for 3 minutes).
         pub code: ::std::string::String,
     }
+    #[cfg(feature = "passwordless")]
     impl ConfirmationCodeResult {
         pub fn builder() -> builder::ConfirmationCodeResult {
             Default::default()
         }
     }
+    #[cfg(feature = "email-templates")]
     ///`CreateEmailTemplateTemplateType`
     #[derive(
         ::serde::Deserialize,
@@ -1334,6 +1486,7 @@ configured `clientId`, a JSON number, so the server accepts both.
         #[serde(rename = "passwordless_auth_by_code_link")]
         PasswordlessAuthByCodeLink,
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::fmt::Display for CreateEmailTemplateTemplateType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1349,6 +1502,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::str::FromStr for CreateEmailTemplateTemplateType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1366,6 +1520,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::TryFrom<&str> for CreateEmailTemplateTemplateType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1374,6 +1529,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::TryFrom<::std::string::String>
     for CreateEmailTemplateTemplateType {
         type Error = self::error::ConversionError;
@@ -1411,6 +1567,7 @@ JWT structure page and of the Register new user page.
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `deleteAttributeSchema` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -1419,22 +1576,26 @@ JWT structure page and of the Register new user page.
         Variant1(Error),
         Variant2(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<DeleteAttributeSchemaErrorVariant0>
     for DeleteAttributeSchemaError {
         fn from(value: DeleteAttributeSchemaErrorVariant0) -> Self {
             Self::Variant0(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for DeleteAttributeSchemaError {
         fn from(value: Error) -> Self {
             Self::Variant1(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for DeleteAttributeSchemaError {
         fn from(value: AttributeError) -> Self {
             Self::Variant2(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///`DeleteAttributeSchemaErrorVariant0`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -1442,16 +1603,19 @@ JWT structure page and of the Register new user page.
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for DeleteAttributeSchemaErrorVariant0 {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for DeleteAttributeSchemaErrorVariant0 {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "webhooks")]
     ///`DeleteWebhookEventType`
     #[derive(
         ::serde::Deserialize,
@@ -1477,6 +1641,7 @@ JWT structure page and of the Register new user page.
         #[serde(rename = "new_verified_user")]
         NewVerifiedUser,
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::fmt::Display for DeleteWebhookEventType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1488,6 +1653,7 @@ JWT structure page and of the Register new user page.
             }
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::str::FromStr for DeleteWebhookEventType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1503,6 +1669,7 @@ JWT structure page and of the Register new user page.
             }
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::convert::TryFrom<&str> for DeleteWebhookEventType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1511,6 +1678,7 @@ JWT structure page and of the Register new user page.
             value.parse()
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::convert::TryFrom<::std::string::String> for DeleteWebhookEventType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1519,6 +1687,7 @@ JWT structure page and of the Register new user page.
             value.parse()
         }
     }
+    #[cfg(feature = "email-templates")]
     ///An email template of a Login project.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct EmailTemplate {
@@ -1536,11 +1705,13 @@ JWT structure page and of the Register new user page.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub template_type: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "email-templates")]
     impl EmailTemplate {
         pub fn builder() -> builder::EmailTemplate {
             Default::default()
         }
     }
+    #[cfg(feature = "email-templates")]
     ///Subject and body of an email template.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct EmailTemplateContent {
@@ -1549,6 +1720,7 @@ JWT structure page and of the Register new user page.
         ///Subject line.
         pub header: ::std::string::String,
     }
+    #[cfg(feature = "email-templates")]
     impl EmailTemplateContent {
         pub fn builder() -> builder::EmailTemplateContent {
             Default::default()
@@ -1604,17 +1776,20 @@ send the integer `0`, so both types are accepted.
             Self::Integer(value)
         }
     }
+    #[cfg(feature = "users-admin")]
     ///Where to send the link.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ExportUsersBody {
         ///Address that receives the download link.
         pub email: ::std::string::String,
     }
+    #[cfg(feature = "users-admin")]
     impl ExportUsersBody {
         pub fn builder() -> builder::ExportUsersBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///A user found by nickname.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FoundUser {
@@ -1638,11 +1813,13 @@ send the integer `0`, so both types are accepted.
         ///User ID.
         pub user_id: ::uuid::Uuid,
     }
+    #[cfg(feature = "user-account")]
     impl FoundUser {
         pub fn builder() -> builder::FoundUser {
             Default::default()
         }
     }
+    #[cfg(feature = "friends")]
     ///The relationship between the calling user and another user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct FriendRelationship {
@@ -1658,6 +1835,7 @@ send the integer `0`, so both types are accepted.
         pub updated: ::std::option::Option<f64>,
         pub user: UserDetails,
     }
+    #[cfg(feature = "friends")]
     impl FriendRelationship {
         pub fn builder() -> builder::FriendRelationship {
             Default::default()
@@ -1677,6 +1855,7 @@ storage (checked with Validate server JWT). The reference describes only `reques
             Default::default()
         }
     }
+    #[cfg(feature = "token-management")]
     ///Trade an authorization code for a user JWT.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GenerateJwtAuthorizationCodeRequest {
@@ -1700,11 +1879,13 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub redirect_uri: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "token-management")]
     impl GenerateJwtAuthorizationCodeRequest {
         pub fn builder() -> builder::GenerateJwtAuthorizationCodeRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "token-management")]
     ///Selects the code exchange.
     #[derive(
         ::serde::Deserialize,
@@ -1722,6 +1903,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
         #[serde(rename = "authorization_code")]
         AuthorizationCode,
     }
+    #[cfg(feature = "token-management")]
     impl ::std::fmt::Display for GenerateJwtAuthorizationCodeRequestGrantType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1729,6 +1911,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             }
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::str::FromStr for GenerateJwtAuthorizationCodeRequestGrantType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1740,6 +1923,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             }
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::TryFrom<&str> for GenerateJwtAuthorizationCodeRequestGrantType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1748,6 +1932,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             value.parse()
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GenerateJwtAuthorizationCodeRequestGrantType {
         type Error = self::error::ConversionError;
@@ -1757,6 +1942,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             value.parse()
         }
     }
+    #[cfg(feature = "token-management")]
     ///`GenerateJwtBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -1766,26 +1952,31 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
         ClientCredentialsRequest(GenerateJwtClientCredentialsRequest),
         TokenExchangeRequest(GenerateJwtTokenExchangeRequest),
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::From<GenerateJwtAuthorizationCodeRequest> for GenerateJwtBody {
         fn from(value: GenerateJwtAuthorizationCodeRequest) -> Self {
             Self::AuthorizationCodeRequest(value)
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::From<GenerateJwtRefreshTokenRequest> for GenerateJwtBody {
         fn from(value: GenerateJwtRefreshTokenRequest) -> Self {
             Self::RefreshTokenRequest(value)
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::From<GenerateJwtClientCredentialsRequest> for GenerateJwtBody {
         fn from(value: GenerateJwtClientCredentialsRequest) -> Self {
             Self::ClientCredentialsRequest(value)
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::From<GenerateJwtTokenExchangeRequest> for GenerateJwtBody {
         fn from(value: GenerateJwtTokenExchangeRequest) -> Self {
             Self::TokenExchangeRequest(value)
         }
     }
+    #[cfg(feature = "token-management")]
     ///Get a server JWT for back-end calls. The client is a server OAuth 2.0 client created by Xsolla's account team.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GenerateJwtClientCredentialsRequest {
@@ -1796,11 +1987,13 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
         ///Selects the server-token grant.
         pub grant_type: GenerateJwtClientCredentialsRequestGrantType,
     }
+    #[cfg(feature = "token-management")]
     impl GenerateJwtClientCredentialsRequest {
         pub fn builder() -> builder::GenerateJwtClientCredentialsRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "token-management")]
     ///Selects the server-token grant.
     #[derive(
         ::serde::Deserialize,
@@ -1818,6 +2011,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
         #[serde(rename = "client_credentials")]
         ClientCredentials,
     }
+    #[cfg(feature = "token-management")]
     impl ::std::fmt::Display for GenerateJwtClientCredentialsRequestGrantType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1825,6 +2019,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             }
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::str::FromStr for GenerateJwtClientCredentialsRequestGrantType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1836,6 +2031,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             }
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::TryFrom<&str> for GenerateJwtClientCredentialsRequestGrantType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1844,6 +2040,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             value.parse()
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GenerateJwtClientCredentialsRequestGrantType {
         type Error = self::error::ConversionError;
@@ -1853,6 +2050,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             value.parse()
         }
     }
+    #[cfg(feature = "token-management")]
     ///Get a new user JWT with a refresh token.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GenerateJwtRefreshTokenRequest {
@@ -1869,11 +2067,13 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
         ///The refresh token from the latest Generate JWT answer (issued only with `scope=offline`).
         pub refresh_token: ::gamespec_client_support::Secret,
     }
+    #[cfg(feature = "token-management")]
     impl GenerateJwtRefreshTokenRequest {
         pub fn builder() -> builder::GenerateJwtRefreshTokenRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "token-management")]
     ///Selects the refresh.
     #[derive(
         ::serde::Deserialize,
@@ -1891,6 +2091,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
         #[serde(rename = "refresh_token")]
         RefreshToken,
     }
+    #[cfg(feature = "token-management")]
     impl ::std::fmt::Display for GenerateJwtRefreshTokenRequestGrantType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1898,6 +2099,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             }
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::str::FromStr for GenerateJwtRefreshTokenRequestGrantType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1909,6 +2111,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             }
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::TryFrom<&str> for GenerateJwtRefreshTokenRequestGrantType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -1917,6 +2120,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             value.parse()
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GenerateJwtRefreshTokenRequestGrantType {
         type Error = self::error::ConversionError;
@@ -1926,6 +2130,7 @@ Generate JWT pages and its redocly rendering (none of their field lists shows it
             value.parse()
         }
     }
+    #[cfg(feature = "token-management")]
     /**Swap an existing user JWT for a new one with a different scope. Documented only in newer
 versions of the reference, which name no fields besides `grant_type` and `client_id`.
 */
@@ -1952,11 +2157,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub subject_token: ::std::option::Option<::gamespec_client_support::Secret>,
     }
+    #[cfg(feature = "token-management")]
     impl GenerateJwtTokenExchangeRequest {
         pub fn builder() -> builder::GenerateJwtTokenExchangeRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "token-management")]
     ///Selects the token exchange (note the underscore in `token_exchange`).
     #[derive(
         ::serde::Deserialize,
@@ -1974,6 +2181,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(rename = "urn:ietf:params:oauth:grant-type:token_exchange")]
         UrnIetfParamsOauthGrantTypeTokenExchange,
     }
+    #[cfg(feature = "token-management")]
     impl ::std::fmt::Display for GenerateJwtTokenExchangeRequestGrantType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -1983,6 +2191,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::str::FromStr for GenerateJwtTokenExchangeRequestGrantType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -1996,6 +2205,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::TryFrom<&str> for GenerateJwtTokenExchangeRequestGrantType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2004,6 +2214,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "token-management")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GenerateJwtTokenExchangeRequestGrantType {
         type Error = self::error::ConversionError;
@@ -2013,6 +2224,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `getAttributeSchema` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -2021,22 +2233,26 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         Variant1(Error),
         Variant2(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<GetAttributeSchemaErrorVariant0>
     for GetAttributeSchemaError {
         fn from(value: GetAttributeSchemaErrorVariant0) -> Self {
             Self::Variant0(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for GetAttributeSchemaError {
         fn from(value: Error) -> Self {
             Self::Variant1(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for GetAttributeSchemaError {
         fn from(value: AttributeError) -> Self {
             Self::Variant2(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///`GetAttributeSchemaErrorVariant0`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -2044,16 +2260,19 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for GetAttributeSchemaErrorVariant0 {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for GetAttributeSchemaErrorVariant0 {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Which users and attributes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetAttributesByServerCustomIdsBody {
@@ -2064,11 +2283,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub server_custom_ids: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetAttributesByServerCustomIdsBody {
         pub fn builder() -> builder::GetAttributesByServerCustomIdsBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `getAttributesByServerCustomIds` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -2076,16 +2297,19 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for GetAttributesByServerCustomIdsError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for GetAttributesByServerCustomIdsError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///One user's attributes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetAttributesByServerCustomIdsResponseItem {
@@ -2099,26 +2323,31 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetAttributesByServerCustomIdsResponseItem {
         pub fn builder() -> builder::GetAttributesByServerCustomIdsResponseItem {
             Default::default()
         }
     }
+    #[cfg(feature = "social")]
     ///`GetJwtSocialLoginUrlPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetJwtSocialLoginUrlPayload(::std::string::String);
+    #[cfg(feature = "social")]
     impl ::std::ops::Deref for GetJwtSocialLoginUrlPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::From<GetJwtSocialLoginUrlPayload> for ::std::string::String {
         fn from(value: GetJwtSocialLoginUrlPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for GetJwtSocialLoginUrlPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2130,6 +2359,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for GetJwtSocialLoginUrlPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2138,6 +2368,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String> for GetJwtSocialLoginUrlPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2146,6 +2377,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl<'de> ::serde::Deserialize<'de> for GetJwtSocialLoginUrlPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -2158,6 +2390,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
                 })
         }
     }
+    #[cfg(feature = "social")]
     ///`GetJwtSocialLoginUrlWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -2177,6 +2410,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "social")]
     impl ::std::fmt::Display for GetJwtSocialLoginUrlWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2185,6 +2419,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for GetJwtSocialLoginUrlWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2197,6 +2432,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for GetJwtSocialLoginUrlWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2205,6 +2441,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GetJwtSocialLoginUrlWithLogout {
         type Error = self::error::ConversionError;
@@ -2214,11 +2451,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::default::Default for GetJwtSocialLoginUrlWithLogout {
         fn default() -> Self {
             GetJwtSocialLoginUrlWithLogout::X0
         }
     }
+    #[cfg(feature = "users-admin")]
     ///Platform accounts to resolve.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetLinkingInfoBody {
@@ -2231,11 +2470,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         ///Platform accounts.
         pub users: ::std::vec::Vec<GetLinkingInfoBodyUsersItem>,
     }
+    #[cfg(feature = "users-admin")]
     impl GetLinkingInfoBody {
         pub fn builder() -> builder::GetLinkingInfoBody {
             Default::default()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///A platform account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetLinkingInfoBodyUsersItem {
@@ -2244,11 +2485,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         ///User ID on the platform.
         pub user_id: ::std::string::String,
     }
+    #[cfg(feature = "users-admin")]
     impl GetLinkingInfoBodyUsersItem {
         pub fn builder() -> builder::GetLinkingInfoBodyUsersItem {
             Default::default()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///Platform.
     #[derive(
         ::serde::Deserialize,
@@ -2272,6 +2515,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(rename = "psn")]
         Psn,
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::fmt::Display for GetLinkingInfoBodyUsersItemPlatform {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2282,6 +2526,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::str::FromStr for GetLinkingInfoBodyUsersItemPlatform {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2296,6 +2541,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<&str> for GetLinkingInfoBodyUsersItemPlatform {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2304,6 +2550,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GetLinkingInfoBodyUsersItemPlatform {
         type Error = self::error::ConversionError;
@@ -2313,6 +2560,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///Resolution of one platform account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetLinkingInfoResponseItem {
@@ -2330,11 +2578,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub xl_uid: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "users-admin")]
     impl GetLinkingInfoResponseItem {
         pub fn builder() -> builder::GetLinkingInfoResponseItem {
             Default::default()
         }
     }
+    #[cfg(feature = "social")]
     ///`GetOauth2SocialLoginUrlResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -2352,6 +2602,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "social")]
     impl ::std::fmt::Display for GetOauth2SocialLoginUrlResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2359,6 +2610,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for GetOauth2SocialLoginUrlResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2370,6 +2622,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for GetOauth2SocialLoginUrlResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2378,6 +2631,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GetOauth2SocialLoginUrlResponseType {
         type Error = self::error::ConversionError;
@@ -2387,21 +2641,25 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     ///`GetOauth2SocialLoginUrlState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetOauth2SocialLoginUrlState(::std::string::String);
+    #[cfg(feature = "social")]
     impl ::std::ops::Deref for GetOauth2SocialLoginUrlState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::From<GetOauth2SocialLoginUrlState> for ::std::string::String {
         fn from(value: GetOauth2SocialLoginUrlState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for GetOauth2SocialLoginUrlState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2413,6 +2671,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for GetOauth2SocialLoginUrlState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2421,6 +2680,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GetOauth2SocialLoginUrlState {
         type Error = self::error::ConversionError;
@@ -2430,6 +2690,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl<'de> ::serde::Deserialize<'de> for GetOauth2SocialLoginUrlState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -2442,6 +2703,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
                 })
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Which attributes to read.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetServerUserAttributesBody {
@@ -2455,11 +2717,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub publisher_project_id: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetServerUserAttributesBody {
         pub fn builder() -> builder::GetServerUserAttributesBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `getServerUserAttributes` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -2467,16 +2731,19 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for GetServerUserAttributesError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for GetServerUserAttributesError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Which attributes to read.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetServerUserReadOnlyAttributesBody {
@@ -2490,11 +2757,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub publisher_project_id: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetServerUserReadOnlyAttributesBody {
         pub fn builder() -> builder::GetServerUserReadOnlyAttributesBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `getServerUserReadOnlyAttributes` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -2502,16 +2771,19 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for GetServerUserReadOnlyAttributesError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for GetServerUserReadOnlyAttributesError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Which attributes to read.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetUserAttributesBody {
@@ -2525,11 +2797,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetUserAttributesBody {
         pub fn builder() -> builder::GetUserAttributesBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `getUserAttributes` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -2537,16 +2811,19 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for GetUserAttributesError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for GetUserAttributesError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-account")]
     ///The user's email.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetUserEmailResponse {
@@ -2554,11 +2831,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub current_email: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "user-account")]
     impl GetUserEmailResponse {
         pub fn builder() -> builder::GetUserEmailResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///The user's phone number.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetUserPhoneNumberResponse {
@@ -2569,11 +2848,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub phone_number: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "user-account")]
     impl GetUserPhoneNumberResponse {
         pub fn builder() -> builder::GetUserPhoneNumberResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Which attributes to read.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetUserReadOnlyAttributesBody {
@@ -2587,11 +2868,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetUserReadOnlyAttributesBody {
         pub fn builder() -> builder::GetUserReadOnlyAttributesBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `getUserReadOnlyAttributes` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -2599,16 +2882,19 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for GetUserReadOnlyAttributesError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for GetUserReadOnlyAttributesError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Search criteria.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetUsersByAttributeBody {
@@ -2638,11 +2924,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(default = "defaults::get_users_by_attribute_body_search_type")]
         pub search_type: GetUsersByAttributeBodySearchType,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetUsersByAttributeBody {
         pub fn builder() -> builder::GetUsersByAttributeBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Search editable or read-only attributes.
     #[derive(
         ::serde::Deserialize,
@@ -2662,6 +2950,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(rename = "server")]
         Server,
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::fmt::Display for GetUsersByAttributeBodyAttrType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2670,6 +2959,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for GetUsersByAttributeBodyAttrType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2682,6 +2972,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for GetUsersByAttributeBodyAttrType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2690,6 +2981,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GetUsersByAttributeBodyAttrType {
         type Error = self::error::ConversionError;
@@ -2699,11 +2991,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::default::Default for GetUsersByAttributeBodyAttrType {
         fn default() -> Self {
             GetUsersByAttributeBodyAttrType::Client
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///The attribute to match.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct GetUsersByAttributeBodyAttribute {
@@ -2713,27 +3007,32 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub value: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetUsersByAttributeBodyAttribute {
         pub fn builder() -> builder::GetUsersByAttributeBodyAttribute {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Attribute key.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct GetUsersByAttributeBodyAttributeKey(::std::string::String);
+    #[cfg(feature = "user-attributes")]
     impl ::std::ops::Deref for GetUsersByAttributeBodyAttributeKey {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<GetUsersByAttributeBodyAttributeKey>
     for ::std::string::String {
         fn from(value: GetUsersByAttributeBodyAttributeKey) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for GetUsersByAttributeBodyAttributeKey {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2750,6 +3049,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for GetUsersByAttributeBodyAttributeKey {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2758,6 +3058,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GetUsersByAttributeBodyAttributeKey {
         type Error = self::error::ConversionError;
@@ -2767,6 +3068,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl<'de> ::serde::Deserialize<'de> for GetUsersByAttributeBodyAttributeKey {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -2779,6 +3081,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
                 })
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Exact or substring match.
     #[derive(
         ::serde::Deserialize,
@@ -2798,6 +3101,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(rename = "like")]
         Like,
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::fmt::Display for GetUsersByAttributeBodySearchType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -2806,6 +3110,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for GetUsersByAttributeBodySearchType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -2818,6 +3123,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for GetUsersByAttributeBodySearchType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -2826,6 +3132,7 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String>
     for GetUsersByAttributeBodySearchType {
         type Error = self::error::ConversionError;
@@ -2835,11 +3142,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::default::Default for GetUsersByAttributeBodySearchType {
         fn default() -> Self {
             GetUsersByAttributeBodySearchType::Equal
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `getUsersByAttribute` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -2847,16 +3156,19 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for GetUsersByAttributeError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for GetUsersByAttributeError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Matching users.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetUsersByAttributeResponse {
@@ -2867,11 +3179,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub users: ::std::vec::Vec<GetUsersByAttributeResponseUsersItem>,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetUsersByAttributeResponse {
         pub fn builder() -> builder::GetUsersByAttributeResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///A user and the requested attributes.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct GetUsersByAttributeResponseUsersItem {
@@ -2885,11 +3199,13 @@ RFC 8693; Xsolla does not document how the current token is passed. Searched for
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub user_id: ::std::option::Option<::uuid::Uuid>,
     }
+    #[cfg(feature = "user-attributes")]
     impl GetUsersByAttributeResponseUsersItem {
         pub fn builder() -> builder::GetUsersByAttributeResponseUsersItem {
             Default::default()
         }
     }
+    #[cfg(feature = "rsa-keys")]
     /**An RSA public key in JWK form (RFC 7517). Generate RSA key always returns all six basic
 fields; the key-set calls require only `alg`, `kid`, `kty` and `use`.
 
@@ -2921,11 +3237,13 @@ JWT signature guide.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub x5c: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "rsa-keys")]
     impl JsonWebKey {
         pub fn builder() -> builder::JsonWebKey {
             Default::default()
         }
     }
+    #[cfg(feature = "rsa-keys")]
     ///A JSON Web Key Set.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct JwksResponse {
@@ -2933,11 +3251,13 @@ JWT signature guide.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub keys: ::std::vec::Vec<JsonWebKey>,
     }
+    #[cfg(feature = "rsa-keys")]
     impl JwksResponse {
         pub fn builder() -> builder::JwksResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "jwt")]
     ///Username/e-mail and password for the JWT-flow sign-in.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct JwtPasswordLoginRequest {
@@ -2949,11 +3269,13 @@ JWT signature guide.
         ///Username or e-mail address.
         pub username: ::std::string::String,
     }
+    #[cfg(feature = "jwt")]
     impl JwtPasswordLoginRequest {
         pub fn builder() -> builder::JwtPasswordLoginRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "account-linking")]
     ///Body of Link accounts by code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LinkAccountsByCodeRequest {
@@ -2970,11 +3292,13 @@ JWT signature guide.
         ///The user's ID on that platform.
         pub user_id: ::std::string::String,
     }
+    #[cfg(feature = "account-linking")]
     impl LinkAccountsByCodeRequest {
         pub fn builder() -> builder::LinkAccountsByCodeRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "account-linking")]
     ///Platform of the account being linked.
     #[derive(
         ::serde::Deserialize,
@@ -2998,6 +3322,7 @@ JWT signature guide.
         #[serde(rename = "psn")]
         Psn,
     }
+    #[cfg(feature = "account-linking")]
     impl ::std::fmt::Display for LinkAccountsByCodeRequestPlatform {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3008,6 +3333,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "account-linking")]
     impl ::std::str::FromStr for LinkAccountsByCodeRequestPlatform {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3022,6 +3348,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "account-linking")]
     impl ::std::convert::TryFrom<&str> for LinkAccountsByCodeRequestPlatform {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3030,6 +3357,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "account-linking")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LinkAccountsByCodeRequestPlatform {
         type Error = self::error::ConversionError;
@@ -3039,6 +3367,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "devices")]
     ///The device.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LinkDeviceToAccountBody {
@@ -3047,26 +3376,31 @@ JWT signature guide.
         ///Stable device identifier.
         pub device_id: LinkDeviceToAccountBodyDeviceId,
     }
+    #[cfg(feature = "devices")]
     impl LinkDeviceToAccountBody {
         pub fn builder() -> builder::LinkDeviceToAccountBody {
             Default::default()
         }
     }
+    #[cfg(feature = "devices")]
     ///Manufacturer and model.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LinkDeviceToAccountBodyDevice(::std::string::String);
+    #[cfg(feature = "devices")]
     impl ::std::ops::Deref for LinkDeviceToAccountBodyDevice {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::convert::From<LinkDeviceToAccountBodyDevice> for ::std::string::String {
         fn from(value: LinkDeviceToAccountBodyDevice) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::str::FromStr for LinkDeviceToAccountBodyDevice {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3078,6 +3412,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::convert::TryFrom<&str> for LinkDeviceToAccountBodyDevice {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3086,6 +3421,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LinkDeviceToAccountBodyDevice {
         type Error = self::error::ConversionError;
@@ -3095,6 +3431,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "devices")]
     impl<'de> ::serde::Deserialize<'de> for LinkDeviceToAccountBodyDevice {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3107,22 +3444,26 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "devices")]
     ///Stable device identifier.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LinkDeviceToAccountBodyDeviceId(::std::string::String);
+    #[cfg(feature = "devices")]
     impl ::std::ops::Deref for LinkDeviceToAccountBodyDeviceId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::convert::From<LinkDeviceToAccountBodyDeviceId>
     for ::std::string::String {
         fn from(value: LinkDeviceToAccountBodyDeviceId) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::str::FromStr for LinkDeviceToAccountBodyDeviceId {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3137,6 +3478,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::convert::TryFrom<&str> for LinkDeviceToAccountBodyDeviceId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3145,6 +3487,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LinkDeviceToAccountBodyDeviceId {
         type Error = self::error::ConversionError;
@@ -3154,6 +3497,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "devices")]
     impl<'de> ::serde::Deserialize<'de> for LinkDeviceToAccountBodyDeviceId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3166,6 +3510,7 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "devices")]
     ///`LinkDeviceToAccountDevice`
     #[derive(
         ::serde::Deserialize,
@@ -3185,6 +3530,7 @@ JWT signature guide.
         #[serde(rename = "ios")]
         Ios,
     }
+    #[cfg(feature = "devices")]
     impl ::std::fmt::Display for LinkDeviceToAccountDevice {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3193,6 +3539,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::str::FromStr for LinkDeviceToAccountDevice {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3205,6 +3552,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::convert::TryFrom<&str> for LinkDeviceToAccountDevice {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3213,6 +3561,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "devices")]
     impl ::std::convert::TryFrom<::std::string::String> for LinkDeviceToAccountDevice {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3221,6 +3570,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "account-linking")]
     ///Body of Link user IDs via external ID.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LinkExternalAccountIdRequest {
@@ -3229,11 +3579,13 @@ JWT signature guide.
         ///Xsolla Login user ID.
         pub user_id: ::uuid::Uuid,
     }
+    #[cfg(feature = "account-linking")]
     impl LinkExternalAccountIdRequest {
         pub fn builder() -> builder::LinkExternalAccountIdRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "social")]
     ///A social network account linked to the user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LinkedSocialNetwork {
@@ -3251,11 +3603,13 @@ JWT signature guide.
         ///User ID on the social network.
         pub social_id: ::std::string::String,
     }
+    #[cfg(feature = "social")]
     impl LinkedSocialNetwork {
         pub fn builder() -> builder::LinkedSocialNetwork {
             Default::default()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///A Login project.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListLoginProjectsResponseItem {
@@ -3265,22 +3619,26 @@ JWT signature guide.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ListLoginProjectsResponseItem {
         pub fn builder() -> builder::ListLoginProjectsResponseItem {
             Default::default()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///The clients.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListOauth2ClientsResponse {
         ///OAuth 2.0 clients.
         pub clients: ::std::vec::Vec<ListOauth2ClientsResponseClientsItem>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ListOauth2ClientsResponse {
         pub fn builder() -> builder::ListOauth2ClientsResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///An OAuth 2.0 client.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ListOauth2ClientsResponseClientsItem {
@@ -3297,26 +3655,31 @@ JWT signature guide.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub redirect_uris: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ListOauth2ClientsResponseClientsItem {
         pub fn builder() -> builder::ListOauth2ClientsResponseClientsItem {
             Default::default()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///`ListProjectUsersStatus`
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct ListProjectUsersStatus(i64);
+    #[cfg(feature = "users-admin")]
     impl ::std::ops::Deref for ListProjectUsersStatus {
         type Target = i64;
         fn deref(&self) -> &i64 {
             &self.0
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::From<ListProjectUsersStatus> for i64 {
         fn from(value: ListProjectUsersStatus) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<i64> for ListProjectUsersStatus {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3329,6 +3692,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     impl<'de> ::serde::Deserialize<'de> for ListProjectUsersStatus {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3338,6 +3702,7 @@ JWT signature guide.
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    #[cfg(feature = "friends")]
     ///A page of social friends.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListSocialFriendsResponse {
@@ -3357,11 +3722,13 @@ JWT signature guide.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub with_xl_uid: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "friends")]
     impl ListSocialFriendsResponse {
         pub fn builder() -> builder::ListSocialFriendsResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "friends")]
     ///A page of relationships.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ListUserFriendsResponse {
@@ -3374,11 +3741,13 @@ JWT signature guide.
         ///The relationships.
         pub relationships: ::std::vec::Vec<FriendRelationship>,
     }
+    #[cfg(feature = "friends")]
     impl ListUserFriendsResponse {
         pub fn builder() -> builder::ListUserFriendsResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "friends")]
     ///`ListUserFriendsSortBy`
     #[derive(
         ::serde::Deserialize,
@@ -3398,6 +3767,7 @@ JWT signature guide.
         #[serde(rename = "by_updated")]
         ByUpdated,
     }
+    #[cfg(feature = "friends")]
     impl ::std::fmt::Display for ListUserFriendsSortBy {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3406,6 +3776,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::str::FromStr for ListUserFriendsSortBy {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3418,6 +3789,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::convert::TryFrom<&str> for ListUserFriendsSortBy {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3426,6 +3798,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::convert::TryFrom<::std::string::String> for ListUserFriendsSortBy {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3434,6 +3807,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "friends")]
     ///`ListUserFriendsSortOrder`
     #[derive(
         ::serde::Deserialize,
@@ -3453,6 +3827,7 @@ JWT signature guide.
         #[serde(rename = "desc")]
         Desc,
     }
+    #[cfg(feature = "friends")]
     impl ::std::fmt::Display for ListUserFriendsSortOrder {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3461,6 +3836,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::str::FromStr for ListUserFriendsSortOrder {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3473,6 +3849,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::convert::TryFrom<&str> for ListUserFriendsSortOrder {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3481,6 +3858,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::convert::TryFrom<::std::string::String> for ListUserFriendsSortOrder {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3489,6 +3867,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "friends")]
     ///`ListUserFriendsType`
     #[derive(
         ::serde::Deserialize,
@@ -3514,6 +3893,7 @@ JWT signature guide.
         #[serde(rename = "blocked_by")]
         BlockedBy,
     }
+    #[cfg(feature = "friends")]
     impl ::std::fmt::Display for ListUserFriendsType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3525,6 +3905,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::str::FromStr for ListUserFriendsType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3540,6 +3921,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::convert::TryFrom<&str> for ListUserFriendsType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3548,6 +3930,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::convert::TryFrom<::std::string::String> for ListUserFriendsType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3556,6 +3939,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "webhooks")]
     ///`ListWebhooksEventType`
     #[derive(
         ::serde::Deserialize,
@@ -3581,6 +3965,7 @@ JWT signature guide.
         #[serde(rename = "new_verified_user")]
         NewVerifiedUser,
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::fmt::Display for ListWebhooksEventType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3592,6 +3977,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::str::FromStr for ListWebhooksEventType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3607,6 +3993,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::convert::TryFrom<&str> for ListWebhooksEventType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3615,6 +4002,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "webhooks")]
     impl ::std::convert::TryFrom<::std::string::String> for ListWebhooksEventType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3623,21 +4011,25 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginJwtWithCrossAuthPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginJwtWithCrossAuthPayload(::std::string::String);
+    #[cfg(feature = "social")]
     impl ::std::ops::Deref for LoginJwtWithCrossAuthPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::From<LoginJwtWithCrossAuthPayload> for ::std::string::String {
         fn from(value: LoginJwtWithCrossAuthPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginJwtWithCrossAuthPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3649,6 +4041,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginJwtWithCrossAuthPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3657,6 +4050,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginJwtWithCrossAuthPayload {
         type Error = self::error::ConversionError;
@@ -3666,6 +4060,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl<'de> ::serde::Deserialize<'de> for LoginJwtWithCrossAuthPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3678,6 +4073,7 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginJwtWithCrossAuthWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -3697,6 +4093,7 @@ JWT signature guide.
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "social")]
     impl ::std::fmt::Display for LoginJwtWithCrossAuthWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3705,6 +4102,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginJwtWithCrossAuthWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3717,6 +4115,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginJwtWithCrossAuthWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3725,6 +4124,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginJwtWithCrossAuthWithLogout {
         type Error = self::error::ConversionError;
@@ -3734,11 +4134,13 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::default::Default for LoginJwtWithCrossAuthWithLogout {
         fn default() -> Self {
             LoginJwtWithCrossAuthWithLogout::X0
         }
     }
+    #[cfg(feature = "jwt")]
     ///The device to log in with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginJwtWithDeviceIdBody {
@@ -3747,26 +4149,31 @@ JWT signature guide.
         ///Stable device identifier (Android ID or iOS identifierForVendor).
         pub device_id: LoginJwtWithDeviceIdBodyDeviceId,
     }
+    #[cfg(feature = "jwt")]
     impl LoginJwtWithDeviceIdBody {
         pub fn builder() -> builder::LoginJwtWithDeviceIdBody {
             Default::default()
         }
     }
+    #[cfg(feature = "jwt")]
     ///Manufacturer and model, e.g. `Google Pixel 8`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginJwtWithDeviceIdBodyDevice(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for LoginJwtWithDeviceIdBodyDevice {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<LoginJwtWithDeviceIdBodyDevice> for ::std::string::String {
         fn from(value: LoginJwtWithDeviceIdBodyDevice) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginJwtWithDeviceIdBodyDevice {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3778,6 +4185,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginJwtWithDeviceIdBodyDevice {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3786,6 +4194,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginJwtWithDeviceIdBodyDevice {
         type Error = self::error::ConversionError;
@@ -3795,6 +4204,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de> for LoginJwtWithDeviceIdBodyDevice {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3807,22 +4217,26 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///Stable device identifier (Android ID or iOS identifierForVendor).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginJwtWithDeviceIdBodyDeviceId(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for LoginJwtWithDeviceIdBodyDeviceId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<LoginJwtWithDeviceIdBodyDeviceId>
     for ::std::string::String {
         fn from(value: LoginJwtWithDeviceIdBodyDeviceId) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginJwtWithDeviceIdBodyDeviceId {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3837,6 +4251,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginJwtWithDeviceIdBodyDeviceId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3845,6 +4260,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginJwtWithDeviceIdBodyDeviceId {
         type Error = self::error::ConversionError;
@@ -3854,6 +4270,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de> for LoginJwtWithDeviceIdBodyDeviceId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3866,6 +4283,7 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///`LoginJwtWithDeviceIdDeviceType`
     #[derive(
         ::serde::Deserialize,
@@ -3889,6 +4307,7 @@ JWT signature guide.
         #[serde(rename = "windows")]
         Windows,
     }
+    #[cfg(feature = "jwt")]
     impl ::std::fmt::Display for LoginJwtWithDeviceIdDeviceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -3899,6 +4318,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginJwtWithDeviceIdDeviceType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3913,6 +4333,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginJwtWithDeviceIdDeviceType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3921,6 +4342,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginJwtWithDeviceIdDeviceType {
         type Error = self::error::ConversionError;
@@ -3930,21 +4352,25 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     ///`LoginJwtWithDeviceIdPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginJwtWithDeviceIdPayload(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for LoginJwtWithDeviceIdPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<LoginJwtWithDeviceIdPayload> for ::std::string::String {
         fn from(value: LoginJwtWithDeviceIdPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginJwtWithDeviceIdPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -3956,6 +4382,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginJwtWithDeviceIdPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3964,6 +4391,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String> for LoginJwtWithDeviceIdPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -3972,6 +4400,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de> for LoginJwtWithDeviceIdPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -3984,6 +4413,7 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///`LoginJwtWithDeviceIdWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -4003,6 +4433,7 @@ JWT signature guide.
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "jwt")]
     impl ::std::fmt::Display for LoginJwtWithDeviceIdWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4011,6 +4442,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginJwtWithDeviceIdWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4023,6 +4455,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginJwtWithDeviceIdWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4031,6 +4464,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginJwtWithDeviceIdWithLogout {
         type Error = self::error::ConversionError;
@@ -4040,11 +4474,13 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::default::Default for LoginJwtWithDeviceIdWithLogout {
         fn default() -> Self {
             LoginJwtWithDeviceIdWithLogout::X0
         }
     }
+    #[cfg(feature = "social")]
     ///The social network's access token.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginJwtWithSocialTokenBody {
@@ -4059,26 +4495,31 @@ JWT signature guide.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub openid: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "social")]
     impl LoginJwtWithSocialTokenBody {
         pub fn builder() -> builder::LoginJwtWithSocialTokenBody {
             Default::default()
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginJwtWithSocialTokenPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginJwtWithSocialTokenPayload(::std::string::String);
+    #[cfg(feature = "social")]
     impl ::std::ops::Deref for LoginJwtWithSocialTokenPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::From<LoginJwtWithSocialTokenPayload> for ::std::string::String {
         fn from(value: LoginJwtWithSocialTokenPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginJwtWithSocialTokenPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4090,6 +4531,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginJwtWithSocialTokenPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4098,6 +4540,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginJwtWithSocialTokenPayload {
         type Error = self::error::ConversionError;
@@ -4107,6 +4550,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl<'de> ::serde::Deserialize<'de> for LoginJwtWithSocialTokenPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4119,6 +4563,7 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginJwtWithSocialTokenWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -4138,6 +4583,7 @@ JWT signature guide.
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "social")]
     impl ::std::fmt::Display for LoginJwtWithSocialTokenWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4146,6 +4592,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginJwtWithSocialTokenWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4158,6 +4605,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginJwtWithSocialTokenWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4166,6 +4614,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginJwtWithSocialTokenWithLogout {
         type Error = self::error::ConversionError;
@@ -4175,11 +4624,13 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::default::Default for LoginJwtWithSocialTokenWithLogout {
         fn default() -> Self {
             LoginJwtWithSocialTokenWithLogout::X0
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginOauth2WithCrossAuthResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -4197,6 +4648,7 @@ JWT signature guide.
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "social")]
     impl ::std::fmt::Display for LoginOauth2WithCrossAuthResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4204,6 +4656,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginOauth2WithCrossAuthResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4215,6 +4668,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithCrossAuthResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4223,6 +4677,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithCrossAuthResponseType {
         type Error = self::error::ConversionError;
@@ -4232,21 +4687,25 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginOauth2WithCrossAuthState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginOauth2WithCrossAuthState(::std::string::String);
+    #[cfg(feature = "social")]
     impl ::std::ops::Deref for LoginOauth2WithCrossAuthState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::From<LoginOauth2WithCrossAuthState> for ::std::string::String {
         fn from(value: LoginOauth2WithCrossAuthState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginOauth2WithCrossAuthState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4258,6 +4717,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithCrossAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4266,6 +4726,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithCrossAuthState {
         type Error = self::error::ConversionError;
@@ -4275,6 +4736,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithCrossAuthState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4287,6 +4749,7 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///The device to log in with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginOauth2WithDeviceIdBody {
@@ -4295,27 +4758,32 @@ JWT signature guide.
         ///Stable device identifier (Android ID or iOS identifierForVendor).
         pub device_id: LoginOauth2WithDeviceIdBodyDeviceId,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl LoginOauth2WithDeviceIdBody {
         pub fn builder() -> builder::LoginOauth2WithDeviceIdBody {
             Default::default()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///Manufacturer and model, e.g. `Google Pixel 8`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginOauth2WithDeviceIdBodyDevice(::std::string::String);
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::ops::Deref for LoginOauth2WithDeviceIdBodyDevice {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::From<LoginOauth2WithDeviceIdBodyDevice>
     for ::std::string::String {
         fn from(value: LoginOauth2WithDeviceIdBodyDevice) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for LoginOauth2WithDeviceIdBodyDevice {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4327,6 +4795,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdBodyDevice {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4335,6 +4804,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithDeviceIdBodyDevice {
         type Error = self::error::ConversionError;
@@ -4344,6 +4814,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithDeviceIdBodyDevice {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4356,22 +4827,26 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///Stable device identifier (Android ID or iOS identifierForVendor).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginOauth2WithDeviceIdBodyDeviceId(::std::string::String);
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::ops::Deref for LoginOauth2WithDeviceIdBodyDeviceId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::From<LoginOauth2WithDeviceIdBodyDeviceId>
     for ::std::string::String {
         fn from(value: LoginOauth2WithDeviceIdBodyDeviceId) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for LoginOauth2WithDeviceIdBodyDeviceId {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4386,6 +4861,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdBodyDeviceId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4394,6 +4870,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithDeviceIdBodyDeviceId {
         type Error = self::error::ConversionError;
@@ -4403,6 +4880,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithDeviceIdBodyDeviceId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4415,6 +4893,7 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`LoginOauth2WithDeviceIdDeviceType`
     #[derive(
         ::serde::Deserialize,
@@ -4434,6 +4913,7 @@ JWT signature guide.
         #[serde(rename = "ios")]
         Ios,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::fmt::Display for LoginOauth2WithDeviceIdDeviceType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4442,6 +4922,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for LoginOauth2WithDeviceIdDeviceType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4454,6 +4935,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdDeviceType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4462,6 +4944,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithDeviceIdDeviceType {
         type Error = self::error::ConversionError;
@@ -4471,6 +4954,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`LoginOauth2WithDeviceIdResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -4488,6 +4972,7 @@ JWT signature guide.
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::fmt::Display for LoginOauth2WithDeviceIdResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4495,6 +4980,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for LoginOauth2WithDeviceIdResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4506,6 +4992,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4514,6 +5001,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithDeviceIdResponseType {
         type Error = self::error::ConversionError;
@@ -4523,21 +5011,25 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`LoginOauth2WithDeviceIdState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginOauth2WithDeviceIdState(::std::string::String);
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::ops::Deref for LoginOauth2WithDeviceIdState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::From<LoginOauth2WithDeviceIdState> for ::std::string::String {
         fn from(value: LoginOauth2WithDeviceIdState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for LoginOauth2WithDeviceIdState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4549,6 +5041,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithDeviceIdState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4557,6 +5050,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithDeviceIdState {
         type Error = self::error::ConversionError;
@@ -4566,6 +5060,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithDeviceIdState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4578,17 +5073,20 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "social")]
     ///The social network's authorization code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginOauth2WithSocialCodeBody {
         ///Authorization code from the social SDK.
         pub code: ::std::string::String,
     }
+    #[cfg(feature = "social")]
     impl LoginOauth2WithSocialCodeBody {
         pub fn builder() -> builder::LoginOauth2WithSocialCodeBody {
             Default::default()
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginOauth2WithSocialCodeResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -4606,6 +5104,7 @@ JWT signature guide.
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "social")]
     impl ::std::fmt::Display for LoginOauth2WithSocialCodeResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4613,6 +5112,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginOauth2WithSocialCodeResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4624,6 +5124,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithSocialCodeResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4632,6 +5133,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithSocialCodeResponseType {
         type Error = self::error::ConversionError;
@@ -4641,21 +5143,25 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginOauth2WithSocialCodeState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginOauth2WithSocialCodeState(::std::string::String);
+    #[cfg(feature = "social")]
     impl ::std::ops::Deref for LoginOauth2WithSocialCodeState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::From<LoginOauth2WithSocialCodeState> for ::std::string::String {
         fn from(value: LoginOauth2WithSocialCodeState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginOauth2WithSocialCodeState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4667,6 +5173,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithSocialCodeState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4675,6 +5182,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithSocialCodeState {
         type Error = self::error::ConversionError;
@@ -4684,6 +5192,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithSocialCodeState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4696,6 +5205,7 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(feature = "social")]
     ///The social network's access token.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginOauth2WithSocialTokenBody {
@@ -4710,11 +5220,13 @@ JWT signature guide.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub openid: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "social")]
     impl LoginOauth2WithSocialTokenBody {
         pub fn builder() -> builder::LoginOauth2WithSocialTokenBody {
             Default::default()
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginOauth2WithSocialTokenResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -4732,6 +5244,7 @@ JWT signature guide.
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "social")]
     impl ::std::fmt::Display for LoginOauth2WithSocialTokenResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4739,6 +5252,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginOauth2WithSocialTokenResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4750,6 +5264,7 @@ JWT signature guide.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithSocialTokenResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4758,6 +5273,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithSocialTokenResponseType {
         type Error = self::error::ConversionError;
@@ -4767,22 +5283,26 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     ///`LoginOauth2WithSocialTokenState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginOauth2WithSocialTokenState(::std::string::String);
+    #[cfg(feature = "social")]
     impl ::std::ops::Deref for LoginOauth2WithSocialTokenState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::From<LoginOauth2WithSocialTokenState>
     for ::std::string::String {
         fn from(value: LoginOauth2WithSocialTokenState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for LoginOauth2WithSocialTokenState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4794,6 +5314,7 @@ JWT signature guide.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for LoginOauth2WithSocialTokenState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4802,6 +5323,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginOauth2WithSocialTokenState {
         type Error = self::error::ConversionError;
@@ -4811,6 +5333,7 @@ JWT signature guide.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl<'de> ::serde::Deserialize<'de> for LoginOauth2WithSocialTokenState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4823,6 +5346,7 @@ JWT signature guide.
                 })
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     /**A callback URL to send the user to. In the OAuth 2.0 flow it carries `code` (and `state`)
 to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`.
 */
@@ -4831,37 +5355,58 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         ///The callback URL with the code or token in its query string.
         pub login_url: ::std::string::String,
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl LoginUrlResponse {
         pub fn builder() -> builder::LoginUrlResponse {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "consent",
+            feature = "oauth-2-0",
+            feature = "passwordless",
+            feature = "social"
+        )
+    )]
     ///A login link. In the JWT flow it carries the user JWT as `token=`; in the OAuth 2.0 flow it carries an authorization code as `code=` (and `state=`).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginUrlResult {
         ///URL to send the user to; read `token` or `code` from its query.
         pub login_url: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "consent",
+            feature = "oauth-2-0",
+            feature = "passwordless",
+            feature = "social"
+        )
+    )]
     impl LoginUrlResult {
         pub fn builder() -> builder::LoginUrlResult {
             Default::default()
         }
     }
+    #[cfg(feature = "jwt")]
     ///`LoginWithPasswordJwtPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginWithPasswordJwtPayload(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for LoginWithPasswordJwtPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<LoginWithPasswordJwtPayload> for ::std::string::String {
         fn from(value: LoginWithPasswordJwtPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginWithPasswordJwtPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4873,6 +5418,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginWithPasswordJwtPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4881,6 +5427,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String> for LoginWithPasswordJwtPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4889,6 +5436,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de> for LoginWithPasswordJwtPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -4901,6 +5449,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///`LoginWithPasswordJwtWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -4920,6 +5469,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "jwt")]
     impl ::std::fmt::Display for LoginWithPasswordJwtWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4928,6 +5478,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginWithPasswordJwtWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4940,6 +5491,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginWithPasswordJwtWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -4948,6 +5500,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginWithPasswordJwtWithLogout {
         type Error = self::error::ConversionError;
@@ -4957,11 +5510,13 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::default::Default for LoginWithPasswordJwtWithLogout {
         fn default() -> Self {
             LoginWithPasswordJwtWithLogout::X0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`LoginWithPasswordOauth2ResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -4979,6 +5534,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::fmt::Display for LoginWithPasswordOauth2ResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -4986,6 +5542,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for LoginWithPasswordOauth2ResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -4997,6 +5554,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for LoginWithPasswordOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5005,6 +5563,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginWithPasswordOauth2ResponseType {
         type Error = self::error::ConversionError;
@@ -5014,21 +5573,25 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`LoginWithPasswordOauth2State`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginWithPasswordOauth2State(::std::string::String);
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::ops::Deref for LoginWithPasswordOauth2State {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::From<LoginWithPasswordOauth2State> for ::std::string::String {
         fn from(value: LoginWithPasswordOauth2State) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for LoginWithPasswordOauth2State {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5040,6 +5603,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for LoginWithPasswordOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5048,6 +5612,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginWithPasswordOauth2State {
         type Error = self::error::ConversionError;
@@ -5057,6 +5622,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'de> ::serde::Deserialize<'de> for LoginWithPasswordOauth2State {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -5069,6 +5635,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///The custom ID and optional extras.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginWithServerCustomIdBody {
@@ -5082,11 +5649,13 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             LoginWithServerCustomIdBodySocialProfile,
         >,
     }
+    #[cfg(feature = "jwt")]
     impl LoginWithServerCustomIdBody {
         pub fn builder() -> builder::LoginWithServerCustomIdBody {
             Default::default()
         }
     }
+    #[cfg(feature = "jwt")]
     ///An attribute.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginWithServerCustomIdBodyAttributesItem {
@@ -5102,11 +5671,13 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         ///Attribute value (any JSON value).
         pub value: ::serde_json::Value,
     }
+    #[cfg(feature = "jwt")]
     impl LoginWithServerCustomIdBodyAttributesItem {
         pub fn builder() -> builder::LoginWithServerCustomIdBodyAttributesItem {
             Default::default()
         }
     }
+    #[cfg(feature = "jwt")]
     ///Who may edit it.
     #[derive(
         ::serde::Deserialize,
@@ -5126,6 +5697,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         #[serde(rename = "server")]
         Server,
     }
+    #[cfg(feature = "jwt")]
     impl ::std::fmt::Display for LoginWithServerCustomIdBodyAttributesItemAttrType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -5134,6 +5706,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginWithServerCustomIdBodyAttributesItemAttrType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5146,6 +5719,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str>
     for LoginWithServerCustomIdBodyAttributesItemAttrType {
         type Error = self::error::ConversionError;
@@ -5155,6 +5729,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginWithServerCustomIdBodyAttributesItemAttrType {
         type Error = self::error::ConversionError;
@@ -5164,22 +5739,26 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     ///Attribute name.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginWithServerCustomIdBodyAttributesItemKey(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for LoginWithServerCustomIdBodyAttributesItemKey {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<LoginWithServerCustomIdBodyAttributesItemKey>
     for ::std::string::String {
         fn from(value: LoginWithServerCustomIdBodyAttributesItemKey) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginWithServerCustomIdBodyAttributesItemKey {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5196,6 +5775,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginWithServerCustomIdBodyAttributesItemKey {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5204,6 +5784,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginWithServerCustomIdBodyAttributesItemKey {
         type Error = self::error::ConversionError;
@@ -5213,6 +5794,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de>
     for LoginWithServerCustomIdBodyAttributesItemKey {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
@@ -5226,6 +5808,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///Visibility.
     #[derive(
         ::serde::Deserialize,
@@ -5245,6 +5828,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         #[serde(rename = "private")]
         Private,
     }
+    #[cfg(feature = "jwt")]
     impl ::std::fmt::Display for LoginWithServerCustomIdBodyAttributesItemPermission {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -5253,6 +5837,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginWithServerCustomIdBodyAttributesItemPermission {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5265,6 +5850,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str>
     for LoginWithServerCustomIdBodyAttributesItemPermission {
         type Error = self::error::ConversionError;
@@ -5274,6 +5860,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginWithServerCustomIdBodyAttributesItemPermission {
         type Error = self::error::ConversionError;
@@ -5283,22 +5870,26 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     ///Your back end's ID for the user (not the Xsolla user ID).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginWithServerCustomIdBodyServerCustomId(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for LoginWithServerCustomIdBodyServerCustomId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<LoginWithServerCustomIdBodyServerCustomId>
     for ::std::string::String {
         fn from(value: LoginWithServerCustomIdBodyServerCustomId) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginWithServerCustomIdBodyServerCustomId {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5310,6 +5901,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginWithServerCustomIdBodyServerCustomId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5318,6 +5910,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginWithServerCustomIdBodyServerCustomId {
         type Error = self::error::ConversionError;
@@ -5327,6 +5920,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de> for LoginWithServerCustomIdBodyServerCustomId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -5339,6 +5933,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///Social account to link to the user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct LoginWithServerCustomIdBodySocialProfile {
@@ -5347,26 +5942,31 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         ///User ID on the platform.
         pub user_id: ::std::string::String,
     }
+    #[cfg(feature = "jwt")]
     impl LoginWithServerCustomIdBodySocialProfile {
         pub fn builder() -> builder::LoginWithServerCustomIdBodySocialProfile {
             Default::default()
         }
     }
+    #[cfg(feature = "jwt")]
     ///`LoginWithServerCustomIdPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct LoginWithServerCustomIdPayload(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for LoginWithServerCustomIdPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<LoginWithServerCustomIdPayload> for ::std::string::String {
         fn from(value: LoginWithServerCustomIdPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginWithServerCustomIdPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5378,6 +5978,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginWithServerCustomIdPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5386,6 +5987,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginWithServerCustomIdPayload {
         type Error = self::error::ConversionError;
@@ -5395,6 +5997,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de> for LoginWithServerCustomIdPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -5407,6 +6010,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///`LoginWithServerCustomIdWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -5426,6 +6030,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "jwt")]
     impl ::std::fmt::Display for LoginWithServerCustomIdWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -5434,6 +6039,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for LoginWithServerCustomIdWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5446,6 +6052,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for LoginWithServerCustomIdWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5454,6 +6061,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for LoginWithServerCustomIdWithLogout {
         type Error = self::error::ConversionError;
@@ -5463,11 +6071,13 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::default::Default for LoginWithServerCustomIdWithLogout {
         fn default() -> Self {
             LoginWithServerCustomIdWithLogout::X0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`LogoutUserSessions`
     #[derive(
         ::serde::Deserialize,
@@ -5487,6 +6097,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         #[serde(rename = "all")]
         All,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::fmt::Display for LogoutUserSessions {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -5495,6 +6106,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for LogoutUserSessions {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5507,6 +6119,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for LogoutUserSessions {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5515,6 +6128,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String> for LogoutUserSessions {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5523,6 +6137,7 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
             value.parse()
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     ///Groups to join and leave.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ManageUserGroupsBody {
@@ -5533,11 +6148,13 @@ to exchange via Generate JWT; in the JWT flow it carries the user JWT as `token`
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub remove_user_groups: ::std::vec::Vec<i64>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ManageUserGroupsBody {
         pub fn builder() -> builder::ManageUserGroupsBody {
             Default::default()
         }
     }
+    #[cfg(feature = "2fa")]
     /**Two-factor authentication settings of a user. Every field may be absent: Xsolla's reference
 for Get user's two-factor authentication settings (server side) marks none of them required.
 */
@@ -5553,11 +6170,13 @@ for Get user's two-factor authentication settings (server side) marks none of th
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mfa_type: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "2fa")]
     impl MfaSettings {
         pub fn builder() -> builder::MfaSettings {
             Default::default()
         }
     }
+    #[cfg(feature = "2fa")]
     ///A second-factor type enabled for a project and its priority.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct MfaTypePriority {
@@ -5566,6 +6185,7 @@ for Get user's two-factor authentication settings (server side) marks none of th
         ///1 for the preferred type, 2 for the fallback.
         pub priority: ::std::num::NonZeroU64,
     }
+    #[cfg(feature = "2fa")]
     impl MfaTypePriority {
         pub fn builder() -> builder::MfaTypePriority {
             Default::default()
@@ -5613,17 +6233,20 @@ RFC 7519: an array of strings in general, a single string when there is one audi
             Self::Array(value)
         }
     }
+    #[cfg(any(feature = "passwordless", feature = "user-account"))]
     ///Handle of a one-time-code operation, passed back when completing it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OperationIdResult {
         ///ID of the confirmation-code operation.
         pub operation_id: ::std::string::String,
     }
+    #[cfg(any(feature = "passwordless", feature = "user-account"))]
     impl OperationIdResult {
         pub fn builder() -> builder::OperationIdResult {
             Default::default()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///Username/e-mail and password for the OAuth 2.0 password sign-in calls.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct PasswordLoginRequest {
@@ -5632,6 +6255,7 @@ RFC 7519: an array of strings in general, a single string when there is one audi
         ///Username or e-mail address.
         pub username: ::std::string::String,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl PasswordLoginRequest {
         pub fn builder() -> builder::PasswordLoginRequest {
             Default::default()
@@ -5670,6 +6294,7 @@ asked for `scope=playfab`.
             Default::default()
         }
     }
+    #[cfg(feature = "2fa")]
     ///Two-factor authentication settings of a Login project.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ProjectMfaSettings {
@@ -5679,26 +6304,31 @@ asked for `scope=playfab`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mfa_url: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "2fa")]
     impl ProjectMfaSettings {
         pub fn builder() -> builder::ProjectMfaSettings {
             Default::default()
         }
     }
+    #[cfg(feature = "social")]
     ///`RedirectJwtSocialLoginPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RedirectJwtSocialLoginPayload(::std::string::String);
+    #[cfg(feature = "social")]
     impl ::std::ops::Deref for RedirectJwtSocialLoginPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::From<RedirectJwtSocialLoginPayload> for ::std::string::String {
         fn from(value: RedirectJwtSocialLoginPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for RedirectJwtSocialLoginPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5710,6 +6340,7 @@ asked for `scope=playfab`.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for RedirectJwtSocialLoginPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5718,6 +6349,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RedirectJwtSocialLoginPayload {
         type Error = self::error::ConversionError;
@@ -5727,6 +6359,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl<'de> ::serde::Deserialize<'de> for RedirectJwtSocialLoginPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -5739,6 +6372,7 @@ asked for `scope=playfab`.
                 })
         }
     }
+    #[cfg(feature = "social")]
     ///`RedirectJwtSocialLoginWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -5758,6 +6392,7 @@ asked for `scope=playfab`.
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "social")]
     impl ::std::fmt::Display for RedirectJwtSocialLoginWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -5766,6 +6401,7 @@ asked for `scope=playfab`.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for RedirectJwtSocialLoginWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5778,6 +6414,7 @@ asked for `scope=playfab`.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for RedirectJwtSocialLoginWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5786,6 +6423,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RedirectJwtSocialLoginWithLogout {
         type Error = self::error::ConversionError;
@@ -5795,11 +6433,13 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::default::Default for RedirectJwtSocialLoginWithLogout {
         fn default() -> Self {
             RedirectJwtSocialLoginWithLogout::X0
         }
     }
+    #[cfg(feature = "social")]
     ///`RedirectOauth2SocialLoginResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -5817,6 +6457,7 @@ asked for `scope=playfab`.
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "social")]
     impl ::std::fmt::Display for RedirectOauth2SocialLoginResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -5824,6 +6465,7 @@ asked for `scope=playfab`.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for RedirectOauth2SocialLoginResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5835,6 +6477,7 @@ asked for `scope=playfab`.
             }
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for RedirectOauth2SocialLoginResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5843,6 +6486,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RedirectOauth2SocialLoginResponseType {
         type Error = self::error::ConversionError;
@@ -5852,21 +6496,25 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     ///`RedirectOauth2SocialLoginState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RedirectOauth2SocialLoginState(::std::string::String);
+    #[cfg(feature = "social")]
     impl ::std::ops::Deref for RedirectOauth2SocialLoginState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::From<RedirectOauth2SocialLoginState> for ::std::string::String {
         fn from(value: RedirectOauth2SocialLoginState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::str::FromStr for RedirectOauth2SocialLoginState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5878,6 +6526,7 @@ asked for `scope=playfab`.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<&str> for RedirectOauth2SocialLoginState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -5886,6 +6535,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RedirectOauth2SocialLoginState {
         type Error = self::error::ConversionError;
@@ -5895,6 +6545,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "social")]
     impl<'de> ::serde::Deserialize<'de> for RedirectOauth2SocialLoginState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -5907,6 +6558,7 @@ asked for `scope=playfab`.
                 })
         }
     }
+    #[cfg(feature = "social")]
     ///A new user JWT.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct RefreshJwtSocialTokensResponse {
@@ -5914,11 +6566,13 @@ asked for `scope=playfab`.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token: ::std::option::Option<::gamespec_client_support::Secret>,
     }
+    #[cfg(feature = "social")]
     impl RefreshJwtSocialTokensResponse {
         pub fn builder() -> builder::RefreshJwtSocialTokensResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///Contacts of the new user (email or phone required).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -5944,22 +6598,26 @@ asked for `scope=playfab`.
             phone_number_verified: ::std::option::Option<bool>,
         },
     }
+    #[cfg(feature = "users-admin")]
     ///Phone number with `+` and country code.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RegisterUserFromServerBodyVariant1PhoneNumber(::std::string::String);
+    #[cfg(feature = "users-admin")]
     impl ::std::ops::Deref for RegisterUserFromServerBodyVariant1PhoneNumber {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::From<RegisterUserFromServerBodyVariant1PhoneNumber>
     for ::std::string::String {
         fn from(value: RegisterUserFromServerBodyVariant1PhoneNumber) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::str::FromStr for RegisterUserFromServerBodyVariant1PhoneNumber {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -5973,6 +6631,7 @@ asked for `scope=playfab`.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<&str>
     for RegisterUserFromServerBodyVariant1PhoneNumber {
         type Error = self::error::ConversionError;
@@ -5982,6 +6641,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RegisterUserFromServerBodyVariant1PhoneNumber {
         type Error = self::error::ConversionError;
@@ -5991,6 +6651,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl<'de> ::serde::Deserialize<'de>
     for RegisterUserFromServerBodyVariant1PhoneNumber {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
@@ -6004,32 +6665,38 @@ asked for `scope=playfab`.
                 })
         }
     }
+    #[cfg(feature = "users-admin")]
     ///The created user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RegisterUserFromServerResponse {
         ///ID of the new user.
         pub user_id: ::uuid::Uuid,
     }
+    #[cfg(feature = "users-admin")]
     impl RegisterUserFromServerResponse {
         pub fn builder() -> builder::RegisterUserFromServerResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "jwt")]
     ///`RegisterUserJwtPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RegisterUserJwtPayload(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for RegisterUserJwtPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<RegisterUserJwtPayload> for ::std::string::String {
         fn from(value: RegisterUserJwtPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for RegisterUserJwtPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6041,6 +6708,7 @@ asked for `scope=playfab`.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for RegisterUserJwtPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6049,6 +6717,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String> for RegisterUserJwtPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6057,6 +6726,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de> for RegisterUserJwtPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6069,21 +6739,25 @@ asked for `scope=playfab`.
                 })
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`RegisterUserOauth2Payload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RegisterUserOauth2Payload(::std::string::String);
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::ops::Deref for RegisterUserOauth2Payload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::From<RegisterUserOauth2Payload> for ::std::string::String {
         fn from(value: RegisterUserOauth2Payload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for RegisterUserOauth2Payload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6095,6 +6769,7 @@ asked for `scope=playfab`.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for RegisterUserOauth2Payload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6103,6 +6778,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String> for RegisterUserOauth2Payload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6111,6 +6787,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'de> ::serde::Deserialize<'de> for RegisterUserOauth2Payload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6123,6 +6800,7 @@ asked for `scope=playfab`.
                 })
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`RegisterUserOauth2ResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -6140,6 +6818,7 @@ asked for `scope=playfab`.
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::fmt::Display for RegisterUserOauth2ResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -6147,6 +6826,7 @@ asked for `scope=playfab`.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for RegisterUserOauth2ResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6158,6 +6838,7 @@ asked for `scope=playfab`.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for RegisterUserOauth2ResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6166,6 +6847,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RegisterUserOauth2ResponseType {
         type Error = self::error::ConversionError;
@@ -6175,21 +6857,25 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`RegisterUserOauth2State`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RegisterUserOauth2State(::std::string::String);
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::ops::Deref for RegisterUserOauth2State {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::From<RegisterUserOauth2State> for ::std::string::String {
         fn from(value: RegisterUserOauth2State) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for RegisterUserOauth2State {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6201,6 +6887,7 @@ asked for `scope=playfab`.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for RegisterUserOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6209,6 +6896,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String> for RegisterUserOauth2State {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6217,6 +6905,7 @@ asked for `scope=playfab`.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'de> ::serde::Deserialize<'de> for RegisterUserOauth2State {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6229,6 +6918,7 @@ asked for `scope=playfab`.
                 })
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     /**New account for the OAuth 2.0 and JWT registration calls. Username limits differ between
 the two pages (1 to 255 characters for OAuth 2.0, 3 to 255 for JWT); the looser bound is
 declared here.
@@ -6255,26 +6945,31 @@ it as an integer body field, the current one no longer lists it.
         ///Username (3 or more characters for the JWT-flow call).
         pub username: RegisterUserRequestUsername,
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl RegisterUserRequest {
         pub fn builder() -> builder::RegisterUserRequest {
             Default::default()
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     ///E-mail address; the confirmation e-mail goes here when the project requires it.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RegisterUserRequestEmail(::std::string::String);
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::ops::Deref for RegisterUserRequestEmail {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::convert::From<RegisterUserRequestEmail> for ::std::string::String {
         fn from(value: RegisterUserRequestEmail) -> Self {
             value.0
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::str::FromStr for RegisterUserRequestEmail {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6289,6 +6984,7 @@ it as an integer body field, the current one no longer lists it.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::convert::TryFrom<&str> for RegisterUserRequestEmail {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6297,6 +6993,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::convert::TryFrom<::std::string::String> for RegisterUserRequestEmail {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6305,6 +7002,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl<'de> ::serde::Deserialize<'de> for RegisterUserRequestEmail {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6317,6 +7015,7 @@ it as an integer body field, the current one no longer lists it.
                 })
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     /**Extra registration-form fields configured for the project, e.g. `nickname`,
 `promo_email_agreement`, `additional_agreement`. Xsolla's request sample for Register
 new user (OAuth 2.0) sends `nickname` as a string and the two agreements as booleans;
@@ -6328,11 +7027,13 @@ other keys may carry any JSON value.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nickname: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl RegisterUserRequestFields {
         pub fn builder() -> builder::RegisterUserRequestFields {
             Default::default()
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     /**Newsletter consent, `1` = yes. Sent as an integer by the official SDKs on the OAuth 2.0
 call; the older rendering of Xsolla's reference for Register new user (OAuth 2.0) lists
 it as an integer body field, the current one no longer lists it.
@@ -6340,17 +7041,20 @@ it as an integer body field, the current one no longer lists it.
     #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(transparent)]
     pub struct RegisterUserRequestPromoEmailAgreement(i64);
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::ops::Deref for RegisterUserRequestPromoEmailAgreement {
         type Target = i64;
         fn deref(&self) -> &i64 {
             &self.0
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::convert::From<RegisterUserRequestPromoEmailAgreement> for i64 {
         fn from(value: RegisterUserRequestPromoEmailAgreement) -> Self {
             value.0
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::convert::TryFrom<i64> for RegisterUserRequestPromoEmailAgreement {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6363,6 +7067,7 @@ it as an integer body field, the current one no longer lists it.
             }
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl<'de> ::serde::Deserialize<'de> for RegisterUserRequestPromoEmailAgreement {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6372,21 +7077,25 @@ it as an integer body field, the current one no longer lists it.
                 .map_err(|e| { <D::Error as ::serde::de::Error>::custom(e.to_string()) })
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     ///Username (3 or more characters for the JWT-flow call).
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RegisterUserRequestUsername(::std::string::String);
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::ops::Deref for RegisterUserRequestUsername {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::convert::From<RegisterUserRequestUsername> for ::std::string::String {
         fn from(value: RegisterUserRequestUsername) -> Self {
             value.0
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::str::FromStr for RegisterUserRequestUsername {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6401,6 +7110,7 @@ it as an integer body field, the current one no longer lists it.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::convert::TryFrom<&str> for RegisterUserRequestUsername {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6409,6 +7119,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl ::std::convert::TryFrom<::std::string::String> for RegisterUserRequestUsername {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6417,6 +7128,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
     impl<'de> ::serde::Deserialize<'de> for RegisterUserRequestUsername {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6429,44 +7141,52 @@ it as an integer body field, the current one no longer lists it.
                 })
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     ///Groups to leave.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RemoveUserGroupsBody {
         ///Group IDs.
         pub user_groups: ::std::vec::Vec<i64>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl RemoveUserGroupsBody {
         pub fn builder() -> builder::RemoveUserGroupsBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     ///The new name.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RenameProjectUserGroupBody {
         ///New group name.
         pub new_name: RenameProjectUserGroupBodyNewName,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl RenameProjectUserGroupBody {
         pub fn builder() -> builder::RenameProjectUserGroupBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     ///New group name.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RenameProjectUserGroupBodyNewName(::std::string::String);
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::ops::Deref for RenameProjectUserGroupBodyNewName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::convert::From<RenameProjectUserGroupBodyNewName>
     for ::std::string::String {
         fn from(value: RenameProjectUserGroupBodyNewName) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::str::FromStr for RenameProjectUserGroupBodyNewName {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6478,6 +7198,7 @@ it as an integer body field, the current one no longer lists it.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::convert::TryFrom<&str> for RenameProjectUserGroupBodyNewName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6486,6 +7207,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RenameProjectUserGroupBodyNewName {
         type Error = self::error::ConversionError;
@@ -6495,6 +7217,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     impl<'de> ::serde::Deserialize<'de> for RenameProjectUserGroupBodyNewName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6507,55 +7230,65 @@ it as an integer body field, the current one no longer lists it.
                 })
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     ///The complete list of groups.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ReplaceUserGroupsBody {
         ///Group IDs.
         pub user_groups: ::std::vec::Vec<i64>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl ReplaceUserGroupsBody {
         pub fn builder() -> builder::ReplaceUserGroupsBody {
             Default::default()
         }
     }
+    #[cfg(feature = "authentication")]
     ///Whom to send the reset link to.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RequestPasswordResetBody {
         ///Email address (or username) of the account.
         pub username: ::std::string::String,
     }
+    #[cfg(feature = "authentication")]
     impl RequestPasswordResetBody {
         pub fn builder() -> builder::RequestPasswordResetBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///Phone number to link.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RequestPhoneLinkBody {
         ///Phone number with `+` and country code.
         pub phone_number: RequestPhoneLinkBodyPhoneNumber,
     }
+    #[cfg(feature = "user-account")]
     impl RequestPhoneLinkBody {
         pub fn builder() -> builder::RequestPhoneLinkBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///Phone number with `+` and country code.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct RequestPhoneLinkBodyPhoneNumber(::std::string::String);
+    #[cfg(feature = "user-account")]
     impl ::std::ops::Deref for RequestPhoneLinkBodyPhoneNumber {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::From<RequestPhoneLinkBodyPhoneNumber>
     for ::std::string::String {
         fn from(value: RequestPhoneLinkBodyPhoneNumber) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::str::FromStr for RequestPhoneLinkBodyPhoneNumber {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6569,6 +7302,7 @@ it as an integer body field, the current one no longer lists it.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<&str> for RequestPhoneLinkBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6577,6 +7311,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RequestPhoneLinkBodyPhoneNumber {
         type Error = self::error::ConversionError;
@@ -6586,6 +7321,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl<'de> ::serde::Deserialize<'de> for RequestPhoneLinkBodyPhoneNumber {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6598,33 +7334,39 @@ it as an integer body field, the current one no longer lists it.
                 })
         }
     }
+    #[cfg(feature = "jwt")]
     ///Whose confirmation email to resend.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ResendJwtConfirmationEmailBody {
         ///Username or email address of the account.
         pub username: ::std::string::String,
     }
+    #[cfg(feature = "jwt")]
     impl ResendJwtConfirmationEmailBody {
         pub fn builder() -> builder::ResendJwtConfirmationEmailBody {
             Default::default()
         }
     }
+    #[cfg(feature = "jwt")]
     ///`ResendJwtConfirmationEmailPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ResendJwtConfirmationEmailPayload(::std::string::String);
+    #[cfg(feature = "jwt")]
     impl ::std::ops::Deref for ResendJwtConfirmationEmailPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::From<ResendJwtConfirmationEmailPayload>
     for ::std::string::String {
         fn from(value: ResendJwtConfirmationEmailPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::str::FromStr for ResendJwtConfirmationEmailPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6636,6 +7378,7 @@ it as an integer body field, the current one no longer lists it.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<&str> for ResendJwtConfirmationEmailPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6644,6 +7387,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl ::std::convert::TryFrom<::std::string::String>
     for ResendJwtConfirmationEmailPayload {
         type Error = self::error::ConversionError;
@@ -6653,6 +7397,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "jwt")]
     impl<'de> ::serde::Deserialize<'de> for ResendJwtConfirmationEmailPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6665,33 +7410,39 @@ it as an integer body field, the current one no longer lists it.
                 })
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///Whose confirmation email to resend.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ResendOauth2ConfirmationEmailBody {
         ///Username or email address of the account.
         pub username: ::std::string::String,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ResendOauth2ConfirmationEmailBody {
         pub fn builder() -> builder::ResendOauth2ConfirmationEmailBody {
             Default::default()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///`ResendOauth2ConfirmationEmailState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ResendOauth2ConfirmationEmailState(::std::string::String);
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::ops::Deref for ResendOauth2ConfirmationEmailState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::From<ResendOauth2ConfirmationEmailState>
     for ::std::string::String {
         fn from(value: ResendOauth2ConfirmationEmailState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for ResendOauth2ConfirmationEmailState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6703,6 +7454,7 @@ it as an integer body field, the current one no longer lists it.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for ResendOauth2ConfirmationEmailState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6711,6 +7463,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for ResendOauth2ConfirmationEmailState {
         type Error = self::error::ConversionError;
@@ -6720,6 +7473,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'de> ::serde::Deserialize<'de> for ResendOauth2ConfirmationEmailState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -6732,6 +7486,7 @@ it as an integer body field, the current one no longer lists it.
                 })
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///The token to revoke.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct RevokeTokenBody {
@@ -6741,11 +7496,13 @@ it as an integer body field, the current one no longer lists it.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub token_type_hint: ::std::option::Option<RevokeTokenBodyTokenTypeHint>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl RevokeTokenBody {
         pub fn builder() -> builder::RevokeTokenBody {
             Default::default()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     ///Which kind of token `token` is.
     #[derive(
         ::serde::Deserialize,
@@ -6765,6 +7522,7 @@ it as an integer body field, the current one no longer lists it.
         #[serde(rename = "refresh_token")]
         RefreshToken,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::fmt::Display for RevokeTokenBodyTokenTypeHint {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -6773,6 +7531,7 @@ it as an integer body field, the current one no longer lists it.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::str::FromStr for RevokeTokenBodyTokenTypeHint {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6785,6 +7544,7 @@ it as an integer body field, the current one no longer lists it.
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<&str> for RevokeTokenBodyTokenTypeHint {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6793,6 +7553,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     impl ::std::convert::TryFrom<::std::string::String>
     for RevokeTokenBodyTokenTypeHint {
         type Error = self::error::ConversionError;
@@ -6802,6 +7563,7 @@ it as an integer body field, the current one no longer lists it.
             value.parse()
         }
     }
+    #[cfg(feature = "consent")]
     ///The user's consent decision.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SaveConsentBody {
@@ -6821,11 +7583,13 @@ configured `clientId`, a JSON number, so the server accepts both.
         ///The `state` of the authorization request.
         pub state: ::std::string::String,
     }
+    #[cfg(feature = "consent")]
     impl SaveConsentBody {
         pub fn builder() -> builder::SaveConsentBody {
             Default::default()
         }
     }
+    #[cfg(feature = "consent")]
     /**OAuth 2.0 client ID. Xsolla's reference types it as a string; the official Login
 JS SDK (`@xsolla/login-sdk` 0.95.0, `Api.oauth2PostConsent`) sends the
 configured `clientId`, a JSON number, so the server accepts both.
@@ -6836,6 +7600,7 @@ configured `clientId`, a JSON number, so the server accepts both.
         String(::std::string::String),
         Integer(i64),
     }
+    #[cfg(feature = "consent")]
     impl ::std::fmt::Display for SaveConsentBodyClientId {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
@@ -6844,11 +7609,13 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "consent")]
     impl ::std::convert::From<i64> for SaveConsentBodyClientId {
         fn from(value: i64) -> Self {
             Self::Integer(value)
         }
     }
+    #[cfg(feature = "users-admin")]
     ///`SearchProjectUsersOrderColumn`
     #[derive(
         ::serde::Deserialize,
@@ -6876,6 +7643,7 @@ configured `clientId`, a JSON number, so the server accepts both.
         #[serde(rename = "custom_id")]
         CustomId,
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::fmt::Display for SearchProjectUsersOrderColumn {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -6888,6 +7656,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::str::FromStr for SearchProjectUsersOrderColumn {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6904,6 +7673,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<&str> for SearchProjectUsersOrderColumn {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6912,6 +7682,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SearchProjectUsersOrderColumn {
         type Error = self::error::ConversionError;
@@ -6921,6 +7692,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///`SearchProjectUsersOrderDir`
     #[derive(
         ::serde::Deserialize,
@@ -6940,6 +7712,7 @@ configured `clientId`, a JSON number, so the server accepts both.
         #[serde(rename = "desc")]
         Desc,
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::fmt::Display for SearchProjectUsersOrderDir {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -6948,6 +7721,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::str::FromStr for SearchProjectUsersOrderDir {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -6960,6 +7734,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<&str> for SearchProjectUsersOrderDir {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6968,6 +7743,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchProjectUsersOrderDir {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -6976,6 +7752,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///`SearchProjectUsersSearchBy`
     #[derive(
         ::serde::Deserialize,
@@ -7005,6 +7782,7 @@ configured `clientId`, a JSON number, so the server accepts both.
         #[serde(rename = "custom_id")]
         CustomId,
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::fmt::Display for SearchProjectUsersSearchBy {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -7018,6 +7796,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::str::FromStr for SearchProjectUsersSearchBy {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7035,6 +7814,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<&str> for SearchProjectUsersSearchBy {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7043,6 +7823,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<::std::string::String> for SearchProjectUsersSearchBy {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7051,21 +7832,25 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     ///`SearchUsersByNicknameNickname`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SearchUsersByNicknameNickname(::std::string::String);
+    #[cfg(feature = "user-account")]
     impl ::std::ops::Deref for SearchUsersByNicknameNickname {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::From<SearchUsersByNicknameNickname> for ::std::string::String {
         fn from(value: SearchUsersByNicknameNickname) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::str::FromStr for SearchUsersByNicknameNickname {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7080,6 +7865,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<&str> for SearchUsersByNicknameNickname {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7088,6 +7874,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SearchUsersByNicknameNickname {
         type Error = self::error::ConversionError;
@@ -7097,6 +7884,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl<'de> ::serde::Deserialize<'de> for SearchUsersByNicknameNickname {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7109,6 +7897,7 @@ configured `clientId`, a JSON number, so the server accepts both.
                 })
         }
     }
+    #[cfg(feature = "user-account")]
     ///Matching users.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SearchUsersByNicknameResponse {
@@ -7121,11 +7910,13 @@ configured `clientId`, a JSON number, so the server accepts both.
         ///The matches.
         pub users: ::std::vec::Vec<FoundUser>,
     }
+    #[cfg(feature = "user-account")]
     impl SearchUsersByNicknameResponse {
         pub fn builder() -> builder::SearchUsersByNicknameResponse {
             Default::default()
         }
     }
+    #[cfg(feature = "email-templates")]
     ///Recipient and template.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SendTemplateEmailBody {
@@ -7133,26 +7924,31 @@ configured `clientId`, a JSON number, so the server accepts both.
         pub email: SendTemplateEmailBodyEmail,
         pub template: SendTemplateEmailBodyTemplate,
     }
+    #[cfg(feature = "email-templates")]
     impl SendTemplateEmailBody {
         pub fn builder() -> builder::SendTemplateEmailBody {
             Default::default()
         }
     }
+    #[cfg(feature = "email-templates")]
     ///Recipient.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SendTemplateEmailBodyEmail(::std::string::String);
+    #[cfg(feature = "email-templates")]
     impl ::std::ops::Deref for SendTemplateEmailBodyEmail {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::From<SendTemplateEmailBodyEmail> for ::std::string::String {
         fn from(value: SendTemplateEmailBodyEmail) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::str::FromStr for SendTemplateEmailBodyEmail {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7167,6 +7963,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::TryFrom<&str> for SendTemplateEmailBodyEmail {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7175,6 +7972,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::TryFrom<::std::string::String> for SendTemplateEmailBodyEmail {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7183,6 +7981,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "email-templates")]
     impl<'de> ::serde::Deserialize<'de> for SendTemplateEmailBodyEmail {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7195,6 +7994,7 @@ configured `clientId`, a JSON number, so the server accepts both.
                 })
         }
     }
+    #[cfg(feature = "email-templates")]
     ///Template to use.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SendTemplateEmailBodyTemplate {
@@ -7213,27 +8013,32 @@ configured `clientId`, a JSON number, so the server accepts both.
             ::std::string::String,
         >,
     }
+    #[cfg(feature = "email-templates")]
     impl SendTemplateEmailBodyTemplate {
         pub fn builder() -> builder::SendTemplateEmailBodyTemplate {
             Default::default()
         }
     }
+    #[cfg(feature = "email-templates")]
     ///Template language, e.g. `en_US`.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct SendTemplateEmailBodyTemplateLocale(::std::string::String);
+    #[cfg(feature = "email-templates")]
     impl ::std::ops::Deref for SendTemplateEmailBodyTemplateLocale {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::From<SendTemplateEmailBodyTemplateLocale>
     for ::std::string::String {
         fn from(value: SendTemplateEmailBodyTemplateLocale) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::str::FromStr for SendTemplateEmailBodyTemplateLocale {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7248,6 +8053,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::TryFrom<&str> for SendTemplateEmailBodyTemplateLocale {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7256,6 +8062,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::TryFrom<::std::string::String>
     for SendTemplateEmailBodyTemplateLocale {
         type Error = self::error::ConversionError;
@@ -7265,6 +8072,7 @@ configured `clientId`, a JSON number, so the server accepts both.
             value.parse()
         }
     }
+    #[cfg(feature = "email-templates")]
     impl<'de> ::serde::Deserialize<'de> for SendTemplateEmailBodyTemplateLocale {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7339,6 +8147,7 @@ those resources.
             Self::Integer(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///A user attribute written from the server, with its metadata.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct ServerUserAttributeInput {
@@ -7362,11 +8171,13 @@ those resources.
         ///Attribute value.
         pub value: ServerUserAttributeInputValue,
     }
+    #[cfg(feature = "user-attributes")]
     impl ServerUserAttributeInput {
         pub fn builder() -> builder::ServerUserAttributeInput {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///`client`: editable by the user; `server`: read-only for the user.
     #[derive(
         ::serde::Deserialize,
@@ -7386,6 +8197,7 @@ those resources.
         #[serde(rename = "server")]
         Server,
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::fmt::Display for ServerUserAttributeInputAttrType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -7394,6 +8206,7 @@ those resources.
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for ServerUserAttributeInputAttrType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7406,6 +8219,7 @@ those resources.
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for ServerUserAttributeInputAttrType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7414,6 +8228,7 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String>
     for ServerUserAttributeInputAttrType {
         type Error = self::error::ConversionError;
@@ -7423,6 +8238,7 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Type the value is validated as.
     #[derive(
         ::serde::Deserialize,
@@ -7446,6 +8262,7 @@ those resources.
         #[serde(rename = "boolean")]
         Boolean,
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::fmt::Display for ServerUserAttributeInputDataType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -7456,6 +8273,7 @@ those resources.
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for ServerUserAttributeInputDataType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7470,6 +8288,7 @@ those resources.
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for ServerUserAttributeInputDataType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7478,6 +8297,7 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String>
     for ServerUserAttributeInputDataType {
         type Error = self::error::ConversionError;
@@ -7487,21 +8307,25 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Attribute name, unique per user.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ServerUserAttributeInputKey(::std::string::String);
+    #[cfg(feature = "user-attributes")]
     impl ::std::ops::Deref for ServerUserAttributeInputKey {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<ServerUserAttributeInputKey> for ::std::string::String {
         fn from(value: ServerUserAttributeInputKey) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for ServerUserAttributeInputKey {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7518,6 +8342,7 @@ those resources.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for ServerUserAttributeInputKey {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7526,6 +8351,7 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String> for ServerUserAttributeInputKey {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7534,6 +8360,7 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl<'de> ::serde::Deserialize<'de> for ServerUserAttributeInputKey {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7546,6 +8373,7 @@ those resources.
                 })
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///`public` lets other users read it.
     #[derive(
         ::serde::Deserialize,
@@ -7565,6 +8393,7 @@ those resources.
         #[serde(rename = "private")]
         Private,
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::fmt::Display for ServerUserAttributeInputPermission {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -7573,6 +8402,7 @@ those resources.
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for ServerUserAttributeInputPermission {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7585,6 +8415,7 @@ those resources.
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for ServerUserAttributeInputPermission {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7593,6 +8424,7 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String>
     for ServerUserAttributeInputPermission {
         type Error = self::error::ConversionError;
@@ -7602,21 +8434,25 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Attribute value.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct ServerUserAttributeInputValue(::std::string::String);
+    #[cfg(feature = "user-attributes")]
     impl ::std::ops::Deref for ServerUserAttributeInputValue {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<ServerUserAttributeInputValue> for ::std::string::String {
         fn from(value: ServerUserAttributeInputValue) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for ServerUserAttributeInputValue {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7628,6 +8464,7 @@ those resources.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for ServerUserAttributeInputValue {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7636,6 +8473,7 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String>
     for ServerUserAttributeInputValue {
         type Error = self::error::ConversionError;
@@ -7645,6 +8483,7 @@ those resources.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl<'de> ::serde::Deserialize<'de> for ServerUserAttributeInputValue {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7657,6 +8496,7 @@ those resources.
                 })
         }
     }
+    #[cfg(feature = "social")]
     ///A link that starts login via one social network.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SocialAuthLink {
@@ -7665,11 +8505,13 @@ those resources.
         ///Social network name.
         pub provider: ::std::string::String,
     }
+    #[cfg(feature = "social")]
     impl SocialAuthLink {
         pub fn builder() -> builder::SocialAuthLink {
             Default::default()
         }
     }
+    #[cfg(feature = "friends")]
     ///A friend of the user on a social network.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct SocialFriend {
@@ -7689,6 +8531,7 @@ those resources.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub xl_uid: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(feature = "friends")]
     impl SocialFriend {
         pub fn builder() -> builder::SocialFriend {
             Default::default()
@@ -7734,6 +8577,7 @@ pages (names only, run together).
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///Where to send the one-time code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct StartJwtEmailAuthBody {
@@ -7746,26 +8590,31 @@ pages (names only, run together).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub send_link: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "passwordless")]
     impl StartJwtEmailAuthBody {
         pub fn builder() -> builder::StartJwtEmailAuthBody {
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///`StartJwtEmailAuthPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartJwtEmailAuthPayload(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for StartJwtEmailAuthPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<StartJwtEmailAuthPayload> for ::std::string::String {
         fn from(value: StartJwtEmailAuthPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartJwtEmailAuthPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7777,6 +8626,7 @@ pages (names only, run together).
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartJwtEmailAuthPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7785,6 +8635,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String> for StartJwtEmailAuthPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7793,6 +8644,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for StartJwtEmailAuthPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7805,6 +8657,7 @@ pages (names only, run together).
                 })
         }
     }
+    #[cfg(feature = "passwordless")]
     ///`StartJwtEmailAuthWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -7824,6 +8677,7 @@ pages (names only, run together).
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::fmt::Display for StartJwtEmailAuthWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -7832,6 +8686,7 @@ pages (names only, run together).
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartJwtEmailAuthWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7844,6 +8699,7 @@ pages (names only, run together).
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartJwtEmailAuthWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7852,6 +8708,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String> for StartJwtEmailAuthWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7860,11 +8717,13 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::default::Default for StartJwtEmailAuthWithLogout {
         fn default() -> Self {
             StartJwtEmailAuthWithLogout::X0
         }
     }
+    #[cfg(feature = "passwordless")]
     ///Where to send the one-time code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct StartJwtPhoneAuthBody {
@@ -7877,27 +8736,32 @@ pages (names only, run together).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub send_link: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "passwordless")]
     impl StartJwtPhoneAuthBody {
         pub fn builder() -> builder::StartJwtPhoneAuthBody {
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///Phone number with `+` and country code.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartJwtPhoneAuthBodyPhoneNumber(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for StartJwtPhoneAuthBodyPhoneNumber {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<StartJwtPhoneAuthBodyPhoneNumber>
     for ::std::string::String {
         fn from(value: StartJwtPhoneAuthBodyPhoneNumber) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartJwtPhoneAuthBodyPhoneNumber {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7911,6 +8775,7 @@ pages (names only, run together).
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartJwtPhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7919,6 +8784,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String>
     for StartJwtPhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
@@ -7928,6 +8794,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for StartJwtPhoneAuthBodyPhoneNumber {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7940,21 +8807,25 @@ pages (names only, run together).
                 })
         }
     }
+    #[cfg(feature = "passwordless")]
     ///`StartJwtPhoneAuthPayload`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartJwtPhoneAuthPayload(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for StartJwtPhoneAuthPayload {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<StartJwtPhoneAuthPayload> for ::std::string::String {
         fn from(value: StartJwtPhoneAuthPayload) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartJwtPhoneAuthPayload {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -7966,6 +8837,7 @@ pages (names only, run together).
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartJwtPhoneAuthPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7974,6 +8846,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String> for StartJwtPhoneAuthPayload {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -7982,6 +8855,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for StartJwtPhoneAuthPayload {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -7994,6 +8868,7 @@ pages (names only, run together).
                 })
         }
     }
+    #[cfg(feature = "passwordless")]
     ///`StartJwtPhoneAuthWithLogout`
     #[derive(
         ::serde::Deserialize,
@@ -8013,6 +8888,7 @@ pages (names only, run together).
         #[serde(rename = "1")]
         X1,
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::fmt::Display for StartJwtPhoneAuthWithLogout {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -8021,6 +8897,7 @@ pages (names only, run together).
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartJwtPhoneAuthWithLogout {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8033,6 +8910,7 @@ pages (names only, run together).
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartJwtPhoneAuthWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8041,6 +8919,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String> for StartJwtPhoneAuthWithLogout {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8049,11 +8928,13 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::default::Default for StartJwtPhoneAuthWithLogout {
         fn default() -> Self {
             StartJwtPhoneAuthWithLogout::X0
         }
     }
+    #[cfg(feature = "passwordless")]
     ///Where to send the one-time code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct StartOauth2EmailAuthBody {
@@ -8066,11 +8947,13 @@ pages (names only, run together).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub send_link: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "passwordless")]
     impl StartOauth2EmailAuthBody {
         pub fn builder() -> builder::StartOauth2EmailAuthBody {
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///`StartOauth2EmailAuthResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -8088,6 +8971,7 @@ pages (names only, run together).
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::fmt::Display for StartOauth2EmailAuthResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -8095,6 +8979,7 @@ pages (names only, run together).
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartOauth2EmailAuthResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8106,6 +8991,7 @@ pages (names only, run together).
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartOauth2EmailAuthResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8114,6 +9000,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String>
     for StartOauth2EmailAuthResponseType {
         type Error = self::error::ConversionError;
@@ -8123,21 +9010,25 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///`StartOauth2EmailAuthState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartOauth2EmailAuthState(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for StartOauth2EmailAuthState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<StartOauth2EmailAuthState> for ::std::string::String {
         fn from(value: StartOauth2EmailAuthState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartOauth2EmailAuthState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8149,6 +9040,7 @@ pages (names only, run together).
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartOauth2EmailAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8157,6 +9049,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String> for StartOauth2EmailAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8165,6 +9058,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for StartOauth2EmailAuthState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8177,6 +9071,7 @@ pages (names only, run together).
                 })
         }
     }
+    #[cfg(feature = "passwordless")]
     ///Where to send the one-time code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct StartOauth2PhoneAuthBody {
@@ -8189,27 +9084,32 @@ pages (names only, run together).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub send_link: ::std::option::Option<bool>,
     }
+    #[cfg(feature = "passwordless")]
     impl StartOauth2PhoneAuthBody {
         pub fn builder() -> builder::StartOauth2PhoneAuthBody {
             Default::default()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///Phone number with `+` and country code.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartOauth2PhoneAuthBodyPhoneNumber(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for StartOauth2PhoneAuthBodyPhoneNumber {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<StartOauth2PhoneAuthBodyPhoneNumber>
     for ::std::string::String {
         fn from(value: StartOauth2PhoneAuthBodyPhoneNumber) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartOauth2PhoneAuthBodyPhoneNumber {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8223,6 +9123,7 @@ pages (names only, run together).
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartOauth2PhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8231,6 +9132,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String>
     for StartOauth2PhoneAuthBodyPhoneNumber {
         type Error = self::error::ConversionError;
@@ -8240,6 +9142,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for StartOauth2PhoneAuthBodyPhoneNumber {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8252,6 +9155,7 @@ pages (names only, run together).
                 })
         }
     }
+    #[cfg(feature = "passwordless")]
     ///`StartOauth2PhoneAuthResponseType`
     #[derive(
         ::serde::Deserialize,
@@ -8269,6 +9173,7 @@ pages (names only, run together).
         #[serde(rename = "code")]
         Code,
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::fmt::Display for StartOauth2PhoneAuthResponseType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -8276,6 +9181,7 @@ pages (names only, run together).
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartOauth2PhoneAuthResponseType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8287,6 +9193,7 @@ pages (names only, run together).
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartOauth2PhoneAuthResponseType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8295,6 +9202,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String>
     for StartOauth2PhoneAuthResponseType {
         type Error = self::error::ConversionError;
@@ -8304,21 +9212,25 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     ///`StartOauth2PhoneAuthState`
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct StartOauth2PhoneAuthState(::std::string::String);
+    #[cfg(feature = "passwordless")]
     impl ::std::ops::Deref for StartOauth2PhoneAuthState {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::From<StartOauth2PhoneAuthState> for ::std::string::String {
         fn from(value: StartOauth2PhoneAuthState) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::str::FromStr for StartOauth2PhoneAuthState {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8330,6 +9242,7 @@ pages (names only, run together).
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<&str> for StartOauth2PhoneAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8338,6 +9251,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl ::std::convert::TryFrom<::std::string::String> for StartOauth2PhoneAuthState {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8346,6 +9260,7 @@ pages (names only, run together).
             value.parse()
         }
     }
+    #[cfg(feature = "passwordless")]
     impl<'de> ::serde::Deserialize<'de> for StartOauth2PhoneAuthState {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8358,6 +9273,7 @@ pages (names only, run together).
                 })
         }
     }
+    #[cfg(any(feature = "oauth-2-0", feature = "token-management"))]
     /**An OAuth 2.0 token answer. Xsolla's schema spells the lifetime field `expire_in`, but its
 examples and every official SDK use `expires_in`; we follow `expires_in`. Treat the lifetime
 as project-configurable (the docs say 3600 s here, 24 h for the `exp` claim) and prefer the
@@ -8379,33 +9295,39 @@ token's own `exp` claim.
         ///Always `bearer`.
         pub token_type: ::std::string::String,
     }
+    #[cfg(any(feature = "oauth-2-0", feature = "token-management"))]
     impl TokenResponse {
         pub fn builder() -> builder::TokenResponse {
             Default::default()
         }
     }
+    #[cfg(any(feature = "jwt", feature = "social"))]
     ///A user JWT returned directly in the body.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenResult {
         ///The user JWT.
         pub token: ::gamespec_client_support::Secret,
     }
+    #[cfg(any(feature = "jwt", feature = "social"))]
     impl TokenResult {
         pub fn builder() -> builder::TokenResult {
             Default::default()
         }
     }
+    #[cfg(feature = "token-management")]
     ///A token to check.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct TokenValidationRequest {
         ///The JWT to validate.
         pub token: ::gamespec_client_support::Secret,
     }
+    #[cfg(feature = "token-management")]
     impl TokenValidationRequest {
         pub fn builder() -> builder::TokenValidationRequest {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `updateAttributeSchema` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -8414,22 +9336,26 @@ token's own `exp` claim.
         Variant1(Error),
         Variant2(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<UpdateAttributeSchemaErrorVariant0>
     for UpdateAttributeSchemaError {
         fn from(value: UpdateAttributeSchemaErrorVariant0) -> Self {
             Self::Variant0(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for UpdateAttributeSchemaError {
         fn from(value: Error) -> Self {
             Self::Variant1(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for UpdateAttributeSchemaError {
         fn from(value: AttributeError) -> Self {
             Self::Variant2(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///`UpdateAttributeSchemaErrorVariant0`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -8437,16 +9363,19 @@ token's own `exp` claim.
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for UpdateAttributeSchemaErrorVariant0 {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for UpdateAttributeSchemaErrorVariant0 {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Attributes to write.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateAttributesByServerCustomIdBody {
@@ -8457,11 +9386,13 @@ token's own `exp` claim.
         #[serde(deserialize_with = "::std::option::Option::deserialize")]
         pub publisher_id: ::std::option::Option<i64>,
     }
+    #[cfg(feature = "user-attributes")]
     impl UpdateAttributesByServerCustomIdBody {
         pub fn builder() -> builder::UpdateAttributesByServerCustomIdBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `updateAttributesByServerCustomId` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -8469,16 +9400,19 @@ token's own `exp` claim.
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for UpdateAttributesByServerCustomIdError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for UpdateAttributesByServerCustomIdError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "email-templates")]
     ///`UpdateEmailTemplateTemplateType`
     #[derive(
         ::serde::Deserialize,
@@ -8508,6 +9442,7 @@ token's own `exp` claim.
         #[serde(rename = "passwordless_auth_by_code_link")]
         PasswordlessAuthByCodeLink,
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::fmt::Display for UpdateEmailTemplateTemplateType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -8523,6 +9458,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::str::FromStr for UpdateEmailTemplateTemplateType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8540,6 +9476,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::TryFrom<&str> for UpdateEmailTemplateTemplateType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8548,6 +9485,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "email-templates")]
     impl ::std::convert::TryFrom<::std::string::String>
     for UpdateEmailTemplateTemplateType {
         type Error = self::error::ConversionError;
@@ -8557,6 +9495,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///The new custom ID.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateServerCustomIdBody {
@@ -8566,27 +9505,32 @@ token's own `exp` claim.
             UpdateServerCustomIdBodyServerCustomId,
         >,
     }
+    #[cfg(feature = "users-admin")]
     impl UpdateServerCustomIdBody {
         pub fn builder() -> builder::UpdateServerCustomIdBody {
             Default::default()
         }
     }
+    #[cfg(feature = "users-admin")]
     ///Latin letters, digits, `.`, `-`, `_`; null removes the ID.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateServerCustomIdBodyServerCustomId(::std::string::String);
+    #[cfg(feature = "users-admin")]
     impl ::std::ops::Deref for UpdateServerCustomIdBodyServerCustomId {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::From<UpdateServerCustomIdBodyServerCustomId>
     for ::std::string::String {
         fn from(value: UpdateServerCustomIdBodyServerCustomId) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::str::FromStr for UpdateServerCustomIdBodyServerCustomId {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8603,6 +9547,7 @@ token's own `exp` claim.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<&str> for UpdateServerCustomIdBodyServerCustomId {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8611,6 +9556,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl ::std::convert::TryFrom<::std::string::String>
     for UpdateServerCustomIdBodyServerCustomId {
         type Error = self::error::ConversionError;
@@ -8620,6 +9566,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "users-admin")]
     impl<'de> ::serde::Deserialize<'de> for UpdateServerCustomIdBodyServerCustomId {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8632,6 +9579,7 @@ token's own `exp` claim.
                 })
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Attributes to write and keys to remove.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateServerUserAttributesBody {
@@ -8648,11 +9596,13 @@ token's own `exp` claim.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub removing_keys: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl UpdateServerUserAttributesBody {
         pub fn builder() -> builder::UpdateServerUserAttributesBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `updateServerUserAttributes` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -8660,16 +9610,19 @@ token's own `exp` claim.
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for UpdateServerUserAttributesError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for UpdateServerUserAttributesError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "2fa")]
     ///The new settings.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateServerUserMfaSettingsBody {
@@ -8682,11 +9635,13 @@ token's own `exp` claim.
         ///Second factor.
         pub mfa_type: UpdateServerUserMfaSettingsBodyMfaType,
     }
+    #[cfg(feature = "2fa")]
     impl UpdateServerUserMfaSettingsBody {
         pub fn builder() -> builder::UpdateServerUserMfaSettingsBody {
             Default::default()
         }
     }
+    #[cfg(feature = "2fa")]
     ///Second factor.
     #[derive(
         ::serde::Deserialize,
@@ -8706,6 +9661,7 @@ token's own `exp` claim.
         #[serde(rename = "sms")]
         Sms,
     }
+    #[cfg(feature = "2fa")]
     impl ::std::fmt::Display for UpdateServerUserMfaSettingsBodyMfaType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -8714,6 +9670,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "2fa")]
     impl ::std::str::FromStr for UpdateServerUserMfaSettingsBodyMfaType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8726,6 +9683,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "2fa")]
     impl ::std::convert::TryFrom<&str> for UpdateServerUserMfaSettingsBodyMfaType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8734,6 +9692,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "2fa")]
     impl ::std::convert::TryFrom<::std::string::String>
     for UpdateServerUserMfaSettingsBodyMfaType {
         type Error = self::error::ConversionError;
@@ -8743,6 +9702,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Attributes to write and keys to remove.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateServerUserReadOnlyAttributesBody {
@@ -8759,11 +9719,13 @@ token's own `exp` claim.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub removing_keys: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl UpdateServerUserReadOnlyAttributesBody {
         pub fn builder() -> builder::UpdateServerUserReadOnlyAttributesBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `updateServerUserReadOnlyAttributes` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -8771,17 +9733,20 @@ token's own `exp` claim.
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for UpdateServerUserReadOnlyAttributesError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError>
     for UpdateServerUserReadOnlyAttributesError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Attributes to write and keys to remove.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateUserAttributesBody {
@@ -8795,11 +9760,13 @@ token's own `exp` claim.
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub removing_keys: ::std::vec::Vec<::std::string::String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl UpdateUserAttributesBody {
         pub fn builder() -> builder::UpdateUserAttributesBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Any error body `updateUserAttributes` can answer with.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(untagged)]
@@ -8807,16 +9774,19 @@ token's own `exp` claim.
         Error(Error),
         AttributeError(AttributeError),
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<Error> for UpdateUserAttributesError {
         fn from(value: Error) -> Self {
             Self::Error(value)
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<AttributeError> for UpdateUserAttributesError {
         fn from(value: AttributeError) -> Self {
             Self::AttributeError(value)
         }
     }
+    #[cfg(feature = "user-account")]
     ///Fields to change.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct UpdateUserDetailsBody {
@@ -8836,26 +9806,31 @@ token's own `exp` claim.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub nickname: ::std::option::Option<UpdateUserDetailsBodyNickname>,
     }
+    #[cfg(feature = "user-account")]
     impl UpdateUserDetailsBody {
         pub fn builder() -> builder::UpdateUserDetailsBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///First name.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateUserDetailsBodyFirstName(::std::string::String);
+    #[cfg(feature = "user-account")]
     impl ::std::ops::Deref for UpdateUserDetailsBodyFirstName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::From<UpdateUserDetailsBodyFirstName> for ::std::string::String {
         fn from(value: UpdateUserDetailsBodyFirstName) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::str::FromStr for UpdateUserDetailsBodyFirstName {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8867,6 +9842,7 @@ token's own `exp` claim.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<&str> for UpdateUserDetailsBodyFirstName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8875,6 +9851,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<::std::string::String>
     for UpdateUserDetailsBodyFirstName {
         type Error = self::error::ConversionError;
@@ -8884,6 +9861,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl<'de> ::serde::Deserialize<'de> for UpdateUserDetailsBodyFirstName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -8896,6 +9874,7 @@ token's own `exp` claim.
                 })
         }
     }
+    #[cfg(feature = "user-account")]
     ///Gender.
     #[derive(
         ::serde::Deserialize,
@@ -8919,6 +9898,7 @@ token's own `exp` claim.
         #[serde(rename = "prefer not to answer")]
         PreferNotToAnswer,
     }
+    #[cfg(feature = "user-account")]
     impl ::std::fmt::Display for UpdateUserDetailsBodyGender {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -8929,6 +9909,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::str::FromStr for UpdateUserDetailsBodyGender {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8943,6 +9924,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<&str> for UpdateUserDetailsBodyGender {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8951,6 +9933,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<::std::string::String> for UpdateUserDetailsBodyGender {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8959,21 +9942,25 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     ///Last name.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateUserDetailsBodyLastName(::std::string::String);
+    #[cfg(feature = "user-account")]
     impl ::std::ops::Deref for UpdateUserDetailsBodyLastName {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::From<UpdateUserDetailsBodyLastName> for ::std::string::String {
         fn from(value: UpdateUserDetailsBodyLastName) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::str::FromStr for UpdateUserDetailsBodyLastName {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -8985,6 +9972,7 @@ token's own `exp` claim.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<&str> for UpdateUserDetailsBodyLastName {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -8993,6 +9981,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<::std::string::String>
     for UpdateUserDetailsBodyLastName {
         type Error = self::error::ConversionError;
@@ -9002,6 +9991,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl<'de> ::serde::Deserialize<'de> for UpdateUserDetailsBodyLastName {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -9014,21 +10004,25 @@ token's own `exp` claim.
                 })
         }
     }
+    #[cfg(feature = "user-account")]
     ///Nickname.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateUserDetailsBodyNickname(::std::string::String);
+    #[cfg(feature = "user-account")]
     impl ::std::ops::Deref for UpdateUserDetailsBodyNickname {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::From<UpdateUserDetailsBodyNickname> for ::std::string::String {
         fn from(value: UpdateUserDetailsBodyNickname) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::str::FromStr for UpdateUserDetailsBodyNickname {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -9040,6 +10034,7 @@ token's own `exp` claim.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<&str> for UpdateUserDetailsBodyNickname {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9048,6 +10043,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<::std::string::String>
     for UpdateUserDetailsBodyNickname {
         type Error = self::error::ConversionError;
@@ -9057,6 +10053,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl<'de> ::serde::Deserialize<'de> for UpdateUserDetailsBodyNickname {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -9069,6 +10066,7 @@ token's own `exp` claim.
                 })
         }
     }
+    #[cfg(feature = "friends")]
     ///The action and the other user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateUserFriendsBody {
@@ -9077,11 +10075,13 @@ token's own `exp` claim.
         ///ID of the other user.
         pub user: ::uuid::Uuid,
     }
+    #[cfg(feature = "friends")]
     impl UpdateUserFriendsBody {
         pub fn builder() -> builder::UpdateUserFriendsBody {
             Default::default()
         }
     }
+    #[cfg(feature = "friends")]
     ///What to do.
     #[derive(
         ::serde::Deserialize,
@@ -9111,6 +10111,7 @@ token's own `exp` claim.
         #[serde(rename = "unblock")]
         Unblock,
     }
+    #[cfg(feature = "friends")]
     impl ::std::fmt::Display for UpdateUserFriendsBodyAction {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -9124,6 +10125,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::str::FromStr for UpdateUserFriendsBodyAction {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -9141,6 +10143,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::convert::TryFrom<&str> for UpdateUserFriendsBodyAction {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9149,6 +10152,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "friends")]
     impl ::std::convert::TryFrom<::std::string::String> for UpdateUserFriendsBodyAction {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9157,6 +10161,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "2fa")]
     ///The wanted settings.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateUserMfaSettingsBody {
@@ -9169,11 +10174,13 @@ token's own `exp` claim.
         ///Second factor.
         pub mfa_type: UpdateUserMfaSettingsBodyMfaType,
     }
+    #[cfg(feature = "2fa")]
     impl UpdateUserMfaSettingsBody {
         pub fn builder() -> builder::UpdateUserMfaSettingsBody {
             Default::default()
         }
     }
+    #[cfg(feature = "2fa")]
     ///Second factor.
     #[derive(
         ::serde::Deserialize,
@@ -9193,6 +10200,7 @@ token's own `exp` claim.
         #[serde(rename = "sms")]
         Sms,
     }
+    #[cfg(feature = "2fa")]
     impl ::std::fmt::Display for UpdateUserMfaSettingsBodyMfaType {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -9201,6 +10209,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "2fa")]
     impl ::std::str::FromStr for UpdateUserMfaSettingsBodyMfaType {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -9213,6 +10222,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "2fa")]
     impl ::std::convert::TryFrom<&str> for UpdateUserMfaSettingsBodyMfaType {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9221,6 +10231,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "2fa")]
     impl ::std::convert::TryFrom<::std::string::String>
     for UpdateUserMfaSettingsBodyMfaType {
         type Error = self::error::ConversionError;
@@ -9230,33 +10241,39 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     ///The new phone number.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdateUserPhoneNumberBody {
         ///Phone number with `+` and country code.
         pub phone_number: UpdateUserPhoneNumberBodyPhoneNumber,
     }
+    #[cfg(feature = "user-account")]
     impl UpdateUserPhoneNumberBody {
         pub fn builder() -> builder::UpdateUserPhoneNumberBody {
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///Phone number with `+` and country code.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UpdateUserPhoneNumberBodyPhoneNumber(::std::string::String);
+    #[cfg(feature = "user-account")]
     impl ::std::ops::Deref for UpdateUserPhoneNumberBodyPhoneNumber {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::From<UpdateUserPhoneNumberBodyPhoneNumber>
     for ::std::string::String {
         fn from(value: UpdateUserPhoneNumberBodyPhoneNumber) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::str::FromStr for UpdateUserPhoneNumberBodyPhoneNumber {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -9270,6 +10287,7 @@ token's own `exp` claim.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<&str> for UpdateUserPhoneNumberBodyPhoneNumber {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9278,6 +10296,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl ::std::convert::TryFrom<::std::string::String>
     for UpdateUserPhoneNumberBodyPhoneNumber {
         type Error = self::error::ConversionError;
@@ -9287,6 +10306,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-account")]
     impl<'de> ::serde::Deserialize<'de> for UpdateUserPhoneNumberBodyPhoneNumber {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -9299,17 +10319,20 @@ token's own `exp` claim.
                 })
         }
     }
+    #[cfg(any(feature = "2fa", feature = "social"))]
     ///A URL to open in the user's browser.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UrlResult {
         ///The URL.
         pub url: ::std::string::String,
     }
+    #[cfg(any(feature = "2fa", feature = "social"))]
     impl UrlResult {
         pub fn builder() -> builder::UrlResult {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///A user attribute as the attribute calls return it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserAttribute {
@@ -9321,11 +10344,13 @@ token's own `exp` claim.
         ///Attribute value.
         pub value: ::std::string::String,
     }
+    #[cfg(feature = "user-attributes")]
     impl UserAttribute {
         pub fn builder() -> builder::UserAttribute {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///A user attribute to create or update from the client.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserAttributeInput {
@@ -9337,26 +10362,31 @@ token's own `exp` claim.
         ///Attribute value.
         pub value: UserAttributeInputValue,
     }
+    #[cfg(feature = "user-attributes")]
     impl UserAttributeInput {
         pub fn builder() -> builder::UserAttributeInput {
             Default::default()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Attribute name, unique per user.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UserAttributeInputKey(::std::string::String);
+    #[cfg(feature = "user-attributes")]
     impl ::std::ops::Deref for UserAttributeInputKey {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<UserAttributeInputKey> for ::std::string::String {
         fn from(value: UserAttributeInputKey) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for UserAttributeInputKey {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -9373,6 +10403,7 @@ token's own `exp` claim.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for UserAttributeInputKey {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9381,6 +10412,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String> for UserAttributeInputKey {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9389,6 +10421,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl<'de> ::serde::Deserialize<'de> for UserAttributeInputKey {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -9401,6 +10434,7 @@ token's own `exp` claim.
                 })
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///`public` lets other users read it; default `private`.
     #[derive(
         ::serde::Deserialize,
@@ -9420,6 +10454,7 @@ token's own `exp` claim.
         #[serde(rename = "private")]
         Private,
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::fmt::Display for UserAttributeInputPermission {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match *self {
@@ -9428,6 +10463,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for UserAttributeInputPermission {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -9440,6 +10476,7 @@ token's own `exp` claim.
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for UserAttributeInputPermission {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9448,6 +10485,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String>
     for UserAttributeInputPermission {
         type Error = self::error::ConversionError;
@@ -9457,21 +10495,25 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     ///Attribute value.
     #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[serde(transparent)]
     pub struct UserAttributeInputValue(::std::string::String);
+    #[cfg(feature = "user-attributes")]
     impl ::std::ops::Deref for UserAttributeInputValue {
         type Target = ::std::string::String;
         fn deref(&self) -> &::std::string::String {
             &self.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::From<UserAttributeInputValue> for ::std::string::String {
         fn from(value: UserAttributeInputValue) -> Self {
             value.0
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::str::FromStr for UserAttributeInputValue {
         type Err = self::error::ConversionError;
         fn from_str(
@@ -9483,6 +10525,7 @@ token's own `exp` claim.
             Ok(Self(value.to_string()))
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<&str> for UserAttributeInputValue {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9491,6 +10534,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl ::std::convert::TryFrom<::std::string::String> for UserAttributeInputValue {
         type Error = self::error::ConversionError;
         fn try_from(
@@ -9499,6 +10543,7 @@ token's own `exp` claim.
             value.parse()
         }
     }
+    #[cfg(feature = "user-attributes")]
     impl<'de> ::serde::Deserialize<'de> for UserAttributeInputValue {
         fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
         where
@@ -9511,6 +10556,7 @@ token's own `exp` claim.
                 })
         }
     }
+    #[cfg(any(feature = "friends", feature = "user-account", feature = "users-admin"))]
     ///Ban of a user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserBan {
@@ -9523,11 +10569,13 @@ token's own `exp` claim.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub reason: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "friends", feature = "user-account", feature = "users-admin"))]
     impl UserBan {
         pub fn builder() -> builder::UserBan {
             Default::default()
         }
     }
+    #[cfg(any(feature = "friends", feature = "user-account"))]
     ///The profile of the authenticated user as Xsolla Login stores it.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserDetails {
@@ -9600,11 +10648,13 @@ token's own `exp` claim.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub username: ::std::option::Option<::std::string::String>,
     }
+    #[cfg(any(feature = "friends", feature = "user-account"))]
     impl UserDetails {
         pub fn builder() -> builder::UserDetails {
             Default::default()
         }
     }
+    #[cfg(any(feature = "devices", feature = "friends", feature = "user-account"))]
     ///A device linked to the user's account.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserDevice {
@@ -9618,11 +10668,20 @@ token's own `exp` claim.
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
     }
+    #[cfg(any(feature = "devices", feature = "friends", feature = "user-account"))]
     impl UserDevice {
         pub fn builder() -> builder::UserDevice {
             Default::default()
         }
     }
+    #[cfg(
+        any(
+            feature = "friends",
+            feature = "user-account",
+            feature = "user-groups-admin",
+            feature = "users-admin"
+        )
+    )]
     ///A user group of a Login project.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserGroup {
@@ -9637,6 +10696,14 @@ token's own `exp` claim.
         ///Group name.
         pub name: ::std::string::String,
     }
+    #[cfg(
+        any(
+            feature = "friends",
+            feature = "user-account",
+            feature = "user-groups-admin",
+            feature = "users-admin"
+        )
+    )]
     impl UserGroup {
         pub fn builder() -> builder::UserGroup {
             Default::default()
@@ -9728,6 +10795,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             Default::default()
         }
     }
+    #[cfg(feature = "user-account")]
     ///What other players may see of a user.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UserPublicProfile {
@@ -9749,11 +10817,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
         ///User ID.
         pub user_id: ::uuid::Uuid,
     }
+    #[cfg(feature = "user-account")]
     impl UserPublicProfile {
         pub fn builder() -> builder::UserPublicProfile {
             Default::default()
         }
     }
+    #[cfg(feature = "webhooks")]
     ///A webhook subscription.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Webhook {
@@ -9762,6 +10832,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
         ///Address Xsolla posts the event to.
         pub url: ::std::string::String,
     }
+    #[cfg(feature = "webhooks")]
     impl Webhook {
         pub fn builder() -> builder::Webhook {
             Default::default()
@@ -9769,10 +10840,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
     }
     /// Types for composing complex structures.
     pub mod builder {
+        #[cfg(feature = "account-linking")]
         #[derive(Clone, Debug)]
         pub struct AccountLinkingCode {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "account-linking")]
         impl ::std::default::Default for AccountLinkingCode {
             fn default() -> Self {
                 Self {
@@ -9780,6 +10853,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "account-linking")]
         impl AccountLinkingCode {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -9794,6 +10868,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "account-linking")]
         impl ::std::convert::TryFrom<AccountLinkingCode> for super::AccountLinkingCode {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -9802,11 +10877,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { code: value.code? })
             }
         }
+        #[cfg(feature = "account-linking")]
         impl ::std::convert::From<super::AccountLinkingCode> for AccountLinkingCode {
             fn from(value: super::AccountLinkingCode) -> Self {
                 Self { code: Ok(value.code) }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         #[derive(Clone, Debug)]
         pub struct AddProjectUserGroupBody {
             name: ::std::result::Result<
@@ -9814,6 +10891,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::default::Default for AddProjectUserGroupBody {
             fn default() -> Self {
                 Self {
@@ -9821,6 +10899,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl AddProjectUserGroupBody {
             pub fn name<T>(mut self, value: T) -> Self
             where
@@ -9835,6 +10914,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::TryFrom<AddProjectUserGroupBody>
         for super::AddProjectUserGroupBody {
             type Error = super::error::ConversionError;
@@ -9844,12 +10924,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { name: value.name? })
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::From<super::AddProjectUserGroupBody>
         for AddProjectUserGroupBody {
             fn from(value: super::AddProjectUserGroupBody) -> Self {
                 Self { name: Ok(value.name) }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct AddUsernameEmailAuthBody {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -9868,6 +10950,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for AddUsernameEmailAuthBody {
             fn default() -> Self {
                 Self {
@@ -9878,6 +10961,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl AddUsernameEmailAuthBody {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -9906,14 +10990,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
             pub fn promo_email_agreement<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::AddUsernameEmailAuthBodyPromoEmailAgreement,
-                    >,
+                    super::AddUsernameEmailAuthBodyPromoEmailAgreement,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.promo_email_agreement = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for promo_email_agreement: {e}"
@@ -9933,7 +11016,17 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn promo_email_agreement_opt(
+                mut self,
+                value: ::std::option::Option<
+                    super::AddUsernameEmailAuthBodyPromoEmailAgreement,
+                >,
+            ) -> Self {
+                self.promo_email_agreement = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<AddUsernameEmailAuthBody>
         for super::AddUsernameEmailAuthBody {
             type Error = super::error::ConversionError;
@@ -9948,6 +11041,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::AddUsernameEmailAuthBody>
         for AddUsernameEmailAuthBody {
             fn from(value: super::AddUsernameEmailAuthBody) -> Self {
@@ -9959,6 +11053,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct AddUsernameEmailAuthResponse {
             email_confirmation_required: ::std::result::Result<
@@ -9966,6 +11061,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for AddUsernameEmailAuthResponse {
             fn default() -> Self {
                 Self {
@@ -9975,6 +11071,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl AddUsernameEmailAuthResponse {
             pub fn email_confirmation_required<T>(mut self, value: T) -> Self
             where
@@ -9991,6 +11088,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<AddUsernameEmailAuthResponse>
         for super::AddUsernameEmailAuthResponse {
             type Error = super::error::ConversionError;
@@ -10002,6 +11100,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::AddUsernameEmailAuthResponse>
         for AddUsernameEmailAuthResponse {
             fn from(value: super::AddUsernameEmailAuthResponse) -> Self {
@@ -10010,10 +11109,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "webhooks")]
         #[derive(Clone, Debug)]
         pub struct AddWebhookBody {
             url: ::std::result::Result<super::AddWebhookBodyUrl, ::std::string::String>,
         }
+        #[cfg(feature = "webhooks")]
         impl ::std::default::Default for AddWebhookBody {
             fn default() -> Self {
                 Self {
@@ -10021,6 +11122,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "webhooks")]
         impl AddWebhookBody {
             pub fn url<T>(mut self, value: T) -> Self
             where
@@ -10035,6 +11137,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "webhooks")]
         impl ::std::convert::TryFrom<AddWebhookBody> for super::AddWebhookBody {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10043,11 +11146,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { url: value.url? })
             }
         }
+        #[cfg(feature = "webhooks")]
         impl ::std::convert::From<super::AddWebhookBody> for AddWebhookBody {
             fn from(value: super::AddWebhookBody) -> Self {
                 Self { url: Ok(value.url) }
             }
         }
+        #[cfg(feature = "users-admin")]
         #[derive(Clone, Debug)]
         pub struct AdminUser {
             ban: ::std::result::Result<
@@ -10116,6 +11221,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::default::Default for AdminUser {
             fn default() -> Self {
                 Self {
@@ -10139,14 +11245,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         impl AdminUser {
             pub fn ban<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UserBan>>,
+                T: ::std::convert::TryInto<super::UserBan>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ban = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for ban: {e}")
                     });
@@ -10154,11 +11262,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -10166,11 +11275,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn external_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for external_id: {e}")
                     });
@@ -10178,11 +11288,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_name: {e}")
                     });
@@ -10212,11 +11323,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_anonymous<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_anonymous = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_anonymous: {e}")
                     });
@@ -10224,11 +11336,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_last_email_confirmed<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_last_email_confirmed = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for is_last_email_confirmed: {e}"
@@ -10238,11 +11351,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_user_active<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_user_active = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for is_user_active: {e}"
@@ -10252,13 +11366,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_login<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_login = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_login: {e}")
                     });
@@ -10266,11 +11379,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
@@ -10278,11 +11392,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn login_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.login_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for login_type: {e}")
                     });
@@ -10290,11 +11405,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -10302,11 +11418,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
@@ -10314,11 +11431,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn phone_auth<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_auth = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone_auth: {e}")
                     });
@@ -10326,13 +11444,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn registered<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.registered = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for registered: {e}")
                     });
@@ -10340,17 +11457,124 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for username: {e}")
                     });
                 self
             }
+            pub fn ban_opt(
+                mut self,
+                value: ::std::option::Option<super::UserBan>,
+            ) -> Self {
+                self.ban = Ok(value);
+                self
+            }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn external_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_id = Ok(value);
+                self
+            }
+            pub fn first_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.first_name = Ok(value);
+                self
+            }
+            pub fn is_anonymous_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_anonymous = Ok(value);
+                self
+            }
+            pub fn is_last_email_confirmed_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_last_email_confirmed = Ok(value);
+                self
+            }
+            pub fn is_user_active_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_user_active = Ok(value);
+                self
+            }
+            pub fn last_login_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.last_login = Ok(value);
+                self
+            }
+            pub fn last_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            pub fn login_type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.login_type = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
+            pub fn phone_auth_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone_auth = Ok(value);
+                self
+            }
+            pub fn registered_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.registered = Ok(value);
+                self
+            }
+            pub fn username_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.username = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::TryFrom<AdminUser> for super::AdminUser {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10377,6 +11601,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::From<super::AdminUser> for AdminUser {
             fn from(value: super::AdminUser) -> Self {
                 Self {
@@ -10400,6 +11625,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         #[derive(Clone, Debug)]
         pub struct AdminUserList {
             count: ::std::result::Result<i64, ::std::string::String>,
@@ -10416,6 +11642,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::default::Default for AdminUserList {
             fn default() -> Self {
                 Self {
@@ -10426,6 +11653,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         impl AdminUserList {
             pub fn count<T>(mut self, value: T) -> Self
             where
@@ -10441,11 +11669,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn next_after<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_after = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_after: {e}")
                     });
@@ -10453,11 +11682,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn next_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_url: {e}")
                     });
@@ -10475,7 +11705,19 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn next_after_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.next_after = Ok(value);
+                self
+            }
+            pub fn next_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_url = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::TryFrom<AdminUserList> for super::AdminUserList {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10489,6 +11731,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::From<super::AdminUserList> for AdminUserList {
             fn from(value: super::AdminUserList) -> Self {
                 Self {
@@ -10499,6 +11742,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct AttributeError {
             error_code: ::std::result::Result<
@@ -10510,6 +11754,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for AttributeError {
             fn default() -> Self {
                 Self {
@@ -10520,6 +11765,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl AttributeError {
             pub fn error_code<T>(mut self, value: T) -> Self
             where
@@ -10548,6 +11794,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<AttributeError> for super::AttributeError {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10559,6 +11806,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::AttributeError> for AttributeError {
             fn from(value: super::AttributeError) -> Self {
                 Self {
@@ -10567,6 +11815,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         #[derive(Clone, Debug)]
         pub struct BanUserBody {
             date_from: ::std::result::Result<
@@ -10582,6 +11831,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::default::Default for BanUserBody {
             fn default() -> Self {
                 Self {
@@ -10591,14 +11841,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         impl BanUserBody {
             pub fn date_from<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_from = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for date_from: {e}")
                     });
@@ -10606,11 +11858,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn date_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_to = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for date_to: {e}")
                     });
@@ -10628,7 +11881,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn date_from_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.date_from = Ok(value);
+                self
+            }
+            pub fn date_to_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.date_to = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::TryFrom<BanUserBody> for super::BanUserBody {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10641,6 +11909,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::From<super::BanUserBody> for BanUserBody {
             fn from(value: super::BanUserBody) -> Self {
                 Self {
@@ -10650,6 +11919,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "consent")]
         #[derive(Clone, Debug)]
         pub struct CheckConsentBody {
             client_id: ::std::result::Result<
@@ -10658,6 +11928,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             scope: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "consent")]
         impl ::std::default::Default for CheckConsentBody {
             fn default() -> Self {
                 Self {
@@ -10666,6 +11937,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "consent")]
         impl CheckConsentBody {
             pub fn client_id<T>(mut self, value: T) -> Self
             where
@@ -10692,6 +11964,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "consent")]
         impl ::std::convert::TryFrom<CheckConsentBody> for super::CheckConsentBody {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10703,6 +11976,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "consent")]
         impl ::std::convert::From<super::CheckConsentBody> for CheckConsentBody {
             fn from(value: super::CheckConsentBody) -> Self {
                 Self {
@@ -10711,6 +11985,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "consent")]
         #[derive(Clone, Debug)]
         pub struct CheckConsentResponse {
             approval: ::std::result::Result<bool, ::std::string::String>,
@@ -10719,6 +11994,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "consent")]
         impl ::std::default::Default for CheckConsentResponse {
             fn default() -> Self {
                 Self {
@@ -10727,6 +12003,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "consent")]
         impl CheckConsentResponse {
             pub fn approval<T>(mut self, value: T) -> Self
             where
@@ -10742,13 +12019,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn refused_scopes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
+                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refused_scopes = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for refused_scopes: {e}"
@@ -10756,7 +12032,15 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn refused_scopes_opt(
+                mut self,
+                value: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+            ) -> Self {
+                self.refused_scopes = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "consent")]
         impl ::std::convert::TryFrom<CheckConsentResponse>
         for super::CheckConsentResponse {
             type Error = super::error::ConversionError;
@@ -10769,6 +12053,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "consent")]
         impl ::std::convert::From<super::CheckConsentResponse> for CheckConsentResponse {
             fn from(value: super::CheckConsentResponse) -> Self {
                 Self {
@@ -10777,6 +12062,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct CheckUserAgeBody {
             dob: ::std::result::Result<
@@ -10788,6 +12074,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for CheckUserAgeBody {
             fn default() -> Self {
                 Self {
@@ -10796,16 +12083,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl CheckUserAgeBody {
             pub fn dob<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.dob = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for dob: {e}")
                     });
@@ -10813,17 +12100,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for project_id: {e}")
                     });
                 self
             }
+            pub fn dob_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::naive::NaiveDate>,
+            ) -> Self {
+                self.dob = Ok(value);
+                self
+            }
+            pub fn project_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.project_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<CheckUserAgeBody> for super::CheckUserAgeBody {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -10835,6 +12138,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::CheckUserAgeBody> for CheckUserAgeBody {
             fn from(value: super::CheckUserAgeBody) -> Self {
                 Self {
@@ -10843,10 +12147,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct CheckUserAgeResponse {
             accepted: ::std::result::Result<bool, ::std::string::String>,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for CheckUserAgeResponse {
             fn default() -> Self {
                 Self {
@@ -10854,6 +12160,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl CheckUserAgeResponse {
             pub fn accepted<T>(mut self, value: T) -> Self
             where
@@ -10868,6 +12175,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<CheckUserAgeResponse>
         for super::CheckUserAgeResponse {
             type Error = super::error::ConversionError;
@@ -10877,6 +12185,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { accepted: value.accepted? })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::CheckUserAgeResponse> for CheckUserAgeResponse {
             fn from(value: super::CheckUserAgeResponse) -> Self {
                 Self {
@@ -10884,6 +12193,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         #[derive(Clone, Debug)]
         pub struct CompleteJwtEmailAuthBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -10896,6 +12206,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::default::Default for CompleteJwtEmailAuthBody {
             fn default() -> Self {
                 Self {
@@ -10905,6 +12216,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         impl CompleteJwtEmailAuthBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -10943,6 +12255,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::TryFrom<CompleteJwtEmailAuthBody>
         for super::CompleteJwtEmailAuthBody {
             type Error = super::error::ConversionError;
@@ -10956,6 +12269,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::From<super::CompleteJwtEmailAuthBody>
         for CompleteJwtEmailAuthBody {
             fn from(value: super::CompleteJwtEmailAuthBody) -> Self {
@@ -10966,6 +12280,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         #[derive(Clone, Debug)]
         pub struct CompleteJwtPhoneAuthBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -10978,6 +12293,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::default::Default for CompleteJwtPhoneAuthBody {
             fn default() -> Self {
                 Self {
@@ -10987,6 +12303,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         impl CompleteJwtPhoneAuthBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -11025,6 +12342,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::TryFrom<CompleteJwtPhoneAuthBody>
         for super::CompleteJwtPhoneAuthBody {
             type Error = super::error::ConversionError;
@@ -11038,6 +12356,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::From<super::CompleteJwtPhoneAuthBody>
         for CompleteJwtPhoneAuthBody {
             fn from(value: super::CompleteJwtPhoneAuthBody) -> Self {
@@ -11048,6 +12367,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         #[derive(Clone, Debug)]
         pub struct CompleteOauth2EmailAuthBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -11060,6 +12380,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::default::Default for CompleteOauth2EmailAuthBody {
             fn default() -> Self {
                 Self {
@@ -11069,6 +12390,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         impl CompleteOauth2EmailAuthBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -11107,6 +12429,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::TryFrom<CompleteOauth2EmailAuthBody>
         for super::CompleteOauth2EmailAuthBody {
             type Error = super::error::ConversionError;
@@ -11120,6 +12443,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::From<super::CompleteOauth2EmailAuthBody>
         for CompleteOauth2EmailAuthBody {
             fn from(value: super::CompleteOauth2EmailAuthBody) -> Self {
@@ -11130,6 +12454,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         #[derive(Clone, Debug)]
         pub struct CompleteOauth2PhoneAuthBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -11142,6 +12467,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::default::Default for CompleteOauth2PhoneAuthBody {
             fn default() -> Self {
                 Self {
@@ -11151,6 +12477,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         impl CompleteOauth2PhoneAuthBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -11191,6 +12518,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::TryFrom<CompleteOauth2PhoneAuthBody>
         for super::CompleteOauth2PhoneAuthBody {
             type Error = super::error::ConversionError;
@@ -11204,6 +12532,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::From<super::CompleteOauth2PhoneAuthBody>
         for CompleteOauth2PhoneAuthBody {
             fn from(value: super::CompleteOauth2PhoneAuthBody) -> Self {
@@ -11214,6 +12543,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "authentication")]
         #[derive(Clone, Debug)]
         pub struct ConfirmPasswordResetBody {
             new_password: ::std::result::Result<
@@ -11229,6 +12559,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "authentication")]
         impl ::std::default::Default for ConfirmPasswordResetBody {
             fn default() -> Self {
                 Self {
@@ -11238,6 +12569,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "authentication")]
         impl ConfirmPasswordResetBody {
             pub fn new_password<T>(mut self, value: T) -> Self
             where
@@ -11265,17 +12597,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
                 self
             }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "authentication")]
         impl ::std::convert::TryFrom<ConfirmPasswordResetBody>
         for super::ConfirmPasswordResetBody {
             type Error = super::error::ConversionError;
@@ -11289,6 +12630,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "authentication")]
         impl ::std::convert::From<super::ConfirmPasswordResetBody>
         for ConfirmPasswordResetBody {
             fn from(value: super::ConfirmPasswordResetBody) -> Self {
@@ -11299,6 +12641,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct ConfirmPhoneLinkBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -11311,6 +12654,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for ConfirmPhoneLinkBody {
             fn default() -> Self {
                 Self {
@@ -11320,6 +12664,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl ConfirmPhoneLinkBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -11358,6 +12703,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<ConfirmPhoneLinkBody>
         for super::ConfirmPhoneLinkBody {
             type Error = super::error::ConversionError;
@@ -11371,6 +12717,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::ConfirmPhoneLinkBody> for ConfirmPhoneLinkBody {
             fn from(value: super::ConfirmPhoneLinkBody) -> Self {
                 Self {
@@ -11380,10 +12727,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         #[derive(Clone, Debug)]
         pub struct ConfirmationCodeResult {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::default::Default for ConfirmationCodeResult {
             fn default() -> Self {
                 Self {
@@ -11391,6 +12740,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ConfirmationCodeResult {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -11405,6 +12755,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::TryFrom<ConfirmationCodeResult>
         for super::ConfirmationCodeResult {
             type Error = super::error::ConversionError;
@@ -11414,6 +12765,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { code: value.code? })
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::From<super::ConfirmationCodeResult>
         for ConfirmationCodeResult {
             fn from(value: super::ConfirmationCodeResult) -> Self {
@@ -11452,11 +12804,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl CustomStorageJwtClaims {
             pub fn external_account_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_account_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_account_id: {e}"
@@ -11466,11 +12819,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn partner_data<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::serde_json::Value>>,
+                T: ::std::convert::TryInto<::serde_json::Value>,
                 T::Error: ::std::fmt::Display,
             {
                 self.partner_data = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for partner_data: {e}")
                     });
@@ -11490,18 +12844,38 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn social_access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.social_access_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for social_access_token: {e}"
                         )
                     });
+                self
+            }
+            pub fn external_account_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_account_id = Ok(value);
+                self
+            }
+            pub fn partner_data_opt(
+                mut self,
+                value: ::std::option::Option<::serde_json::Value>,
+            ) -> Self {
+                self.partner_data = Ok(value);
+                self
+            }
+            pub fn social_access_token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.social_access_token = Ok(value);
                 self
             }
         }
@@ -11530,6 +12904,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "email-templates")]
         #[derive(Clone, Debug)]
         pub struct EmailTemplate {
             body: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -11547,6 +12922,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::default::Default for EmailTemplate {
             fn default() -> Self {
                 Self {
@@ -11558,6 +12934,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "email-templates")]
         impl EmailTemplate {
             pub fn body<T>(mut self, value: T) -> Self
             where
@@ -11585,11 +12962,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn locale<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locale = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for locale: {e}")
                     });
@@ -11597,11 +12975,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn template_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.template_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for template_id: {e}")
                     });
@@ -11609,17 +12988,40 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn template_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.template_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for template_type: {e}")
                     });
                 self
             }
+            pub fn locale_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.locale = Ok(value);
+                self
+            }
+            pub fn template_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.template_id = Ok(value);
+                self
+            }
+            pub fn template_type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.template_type = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::convert::TryFrom<EmailTemplate> for super::EmailTemplate {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11634,6 +13036,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::convert::From<super::EmailTemplate> for EmailTemplate {
             fn from(value: super::EmailTemplate) -> Self {
                 Self {
@@ -11645,11 +13048,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "email-templates")]
         #[derive(Clone, Debug)]
         pub struct EmailTemplateContent {
             body: ::std::result::Result<::std::string::String, ::std::string::String>,
             header: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::default::Default for EmailTemplateContent {
             fn default() -> Self {
                 Self {
@@ -11658,6 +13063,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "email-templates")]
         impl EmailTemplateContent {
             pub fn body<T>(mut self, value: T) -> Self
             where
@@ -11684,6 +13090,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::convert::TryFrom<EmailTemplateContent>
         for super::EmailTemplateContent {
             type Error = super::error::ConversionError;
@@ -11696,6 +13103,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::convert::From<super::EmailTemplateContent> for EmailTemplateContent {
             fn from(value: super::EmailTemplateContent) -> Self {
                 Self {
@@ -11824,10 +13232,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         #[derive(Clone, Debug)]
         pub struct ExportUsersBody {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::default::Default for ExportUsersBody {
             fn default() -> Self {
                 Self {
@@ -11835,6 +13245,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ExportUsersBody {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -11849,6 +13260,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::TryFrom<ExportUsersBody> for super::ExportUsersBody {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -11857,11 +13269,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { email: value.email? })
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::From<super::ExportUsersBody> for ExportUsersBody {
             fn from(value: super::ExportUsersBody) -> Self {
                 Self { email: Ok(value.email) }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct FoundUser {
             avatar: ::std::result::Result<
@@ -11890,6 +13304,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             user_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for FoundUser {
             fn default() -> Self {
                 Self {
@@ -11903,14 +13318,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl FoundUser {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.avatar = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for avatar: {e}")
                     });
@@ -11918,11 +13335,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_me<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_me = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_me: {e}")
                     });
@@ -11930,13 +13348,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_login<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_login = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_login: {e}")
                     });
@@ -11956,13 +13373,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn registered<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.registered = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for registered: {e}")
                     });
@@ -11970,11 +13386,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn tag<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for tag: {e}")
                     });
@@ -11992,7 +13409,40 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn avatar_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.avatar = Ok(value);
+                self
+            }
+            pub fn is_me_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_me = Ok(value);
+                self
+            }
+            pub fn last_login_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.last_login = Ok(value);
+                self
+            }
+            pub fn registered_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.registered = Ok(value);
+                self
+            }
+            pub fn tag_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.tag = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<FoundUser> for super::FoundUser {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12009,6 +13459,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::FoundUser> for FoundUser {
             fn from(value: super::FoundUser) -> Self {
                 Self {
@@ -12022,6 +13473,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         #[derive(Clone, Debug)]
         pub struct FriendRelationship {
             presence: ::std::result::Result<
@@ -12042,6 +13494,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             user: ::std::result::Result<super::UserDetails, ::std::string::String>,
         }
+        #[cfg(feature = "friends")]
         impl ::std::default::Default for FriendRelationship {
             fn default() -> Self {
                 Self {
@@ -12057,14 +13510,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         impl FriendRelationship {
             pub fn presence<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.presence = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for presence: {e}")
                     });
@@ -12100,11 +13555,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn updated<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
+                T: ::std::convert::TryInto<f64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.updated = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for updated: {e}")
                     });
@@ -12122,7 +13578,19 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn presence_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.presence = Ok(value);
+                self
+            }
+            pub fn updated_opt(mut self, value: ::std::option::Option<f64>) -> Self {
+                self.updated = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::TryFrom<FriendRelationship> for super::FriendRelationship {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12137,6 +13605,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::From<super::FriendRelationship> for FriendRelationship {
             fn from(value: super::FriendRelationship) -> Self {
                 Self {
@@ -12165,14 +13634,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl GatewayTokenClaims {
             pub fn request_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.request_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for request_type: {e}")
                     });
+                self
+            }
+            pub fn request_type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.request_type = Ok(value);
                 self
             }
         }
@@ -12193,6 +13670,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "token-management")]
         #[derive(Clone, Debug)]
         pub struct GenerateJwtAuthorizationCodeRequest {
             client_id: ::std::result::Result<
@@ -12217,6 +13695,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "token-management")]
         impl ::std::default::Default for GenerateJwtAuthorizationCodeRequest {
             fn default() -> Self {
                 Self {
@@ -12229,6 +13708,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "token-management")]
         impl GenerateJwtAuthorizationCodeRequest {
             pub fn client_id<T>(mut self, value: T) -> Self
             where
@@ -12244,13 +13724,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for client_secret: {e}")
                     });
@@ -12270,13 +13749,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn code_verifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.code_verifier = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for code_verifier: {e}")
                     });
@@ -12298,17 +13776,40 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn redirect_uri<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.redirect_uri = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for redirect_uri: {e}")
                     });
                 self
             }
+            pub fn client_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.client_secret = Ok(value);
+                self
+            }
+            pub fn code_verifier_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.code_verifier = Ok(value);
+                self
+            }
+            pub fn redirect_uri_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.redirect_uri = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::TryFrom<GenerateJwtAuthorizationCodeRequest>
         for super::GenerateJwtAuthorizationCodeRequest {
             type Error = super::error::ConversionError;
@@ -12325,6 +13826,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::From<super::GenerateJwtAuthorizationCodeRequest>
         for GenerateJwtAuthorizationCodeRequest {
             fn from(value: super::GenerateJwtAuthorizationCodeRequest) -> Self {
@@ -12338,6 +13840,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "token-management")]
         #[derive(Clone, Debug)]
         pub struct GenerateJwtClientCredentialsRequest {
             client_id: ::std::result::Result<
@@ -12353,6 +13856,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "token-management")]
         impl ::std::default::Default for GenerateJwtClientCredentialsRequest {
             fn default() -> Self {
                 Self {
@@ -12364,6 +13868,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "token-management")]
         impl GenerateJwtClientCredentialsRequest {
             pub fn client_id<T>(mut self, value: T) -> Self
             where
@@ -12404,6 +13909,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::TryFrom<GenerateJwtClientCredentialsRequest>
         for super::GenerateJwtClientCredentialsRequest {
             type Error = super::error::ConversionError;
@@ -12417,6 +13923,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::From<super::GenerateJwtClientCredentialsRequest>
         for GenerateJwtClientCredentialsRequest {
             fn from(value: super::GenerateJwtClientCredentialsRequest) -> Self {
@@ -12427,6 +13934,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "token-management")]
         #[derive(Clone, Debug)]
         pub struct GenerateJwtRefreshTokenRequest {
             client_id: ::std::result::Result<
@@ -12450,6 +13958,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "token-management")]
         impl ::std::default::Default for GenerateJwtRefreshTokenRequest {
             fn default() -> Self {
                 Self {
@@ -12461,6 +13970,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "token-management")]
         impl GenerateJwtRefreshTokenRequest {
             pub fn client_id<T>(mut self, value: T) -> Self
             where
@@ -12476,13 +13986,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for client_secret: {e}")
                     });
@@ -12504,11 +14013,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn redirect_uri<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.redirect_uri = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for redirect_uri: {e}")
                     });
@@ -12526,7 +14036,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn client_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.client_secret = Ok(value);
+                self
+            }
+            pub fn redirect_uri_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.redirect_uri = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::TryFrom<GenerateJwtRefreshTokenRequest>
         for super::GenerateJwtRefreshTokenRequest {
             type Error = super::error::ConversionError;
@@ -12542,6 +14067,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::From<super::GenerateJwtRefreshTokenRequest>
         for GenerateJwtRefreshTokenRequest {
             fn from(value: super::GenerateJwtRefreshTokenRequest) -> Self {
@@ -12554,6 +14080,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "token-management")]
         #[derive(Clone, Debug)]
         pub struct GenerateJwtTokenExchangeRequest {
             client_id: ::std::result::Result<
@@ -12577,6 +14104,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "token-management")]
         impl ::std::default::Default for GenerateJwtTokenExchangeRequest {
             fn default() -> Self {
                 Self {
@@ -12588,6 +14116,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "token-management")]
         impl GenerateJwtTokenExchangeRequest {
             pub fn client_id<T>(mut self, value: T) -> Self
             where
@@ -12603,13 +14132,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for client_secret: {e}")
                     });
@@ -12631,11 +14159,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
@@ -12643,19 +14172,40 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn subject_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.subject_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for subject_token: {e}")
                     });
                 self
             }
+            pub fn client_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.client_secret = Ok(value);
+                self
+            }
+            pub fn scope_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
+                self
+            }
+            pub fn subject_token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.subject_token = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::TryFrom<GenerateJwtTokenExchangeRequest>
         for super::GenerateJwtTokenExchangeRequest {
             type Error = super::error::ConversionError;
@@ -12671,6 +14221,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::From<super::GenerateJwtTokenExchangeRequest>
         for GenerateJwtTokenExchangeRequest {
             fn from(value: super::GenerateJwtTokenExchangeRequest) -> Self {
@@ -12683,6 +14234,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetAttributesByServerCustomIdsBody {
             keys: ::std::result::Result<
@@ -12694,6 +14246,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetAttributesByServerCustomIdsBody {
             fn default() -> Self {
                 Self {
@@ -12702,6 +14255,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetAttributesByServerCustomIdsBody {
             pub fn keys<T>(mut self, value: T) -> Self
             where
@@ -12730,6 +14284,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetAttributesByServerCustomIdsBody>
         for super::GetAttributesByServerCustomIdsBody {
             type Error = super::error::ConversionError;
@@ -12742,6 +14297,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetAttributesByServerCustomIdsBody>
         for GetAttributesByServerCustomIdsBody {
             fn from(value: super::GetAttributesByServerCustomIdsBody) -> Self {
@@ -12751,6 +14307,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetAttributesByServerCustomIdsResponseItem {
             attributes: ::std::result::Result<
@@ -12766,6 +14323,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetAttributesByServerCustomIdsResponseItem {
             fn default() -> Self {
                 Self {
@@ -12775,6 +14333,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetAttributesByServerCustomIdsResponseItem {
             pub fn attributes<T>(mut self, value: T) -> Self
             where
@@ -12790,11 +14349,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn server_custom_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.server_custom_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for server_custom_id: {e}"
@@ -12804,17 +14364,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
                 self
             }
+            pub fn server_custom_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.server_custom_id = Ok(value);
+                self
+            }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetAttributesByServerCustomIdsResponseItem>
         for super::GetAttributesByServerCustomIdsResponseItem {
             type Error = super::error::ConversionError;
@@ -12828,6 +14404,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetAttributesByServerCustomIdsResponseItem>
         for GetAttributesByServerCustomIdsResponseItem {
             fn from(value: super::GetAttributesByServerCustomIdsResponseItem) -> Self {
@@ -12838,6 +14415,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         #[derive(Clone, Debug)]
         pub struct GetLinkingInfoBody {
             project_id: ::std::result::Result<
@@ -12853,6 +14431,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::default::Default for GetLinkingInfoBody {
             fn default() -> Self {
                 Self {
@@ -12862,14 +14441,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         impl GetLinkingInfoBody {
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for project_id: {e}")
                     });
@@ -12877,11 +14458,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -12903,7 +14485,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn project_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.project_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::TryFrom<GetLinkingInfoBody> for super::GetLinkingInfoBody {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -12916,6 +14513,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::From<super::GetLinkingInfoBody> for GetLinkingInfoBody {
             fn from(value: super::GetLinkingInfoBody) -> Self {
                 Self {
@@ -12925,6 +14523,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         #[derive(Clone, Debug)]
         pub struct GetLinkingInfoBodyUsersItem {
             platform: ::std::result::Result<
@@ -12933,6 +14532,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::default::Default for GetLinkingInfoBodyUsersItem {
             fn default() -> Self {
                 Self {
@@ -12941,6 +14541,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         impl GetLinkingInfoBodyUsersItem {
             pub fn platform<T>(mut self, value: T) -> Self
             where
@@ -12967,6 +14568,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::TryFrom<GetLinkingInfoBodyUsersItem>
         for super::GetLinkingInfoBodyUsersItem {
             type Error = super::error::ConversionError;
@@ -12979,6 +14581,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::From<super::GetLinkingInfoBodyUsersItem>
         for GetLinkingInfoBodyUsersItem {
             fn from(value: super::GetLinkingInfoBodyUsersItem) -> Self {
@@ -12988,6 +14591,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         #[derive(Clone, Debug)]
         pub struct GetLinkingInfoResponseItem {
             email: ::std::result::Result<
@@ -13008,6 +14612,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::default::Default for GetLinkingInfoResponseItem {
             fn default() -> Self {
                 Self {
@@ -13019,14 +14624,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         impl GetLinkingInfoResponseItem {
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -13034,11 +14641,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn external_account_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_account_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for external_account_id: {e}"
@@ -13072,17 +14680,40 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn xl_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.xl_uid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for xl_uid: {e}")
                     });
                 self
             }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn external_account_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_account_id = Ok(value);
+                self
+            }
+            pub fn xl_uid_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.xl_uid = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::TryFrom<GetLinkingInfoResponseItem>
         for super::GetLinkingInfoResponseItem {
             type Error = super::error::ConversionError;
@@ -13098,6 +14729,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::From<super::GetLinkingInfoResponseItem>
         for GetLinkingInfoResponseItem {
             fn from(value: super::GetLinkingInfoResponseItem) -> Self {
@@ -13110,6 +14742,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetServerUserAttributesBody {
             keys: ::std::result::Result<
@@ -13125,6 +14758,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetServerUserAttributesBody {
             fn default() -> Self {
                 Self {
@@ -13134,6 +14768,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetServerUserAttributesBody {
             pub fn keys<T>(mut self, value: T) -> Self
             where
@@ -13149,11 +14784,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -13161,11 +14797,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -13173,7 +14810,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetServerUserAttributesBody>
         for super::GetServerUserAttributesBody {
             type Error = super::error::ConversionError;
@@ -13187,6 +14839,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetServerUserAttributesBody>
         for GetServerUserAttributesBody {
             fn from(value: super::GetServerUserAttributesBody) -> Self {
@@ -13197,6 +14850,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetServerUserReadOnlyAttributesBody {
             keys: ::std::result::Result<
@@ -13212,6 +14866,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetServerUserReadOnlyAttributesBody {
             fn default() -> Self {
                 Self {
@@ -13221,6 +14876,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetServerUserReadOnlyAttributesBody {
             pub fn keys<T>(mut self, value: T) -> Self
             where
@@ -13236,11 +14892,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -13248,11 +14905,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -13260,7 +14918,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetServerUserReadOnlyAttributesBody>
         for super::GetServerUserReadOnlyAttributesBody {
             type Error = super::error::ConversionError;
@@ -13274,6 +14947,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetServerUserReadOnlyAttributesBody>
         for GetServerUserReadOnlyAttributesBody {
             fn from(value: super::GetServerUserReadOnlyAttributesBody) -> Self {
@@ -13284,6 +14958,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetUserAttributesBody {
             keys: ::std::result::Result<
@@ -13299,6 +14974,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetUserAttributesBody {
             fn default() -> Self {
                 Self {
@@ -13308,6 +14984,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetUserAttributesBody {
             pub fn keys<T>(mut self, value: T) -> Self
             where
@@ -13323,11 +15000,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -13337,17 +15015,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
                 self
             }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetUserAttributesBody>
         for super::GetUserAttributesBody {
             type Error = super::error::ConversionError;
@@ -13361,6 +15055,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetUserAttributesBody>
         for GetUserAttributesBody {
             fn from(value: super::GetUserAttributesBody) -> Self {
@@ -13371,6 +15066,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct GetUserEmailResponse {
             current_email: ::std::result::Result<
@@ -13378,6 +15074,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for GetUserEmailResponse {
             fn default() -> Self {
                 Self {
@@ -13385,20 +15082,30 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl GetUserEmailResponse {
             pub fn current_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.current_email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for current_email: {e}")
                     });
                 self
             }
+            pub fn current_email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.current_email = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<GetUserEmailResponse>
         for super::GetUserEmailResponse {
             type Error = super::error::ConversionError;
@@ -13410,6 +15117,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::GetUserEmailResponse> for GetUserEmailResponse {
             fn from(value: super::GetUserEmailResponse) -> Self {
                 Self {
@@ -13417,6 +15125,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct GetUserPhoneNumberResponse {
             phone: ::std::result::Result<
@@ -13428,6 +15137,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for GetUserPhoneNumberResponse {
             fn default() -> Self {
                 Self {
@@ -13436,14 +15146,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl GetUserPhoneNumberResponse {
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
@@ -13451,17 +15163,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_number = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone_number: {e}")
                     });
                 self
             }
+            pub fn phone_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            pub fn phone_number_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone_number = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<GetUserPhoneNumberResponse>
         for super::GetUserPhoneNumberResponse {
             type Error = super::error::ConversionError;
@@ -13474,6 +15202,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::GetUserPhoneNumberResponse>
         for GetUserPhoneNumberResponse {
             fn from(value: super::GetUserPhoneNumberResponse) -> Self {
@@ -13483,6 +15212,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetUserReadOnlyAttributesBody {
             keys: ::std::result::Result<
@@ -13498,6 +15228,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetUserReadOnlyAttributesBody {
             fn default() -> Self {
                 Self {
@@ -13507,6 +15238,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetUserReadOnlyAttributesBody {
             pub fn keys<T>(mut self, value: T) -> Self
             where
@@ -13522,11 +15254,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -13536,17 +15269,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
                 self
             }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetUserReadOnlyAttributesBody>
         for super::GetUserReadOnlyAttributesBody {
             type Error = super::error::ConversionError;
@@ -13560,6 +15309,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetUserReadOnlyAttributesBody>
         for GetUserReadOnlyAttributesBody {
             fn from(value: super::GetUserReadOnlyAttributesBody) -> Self {
@@ -13570,6 +15320,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetUsersByAttributeBody {
             after: ::std::result::Result<
@@ -13606,6 +15357,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetUsersByAttributeBody {
             fn default() -> Self {
                 Self {
@@ -13625,14 +15377,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetUsersByAttributeBody {
             pub fn after<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.after = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for after: {e}")
                     });
@@ -13688,11 +15442,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn login_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.login_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for login_project_id: {e}"
@@ -13702,11 +15457,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -13714,11 +15470,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -13738,7 +15495,36 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn after_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.after = Ok(value);
+                self
+            }
+            pub fn login_project_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.login_project_id = Ok(value);
+                self
+            }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetUsersByAttributeBody>
         for super::GetUsersByAttributeBody {
             type Error = super::error::ConversionError;
@@ -13758,6 +15544,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetUsersByAttributeBody>
         for GetUsersByAttributeBody {
             fn from(value: super::GetUsersByAttributeBody) -> Self {
@@ -13774,6 +15561,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetUsersByAttributeBodyAttribute {
             key: ::std::result::Result<
@@ -13785,6 +15573,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetUsersByAttributeBodyAttribute {
             fn default() -> Self {
                 Self {
@@ -13793,6 +15582,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetUsersByAttributeBodyAttribute {
             pub fn key<T>(mut self, value: T) -> Self
             where
@@ -13808,17 +15598,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
                 self
             }
+            pub fn value_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.value = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetUsersByAttributeBodyAttribute>
         for super::GetUsersByAttributeBodyAttribute {
             type Error = super::error::ConversionError;
@@ -13831,6 +15630,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetUsersByAttributeBodyAttribute>
         for GetUsersByAttributeBodyAttribute {
             fn from(value: super::GetUsersByAttributeBodyAttribute) -> Self {
@@ -13840,6 +15640,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetUsersByAttributeResponse {
             after: ::std::result::Result<
@@ -13851,6 +15652,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetUsersByAttributeResponse {
             fn default() -> Self {
                 Self {
@@ -13859,14 +15661,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetUsersByAttributeResponse {
             pub fn after<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.after = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for after: {e}")
                     });
@@ -13886,7 +15690,15 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn after_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.after = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetUsersByAttributeResponse>
         for super::GetUsersByAttributeResponse {
             type Error = super::error::ConversionError;
@@ -13899,6 +15711,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetUsersByAttributeResponse>
         for GetUsersByAttributeResponse {
             fn from(value: super::GetUsersByAttributeResponse) -> Self {
@@ -13908,6 +15721,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct GetUsersByAttributeResponseUsersItem {
             attributes: ::std::result::Result<
@@ -13923,6 +15737,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for GetUsersByAttributeResponseUsersItem {
             fn default() -> Self {
                 Self {
@@ -13932,6 +15747,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl GetUsersByAttributeResponseUsersItem {
             pub fn attributes<T>(mut self, value: T) -> Self
             where
@@ -13947,11 +15763,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -13959,17 +15776,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.user_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for user_id: {e}")
                     });
                 self
             }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn user_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.user_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<GetUsersByAttributeResponseUsersItem>
         for super::GetUsersByAttributeResponseUsersItem {
             type Error = super::error::ConversionError;
@@ -13983,6 +15816,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::GetUsersByAttributeResponseUsersItem>
         for GetUsersByAttributeResponseUsersItem {
             fn from(value: super::GetUsersByAttributeResponseUsersItem) -> Self {
@@ -13993,6 +15827,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "rsa-keys")]
         #[derive(Clone, Debug)]
         pub struct JsonWebKey {
             alg: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -14012,6 +15847,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "rsa-keys")]
         impl ::std::default::Default for JsonWebKey {
             fn default() -> Self {
                 Self {
@@ -14025,6 +15861,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "rsa-keys")]
         impl JsonWebKey {
             pub fn alg<T>(mut self, value: T) -> Self
             where
@@ -14040,11 +15877,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn e<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.e = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for e: {e}"));
                 self
             }
@@ -14074,11 +15912,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn n<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.n = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for n: {e}"));
                 self
             }
@@ -14106,7 +15945,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn e_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.e = Ok(value);
+                self
+            }
+            pub fn n_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.n = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "rsa-keys")]
         impl ::std::convert::TryFrom<JsonWebKey> for super::JsonWebKey {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14123,6 +15977,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "rsa-keys")]
         impl ::std::convert::From<super::JsonWebKey> for JsonWebKey {
             fn from(value: super::JsonWebKey) -> Self {
                 Self {
@@ -14136,6 +15991,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "rsa-keys")]
         #[derive(Clone, Debug)]
         pub struct JwksResponse {
             keys: ::std::result::Result<
@@ -14143,6 +15999,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "rsa-keys")]
         impl ::std::default::Default for JwksResponse {
             fn default() -> Self {
                 Self {
@@ -14150,6 +16007,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "rsa-keys")]
         impl JwksResponse {
             pub fn keys<T>(mut self, value: T) -> Self
             where
@@ -14164,6 +16022,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "rsa-keys")]
         impl ::std::convert::TryFrom<JwksResponse> for super::JwksResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -14172,11 +16031,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { keys: value.keys? })
             }
         }
+        #[cfg(feature = "rsa-keys")]
         impl ::std::convert::From<super::JwksResponse> for JwksResponse {
             fn from(value: super::JwksResponse) -> Self {
                 Self { keys: Ok(value.keys) }
             }
         }
+        #[cfg(feature = "jwt")]
         #[derive(Clone, Debug)]
         pub struct JwtPasswordLoginRequest {
             password: ::std::result::Result<
@@ -14189,6 +16050,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "jwt")]
         impl ::std::default::Default for JwtPasswordLoginRequest {
             fn default() -> Self {
                 Self {
@@ -14198,6 +16060,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         impl JwtPasswordLoginRequest {
             pub fn password<T>(mut self, value: T) -> Self
             where
@@ -14236,6 +16099,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::TryFrom<JwtPasswordLoginRequest>
         for super::JwtPasswordLoginRequest {
             type Error = super::error::ConversionError;
@@ -14249,6 +16113,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::From<super::JwtPasswordLoginRequest>
         for JwtPasswordLoginRequest {
             fn from(value: super::JwtPasswordLoginRequest) -> Self {
@@ -14259,6 +16124,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "account-linking")]
         #[derive(Clone, Debug)]
         pub struct LinkAccountsByCodeRequest {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -14276,6 +16142,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "account-linking")]
         impl ::std::default::Default for LinkAccountsByCodeRequest {
             fn default() -> Self {
                 Self {
@@ -14287,6 +16154,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "account-linking")]
         impl LinkAccountsByCodeRequest {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -14314,11 +16182,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
+                T: ::std::convert::TryInto<::uuid::Uuid>,
                 T::Error: ::std::fmt::Display,
             {
                 self.project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for project_id: {e}")
                     });
@@ -14326,11 +16195,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -14350,7 +16220,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn project_id_opt(
+                mut self,
+                value: ::std::option::Option<::uuid::Uuid>,
+            ) -> Self {
+                self.project_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "account-linking")]
         impl ::std::convert::TryFrom<LinkAccountsByCodeRequest>
         for super::LinkAccountsByCodeRequest {
             type Error = super::error::ConversionError;
@@ -14366,6 +16251,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "account-linking")]
         impl ::std::convert::From<super::LinkAccountsByCodeRequest>
         for LinkAccountsByCodeRequest {
             fn from(value: super::LinkAccountsByCodeRequest) -> Self {
@@ -14378,6 +16264,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "devices")]
         #[derive(Clone, Debug)]
         pub struct LinkDeviceToAccountBody {
             device: ::std::result::Result<
@@ -14389,6 +16276,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "devices")]
         impl ::std::default::Default for LinkDeviceToAccountBody {
             fn default() -> Self {
                 Self {
@@ -14397,6 +16285,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "devices")]
         impl LinkDeviceToAccountBody {
             pub fn device<T>(mut self, value: T) -> Self
             where
@@ -14423,6 +16312,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "devices")]
         impl ::std::convert::TryFrom<LinkDeviceToAccountBody>
         for super::LinkDeviceToAccountBody {
             type Error = super::error::ConversionError;
@@ -14435,6 +16325,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "devices")]
         impl ::std::convert::From<super::LinkDeviceToAccountBody>
         for LinkDeviceToAccountBody {
             fn from(value: super::LinkDeviceToAccountBody) -> Self {
@@ -14444,6 +16335,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "account-linking")]
         #[derive(Clone, Debug)]
         pub struct LinkExternalAccountIdRequest {
             external_account_id: ::std::result::Result<
@@ -14452,6 +16344,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             user_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
         }
+        #[cfg(feature = "account-linking")]
         impl ::std::default::Default for LinkExternalAccountIdRequest {
             fn default() -> Self {
                 Self {
@@ -14462,6 +16355,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "account-linking")]
         impl LinkExternalAccountIdRequest {
             pub fn external_account_id<T>(mut self, value: T) -> Self
             where
@@ -14490,6 +16384,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "account-linking")]
         impl ::std::convert::TryFrom<LinkExternalAccountIdRequest>
         for super::LinkExternalAccountIdRequest {
             type Error = super::error::ConversionError;
@@ -14502,6 +16397,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "account-linking")]
         impl ::std::convert::From<super::LinkExternalAccountIdRequest>
         for LinkExternalAccountIdRequest {
             fn from(value: super::LinkExternalAccountIdRequest) -> Self {
@@ -14511,6 +16407,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         #[derive(Clone, Debug)]
         pub struct LinkedSocialNetwork {
             full_name: ::std::result::Result<
@@ -14534,6 +16431,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "social")]
         impl ::std::default::Default for LinkedSocialNetwork {
             fn default() -> Self {
                 Self {
@@ -14545,14 +16443,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         impl LinkedSocialNetwork {
             pub fn full_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.full_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for full_name: {e}")
                     });
@@ -14560,11 +16460,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
@@ -14572,11 +16473,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn picture<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.picture = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for picture: {e}")
                     });
@@ -14606,7 +16508,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn full_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.full_name = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
+            pub fn picture_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.picture = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::TryFrom<LinkedSocialNetwork>
         for super::LinkedSocialNetwork {
             type Error = super::error::ConversionError;
@@ -14622,6 +16546,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::From<super::LinkedSocialNetwork> for LinkedSocialNetwork {
             fn from(value: super::LinkedSocialNetwork) -> Self {
                 Self {
@@ -14633,6 +16558,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         #[derive(Clone, Debug)]
         pub struct ListLoginProjectsResponseItem {
             id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
@@ -14641,6 +16567,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::default::Default for ListLoginProjectsResponseItem {
             fn default() -> Self {
                 Self {
@@ -14649,6 +16576,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ListLoginProjectsResponseItem {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -14662,17 +16590,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::TryFrom<ListLoginProjectsResponseItem>
         for super::ListLoginProjectsResponseItem {
             type Error = super::error::ConversionError;
@@ -14685,6 +16622,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::From<super::ListLoginProjectsResponseItem>
         for ListLoginProjectsResponseItem {
             fn from(value: super::ListLoginProjectsResponseItem) -> Self {
@@ -14694,6 +16632,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         #[derive(Clone, Debug)]
         pub struct ListOauth2ClientsResponse {
             clients: ::std::result::Result<
@@ -14701,6 +16640,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::default::Default for ListOauth2ClientsResponse {
             fn default() -> Self {
                 Self {
@@ -14708,6 +16648,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ListOauth2ClientsResponse {
             pub fn clients<T>(mut self, value: T) -> Self
             where
@@ -14724,6 +16665,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::TryFrom<ListOauth2ClientsResponse>
         for super::ListOauth2ClientsResponse {
             type Error = super::error::ConversionError;
@@ -14733,12 +16675,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { clients: value.clients? })
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::From<super::ListOauth2ClientsResponse>
         for ListOauth2ClientsResponse {
             fn from(value: super::ListOauth2ClientsResponse) -> Self {
                 Self { clients: Ok(value.clients) }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         #[derive(Clone, Debug)]
         pub struct ListOauth2ClientsResponseClientsItem {
             id: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -14755,6 +16699,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::default::Default for ListOauth2ClientsResponseClientsItem {
             fn default() -> Self {
                 Self {
@@ -14765,24 +16710,27 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ListOauth2ClientsResponseClientsItem {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
             pub fn is_public<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_public = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_public: {e}")
                     });
@@ -14790,11 +16738,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -14812,7 +16761,23 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn id_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            pub fn is_public_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_public = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::TryFrom<ListOauth2ClientsResponseClientsItem>
         for super::ListOauth2ClientsResponseClientsItem {
             type Error = super::error::ConversionError;
@@ -14827,6 +16792,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::From<super::ListOauth2ClientsResponseClientsItem>
         for ListOauth2ClientsResponseClientsItem {
             fn from(value: super::ListOauth2ClientsResponseClientsItem) -> Self {
@@ -14838,6 +16804,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         #[derive(Clone, Debug)]
         pub struct ListSocialFriendsResponse {
             data: ::std::result::Result<
@@ -14859,6 +16826,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "friends")]
         impl ::std::default::Default for ListSocialFriendsResponse {
             fn default() -> Self {
                 Self {
@@ -14871,6 +16839,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         impl ListSocialFriendsResponse {
             pub fn data<T>(mut self, value: T) -> Self
             where
@@ -14910,11 +16879,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn platform<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.platform = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for platform: {e}")
                     });
@@ -14922,11 +16892,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn total_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for total_count: {e}")
                     });
@@ -14934,17 +16905,37 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn with_xl_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.with_xl_uid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for with_xl_uid: {e}")
                     });
                 self
             }
+            pub fn platform_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.platform = Ok(value);
+                self
+            }
+            pub fn total_count_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.total_count = Ok(value);
+                self
+            }
+            pub fn with_xl_uid_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.with_xl_uid = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::TryFrom<ListSocialFriendsResponse>
         for super::ListSocialFriendsResponse {
             type Error = super::error::ConversionError;
@@ -14961,6 +16952,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::From<super::ListSocialFriendsResponse>
         for ListSocialFriendsResponse {
             fn from(value: super::ListSocialFriendsResponse) -> Self {
@@ -14974,6 +16966,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         #[derive(Clone, Debug)]
         pub struct ListUserFriendsResponse {
             next_after: ::std::result::Result<
@@ -14989,6 +16982,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "friends")]
         impl ::std::default::Default for ListUserFriendsResponse {
             fn default() -> Self {
                 Self {
@@ -14998,14 +16992,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         impl ListUserFriendsResponse {
             pub fn next_after<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_after = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_after: {e}")
                     });
@@ -15013,11 +17009,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn next_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.next_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for next_url: {e}")
                     });
@@ -15035,7 +17032,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn next_after_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_after = Ok(value);
+                self
+            }
+            pub fn next_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.next_url = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::TryFrom<ListUserFriendsResponse>
         for super::ListUserFriendsResponse {
             type Error = super::error::ConversionError;
@@ -15049,6 +17061,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::From<super::ListUserFriendsResponse>
         for ListUserFriendsResponse {
             fn from(value: super::ListUserFriendsResponse) -> Self {
@@ -15059,6 +17072,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         #[derive(Clone, Debug)]
         pub struct LoginJwtWithDeviceIdBody {
             device: ::std::result::Result<
@@ -15070,6 +17084,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "jwt")]
         impl ::std::default::Default for LoginJwtWithDeviceIdBody {
             fn default() -> Self {
                 Self {
@@ -15078,6 +17093,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         impl LoginJwtWithDeviceIdBody {
             pub fn device<T>(mut self, value: T) -> Self
             where
@@ -15104,6 +17120,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::TryFrom<LoginJwtWithDeviceIdBody>
         for super::LoginJwtWithDeviceIdBody {
             type Error = super::error::ConversionError;
@@ -15116,6 +17133,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::From<super::LoginJwtWithDeviceIdBody>
         for LoginJwtWithDeviceIdBody {
             fn from(value: super::LoginJwtWithDeviceIdBody) -> Self {
@@ -15125,6 +17143,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         #[derive(Clone, Debug)]
         pub struct LoginJwtWithSocialTokenBody {
             access_token: ::std::result::Result<
@@ -15140,6 +17159,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "social")]
         impl ::std::default::Default for LoginJwtWithSocialTokenBody {
             fn default() -> Self {
                 Self {
@@ -15149,6 +17169,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         impl LoginJwtWithSocialTokenBody {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
@@ -15164,13 +17185,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn access_token_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for access_token_secret: {e}"
@@ -15180,17 +17200,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn openid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.openid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for openid: {e}")
                     });
                 self
             }
+            pub fn access_token_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.access_token_secret = Ok(value);
+                self
+            }
+            pub fn openid_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.openid = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::TryFrom<LoginJwtWithSocialTokenBody>
         for super::LoginJwtWithSocialTokenBody {
             type Error = super::error::ConversionError;
@@ -15204,6 +17240,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::From<super::LoginJwtWithSocialTokenBody>
         for LoginJwtWithSocialTokenBody {
             fn from(value: super::LoginJwtWithSocialTokenBody) -> Self {
@@ -15214,6 +17251,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         #[derive(Clone, Debug)]
         pub struct LoginOauth2WithDeviceIdBody {
             device: ::std::result::Result<
@@ -15225,6 +17263,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::default::Default for LoginOauth2WithDeviceIdBody {
             fn default() -> Self {
                 Self {
@@ -15233,6 +17272,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl LoginOauth2WithDeviceIdBody {
             pub fn device<T>(mut self, value: T) -> Self
             where
@@ -15259,6 +17299,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::TryFrom<LoginOauth2WithDeviceIdBody>
         for super::LoginOauth2WithDeviceIdBody {
             type Error = super::error::ConversionError;
@@ -15271,6 +17312,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::From<super::LoginOauth2WithDeviceIdBody>
         for LoginOauth2WithDeviceIdBody {
             fn from(value: super::LoginOauth2WithDeviceIdBody) -> Self {
@@ -15280,10 +17322,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         #[derive(Clone, Debug)]
         pub struct LoginOauth2WithSocialCodeBody {
             code: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "social")]
         impl ::std::default::Default for LoginOauth2WithSocialCodeBody {
             fn default() -> Self {
                 Self {
@@ -15291,6 +17335,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         impl LoginOauth2WithSocialCodeBody {
             pub fn code<T>(mut self, value: T) -> Self
             where
@@ -15305,6 +17350,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::TryFrom<LoginOauth2WithSocialCodeBody>
         for super::LoginOauth2WithSocialCodeBody {
             type Error = super::error::ConversionError;
@@ -15314,12 +17360,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { code: value.code? })
             }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::From<super::LoginOauth2WithSocialCodeBody>
         for LoginOauth2WithSocialCodeBody {
             fn from(value: super::LoginOauth2WithSocialCodeBody) -> Self {
                 Self { code: Ok(value.code) }
             }
         }
+        #[cfg(feature = "social")]
         #[derive(Clone, Debug)]
         pub struct LoginOauth2WithSocialTokenBody {
             access_token: ::std::result::Result<
@@ -15335,6 +17383,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "social")]
         impl ::std::default::Default for LoginOauth2WithSocialTokenBody {
             fn default() -> Self {
                 Self {
@@ -15344,6 +17393,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         impl LoginOauth2WithSocialTokenBody {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
@@ -15359,13 +17409,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn access_token_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.access_token_secret = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for access_token_secret: {e}"
@@ -15375,17 +17424,33 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn openid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.openid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for openid: {e}")
                     });
                 self
             }
+            pub fn access_token_secret_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.access_token_secret = Ok(value);
+                self
+            }
+            pub fn openid_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.openid = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::TryFrom<LoginOauth2WithSocialTokenBody>
         for super::LoginOauth2WithSocialTokenBody {
             type Error = super::error::ConversionError;
@@ -15399,6 +17464,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::From<super::LoginOauth2WithSocialTokenBody>
         for LoginOauth2WithSocialTokenBody {
             fn from(value: super::LoginOauth2WithSocialTokenBody) -> Self {
@@ -15409,6 +17475,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         #[derive(Clone, Debug)]
         pub struct LoginUrlResponse {
             login_url: ::std::result::Result<
@@ -15416,6 +17483,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl ::std::default::Default for LoginUrlResponse {
             fn default() -> Self {
                 Self {
@@ -15423,6 +17491,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl LoginUrlResponse {
             pub fn login_url<T>(mut self, value: T) -> Self
             where
@@ -15437,6 +17506,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl ::std::convert::TryFrom<LoginUrlResponse> for super::LoginUrlResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15447,6 +17517,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl ::std::convert::From<super::LoginUrlResponse> for LoginUrlResponse {
             fn from(value: super::LoginUrlResponse) -> Self {
                 Self {
@@ -15454,6 +17525,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "consent",
+                feature = "oauth-2-0",
+                feature = "passwordless",
+                feature = "social"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct LoginUrlResult {
             login_url: ::std::result::Result<
@@ -15461,6 +17540,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(
+                feature = "consent",
+                feature = "oauth-2-0",
+                feature = "passwordless",
+                feature = "social"
+            )
+        )]
         impl ::std::default::Default for LoginUrlResult {
             fn default() -> Self {
                 Self {
@@ -15468,6 +17555,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "consent",
+                feature = "oauth-2-0",
+                feature = "passwordless",
+                feature = "social"
+            )
+        )]
         impl LoginUrlResult {
             pub fn login_url<T>(mut self, value: T) -> Self
             where
@@ -15482,6 +17577,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(
+            any(
+                feature = "consent",
+                feature = "oauth-2-0",
+                feature = "passwordless",
+                feature = "social"
+            )
+        )]
         impl ::std::convert::TryFrom<LoginUrlResult> for super::LoginUrlResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15492,6 +17595,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "consent",
+                feature = "oauth-2-0",
+                feature = "passwordless",
+                feature = "social"
+            )
+        )]
         impl ::std::convert::From<super::LoginUrlResult> for LoginUrlResult {
             fn from(value: super::LoginUrlResult) -> Self {
                 Self {
@@ -15499,6 +17610,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         #[derive(Clone, Debug)]
         pub struct LoginWithServerCustomIdBody {
             attributes: ::std::result::Result<
@@ -15514,6 +17626,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "jwt")]
         impl ::std::default::Default for LoginWithServerCustomIdBody {
             fn default() -> Self {
                 Self {
@@ -15525,6 +17638,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         impl LoginWithServerCustomIdBody {
             pub fn attributes<T>(mut self, value: T) -> Self
             where
@@ -15559,14 +17673,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
             pub fn social_profile<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<
-                        super::LoginWithServerCustomIdBodySocialProfile,
-                    >,
+                    super::LoginWithServerCustomIdBodySocialProfile,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.social_profile = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for social_profile: {e}"
@@ -15574,7 +17687,17 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn social_profile_opt(
+                mut self,
+                value: ::std::option::Option<
+                    super::LoginWithServerCustomIdBodySocialProfile,
+                >,
+            ) -> Self {
+                self.social_profile = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::TryFrom<LoginWithServerCustomIdBody>
         for super::LoginWithServerCustomIdBody {
             type Error = super::error::ConversionError;
@@ -15588,6 +17711,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::From<super::LoginWithServerCustomIdBody>
         for LoginWithServerCustomIdBody {
             fn from(value: super::LoginWithServerCustomIdBody) -> Self {
@@ -15598,6 +17722,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         #[derive(Clone, Debug)]
         pub struct LoginWithServerCustomIdBodyAttributesItem {
             attr_type: ::std::result::Result<
@@ -15618,6 +17743,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             value: ::std::result::Result<::serde_json::Value, ::std::string::String>,
         }
+        #[cfg(feature = "jwt")]
         impl ::std::default::Default for LoginWithServerCustomIdBodyAttributesItem {
             fn default() -> Self {
                 Self {
@@ -15629,6 +17755,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         impl LoginWithServerCustomIdBodyAttributesItem {
             pub fn attr_type<T>(mut self, value: T) -> Self
             where
@@ -15674,11 +17801,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn read_only<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.read_only = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for read_only: {e}")
                     });
@@ -15696,7 +17824,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn read_only_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.read_only = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::TryFrom<LoginWithServerCustomIdBodyAttributesItem>
         for super::LoginWithServerCustomIdBodyAttributesItem {
             type Error = super::error::ConversionError;
@@ -15712,6 +17845,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::From<super::LoginWithServerCustomIdBodyAttributesItem>
         for LoginWithServerCustomIdBodyAttributesItem {
             fn from(value: super::LoginWithServerCustomIdBodyAttributesItem) -> Self {
@@ -15724,6 +17858,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         #[derive(Clone, Debug)]
         pub struct LoginWithServerCustomIdBodySocialProfile {
             platform: ::std::result::Result<
@@ -15732,6 +17867,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "jwt")]
         impl ::std::default::Default for LoginWithServerCustomIdBodySocialProfile {
             fn default() -> Self {
                 Self {
@@ -15740,6 +17876,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         impl LoginWithServerCustomIdBodySocialProfile {
             pub fn platform<T>(mut self, value: T) -> Self
             where
@@ -15766,6 +17903,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::TryFrom<LoginWithServerCustomIdBodySocialProfile>
         for super::LoginWithServerCustomIdBodySocialProfile {
             type Error = super::error::ConversionError;
@@ -15778,6 +17916,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::From<super::LoginWithServerCustomIdBodySocialProfile>
         for LoginWithServerCustomIdBodySocialProfile {
             fn from(value: super::LoginWithServerCustomIdBodySocialProfile) -> Self {
@@ -15787,6 +17926,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         #[derive(Clone, Debug)]
         pub struct ManageUserGroupsBody {
             add_user_groups: ::std::result::Result<
@@ -15798,6 +17938,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::default::Default for ManageUserGroupsBody {
             fn default() -> Self {
                 Self {
@@ -15806,6 +17947,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ManageUserGroupsBody {
             pub fn add_user_groups<T>(mut self, value: T) -> Self
             where
@@ -15836,6 +17978,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::TryFrom<ManageUserGroupsBody>
         for super::ManageUserGroupsBody {
             type Error = super::error::ConversionError;
@@ -15848,6 +17991,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::From<super::ManageUserGroupsBody> for ManageUserGroupsBody {
             fn from(value: super::ManageUserGroupsBody) -> Self {
                 Self {
@@ -15856,6 +18000,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         #[derive(Clone, Debug)]
         pub struct MfaSettings {
             change_restricted: ::std::result::Result<
@@ -15871,6 +18016,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "2fa")]
         impl ::std::default::Default for MfaSettings {
             fn default() -> Self {
                 Self {
@@ -15880,14 +18026,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         impl MfaSettings {
             pub fn change_restricted<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.change_restricted = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for change_restricted: {e}"
@@ -15897,11 +18045,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.enabled = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for enabled: {e}")
                     });
@@ -15909,17 +18058,37 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn mfa_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mfa_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for mfa_type: {e}")
                     });
                 self
             }
+            pub fn change_restricted_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.change_restricted = Ok(value);
+                self
+            }
+            pub fn enabled_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.enabled = Ok(value);
+                self
+            }
+            pub fn mfa_type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.mfa_type = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::TryFrom<MfaSettings> for super::MfaSettings {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15932,6 +18101,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::From<super::MfaSettings> for MfaSettings {
             fn from(value: super::MfaSettings) -> Self {
                 Self {
@@ -15941,6 +18111,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         #[derive(Clone, Debug)]
         pub struct MfaTypePriority {
             mfa_type: ::std::result::Result<
@@ -15952,6 +18123,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "2fa")]
         impl ::std::default::Default for MfaTypePriority {
             fn default() -> Self {
                 Self {
@@ -15960,6 +18132,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         impl MfaTypePriority {
             pub fn mfa_type<T>(mut self, value: T) -> Self
             where
@@ -15986,6 +18159,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::TryFrom<MfaTypePriority> for super::MfaTypePriority {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -15997,6 +18171,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::From<super::MfaTypePriority> for MfaTypePriority {
             fn from(value: super::MfaTypePriority) -> Self {
                 Self {
@@ -16029,13 +18204,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl OAuthJwtClaims {
             pub fn aud<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::OAuthJwtClaimsAud>,
-                >,
+                T: ::std::convert::TryInto<super::OAuthJwtClaimsAud>,
                 T::Error: ::std::fmt::Display,
             {
                 self.aud = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for aud: {e}")
                     });
@@ -16055,14 +18229,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
+                self
+            }
+            pub fn aud_opt(
+                mut self,
+                value: ::std::option::Option<super::OAuthJwtClaimsAud>,
+            ) -> Self {
+                self.aud = Ok(value);
+                self
+            }
+            pub fn scope_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
                 self
             }
         }
@@ -16087,6 +18276,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "passwordless", feature = "user-account"))]
         #[derive(Clone, Debug)]
         pub struct OperationIdResult {
             operation_id: ::std::result::Result<
@@ -16094,6 +18284,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "passwordless", feature = "user-account"))]
         impl ::std::default::Default for OperationIdResult {
             fn default() -> Self {
                 Self {
@@ -16101,6 +18292,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "passwordless", feature = "user-account"))]
         impl OperationIdResult {
             pub fn operation_id<T>(mut self, value: T) -> Self
             where
@@ -16115,6 +18307,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(any(feature = "passwordless", feature = "user-account"))]
         impl ::std::convert::TryFrom<OperationIdResult> for super::OperationIdResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16125,6 +18318,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(any(feature = "passwordless", feature = "user-account"))]
         impl ::std::convert::From<super::OperationIdResult> for OperationIdResult {
             fn from(value: super::OperationIdResult) -> Self {
                 Self {
@@ -16132,6 +18326,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         #[derive(Clone, Debug)]
         pub struct PasswordLoginRequest {
             password: ::std::result::Result<
@@ -16143,6 +18338,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::default::Default for PasswordLoginRequest {
             fn default() -> Self {
                 Self {
@@ -16151,6 +18347,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl PasswordLoginRequest {
             pub fn password<T>(mut self, value: T) -> Self
             where
@@ -16177,6 +18374,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::TryFrom<PasswordLoginRequest>
         for super::PasswordLoginRequest {
             type Error = super::error::ConversionError;
@@ -16189,6 +18387,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::From<super::PasswordLoginRequest> for PasswordLoginRequest {
             fn from(value: super::PasswordLoginRequest) -> Self {
                 Self {
@@ -16371,6 +18570,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         #[derive(Clone, Debug)]
         pub struct ProjectMfaSettings {
             mfa_types: ::std::result::Result<
@@ -16382,6 +18582,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "2fa")]
         impl ::std::default::Default for ProjectMfaSettings {
             fn default() -> Self {
                 Self {
@@ -16390,6 +18591,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         impl ProjectMfaSettings {
             pub fn mfa_types<T>(mut self, value: T) -> Self
             where
@@ -16405,17 +18607,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn mfa_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.mfa_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for mfa_url: {e}")
                     });
                 self
             }
+            pub fn mfa_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.mfa_url = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::TryFrom<ProjectMfaSettings> for super::ProjectMfaSettings {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -16427,6 +18638,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::From<super::ProjectMfaSettings> for ProjectMfaSettings {
             fn from(value: super::ProjectMfaSettings) -> Self {
                 Self {
@@ -16435,6 +18647,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         #[derive(Clone, Debug)]
         pub struct RefreshJwtSocialTokensResponse {
             token: ::std::result::Result<
@@ -16442,6 +18655,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "social")]
         impl ::std::default::Default for RefreshJwtSocialTokensResponse {
             fn default() -> Self {
                 Self {
@@ -16449,22 +18663,30 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         impl RefreshJwtSocialTokensResponse {
             pub fn token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for token: {e}")
                     });
                 self
             }
+            pub fn token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.token = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::TryFrom<RefreshJwtSocialTokensResponse>
         for super::RefreshJwtSocialTokensResponse {
             type Error = super::error::ConversionError;
@@ -16474,16 +18696,19 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { token: value.token? })
             }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::From<super::RefreshJwtSocialTokensResponse>
         for RefreshJwtSocialTokensResponse {
             fn from(value: super::RefreshJwtSocialTokensResponse) -> Self {
                 Self { token: Ok(value.token) }
             }
         }
+        #[cfg(feature = "users-admin")]
         #[derive(Clone, Debug)]
         pub struct RegisterUserFromServerResponse {
             user_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::default::Default for RegisterUserFromServerResponse {
             fn default() -> Self {
                 Self {
@@ -16491,6 +18716,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         impl RegisterUserFromServerResponse {
             pub fn user_id<T>(mut self, value: T) -> Self
             where
@@ -16505,6 +18731,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::TryFrom<RegisterUserFromServerResponse>
         for super::RegisterUserFromServerResponse {
             type Error = super::error::ConversionError;
@@ -16514,12 +18741,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { user_id: value.user_id? })
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::From<super::RegisterUserFromServerResponse>
         for RegisterUserFromServerResponse {
             fn from(value: super::RegisterUserFromServerResponse) -> Self {
                 Self { user_id: Ok(value.user_id) }
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         #[derive(Clone, Debug)]
         pub struct RegisterUserRequest {
             accept_consent: ::std::result::Result<
@@ -16547,6 +18776,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl ::std::default::Default for RegisterUserRequest {
             fn default() -> Self {
                 Self {
@@ -16559,14 +18789,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl RegisterUserRequest {
             pub fn accept_consent<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.accept_consent = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for accept_consent: {e}"
@@ -16588,13 +18820,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn fields<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RegisterUserRequestFields>,
-                >,
+                T: ::std::convert::TryInto<super::RegisterUserRequestFields>,
                 T::Error: ::std::fmt::Display,
             {
                 self.fields = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for fields: {e}")
                     });
@@ -16615,12 +18846,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
             pub fn promo_email_agreement<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RegisterUserRequestPromoEmailAgreement>,
+                    super::RegisterUserRequestPromoEmailAgreement,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.promo_email_agreement = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for promo_email_agreement: {e}"
@@ -16640,7 +18872,31 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn accept_consent_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.accept_consent = Ok(value);
+                self
+            }
+            pub fn fields_opt(
+                mut self,
+                value: ::std::option::Option<super::RegisterUserRequestFields>,
+            ) -> Self {
+                self.fields = Ok(value);
+                self
+            }
+            pub fn promo_email_agreement_opt(
+                mut self,
+                value: ::std::option::Option<
+                    super::RegisterUserRequestPromoEmailAgreement,
+                >,
+            ) -> Self {
+                self.promo_email_agreement = Ok(value);
+                self
+            }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl ::std::convert::TryFrom<RegisterUserRequest>
         for super::RegisterUserRequest {
             type Error = super::error::ConversionError;
@@ -16657,6 +18913,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl ::std::convert::From<super::RegisterUserRequest> for RegisterUserRequest {
             fn from(value: super::RegisterUserRequest) -> Self {
                 Self {
@@ -16669,6 +18926,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         #[derive(Clone, Debug)]
         pub struct RegisterUserRequestFields {
             nickname: ::std::result::Result<
@@ -16676,6 +18934,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl ::std::default::Default for RegisterUserRequestFields {
             fn default() -> Self {
                 Self {
@@ -16683,20 +18942,30 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl RegisterUserRequestFields {
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
                 self
             }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl ::std::convert::TryFrom<RegisterUserRequestFields>
         for super::RegisterUserRequestFields {
             type Error = super::error::ConversionError;
@@ -16706,6 +18975,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { nickname: value.nickname? })
             }
         }
+        #[cfg(any(feature = "jwt", feature = "oauth-2-0"))]
         impl ::std::convert::From<super::RegisterUserRequestFields>
         for RegisterUserRequestFields {
             fn from(value: super::RegisterUserRequestFields) -> Self {
@@ -16714,6 +18984,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         #[derive(Clone, Debug)]
         pub struct RemoveUserGroupsBody {
             user_groups: ::std::result::Result<
@@ -16721,6 +18992,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::default::Default for RemoveUserGroupsBody {
             fn default() -> Self {
                 Self {
@@ -16728,6 +19000,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl RemoveUserGroupsBody {
             pub fn user_groups<T>(mut self, value: T) -> Self
             where
@@ -16742,6 +19015,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::TryFrom<RemoveUserGroupsBody>
         for super::RemoveUserGroupsBody {
             type Error = super::error::ConversionError;
@@ -16753,6 +19027,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::From<super::RemoveUserGroupsBody> for RemoveUserGroupsBody {
             fn from(value: super::RemoveUserGroupsBody) -> Self {
                 Self {
@@ -16760,6 +19035,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         #[derive(Clone, Debug)]
         pub struct RenameProjectUserGroupBody {
             new_name: ::std::result::Result<
@@ -16767,6 +19043,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::default::Default for RenameProjectUserGroupBody {
             fn default() -> Self {
                 Self {
@@ -16774,6 +19051,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl RenameProjectUserGroupBody {
             pub fn new_name<T>(mut self, value: T) -> Self
             where
@@ -16788,6 +19066,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::TryFrom<RenameProjectUserGroupBody>
         for super::RenameProjectUserGroupBody {
             type Error = super::error::ConversionError;
@@ -16797,6 +19076,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { new_name: value.new_name? })
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::From<super::RenameProjectUserGroupBody>
         for RenameProjectUserGroupBody {
             fn from(value: super::RenameProjectUserGroupBody) -> Self {
@@ -16805,6 +19085,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         #[derive(Clone, Debug)]
         pub struct ReplaceUserGroupsBody {
             user_groups: ::std::result::Result<
@@ -16812,6 +19093,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::default::Default for ReplaceUserGroupsBody {
             fn default() -> Self {
                 Self {
@@ -16819,6 +19101,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ReplaceUserGroupsBody {
             pub fn user_groups<T>(mut self, value: T) -> Self
             where
@@ -16833,6 +19116,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::TryFrom<ReplaceUserGroupsBody>
         for super::ReplaceUserGroupsBody {
             type Error = super::error::ConversionError;
@@ -16844,6 +19128,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-groups-admin")]
         impl ::std::convert::From<super::ReplaceUserGroupsBody>
         for ReplaceUserGroupsBody {
             fn from(value: super::ReplaceUserGroupsBody) -> Self {
@@ -16852,6 +19137,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "authentication")]
         #[derive(Clone, Debug)]
         pub struct RequestPasswordResetBody {
             username: ::std::result::Result<
@@ -16859,6 +19145,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "authentication")]
         impl ::std::default::Default for RequestPasswordResetBody {
             fn default() -> Self {
                 Self {
@@ -16866,6 +19153,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "authentication")]
         impl RequestPasswordResetBody {
             pub fn username<T>(mut self, value: T) -> Self
             where
@@ -16880,6 +19168,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "authentication")]
         impl ::std::convert::TryFrom<RequestPasswordResetBody>
         for super::RequestPasswordResetBody {
             type Error = super::error::ConversionError;
@@ -16889,6 +19178,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { username: value.username? })
             }
         }
+        #[cfg(feature = "authentication")]
         impl ::std::convert::From<super::RequestPasswordResetBody>
         for RequestPasswordResetBody {
             fn from(value: super::RequestPasswordResetBody) -> Self {
@@ -16897,6 +19187,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct RequestPhoneLinkBody {
             phone_number: ::std::result::Result<
@@ -16904,6 +19195,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for RequestPhoneLinkBody {
             fn default() -> Self {
                 Self {
@@ -16911,6 +19203,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl RequestPhoneLinkBody {
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
@@ -16925,6 +19218,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<RequestPhoneLinkBody>
         for super::RequestPhoneLinkBody {
             type Error = super::error::ConversionError;
@@ -16936,6 +19230,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::RequestPhoneLinkBody> for RequestPhoneLinkBody {
             fn from(value: super::RequestPhoneLinkBody) -> Self {
                 Self {
@@ -16943,6 +19238,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         #[derive(Clone, Debug)]
         pub struct ResendJwtConfirmationEmailBody {
             username: ::std::result::Result<
@@ -16950,6 +19246,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "jwt")]
         impl ::std::default::Default for ResendJwtConfirmationEmailBody {
             fn default() -> Self {
                 Self {
@@ -16957,6 +19254,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "jwt")]
         impl ResendJwtConfirmationEmailBody {
             pub fn username<T>(mut self, value: T) -> Self
             where
@@ -16971,6 +19269,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::TryFrom<ResendJwtConfirmationEmailBody>
         for super::ResendJwtConfirmationEmailBody {
             type Error = super::error::ConversionError;
@@ -16980,6 +19279,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { username: value.username? })
             }
         }
+        #[cfg(feature = "jwt")]
         impl ::std::convert::From<super::ResendJwtConfirmationEmailBody>
         for ResendJwtConfirmationEmailBody {
             fn from(value: super::ResendJwtConfirmationEmailBody) -> Self {
@@ -16988,6 +19288,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         #[derive(Clone, Debug)]
         pub struct ResendOauth2ConfirmationEmailBody {
             username: ::std::result::Result<
@@ -16995,6 +19296,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::default::Default for ResendOauth2ConfirmationEmailBody {
             fn default() -> Self {
                 Self {
@@ -17002,6 +19304,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ResendOauth2ConfirmationEmailBody {
             pub fn username<T>(mut self, value: T) -> Self
             where
@@ -17016,6 +19319,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::TryFrom<ResendOauth2ConfirmationEmailBody>
         for super::ResendOauth2ConfirmationEmailBody {
             type Error = super::error::ConversionError;
@@ -17025,6 +19329,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { username: value.username? })
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::From<super::ResendOauth2ConfirmationEmailBody>
         for ResendOauth2ConfirmationEmailBody {
             fn from(value: super::ResendOauth2ConfirmationEmailBody) -> Self {
@@ -17033,6 +19338,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         #[derive(Clone, Debug)]
         pub struct RevokeTokenBody {
             token: ::std::result::Result<
@@ -17044,6 +19350,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::default::Default for RevokeTokenBody {
             fn default() -> Self {
                 Self {
@@ -17052,6 +19359,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl RevokeTokenBody {
             pub fn token<T>(mut self, value: T) -> Self
             where
@@ -17067,13 +19375,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn token_type_hint<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RevokeTokenBodyTokenTypeHint>,
-                >,
+                T: ::std::convert::TryInto<super::RevokeTokenBodyTokenTypeHint>,
                 T::Error: ::std::fmt::Display,
             {
                 self.token_type_hint = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for token_type_hint: {e}"
@@ -17081,7 +19388,15 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn token_type_hint_opt(
+                mut self,
+                value: ::std::option::Option<super::RevokeTokenBodyTokenTypeHint>,
+            ) -> Self {
+                self.token_type_hint = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::TryFrom<RevokeTokenBody> for super::RevokeTokenBody {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17093,6 +19408,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "oauth-2-0")]
         impl ::std::convert::From<super::RevokeTokenBody> for RevokeTokenBody {
             fn from(value: super::RevokeTokenBody) -> Self {
                 Self {
@@ -17101,6 +19417,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "consent")]
         #[derive(Clone, Debug)]
         pub struct SaveConsentBody {
             approval: ::std::result::Result<
@@ -17121,6 +19438,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             state: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "consent")]
         impl ::std::default::Default for SaveConsentBody {
             fn default() -> Self {
                 Self {
@@ -17132,14 +19450,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "consent")]
         impl SaveConsentBody {
             pub fn approval<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.approval = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for approval: {e}")
                     });
@@ -17171,11 +19491,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
@@ -17193,7 +19514,19 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn approval_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.approval = Ok(value);
+                self
+            }
+            pub fn scope_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "consent")]
         impl ::std::convert::TryFrom<SaveConsentBody> for super::SaveConsentBody {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17208,6 +19541,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "consent")]
         impl ::std::convert::From<super::SaveConsentBody> for SaveConsentBody {
             fn from(value: super::SaveConsentBody) -> Self {
                 Self {
@@ -17219,6 +19553,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct SearchUsersByNicknameResponse {
             offset: ::std::result::Result<
@@ -17234,6 +19569,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for SearchUsersByNicknameResponse {
             fn default() -> Self {
                 Self {
@@ -17243,14 +19579,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl SearchUsersByNicknameResponse {
             pub fn offset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.offset = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for offset: {e}")
                     });
@@ -17258,11 +19596,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn total_count<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.total_count = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for total_count: {e}")
                     });
@@ -17280,7 +19619,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn offset_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.offset = Ok(value);
+                self
+            }
+            pub fn total_count_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.total_count = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<SearchUsersByNicknameResponse>
         for super::SearchUsersByNicknameResponse {
             type Error = super::error::ConversionError;
@@ -17294,6 +19642,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::SearchUsersByNicknameResponse>
         for SearchUsersByNicknameResponse {
             fn from(value: super::SearchUsersByNicknameResponse) -> Self {
@@ -17304,6 +19653,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "email-templates")]
         #[derive(Clone, Debug)]
         pub struct SendTemplateEmailBody {
             email: ::std::result::Result<
@@ -17315,6 +19665,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::default::Default for SendTemplateEmailBody {
             fn default() -> Self {
                 Self {
@@ -17323,6 +19674,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "email-templates")]
         impl SendTemplateEmailBody {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -17349,6 +19701,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::convert::TryFrom<SendTemplateEmailBody>
         for super::SendTemplateEmailBody {
             type Error = super::error::ConversionError;
@@ -17361,6 +19714,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::convert::From<super::SendTemplateEmailBody>
         for SendTemplateEmailBody {
             fn from(value: super::SendTemplateEmailBody) -> Self {
@@ -17370,6 +19724,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "email-templates")]
         #[derive(Clone, Debug)]
         pub struct SendTemplateEmailBodyTemplate {
             id: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -17385,6 +19740,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::default::Default for SendTemplateEmailBodyTemplate {
             fn default() -> Self {
                 Self {
@@ -17394,6 +19750,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "email-templates")]
         impl SendTemplateEmailBodyTemplate {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -17407,13 +19764,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn locale<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SendTemplateEmailBodyTemplateLocale>,
-                >,
+                T: ::std::convert::TryInto<super::SendTemplateEmailBodyTemplateLocale>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locale = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for locale: {e}")
                     });
@@ -17436,7 +19792,15 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn locale_opt(
+                mut self,
+                value: ::std::option::Option<super::SendTemplateEmailBodyTemplateLocale>,
+            ) -> Self {
+                self.locale = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::convert::TryFrom<SendTemplateEmailBodyTemplate>
         for super::SendTemplateEmailBodyTemplate {
             type Error = super::error::ConversionError;
@@ -17450,6 +19814,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "email-templates")]
         impl ::std::convert::From<super::SendTemplateEmailBodyTemplate>
         for SendTemplateEmailBodyTemplate {
             fn from(value: super::SendTemplateEmailBodyTemplate) -> Self {
@@ -17501,11 +19866,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl ServerJwtClaims {
             pub fn exp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.exp = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for exp: {e}")
                     });
@@ -17513,11 +19879,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn iat<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.iat = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for iat: {e}")
                     });
@@ -17525,11 +19892,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn iss<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.iss = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for iss: {e}")
                     });
@@ -17573,6 +19941,21 @@ Go SDK also handles `oauth`, which is not in the claim table.
                             "error converting supplied value for xsolla_login_project_id: {e}"
                         )
                     });
+                self
+            }
+            pub fn exp_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.exp = Ok(value);
+                self
+            }
+            pub fn iat_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.iat = Ok(value);
+                self
+            }
+            pub fn iss_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.iss = Ok(value);
                 self
             }
         }
@@ -17625,11 +20008,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl ServerJwtClaimsResourcesItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -17637,16 +20021,29 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ServerJwtClaimsResourcesItemValue>,
-                >,
+                T: ::std::convert::TryInto<super::ServerJwtClaimsResourcesItemValue>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for value: {e}")
                     });
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            pub fn value_opt(
+                mut self,
+                value: ::std::option::Option<super::ServerJwtClaimsResourcesItemValue>,
+            ) -> Self {
+                self.value = Ok(value);
                 self
             }
         }
@@ -17671,6 +20068,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct ServerUserAttributeInput {
             attr_type: ::std::result::Result<
@@ -17702,6 +20100,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for ServerUserAttributeInput {
             fn default() -> Self {
                 Self {
@@ -17715,16 +20114,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ServerUserAttributeInput {
             pub fn attr_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ServerUserAttributeInputAttrType>,
-                >,
+                T: ::std::convert::TryInto<super::ServerUserAttributeInputAttrType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.attr_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for attr_type: {e}")
                     });
@@ -17732,13 +20131,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn data_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ServerUserAttributeInputDataType>,
-                >,
+                T: ::std::convert::TryInto<super::ServerUserAttributeInputDataType>,
                 T::Error: ::std::fmt::Display,
             {
                 self.data_type = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for data_type: {e}")
                     });
@@ -17746,11 +20144,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -17758,11 +20157,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn format<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.format = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for format: {e}")
                     });
@@ -17782,13 +20182,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn permission<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ServerUserAttributeInputPermission>,
-                >,
+                T: ::std::convert::TryInto<super::ServerUserAttributeInputPermission>,
                 T::Error: ::std::fmt::Display,
             {
                 self.permission = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for permission: {e}")
                     });
@@ -17806,7 +20205,43 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn attr_type_opt(
+                mut self,
+                value: ::std::option::Option<super::ServerUserAttributeInputAttrType>,
+            ) -> Self {
+                self.attr_type = Ok(value);
+                self
+            }
+            pub fn data_type_opt(
+                mut self,
+                value: ::std::option::Option<super::ServerUserAttributeInputDataType>,
+            ) -> Self {
+                self.data_type = Ok(value);
+                self
+            }
+            pub fn description_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.description = Ok(value);
+                self
+            }
+            pub fn format_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.format = Ok(value);
+                self
+            }
+            pub fn permission_opt(
+                mut self,
+                value: ::std::option::Option<super::ServerUserAttributeInputPermission>,
+            ) -> Self {
+                self.permission = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<ServerUserAttributeInput>
         for super::ServerUserAttributeInput {
             type Error = super::error::ConversionError;
@@ -17824,6 +20259,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::ServerUserAttributeInput>
         for ServerUserAttributeInput {
             fn from(value: super::ServerUserAttributeInput) -> Self {
@@ -17838,6 +20274,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         #[derive(Clone, Debug)]
         pub struct SocialAuthLink {
             auth_url: ::std::result::Result<
@@ -17849,6 +20286,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "social")]
         impl ::std::default::Default for SocialAuthLink {
             fn default() -> Self {
                 Self {
@@ -17857,6 +20295,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "social")]
         impl SocialAuthLink {
             pub fn auth_url<T>(mut self, value: T) -> Self
             where
@@ -17883,6 +20322,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::TryFrom<SocialAuthLink> for super::SocialAuthLink {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -17894,6 +20334,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "social")]
         impl ::std::convert::From<super::SocialAuthLink> for SocialAuthLink {
             fn from(value: super::SocialAuthLink) -> Self {
                 Self {
@@ -17902,6 +20343,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         #[derive(Clone, Debug)]
         pub struct SocialFriend {
             avatar: ::std::result::Result<
@@ -17923,6 +20365,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "friends")]
         impl ::std::default::Default for SocialFriend {
             fn default() -> Self {
                 Self {
@@ -17935,14 +20378,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         impl SocialFriend {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.avatar = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for avatar: {e}")
                     });
@@ -17974,11 +20419,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn tag<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for tag: {e}")
                     });
@@ -17998,17 +20444,40 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn xl_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.xl_uid = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for xl_uid: {e}")
                     });
                 self
             }
+            pub fn avatar_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.avatar = Ok(value);
+                self
+            }
+            pub fn tag_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.tag = Ok(value);
+                self
+            }
+            pub fn xl_uid_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.xl_uid = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::TryFrom<SocialFriend> for super::SocialFriend {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18024,6 +20493,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::From<super::SocialFriend> for SocialFriend {
             fn from(value: super::SocialFriend) -> Self {
                 Self {
@@ -18085,11 +20555,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl SocialJwtClaims {
             pub fn birthday<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.birthday = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for birthday: {e}")
                     });
@@ -18097,11 +20568,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for gender: {e}")
                     });
@@ -18119,11 +20591,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_cross_auth<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_cross_auth = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_cross_auth: {e}")
                     });
@@ -18131,11 +20604,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -18143,11 +20617,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn picture<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.picture = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for picture: {e}")
                     });
@@ -18167,18 +20642,59 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn social_access_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.social_access_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for social_access_token: {e}"
                         )
                     });
+                self
+            }
+            pub fn birthday_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.birthday = Ok(value);
+                self
+            }
+            pub fn gender_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.gender = Ok(value);
+                self
+            }
+            pub fn is_cross_auth_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_cross_auth = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            pub fn picture_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.picture = Ok(value);
+                self
+            }
+            pub fn social_access_token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.social_access_token = Ok(value);
                 self
             }
         }
@@ -18213,6 +20729,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         #[derive(Clone, Debug)]
         pub struct StartJwtEmailAuthBody {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -18225,6 +20742,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::default::Default for StartJwtEmailAuthBody {
             fn default() -> Self {
                 Self {
@@ -18234,6 +20752,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         impl StartJwtEmailAuthBody {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -18249,11 +20768,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn link_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for link_url: {e}")
                     });
@@ -18261,17 +20781,30 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn send_link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_link = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for send_link: {e}")
                     });
                 self
             }
+            pub fn link_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.link_url = Ok(value);
+                self
+            }
+            pub fn send_link_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.send_link = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::TryFrom<StartJwtEmailAuthBody>
         for super::StartJwtEmailAuthBody {
             type Error = super::error::ConversionError;
@@ -18285,6 +20818,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::From<super::StartJwtEmailAuthBody>
         for StartJwtEmailAuthBody {
             fn from(value: super::StartJwtEmailAuthBody) -> Self {
@@ -18295,6 +20829,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         #[derive(Clone, Debug)]
         pub struct StartJwtPhoneAuthBody {
             link_url: ::std::result::Result<
@@ -18310,6 +20845,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::default::Default for StartJwtPhoneAuthBody {
             fn default() -> Self {
                 Self {
@@ -18319,14 +20855,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         impl StartJwtPhoneAuthBody {
             pub fn link_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for link_url: {e}")
                     });
@@ -18346,17 +20884,30 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn send_link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_link = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for send_link: {e}")
                     });
                 self
             }
+            pub fn link_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.link_url = Ok(value);
+                self
+            }
+            pub fn send_link_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.send_link = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::TryFrom<StartJwtPhoneAuthBody>
         for super::StartJwtPhoneAuthBody {
             type Error = super::error::ConversionError;
@@ -18370,6 +20921,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::From<super::StartJwtPhoneAuthBody>
         for StartJwtPhoneAuthBody {
             fn from(value: super::StartJwtPhoneAuthBody) -> Self {
@@ -18380,6 +20932,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         #[derive(Clone, Debug)]
         pub struct StartOauth2EmailAuthBody {
             email: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -18392,6 +20945,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::default::Default for StartOauth2EmailAuthBody {
             fn default() -> Self {
                 Self {
@@ -18401,6 +20955,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         impl StartOauth2EmailAuthBody {
             pub fn email<T>(mut self, value: T) -> Self
             where
@@ -18416,11 +20971,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn link_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for link_url: {e}")
                     });
@@ -18428,17 +20984,30 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn send_link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_link = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for send_link: {e}")
                     });
                 self
             }
+            pub fn link_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.link_url = Ok(value);
+                self
+            }
+            pub fn send_link_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.send_link = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::TryFrom<StartOauth2EmailAuthBody>
         for super::StartOauth2EmailAuthBody {
             type Error = super::error::ConversionError;
@@ -18452,6 +21021,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::From<super::StartOauth2EmailAuthBody>
         for StartOauth2EmailAuthBody {
             fn from(value: super::StartOauth2EmailAuthBody) -> Self {
@@ -18462,6 +21032,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         #[derive(Clone, Debug)]
         pub struct StartOauth2PhoneAuthBody {
             link_url: ::std::result::Result<
@@ -18477,6 +21048,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::default::Default for StartOauth2PhoneAuthBody {
             fn default() -> Self {
                 Self {
@@ -18486,14 +21058,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "passwordless")]
         impl StartOauth2PhoneAuthBody {
             pub fn link_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.link_url = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for link_url: {e}")
                     });
@@ -18513,17 +21087,30 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn send_link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.send_link = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for send_link: {e}")
                     });
                 self
             }
+            pub fn link_url_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.link_url = Ok(value);
+                self
+            }
+            pub fn send_link_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.send_link = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::TryFrom<StartOauth2PhoneAuthBody>
         for super::StartOauth2PhoneAuthBody {
             type Error = super::error::ConversionError;
@@ -18537,6 +21124,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "passwordless")]
         impl ::std::convert::From<super::StartOauth2PhoneAuthBody>
         for StartOauth2PhoneAuthBody {
             fn from(value: super::StartOauth2PhoneAuthBody) -> Self {
@@ -18547,6 +21135,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "oauth-2-0", feature = "token-management"))]
         #[derive(Clone, Debug)]
         pub struct TokenResponse {
             access_token: ::std::result::Result<
@@ -18570,6 +21159,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "oauth-2-0", feature = "token-management"))]
         impl ::std::default::Default for TokenResponse {
             fn default() -> Self {
                 Self {
@@ -18581,6 +21171,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "oauth-2-0", feature = "token-management"))]
         impl TokenResponse {
             pub fn access_token<T>(mut self, value: T) -> Self
             where
@@ -18596,11 +21187,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn expires_in<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_in = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for expires_in: {e}")
                     });
@@ -18608,13 +21200,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn refresh_token<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::gamespec_client_support::Secret>,
-                >,
+                T: ::std::convert::TryInto<::gamespec_client_support::Secret>,
                 T::Error: ::std::fmt::Display,
             {
                 self.refresh_token = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for refresh_token: {e}")
                     });
@@ -18622,11 +21213,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.scope = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
@@ -18644,7 +21236,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn expires_in_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.expires_in = Ok(value);
+                self
+            }
+            pub fn refresh_token_opt(
+                mut self,
+                value: ::std::option::Option<::gamespec_client_support::Secret>,
+            ) -> Self {
+                self.refresh_token = Ok(value);
+                self
+            }
+            pub fn scope_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.scope = Ok(value);
+                self
+            }
         }
+        #[cfg(any(feature = "oauth-2-0", feature = "token-management"))]
         impl ::std::convert::TryFrom<TokenResponse> for super::TokenResponse {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18659,6 +21270,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(any(feature = "oauth-2-0", feature = "token-management"))]
         impl ::std::convert::From<super::TokenResponse> for TokenResponse {
             fn from(value: super::TokenResponse) -> Self {
                 Self {
@@ -18670,6 +21282,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "jwt", feature = "social"))]
         #[derive(Clone, Debug)]
         pub struct TokenResult {
             token: ::std::result::Result<
@@ -18677,6 +21290,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "jwt", feature = "social"))]
         impl ::std::default::Default for TokenResult {
             fn default() -> Self {
                 Self {
@@ -18684,6 +21298,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "jwt", feature = "social"))]
         impl TokenResult {
             pub fn token<T>(mut self, value: T) -> Self
             where
@@ -18698,6 +21313,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(any(feature = "jwt", feature = "social"))]
         impl ::std::convert::TryFrom<TokenResult> for super::TokenResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -18706,11 +21322,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { token: value.token? })
             }
         }
+        #[cfg(any(feature = "jwt", feature = "social"))]
         impl ::std::convert::From<super::TokenResult> for TokenResult {
             fn from(value: super::TokenResult) -> Self {
                 Self { token: Ok(value.token) }
             }
         }
+        #[cfg(feature = "token-management")]
         #[derive(Clone, Debug)]
         pub struct TokenValidationRequest {
             token: ::std::result::Result<
@@ -18718,6 +21336,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "token-management")]
         impl ::std::default::Default for TokenValidationRequest {
             fn default() -> Self {
                 Self {
@@ -18725,6 +21344,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "token-management")]
         impl TokenValidationRequest {
             pub fn token<T>(mut self, value: T) -> Self
             where
@@ -18739,6 +21359,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::TryFrom<TokenValidationRequest>
         for super::TokenValidationRequest {
             type Error = super::error::ConversionError;
@@ -18748,12 +21369,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { token: value.token? })
             }
         }
+        #[cfg(feature = "token-management")]
         impl ::std::convert::From<super::TokenValidationRequest>
         for TokenValidationRequest {
             fn from(value: super::TokenValidationRequest) -> Self {
                 Self { token: Ok(value.token) }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct UpdateAttributesByServerCustomIdBody {
             attributes: ::std::result::Result<
@@ -18765,6 +21388,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for UpdateAttributesByServerCustomIdBody {
             fn default() -> Self {
                 Self {
@@ -18773,6 +21397,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl UpdateAttributesByServerCustomIdBody {
             pub fn attributes<T>(mut self, value: T) -> Self
             where
@@ -18790,17 +21415,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
                 self
             }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<UpdateAttributesByServerCustomIdBody>
         for super::UpdateAttributesByServerCustomIdBody {
             type Error = super::error::ConversionError;
@@ -18813,6 +21447,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::UpdateAttributesByServerCustomIdBody>
         for UpdateAttributesByServerCustomIdBody {
             fn from(value: super::UpdateAttributesByServerCustomIdBody) -> Self {
@@ -18822,6 +21457,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         #[derive(Clone, Debug)]
         pub struct UpdateServerCustomIdBody {
             server_custom_id: ::std::result::Result<
@@ -18829,6 +21465,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::default::Default for UpdateServerCustomIdBody {
             fn default() -> Self {
                 Self {
@@ -18838,16 +21475,18 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "users-admin")]
         impl UpdateServerCustomIdBody {
             pub fn server_custom_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateServerCustomIdBodyServerCustomId>,
+                    super::UpdateServerCustomIdBodyServerCustomId,
                 >,
                 T::Error: ::std::fmt::Display,
             {
                 self.server_custom_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for server_custom_id: {e}"
@@ -18855,7 +21494,17 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn server_custom_id_opt(
+                mut self,
+                value: ::std::option::Option<
+                    super::UpdateServerCustomIdBodyServerCustomId,
+                >,
+            ) -> Self {
+                self.server_custom_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::TryFrom<UpdateServerCustomIdBody>
         for super::UpdateServerCustomIdBody {
             type Error = super::error::ConversionError;
@@ -18867,6 +21516,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "users-admin")]
         impl ::std::convert::From<super::UpdateServerCustomIdBody>
         for UpdateServerCustomIdBody {
             fn from(value: super::UpdateServerCustomIdBody) -> Self {
@@ -18875,6 +21525,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct UpdateServerUserAttributesBody {
             attributes: ::std::result::Result<
@@ -18894,6 +21545,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for UpdateServerUserAttributesBody {
             fn default() -> Self {
                 Self {
@@ -18904,6 +21556,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl UpdateServerUserAttributesBody {
             pub fn attributes<T>(mut self, value: T) -> Self
             where
@@ -18921,11 +21574,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -18933,11 +21587,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -18957,7 +21612,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<UpdateServerUserAttributesBody>
         for super::UpdateServerUserAttributesBody {
             type Error = super::error::ConversionError;
@@ -18972,6 +21642,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::UpdateServerUserAttributesBody>
         for UpdateServerUserAttributesBody {
             fn from(value: super::UpdateServerUserAttributesBody) -> Self {
@@ -18983,6 +21654,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         #[derive(Clone, Debug)]
         pub struct UpdateServerUserMfaSettingsBody {
             change_restricted: ::std::result::Result<bool, ::std::string::String>,
@@ -18992,6 +21664,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "2fa")]
         impl ::std::default::Default for UpdateServerUserMfaSettingsBody {
             fn default() -> Self {
                 Self {
@@ -19001,6 +21674,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         impl UpdateServerUserMfaSettingsBody {
             pub fn change_restricted<T>(mut self, value: T) -> Self
             where
@@ -19043,6 +21717,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::TryFrom<UpdateServerUserMfaSettingsBody>
         for super::UpdateServerUserMfaSettingsBody {
             type Error = super::error::ConversionError;
@@ -19056,6 +21731,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::From<super::UpdateServerUserMfaSettingsBody>
         for UpdateServerUserMfaSettingsBody {
             fn from(value: super::UpdateServerUserMfaSettingsBody) -> Self {
@@ -19066,6 +21742,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct UpdateServerUserReadOnlyAttributesBody {
             attributes: ::std::result::Result<
@@ -19085,6 +21762,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for UpdateServerUserReadOnlyAttributesBody {
             fn default() -> Self {
                 Self {
@@ -19095,6 +21773,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl UpdateServerUserReadOnlyAttributesBody {
             pub fn attributes<T>(mut self, value: T) -> Self
             where
@@ -19112,11 +21791,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -19124,11 +21804,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -19148,7 +21829,22 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<UpdateServerUserReadOnlyAttributesBody>
         for super::UpdateServerUserReadOnlyAttributesBody {
             type Error = super::error::ConversionError;
@@ -19163,6 +21859,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::UpdateServerUserReadOnlyAttributesBody>
         for UpdateServerUserReadOnlyAttributesBody {
             fn from(value: super::UpdateServerUserReadOnlyAttributesBody) -> Self {
@@ -19174,6 +21871,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct UpdateUserAttributesBody {
             attributes: ::std::result::Result<
@@ -19189,6 +21887,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for UpdateUserAttributesBody {
             fn default() -> Self {
                 Self {
@@ -19198,6 +21897,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl UpdateUserAttributesBody {
             pub fn attributes<T>(mut self, value: T) -> Self
             where
@@ -19213,11 +21913,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_project_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_project_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for publisher_project_id: {e}"
@@ -19237,7 +21938,15 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn publisher_project_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_project_id = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<UpdateUserAttributesBody>
         for super::UpdateUserAttributesBody {
             type Error = super::error::ConversionError;
@@ -19251,6 +21960,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::UpdateUserAttributesBody>
         for UpdateUserAttributesBody {
             fn from(value: super::UpdateUserAttributesBody) -> Self {
@@ -19261,6 +21971,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct UpdateUserDetailsBody {
             birthday: ::std::result::Result<
@@ -19284,6 +21995,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for UpdateUserDetailsBody {
             fn default() -> Self {
                 Self {
@@ -19295,16 +22007,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl UpdateUserDetailsBody {
             pub fn birthday<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.birthday = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for birthday: {e}")
                     });
@@ -19312,13 +22024,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateUserDetailsBodyFirstName>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateUserDetailsBodyFirstName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_name: {e}")
                     });
@@ -19326,13 +22037,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateUserDetailsBodyGender>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateUserDetailsBodyGender>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for gender: {e}")
                     });
@@ -19340,13 +22050,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateUserDetailsBodyLastName>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateUserDetailsBodyLastName>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
@@ -19354,19 +22063,54 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UpdateUserDetailsBodyNickname>,
-                >,
+                T: ::std::convert::TryInto<super::UpdateUserDetailsBodyNickname>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
                 self
             }
+            pub fn birthday_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::naive::NaiveDate>,
+            ) -> Self {
+                self.birthday = Ok(value);
+                self
+            }
+            pub fn first_name_opt(
+                mut self,
+                value: ::std::option::Option<super::UpdateUserDetailsBodyFirstName>,
+            ) -> Self {
+                self.first_name = Ok(value);
+                self
+            }
+            pub fn gender_opt(
+                mut self,
+                value: ::std::option::Option<super::UpdateUserDetailsBodyGender>,
+            ) -> Self {
+                self.gender = Ok(value);
+                self
+            }
+            pub fn last_name_opt(
+                mut self,
+                value: ::std::option::Option<super::UpdateUserDetailsBodyLastName>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<super::UpdateUserDetailsBodyNickname>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<UpdateUserDetailsBody>
         for super::UpdateUserDetailsBody {
             type Error = super::error::ConversionError;
@@ -19382,6 +22126,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::UpdateUserDetailsBody>
         for UpdateUserDetailsBody {
             fn from(value: super::UpdateUserDetailsBody) -> Self {
@@ -19394,6 +22139,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         #[derive(Clone, Debug)]
         pub struct UpdateUserFriendsBody {
             action: ::std::result::Result<
@@ -19402,6 +22148,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             user: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
         }
+        #[cfg(feature = "friends")]
         impl ::std::default::Default for UpdateUserFriendsBody {
             fn default() -> Self {
                 Self {
@@ -19410,6 +22157,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "friends")]
         impl UpdateUserFriendsBody {
             pub fn action<T>(mut self, value: T) -> Self
             where
@@ -19436,6 +22184,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::TryFrom<UpdateUserFriendsBody>
         for super::UpdateUserFriendsBody {
             type Error = super::error::ConversionError;
@@ -19448,6 +22197,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "friends")]
         impl ::std::convert::From<super::UpdateUserFriendsBody>
         for UpdateUserFriendsBody {
             fn from(value: super::UpdateUserFriendsBody) -> Self {
@@ -19457,6 +22207,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         #[derive(Clone, Debug)]
         pub struct UpdateUserMfaSettingsBody {
             enabled: ::std::result::Result<bool, ::std::string::String>,
@@ -19469,6 +22220,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "2fa")]
         impl ::std::default::Default for UpdateUserMfaSettingsBody {
             fn default() -> Self {
                 Self {
@@ -19478,6 +22230,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "2fa")]
         impl UpdateUserMfaSettingsBody {
             pub fn enabled<T>(mut self, value: T) -> Self
             where
@@ -19493,11 +22246,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn locale<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locale = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for locale: {e}")
                     });
@@ -19515,7 +22269,15 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn locale_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.locale = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::TryFrom<UpdateUserMfaSettingsBody>
         for super::UpdateUserMfaSettingsBody {
             type Error = super::error::ConversionError;
@@ -19529,6 +22291,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "2fa")]
         impl ::std::convert::From<super::UpdateUserMfaSettingsBody>
         for UpdateUserMfaSettingsBody {
             fn from(value: super::UpdateUserMfaSettingsBody) -> Self {
@@ -19539,6 +22302,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct UpdateUserPhoneNumberBody {
             phone_number: ::std::result::Result<
@@ -19546,6 +22310,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for UpdateUserPhoneNumberBody {
             fn default() -> Self {
                 Self {
@@ -19553,6 +22318,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl UpdateUserPhoneNumberBody {
             pub fn phone_number<T>(mut self, value: T) -> Self
             where
@@ -19567,6 +22333,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<UpdateUserPhoneNumberBody>
         for super::UpdateUserPhoneNumberBody {
             type Error = super::error::ConversionError;
@@ -19578,6 +22345,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::UpdateUserPhoneNumberBody>
         for UpdateUserPhoneNumberBody {
             fn from(value: super::UpdateUserPhoneNumberBody) -> Self {
@@ -19586,10 +22354,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "2fa", feature = "social"))]
         #[derive(Clone, Debug)]
         pub struct UrlResult {
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "2fa", feature = "social"))]
         impl ::std::default::Default for UrlResult {
             fn default() -> Self {
                 Self {
@@ -19597,6 +22367,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "2fa", feature = "social"))]
         impl UrlResult {
             pub fn url<T>(mut self, value: T) -> Self
             where
@@ -19611,6 +22382,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(any(feature = "2fa", feature = "social"))]
         impl ::std::convert::TryFrom<UrlResult> for super::UrlResult {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19619,11 +22391,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 Ok(Self { url: value.url? })
             }
         }
+        #[cfg(any(feature = "2fa", feature = "social"))]
         impl ::std::convert::From<super::UrlResult> for UrlResult {
             fn from(value: super::UrlResult) -> Self {
                 Self { url: Ok(value.url) }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct UserAttribute {
             key: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -19633,6 +22407,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             value: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for UserAttribute {
             fn default() -> Self {
                 Self {
@@ -19642,6 +22417,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl UserAttribute {
             pub fn key<T>(mut self, value: T) -> Self
             where
@@ -19657,11 +22433,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn permission<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.permission = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for permission: {e}")
                     });
@@ -19679,7 +22456,15 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn permission_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.permission = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<UserAttribute> for super::UserAttribute {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19692,6 +22477,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::UserAttribute> for UserAttribute {
             fn from(value: super::UserAttribute) -> Self {
                 Self {
@@ -19701,6 +22487,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         #[derive(Clone, Debug)]
         pub struct UserAttributeInput {
             key: ::std::result::Result<
@@ -19716,6 +22503,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::default::Default for UserAttributeInput {
             fn default() -> Self {
                 Self {
@@ -19725,6 +22513,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl UserAttributeInput {
             pub fn key<T>(mut self, value: T) -> Self
             where
@@ -19740,13 +22529,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn permission<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::UserAttributeInputPermission>,
-                >,
+                T: ::std::convert::TryInto<super::UserAttributeInputPermission>,
                 T::Error: ::std::fmt::Display,
             {
                 self.permission = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for permission: {e}")
                     });
@@ -19764,7 +22552,15 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn permission_opt(
+                mut self,
+                value: ::std::option::Option<super::UserAttributeInputPermission>,
+            ) -> Self {
+                self.permission = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::TryFrom<UserAttributeInput> for super::UserAttributeInput {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19777,6 +22573,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-attributes")]
         impl ::std::convert::From<super::UserAttributeInput> for UserAttributeInput {
             fn from(value: super::UserAttributeInput) -> Self {
                 Self {
@@ -19786,6 +22583,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(
+            any(feature = "friends", feature = "user-account", feature = "users-admin")
+        )]
         #[derive(Clone, Debug)]
         pub struct UserBan {
             date_from: ::std::result::Result<
@@ -19801,6 +22601,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(
+            any(feature = "friends", feature = "user-account", feature = "users-admin")
+        )]
         impl ::std::default::Default for UserBan {
             fn default() -> Self {
                 Self {
@@ -19810,6 +22613,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(
+            any(feature = "friends", feature = "user-account", feature = "users-admin")
+        )]
         impl UserBan {
             pub fn date_from<T>(mut self, value: T) -> Self
             where
@@ -19825,13 +22631,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn date_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.date_to = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for date_to: {e}")
                     });
@@ -19839,17 +22644,35 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn reason<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reason = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for reason: {e}")
                     });
                 self
             }
+            pub fn date_to_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.date_to = Ok(value);
+                self
+            }
+            pub fn reason_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.reason = Ok(value);
+                self
+            }
         }
+        #[cfg(
+            any(feature = "friends", feature = "user-account", feature = "users-admin")
+        )]
         impl ::std::convert::TryFrom<UserBan> for super::UserBan {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -19862,6 +22685,9 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(
+            any(feature = "friends", feature = "user-account", feature = "users-admin")
+        )]
         impl ::std::convert::From<super::UserBan> for UserBan {
             fn from(value: super::UserBan) -> Self {
                 Self {
@@ -19871,6 +22697,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "friends", feature = "user-account"))]
         #[derive(Clone, Debug)]
         pub struct UserDetails {
             ban: ::std::result::Result<
@@ -19963,6 +22790,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 ::std::string::String,
             >,
         }
+        #[cfg(any(feature = "friends", feature = "user-account"))]
         impl ::std::default::Default for UserDetails {
             fn default() -> Self {
                 Self {
@@ -19992,14 +22820,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "friends", feature = "user-account"))]
         impl UserDetails {
             pub fn ban<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UserBan>>,
+                T: ::std::convert::TryInto<super::UserBan>,
                 T::Error: ::std::fmt::Display,
             {
                 self.ban = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for ban: {e}")
                     });
@@ -20007,13 +22837,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn birthday<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::naive::NaiveDate>,
-                >,
+                T: ::std::convert::TryInto<::chrono::naive::NaiveDate>,
                 T::Error: ::std::fmt::Display,
             {
                 self.birthday = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for birthday: {e}")
                     });
@@ -20021,11 +22850,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn connection_information<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection_information = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for connection_information: {e}"
@@ -20035,11 +22865,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for country: {e}")
                     });
@@ -20059,11 +22890,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -20071,11 +22903,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn external_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.external_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for external_id: {e}")
                     });
@@ -20083,11 +22916,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn first_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.first_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for first_name: {e}")
                     });
@@ -20095,11 +22929,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn gender<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.gender = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for gender: {e}")
                     });
@@ -20129,11 +22964,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_anonymous<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_anonymous = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_anonymous: {e}")
                     });
@@ -20141,13 +22977,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_login<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_login = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_login: {e}")
                     });
@@ -20155,11 +22990,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_name: {e}")
                     });
@@ -20167,11 +23003,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -20179,11 +23016,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
@@ -20191,11 +23029,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn phone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone: {e}")
                     });
@@ -20203,11 +23042,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn phone_auth<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.phone_auth = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for phone_auth: {e}")
                     });
@@ -20215,11 +23055,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn picture<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.picture = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for picture: {e}")
                     });
@@ -20227,11 +23068,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn presence<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.presence = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for presence: {e}")
                     });
@@ -20239,13 +23081,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn registered<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.registered = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for registered: {e}")
                     });
@@ -20253,11 +23094,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn tag<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for tag: {e}")
                     });
@@ -20265,17 +23107,159 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for username: {e}")
                     });
                 self
             }
+            pub fn ban_opt(
+                mut self,
+                value: ::std::option::Option<super::UserBan>,
+            ) -> Self {
+                self.ban = Ok(value);
+                self
+            }
+            pub fn birthday_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::naive::NaiveDate>,
+            ) -> Self {
+                self.birthday = Ok(value);
+                self
+            }
+            pub fn connection_information_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.connection_information = Ok(value);
+                self
+            }
+            pub fn country_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.country = Ok(value);
+                self
+            }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn external_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.external_id = Ok(value);
+                self
+            }
+            pub fn first_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.first_name = Ok(value);
+                self
+            }
+            pub fn gender_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.gender = Ok(value);
+                self
+            }
+            pub fn is_anonymous_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_anonymous = Ok(value);
+                self
+            }
+            pub fn last_login_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.last_login = Ok(value);
+                self
+            }
+            pub fn last_name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.last_name = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
+            pub fn phone_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone = Ok(value);
+                self
+            }
+            pub fn phone_auth_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.phone_auth = Ok(value);
+                self
+            }
+            pub fn picture_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.picture = Ok(value);
+                self
+            }
+            pub fn presence_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.presence = Ok(value);
+                self
+            }
+            pub fn registered_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.registered = Ok(value);
+                self
+            }
+            pub fn tag_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.tag = Ok(value);
+                self
+            }
+            pub fn username_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.username = Ok(value);
+                self
+            }
         }
+        #[cfg(any(feature = "friends", feature = "user-account"))]
         impl ::std::convert::TryFrom<UserDetails> for super::UserDetails {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20308,6 +23292,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(any(feature = "friends", feature = "user-account"))]
         impl ::std::convert::From<super::UserDetails> for UserDetails {
             fn from(value: super::UserDetails) -> Self {
                 Self {
@@ -20337,6 +23322,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "devices", feature = "friends", feature = "user-account"))]
         #[derive(Clone, Debug)]
         pub struct UserDevice {
             device: ::std::result::Result<::std::string::String, ::std::string::String>,
@@ -20347,6 +23333,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             type_: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(any(feature = "devices", feature = "friends", feature = "user-account"))]
         impl ::std::default::Default for UserDevice {
             fn default() -> Self {
                 Self {
@@ -20357,6 +23344,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(any(feature = "devices", feature = "friends", feature = "user-account"))]
         impl UserDevice {
             pub fn device<T>(mut self, value: T) -> Self
             where
@@ -20405,6 +23393,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(any(feature = "devices", feature = "friends", feature = "user-account"))]
         impl ::std::convert::TryFrom<UserDevice> for super::UserDevice {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20418,6 +23407,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(any(feature = "devices", feature = "friends", feature = "user-account"))]
         impl ::std::convert::From<super::UserDevice> for UserDevice {
             fn from(value: super::UserDevice) -> Self {
                 Self {
@@ -20428,6 +23418,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "friends",
+                feature = "user-account",
+                feature = "user-groups-admin",
+                feature = "users-admin"
+            )
+        )]
         #[derive(Clone, Debug)]
         pub struct UserGroup {
             id: ::std::result::Result<i64, ::std::string::String>,
@@ -20441,6 +23439,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(
+            any(
+                feature = "friends",
+                feature = "user-account",
+                feature = "user-groups-admin",
+                feature = "users-admin"
+            )
+        )]
         impl ::std::default::Default for UserGroup {
             fn default() -> Self {
                 Self {
@@ -20451,6 +23457,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(
+            any(
+                feature = "friends",
+                feature = "user-account",
+                feature = "user-groups-admin",
+                feature = "users-admin"
+            )
+        )]
         impl UserGroup {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -20464,11 +23478,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_default<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_default = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_default: {e}")
                     });
@@ -20476,11 +23491,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_deletable<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_deletable = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_deletable: {e}")
                     });
@@ -20498,7 +23514,26 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn is_default_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_default = Ok(value);
+                self
+            }
+            pub fn is_deletable_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.is_deletable = Ok(value);
+                self
+            }
         }
+        #[cfg(
+            any(
+                feature = "friends",
+                feature = "user-account",
+                feature = "user-groups-admin",
+                feature = "users-admin"
+            )
+        )]
         impl ::std::convert::TryFrom<UserGroup> for super::UserGroup {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -20512,6 +23547,14 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(
+            any(
+                feature = "friends",
+                feature = "user-account",
+                feature = "user-groups-admin",
+                feature = "users-admin"
+            )
+        )]
         impl ::std::convert::From<super::UserGroup> for UserGroup {
             fn from(value: super::UserGroup) -> Self {
                 Self {
@@ -20604,11 +23647,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl UserJwtClaims {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.avatar = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for avatar: {e}")
                     });
@@ -20616,11 +23660,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn connection_information<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.connection_information = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for connection_information: {e}"
@@ -20630,11 +23675,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
@@ -20680,11 +23726,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn is_master<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_master = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_master: {e}")
                     });
@@ -20704,11 +23751,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn payload<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.payload = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for payload: {e}")
                     });
@@ -20716,11 +23764,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn promo_email_agreement<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.promo_email_agreement = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for promo_email_agreement: {e}"
@@ -20730,11 +23779,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn publisher_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.publisher_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for publisher_id: {e}")
                     });
@@ -20742,11 +23792,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn server_custom_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.server_custom_id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for server_custom_id: {e}"
@@ -20768,11 +23819,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
@@ -20780,11 +23832,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for username: {e}")
                     });
@@ -20802,6 +23855,73 @@ Go SDK also handles `oauth`, which is not in the claim table.
                             "error converting supplied value for xsolla_login_project_id: {e}"
                         )
                     });
+                self
+            }
+            pub fn avatar_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.avatar = Ok(value);
+                self
+            }
+            pub fn connection_information_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.connection_information = Ok(value);
+                self
+            }
+            pub fn email_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.email = Ok(value);
+                self
+            }
+            pub fn is_master_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_master = Ok(value);
+                self
+            }
+            pub fn payload_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.payload = Ok(value);
+                self
+            }
+            pub fn promo_email_agreement_opt(
+                mut self,
+                value: ::std::option::Option<bool>,
+            ) -> Self {
+                self.promo_email_agreement = Ok(value);
+                self
+            }
+            pub fn publisher_id_opt(
+                mut self,
+                value: ::std::option::Option<i64>,
+            ) -> Self {
+                self.publisher_id = Ok(value);
+                self
+            }
+            pub fn server_custom_id_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.server_custom_id = Ok(value);
+                self
+            }
+            pub fn type_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.type_ = Ok(value);
+                self
+            }
+            pub fn username_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.username = Ok(value);
                 self
             }
         }
@@ -20876,21 +23996,23 @@ Go SDK also handles `oauth`, which is not in the claim table.
         impl UserJwtClaimsGroupsItem {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T: ::std::convert::TryInto<i64>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
             pub fn is_default<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T: ::std::convert::TryInto<bool>,
                 T::Error: ::std::fmt::Display,
             {
                 self.is_default = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for is_default: {e}")
                     });
@@ -20898,14 +24020,30 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.name = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
+                self
+            }
+            pub fn id_opt(mut self, value: ::std::option::Option<i64>) -> Self {
+                self.id = Ok(value);
+                self
+            }
+            pub fn is_default_opt(mut self, value: ::std::option::Option<bool>) -> Self {
+                self.is_default = Ok(value);
+                self
+            }
+            pub fn name_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.name = Ok(value);
                 self
             }
         }
@@ -20932,6 +24070,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         #[derive(Clone, Debug)]
         pub struct UserPublicProfile {
             avatar: ::std::result::Result<
@@ -20956,6 +24095,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
             >,
             user_id: ::std::result::Result<::uuid::Uuid, ::std::string::String>,
         }
+        #[cfg(feature = "user-account")]
         impl ::std::default::Default for UserPublicProfile {
             fn default() -> Self {
                 Self {
@@ -20968,14 +24108,16 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "user-account")]
         impl UserPublicProfile {
             pub fn avatar<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.avatar = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for avatar: {e}")
                     });
@@ -20983,13 +24125,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn last_login<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.last_login = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for last_login: {e}")
                     });
@@ -20997,11 +24138,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn nickname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.nickname = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for nickname: {e}")
                     });
@@ -21009,13 +24151,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn registered<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
+                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.registered = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for registered: {e}")
                     });
@@ -21023,11 +24164,12 @@ Go SDK also handles `oauth`, which is not in the claim table.
             }
             pub fn tag<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.tag = value
                     .try_into()
+                    .map(::std::option::Option::Some)
                     .map_err(|e| {
                         format!("error converting supplied value for tag: {e}")
                     });
@@ -21045,7 +24187,43 @@ Go SDK also handles `oauth`, which is not in the claim table.
                     });
                 self
             }
+            pub fn avatar_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.avatar = Ok(value);
+                self
+            }
+            pub fn last_login_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.last_login = Ok(value);
+                self
+            }
+            pub fn nickname_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.nickname = Ok(value);
+                self
+            }
+            pub fn registered_opt(
+                mut self,
+                value: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ) -> Self {
+                self.registered = Ok(value);
+                self
+            }
+            pub fn tag_opt(
+                mut self,
+                value: ::std::option::Option<::std::string::String>,
+            ) -> Self {
+                self.tag = Ok(value);
+                self
+            }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::TryFrom<UserPublicProfile> for super::UserPublicProfile {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21061,6 +24239,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "user-account")]
         impl ::std::convert::From<super::UserPublicProfile> for UserPublicProfile {
             fn from(value: super::UserPublicProfile) -> Self {
                 Self {
@@ -21073,11 +24252,13 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "webhooks")]
         #[derive(Clone, Debug)]
         pub struct Webhook {
             id: ::std::result::Result<i64, ::std::string::String>,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
+        #[cfg(feature = "webhooks")]
         impl ::std::default::Default for Webhook {
             fn default() -> Self {
                 Self {
@@ -21086,6 +24267,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 }
             }
         }
+        #[cfg(feature = "webhooks")]
         impl Webhook {
             pub fn id<T>(mut self, value: T) -> Self
             where
@@ -21110,6 +24292,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 self
             }
         }
+        #[cfg(feature = "webhooks")]
         impl ::std::convert::TryFrom<Webhook> for super::Webhook {
             type Error = super::error::ConversionError;
             fn try_from(
@@ -21121,6 +24304,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
                 })
             }
         }
+        #[cfg(feature = "webhooks")]
         impl ::std::convert::From<super::Webhook> for Webhook {
             fn from(value: super::Webhook) -> Self {
                 Self {
@@ -21132,6 +24316,7 @@ Go SDK also handles `oauth`, which is not in the claim table.
     }
     /// Generation of default values for serde.
     pub mod defaults {
+        #[cfg(feature = "user-attributes")]
         pub(super) fn default_u64<T, const V: u64>() -> T
         where
             T: ::std::convert::TryFrom<u64>,
@@ -21139,9 +24324,11 @@ Go SDK also handles `oauth`, which is not in the claim table.
         {
             T::try_from(V).unwrap()
         }
+        #[cfg(feature = "user-attributes")]
         pub(super) fn get_users_by_attribute_body_attr_type() -> super::GetUsersByAttributeBodyAttrType {
             super::GetUsersByAttributeBodyAttrType::Client
         }
+        #[cfg(feature = "user-attributes")]
         pub(super) fn get_users_by_attribute_body_search_type() -> super::GetUsersByAttributeBodySearchType {
             super::GetUsersByAttributeBodySearchType::Equal
         }
@@ -21244,6 +24431,7 @@ const _: () = {
     {}
 };
 impl Client {
+    #[cfg(feature = "account-linking")]
     /**Create code for linking accounts
 
 Called by the game client while the player is signed in with a console (platform)
@@ -21261,6 +24449,7 @@ let response = client.create_account_linking_code()
     pub fn create_account_linking_code(&self) -> builder::CreateAccountLinkingCode<'_> {
         builder::CreateAccountLinkingCode::new(self)
     }
+    #[cfg(feature = "account-linking")]
     /**Link accounts by code
 
 Server-side: redeems a code from `createAccountLinkingCode` and attaches the given platform
@@ -21282,6 +24471,7 @@ let response = client.link_accounts_by_code()
     pub fn link_accounts_by_code(&self) -> builder::LinkAccountsByCode<'_> {
         builder::LinkAccountsByCode::new(self)
     }
+    #[cfg(feature = "account-linking")]
     /**Link user IDs via external ID
 
 Server-side: records your game's own user ID as the external ID of a Login user. The link is
@@ -21308,6 +24498,7 @@ let response = client.link_external_account_id()
     pub fn link_external_account_id(&self) -> builder::LinkExternalAccountId<'_> {
         builder::LinkExternalAccountId::new(self)
     }
+    #[cfg(feature = "token-management")]
     /**Generate JWT
 
 The OAuth 2.0 token endpoint. One form-encoded call covers four documented uses, chosen by
@@ -21350,6 +24541,7 @@ let response = client.generate_jwt()
     pub fn generate_jwt(&self) -> builder::GenerateJwt<'_> {
         builder::GenerateJwt::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**OAuth 2.0 Authorize
 
 The browser-facing authorize endpoint. If the browser already has a valid Xsolla SSO
@@ -21404,6 +24596,7 @@ let response = client.authorize_oauth2()
     pub fn authorize_oauth2(&self) -> builder::AuthorizeOauth2<'_> {
         builder::AuthorizeOauth2::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**[OAuth 2.0] Auth by username and password
 
 Signs a user in with username (or e-mail) and password under OAuth 2.0. The answer is not
@@ -21442,6 +24635,7 @@ let response = client.login_with_password_oauth2()
     pub fn login_with_password_oauth2(&self) -> builder::LoginWithPasswordOauth2<'_> {
         builder::LoginWithPasswordOauth2::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**[OAuth 2.0] JWT auth by username and password
 
 Username/password sign-in that returns the token directly, skipping the code exchange.
@@ -21469,6 +24663,7 @@ let response = client.get_token_by_password_oauth2()
     pub fn get_token_by_password_oauth2(&self) -> builder::GetTokenByPasswordOauth2<'_> {
         builder::GetTokenByPasswordOauth2::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**[OAuth 2.0] Check user authentication (SSO)
 
 Single sign-on check: if the browser's user is already signed in to Xsolla Login, returns
@@ -21507,6 +24702,7 @@ let response = client.check_user_authentication()
     pub fn check_user_authentication(&self) -> builder::CheckUserAuthentication<'_> {
         builder::CheckUserAuthentication::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**[OAuth 2.0] Register new user
 
 Creates a username/password account under OAuth 2.0. What comes back depends on the
@@ -21559,6 +24755,7 @@ let response = client.register_user_oauth2()
     pub fn register_user_oauth2(&self) -> builder::RegisterUserOauth2<'_> {
         builder::RegisterUserOauth2::new(self)
     }
+    #[cfg(feature = "jwt")]
     /**[JWT] Auth by username and password
 
 JWT-flow sign-in with username (or e-mail) and password. Returns a `login_url`: your
@@ -21587,6 +24784,7 @@ let response = client.login_with_password_jwt()
     pub fn login_with_password_jwt(&self) -> builder::LoginWithPasswordJwt<'_> {
         builder::LoginWithPasswordJwt::new(self)
     }
+    #[cfg(feature = "jwt")]
     /**[JWT] Register new user
 
 JWT-flow registration. As with the OAuth 2.0 variant, the result depends on the project's
@@ -21614,6 +24812,7 @@ let response = client.register_user_jwt()
     pub fn register_user_jwt(&self) -> builder::RegisterUserJwt<'_> {
         builder::RegisterUserJwt::new(self)
     }
+    #[cfg(feature = "token-management")]
     /**Validate user JWT
 
 Asks Xsolla whether a user JWT is still good: not expired, issued for an existing project,
@@ -21634,6 +24833,7 @@ let response = client.validate_user_jwt()
     pub fn validate_user_jwt(&self) -> builder::ValidateUserJwt<'_> {
         builder::ValidateUserJwt::new(self)
     }
+    #[cfg(feature = "token-management")]
     /**Validate server JWT
 
 Despite the name, this does not check the `client_credentials` server JWT. It validates
@@ -21659,6 +24859,7 @@ let response = client.validate_server_jwt()
     pub fn validate_server_jwt(&self) -> builder::ValidateServerJwt<'_> {
         builder::ValidateServerJwt::new(self)
     }
+    #[cfg(feature = "rsa-keys")]
     /**Get JSON Web Key Set
 
 The project's public signing keys as a standard JWK Set, for checking RS256 user tokens
@@ -21687,6 +24888,7 @@ let response = client.get_json_web_key_set()
     pub fn get_json_web_key_set(&self) -> builder::GetJsonWebKeySet<'_> {
         builder::GetJsonWebKeySet::new(self)
     }
+    #[cfg(feature = "rsa-keys")]
     /**Get project RSA public keys
 
 The project's RSA public keys as a bare JSON array (no `keys` wrapper), the form Xsolla's
@@ -21714,6 +24916,7 @@ let response = client.list_project_public_keys()
     pub fn list_project_public_keys(&self) -> builder::ListProjectPublicKeys<'_> {
         builder::ListProjectPublicKeys::new(self)
     }
+    #[cfg(feature = "rsa-keys")]
     /**Generate RSA key
 
 Server-side: creates a new RSA signing key for the project and returns its public half.
@@ -21734,6 +24937,7 @@ let response = client.generate_rsa_key()
     pub fn generate_rsa_key(&self) -> builder::GenerateRsaKey<'_> {
         builder::GenerateRsaKey::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**[OAuth 2.0] Log user out
 
 Ends the user's session. With `sessions=sso` only the browser SSO session is dropped; with
@@ -21756,6 +24960,7 @@ let response = client.logout_user()
     pub fn logout_user(&self) -> builder::LogoutUser<'_> {
         builder::LogoutUser::new(self)
     }
+    #[cfg(feature = "consent")]
     /**[OAuth 2.0] Save consent
 
 Records whether the user grants the OAuth 2.0 client the requested scopes, as the consent step
@@ -21780,6 +24985,7 @@ let response = client.save_consent()
     pub fn save_consent(&self) -> builder::SaveConsent<'_> {
         builder::SaveConsent::new(self)
     }
+    #[cfg(feature = "consent")]
     /**[OAuth 2.0] Check consent
 
 Tells whether the user has already granted the client the given scopes, so the consent screen
@@ -21797,6 +25003,7 @@ let response = client.check_consent()
     pub fn check_consent(&self) -> builder::CheckConsent<'_> {
         builder::CheckConsent::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**[OAuth 2.0] Resend account confirmation email
 
 Sends the account-confirmation email again to a user of an OAuth 2.0 project who registered but
@@ -21829,6 +25036,7 @@ let response = client.resend_oauth2_confirmation_email()
     ) -> builder::ResendOauth2ConfirmationEmail<'_> {
         builder::ResendOauth2ConfirmationEmail::new(self)
     }
+    #[cfg(feature = "jwt")]
     /**[JWT] Resend account confirmation email
 
 JWT-flow counterpart of the OAuth 2.0 call: sends the account-confirmation email again. The link
@@ -21856,6 +25064,7 @@ let response = client.resend_jwt_confirmation_email()
     ) -> builder::ResendJwtConfirmationEmail<'_> {
         builder::ResendJwtConfirmationEmail::new(self)
     }
+    #[cfg(feature = "authentication")]
     /**Reset password
 
 Emails the user a password-reset link. Works for both JWT and OAuth 2.0 projects (it takes the
@@ -21884,6 +25093,7 @@ let response = client.request_password_reset()
     pub fn request_password_reset(&self) -> builder::RequestPasswordReset<'_> {
         builder::RequestPasswordReset::new(self)
     }
+    #[cfg(feature = "authentication")]
     /**Confirm password reset
 
 Sets a new password using the code from the reset email. The docs describe `user_id` as required
@@ -21905,6 +25115,7 @@ let response = client.confirm_password_reset()
     pub fn confirm_password_reset(&self) -> builder::ConfirmPasswordReset<'_> {
         builder::ConfirmPasswordReset::new(self)
     }
+    #[cfg(feature = "passwordless")]
     /**[OAuth 2.0] Start auth by email
 
 First step of passwordless login by email for OAuth 2.0 projects: Xsolla emails a one-time code
@@ -21942,6 +25153,7 @@ let response = client.start_oauth2_email_auth()
     pub fn start_oauth2_email_auth(&self) -> builder::StartOauth2EmailAuth<'_> {
         builder::StartOauth2EmailAuth::new(self)
     }
+    #[cfg(feature = "passwordless")]
     /**[OAuth 2.0] Complete auth by email
 
 Second step of passwordless login by email (OAuth 2.0): checks the code and returns a
@@ -21964,6 +25176,7 @@ let response = client.complete_oauth2_email_auth()
     pub fn complete_oauth2_email_auth(&self) -> builder::CompleteOauth2EmailAuth<'_> {
         builder::CompleteOauth2EmailAuth::new(self)
     }
+    #[cfg(feature = "passwordless")]
     /**[OAuth 2.0] Start auth by phone number
 
 First step of passwordless login by SMS for OAuth 2.0 projects: sends a one-time code and
@@ -21997,6 +25210,7 @@ let response = client.start_oauth2_phone_auth()
     pub fn start_oauth2_phone_auth(&self) -> builder::StartOauth2PhoneAuth<'_> {
         builder::StartOauth2PhoneAuth::new(self)
     }
+    #[cfg(feature = "passwordless")]
     /**[OAuth 2.0] Complete auth by phone number
 
 Second step of passwordless login by SMS (OAuth 2.0): checks the code and returns a `login_url`
@@ -22018,6 +25232,7 @@ let response = client.complete_oauth2_phone_auth()
     pub fn complete_oauth2_phone_auth(&self) -> builder::CompleteOauth2PhoneAuth<'_> {
         builder::CompleteOauth2PhoneAuth::new(self)
     }
+    #[cfg(feature = "passwordless")]
     /**[JWT] Start auth by email
 
 First step of passwordless login by email for JWT projects: sends a one-time code and returns
@@ -22045,6 +25260,7 @@ let response = client.start_jwt_email_auth()
     pub fn start_jwt_email_auth(&self) -> builder::StartJwtEmailAuth<'_> {
         builder::StartJwtEmailAuth::new(self)
     }
+    #[cfg(feature = "passwordless")]
     /**[JWT] Complete auth by email
 
 Second step of passwordless login by email (JWT): checks the code and returns a `login_url`
@@ -22066,6 +25282,7 @@ let response = client.complete_jwt_email_auth()
     pub fn complete_jwt_email_auth(&self) -> builder::CompleteJwtEmailAuth<'_> {
         builder::CompleteJwtEmailAuth::new(self)
     }
+    #[cfg(feature = "passwordless")]
     /**[JWT] Start auth by phone number
 
 First step of passwordless login by SMS for JWT projects. Not confirmed by a public source: the
@@ -22096,6 +25313,7 @@ let response = client.start_jwt_phone_auth()
     pub fn start_jwt_phone_auth(&self) -> builder::StartJwtPhoneAuth<'_> {
         builder::StartJwtPhoneAuth::new(self)
     }
+    #[cfg(feature = "passwordless")]
     /**[JWT] Complete auth by phone number
 
 Second step of passwordless login by SMS (JWT): checks the code and returns a `login_url`
@@ -22117,6 +25335,7 @@ let response = client.complete_jwt_phone_auth()
     pub fn complete_jwt_phone_auth(&self) -> builder::CompleteJwtPhoneAuth<'_> {
         builder::CompleteJwtPhoneAuth::new(self)
     }
+    #[cfg(feature = "passwordless")]
     /**Get confirmation code
 
 Long poll used with `send_link=true`: the request is held open until the user follows the magic
@@ -22142,6 +25361,7 @@ let response = client.get_confirmation_code()
     pub fn get_confirmation_code(&self) -> builder::GetConfirmationCode<'_> {
         builder::GetConfirmationCode::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**[OAuth 2.0] Auth via device ID
 
 Logs a mobile user in by device, creating an anonymous account the first time a device is seen.
@@ -22176,6 +25396,7 @@ let response = client.login_oauth2_with_device_id()
     pub fn login_oauth2_with_device_id(&self) -> builder::LoginOauth2WithDeviceId<'_> {
         builder::LoginOauth2WithDeviceId::new(self)
     }
+    #[cfg(feature = "jwt")]
     /**[JWT] Auth via device ID
 
 JWT-flow login by device; also accepts desktop platforms. Unlike most JWT calls it returns the
@@ -22203,6 +25424,7 @@ let response = client.login_jwt_with_device_id()
     pub fn login_jwt_with_device_id(&self) -> builder::LoginJwtWithDeviceId<'_> {
         builder::LoginJwtWithDeviceId::new(self)
     }
+    #[cfg(feature = "social")]
     /**[OAuth 2.0] Auth via social network
 
 Browser entry point of social login for OAuth 2.0 projects: answers 302 to the social network's
@@ -22246,6 +25468,7 @@ let response = client.redirect_oauth2_social_login()
     ) -> builder::RedirectOauth2SocialLogin<'_> {
         builder::RedirectOauth2SocialLogin::new(self)
     }
+    #[cfg(feature = "social")]
     /**[OAuth 2.0] Get link for social auth
 
 Same as Auth via social network but returns the social network's login URL as JSON instead of
@@ -22285,6 +25508,7 @@ let response = client.get_oauth2_social_login_url()
     pub fn get_oauth2_social_login_url(&self) -> builder::GetOauth2SocialLoginUrl<'_> {
         builder::GetOauth2SocialLoginUrl::new(self)
     }
+    #[cfg(feature = "social")]
     /**[OAuth 2.0] Auth via access token of social network
 
 Logs in with an access token the game already got from a social network's native SDK, so no
@@ -22325,6 +25549,7 @@ let response = client.login_oauth2_with_social_token()
     ) -> builder::LoginOauth2WithSocialToken<'_> {
         builder::LoginOauth2WithSocialToken::new(self)
     }
+    #[cfg(feature = "social")]
     /**[JWT] Auth via social network
 
 Browser entry point of social login for JWT projects: answers 302 to the social network; the
@@ -22367,6 +25592,7 @@ let response = client.redirect_jwt_social_login()
     pub fn redirect_jwt_social_login(&self) -> builder::RedirectJwtSocialLogin<'_> {
         builder::RedirectJwtSocialLogin::new(self)
     }
+    #[cfg(feature = "social")]
     /**[JWT] Get link for social auth
 
 Returns the social network's login URL (valid 10 minutes) for JWT projects, to open in a
@@ -22399,6 +25625,7 @@ let response = client.get_jwt_social_login_url()
     pub fn get_jwt_social_login_url(&self) -> builder::GetJwtSocialLoginUrl<'_> {
         builder::GetJwtSocialLoginUrl::new(self)
     }
+    #[cfg(feature = "social")]
     /**[JWT] Auth via access token of social network
 
 JWT-flow login with an access token from a social network's native SDK; returns the user JWT
@@ -22428,6 +25655,7 @@ let response = client.login_jwt_with_social_token()
     pub fn login_jwt_with_social_token(&self) -> builder::LoginJwtWithSocialToken<'_> {
         builder::LoginJwtWithSocialToken::new(self)
     }
+    #[cfg(feature = "social")]
     /**[JWT] Refresh social tokens in JWT
 
 Renews the social network's tokens embedded in the user's JWT and returns a new user JWT. It has
@@ -22451,6 +25679,7 @@ let response = client.refresh_jwt_social_tokens()
     pub fn refresh_jwt_social_tokens(&self) -> builder::RefreshJwtSocialTokens<'_> {
         builder::RefreshJwtSocialTokens::new(self)
     }
+    #[cfg(feature = "social")]
     /**[OAuth 2.0] Silent authentication (cross-auth)
 
 Logs in a user who is already signed in to a platform (Steam session ticket, Xbox or Epic code)
@@ -22492,6 +25721,7 @@ let response = client.login_oauth2_with_cross_auth()
     pub fn login_oauth2_with_cross_auth(&self) -> builder::LoginOauth2WithCrossAuth<'_> {
         builder::LoginOauth2WithCrossAuth::new(self)
     }
+    #[cfg(feature = "social")]
     /**[JWT] Silent authentication (cross-auth)
 
 JWT-flow silent login from a platform session. With `is_redirect=false` it answers 200
@@ -22531,6 +25761,7 @@ let response = client.login_jwt_with_cross_auth()
     pub fn login_jwt_with_cross_auth(&self) -> builder::LoginJwtWithCrossAuth<'_> {
         builder::LoginJwtWithCrossAuth::new(self)
     }
+    #[cfg(feature = "social")]
     /**Auth via social network authorization code (mobile)
 
 Used by the Android SDK after a native social login that yields an authorization code rather
@@ -22575,6 +25806,7 @@ let response = client.login_oauth2_with_social_code()
     ) -> builder::LoginOauth2WithSocialCode<'_> {
         builder::LoginOauth2WithSocialCode::new(self)
     }
+    #[cfg(feature = "jwt")]
     /**Auth by custom ID
 
 Server-side login by an ID from your own back end; creates the user on first use and can set
@@ -22609,6 +25841,7 @@ let response = client.login_with_server_custom_id()
     pub fn login_with_server_custom_id(&self) -> builder::LoginWithServerCustomId<'_> {
         builder::LoginWithServerCustomId::new(self)
     }
+    #[cfg(feature = "users-admin")]
     /**Register new user from server
 
 Creates a user from your back end with the given contacts already marked as confirmed. Send at
@@ -22630,6 +25863,7 @@ let response = client.register_user_from_server()
     pub fn register_user_from_server(&self) -> builder::RegisterUserFromServer<'_> {
         builder::RegisterUserFromServer::new(self)
     }
+    #[cfg(feature = "users-admin")]
     /**Update server custom ID for user
 
 Sets or clears (with `null`) the server custom ID used by Auth by custom ID for an existing
@@ -22653,6 +25887,7 @@ let response = client.update_server_custom_id()
     pub fn update_server_custom_id(&self) -> builder::UpdateServerCustomId<'_> {
         builder::UpdateServerCustomId::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Get user details
 
 Returns the profile of the user the JWT belongs to. Xsolla's reference names the credential
@@ -22673,6 +25908,7 @@ let response = client.get_user_details()
     pub fn get_user_details(&self) -> builder::GetUserDetails<'_> {
         builder::GetUserDetails::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Update user details
 
 Changes profile fields of the user; send only the fields to change. The birth date can be set
@@ -22690,6 +25926,7 @@ let response = client.update_user_details()
     pub fn update_user_details(&self) -> builder::UpdateUserDetails<'_> {
         builder::UpdateUserDetails::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Get user email
 
 Returns the user's current email address (null if none). Not confirmed by a public source: the
@@ -22709,6 +25946,7 @@ let response = client.get_user_email()
     pub fn get_user_email(&self) -> builder::GetUserEmail<'_> {
         builder::GetUserEmail::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Get user phone number
 
 Returns the phone number stored for the user. The docs and the Unity SDK read it as
@@ -22729,6 +25967,7 @@ let response = client.get_user_phone_number()
     pub fn get_user_phone_number(&self) -> builder::GetUserPhoneNumber<'_> {
         builder::GetUserPhoneNumber::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Update user phone number
 
 Stores a phone number for the user (used, among others, to deliver 2FA codes by SMS).
@@ -22744,6 +25983,7 @@ let response = client.update_user_phone_number()
     pub fn update_user_phone_number(&self) -> builder::UpdateUserPhoneNumber<'_> {
         builder::UpdateUserPhoneNumber::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Delete user phone number
 
 Removes the given phone number from the user's account. Xsolla's reference page lists 204 (no
@@ -22763,6 +26003,7 @@ let response = client.delete_user_phone_number()
     pub fn delete_user_phone_number(&self) -> builder::DeleteUserPhoneNumber<'_> {
         builder::DeleteUserPhoneNumber::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Request to link phone number
 
 First step of linking a phone number to the account: Xsolla texts a code to the number. Not
@@ -22781,6 +26022,7 @@ let response = client.request_phone_link()
     pub fn request_phone_link(&self) -> builder::RequestPhoneLink<'_> {
         builder::RequestPhoneLink::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Confirm link phone number
 
 Second step of linking a phone number: submits the SMS code with the `operation_id` from the
@@ -22798,6 +26040,7 @@ let response = client.confirm_phone_link()
     pub fn confirm_phone_link(&self) -> builder::ConfirmPhoneLink<'_> {
         builder::ConfirmPhoneLink::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Delete user picture
 
 Removes the user's avatar. Not confirmed by a public source: the 204 success and the error
@@ -22817,6 +26060,7 @@ let response = client.delete_user_picture()
     pub fn delete_user_picture(&self) -> builder::DeleteUserPicture<'_> {
         builder::DeleteUserPicture::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Add username/email auth to account
 
 Gives an account that was created without a password (device ID, social network, custom ID) a
@@ -22844,6 +26088,7 @@ let response = client.add_username_email_auth()
     pub fn add_username_email_auth(&self) -> builder::AddUsernameEmailAuth<'_> {
         builder::AddUsernameEmailAuth::new(self)
     }
+    #[cfg(feature = "social")]
     /**Get links for social auth
 
 Returns ready-made social login links (valid 10 minutes) for every social network enabled in the
@@ -22867,6 +26112,7 @@ let response = client.list_social_auth_links()
     pub fn list_social_auth_links(&self) -> builder::ListSocialAuthLinks<'_> {
         builder::ListSocialAuthLinks::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Check user age
 
 Checks a birth date against the project's age limit. The SDKs call it without credentials. Not
@@ -22884,6 +26130,7 @@ let response = client.check_user_age()
     pub fn check_user_age(&self) -> builder::CheckUserAge<'_> {
         builder::CheckUserAge::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Get user public profile
 
 Returns what other players may see of a user (nickname, tag, avatar, dates). Not confirmed by a
@@ -22906,6 +26153,7 @@ let response = client.get_user_public_profile()
     pub fn get_user_public_profile(&self) -> builder::GetUserPublicProfile<'_> {
         builder::GetUserPublicProfile::new(self)
     }
+    #[cfg(feature = "user-account")]
     /**Search users by nickname
 
 Finds players by nickname, `#tag` or `nickname#tag`, e.g. to add friends. Limited to one call
@@ -22929,6 +26177,7 @@ let response = client.search_users_by_nickname()
     pub fn search_users_by_nickname(&self) -> builder::SearchUsersByNickname<'_> {
         builder::SearchUsersByNickname::new(self)
     }
+    #[cfg(feature = "devices")]
     /**Get user devices
 
 Lists the devices linked to the user's account. Not confirmed by a public source: the error
@@ -22948,6 +26197,7 @@ let response = client.list_user_devices()
     pub fn list_user_devices(&self) -> builder::ListUserDevices<'_> {
         builder::ListUserDevices::new(self)
     }
+    #[cfg(feature = "devices")]
     /**Link device to account
 
 Links the current mobile device to the user's account so that device-ID login reaches this
@@ -22970,6 +26220,7 @@ let response = client.link_device_to_account()
     pub fn link_device_to_account(&self) -> builder::LinkDeviceToAccount<'_> {
         builder::LinkDeviceToAccount::new(self)
     }
+    #[cfg(feature = "devices")]
     /**Unlink device from account
 
 Unlinks a device from the account. The path takes the Login-side device `id` from Get user
@@ -22991,6 +26242,7 @@ let response = client.unlink_device_from_account()
     pub fn unlink_device_from_account(&self) -> builder::UnlinkDeviceFromAccount<'_> {
         builder::UnlinkDeviceFromAccount::new(self)
     }
+    #[cfg(feature = "friends")]
     /**Get user friends
 
 Lists the user's friends, friend requests or blocked users, one `type` at a time, with cursor
@@ -23022,6 +26274,7 @@ let response = client.list_user_friends()
     pub fn list_user_friends(&self) -> builder::ListUserFriends<'_> {
         builder::ListUserFriends::new(self)
     }
+    #[cfg(feature = "friends")]
     /**Update user friends
 
 Sends, cancels, accepts or declines a friend request, removes a friend, or blocks/unblocks a
@@ -23043,6 +26296,7 @@ let response = client.update_user_friends()
     pub fn update_user_friends(&self) -> builder::UpdateUserFriends<'_> {
         builder::UpdateUserFriends::new(self)
     }
+    #[cfg(feature = "friends")]
     /**Get social account friends
 
 Lists the user's friends on linked social networks, as last synced (see Update social account
@@ -23068,6 +26322,7 @@ let response = client.list_social_friends()
     pub fn list_social_friends(&self) -> builder::ListSocialFriends<'_> {
         builder::ListSocialFriends::new(self)
     }
+    #[cfg(feature = "friends")]
     /**Update social account friends
 
 Re-reads the user's friend lists from linked social networks (all, or one `platform`). It has no
@@ -23091,6 +26346,7 @@ let response = client.update_social_friends()
     pub fn update_social_friends(&self) -> builder::UpdateSocialFriends<'_> {
         builder::UpdateSocialFriends::new(self)
     }
+    #[cfg(feature = "social")]
     /**Get linked social networks
 
 Lists the social network accounts linked to the user. Not confirmed by a public source: the
@@ -23110,6 +26366,7 @@ let response = client.list_linked_social_networks()
     pub fn list_linked_social_networks(&self) -> builder::ListLinkedSocialNetworks<'_> {
         builder::ListLinkedSocialNetworks::new(self)
     }
+    #[cfg(feature = "social")]
     /**Get URL to link social network to account
 
 Returns a URL that, opened in a browser, lets the user log in to a social network and links that
@@ -23143,6 +26400,7 @@ let response = client.get_social_link_url()
     pub fn get_social_link_url(&self) -> builder::GetSocialLinkUrl<'_> {
         builder::GetSocialLinkUrl::new(self)
     }
+    #[cfg(feature = "social")]
     /**Link social network to account
 
 Browser variant of Get URL to link social network to account: answers 302 to the social network;
@@ -23173,6 +26431,7 @@ let response = client.redirect_social_link()
     pub fn redirect_social_link(&self) -> builder::RedirectSocialLink<'_> {
         builder::RedirectSocialLink::new(self)
     }
+    #[cfg(feature = "social")]
     /**Delete linked social network
 
 Unlinks a social network account from the user. Xsolla's reference page lists 204 (no body),
@@ -23192,6 +26451,7 @@ let response = client.unlink_social_network()
     pub fn unlink_social_network(&self) -> builder::UnlinkSocialNetwork<'_> {
         builder::UnlinkSocialNetwork::new(self)
     }
+    #[cfg(feature = "2fa")]
     /**Get user 2FA settings
 
 Returns the user's two-factor authentication settings. The docs also list a 204 answer without
@@ -23209,6 +26469,7 @@ let response = client.get_user_mfa_settings()
     pub fn get_user_mfa_settings(&self) -> builder::GetUserMfaSettings<'_> {
         builder::GetUserMfaSettings::new(self)
     }
+    #[cfg(feature = "2fa")]
     /**Update user 2FA settings
 
 Starts a change of the user's 2FA settings: Xsolla sends a one-time code and returns the URL of
@@ -23235,6 +26496,7 @@ let response = client.update_user_mfa_settings()
     pub fn update_user_mfa_settings(&self) -> builder::UpdateUserMfaSettings<'_> {
         builder::UpdateUserMfaSettings::new(self)
     }
+    #[cfg(feature = "2fa")]
     /**Get user 2FA settings
 
 Server-side read of a user's two-factor authentication settings.
@@ -23254,6 +26516,7 @@ let response = client.get_server_user_mfa_settings()
     pub fn get_server_user_mfa_settings(&self) -> builder::GetServerUserMfaSettings<'_> {
         builder::GetServerUserMfaSettings::new(self)
     }
+    #[cfg(feature = "2fa")]
     /**Update user 2FA settings
 
 Server-side change of a user's 2FA settings, applied immediately (no confirmation code).
@@ -23279,6 +26542,7 @@ let response = client.update_server_user_mfa_settings()
     ) -> builder::UpdateServerUserMfaSettings<'_> {
         builder::UpdateServerUserMfaSettings::new(self)
     }
+    #[cfg(feature = "2fa")]
     /**Get project 2FA settings
 
 Reads the project's 2FA settings. Not confirmed by a public source: the response body (we take
@@ -23302,6 +26566,7 @@ let response = client.get_project_mfa_settings()
     pub fn get_project_mfa_settings(&self) -> builder::GetProjectMfaSettings<'_> {
         builder::GetProjectMfaSettings::new(self)
     }
+    #[cfg(feature = "2fa")]
     /**Update project 2FA settings
 
 Sets which second factors a Login project offers, their priority, and the 2FA page URL.
@@ -23321,6 +26586,7 @@ let response = client.update_project_mfa_settings()
     pub fn update_project_mfa_settings(&self) -> builder::UpdateProjectMfaSettings<'_> {
         builder::UpdateProjectMfaSettings::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Get user attributes from client
 
 Reads the caller's editable (client) attributes, or another user's public ones. Xsolla names the
@@ -23339,6 +26605,7 @@ let response = client.get_user_attributes()
     pub fn get_user_attributes(&self) -> builder::GetUserAttributes<'_> {
         builder::GetUserAttributes::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Get read-only user attributes from client
 
 Reads the caller's read-only (server) attributes, or another user's public ones. Xsolla names
@@ -23359,6 +26626,7 @@ let response = client.get_user_read_only_attributes()
     ) -> builder::GetUserReadOnlyAttributes<'_> {
         builder::GetUserReadOnlyAttributes::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Update user attributes from client
 
 Creates, changes or deletes the caller's editable attributes in one call. Xsolla names the
@@ -23381,6 +26649,7 @@ let response = client.update_user_attributes()
     pub fn update_user_attributes(&self) -> builder::UpdateUserAttributes<'_> {
         builder::UpdateUserAttributes::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Get user attributes from server
 
 Server-side read of a user's editable (client) attributes. Xsolla names the credential
@@ -23407,6 +26676,7 @@ let response = client.get_server_user_attributes()
     pub fn get_server_user_attributes(&self) -> builder::GetServerUserAttributes<'_> {
         builder::GetServerUserAttributes::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Get read-only user attributes from server
 
 Server-side read of a user's read-only (server) attributes. Xsolla names the credential
@@ -23431,6 +26701,7 @@ let response = client.get_server_user_read_only_attributes()
     ) -> builder::GetServerUserReadOnlyAttributes<'_> {
         builder::GetServerUserReadOnlyAttributes::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Update user attributes from server
 
 Server-side create, change or delete of a user's editable attributes. Xsolla names the
@@ -23459,6 +26730,7 @@ let response = client.update_server_user_attributes()
     ) -> builder::UpdateServerUserAttributes<'_> {
         builder::UpdateServerUserAttributes::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Update read-only user attributes from server
 
 Server-side create, change or delete of a user's read-only attributes. Xsolla names the
@@ -23483,6 +26755,7 @@ let response = client.update_server_user_read_only_attributes()
     ) -> builder::UpdateServerUserReadOnlyAttributes<'_> {
         builder::UpdateServerUserReadOnlyAttributes::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Get users by attribute from server
 
 Finds users by an attribute key (and optionally value, exact or `like`) and returns their IDs,
@@ -23506,6 +26779,7 @@ let response = client.get_users_by_attribute()
     pub fn get_users_by_attribute(&self) -> builder::GetUsersByAttribute<'_> {
         builder::GetUsersByAttribute::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Get attributes by server custom IDs
 
 Reads attributes of up to 250 users identified by their server custom IDs. Xsolla names the
@@ -23531,6 +26805,7 @@ let response = client.get_attributes_by_server_custom_ids()
     ) -> builder::GetAttributesByServerCustomIds<'_> {
         builder::GetAttributesByServerCustomIds::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Update user attributes by server custom ID
 
 Writes attributes of the user with the given server custom ID. Xsolla names the credential
@@ -23561,6 +26836,7 @@ let response = client.update_attributes_by_server_custom_id()
     ) -> builder::UpdateAttributesByServerCustomId<'_> {
         builder::UpdateAttributesByServerCustomId::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Get attribute JSON schema
 
 Returns the JSON Schema currently enforced on the project's attributes. Not confirmed by a
@@ -23587,6 +26863,7 @@ let response = client.get_attribute_schema()
     pub fn get_attribute_schema(&self) -> builder::GetAttributeSchema<'_> {
         builder::GetAttributeSchema::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Update attribute JSON schema
 
 Sets the JSON Schema that attribute writes of the project are validated against; a bad schema is
@@ -23610,6 +26887,7 @@ let response = client.update_attribute_schema()
     pub fn update_attribute_schema(&self) -> builder::UpdateAttributeSchema<'_> {
         builder::UpdateAttributeSchema::new(self)
     }
+    #[cfg(feature = "user-attributes")]
     /**Delete attribute JSON schema
 
 Removes the project's attribute JSON Schema. Xsolla's reference page lists 204 (no body), 400,
@@ -23635,6 +26913,7 @@ let response = client.delete_attribute_schema()
     pub fn delete_attribute_schema(&self) -> builder::DeleteAttributeSchema<'_> {
         builder::DeleteAttributeSchema::new(self)
     }
+    #[cfg(feature = "users-admin")]
     /**Search users
 
 Searches the project's users by contact, ID, social ID, username, nickname or custom ID, with
@@ -23674,6 +26953,7 @@ let response = client.search_project_users()
     pub fn search_project_users(&self) -> builder::SearchProjectUsers<'_> {
         builder::SearchProjectUsers::new(self)
     }
+    #[cfg(feature = "users-admin")]
     /**Get users for project
 
 Lists the project's users page by page (`after` / `next_after`), optionally filtered. Xsolla's
@@ -23711,6 +26991,7 @@ let response = client.list_project_users()
     pub fn list_project_users(&self) -> builder::ListProjectUsers<'_> {
         builder::ListProjectUsers::new(self)
     }
+    #[cfg(feature = "users-admin")]
     /**Get user by ID
 
 Returns one user of the project by user ID. Not confirmed by a public source: the error codes.
@@ -23730,6 +27011,7 @@ let response = client.get_project_user_by_id()
     pub fn get_project_user_by_id(&self) -> builder::GetProjectUserById<'_> {
         builder::GetProjectUserById::new(self)
     }
+    #[cfg(feature = "users-admin")]
     /**Get user IDs by social ID and platform
 
 Maps up to 50 platform accounts (Steam, Xbox, Epic Games, PSN) to Xsolla user IDs; `xl_uid` is
@@ -23747,6 +27029,7 @@ let response = client.get_linking_info()
     pub fn get_linking_info(&self) -> builder::GetLinkingInfo<'_> {
         builder::GetLinkingInfo::new(self)
     }
+    #[cfg(feature = "users-admin")]
     /**Ban user
 
 Bans a user, permanently or for a period (`date_from`/`date_to` as `YYYY-MM-DDTHH:MM:SS+0000`,
@@ -23770,6 +27053,7 @@ let response = client.ban_user()
     pub fn ban_user(&self) -> builder::BanUser<'_> {
         builder::BanUser::new(self)
     }
+    #[cfg(feature = "users-admin")]
     /**Unban user
 
 Lifts a user's ban.
@@ -23789,6 +27073,7 @@ let response = client.unban_user()
     pub fn unban_user(&self) -> builder::UnbanUser<'_> {
         builder::UnbanUser::new(self)
     }
+    #[cfg(feature = "users-admin")]
     /**Export user data
 
 Starts an export of the project's users; a link to the CSV archive is emailed when ready.
@@ -23810,6 +27095,7 @@ let response = client.export_users()
     pub fn export_users(&self) -> builder::ExportUsers<'_> {
         builder::ExportUsers::new(self)
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Get project user groups
 
 Lists the user groups of the project. Not confirmed by a public source: the response (we declare
@@ -23833,6 +27119,7 @@ let response = client.list_project_user_groups()
     pub fn list_project_user_groups(&self) -> builder::ListProjectUserGroups<'_> {
         builder::ListProjectUserGroups::new(self)
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Add group to project
 
 Creates a user group in the project.
@@ -23852,6 +27139,7 @@ let response = client.add_project_user_group()
     pub fn add_project_user_group(&self) -> builder::AddProjectUserGroup<'_> {
         builder::AddProjectUserGroup::new(self)
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Update group name
 
 Renames a user group.
@@ -23873,6 +27161,7 @@ let response = client.rename_project_user_group()
     pub fn rename_project_user_group(&self) -> builder::RenameProjectUserGroup<'_> {
         builder::RenameProjectUserGroup::new(self)
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Delete group from project
 
 Deletes a user group (the default group cannot be deleted). Not confirmed by a public source:
@@ -23898,6 +27187,7 @@ let response = client.delete_project_user_group()
     pub fn delete_project_user_group(&self) -> builder::DeleteProjectUserGroup<'_> {
         builder::DeleteProjectUserGroup::new(self)
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Manage groups for user
 
 Adds the user to some groups and removes them from others in one call; the default group cannot
@@ -23921,6 +27211,7 @@ let response = client.manage_user_groups()
     pub fn manage_user_groups(&self) -> builder::ManageUserGroups<'_> {
         builder::ManageUserGroups::new(self)
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Delete user groups
 
 Removes the user from the given groups. Unusually, this DELETE takes a JSON body.
@@ -23942,6 +27233,7 @@ let response = client.remove_user_groups()
     pub fn remove_user_groups(&self) -> builder::RemoveUserGroups<'_> {
         builder::RemoveUserGroups::new(self)
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Update user groups
 
 Sets the user's groups to exactly the given list: the user leaves every group not listed. Also
@@ -23965,6 +27257,7 @@ let response = client.replace_user_groups()
     pub fn replace_user_groups(&self) -> builder::ReplaceUserGroups<'_> {
         builder::ReplaceUserGroups::new(self)
     }
+    #[cfg(feature = "webhooks")]
     /**Get webhooks for event
 
 Lists the webhooks subscribed to an event. Not confirmed by a public source: the response (we
@@ -23991,6 +27284,7 @@ let response = client.list_webhooks()
     pub fn list_webhooks(&self) -> builder::ListWebhooks<'_> {
         builder::ListWebhooks::new(self)
     }
+    #[cfg(feature = "webhooks")]
     /**Add webhook for event
 
 Subscribes a URL to an event of the project. Xsolla then posts `{event_type, event_time,
@@ -24016,6 +27310,7 @@ let response = client.add_webhook()
     pub fn add_webhook(&self) -> builder::AddWebhook<'_> {
         builder::AddWebhook::new(self)
     }
+    #[cfg(feature = "webhooks")]
     /**Delete webhook for event
 
 Removes a webhook subscription.
@@ -24039,6 +27334,7 @@ let response = client.delete_webhook()
     pub fn delete_webhook(&self) -> builder::DeleteWebhook<'_> {
         builder::DeleteWebhook::new(self)
     }
+    #[cfg(feature = "email-templates")]
     /**Update custom email template
 
 Replaces the subject and body of an existing email template.
@@ -24064,6 +27360,7 @@ let response = client.update_email_template()
     pub fn update_email_template(&self) -> builder::UpdateEmailTemplate<'_> {
         builder::UpdateEmailTemplate::new(self)
     }
+    #[cfg(feature = "email-templates")]
     /**Create custom email template
 
 Creates an email template for one language and email type; 409 if it already exists.
@@ -24089,6 +27386,7 @@ let response = client.create_email_template()
     pub fn create_email_template(&self) -> builder::CreateEmailTemplate<'_> {
         builder::CreateEmailTemplate::new(self)
     }
+    #[cfg(feature = "email-templates")]
     /**Send email based on template
 
 Sends one email built from a custom template, filling its placeholders from `params`.
@@ -24108,6 +27406,7 @@ let response = client.send_template_email()
     pub fn send_template_email(&self) -> builder::SendTemplateEmail<'_> {
         builder::SendTemplateEmail::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**List OAuth 2.0 clients of a Login project
 
 Lists the OAuth 2.0 clients of a Login project. Only the Unity SDK's settings auto-fill tool
@@ -24129,6 +27428,7 @@ let response = client.list_oauth2_clients()
     pub fn list_oauth2_clients(&self) -> builder::ListOauth2Clients<'_> {
         builder::ListOauth2Clients::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**List Login projects of a merchant project
 
 Lists the Login projects attached to a merchant's Publisher Account project. Only the Unity
@@ -24155,6 +27455,7 @@ let response = client.list_login_projects()
     pub fn list_login_projects(&self) -> builder::ListLoginProjects<'_> {
         builder::ListLoginProjects::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Revoke token
 
 Revokes an access or refresh token. Seen only in an unofficial Xsolla draft (the ai-kit
@@ -24178,6 +27479,7 @@ let response = client.revoke_token()
     pub fn revoke_token(&self) -> builder::RevokeToken<'_> {
         builder::RevokeToken::new(self)
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Clear SSO session
 
 Clears the browser SSO session. Not in Xsolla's public API reference; the official Login JS
@@ -24205,6 +27507,7 @@ let response = client.clear_sso_session()
     pub fn clear_sso_session(&self) -> builder::ClearSsoSession<'_> {
         builder::ClearSsoSession::new(self)
     }
+    #[cfg(feature = "jwt")]
     /**[JWT] Check user authentication (SSO)
 
 JWT-flow single sign-on check, the counterpart of `checkUserAuthentication`: if the browser's
@@ -24255,6 +27558,7 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    #[cfg(feature = "account-linking")]
     /**Builder for [`Client::create_account_linking_code`]
 
 [`Client::create_account_linking_code`]: super::Client::create_account_linking_code*/
@@ -24262,6 +27566,7 @@ pub mod builder {
     pub struct CreateAccountLinkingCode<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "account-linking")]
     impl<'a> CreateAccountLinkingCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -24338,6 +27643,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "account-linking")]
     /**Builder for [`Client::link_accounts_by_code`]
 
 [`Client::link_accounts_by_code`]: super::Client::link_accounts_by_code*/
@@ -24346,6 +27652,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::LinkAccountsByCodeRequest, String>,
     }
+    #[cfg(feature = "account-linking")]
     impl<'a> LinkAccountsByCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24457,6 +27764,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "account-linking")]
     /**Builder for [`Client::link_external_account_id`]
 
 [`Client::link_external_account_id`]: super::Client::link_external_account_id*/
@@ -24465,6 +27773,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::LinkExternalAccountIdRequest, String>,
     }
+    #[cfg(feature = "account-linking")]
     impl<'a> LinkExternalAccountId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24576,6 +27885,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "token-management")]
     /**Builder for [`Client::generate_jwt`]
 
 [`Client::generate_jwt`]: super::Client::generate_jwt*/
@@ -24584,6 +27894,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::GenerateJwtBody, String>,
     }
+    #[cfg(feature = "token-management")]
     impl<'a> GenerateJwt<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -24676,6 +27987,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::authorize_oauth2`]
 
 [`Client::authorize_oauth2`]: super::Client::authorize_oauth2*/
@@ -24699,6 +28011,7 @@ pub mod builder {
         state: Result<types::AuthorizeOauth2State, String>,
         widget_only: Result<Option<bool>, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> AuthorizeOauth2<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25007,6 +28320,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::login_with_password_oauth2`]
 
 [`Client::login_with_password_oauth2`]: super::Client::login_with_password_oauth2*/
@@ -25021,6 +28335,7 @@ pub mod builder {
         state: Result<types::LoginWithPasswordOauth2State, String>,
         body: Result<types::builder::PasswordLoginRequest, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> LoginWithPasswordOauth2<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25235,6 +28550,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::get_token_by_password_oauth2`]
 
 [`Client::get_token_by_password_oauth2`]: super::Client::get_token_by_password_oauth2*/
@@ -25245,6 +28561,7 @@ pub mod builder {
         scope: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::PasswordLoginRequest, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> GetTokenByPasswordOauth2<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25384,6 +28701,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::check_user_authentication`]
 
 [`Client::check_user_authentication`]: super::Client::check_user_authentication*/
@@ -25396,6 +28714,7 @@ pub mod builder {
         scope: Result<Option<::std::string::String>, String>,
         state: Result<types::CheckUserAuthenticationState, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> CheckUserAuthentication<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25538,6 +28857,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::register_user_oauth2`]
 
 [`Client::register_user_oauth2`]: super::Client::register_user_oauth2*/
@@ -25554,6 +28874,7 @@ pub mod builder {
         state: Result<types::RegisterUserOauth2State, String>,
         body: Result<types::builder::RegisterUserRequest, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> RegisterUserOauth2<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25793,6 +29114,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "jwt")]
     /**Builder for [`Client::login_with_password_jwt`]
 
 [`Client::login_with_password_jwt`]: super::Client::login_with_password_jwt*/
@@ -25805,6 +29127,7 @@ pub mod builder {
         with_logout: Result<Option<types::LoginWithPasswordJwtWithLogout>, String>,
         body: Result<types::builder::JwtPasswordLoginRequest, String>,
     }
+    #[cfg(feature = "jwt")]
     impl<'a> LoginWithPasswordJwt<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -25972,6 +29295,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "jwt")]
     /**Builder for [`Client::register_user_jwt`]
 
 [`Client::register_user_jwt`]: super::Client::register_user_jwt*/
@@ -25983,6 +29307,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::RegisterUserRequest, String>,
     }
+    #[cfg(feature = "jwt")]
     impl<'a> RegisterUserJwt<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26131,6 +29456,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "token-management")]
     /**Builder for [`Client::validate_user_jwt`]
 
 [`Client::validate_user_jwt`]: super::Client::validate_user_jwt*/
@@ -26139,6 +29465,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::TokenValidationRequest, String>,
     }
+    #[cfg(feature = "token-management")]
     impl<'a> ValidateUserJwt<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26241,6 +29568,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "token-management")]
     /**Builder for [`Client::validate_server_jwt`]
 
 [`Client::validate_server_jwt`]: super::Client::validate_server_jwt*/
@@ -26250,6 +29578,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::TokenValidationRequest, String>,
     }
+    #[cfg(feature = "token-management")]
     impl<'a> ValidateServerJwt<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26373,6 +29702,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "rsa-keys")]
     /**Builder for [`Client::get_json_web_key_set`]
 
 [`Client::get_json_web_key_set`]: super::Client::get_json_web_key_set*/
@@ -26381,6 +29711,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "rsa-keys")]
     impl<'a> GetJsonWebKeySet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26461,6 +29792,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "rsa-keys")]
     /**Builder for [`Client::list_project_public_keys`]
 
 [`Client::list_project_public_keys`]: super::Client::list_project_public_keys*/
@@ -26469,6 +29801,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "rsa-keys")]
     impl<'a> ListProjectPublicKeys<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26552,6 +29885,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "rsa-keys")]
     /**Builder for [`Client::generate_rsa_key`]
 
 [`Client::generate_rsa_key`]: super::Client::generate_rsa_key*/
@@ -26560,6 +29894,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "rsa-keys")]
     impl<'a> GenerateRsaKey<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26647,6 +29982,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::logout_user`]
 
 [`Client::logout_user`]: super::Client::logout_user*/
@@ -26655,6 +29991,7 @@ pub mod builder {
         client: &'a super::Client,
         sessions: Result<types::LogoutUserSessions, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> LogoutUser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26731,6 +30068,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "consent")]
     /**Builder for [`Client::save_consent`]
 
 [`Client::save_consent`]: super::Client::save_consent*/
@@ -26739,6 +30077,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::SaveConsentBody, String>,
     }
+    #[cfg(feature = "consent")]
     impl<'a> SaveConsent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26848,6 +30187,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "consent")]
     /**Builder for [`Client::check_consent`]
 
 [`Client::check_consent`]: super::Client::check_consent*/
@@ -26856,6 +30196,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::CheckConsentBody, String>,
     }
+    #[cfg(feature = "consent")]
     impl<'a> CheckConsent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -26965,6 +30306,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::resend_oauth2_confirmation_email`]
 
 [`Client::resend_oauth2_confirmation_email`]: super::Client::resend_oauth2_confirmation_email*/
@@ -26977,6 +30319,7 @@ pub mod builder {
         state: Result<Option<types::ResendOauth2ConfirmationEmailState>, String>,
         body: Result<types::builder::ResendOauth2ConfirmationEmailBody, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> ResendOauth2ConfirmationEmail<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27152,6 +30495,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "jwt")]
     /**Builder for [`Client::resend_jwt_confirmation_email`]
 
 [`Client::resend_jwt_confirmation_email`]: super::Client::resend_jwt_confirmation_email*/
@@ -27163,6 +30507,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::ResendJwtConfirmationEmailBody, String>,
     }
+    #[cfg(feature = "jwt")]
     impl<'a> ResendJwtConfirmationEmail<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27313,6 +30658,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "authentication")]
     /**Builder for [`Client::request_password_reset`]
 
 [`Client::request_password_reset`]: super::Client::request_password_reset*/
@@ -27324,6 +30670,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::RequestPasswordResetBody, String>,
     }
+    #[cfg(feature = "authentication")]
     impl<'a> RequestPasswordReset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27480,6 +30827,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "authentication")]
     /**Builder for [`Client::confirm_password_reset`]
 
 [`Client::confirm_password_reset`]: super::Client::confirm_password_reset*/
@@ -27489,6 +30837,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::ConfirmPasswordResetBody, String>,
     }
+    #[cfg(feature = "authentication")]
     impl<'a> ConfirmPasswordReset<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27606,6 +30955,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     /**Builder for [`Client::start_oauth2_email_auth`]
 
 [`Client::start_oauth2_email_auth`]: super::Client::start_oauth2_email_auth*/
@@ -27620,6 +30970,7 @@ pub mod builder {
         state: Result<types::StartOauth2EmailAuthState, String>,
         body: Result<types::builder::StartOauth2EmailAuthBody, String>,
     }
+    #[cfg(feature = "passwordless")]
     impl<'a> StartOauth2EmailAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27828,6 +31179,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     /**Builder for [`Client::complete_oauth2_email_auth`]
 
 [`Client::complete_oauth2_email_auth`]: super::Client::complete_oauth2_email_auth*/
@@ -27837,6 +31189,7 @@ pub mod builder {
         client_id: Result<i64, String>,
         body: Result<types::builder::CompleteOauth2EmailAuthBody, String>,
     }
+    #[cfg(feature = "passwordless")]
     impl<'a> CompleteOauth2EmailAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -27962,6 +31315,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     /**Builder for [`Client::start_oauth2_phone_auth`]
 
 [`Client::start_oauth2_phone_auth`]: super::Client::start_oauth2_phone_auth*/
@@ -27975,6 +31329,7 @@ pub mod builder {
         state: Result<types::StartOauth2PhoneAuthState, String>,
         body: Result<types::builder::StartOauth2PhoneAuthBody, String>,
     }
+    #[cfg(feature = "passwordless")]
     impl<'a> StartOauth2PhoneAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28166,6 +31521,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     /**Builder for [`Client::complete_oauth2_phone_auth`]
 
 [`Client::complete_oauth2_phone_auth`]: super::Client::complete_oauth2_phone_auth*/
@@ -28175,6 +31531,7 @@ pub mod builder {
         client_id: Result<i64, String>,
         body: Result<types::builder::CompleteOauth2PhoneAuthBody, String>,
     }
+    #[cfg(feature = "passwordless")]
     impl<'a> CompleteOauth2PhoneAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28300,6 +31657,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     /**Builder for [`Client::start_jwt_email_auth`]
 
 [`Client::start_jwt_email_auth`]: super::Client::start_jwt_email_auth*/
@@ -28312,6 +31670,7 @@ pub mod builder {
         with_logout: Result<Option<types::StartJwtEmailAuthWithLogout>, String>,
         body: Result<types::builder::StartJwtEmailAuthBody, String>,
     }
+    #[cfg(feature = "passwordless")]
     impl<'a> StartJwtEmailAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28478,6 +31837,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     /**Builder for [`Client::complete_jwt_email_auth`]
 
 [`Client::complete_jwt_email_auth`]: super::Client::complete_jwt_email_auth*/
@@ -28487,6 +31847,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::CompleteJwtEmailAuthBody, String>,
     }
+    #[cfg(feature = "passwordless")]
     impl<'a> CompleteJwtEmailAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28613,6 +31974,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     /**Builder for [`Client::start_jwt_phone_auth`]
 
 [`Client::start_jwt_phone_auth`]: super::Client::start_jwt_phone_auth*/
@@ -28625,6 +31987,7 @@ pub mod builder {
         with_logout: Result<Option<types::StartJwtPhoneAuthWithLogout>, String>,
         body: Result<types::builder::StartJwtPhoneAuthBody, String>,
     }
+    #[cfg(feature = "passwordless")]
     impl<'a> StartJwtPhoneAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28791,6 +32154,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     /**Builder for [`Client::complete_jwt_phone_auth`]
 
 [`Client::complete_jwt_phone_auth`]: super::Client::complete_jwt_phone_auth*/
@@ -28800,6 +32164,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::CompleteJwtPhoneAuthBody, String>,
     }
+    #[cfg(feature = "passwordless")]
     impl<'a> CompleteJwtPhoneAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -28926,6 +32291,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "passwordless")]
     /**Builder for [`Client::get_confirmation_code`]
 
 [`Client::get_confirmation_code`]: super::Client::get_confirmation_code*/
@@ -28936,6 +32302,7 @@ pub mod builder {
         operation_id: Result<::std::string::String, String>,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "passwordless")]
     impl<'a> GetConfirmationCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -29046,6 +32413,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::login_oauth2_with_device_id`]
 
 [`Client::login_oauth2_with_device_id`]: super::Client::login_oauth2_with_device_id*/
@@ -29060,6 +32428,7 @@ pub mod builder {
         state: Result<types::LoginOauth2WithDeviceIdState, String>,
         body: Result<types::builder::LoginOauth2WithDeviceIdBody, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> LoginOauth2WithDeviceId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -29277,6 +32646,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "jwt")]
     /**Builder for [`Client::login_jwt_with_device_id`]
 
 [`Client::login_jwt_with_device_id`]: super::Client::login_jwt_with_device_id*/
@@ -29289,6 +32659,7 @@ pub mod builder {
         with_logout: Result<Option<types::LoginJwtWithDeviceIdWithLogout>, String>,
         body: Result<types::builder::LoginJwtWithDeviceIdBody, String>,
     }
+    #[cfg(feature = "jwt")]
     impl<'a> LoginJwtWithDeviceId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -29464,6 +32835,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::redirect_oauth2_social_login`]
 
 [`Client::redirect_oauth2_social_login`]: super::Client::redirect_oauth2_social_login*/
@@ -29478,6 +32850,7 @@ pub mod builder {
         scope: Result<Option<::std::string::String>, String>,
         state: Result<types::RedirectOauth2SocialLoginState, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> RedirectOauth2SocialLogin<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -29665,6 +33038,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::get_oauth2_social_login_url`]
 
 [`Client::get_oauth2_social_login_url`]: super::Client::get_oauth2_social_login_url*/
@@ -29678,6 +33052,7 @@ pub mod builder {
         scope: Result<Option<::std::string::String>, String>,
         state: Result<types::GetOauth2SocialLoginUrlState, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> GetOauth2SocialLoginUrl<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -29852,6 +33227,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::login_oauth2_with_social_token`]
 
 [`Client::login_oauth2_with_social_token`]: super::Client::login_oauth2_with_social_token*/
@@ -29866,6 +33242,7 @@ pub mod builder {
         state: Result<types::LoginOauth2WithSocialTokenState, String>,
         body: Result<types::builder::LoginOauth2WithSocialTokenBody, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> LoginOauth2WithSocialToken<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30076,6 +33453,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::redirect_jwt_social_login`]
 
 [`Client::redirect_jwt_social_login`]: super::Client::redirect_jwt_social_login*/
@@ -30091,6 +33469,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         with_logout: Result<Option<types::RedirectJwtSocialLoginWithLogout>, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> RedirectJwtSocialLogin<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30292,6 +33671,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::get_jwt_social_login_url`]
 
 [`Client::get_jwt_social_login_url`]: super::Client::get_jwt_social_login_url*/
@@ -30305,6 +33685,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         with_logout: Result<Option<types::GetJwtSocialLoginUrlWithLogout>, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> GetJwtSocialLoginUrl<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30479,6 +33860,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::login_jwt_with_social_token`]
 
 [`Client::login_jwt_with_social_token`]: super::Client::login_jwt_with_social_token*/
@@ -30491,6 +33873,7 @@ pub mod builder {
         with_logout: Result<Option<types::LoginJwtWithSocialTokenWithLogout>, String>,
         body: Result<types::builder::LoginJwtWithSocialTokenBody, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> LoginJwtWithSocialToken<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30660,6 +34043,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::refresh_jwt_social_tokens`]
 
 [`Client::refresh_jwt_social_tokens`]: super::Client::refresh_jwt_social_tokens*/
@@ -30669,6 +34053,7 @@ pub mod builder {
         provider_name: Result<::std::string::String, String>,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> RefreshJwtSocialTokens<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -30781,6 +34166,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::login_oauth2_with_cross_auth`]
 
 [`Client::login_oauth2_with_cross_auth`]: super::Client::login_oauth2_with_cross_auth*/
@@ -30798,6 +34184,7 @@ pub mod builder {
         session_ticket: Result<Option<::std::string::String>, String>,
         state: Result<types::LoginOauth2WithCrossAuthState, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> LoginOauth2WithCrossAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31045,6 +34432,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::login_jwt_with_cross_auth`]
 
 [`Client::login_jwt_with_cross_auth`]: super::Client::login_jwt_with_cross_auth*/
@@ -31063,6 +34451,7 @@ pub mod builder {
         session_ticket: Result<Option<::std::string::String>, String>,
         with_logout: Result<Option<types::LoginJwtWithCrossAuthWithLogout>, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> LoginJwtWithCrossAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31331,6 +34720,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::login_oauth2_with_social_code`]
 
 [`Client::login_oauth2_with_social_code`]: super::Client::login_oauth2_with_social_code*/
@@ -31345,6 +34735,7 @@ pub mod builder {
         state: Result<types::LoginOauth2WithSocialCodeState, String>,
         body: Result<types::builder::LoginOauth2WithSocialCodeBody, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> LoginOauth2WithSocialCode<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31555,6 +34946,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "jwt")]
     /**Builder for [`Client::login_with_server_custom_id`]
 
 [`Client::login_with_server_custom_id`]: super::Client::login_with_server_custom_id*/
@@ -31567,6 +34959,7 @@ pub mod builder {
         with_logout: Result<Option<types::LoginWithServerCustomIdWithLogout>, String>,
         body: Result<types::builder::LoginWithServerCustomIdBody, String>,
     }
+    #[cfg(feature = "jwt")]
     impl<'a> LoginWithServerCustomId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31755,6 +35148,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     /**Builder for [`Client::register_user_from_server`]
 
 [`Client::register_user_from_server`]: super::Client::register_user_from_server*/
@@ -31764,6 +35158,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::RegisterUserFromServerBody, String>,
     }
+    #[cfg(feature = "users-admin")]
     impl<'a> RegisterUserFromServer<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -31874,6 +35269,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     /**Builder for [`Client::update_server_custom_id`]
 
 [`Client::update_server_custom_id`]: super::Client::update_server_custom_id*/
@@ -31884,6 +35280,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::UpdateServerCustomIdBody, String>,
     }
+    #[cfg(feature = "users-admin")]
     impl<'a> UpdateServerCustomId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32023,6 +35420,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::get_user_details`]
 
 [`Client::get_user_details`]: super::Client::get_user_details*/
@@ -32030,6 +35428,7 @@ pub mod builder {
     pub struct GetUserDetails<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> GetUserDetails<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -32085,6 +35484,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::update_user_details`]
 
 [`Client::update_user_details`]: super::Client::update_user_details*/
@@ -32093,6 +35493,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::UpdateUserDetailsBody, String>,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> UpdateUserDetails<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32211,6 +35612,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::get_user_email`]
 
 [`Client::get_user_email`]: super::Client::get_user_email*/
@@ -32218,6 +35620,7 @@ pub mod builder {
     pub struct GetUserEmail<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> GetUserEmail<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -32273,6 +35676,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::get_user_phone_number`]
 
 [`Client::get_user_phone_number`]: super::Client::get_user_phone_number*/
@@ -32280,6 +35684,7 @@ pub mod builder {
     pub struct GetUserPhoneNumber<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> GetUserPhoneNumber<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -32338,6 +35743,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::update_user_phone_number`]
 
 [`Client::update_user_phone_number`]: super::Client::update_user_phone_number*/
@@ -32346,6 +35752,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::UpdateUserPhoneNumberBody, String>,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> UpdateUserPhoneNumber<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32457,6 +35864,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::delete_user_phone_number`]
 
 [`Client::delete_user_phone_number`]: super::Client::delete_user_phone_number*/
@@ -32465,6 +35873,7 @@ pub mod builder {
         client: &'a super::Client,
         phone_number: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> DeleteUserPhoneNumber<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32551,6 +35960,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::request_phone_link`]
 
 [`Client::request_phone_link`]: super::Client::request_phone_link*/
@@ -32559,6 +35969,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::RequestPhoneLinkBody, String>,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> RequestPhoneLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32670,6 +36081,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::confirm_phone_link`]
 
 [`Client::confirm_phone_link`]: super::Client::confirm_phone_link*/
@@ -32678,6 +36090,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::ConfirmPhoneLinkBody, String>,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> ConfirmPhoneLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32787,6 +36200,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::delete_user_picture`]
 
 [`Client::delete_user_picture`]: super::Client::delete_user_picture*/
@@ -32794,6 +36208,7 @@ pub mod builder {
     pub struct DeleteUserPicture<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> DeleteUserPicture<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -32847,6 +36262,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::add_username_email_auth`]
 
 [`Client::add_username_email_auth`]: super::Client::add_username_email_auth*/
@@ -32856,6 +36272,7 @@ pub mod builder {
         login_url: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::AddUsernameEmailAuthBody, String>,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> AddUsernameEmailAuth<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -32980,6 +36397,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::list_social_auth_links`]
 
 [`Client::list_social_auth_links`]: super::Client::list_social_auth_links*/
@@ -32988,6 +36406,7 @@ pub mod builder {
         client: &'a super::Client,
         locale: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> ListSocialAuthLinks<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33078,6 +36497,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::check_user_age`]
 
 [`Client::check_user_age`]: super::Client::check_user_age*/
@@ -33086,6 +36506,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::CheckUserAgeBody, String>,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> CheckUserAge<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33174,6 +36595,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::get_user_public_profile`]
 
 [`Client::get_user_public_profile`]: super::Client::get_user_public_profile*/
@@ -33182,6 +36604,7 @@ pub mod builder {
         client: &'a super::Client,
         user_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> GetUserPublicProfile<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33268,6 +36691,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-account")]
     /**Builder for [`Client::search_users_by_nickname`]
 
 [`Client::search_users_by_nickname`]: super::Client::search_users_by_nickname*/
@@ -33278,6 +36702,7 @@ pub mod builder {
         nickname: Result<types::SearchUsersByNicknameNickname, String>,
         offset: Result<Option<i64>, String>,
     }
+    #[cfg(feature = "user-account")]
     impl<'a> SearchUsersByNickname<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33396,6 +36821,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "devices")]
     /**Builder for [`Client::list_user_devices`]
 
 [`Client::list_user_devices`]: super::Client::list_user_devices*/
@@ -33403,6 +36829,7 @@ pub mod builder {
     pub struct ListUserDevices<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "devices")]
     impl<'a> ListUserDevices<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -33461,6 +36888,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "devices")]
     /**Builder for [`Client::link_device_to_account`]
 
 [`Client::link_device_to_account`]: super::Client::link_device_to_account*/
@@ -33470,6 +36898,7 @@ pub mod builder {
         device: Result<types::LinkDeviceToAccountDevice, String>,
         body: Result<types::builder::LinkDeviceToAccountBody, String>,
     }
+    #[cfg(feature = "devices")]
     impl<'a> LinkDeviceToAccount<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33590,6 +37019,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "devices")]
     /**Builder for [`Client::unlink_device_from_account`]
 
 [`Client::unlink_device_from_account`]: super::Client::unlink_device_from_account*/
@@ -33598,6 +37028,7 @@ pub mod builder {
         client: &'a super::Client,
         device: Result<i64, String>,
     }
+    #[cfg(feature = "devices")]
     impl<'a> UnlinkDeviceFromAccount<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33688,6 +37119,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "friends")]
     /**Builder for [`Client::list_user_friends`]
 
 [`Client::list_user_friends`]: super::Client::list_user_friends*/
@@ -33700,6 +37132,7 @@ pub mod builder {
         sort_order: Result<Option<types::ListUserFriendsSortOrder>, String>,
         type_: Result<types::ListUserFriendsType, String>,
     }
+    #[cfg(feature = "friends")]
     impl<'a> ListUserFriends<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33842,6 +37275,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "friends")]
     /**Builder for [`Client::update_user_friends`]
 
 [`Client::update_user_friends`]: super::Client::update_user_friends*/
@@ -33850,6 +37284,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::UpdateUserFriendsBody, String>,
     }
+    #[cfg(feature = "friends")]
     impl<'a> UpdateUserFriends<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -33959,6 +37394,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "friends")]
     /**Builder for [`Client::list_social_friends`]
 
 [`Client::list_social_friends`]: super::Client::list_social_friends*/
@@ -33970,6 +37406,7 @@ pub mod builder {
         platform: Result<Option<::std::string::String>, String>,
         with_xl_uid: Result<Option<bool>, String>,
     }
+    #[cfg(feature = "friends")]
     impl<'a> ListSocialFriends<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34095,6 +37532,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "friends")]
     /**Builder for [`Client::update_social_friends`]
 
 [`Client::update_social_friends`]: super::Client::update_social_friends*/
@@ -34103,6 +37541,7 @@ pub mod builder {
         client: &'a super::Client,
         platform: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "friends")]
     impl<'a> UpdateSocialFriends<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34181,6 +37620,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::list_linked_social_networks`]
 
 [`Client::list_linked_social_networks`]: super::Client::list_linked_social_networks*/
@@ -34188,6 +37628,7 @@ pub mod builder {
     pub struct ListLinkedSocialNetworks<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "social")]
     impl<'a> ListLinkedSocialNetworks<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -34246,6 +37687,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::get_social_link_url`]
 
 [`Client::get_social_link_url`]: super::Client::get_social_link_url*/
@@ -34258,6 +37700,7 @@ pub mod builder {
         phone_only: Result<Option<bool>, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> GetSocialLinkUrl<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34423,6 +37866,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::redirect_social_link`]
 
 [`Client::redirect_social_link`]: super::Client::redirect_social_link*/
@@ -34435,6 +37879,7 @@ pub mod builder {
         phone_only: Result<Option<bool>, String>,
         redirect_uri: Result<Option<::std::string::String>, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> RedirectSocialLink<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34596,6 +38041,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "social")]
     /**Builder for [`Client::unlink_social_network`]
 
 [`Client::unlink_social_network`]: super::Client::unlink_social_network*/
@@ -34604,6 +38050,7 @@ pub mod builder {
         client: &'a super::Client,
         provider_name: Result<::std::string::String, String>,
     }
+    #[cfg(feature = "social")]
     impl<'a> UnlinkSocialNetwork<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34704,6 +38151,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "2fa")]
     /**Builder for [`Client::get_user_mfa_settings`]
 
 [`Client::get_user_mfa_settings`]: super::Client::get_user_mfa_settings*/
@@ -34711,6 +38159,7 @@ pub mod builder {
     pub struct GetUserMfaSettings<'a> {
         client: &'a super::Client,
     }
+    #[cfg(feature = "2fa")]
     impl<'a> GetUserMfaSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self { client: client }
@@ -34773,6 +38222,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "2fa")]
     /**Builder for [`Client::update_user_mfa_settings`]
 
 [`Client::update_user_mfa_settings`]: super::Client::update_user_mfa_settings*/
@@ -34782,6 +38232,7 @@ pub mod builder {
         login_url: Result<Option<::std::string::String>, String>,
         body: Result<types::builder::UpdateUserMfaSettingsBody, String>,
     }
+    #[cfg(feature = "2fa")]
     impl<'a> UpdateUserMfaSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -34904,6 +38355,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "2fa")]
     /**Builder for [`Client::get_server_user_mfa_settings`]
 
 [`Client::get_server_user_mfa_settings`]: super::Client::get_server_user_mfa_settings*/
@@ -34913,6 +38365,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         user_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "2fa")]
     impl<'a> GetServerUserMfaSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35027,6 +38480,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "2fa")]
     /**Builder for [`Client::update_server_user_mfa_settings`]
 
 [`Client::update_server_user_mfa_settings`]: super::Client::update_server_user_mfa_settings*/
@@ -35037,6 +38491,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::UpdateServerUserMfaSettingsBody, String>,
     }
+    #[cfg(feature = "2fa")]
     impl<'a> UpdateServerUserMfaSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35184,6 +38639,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "2fa")]
     /**Builder for [`Client::get_project_mfa_settings`]
 
 [`Client::get_project_mfa_settings`]: super::Client::get_project_mfa_settings*/
@@ -35192,6 +38648,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "2fa")]
     impl<'a> GetProjectMfaSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35279,6 +38736,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "2fa")]
     /**Builder for [`Client::update_project_mfa_settings`]
 
 [`Client::update_project_mfa_settings`]: super::Client::update_project_mfa_settings*/
@@ -35288,6 +38746,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::ProjectMfaSettings, String>,
     }
+    #[cfg(feature = "2fa")]
     impl<'a> UpdateProjectMfaSettings<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35411,6 +38870,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::get_user_attributes`]
 
 [`Client::get_user_attributes`]: super::Client::get_user_attributes*/
@@ -35419,6 +38879,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::GetUserAttributesBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> GetUserAttributes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35533,6 +38994,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::get_user_read_only_attributes`]
 
 [`Client::get_user_read_only_attributes`]: super::Client::get_user_read_only_attributes*/
@@ -35541,6 +39003,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::GetUserReadOnlyAttributesBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> GetUserReadOnlyAttributes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35657,6 +39120,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::update_user_attributes`]
 
 [`Client::update_user_attributes`]: super::Client::update_user_attributes*/
@@ -35665,6 +39129,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::UpdateUserAttributesBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> UpdateUserAttributes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35777,6 +39242,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::get_server_user_attributes`]
 
 [`Client::get_server_user_attributes`]: super::Client::get_server_user_attributes*/
@@ -35786,6 +39252,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::GetServerUserAttributesBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> GetServerUserAttributes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -35918,6 +39385,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::get_server_user_read_only_attributes`]
 
 [`Client::get_server_user_read_only_attributes`]: super::Client::get_server_user_read_only_attributes*/
@@ -35927,6 +39395,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::GetServerUserReadOnlyAttributesBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> GetServerUserReadOnlyAttributes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36059,6 +39528,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::update_server_user_attributes`]
 
 [`Client::update_server_user_attributes`]: super::Client::update_server_user_attributes*/
@@ -36068,6 +39538,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::UpdateServerUserAttributesBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> UpdateServerUserAttributes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36197,6 +39668,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::update_server_user_read_only_attributes`]
 
 [`Client::update_server_user_read_only_attributes`]: super::Client::update_server_user_read_only_attributes*/
@@ -36206,6 +39678,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::UpdateServerUserReadOnlyAttributesBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> UpdateServerUserReadOnlyAttributes<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36338,6 +39811,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::get_users_by_attribute`]
 
 [`Client::get_users_by_attribute`]: super::Client::get_users_by_attribute*/
@@ -36346,6 +39820,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::GetUsersByAttributeBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> GetUsersByAttribute<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36461,6 +39936,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::get_attributes_by_server_custom_ids`]
 
 [`Client::get_attributes_by_server_custom_ids`]: super::Client::get_attributes_by_server_custom_ids*/
@@ -36469,6 +39945,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::GetAttributesByServerCustomIdsBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> GetAttributesByServerCustomIds<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36587,6 +40064,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::update_attributes_by_server_custom_id`]
 
 [`Client::update_attributes_by_server_custom_id`]: super::Client::update_attributes_by_server_custom_id*/
@@ -36597,6 +40075,7 @@ pub mod builder {
         server_custom_id: Result<::std::string::String, String>,
         body: Result<types::builder::UpdateAttributesByServerCustomIdBody, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> UpdateAttributesByServerCustomId<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36753,6 +40232,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::get_attribute_schema`]
 
 [`Client::get_attribute_schema`]: super::Client::get_attribute_schema*/
@@ -36761,6 +40241,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> GetAttributeSchema<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36858,6 +40339,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::update_attribute_schema`]
 
 [`Client::update_attribute_schema`]: super::Client::update_attribute_schema*/
@@ -36870,6 +40352,7 @@ pub mod builder {
             String,
         >,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> UpdateAttributeSchema<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -36981,6 +40464,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-attributes")]
     /**Builder for [`Client::delete_attribute_schema`]
 
 [`Client::delete_attribute_schema`]: super::Client::delete_attribute_schema*/
@@ -36989,6 +40473,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "user-attributes")]
     impl<'a> DeleteAttributeSchema<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37083,6 +40568,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     /**Builder for [`Client::search_project_users`]
 
 [`Client::search_project_users`]: super::Client::search_project_users*/
@@ -37101,6 +40587,7 @@ pub mod builder {
         status: Result<Option<bool>, String>,
         user_groups: Result<Option<::std::vec::Vec<i64>>, String>,
     }
+    #[cfg(feature = "users-admin")]
     impl<'a> SearchProjectUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37360,6 +40847,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     /**Builder for [`Client::list_project_users`]
 
 [`Client::list_project_users`]: super::Client::list_project_users*/
@@ -37375,6 +40863,7 @@ pub mod builder {
         status: Result<Option<types::ListProjectUsersStatus>, String>,
         user_groups: Result<Option<::std::vec::Vec<i64>>, String>,
     }
+    #[cfg(feature = "users-admin")]
     impl<'a> ListProjectUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37581,6 +41070,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     /**Builder for [`Client::get_project_user_by_id`]
 
 [`Client::get_project_user_by_id`]: super::Client::get_project_user_by_id*/
@@ -37590,6 +41080,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         user_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "users-admin")]
     impl<'a> GetProjectUserById<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37690,6 +41181,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     /**Builder for [`Client::get_linking_info`]
 
 [`Client::get_linking_info`]: super::Client::get_linking_info*/
@@ -37698,6 +41190,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::GetLinkingInfoBody, String>,
     }
+    #[cfg(feature = "users-admin")]
     impl<'a> GetLinkingInfo<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37803,6 +41296,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     /**Builder for [`Client::ban_user`]
 
 [`Client::ban_user`]: super::Client::ban_user*/
@@ -37813,6 +41307,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::BanUserBody, String>,
     }
+    #[cfg(feature = "users-admin")]
     impl<'a> BanUser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -37952,6 +41447,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     /**Builder for [`Client::unban_user`]
 
 [`Client::unban_user`]: super::Client::unban_user*/
@@ -37961,6 +41457,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         user_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "users-admin")]
     impl<'a> UnbanUser<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38073,6 +41570,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "users-admin")]
     /**Builder for [`Client::export_users`]
 
 [`Client::export_users`]: super::Client::export_users*/
@@ -38082,6 +41580,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::ExportUsersBody, String>,
     }
+    #[cfg(feature = "users-admin")]
     impl<'a> ExportUsers<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38198,6 +41697,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Builder for [`Client::list_project_user_groups`]
 
 [`Client::list_project_user_groups`]: super::Client::list_project_user_groups*/
@@ -38206,6 +41706,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl<'a> ListProjectUserGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38296,6 +41797,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Builder for [`Client::add_project_user_group`]
 
 [`Client::add_project_user_group`]: super::Client::add_project_user_group*/
@@ -38305,6 +41807,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::AddProjectUserGroupBody, String>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl<'a> AddProjectUserGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38438,6 +41941,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Builder for [`Client::rename_project_user_group`]
 
 [`Client::rename_project_user_group`]: super::Client::rename_project_user_group*/
@@ -38448,6 +41952,7 @@ pub mod builder {
         group_id: Result<i64, String>,
         body: Result<types::builder::RenameProjectUserGroupBody, String>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl<'a> RenameProjectUserGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38593,6 +42098,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Builder for [`Client::delete_project_user_group`]
 
 [`Client::delete_project_user_group`]: super::Client::delete_project_user_group*/
@@ -38602,6 +42108,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         group_id: Result<i64, String>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl<'a> DeleteProjectUserGroup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38712,6 +42219,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Builder for [`Client::manage_user_groups`]
 
 [`Client::manage_user_groups`]: super::Client::manage_user_groups*/
@@ -38722,6 +42230,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::ManageUserGroupsBody, String>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl<'a> ManageUserGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -38865,6 +42374,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Builder for [`Client::remove_user_groups`]
 
 [`Client::remove_user_groups`]: super::Client::remove_user_groups*/
@@ -38875,6 +42385,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::RemoveUserGroupsBody, String>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl<'a> RemoveUserGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -39013,6 +42524,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "user-groups-admin")]
     /**Builder for [`Client::replace_user_groups`]
 
 [`Client::replace_user_groups`]: super::Client::replace_user_groups*/
@@ -39023,6 +42535,7 @@ pub mod builder {
         user_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::ReplaceUserGroupsBody, String>,
     }
+    #[cfg(feature = "user-groups-admin")]
     impl<'a> ReplaceUserGroups<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -39166,6 +42679,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "webhooks")]
     /**Builder for [`Client::list_webhooks`]
 
 [`Client::list_webhooks`]: super::Client::list_webhooks*/
@@ -39175,6 +42689,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         event_type: Result<types::ListWebhooksEventType, String>,
     }
+    #[cfg(feature = "webhooks")]
     impl<'a> ListWebhooks<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -39279,6 +42794,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "webhooks")]
     /**Builder for [`Client::add_webhook`]
 
 [`Client::add_webhook`]: super::Client::add_webhook*/
@@ -39289,6 +42805,7 @@ pub mod builder {
         event_type: Result<types::AddWebhookEventType, String>,
         body: Result<types::builder::AddWebhookBody, String>,
     }
+    #[cfg(feature = "webhooks")]
     impl<'a> AddWebhook<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -39428,6 +42945,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "webhooks")]
     /**Builder for [`Client::delete_webhook`]
 
 [`Client::delete_webhook`]: super::Client::delete_webhook*/
@@ -39438,6 +42956,7 @@ pub mod builder {
         event_type: Result<types::DeleteWebhookEventType, String>,
         webhook_id: Result<i64, String>,
     }
+    #[cfg(feature = "webhooks")]
     impl<'a> DeleteWebhook<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -39549,6 +43068,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "email-templates")]
     /**Builder for [`Client::update_email_template`]
 
 [`Client::update_email_template`]: super::Client::update_email_template*/
@@ -39561,6 +43081,7 @@ pub mod builder {
         template_type: Result<types::UpdateEmailTemplateTemplateType, String>,
         body: Result<types::builder::EmailTemplateContent, String>,
     }
+    #[cfg(feature = "email-templates")]
     impl<'a> UpdateEmailTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -39732,6 +43253,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "email-templates")]
     /**Builder for [`Client::create_email_template`]
 
 [`Client::create_email_template`]: super::Client::create_email_template*/
@@ -39744,6 +43266,7 @@ pub mod builder {
         template_type: Result<types::CreateEmailTemplateTemplateType, String>,
         body: Result<types::builder::EmailTemplateContent, String>,
     }
+    #[cfg(feature = "email-templates")]
     impl<'a> CreateEmailTemplate<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -39922,6 +43445,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "email-templates")]
     /**Builder for [`Client::send_template_email`]
 
 [`Client::send_template_email`]: super::Client::send_template_email*/
@@ -39931,6 +43455,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         body: Result<types::builder::SendTemplateEmailBody, String>,
     }
+    #[cfg(feature = "email-templates")]
     impl<'a> SendTemplateEmail<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -40054,6 +43579,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::list_oauth2_clients`]
 
 [`Client::list_oauth2_clients`]: super::Client::list_oauth2_clients*/
@@ -40062,6 +43588,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<::uuid::Uuid, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> ListOauth2Clients<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -40143,6 +43670,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::list_login_projects`]
 
 [`Client::list_login_projects`]: super::Client::list_login_projects*/
@@ -40152,6 +43680,7 @@ pub mod builder {
         publisher_id: Result<Option<i64>, String>,
         publisher_project_id: Result<Option<i64>, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> ListLoginProjects<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -40255,6 +43784,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::revoke_token`]
 
 [`Client::revoke_token`]: super::Client::revoke_token*/
@@ -40263,6 +43793,7 @@ pub mod builder {
         client: &'a super::Client,
         body: Result<types::builder::RevokeTokenBody, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> RevokeToken<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -40356,6 +43887,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "oauth-2-0")]
     /**Builder for [`Client::clear_sso_session`]
 
 [`Client::clear_sso_session`]: super::Client::clear_sso_session*/
@@ -40364,6 +43896,7 @@ pub mod builder {
         client: &'a super::Client,
         project_id: Result<Option<::uuid::Uuid>, String>,
     }
+    #[cfg(feature = "oauth-2-0")]
     impl<'a> ClearSsoSession<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -40441,6 +43974,7 @@ pub mod builder {
             }
         }
     }
+    #[cfg(feature = "jwt")]
     /**Builder for [`Client::check_user_authentication_jwt`]
 
 [`Client::check_user_authentication_jwt`]: super::Client::check_user_authentication_jwt*/
@@ -40453,6 +43987,7 @@ pub mod builder {
         project_id: Result<::uuid::Uuid, String>,
         with_logout: Result<Option<types::CheckUserAuthenticationJwtWithLogout>, String>,
     }
+    #[cfg(feature = "jwt")]
     impl<'a> CheckUserAuthenticationJwt<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
@@ -42073,6 +45608,7 @@ pub mod security {
 }
 
 /// Paginated lists as streams (`x-pagination` in the spec).
+#[cfg(feature = "user-account")]
 impl<'a> builder::SearchUsersByNickname<'a> {
     /// Every item of every page of `searchUsersByNickname` as one stream, fetched page by page as it is read
     /// (pagination style `offset` of the spec: `offset` ← `/total_count`). The builder's other
@@ -42108,6 +45644,7 @@ impl<'a> builder::SearchUsersByNickname<'a> {
         )
     }
 }
+#[cfg(feature = "friends")]
 impl<'a> builder::ListUserFriends<'a> {
     /// Every item of every page of `listUserFriends` as one stream, fetched page by page as it is read
     /// (pagination style `nextAfter` of the spec: `after` ← `/next_after`). The builder's other
@@ -42145,6 +45682,7 @@ impl<'a> builder::ListUserFriends<'a> {
         )
     }
 }
+#[cfg(feature = "friends")]
 impl<'a> builder::ListSocialFriends<'a> {
     /// Every item of every page of `listSocialFriends` as one stream, fetched page by page as it is read
     /// (pagination style `offset` of the spec: `offset` ← `/total_count`). The builder's other
@@ -42180,6 +45718,7 @@ impl<'a> builder::ListSocialFriends<'a> {
         )
     }
 }
+#[cfg(feature = "users-admin")]
 impl<'a> builder::SearchProjectUsers<'a> {
     /// Every item of every page of `searchProjectUsers` as one stream, fetched page by page as it is read
     /// (pagination style `offset` of the spec: `offset` ← `/total_count`). The builder's other
@@ -42215,6 +45754,7 @@ impl<'a> builder::SearchProjectUsers<'a> {
         )
     }
 }
+#[cfg(feature = "users-admin")]
 impl<'a> builder::ListProjectUsers<'a> {
     /// Every item of every page of `listProjectUsers` as one stream, fetched page by page as it is read
     /// (pagination style `nextAfter` of the spec: `after` ← `/next_after`). The builder's other

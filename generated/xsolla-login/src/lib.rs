@@ -11,21 +11,44 @@
 //! [`Client::import_users`]). Token flows: [`Client::obtain_server_token`] (server JWT) and
 //! [`Client::refresh_user_token`] (user JWT) store the token they get in
 //! [`Client::credentials`].
+//!
+//! # Features
+//!
+//! Each tag of the spec is a cargo feature (kebab case: `oauth-2-0`, `jwt`,
+//! `token-management`, `user-account`, `users-admin`, `2fa`, …; the list is generated into
+//! `Cargo.toml`), and `full` enables them all. The default is `rustls` and `full`, so every
+//! operation is there. A game server that only signs players in and reads their accounts
+//! compiles a fraction of the crate with
+//!
+//! ```toml
+//! xsolla-login = { version = "0.4", default-features = false, features = ["rustls", "jwt", "user-account"] }
+//! ```
+//!
+//! A tag's feature brings its operations' `Client` methods, builders and `into_stream`, and the
+//! types they use; types no operation uses (such as the JWT claim sets of [`claims`]) and those
+//! every tag uses are always there. The hand-written layer follows the tags of the operations
+//! it calls: the token flows need `token-management` (they call Generate JWT),
+//! `claims::Verifier::rs256_from_jwks` needs `rsa-keys` (its key set is that tag's answer type),
+//! [`Client::upload_user_picture`] needs `user-account` and [`Client::import_users`]
+//! `users-admin`. `rustls` is reqwest's TLS.
+//!
+//! Calling operations by operationId with JSON arguments (test tooling) is not part of this
+//! crate: it is the `xsolla-login-dispatch` crate beside it.
 #![deny(missing_docs)]
 
 #[rustfmt::skip]
 #[allow(missing_docs, clippy::all, rustdoc::all, unused_imports)]
 mod generated;
 
-#[cfg(feature = "dispatch")]
-#[rustfmt::skip]
-pub mod dispatch;
-
 mod auth;
 pub mod claims;
 mod connect;
 mod redirect;
+// The token flows call Generate JWT, an operation of the `token-management` tag.
+#[cfg(feature = "token-management")]
 mod tokens;
+// The multipart operations belong to these two tags (see upload.rs).
+#[cfg(any(feature = "user-account", feature = "users-admin"))]
 mod upload;
 
 pub use connect::DEFAULT_BASE_URL;
@@ -33,4 +56,5 @@ pub use gamespec_client_support::{BuildError, ClientBuilder, RetryPolicy, Secret
 pub use generated::*;
 pub use redirect::redirect_location;
 pub use security::Credentials;
+#[cfg(any(feature = "user-account", feature = "users-admin"))]
 pub use upload::UploadedPicture;

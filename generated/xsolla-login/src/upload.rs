@@ -3,10 +3,11 @@
 //!
 //! They go through the same hooks as the generated methods, under the method names of the
 //! generated [`security`](crate::security) table, so the credentials the spec requires are
-//! attached the same way, and they answer with the same [`Error`] type.
+//! attached the same way, and they answer with the same [`Error`] type. Like the generated
+//! methods, each is compiled with the feature of its spec tag (`user-account`, `users-admin`);
+//! the module only with one of them.
 
 use gamespec_client_support::{file_part, send_form};
-use progenitor_client::encode_path;
 use reqwest::Method;
 use reqwest::multipart::Form;
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,7 @@ impl Client {
     /// Upload user picture (`POST /users/me/picture`, user JWT): replace the signed-in user's
     /// avatar with `image`, sent as the multipart file field `picture` named `file_name` with
     /// type `content_type` (e.g. `image/png`).
+    #[cfg(feature = "user-account")]
     pub async fn upload_user_picture(
         &self,
         image: impl Into<Vec<u8>>,
@@ -58,6 +60,7 @@ impl Client {
     /// `mapping` is a JSON object naming the CSV column of each field, e.g.
     /// `{"email":0,"username":1}`; the report of the import is mailed to `email`; `comma` is the
     /// column separator when it is not `,`. The import runs after the call returns (204).
+    #[cfg(feature = "users-admin")]
     pub async fn import_users(
         &self,
         project_id: uuid::Uuid,
@@ -77,7 +80,7 @@ impl Client {
         }
         let path = format!(
             "/projects/{}/user_import",
-            encode_path(&project_id.to_string())
+            progenitor_client::encode_path(&project_id.to_string())
         );
         let response = send_form(self, Method::POST, &path, form, "import_users").await?;
         match response.status().as_u16() {

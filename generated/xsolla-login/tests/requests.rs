@@ -216,7 +216,7 @@ async fn server_token_is_obtained_then_sent_on_link_by_code() {
                 .code("234155")
                 .platform(types::LinkAccountsByCodeRequestPlatform::Xbox)
                 .user_id("2535428504476914")
-                .publisher_project_id(Some(212345)),
+                .publisher_project_id(212345),
         )
         .send()
         .await

@@ -232,6 +232,7 @@ mod tests {
             vendor: Vec::new(),
             prism: None,
             bench: Vec::new(),
+            bench_build_tags: Vec::new(),
             profile: Profile::generic(),
         };
         let plan = build(&api, &spec, &BTreeMap::new());

@@ -56,9 +56,9 @@ pub async fn start_session(client: &Client) {
         .start_guest_session()
         .body(
             types::StartGuestSessionBody::builder()
-                .game_key(Some(GAME_KEY.to_owned()))
+                .game_key(GAME_KEY)
                 .game_version("1.2.0")
-                .player_identifier(Some("a7f1e6c2-1c6b-4c5e-9b1a-3d2f0e8c7b6a".to_owned())),
+                .player_identifier("a7f1e6c2-1c6b-4c5e-9b1a-3d2f0e8c7b6a"),
         )
         .send()
         .await

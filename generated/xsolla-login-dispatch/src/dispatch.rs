@@ -2,7 +2,8 @@
 // 0.15.1 generated from it (src/generated.rs). Do not edit it by hand: change the spec
 // and run `cargo xtask generate`; `cargo xtask check` fails while it is out of date.
 
-//! Calling any generated operation by its operationId, with JSON arguments (feature `dispatch`).
+//! Calling any generated operation of the client by its operationId, with JSON arguments (test
+//! tooling: this crate, not the client crate, holds it).
 //!
 //! Test tools drive the client with it from data rather than code: [`call`] sets each argument
 //! through the operation's typed builder setter (the exact type the setter takes, read from the
@@ -13,8 +14,8 @@
 use serde_json::Value;
 #[allow(unused_imports)]
 use crate::types;
-pub use ::gamespec_client_support::dispatch::{Args, Called, DispatchError};
-use ::gamespec_client_support::dispatch::roundtrip_as;
+pub use ::gamespec_dispatch_support::{Args, Called, DispatchError};
+use ::gamespec_dispatch_support::roundtrip_as;
 /// The operationIds [`call`] can call: every operation of the spec the generator keeps, in spec
 /// order.
 pub const OPERATIONS: &[&str] = &[
@@ -506,7 +507,7 @@ pub fn roundtrip(schema: &str, value: Value) -> Option<Result<Value, String>> {
 /// One function per operation: check the arguments, set them, send.
 mod operations {
     use super::*;
-    use ::gamespec_client_support::dispatch::{Place, Shape, arg, finish, joined};
+    use ::gamespec_dispatch_support::{Place, Shape, arg, finish, joined};
     /// `createAccountLinkingCode`.
     pub(super) async fn create_account_linking_code(
         client: &crate::Client,
