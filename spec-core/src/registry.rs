@@ -109,6 +109,11 @@ pub struct Profile {
     /// How the runner logs in per scheme (schemes without one need their environment variable).
     #[serde(default, rename = "login")]
     pub logins: Vec<Login>,
+    /// The stateful mock's behaviour file, relative to `spec/` (`behaviour/<api>.toml`); read
+    /// through [`crate::behaviour::Behaviour::of`]. Without one the mock keeps no state but
+    /// deletes and owners.
+    #[serde(default)]
+    pub behaviour: Option<String>,
 }
 
 impl Profile {
@@ -311,6 +316,7 @@ const KEYS: &[&str] = &[
     "issue",
     "url_credential_param",
     "login",
+    "behaviour",
 ];
 
 #[derive(Deserialize)]
@@ -383,6 +389,14 @@ pub fn credential_variable(scheme: &str) -> String {
         });
     }
     out
+}
+
+/// The embedded text of a behaviour file, by its path relative to `spec/`.
+pub fn behaviour_text(file: &str) -> Option<&'static str> {
+    embedded::BEHAVIOURS
+        .iter()
+        .find(|(path, _)| *path == file)
+        .map(|(_, text)| *text)
 }
 
 /// The workspace root of the checkout this crate was built in. Only for the xtask and the
