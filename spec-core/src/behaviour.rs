@@ -7,7 +7,8 @@
 //! The format, in short (the files themselves carry comments):
 //! - `[players]`: `same` — sources whose value makes a session start come back as an earlier
 //!   player (`body:/player_identifier`); `answer` — session-answer JSON pointer → player field
-//!   (`number`, `number-text`, `uid`, `uuid`, `key`) written into every session start's answer.
+//!   (`number`, `number-text`, `uid`, `uuid`, `key`) written into every session start's answer;
+//!   `claims` — the same for the claims of JWTs a session start signs.
 //! - `[[effect]]`: one step of one operation (`operation`), in file order. `action` is a write
 //!   (`put`, `remove`, `credit`, `debit`, `submit`) or a read (`list`, `get`) on `collection`,
 //!   optionally `within` a sub-collection (a leaderboard key, a wallet id), of the calling player,
@@ -150,6 +151,10 @@ pub struct Players {
     /// Session-answer JSON pointer → the player fact written there.
     #[serde(default)]
     pub answer: BTreeMap<String, PlayerField>,
+    /// JWT-claims JSON pointer → the player fact written there when a session start signs a
+    /// token (Xsolla's `sub`), so each player's token is their own.
+    #[serde(default)]
+    pub claims: BTreeMap<String, PlayerField>,
 }
 
 /// What an effect does.
@@ -320,6 +325,24 @@ impl Behaviour {
                     "players",
                     "session starts",
                     format!("no session answer has `{pointer}`"),
+                ));
+            }
+        }
+        for pointer in self.players.claims.keys() {
+            let found = spec.profile.schemes.values().any(|kind| match kind {
+                crate::registry::CredentialKind::Jwt { claims } => {
+                    let schema =
+                        serde_json::json!({ "$ref": format!("#/components/schemas/{claims}") });
+                    schema_at(root, &schema, pointer).is_some()
+                }
+                _ => false,
+            });
+            if !found {
+                out.push(problem(
+                    file,
+                    "players",
+                    "session starts",
+                    format!("no JWT claims schema has `{pointer}`"),
                 ));
             }
         }

@@ -541,9 +541,35 @@ impl Mock {
             Ok(r) => r,
             Err(v) => return (invalid(v), id),
         };
+        // The game state: only for answers the spec calls success, and not when the client
+        // asked for a particular documented answer (`Prefer: code=`/`example=`).
+        let engine = self.engine.as_ref().filter(|e| {
+            (op.session_start || e.touches(index))
+                && (200..300).contains(&reply.status)
+                && prefer.code.is_none()
+                && prefer.example.is_none()
+        });
+        let identity = if engine.is_some() {
+            security::identity(spec, &parts.headers, &query)
+        } else {
+            String::new()
+        };
+        let call = state::Call {
+            path: &path_params,
+            query: &query,
+            body: body.as_ref(),
+            identity: &identity,
+        };
+        let player = engine
+            .filter(|_| op.session_start)
+            .map(|e| e.session_player(call));
+        let claims = match (engine, &player) {
+            (Some(e), Some(p)) => e.claims(p),
+            _ => Vec::new(),
+        };
         let mut issued = Vec::new();
         if op.session_start && (200..400).contains(&reply.status) {
-            match self.issue_into(op, body.as_ref(), &mut reply, &mut rng) {
+            match self.issue_into(op, body.as_ref(), &claims, &mut reply, &mut rng) {
                 Ok(credentials) => issued = credentials,
                 Err(e) => {
                     // A spec whose claims cannot be signed is a configuration problem of the
@@ -558,22 +584,8 @@ impl Mock {
                 }
             }
         }
-        // The game state: only for answers the spec calls success, and not when the client
-        // asked for a particular documented answer (`Prefer: code=`/`example=`).
-        if let Some(engine) = &self.engine
-            && (op.session_start || engine.touches(index))
-            && (200..300).contains(&reply.status)
-            && prefer.code.is_none()
-            && prefer.example.is_none()
-        {
-            let identity = security::identity(spec, &parts.headers, &query);
-            let call = state::Call {
-                path: &path_params,
-                query: &query,
-                body: body.as_ref(),
-                identity: &identity,
-            };
-            if let Err(refused) = self.play(engine, index, call, &issued, &mut reply) {
+        if let Some(engine) = engine {
+            if let Err(refused) = self.play(engine, index, call, player, &issued, &mut reply) {
                 let r = op.client_error();
                 let status = r.map_or(400, |r| r.status);
                 return (respond::error(spec, r, status, &refused.0, None), id);
@@ -630,6 +642,7 @@ impl Mock {
         engine: &state::Engine,
         index: usize,
         call: state::Call<'_>,
+        player: Option<state::store::Player>,
         issued: &[String],
         reply: &mut Reply,
     ) -> Result<(), state::Refused> {
@@ -638,8 +651,8 @@ impl Mock {
             Body::Json(_, value) => Some(value.clone()),
             _ => None,
         };
-        if op.session_start {
-            engine.start_session(index, call, issued, filled.as_mut())?;
+        if let Some(player) = player {
+            engine.start_session(index, call, player, issued, filled.as_mut())?;
         } else {
             engine.apply(index, call, filled.as_mut())?;
         }
@@ -657,11 +670,12 @@ impl Mock {
     }
 
     /// Replace the credentials in a session-start answer with freshly issued ones, of the scheme
-    /// the profile names for this request; the credentials issued.
+    /// the profile names for this request (JWTs carrying `claims`); the credentials issued.
     fn issue_into(
         &self,
         op: &Operation,
         body: Option<&Value>,
+        claims: &[(String, Value)],
         reply: &mut Reply,
         rng: &mut Draws,
     ) -> Result<Vec<String>, String> {
@@ -681,7 +695,7 @@ impl Mock {
         };
         let mut issued = Vec::new();
         let mut issue = || {
-            let credential = self.authority.issue(spec, scheme, rng)?;
+            let credential = self.authority.issue_for(spec, scheme, rng, claims)?;
             issued.push(credential.clone());
             Ok(credential)
         };

@@ -9,9 +9,7 @@
 //! what the players did is shown, and the conformance runner's cases on fresh data keep their
 //! example answers.
 
-use gamespec_spec::behaviour::{
-    Action, Behaviour, Effect, PlayerField, Scope, Source, Sources,
-};
+use gamespec_spec::behaviour::{Action, Behaviour, Effect, PlayerField, Scope, Source, Sources};
 use gamespec_spec::spec::Spec;
 use serde_json::{Map, Value};
 
@@ -79,16 +77,8 @@ impl Engine {
         self.by_operation.get(index).is_some_and(|e| !e.is_empty())
     }
 
-    /// A session start answered with success: make or find its player, remember the issued
-    /// `credentials` as the player's, write the player's facts into `answer`, then run the
-    /// operation's own effects as that player.
-    pub fn start_session(
-        &self,
-        index: usize,
-        call: Call<'_>,
-        credentials: &[String],
-        answer: Option<&mut Value>,
-    ) -> Result<(), Refused> {
+    /// The player a session start is for: the one its `same` value brings back, or a new one.
+    pub fn session_player(&self, call: Call<'_>) -> Player {
         let mut inner = self.store.lock();
         let key = self
             .behaviour
@@ -100,7 +90,31 @@ impl Engine {
                 ctx.text(s)
             })
             .filter(|k| !k.is_empty());
-        let player = inner.player_for_key(key.as_deref());
+        inner.player_for_key(key.as_deref())
+    }
+
+    /// The JWT claims that name `player` (claims pointer → value), for tokens signed for them.
+    pub fn claims(&self, player: &Player) -> Vec<(String, Value)> {
+        self.behaviour
+            .players
+            .claims
+            .iter()
+            .map(|(pointer, field)| (pointer.clone(), fact(player, *field)))
+            .collect()
+    }
+
+    /// A session start for `player` answered with success: remember the issued `credentials`
+    /// as the player's, write the player's facts into `answer`, then run the operation's own
+    /// effects as that player.
+    pub fn start_session(
+        &self,
+        index: usize,
+        call: Call<'_>,
+        player: Player,
+        credentials: &[String],
+        answer: Option<&mut Value>,
+    ) -> Result<(), Refused> {
+        let mut inner = self.store.lock();
         for c in credentials {
             inner.bind(c, &player);
         }
@@ -182,12 +196,19 @@ impl<'a, 'b> Ctx<'a, 'b> {
 
     /// The first source of the alternatives that has a value (`null` counts as none).
     fn value(&mut self, sources: &Sources) -> Option<Value> {
-        sources.0.iter().find_map(|s| self.one(s)).filter(|v| !v.is_null())
+        sources
+            .0
+            .iter()
+            .find_map(|s| self.one(s))
+            .filter(|v| !v.is_null())
     }
 
     fn one(&mut self, source: &Source) -> Option<Value> {
         let find = |pairs: &[(String, String)], name: &str| {
-            pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
         };
         match source {
             Source::Path(name) => find(self.call.path, name).map(|raw| {

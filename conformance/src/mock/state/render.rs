@@ -123,7 +123,8 @@ mod tests {
 
     #[test]
     fn items_take_the_template_s_shape_and_types() {
-        let mut answer = json!({"items": [{"id": 1, "public": false, "name": "a.sav"}], "total": 9});
+        let mut answer =
+            json!({"items": [{"id": 1, "public": false, "name": "a.sav"}], "total": 9});
         list(
             &mut answer,
             "/items",
@@ -137,8 +138,15 @@ mod tests {
             ], "total": 9})
         );
         let mut balance = json!({"amount": "350", "currency": {"id": "x", "code": "gems"}});
-        one(&mut balance, "", &json!({"amount": 75, "currency": {"id": "y"}}));
-        assert_eq!(balance, json!({"amount": "75", "currency": {"id": "y", "code": "gems"}}));
+        one(
+            &mut balance,
+            "",
+            &json!({"amount": 75, "currency": {"id": "y"}}),
+        );
+        assert_eq!(
+            balance,
+            json!({"amount": "75", "currency": {"id": "y", "code": "gems"}})
+        );
     }
 
     #[test]

@@ -283,7 +283,10 @@ impl Inner {
     pub fn collection_mut(&mut self, holder: Holder, name: &str) -> Option<&mut Collection> {
         let cap = self.caps.collections;
         match holder {
-            Holder::Shared => Some(self.shared.get_or_insert_mut(name.to_owned(), Collection::default)),
+            Holder::Shared => Some(
+                self.shared
+                    .get_or_insert_mut(name.to_owned(), Collection::default),
+            ),
             Holder::Player(n) => {
                 let data = self.players.get_mut(&n)?;
                 if !data.collections.contains_key(name) && data.collections.len() >= cap {
