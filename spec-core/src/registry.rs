@@ -177,6 +177,22 @@ pub struct BenchOperation {
     pub label: String,
     /// Its path (no parameters).
     pub path: String,
+    /// A request sent once to each server before measuring, so that a read the stateful mock
+    /// fills from state has state to fill from.
+    #[serde(default)]
+    pub before: Option<BenchRequest>,
+}
+
+/// One request of a benchmark's preparation.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchRequest {
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// The path, with any query.
+    pub path: String,
+    /// A JSON body.
+    pub body: String,
 }
 
 /// One API of the registry.
