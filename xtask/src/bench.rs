@@ -297,7 +297,14 @@ fn prepare(
     let mut command = Command::new(oha);
     command
         .args(["--no-tui", "--output-format", "json", "-n", "1", "-c", "1"])
-        .args(["-m", &before.method, "-T", "application/json", "-d", &before.body]);
+        .args([
+            "-m",
+            &before.method,
+            "-T",
+            "application/json",
+            "-d",
+            &before.body,
+        ]);
     for (name, value) in headers {
         command.arg("-H").arg(format!("{name}: {value}"));
     }

@@ -328,7 +328,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 }
                 return Ok(None);
             }
-            Action::Put => existing.map_or(built.clone(), |e| render::merged(&e, &built)),
+            Action::Put => existing.map_or(built.clone(), |e| render::overlaid(&e, &built)),
             Action::Submit => {
                 let better = match (&existing, &effect.order_by) {
                     (Some(old), Some(by)) => {
@@ -374,7 +374,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
                         new
                     }
                 };
-                let mut item = existing.map_or(built.clone(), |e| render::merged(&e, &built));
+                let mut item = existing.map_or(built.clone(), |e| render::overlaid(&e, &built));
                 let value = match amount {
                     Value::String(_) => Value::String(written(new)),
                     _ => serde_json::Number::from_f64(new).map_or(Value::Null, Value::Number),

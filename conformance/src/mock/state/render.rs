@@ -1,6 +1,6 @@
 //! Filling an answer the mock already made (the spec's example or generated data) with stored
 //! items, so it says what the players did and still has the shape the spec documents: each item
-//! is merged over a template (the answer's own value at that place, or the first element of its
+//! fills the fields of a template (the answer's own value at that place, or the first element of its
 //! list), and every stored leaf takes the type of the template's leaf it replaces (`"true"` from a
 //! form becomes `true` where the answer has a boolean, `350` becomes `"350"` where it has text).
 //! The mock validates the result and keeps the unfilled answer when it does not validate.
@@ -8,22 +8,42 @@
 use serde_json::{Map, Value};
 
 /// `item` merged over `template`: objects field by field, leaves converted to the template's
-/// type where they can be.
+/// type where they can be. Only the template's fields are filled (a stored field the answer
+/// does not carry, like `is_public` where the write answer names it `public`, stays out); an
+/// empty template takes the item whole.
 pub fn merged(template: &Value, item: &Value) -> Value {
     match (template, item) {
+        (Value::Object(t), Value::Object(i)) if t.is_empty() => Value::Object(i.clone()),
         (Value::Object(t), Value::Object(i)) => {
             let mut out = t.clone();
             for (k, v) in i {
-                let merged = match t.get(k) {
-                    Some(tv) => merged(tv, v),
-                    None => v.clone(),
-                };
-                out.insert(k.clone(), merged);
+                if let Some(tv) = t.get(k) {
+                    out.insert(k.clone(), merged(tv, v));
+                }
             }
             Value::Object(out)
         }
         (Value::Object(_), _) | (_, Value::Object(_)) | (_, Value::Array(_)) => item.clone(),
         (t, i) => coerced(t, i),
+    }
+}
+
+/// `newer` laid over `older` for storing: objects joined field by field (the newer value wins),
+/// anything else replaced.
+pub fn overlaid(older: &Value, newer: &Value) -> Value {
+    match (older, newer) {
+        (Value::Object(o), Value::Object(n)) => {
+            let mut out = o.clone();
+            for (k, v) in n {
+                let joined = match o.get(k) {
+                    Some(ov) => overlaid(ov, v),
+                    None => v.clone(),
+                };
+                out.insert(k.clone(), joined);
+            }
+            Value::Object(out)
+        }
+        _ => newer.clone(),
     }
 }
 
