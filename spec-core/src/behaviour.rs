@@ -312,7 +312,7 @@ impl Behaviour {
     pub fn check(&self, file: &str, spec: &Spec) -> Vec<BehaviourError> {
         let mut out = Vec::new();
         let root = &spec.root;
-        for (pointer, _) in &self.players.answer {
+        for pointer in self.players.answer.keys() {
             let found = spec
                 .operations
                 .iter()

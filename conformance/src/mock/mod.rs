@@ -584,12 +584,12 @@ impl Mock {
                 }
             }
         }
-        if let Some(engine) = engine {
-            if let Err(refused) = self.play(engine, index, call, player, &issued, &mut reply) {
-                let r = op.client_error();
-                let status = r.map_or(400, |r| r.status);
-                return (respond::error(spec, r, status, &refused.0, None), id);
-            }
+        if let Some(engine) = engine
+            && let Err(refused) = self.play(engine, index, call, player, &issued, &mut reply)
+        {
+            let r = op.client_error();
+            let status = r.map_or(400, |r| r.status);
+            return (respond::error(spec, r, status, &refused.0, None), id);
         }
         if (200..300).contains(&reply.status) {
             match parts.method.as_str() {
@@ -721,7 +721,6 @@ impl Mock {
                 }
             }
         }
-        drop(issue);
         Ok(issued)
     }
 }

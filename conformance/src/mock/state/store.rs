@@ -212,7 +212,7 @@ impl Inner {
         }
         let number = self.next_player;
         self.next_player += 1;
-        let key = key.map_or_else(|| uuid_of(number ^ 0x6b65_79), str::to_owned);
+        let key = key.map_or_else(|| uuid_of(number ^ 0x006b_6579), str::to_owned);
         let player = Player { number, key };
         for alias in [
             player.key.clone(),
