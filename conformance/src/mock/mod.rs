@@ -651,14 +651,11 @@ impl Mock {
             Body::Json(_, value) => Some(value.clone()),
             _ => None,
         };
-        if let Some(player) = player {
-            engine.start_session(index, call, player, issued, filled.as_mut())?;
-        } else {
-            engine.apply(index, call, filled.as_mut())?;
-        }
-        if let (Some(filled), Body::Json(_, answer)) = (filled, &mut reply.body)
-            && filled != *answer
-        {
+        let changed = match player {
+            Some(player) => engine.start_session(index, call, player, issued, filled.as_mut())?,
+            None => engine.apply(index, call, filled.as_mut())?,
+        };
+        if let (true, Some(filled), Body::Json(_, answer)) = (changed, filled, &mut reply.body) {
             let media = op.response(reply.status).and_then(|r| r.content.as_ref());
             if media.is_none_or(|m| m.validator.is_valid(&filled)) {
                 *answer = filled;

@@ -105,7 +105,7 @@ impl Engine {
 
     /// A session start for `player` answered with success: remember the issued `credentials`
     /// as the player's, write the player's facts into `answer`, then run the operation's own
-    /// effects as that player.
+    /// effects as that player. `Ok(true)` when `answer` was filled.
     pub fn start_session(
         &self,
         index: usize,
@@ -113,31 +113,34 @@ impl Engine {
         player: Player,
         credentials: &[String],
         answer: Option<&mut Value>,
-    ) -> Result<(), Refused> {
+    ) -> Result<bool, Refused> {
         let mut inner = self.store.lock();
         for c in credentials {
             inner.bind(c, &player);
         }
         let mut answer = answer;
+        let mut filled = false;
         if let Some(answer) = answer.as_deref_mut() {
             for (pointer, field) in &self.behaviour.players.answer {
                 if answer.pointer(pointer).is_some() {
+                    filled = true;
                     let like = answer.pointer(pointer).cloned().unwrap_or(Value::Null);
                     let fact = fact(&player, *field);
                     render::set(answer, pointer, render::coerced(&like, &fact));
                 }
             }
         }
-        self.run(index, call, Some(player), &mut inner, answer)
+        Ok(self.run(index, call, Some(player), &mut inner, answer)? || filled)
     }
 
-    /// Run the effects of operation `index` for a request answered with success.
+    /// Run the effects of operation `index` for a request answered with success; `Ok(true)`
+    /// when `answer` was filled from state.
     pub fn apply(
         &self,
         index: usize,
         call: Call<'_>,
         answer: Option<&mut Value>,
-    ) -> Result<(), Refused> {
+    ) -> Result<bool, Refused> {
         let mut inner = self.store.lock();
         let player = inner.player_of(call.identity);
         self.run(index, call, player, &mut inner, answer)
@@ -150,16 +153,18 @@ impl Engine {
         player: Option<Player>,
         inner: &mut Inner,
         mut answer: Option<&mut Value>,
-    ) -> Result<(), Refused> {
+    ) -> Result<bool, Refused> {
         let Some(effects) = self.by_operation.get(index) else {
-            return Ok(());
+            return Ok(false);
         };
+        let mut filled = false;
         for &i in effects {
             let effect = &self.behaviour.effects[i];
             let mut ctx = Ctx::new(call, player.as_ref(), inner);
             ctx.effect(effect, answer.as_deref_mut())?;
+            filled |= ctx.filled;
         }
-        Ok(())
+        Ok(filled)
     }
 }
 
@@ -181,6 +186,8 @@ struct Ctx<'a, 'b> {
     inner: &'b mut Inner,
     item: Option<Value>,
     built: Value,
+    /// Whether the answer was written to.
+    filled: bool,
 }
 
 impl<'a, 'b> Ctx<'a, 'b> {
@@ -191,6 +198,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
             inner,
             item: None,
             built: Value::Object(Map::new()),
+            filled: false,
         }
     }
 
@@ -291,8 +299,14 @@ impl<'a, 'b> Ctx<'a, 'b> {
         }
         if let (Some(at), Some(answer)) = (&effect.at, answer) {
             match (&effect.each, written.as_slice()) {
-                (Some(_), items) if !items.is_empty() => render::list(answer, at, items),
-                (None, [item]) => render::one(answer, at, item),
+                (Some(_), items) if !items.is_empty() => {
+                    render::list(answer, at, items);
+                    self.filled = true;
+                }
+                (None, [item]) => {
+                    render::one(answer, at, item);
+                    self.filled = true;
+                }
                 _ => {}
             }
         }
@@ -460,6 +474,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
                     items.truncate(limit);
                 }
                 render::list(answer, at, &items);
+                self.filled = true;
             }
             Action::Get => {
                 let Some(key) = self.key(&effect.key) else {
@@ -467,6 +482,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 };
                 if let Some(item) = self.ranked(effect, holder, collection, Some(&key)).pop() {
                     render::one(answer, at, &item);
+                    self.filled = true;
                 }
             }
             _ => {}
