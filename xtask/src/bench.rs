@@ -228,15 +228,20 @@ fn bench_api(
         api.name, mock.url, stateless.url
     );
 
-    for (server, base) in [
+    let servers = [
         (Server::Mock, &mock.url),
         (Server::Stateless, &stateless.url),
         (Server::Prism, &prism_url),
-    ] {
+    ];
+    for (_, base) in servers {
         for before in &befores {
             prepare(oha, &format!("{base}{}", before.path), &headers, before)?;
         }
-        for &(label, path) in &operations {
+    }
+    // Operation by operation, the servers one after the other: the machine's load drifts, and
+    // the rows compared should be measured as close together as they can.
+    for &(label, path) in &operations {
+        for (server, base) in servers {
             let url = format!("{base}{path}");
             let raw = dir.join(format!("{}-{label}.json", server.name()));
             let _warm_up = load(oha, &url, &headers, WARM_UP_SECS, args.connections)?;
