@@ -387,6 +387,67 @@ async fn lootlocker_a_small_game_reads_back_what_the_players_did() {
         .await;
     assert_eq!(files["items"].as_array().map(Vec::len), Some(1));
 
+    // Heroes: create → rename → list → delete → gone from the list.
+    let hero = Body::Json(json!({"hero_id": 17, "name": "Sir Reginald", "is_default": true}));
+    let (s, created) = game
+        .call("createPlayerHero", "/game/v1/player/heroes", &ha, hero)
+        .await;
+    assert_eq!(
+        (s, created["hero"]["hero_name"].as_str()),
+        (200, Some("Sir Reginald"))
+    );
+    let hero_path = format!("/game/v1/player/heroes/{}", created["hero"]["id"]);
+    let rename = Body::Json(json!({"name": "Sir Reginald the Brave"}));
+    game.call("updatePlayerHero", &hero_path, &ha, rename).await;
+    let (_, read) = game
+        .call("getPlayerHero", &hero_path, &ha, Body::None)
+        .await;
+    assert_eq!(read["hero"]["hero_name"], json!("Sir Reginald the Brave"));
+    let (_, heroes) = game
+        .call(
+            "listPlayerHeroes",
+            "/game/v1/player/heroes",
+            &ha,
+            Body::None,
+        )
+        .await;
+    assert_eq!(heroes["heroes"].as_array().map(Vec::len), Some(1));
+    let (s, _) = game
+        .call("deletePlayerHero", &hero_path, &ha, Body::None)
+        .await;
+    assert_eq!(s, 204);
+    let (_, heroes) = game
+        .call(
+            "listPlayerHeroes",
+            "/game/v1/player/heroes",
+            &ha,
+            Body::None,
+        )
+        .await;
+    assert_eq!(heroes["heroes"], json!([]));
+
+    // Following: B follows A; A's followers and B's following show it, until B unfollows.
+    let follow = format!("/game/player/{}/followers/follow", a.public_uid);
+    let (s, _) = game.call("followPlayer", &follow, &hb, Body::None).await;
+    assert_eq!(s, 204);
+    let followers = format!("/game/player/{}/followers", a.public_uid);
+    let (_, list) = game
+        .call("listFollowers", &followers, &ha, Body::None)
+        .await;
+    assert_eq!(list["followers"][0]["publicuid"], json!(b.public_uid));
+    let following = format!("/game/player/{}/following", b.public_uid);
+    let (_, list) = game
+        .call("listFollowing", &following, &ha, Body::None)
+        .await;
+    assert_eq!(list["followers"][0]["publicuid"], json!(a.public_uid));
+    let unfollow = format!("/game/player/{}/followers/unfollow", a.public_uid);
+    game.call("unfollowPlayer", &unfollow, &hb, Body::None)
+        .await;
+    let (_, list) = game
+        .call("listFollowers", &followers, &ha, Body::None)
+        .await;
+    assert_eq!(list["followers"], json!([]));
+
     // B's own storage is B's: A's keys are not in it.
     let (_, theirs) = game
         .call(
