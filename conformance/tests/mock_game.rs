@@ -307,7 +307,11 @@ async fn lootlocker_a_small_game_reads_back_what_the_players_did() {
     let (s, refused) = game
         .call("debitBalance", "/game/balances/debit", &ha, change("71"))
         .await;
-    assert_eq!(s, 400, "{refused}");
+    assert_eq!(
+        (s, refused["param"].as_str()),
+        (400, Some("amount")),
+        "{refused}"
+    );
     let (_, balances) = game
         .call(
             "listBalances",

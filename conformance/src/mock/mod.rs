@@ -589,7 +589,8 @@ impl Mock {
         {
             let r = op.client_error();
             let status = r.map_or(400, |r| r.status);
-            return (respond::error(spec, r, status, &refused.0, None), id);
+            let param = refused.param.as_deref();
+            return (respond::error(spec, r, status, &refused.message, param), id);
         }
         if (200..300).contains(&reply.status) {
             match parts.method.as_str() {

@@ -31,8 +31,13 @@ pub struct Call<'a> {
 
 /// A write the API refuses (a debit below the floor); nothing was changed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Refused(pub String);
+#[error("{message}")]
+pub struct Refused {
+    /// The explanation for the error body.
+    pub message: String,
+    /// The request field at fault (the amount's body field), for the error body's `param`.
+    pub param: Option<String>,
+}
 
 /// The behaviour of one spec, ready to play.
 #[derive(Debug)]
@@ -379,11 +384,23 @@ impl<'a, 'b> Ctx<'a, 'b> {
                     (_, Some(old)) => {
                         let new = old - delta;
                         if effect.floor.is_some_and(|f| new < f as f64) {
-                            return Err(Refused(format!(
-                                "the balance is too low: it holds {}, the debit takes {}",
-                                written(old),
-                                written(delta)
-                            )));
+                            let param =
+                                effect
+                                    .amount
+                                    .iter()
+                                    .flat_map(|a| &a.0)
+                                    .find_map(|s| match s {
+                                        Source::Body(p) => p.rsplit('/').next().map(str::to_owned),
+                                        _ => None,
+                                    });
+                            return Err(Refused {
+                                message: format!(
+                                    "the balance is too low: it holds {}, the debit takes {}",
+                                    written(old),
+                                    written(delta)
+                                ),
+                                param,
+                            });
                         }
                         new
                     }
@@ -567,6 +584,7 @@ mod tests {
         let body = json!({"amount": "250", "currency_id": "gems"});
         ctx.call.body = Some(&body);
         let refused = ctx.effect(&debit, Some(&mut answer)).unwrap_err();
-        assert!(refused.0.contains("holds 200"), "{refused}");
+        assert!(refused.message.contains("holds 200"), "{refused}");
+        assert_eq!(refused.param.as_deref(), Some("amount"));
     }
 }
