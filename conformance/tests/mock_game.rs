@@ -452,6 +452,30 @@ async fn lootlocker_a_small_game_reads_back_what_the_players_did() {
         .await;
     assert_eq!(list["followers"], json!([]));
 
+    // Asset instance storage: create → list → update → get → delete.
+    let instance = "/game/v1/asset/instance/5012/storage";
+    let pair = Body::Json(json!({"key": "owner_note", "value": "first sword"}));
+    let (_, created) = game
+        .call("createInstanceStorageItem", instance, &ha, pair)
+        .await;
+    let pairs = created["storage"].as_array().unwrap();
+    assert_eq!(
+        (pairs.len(), &pairs[0]["value"]),
+        (1, &json!("first sword"))
+    );
+    let item = format!("{instance}/{}", pairs[0]["id"]);
+    let change = Body::Json(json!({"key": "owner_note", "value": "second sword"}));
+    game.call("updateInstanceStorageItem", &item, &ha, change)
+        .await;
+    let (_, read) = game
+        .call("getInstanceStorageItem", &item, &ha, Body::None)
+        .await;
+    assert_eq!(read["storage"]["value"], json!("second sword"));
+    let (_, left) = game
+        .call("deleteInstanceStorageItem", &item, &ha, Body::None)
+        .await;
+    assert_eq!(left["storage"], json!([]));
+
     // B's own storage is B's: A's keys are not in it.
     let (_, theirs) = game
         .call(
