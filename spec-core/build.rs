@@ -12,6 +12,8 @@ struct Registry {
 #[derive(serde::Deserialize)]
 struct Entry {
     spec: String,
+    #[serde(default)]
+    behaviour: Option<String>,
 }
 
 fn main() {
@@ -51,6 +53,14 @@ fn main() {
             entry.spec,
             quoted(&path)
         );
+    }
+    out.push_str("];\n");
+    out.push_str("/// Every behaviour file the registry names, by its path relative to `spec/`.\n");
+    out.push_str("pub const BEHAVIOURS: &[(&str, &str)] = &[\n");
+    for file in registry.api.iter().filter_map(|e| e.behaviour.as_ref()) {
+        let path = spec_dir.join(file);
+        println!("cargo::rerun-if-changed={}", path.display());
+        let _ = writeln!(out, "    ({:?}, include_str!({})),", file, quoted(&path));
     }
     out.push_str("];\n");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());

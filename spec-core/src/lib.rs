@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod audit;
+pub mod behaviour;
 pub mod check;
 pub mod inventory;
 pub mod load;

@@ -109,6 +109,11 @@ pub struct Profile {
     /// How the runner logs in per scheme (schemes without one need their environment variable).
     #[serde(default, rename = "login")]
     pub logins: Vec<Login>,
+    /// The stateful mock's behaviour file, relative to `spec/` (`behaviour/<api>.toml`); read
+    /// through [`crate::behaviour::Behaviour::of`]. Without one the mock keeps no state but
+    /// deletes and owners.
+    #[serde(default)]
+    pub behaviour: Option<String>,
 }
 
 impl Profile {
@@ -172,6 +177,22 @@ pub struct BenchOperation {
     pub label: String,
     /// Its path (no parameters).
     pub path: String,
+    /// A request sent once to each server before measuring, so that a read the stateful mock
+    /// fills from state has state to fill from.
+    #[serde(default)]
+    pub before: Option<BenchRequest>,
+}
+
+/// One request of a benchmark's preparation.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchRequest {
+    /// Upper-case HTTP method.
+    pub method: String,
+    /// The path, with any query.
+    pub path: String,
+    /// A JSON body.
+    pub body: String,
 }
 
 /// One API of the registry.
@@ -316,6 +337,7 @@ const KEYS: &[&str] = &[
     "issue",
     "url_credential_param",
     "login",
+    "behaviour",
 ];
 
 #[derive(Deserialize)]
@@ -388,6 +410,14 @@ pub fn credential_variable(scheme: &str) -> String {
         });
     }
     out
+}
+
+/// The embedded text of a behaviour file, by its path relative to `spec/`.
+pub fn behaviour_text(file: &str) -> Option<&'static str> {
+    embedded::BEHAVIOURS
+        .iter()
+        .find(|(path, _)| *path == file)
+        .map(|(_, text)| *text)
 }
 
 /// The workspace root of the checkout this crate was built in. Only for the xtask and the

@@ -2,7 +2,8 @@
 //! the same spec, on the same machine, in the same run.
 //!
 //! * Servers: the mock (built in release mode, started with `conformance mock --spec NAME --port
-//!   0 --seed 1`, see [`crate::mock::start_mock`]) and Prism (`@stoplight/prism-cli`, pinned in
+//!   0 --seed 1`, see [`crate::mock::start_mock`]) twice, stateful (the default: it plays the
+//!   API's behaviour file) and `--stateless` (answers from examples only), and Prism (`@stoplight/prism-cli`, pinned in
 //!   `xtask/validators/prism/` and installed with `npm ci --ignore-scripts` into
 //!   `target/validators/prism/`), run as `node …/prism-cli/dist/index.js mock -h 127.0.0.1 -p PORT
 //!   --verboseLevel warn SPEC` (one process; its per-request info logging off so that logging does
@@ -17,8 +18,8 @@
 //!   overruns.
 //! * Operations: per API a simple one (small response) and a large one (the largest example
 //!   response among the GETs without required parameters), see the `[[api.bench]]` entries of `spec/registry.toml`.
-//! * Output: a table of server, operation, requests/s, p50, p99 (ms), share of 2xx answers and the
-//!   mock/Prism ratio of requests/s; the raw oha JSON is kept in `target/bench-mock/<api>/`. The
+//! * Output: a table of server, operation, requests/s, p50, p99 (ms), share of 2xx answers and,
+//!   on each mock row, its ratio of requests/s to Prism's; the raw oha JSON is kept in `target/bench-mock/<api>/`. The
 //!   load generator shares the machine's cores with the server under test, so the numbers are a
 //!   lower bound; nothing is asserted: the command fails (exit 2) only when something cannot run.
 
@@ -68,7 +69,10 @@ fn api_names() -> clap::builder::PossibleValuesParser {
 /// Which server a row measured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Server {
+    /// The mock as it runs by default, keeping game state.
     Mock,
+    /// The mock with `--stateless`.
+    Stateless,
     Prism,
 }
 
@@ -76,6 +80,7 @@ impl Server {
     fn name(self) -> &'static str {
         match self {
             Server::Mock => "mock",
+            Server::Stateless => "stateless",
             Server::Prism => "prism",
         }
     }
@@ -109,15 +114,15 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Mock req/s over Prism req/s for (api, label), when both were measured.
-    pub fn ratio(&self, api: &str, label: &str) -> Option<f64> {
+    /// `server`'s req/s over Prism's req/s for (api, label), when both were measured.
+    pub fn ratio(&self, api: &str, label: &str, server: Server) -> Option<f64> {
         let rps = |server| {
             self.rows
                 .iter()
                 .find(|r| r.api == api && r.label == label && r.server == server)
                 .map(|r| r.requests_per_sec)
         };
-        let (mock, prism) = (rps(Server::Mock)?, rps(Server::Prism)?);
+        let (mock, prism) = (rps(server)?, rps(Server::Prism)?);
         (prism > 0.0).then(|| mock / prism)
     }
 }
@@ -188,6 +193,8 @@ fn bench_api(
         .iter()
         .map(|b| (b.label.as_str(), b.path.as_str()))
         .collect();
+    let befores: Vec<&gamespec_spec::registry::BenchRequest> =
+        api.bench.iter().filter_map(|b| b.before.as_ref()).collect();
     for (_, path) in &operations {
         if spec.value["paths"][*path]["get"].is_null() {
             return Err(ToolError::Failed {
@@ -205,12 +212,36 @@ fn bench_api(
 
     // Both servers live until the end of this function, whatever happens.
     let mock = mock::start_mock(mock_exe, &api.name, Some(1), &dir.join("mock.log"), true)?;
+    let stateless = mock::start_mock_with(
+        mock_exe,
+        &api.name,
+        Some(1),
+        &dir.join("stateless.log"),
+        true,
+        &["--stateless".to_owned()],
+    )?;
+    // Both mocks issue the same credentials from the same seed; the stateful one's are used.
     let (headers, _) = mock::credential_headers(&spec.value, &mock.credentials);
     let (_prism, prism_url) = start_prism(prism_js, &spec_path, &dir.join("prism.log"))?;
-    eprintln!("{}: mock at {}, prism at {prism_url}", api.name, mock.url);
+    eprintln!(
+        "{}: mock at {}, stateless mock at {}, prism at {prism_url}",
+        api.name, mock.url, stateless.url
+    );
 
-    for (server, base) in [(Server::Mock, &mock.url), (Server::Prism, &prism_url)] {
-        for &(label, path) in &operations {
+    let servers = [
+        (Server::Mock, &mock.url),
+        (Server::Stateless, &stateless.url),
+        (Server::Prism, &prism_url),
+    ];
+    for (_, base) in servers {
+        for before in &befores {
+            prepare(oha, &format!("{base}{}", before.path), &headers, before)?;
+        }
+    }
+    // Operation by operation, the servers one after the other: the machine's load drifts, and
+    // the rows compared should be measured as close together as they can.
+    for &(label, path) in &operations {
+        for (server, base) in servers {
             let url = format!("{base}{path}");
             let raw = dir.join(format!("{}-{label}.json", server.name()));
             let _warm_up = load(oha, &url, &headers, WARM_UP_SECS, args.connections)?;
@@ -225,7 +256,7 @@ fn bench_api(
                     )
                 })?;
             eprintln!(
-                "{}: {:<5} {label:<6} {:>10.1} req/s  p99 {:.2} ms  {:.1}% 2xx",
+                "{}: {:<9} {label:<6} {:>10.1} req/s  p99 {:.2} ms  {:.1}% 2xx",
                 api.name,
                 server.name(),
                 row.requests_per_sec,
@@ -259,6 +290,36 @@ pub fn start_prism(prism_js: &Path, spec: &Path, log: &Path) -> Result<(Child, S
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     process::wait_for_port(addr, &mut child, "prism", log, PRISM_READY_TIMEOUT)?;
     Ok((child, format!("http://127.0.0.1:{port}")))
+}
+
+/// Send the preparation request once (with oha, the one HTTP client the xtask installs).
+fn prepare(
+    oha: &Path,
+    url: &str,
+    headers: &[(String, String)],
+    before: &gamespec_spec::registry::BenchRequest,
+) -> Result<(), ToolError> {
+    let mut command = Command::new(oha);
+    command
+        .args(["--no-tui", "--output-format", "json", "-n", "1", "-c", "1"])
+        .args([
+            "-m",
+            &before.method,
+            "-T",
+            "application/json",
+            "-d",
+            &before.body,
+        ]);
+    for (name, value) in headers {
+        command.arg("-H").arg(format!("{name}: {value}"));
+    }
+    command.arg(url);
+    let step = format!("oha -m {} {url}", before.method);
+    let out = process::output(command, "oha", REINSTALL, &step, Duration::from_secs(60))?;
+    if !out.status.success() {
+        return Err(ToolError::failed(step, &process::combined(&out), REINSTALL));
+    }
+    Ok(())
 }
 
 /// One oha run of `secs` seconds against `url`; returns its JSON result.
@@ -339,7 +400,7 @@ fn row_from_oha(v: &Value, api: &str, label: &str, operation: &str, server: Serv
 /// The results table (stdout), then warnings for rows with non-2xx answers (stderr).
 fn print_table(summary: &Summary, args: &Args, prism_version: &str) {
     println!(
-        "{:<10} {:<6} {:<28} {:<6} {:>11} {:>9} {:>9} {:>7} {:>9} {:>8}",
+        "{:<10} {:<6} {:<28} {:<9} {:>11} {:>9} {:>9} {:>7} {:>9} {:>8}",
         "api",
         "size",
         "operation",
@@ -366,13 +427,13 @@ fn print_table(summary: &Summary, args: &Args, prism_version: &str) {
     rows.sort_by_key(|r| (position(r), r.server));
     for r in rows {
         let ratio = match r.server {
-            Server::Prism => summary
-                .ratio(&r.api, &r.label)
+            Server::Prism => String::new(),
+            server => summary
+                .ratio(&r.api, &r.label, server)
                 .map_or("-".into(), |x| format!("{x:.1}x")),
-            Server::Mock => String::new(),
         };
         println!(
-            "{:<10} {:<6} {:<28} {:<6} {:>11.1} {:>9.2} {:>9.2} {:>7.1} {:>9} {:>8}",
+            "{:<10} {:<6} {:<28} {:<9} {:>11.1} {:>9.2} {:>9.2} {:>7.1} {:>9} {:>8}",
             r.api,
             r.label,
             r.operation,
@@ -386,7 +447,7 @@ fn print_table(summary: &Summary, args: &Args, prism_version: &str) {
         );
     }
     println!(
-        "ratio = mock req/s / prism req/s (target >= 50x); oha {OHA_VERSION}, prism {prism_version}, {} s, {} connections, load generator on the same cores",
+        "ratio = that mock's req/s / prism req/s (target for the stateful mock >= 50x); oha {OHA_VERSION}, prism {prism_version}, {} s, {} connections, load generator on the same cores",
         args.duration_secs, args.connections
     );
     for r in summary.rows.iter().filter(|r| r.ok_percent < 100.0) {
@@ -448,10 +509,15 @@ mod tests {
             bytes_per_response: None,
         };
         let s = Summary {
-            rows: vec![row(Server::Mock, 5000.0), row(Server::Prism, 100.0)],
+            rows: vec![
+                row(Server::Mock, 5000.0),
+                row(Server::Stateless, 6000.0),
+                row(Server::Prism, 100.0),
+            ],
         };
-        assert_eq!(s.ratio("a", "simple"), Some(50.0));
-        assert_eq!(s.ratio("a", "large"), None);
+        assert_eq!(s.ratio("a", "simple", Server::Mock), Some(50.0));
+        assert_eq!(s.ratio("a", "simple", Server::Stateless), Some(60.0));
+        assert_eq!(s.ratio("a", "large", Server::Mock), None);
     }
 
     #[test]

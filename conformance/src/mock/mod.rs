@@ -1,6 +1,8 @@
 //! The spec-driven mock server: a working fake of any spec's API that conforms to its own spec.
-//! It keeps one piece of state, the resources deleted ([`state`]), so that reads after deletes
-//! answer 404, and serves under [`limits`]: header-read and idle timeouts and a connection cap
+//! It remembers the resources deleted ([`state`]), so that reads after deletes answer 404, and,
+//! unless `stateless`, plays the API's behaviour file as a game-backend double: players from
+//! session starts, their storage, files, scores and balances, read back in later answers
+//! ([`state::behaviour`]). It serves under [`limits`]: header-read and idle timeouts and a connection cap
 //! ([`listener`]), a body limit per operation (413 beyond it), and bounded sets of issued
 //! tokens and deleted paths.
 //!
@@ -13,7 +15,10 @@
 //!    client-error 4xx) naming the offending field;
 //! 4. answer ([`respond`]): the lowest documented 2xx (or 1xx/3xx) with the spec's example, or
 //!    seeded generated data ([`data`]), as `Prefer` or the options say; session-start answers
-//!    carry freshly issued credentials.
+//!    carry freshly issued credentials;
+//! 5. play the operation's behaviour ([`state`]): write to the store, fill the answer from it
+//!    (kept only when it still validates against the response schema), or refuse a write the
+//!    API refuses (a debit below zero) with the documented client error.
 //!
 //! With faults ([`fault`], `--fault KIND[:OPERATION]`) the mock deviates from its spec on
 //! purpose, in one named way per fault, for the runner's mutation self-test.
@@ -78,6 +83,10 @@ pub struct MockOptions {
     pub faults: Vec<fault::Fault>,
     /// Faults fired by a trigger, for client tests (none by default).
     pub schedule: Vec<fault::Scheduled>,
+    /// Keep no game state (`--stateless`): answers from examples or generated data only.
+    pub stateless: bool,
+    /// The bounds of the game state (players, credentials, items, collections).
+    pub state_caps: state::Caps,
 }
 
 impl MockOptions {
@@ -105,6 +114,8 @@ impl std::fmt::Debug for MockOptions {
             .field("jwt_ttl_secs", &self.jwt_ttl_secs)
             .field("faults", &self.faults)
             .field("schedule", &self.schedule)
+            .field("stateless", &self.stateless)
+            .field("state_caps", &self.state_caps)
             .finish_non_exhaustive()
     }
 }
@@ -123,6 +134,8 @@ impl Default for MockOptions {
             jwt_ttl_secs: 24 * 60 * 60,
             faults: Vec::new(),
             schedule: Vec::new(),
+            stateless: false,
+            state_caps: state::Caps::default(),
         }
     }
 }
@@ -147,6 +160,8 @@ pub struct Mock {
     tainted: state::Deleted,
     /// Owners of private resources.
     owners: state::Owners,
+    /// The game state and the behaviour that drives it (`None` when stateless).
+    engine: Option<state::Engine>,
     faults: fault::FaultPlan,
 }
 
@@ -166,7 +181,16 @@ impl Mock {
         let faults = fault::FaultPlan::new(&spec, &options.faults)
             .and_then(|plan| plan.schedule(&spec, &options.schedule))
             .map_err(|e| e.to_string())?;
+        let engine = if options.stateless {
+            None
+        } else {
+            let behaviour = gamespec_spec::behaviour::Behaviour::of(&spec.profile)
+                .map_err(|e| e.to_string())?;
+            (!behaviour.effects.is_empty() || !behaviour.players.answer.is_empty())
+                .then(|| state::Engine::new(&spec, behaviour, options.state_caps))
+        };
         Ok(Mock {
+            engine,
             readers: spec
                 .operations
                 .iter()
@@ -205,6 +229,11 @@ impl Mock {
     /// How many deleted paths the mock remembers now (at most [`state::MAX_DELETED`]).
     pub fn deleted_paths(&self) -> usize {
         self.deleted.len()
+    }
+
+    /// How many players the game state remembers now (0 when stateless).
+    pub fn players(&self) -> usize {
+        self.engine.as_ref().map_or(0, |e| e.store().players())
     }
 
     /// The limits this mock serves under.
@@ -512,18 +541,56 @@ impl Mock {
             Ok(r) => r,
             Err(v) => return (invalid(v), id),
         };
-        if op.session_start
-            && (200..400).contains(&reply.status)
-            && let Err(e) = self.issue_into(op, body.as_ref(), &mut reply, &mut rng)
+        // The game state: only for answers the spec calls success, and not when the client
+        // asked for a particular documented answer (`Prefer: code=`/`example=`).
+        let engine = self.engine.as_ref().filter(|e| {
+            (op.session_start || e.touches(index))
+                && (200..300).contains(&reply.status)
+                && prefer.code.is_none()
+                && prefer.example.is_none()
+        });
+        let identity = if engine.is_some() {
+            security::identity(spec, &parts.headers, &query)
+        } else {
+            String::new()
+        };
+        let call = state::Call {
+            path: &path_params,
+            query: &query,
+            body: body.as_ref(),
+            identity: &identity,
+        };
+        let player = engine
+            .filter(|_| op.session_start)
+            .map(|e| e.session_player(call));
+        let claims = match (engine, &player) {
+            (Some(e), Some(p)) => e.claims(p),
+            _ => Vec::new(),
+        };
+        let mut issued = Vec::new();
+        if op.session_start && (200..400).contains(&reply.status) {
+            match self.issue_into(op, body.as_ref(), &claims, &mut reply, &mut rng) {
+                Ok(credentials) => issued = credentials,
+                Err(e) => {
+                    // A spec whose claims cannot be signed is a configuration problem of the
+                    // mock; answering with the unfilled example would hand out credentials it
+                    // rejects.
+                    tracing::error!(operation = %op.id, "cannot issue credentials: {e}");
+                    let r = op.client_error();
+                    return (
+                        respond::error(spec, r, r.map_or(400, |r| r.status), &e, None),
+                        id,
+                    );
+                }
+            }
+        }
+        if let Some(engine) = engine
+            && let Err(refused) = self.play(engine, index, call, player, &issued, &mut reply)
         {
-            // A spec whose claims cannot be signed is a configuration problem of the mock;
-            // answering with the unfilled example would hand out credentials it rejects.
-            tracing::error!(operation = %op.id, "cannot issue credentials: {e}");
             let r = op.client_error();
-            return (
-                respond::error(spec, r, r.map_or(400, |r| r.status), &e, None),
-                id,
-            );
+            let status = r.map_or(400, |r| r.status);
+            let param = refused.param.as_deref();
+            return (respond::error(spec, r, status, &refused.message, param), id);
         }
         if (200..300).contains(&reply.status) {
             match parts.method.as_str() {
@@ -568,15 +635,48 @@ impl Mock {
         fault::reply::any_non_ascii(texts.iter().map(String::as_str))
     }
 
+    /// Play operation `index`'s behaviour on a success answer: the store changes, and the
+    /// answer is filled from it where the filled answer still validates against its schema
+    /// (otherwise the unfilled answer is kept, so state never makes the mock break its spec).
+    fn play(
+        &self,
+        engine: &state::Engine,
+        index: usize,
+        call: state::Call<'_>,
+        player: Option<state::store::Player>,
+        issued: &[String],
+        reply: &mut Reply,
+    ) -> Result<(), state::Refused> {
+        let op = &self.spec.operations[index];
+        let mut filled = match &reply.body {
+            Body::Json(_, value) => Some(value.clone()),
+            _ => None,
+        };
+        let changed = match player {
+            Some(player) => engine.start_session(index, call, player, issued, filled.as_mut())?,
+            None => engine.apply(index, call, filled.as_mut())?,
+        };
+        if let (true, Some(filled), Body::Json(_, answer)) = (changed, filled, &mut reply.body) {
+            let media = op.response(reply.status).and_then(|r| r.content.as_ref());
+            if media.is_none_or(|m| m.validator.is_valid(&filled)) {
+                *answer = filled;
+            } else {
+                tracing::debug!(operation = %op.id, "the answer filled from state does not validate; sent unfilled");
+            }
+        }
+        Ok(())
+    }
+
     /// Replace the credentials in a session-start answer with freshly issued ones, of the scheme
-    /// the profile names for this request.
+    /// the profile names for this request (JWTs carrying `claims`); the credentials issued.
     fn issue_into(
         &self,
         op: &Operation,
         body: Option<&Value>,
+        claims: &[(String, Value)],
         reply: &mut Reply,
         rng: &mut Draws,
-    ) -> Result<(), String> {
+    ) -> Result<Vec<String>, String> {
         let spec = &*self.spec;
         let profile = &spec.profile;
         let scheme_name = profile
@@ -589,9 +689,14 @@ impl Mock {
             .or(profile.session_scheme.as_deref())
             .or_else(|| spec.schemes.first().map(|s| s.name.as_str()));
         let Some(scheme) = scheme_name.and_then(|n| spec.scheme(n)) else {
-            return Ok(());
+            return Ok(Vec::new());
         };
-        let mut issue = || self.authority.issue(spec, scheme, rng);
+        let mut issued = Vec::new();
+        let mut issue = || {
+            let credential = self.authority.issue_for(spec, scheme, rng, claims)?;
+            issued.push(credential.clone());
+            Ok(credential)
+        };
         let schema = op
             .response(reply.status)
             .and_then(|r| r.content.as_ref())
@@ -614,7 +719,7 @@ impl Mock {
                 }
             }
         }
-        Ok(())
+        Ok(issued)
     }
 }
 

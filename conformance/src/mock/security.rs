@@ -155,6 +155,19 @@ impl Authority {
 
     /// Issue a new credential for `scheme`, drawing randomness from `rng`.
     pub fn issue(&self, spec: &Spec, scheme: &Scheme, rng: &mut Draws) -> Result<String, String> {
+        self.issue_for(spec, scheme, rng, &[])
+    }
+
+    /// Issue a new credential for `scheme` whose JWT claims (for JWT schemes) carry `claims`
+    /// (JSON pointer → value: who the token is for). Claims the schema refuses are left out
+    /// rather than failing the session start.
+    pub fn issue_for(
+        &self,
+        spec: &Spec,
+        scheme: &Scheme,
+        rng: &mut Draws,
+        claims_set: &[(String, Value)],
+    ) -> Result<String, String> {
         match &scheme.kind {
             CredentialKind::Issued => {
                 let token = if self.os_tokens {
@@ -169,8 +182,17 @@ impl Authority {
                 Ok(token)
             }
             CredentialKind::ConfiguredKey => Ok(self.domain_key.clone()),
-            CredentialKind::Jwt { claims } => {
-                let claims = self.claims(spec, scheme, claims, rng)?;
+            CredentialKind::Jwt { claims: schema } => {
+                let mut claims = self.claims(spec, scheme, schema, rng)?;
+                let mut named = claims.clone();
+                for (pointer, value) in claims_set {
+                    if let Some(slot) = named.pointer_mut(pointer) {
+                        *slot = value.clone();
+                    }
+                }
+                if scheme.claims.as_ref().is_none_or(|v| v.is_valid(&named)) {
+                    claims = named;
+                }
                 jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
                     .map_err(|e| format!("cannot sign a {} token: {e}", scheme.name))
             }

@@ -46,6 +46,10 @@ pub struct MockArgs {
     /// Answer with data generated from the schemas instead of the examples.
     #[arg(long)]
     dynamic: bool,
+    /// Keep no game state: answers come from examples or generated data only, and the mock
+    /// remembers just deletes and who owns private paths (the behaviour before state was kept).
+    #[arg(long)]
+    stateless: bool,
     /// Deviate from the spec on purpose, for mutation testing: `KIND` on every operation it
     /// applies to, or `KIND:OPERATION_ID` on one (repeatable; `--fault list` prints the kinds).
     /// Scheduled faults for client tests take a trigger: `KIND[:OPERATION][@TRIGGER]` with
@@ -121,6 +125,7 @@ pub async fn mock(args: MockArgs) -> ExitCode {
             ..Limits::default()
         },
         dynamic: args.dynamic,
+        stateless: args.stateless,
         jwt_secret: args.jwt_secret,
         domain_key: args.domain_key,
         ..MockOptions::default()

@@ -1,4 +1,4 @@
-//! The one piece of state the mock keeps: which resources were deleted, so that a read after a
+//! Which resources were deleted, so that a read after a
 //! successful `DELETE` answers the documented 404 (what `resource_gone_after_delete` checks),
 //! and a later create or replace at the same place brings it back.
 //!

@@ -1,0 +1,590 @@
+//! The engine that plays an API's behaviour file (`spec/behaviour/<api>.toml`, read by
+//! [`gamespec_spec::behaviour`]) against the [`store`](super::store): session starts make or find
+//! players, writes put, remove, credit, debit and submit items, reads fill the answer from the
+//! store ([`render`](super::render)). Nothing here knows an operation or an API: every fact comes
+//! from the file.
+//!
+//! A read of a collection nobody wrote, or of an item that is not stored, leaves the answer as
+//! the stateless mock makes it; so does a debit of a balance the mock never saw credited. Only
+//! what the players did is shown, and the conformance runner's cases on fresh data keep their
+//! example answers.
+
+use gamespec_spec::behaviour::{Action, Behaviour, Effect, PlayerField, Scope, Source, Sources};
+use gamespec_spec::spec::Spec;
+use serde_json::{Map, Value};
+
+use super::render;
+use super::store::{Caps, Holder, Inner, Player, Store};
+
+/// The parts of a request the sources read.
+#[derive(Debug, Clone, Copy)]
+pub struct Call<'a> {
+    /// Path parameters as sent (percent-encoded).
+    pub path: &'a [(String, String)],
+    /// Query parameters.
+    pub query: &'a [(String, String)],
+    /// The parsed body (JSON, or form fields by name).
+    pub body: Option<&'a Value>,
+    /// The caller's credentials ([`crate::mock::security::identity`]); empty when anonymous.
+    pub identity: &'a str,
+}
+
+/// A write the API refuses (a debit below the floor); nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct Refused {
+    /// The explanation for the error body.
+    pub message: String,
+    /// The request field at fault (the amount's body field), for the error body's `param`.
+    pub param: Option<String>,
+}
+
+/// The behaviour of one spec, ready to play.
+#[derive(Debug)]
+pub struct Engine {
+    behaviour: Behaviour,
+    /// Effect indexes per operation index.
+    by_operation: Vec<Vec<usize>>,
+    store: Store,
+}
+
+impl Engine {
+    /// The engine of `behaviour` for `spec` (effects of unknown operations never run; the
+    /// spec-core test keeps the files free of them).
+    pub fn new(spec: &Spec, behaviour: Behaviour, caps: Caps) -> Engine {
+        let by_operation = spec
+            .operations
+            .iter()
+            .map(|op| {
+                behaviour
+                    .effects
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.operation == op.id)
+                    .map(|(i, _)| i)
+                    .collect()
+            })
+            .collect();
+        Engine {
+            behaviour,
+            by_operation,
+            store: Store::new(caps),
+        }
+    }
+
+    /// The store (for counts in tests and benchmarks).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Whether operation `index` has effects.
+    pub fn touches(&self, index: usize) -> bool {
+        self.by_operation.get(index).is_some_and(|e| !e.is_empty())
+    }
+
+    /// The player a session start is for: the one its `same` value brings back, or a new one.
+    pub fn session_player(&self, call: Call<'_>) -> Player {
+        let mut inner = self.store.lock();
+        let key = self
+            .behaviour
+            .players
+            .same
+            .as_ref()
+            .and_then(|s| {
+                let mut ctx = Ctx::new(call, None, &mut inner);
+                ctx.text(s)
+            })
+            .filter(|k| !k.is_empty());
+        inner.player_for_key(key.as_deref())
+    }
+
+    /// The JWT claims that name `player` (claims pointer → value), for tokens signed for them.
+    pub fn claims(&self, player: &Player) -> Vec<(String, Value)> {
+        self.behaviour
+            .players
+            .claims
+            .iter()
+            .map(|(pointer, field)| (pointer.clone(), fact(player, *field)))
+            .collect()
+    }
+
+    /// A session start for `player` answered with success: remember the issued `credentials`
+    /// as the player's, write the player's facts into `answer`, then run the operation's own
+    /// effects as that player. `Ok(true)` when `answer` was filled.
+    pub fn start_session(
+        &self,
+        index: usize,
+        call: Call<'_>,
+        player: Player,
+        credentials: &[String],
+        answer: Option<&mut Value>,
+    ) -> Result<bool, Refused> {
+        let mut inner = self.store.lock();
+        for c in credentials {
+            inner.bind(c, &player);
+        }
+        let mut answer = answer;
+        let mut filled = false;
+        if let Some(answer) = answer.as_deref_mut() {
+            for (pointer, field) in &self.behaviour.players.answer {
+                if answer.pointer(pointer).is_some() {
+                    filled = true;
+                    let like = answer.pointer(pointer).cloned().unwrap_or(Value::Null);
+                    let fact = fact(&player, *field);
+                    render::set(answer, pointer, render::coerced(&like, &fact));
+                }
+            }
+        }
+        Ok(self.run(index, call, Some(player), &mut inner, answer)? || filled)
+    }
+
+    /// Run the effects of operation `index` for a request answered with success; `Ok(true)`
+    /// when `answer` was filled from state.
+    pub fn apply(
+        &self,
+        index: usize,
+        call: Call<'_>,
+        answer: Option<&mut Value>,
+    ) -> Result<bool, Refused> {
+        let mut inner = self.store.lock();
+        let player = inner.player_of(call.identity);
+        self.run(index, call, player, &mut inner, answer)
+    }
+
+    fn run(
+        &self,
+        index: usize,
+        call: Call<'_>,
+        player: Option<Player>,
+        inner: &mut Inner,
+        mut answer: Option<&mut Value>,
+    ) -> Result<bool, Refused> {
+        let Some(effects) = self.by_operation.get(index) else {
+            return Ok(false);
+        };
+        let mut filled = false;
+        for &i in effects {
+            let effect = &self.behaviour.effects[i];
+            let mut ctx = Ctx::new(call, player.as_ref(), inner);
+            ctx.effect(effect, answer.as_deref_mut())?;
+            filled |= ctx.filled;
+        }
+        Ok(filled)
+    }
+}
+
+/// A player fact as JSON.
+fn fact(player: &Player, field: PlayerField) -> Value {
+    match field {
+        PlayerField::Number => Value::from(player.number),
+        PlayerField::NumberText => Value::from(player.number.to_string()),
+        PlayerField::Uid => Value::from(player.uid()),
+        PlayerField::Uuid => Value::from(player.uuid()),
+        PlayerField::Key => Value::from(player.key.clone()),
+    }
+}
+
+/// One effect's run: the request, the caller, the store, and the element of `each`.
+struct Ctx<'a, 'b> {
+    call: Call<'a>,
+    player: Option<&'a Player>,
+    inner: &'b mut Inner,
+    item: Option<Value>,
+    built: Value,
+    /// Whether the answer was written to.
+    filled: bool,
+}
+
+impl<'a, 'b> Ctx<'a, 'b> {
+    fn new(call: Call<'a>, player: Option<&'a Player>, inner: &'b mut Inner) -> Self {
+        Ctx {
+            call,
+            player,
+            inner,
+            item: None,
+            built: Value::Object(Map::new()),
+            filled: false,
+        }
+    }
+
+    /// The first source of the alternatives that has a value (`null` counts as none).
+    fn value(&mut self, sources: &Sources) -> Option<Value> {
+        sources
+            .0
+            .iter()
+            .find_map(|s| self.one(s))
+            .filter(|v| !v.is_null())
+    }
+
+    fn one(&mut self, source: &Source) -> Option<Value> {
+        let find = |pairs: &[(String, String)], name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        };
+        match source {
+            Source::Path(name) => find(self.call.path, name).map(|raw| {
+                Value::String(
+                    percent_encoding::percent_decode_str(&raw)
+                        .decode_utf8_lossy()
+                        .into_owned(),
+                )
+            }),
+            Source::Query(name) => find(self.call.query, name).map(Value::String),
+            Source::Body(p) => self.call.body?.pointer(p).cloned(),
+            Source::Item(p) => self.item.as_ref()?.pointer(p).cloned(),
+            Source::Field(p) => self.built.pointer(p).cloned(),
+            Source::Player(field) => self.player.map(|p| fact(p, *field)),
+            Source::Seq => Some(Value::from(self.inner.seq())),
+            Source::Const(text) => Some(Value::String(text.clone())),
+        }
+    }
+
+    fn text(&mut self, sources: &Sources) -> Option<String> {
+        self.value(sources).as_ref().and_then(render::text)
+    }
+
+    /// The item key: every part's text joined with `/`; `None` when a part has no value.
+    fn key(&mut self, parts: &[Sources]) -> Option<String> {
+        let texts: Option<Vec<String>> = parts.iter().map(|p| self.text(p)).collect();
+        texts.map(|t| t.join("/"))
+    }
+
+    fn effect(&mut self, effect: &Effect, answer: Option<&mut Value>) -> Result<(), Refused> {
+        if let Some(when) = &effect.when {
+            let value = self.text(&when.source);
+            if !value.is_some_and(|v| when.equals.contains(&v)) {
+                return Ok(());
+            }
+        }
+        let holder = match (effect.scope, &effect.owner) {
+            (Scope::Shared, _) => Holder::Shared,
+            (Scope::Player, Some(owner)) => {
+                let Some(alias) = self.text(owner) else {
+                    return Ok(());
+                };
+                match self.inner.player_named(&alias) {
+                    Some(p) => Holder::Player(p.number),
+                    None => return Ok(()),
+                }
+            }
+            (Scope::Player, None) => match self.player {
+                Some(p) => Holder::Player(p.number),
+                None => return Ok(()),
+            },
+        };
+        let collection = match &effect.within {
+            Some(within) => match self.text(within) {
+                Some(w) => format!("{}/{w}", effect.collection),
+                None => return Ok(()),
+            },
+            None => effect.collection.clone(),
+        };
+        if !effect.action.writes() {
+            if let Some(answer) = answer {
+                self.read(effect, holder, &collection, answer);
+            }
+            return Ok(());
+        }
+        let elements = match &effect.each {
+            Some(each) => match self.value(each) {
+                Some(Value::Array(items)) => items.into_iter().map(Some).collect(),
+                _ => return Ok(()),
+            },
+            None => vec![None],
+        };
+        let mut written = Vec::new();
+        for element in elements {
+            self.item = element;
+            self.built = Value::Object(Map::new());
+            if let Some(item) = self.write(effect, holder, &collection)? {
+                written.push(item);
+            }
+        }
+        if let (Some(at), Some(answer)) = (&effect.at, answer) {
+            match (&effect.each, written.as_slice()) {
+                (Some(_), items) if !items.is_empty() => {
+                    render::list(answer, at, items);
+                    self.filled = true;
+                }
+                (None, [item]) => {
+                    render::one(answer, at, item);
+                    self.filled = true;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// One write; the item as stored afterwards (with its rank), if any.
+    fn write(
+        &mut self,
+        effect: &Effect,
+        holder: Holder,
+        collection: &str,
+    ) -> Result<Option<Value>, Refused> {
+        for (pointer, source) in &effect.fields {
+            if let Some(v) = self.value(source) {
+                render::set(&mut self.built, pointer, v);
+            }
+        }
+        let Some(key) = self.key(&effect.key) else {
+            return Ok(None);
+        };
+        let cap = self.inner.item_cap();
+        let built = std::mem::take(&mut self.built);
+        let existing = self
+            .inner
+            .collection(holder, collection)
+            .and_then(|c| c.get(&key))
+            .cloned();
+        let stored = match effect.action {
+            Action::Remove => {
+                if let Some(c) = self.inner.collection_mut(holder, collection) {
+                    c.remove(&key);
+                }
+                return Ok(None);
+            }
+            Action::Put => existing.map_or(built.clone(), |e| render::overlaid(&e, &built)),
+            Action::Submit => {
+                let better = match (&existing, &effect.order_by) {
+                    (Some(old), Some(by)) => {
+                        let (old, new) = (number(old.pointer(by)), number(built.pointer(by)));
+                        match (old, new) {
+                            (Some(o), Some(n)) if effect.descending => n > o,
+                            (Some(o), Some(n)) => n < o,
+                            _ => true,
+                        }
+                    }
+                    _ => true,
+                };
+                if better {
+                    built
+                } else {
+                    existing.unwrap_or(built)
+                }
+            }
+            Action::Credit | Action::Debit => {
+                let (Some(at), Some(amount)) = (&effect.balance, &effect.amount) else {
+                    return Ok(None);
+                };
+                let Some(amount) = self.value(amount) else {
+                    return Ok(None);
+                };
+                let Some(delta) = number(Some(&amount)) else {
+                    return Ok(None);
+                };
+                let old = existing.as_ref().and_then(|e| number(e.pointer(at)));
+                let new = match (effect.action, old) {
+                    (Action::Credit, old) => old.unwrap_or(0.0) + delta,
+                    // A balance never credited here is not known: the answer stays as it is.
+                    (_, None) => return Ok(None),
+                    (_, Some(old)) => {
+                        let new = old - delta;
+                        if effect.floor.is_some_and(|f| new < f as f64) {
+                            let param =
+                                effect
+                                    .amount
+                                    .iter()
+                                    .flat_map(|a| &a.0)
+                                    .find_map(|s| match s {
+                                        Source::Body(p) => p.rsplit('/').next().map(str::to_owned),
+                                        _ => None,
+                                    });
+                            return Err(Refused {
+                                message: format!(
+                                    "the balance is too low: it holds {}, the debit takes {}",
+                                    written(old),
+                                    written(delta)
+                                ),
+                                param,
+                            });
+                        }
+                        new
+                    }
+                };
+                let mut item = existing.map_or(built.clone(), |e| render::overlaid(&e, &built));
+                let value = match amount {
+                    Value::String(_) => Value::String(written(new)),
+                    _ => serde_json::Number::from_f64(new).map_or(Value::Null, Value::Number),
+                };
+                render::set(&mut item, at, value);
+                item
+            }
+            Action::List | Action::Get => return Ok(None),
+        };
+        let Some(c) = self.inner.collection_mut(holder, collection) else {
+            return Ok(None);
+        };
+        c.put(&key, stored.clone(), cap);
+        let ranked = self.ranked(effect, holder, collection, Some(&key));
+        Ok(Some(ranked.into_iter().next().unwrap_or(stored)))
+    }
+
+    /// The collection's items, filtered and ordered as the effect says, with ranks; only the
+    /// item under `only` when given.
+    fn ranked(
+        &mut self,
+        effect: &Effect,
+        holder: Holder,
+        collection: &str,
+        only: Option<&str>,
+    ) -> Vec<Value> {
+        let Some(c) = self.inner.collection(holder, collection) else {
+            return Vec::new();
+        };
+        if only.is_some_and(|k| c.get(k).is_none()) {
+            return Vec::new();
+        }
+        let mut items: Vec<(&str, Value)> = c
+            .entries()
+            .filter(|(_, v)| {
+                effect.filter.iter().all(|(p, expected)| {
+                    let expected = toml_text(expected);
+                    v.pointer(p).and_then(render::text) == Some(expected)
+                })
+            })
+            .map(|(k, v)| (k, v.clone()))
+            .collect();
+        if let Some(by) = &effect.order_by {
+            items.sort_by(|(_, a), (_, b)| {
+                let (x, y) = (a.pointer(by), b.pointer(by));
+                let order = match (number(x), number(y)) {
+                    (Some(x), Some(y)) => x.total_cmp(&y),
+                    _ => x.and_then(render::text).cmp(&y.and_then(render::text)),
+                };
+                if effect.descending {
+                    order.reverse()
+                } else {
+                    order
+                }
+            });
+        }
+        if let Some(rank) = &effect.rank {
+            for (i, (_, item)) in items.iter_mut().enumerate() {
+                render::set(item, rank, Value::from(i as u64 + 1));
+            }
+        }
+        items
+            .into_iter()
+            .filter(|(k, _)| only.is_none_or(|o| o == *k))
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    fn read(&mut self, effect: &Effect, holder: Holder, collection: &str, answer: &mut Value) {
+        let at = effect.at.as_deref().unwrap_or("");
+        match effect.action {
+            Action::List => {
+                if self.inner.collection(holder, collection).is_none() {
+                    return;
+                }
+                let mut items = self.ranked(effect, holder, collection, None);
+                let limit = effect
+                    .limit
+                    .as_ref()
+                    .and_then(|l| self.text(l))
+                    .and_then(|t| t.parse::<usize>().ok());
+                if let Some(limit) = limit {
+                    items.truncate(limit);
+                }
+                render::list(answer, at, &items);
+                self.filled = true;
+            }
+            Action::Get => {
+                let Some(key) = self.key(&effect.key) else {
+                    return;
+                };
+                if let Some(item) = self.ranked(effect, holder, collection, Some(&key)).pop() {
+                    render::one(answer, at, &item);
+                    self.filled = true;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A number from a JSON number or numeric text.
+fn number(value: Option<&Value>) -> Option<f64> {
+    match value? {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A number as the API writes amounts: no fraction when whole.
+fn written(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+fn toml_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn engine(text: &str) -> (Engine, usize) {
+        let api = gamespec_spec::registry::Api::named("lootlocker").unwrap();
+        let spec = Spec::load(&api.name).unwrap();
+        let behaviour = Behaviour::parse("t.toml", text).unwrap();
+        let index = spec
+            .operations
+            .iter()
+            .position(|o| o.id == behaviour.effects[0].operation)
+            .unwrap();
+        (Engine::new(&spec, behaviour, Caps::default()), index)
+    }
+
+    #[test]
+    fn a_debit_below_the_floor_is_refused_and_changes_nothing() {
+        let (e, credit) = engine(
+            r#"
+            [[effect]]
+            operation = "creditBalance"
+            action = "credit"
+            collection = "balance"
+            scope = "shared"
+            key = ["body:/currency_id"]
+            amount = "body:/amount"
+            balance = "/amount"
+            at = ""
+            "#,
+        );
+        let body = json!({"amount": "100", "currency_id": "gems", "wallet_id": "w"});
+        let call = Call {
+            path: &[],
+            query: &[],
+            body: Some(&body),
+            identity: "t",
+        };
+        let mut answer = json!({"amount": "0"});
+        e.apply(credit, call, Some(&mut answer)).unwrap();
+        e.apply(credit, call, Some(&mut answer)).unwrap();
+        assert_eq!(answer["amount"], json!("200"));
+        // The same effect as a debit with a floor, built by hand.
+        let mut debit = e.behaviour.effects[0].clone();
+        debit.action = Action::Debit;
+        debit.floor = Some(0);
+        let mut inner = e.store.lock();
+        let mut ctx = Ctx::new(call, None, &mut inner);
+        let body = json!({"amount": "250", "currency_id": "gems"});
+        ctx.call.body = Some(&body);
+        let refused = ctx.effect(&debit, Some(&mut answer)).unwrap_err();
+        assert!(refused.message.contains("holds 200"), "{refused}");
+        assert_eq!(refused.param.as_deref(), Some("amount"));
+    }
+}

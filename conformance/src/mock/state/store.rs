@@ -1,0 +1,357 @@
+//! Where the stateful mock keeps what players did: players made by session starts (and the
+//! credentials and aliases that find them), each player's collections, and the collections every
+//! player shares (leaderboards, wallets). Items are JSON objects under a text key.
+//!
+//! Everything is bounded, so a client looping over session starts or writes cannot grow the mock
+//! without end ([`Caps`]): players are a least-recently-used set (the oldest untouched player is
+//! forgotten with all its data), credentials and aliases are LRU sets of the same kind, a
+//! collection holds at most [`Caps::items`] items (a new key beyond it replaces the oldest one),
+//! a player at most [`Caps::collections`] collections, and the shared collections are an LRU too.
+
+use std::collections::HashMap;
+use std::num::NonZeroUsize;
+use std::sync::{Mutex, MutexGuard};
+
+use lru::LruCache;
+use serde_json::Value;
+
+use crate::mock::mix;
+
+/// The bounds of the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// Players remembered (least recently used forgotten first).
+    pub players: usize,
+    /// Credentials remembered with their player.
+    pub credentials: usize,
+    /// Items per collection (the oldest key is dropped for a new one).
+    pub items: usize,
+    /// Collections per player, and shared collections in all.
+    pub collections: usize,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Caps {
+            players: 10_000,
+            credentials: 100_000,
+            items: 1_000,
+            collections: 256,
+        }
+    }
+}
+
+/// One player's facts; the number is the player's identity in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Player {
+    /// Unique number (1,000,001 up).
+    pub number: u64,
+    /// The value that brings the player back on a later session start.
+    pub key: String,
+}
+
+impl Player {
+    /// A short upper-case code unique to the player (8 letters and digits).
+    pub fn uid(&self) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+        let mut bits = mix(self.number, 0x5549_4400);
+        (0..8)
+            .map(|_| {
+                let c = ALPHABET[(bits % 32) as usize];
+                bits /= 32;
+                char::from(c)
+            })
+            .collect()
+    }
+
+    /// A version-4-shaped UUID unique to the player.
+    pub fn uuid(&self) -> String {
+        uuid_of(self.number)
+    }
+}
+
+/// A UUID-shaped text drawn from `n` (the same `n` gives the same text).
+pub fn uuid_of(n: u64) -> String {
+    let hi = mix(n, 1);
+    let lo = mix(n, 2);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        hi >> 32,
+        (hi >> 16) & 0xffff,
+        hi & 0x0fff,
+        0x8000 | (lo >> 48) & 0x3fff,
+        lo & 0xffff_ffff_ffff
+    )
+}
+
+/// Items by key, in insertion order (lists without an order show them so).
+#[derive(Debug, Default, Clone)]
+pub struct Collection {
+    items: Vec<(String, Value)>,
+}
+
+impl Collection {
+    /// The item under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.items.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Store `value` under `key`, replacing what was there; beyond `cap` items the oldest goes.
+    pub fn put(&mut self, key: &str, value: Value, cap: usize) {
+        if let Some(slot) = self.items.iter_mut().find(|(k, _)| k == key) {
+            slot.1 = value;
+            return;
+        }
+        if self.items.len() >= cap.max(1) {
+            self.items.remove(0);
+        }
+        self.items.push((key.to_owned(), value));
+    }
+
+    /// Remove the item under `key`; whether there was one.
+    pub fn remove(&mut self, key: &str) -> bool {
+        let before = self.items.len();
+        self.items.retain(|(k, _)| k != key);
+        self.items.len() != before
+    }
+
+    /// Every item, in insertion order.
+    pub fn values(&self) -> impl Iterator<Item = &Value> {
+        self.items.iter().map(|(_, v)| v)
+    }
+
+    /// Every key with its item, in insertion order.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.items.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// How many items it holds.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Whose collection: a player's (by number) or everyone's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holder {
+    /// The player with this number.
+    Player(u64),
+    /// Shared by all players.
+    Shared,
+}
+
+#[derive(Debug)]
+struct PlayerData {
+    player: Player,
+    collections: HashMap<String, Collection>,
+}
+
+/// The store's contents, under one lock (a request holds it for a few map operations).
+#[derive(Debug)]
+pub struct Inner {
+    caps: Caps,
+    players: LruCache<u64, PlayerData>,
+    /// Credential → player number.
+    credentials: LruCache<String, u64>,
+    /// Key, UID, UUID and number text → player number.
+    aliases: LruCache<String, u64>,
+    shared: LruCache<String, Collection>,
+    next_player: u64,
+    next_seq: u64,
+}
+
+/// The stateful mock's store.
+#[derive(Debug)]
+pub struct Store {
+    inner: Mutex<Inner>,
+}
+
+fn cap(n: usize) -> NonZeroUsize {
+    NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN)
+}
+
+impl Store {
+    /// An empty store with these bounds.
+    pub fn new(caps: Caps) -> Store {
+        Store {
+            inner: Mutex::new(Inner {
+                caps,
+                players: LruCache::new(cap(caps.players)),
+                credentials: LruCache::new(cap(caps.credentials)),
+                aliases: LruCache::new(cap(caps.players.saturating_mul(4))),
+                shared: LruCache::new(cap(caps.collections)),
+                next_player: 1_000_001,
+                next_seq: 1_000,
+            }),
+        }
+    }
+
+    /// The contents, locked.
+    pub fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// How many players are remembered now (at most [`Caps::players`]).
+    pub fn players(&self) -> usize {
+        self.lock().players.len()
+    }
+}
+
+impl Inner {
+    /// The player that `key` brings back, or a new one (with `key`, or a fresh key when none).
+    pub fn player_for_key(&mut self, key: Option<&str>) -> Player {
+        if let Some(number) = key.and_then(|k| self.aliases.get(k).copied())
+            && let Some(data) = self.players.get(&number)
+        {
+            return data.player.clone();
+        }
+        let number = self.next_player;
+        self.next_player += 1;
+        let key = key.map_or_else(|| uuid_of(number ^ 0x006b_6579), str::to_owned);
+        let player = Player { number, key };
+        for alias in [
+            player.key.clone(),
+            player.uid(),
+            player.uuid(),
+            number.to_string(),
+        ] {
+            self.aliases.put(alias, number);
+        }
+        self.players.put(
+            number,
+            PlayerData {
+                player: player.clone(),
+                collections: HashMap::new(),
+            },
+        );
+        player
+    }
+
+    /// Remember that `credential` belongs to `player`.
+    pub fn bind(&mut self, credential: &str, player: &Player) {
+        if !credential.is_empty() {
+            self.credentials.put(credential.to_owned(), player.number);
+        }
+    }
+
+    /// The player a credential (the caller's identity) belongs to; a credential the mock has not
+    /// seen with a session start (a pre-issued one, or one forgotten) gets a player of its own.
+    pub fn player_of(&mut self, credential: &str) -> Option<Player> {
+        if credential.is_empty() {
+            return None;
+        }
+        // An identity joins every credential presented; the session start bound each alone.
+        let parts = std::iter::once(credential).chain(credential.split(' '));
+        for part in parts {
+            if let Some(number) = self.credentials.get(part).copied()
+                && let Some(data) = self.players.get(&number)
+            {
+                return Some(data.player.clone());
+            }
+        }
+        let player = self.player_for_key(None);
+        self.bind(credential, &player);
+        Some(player)
+    }
+
+    /// The player an alias (key, UID, UUID or number) names, if remembered.
+    pub fn player_named(&mut self, alias: &str) -> Option<Player> {
+        let number = self.aliases.get(alias).copied()?;
+        self.players.get(&number).map(|d| d.player.clone())
+    }
+
+    /// A fresh number.
+    pub fn seq(&mut self) -> u64 {
+        self.next_seq += 1;
+        self.next_seq
+    }
+
+    /// The collection `name` of `holder`, if it exists.
+    pub fn collection(&mut self, holder: Holder, name: &str) -> Option<&Collection> {
+        match holder {
+            Holder::Shared => self.shared.get(name),
+            Holder::Player(n) => self.players.get(&n)?.collections.get(name),
+        }
+    }
+
+    /// The collection `name` of `holder`, made when missing (`None` for a forgotten player).
+    pub fn collection_mut(&mut self, holder: Holder, name: &str) -> Option<&mut Collection> {
+        let cap = self.caps.collections;
+        match holder {
+            Holder::Shared => Some(
+                self.shared
+                    .get_or_insert_mut(name.to_owned(), Collection::default),
+            ),
+            Holder::Player(n) => {
+                let data = self.players.get_mut(&n)?;
+                if !data.collections.contains_key(name) && data.collections.len() >= cap {
+                    // Full: a player with this many collections loses one arbitrary collection
+                    // rather than growing (only a client inventing names gets here).
+                    let victim = data.collections.keys().next().cloned();
+                    if let Some(v) = victim {
+                        data.collections.remove(&v);
+                    }
+                }
+                Some(data.collections.entry(name.to_owned()).or_default())
+            }
+        }
+    }
+
+    /// The largest number of items a collection holds.
+    pub fn item_cap(&self) -> usize {
+        self.caps.items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_brings_a_player_back_and_aliases_find_it() {
+        let store = Store::new(Caps::default());
+        let mut s = store.lock();
+        let a = s.player_for_key(Some("guest-a"));
+        let b = s.player_for_key(None);
+        assert_ne!(a.number, b.number);
+        assert_eq!(s.player_for_key(Some("guest-a")), a);
+        assert_eq!(s.player_named(&a.uid()), Some(a.clone()));
+        assert_eq!(s.player_named(&a.number.to_string()), Some(a.clone()));
+        assert_eq!(s.player_named(&b.uuid()), Some(b.clone()));
+        s.bind("token-a", &a);
+        assert_eq!(s.player_of("token-a"), Some(a));
+        assert!(s.player_of("").is_none());
+    }
+
+    #[test]
+    fn players_and_items_are_bounded() {
+        let store = Store::new(Caps {
+            players: 3,
+            credentials: 3,
+            items: 2,
+            collections: 2,
+        });
+        let mut s = store.lock();
+        let first = s.player_for_key(Some("first"));
+        for i in 0..5 {
+            s.player_for_key(Some(&format!("p{i}")));
+        }
+        drop(s);
+        assert_eq!(store.players(), 3);
+        let mut s = store.lock();
+        assert!(s.player_named("first").is_none(), "{first:?} was forgotten");
+        let p = s.player_for_key(Some("p4"));
+        let c = s.collection_mut(Holder::Player(p.number), "files").unwrap();
+        for i in 0..3 {
+            c.put(&i.to_string(), Value::from(i), 2);
+        }
+        assert_eq!(c.len(), 2);
+        assert!(c.get("0").is_none());
+        assert!(c.remove("2") && !c.remove("2"));
+    }
+}

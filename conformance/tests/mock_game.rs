@@ -1,0 +1,728 @@
+//! The stateful mock as a game-backend double: small games played against it over HTTP, one per
+//! API, checking that what a player did reads back, that another player cannot see a player's
+//! private data, and that every answer still validates against the spec (the oracle of
+//! `common`). The last test shows `--stateless` (`MockOptions::stateless`) answering as before.
+
+mod common;
+
+use common::Oracle;
+use gamespec_conformance::mock::{MockHandle, MockOptions, MockServer};
+use gamespec_spec::spec::Spec;
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// A client of one mock that checks every answer against the spec.
+struct Game {
+    spec: Arc<Spec>,
+    oracle: Oracle,
+    http: reqwest::Client,
+    mock: MockHandle,
+}
+
+impl Game {
+    async fn start(api: &str, options: MockOptions) -> Game {
+        let spec = common::spec(api);
+        let mock = MockServer::start(spec.clone(), options).await.unwrap();
+        Game {
+            oracle: Oracle::new(spec.clone()),
+            spec,
+            http: reqwest::Client::new(),
+            mock,
+        }
+    }
+
+    /// Call `operation` with `path` filled in, headers, and a JSON body or multipart form;
+    /// the status and JSON body, after checking them against the spec.
+    async fn call(
+        &self,
+        operation: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Body,
+    ) -> (u16, Value) {
+        let op = self.spec.operation(operation).unwrap();
+        let method = Method::from_bytes(op.method.as_bytes()).unwrap();
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.mock.url()));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        req = match body {
+            Body::None => req,
+            Body::Json(v) => req.json(&v),
+            Body::Form(fields) => {
+                let mut form = reqwest::multipart::Form::new();
+                for (k, v) in fields {
+                    form = if k == "file" {
+                        form.part(
+                            k,
+                            reqwest::multipart::Part::bytes(v.as_bytes().to_vec())
+                                .file_name("slot.sav"),
+                        )
+                    } else {
+                        form.text(k, v)
+                    };
+                }
+                req.multipart(form)
+            }
+        };
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = res.bytes().await.unwrap();
+        self.oracle
+            .check(op, status, content_type.as_deref(), &bytes);
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+}
+
+enum Body {
+    None,
+    Json(Value),
+    Form(Vec<(&'static str, String)>),
+}
+
+/// A LootLocker guest: the session token and the answer's player facts.
+struct Guest {
+    token: String,
+    id: u64,
+    public_uid: String,
+    identifier: String,
+}
+
+async fn guest(game: &Game, identifier: Option<&str>) -> Guest {
+    let mut body = json!({"game_key": "dev_6f1c2a9e", "game_version": "1.0.0"});
+    if let Some(i) = identifier {
+        body["player_identifier"] = json!(i);
+    }
+    let (status, answer) = game
+        .call(
+            "startGuestSession",
+            "/game/v2/session/guest",
+            &[],
+            Body::Json(body),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    Guest {
+        token: answer["session_token"].as_str().unwrap().to_owned(),
+        id: answer["player_id"].as_u64().unwrap(),
+        public_uid: answer["public_uid"].as_str().unwrap().to_owned(),
+        identifier: answer["player_identifier"].as_str().unwrap().to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn lootlocker_a_small_game_reads_back_what_the_players_did() {
+    let game = Game::start("lootlocker", MockOptions::default()).await;
+    let a = guest(&game, None).await;
+    let b = guest(&game, None).await;
+    assert_ne!(a.id, b.id, "two guests are two players");
+    assert_ne!(a.public_uid, b.public_uid);
+    let again = guest(&game, Some(&a.identifier)).await;
+    assert_eq!(
+        again.id, a.id,
+        "the stored identifier brings the same player back"
+    );
+    let ha = [("x-session-token", a.token.as_str())];
+    let hb = [("x-session-token", b.token.as_str())];
+
+    // Scores for two players: ranks and the member list agree.
+    let board = "/game/leaderboards/weekly";
+    let submit = |score: i64| Body::Json(json!({"score": score, "metadata": "map=harbor"}));
+    let (s, mine) = game
+        .call(
+            "submitLeaderboardScore",
+            &format!("{board}/submit"),
+            &ha,
+            submit(500),
+        )
+        .await;
+    assert_eq!(
+        (s, mine["rank"].as_u64(), mine["member_id"].as_str()),
+        (200, Some(1), Some(a.id.to_string().as_str()))
+    );
+    let (_, theirs) = game
+        .call(
+            "submitLeaderboardScore",
+            &format!("{board}/submit"),
+            &hb,
+            submit(900),
+        )
+        .await;
+    assert_eq!(theirs["rank"], json!(1), "900 beats 500");
+    // A worse score does not replace a better one.
+    let (_, worse) = game
+        .call(
+            "submitLeaderboardScore",
+            &format!("{board}/submit"),
+            &ha,
+            submit(100),
+        )
+        .await;
+    assert_eq!(
+        (worse["score"].as_i64(), worse["rank"].as_u64()),
+        (Some(500), Some(2))
+    );
+    let (_, list) = game
+        .call(
+            "listLeaderboardScores",
+            &format!("{board}/list?count=10"),
+            &ha,
+            Body::None,
+        )
+        .await;
+    let members: Vec<(String, i64, u64)> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["member_id"].as_str().unwrap().to_owned(),
+                i["score"].as_i64().unwrap(),
+                i["rank"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        members,
+        vec![(b.id.to_string(), 900, 1), (a.id.to_string(), 500, 2)]
+    );
+    let (_, rank) = game
+        .call(
+            "getLeaderboardMemberRank",
+            &format!("{board}/member/{}", a.id),
+            &hb,
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        (rank["rank"].as_u64(), rank["score"].as_i64()),
+        (Some(2), Some(500))
+    );
+
+    // Storage: write, read back, public keys visible to another player, private ones not.
+    let write = json!({"payload": [
+        {"key": "difficulty", "value": "nightmare", "order": 1, "is_public": false},
+        {"key": "favourite_map", "value": "harbour", "order": 2, "is_public": true}
+    ]});
+    let (s, written) = game
+        .call(
+            "updatePlayerStorage",
+            "/game/v1/player/storage",
+            &ha,
+            Body::Json(write),
+        )
+        .await;
+    assert_eq!(
+        (s, written["payload"].as_array().map(Vec::len)),
+        (200, Some(2))
+    );
+    let (_, all) = game
+        .call(
+            "getPlayerStorage",
+            "/game/v1/player/storage",
+            &ha,
+            Body::None,
+        )
+        .await;
+    let keys = |v: &Value| -> Vec<(String, String)> {
+        v["payload"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["key"].as_str().unwrap().into(),
+                    e["value"].as_str().unwrap().into(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        keys(&all),
+        vec![
+            ("difficulty".into(), "nightmare".into()),
+            ("favourite_map".into(), "harbour".into())
+        ]
+    );
+    let (_, one) = game
+        .call(
+            "getPlayerStorage",
+            "/game/v1/player/storage?key=difficulty",
+            &ha,
+            Body::None,
+        )
+        .await;
+    assert_eq!(one["payload"]["value"], json!("nightmare"));
+    let (_, public) = game
+        .call(
+            "getPlayerPublicStorage",
+            &format!("/game/v1/player/{}/storage", a.public_uid),
+            &hb,
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        keys(&public),
+        vec![("favourite_map".into(), "harbour".into())],
+        "B sees only A's public key"
+    );
+    let (_, left) = game
+        .call(
+            "deletePlayerStorageItem",
+            "/game/v1/player/storage?key=difficulty",
+            &ha,
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        keys(&left),
+        vec![("favourite_map".into(), "harbour".into())]
+    );
+
+    // A wallet: credit, debit, and a debit below zero refused with the documented 400.
+    let change = |amount: &str| {
+        Body::Json(
+            json!({"amount": amount, "currency_id": "01J8QK7P9R1S3T5V7W9X1Y3Z5A", "wallet_id": "wallet-a"}),
+        )
+    };
+    let (s, credited) = game
+        .call("creditBalance", "/game/balances/credit", &ha, change("100"))
+        .await;
+    assert_eq!((s, credited["amount"].as_str()), (200, Some("100")));
+    let (_, debited) = game
+        .call("debitBalance", "/game/balances/debit", &ha, change("30"))
+        .await;
+    assert_eq!(debited["amount"], json!("70"));
+    let (s, refused) = game
+        .call("debitBalance", "/game/balances/debit", &ha, change("71"))
+        .await;
+    assert_eq!(
+        (s, refused["param"].as_str()),
+        (400, Some("amount")),
+        "{refused}"
+    );
+    let (_, balances) = game
+        .call(
+            "listBalances",
+            "/game/balances/wallet/wallet-a",
+            &ha,
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        balances["balances"][0]["amount"],
+        json!("70"),
+        "the refused debit changed nothing"
+    );
+
+    // Files: upload → list → B cannot read it → delete → gone.
+    let form = || {
+        Body::Form(vec![
+            ("file", "save data".into()),
+            ("purpose", "SAVE_GAME".into()),
+            ("public", "false".into()),
+        ])
+    };
+    let (s, file) = game
+        .call("uploadPlayerFile", "/game/player/files", &ha, form())
+        .await;
+    assert_eq!(s, 200, "{file}");
+    let id = file["id"].as_u64().unwrap();
+    let (_, second) = game
+        .call("uploadPlayerFile", "/game/player/files", &ha, form())
+        .await;
+    assert_ne!(
+        second["id"].as_u64(),
+        Some(id),
+        "each upload gets its own id"
+    );
+    let (_, files) = game
+        .call("listPlayerFiles", "/game/player/files", &ha, Body::None)
+        .await;
+    let ids: Vec<u64> = files["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![id, second["id"].as_u64().unwrap()]);
+    let file_path = format!("/game/player/files/{id}");
+    let (s, own) = game
+        .call("getPlayerFile", &file_path, &ha, Body::None)
+        .await;
+    assert_eq!(
+        (s, own["id"].as_u64(), own["public"].as_bool()),
+        (200, Some(id), Some(false))
+    );
+    let (s, _) = game
+        .call("getPlayerFile", &file_path, &hb, Body::None)
+        .await;
+    assert_eq!(s, 404, "another player's private file is not visible");
+    let (_, others) = game
+        .call(
+            "listOtherPlayerPublicFiles",
+            &format!("/game/player/{}/files", a.id),
+            &hb,
+            Body::None,
+        )
+        .await;
+    assert_eq!(others["items"], json!([]), "A has no public files");
+    let (s, _) = game
+        .call("deletePlayerFile", &file_path, &ha, Body::None)
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = game
+        .call("getPlayerFile", &file_path, &ha, Body::None)
+        .await;
+    assert_eq!(s, 404, "a deleted file is gone");
+    let (_, files) = game
+        .call("listPlayerFiles", "/game/player/files", &ha, Body::None)
+        .await;
+    assert_eq!(files["items"].as_array().map(Vec::len), Some(1));
+
+    // Heroes: create → rename → list → delete → gone from the list.
+    let hero = Body::Json(json!({"hero_id": 17, "name": "Sir Reginald", "is_default": true}));
+    let (s, created) = game
+        .call("createPlayerHero", "/game/v1/player/heroes", &ha, hero)
+        .await;
+    assert_eq!(
+        (s, created["hero"]["hero_name"].as_str()),
+        (200, Some("Sir Reginald"))
+    );
+    let hero_path = format!("/game/v1/player/heroes/{}", created["hero"]["id"]);
+    let rename = Body::Json(json!({"name": "Sir Reginald the Brave"}));
+    game.call("updatePlayerHero", &hero_path, &ha, rename).await;
+    let (_, read) = game
+        .call("getPlayerHero", &hero_path, &ha, Body::None)
+        .await;
+    assert_eq!(read["hero"]["hero_name"], json!("Sir Reginald the Brave"));
+    let (_, heroes) = game
+        .call(
+            "listPlayerHeroes",
+            "/game/v1/player/heroes",
+            &ha,
+            Body::None,
+        )
+        .await;
+    assert_eq!(heroes["heroes"].as_array().map(Vec::len), Some(1));
+    let (s, _) = game
+        .call("deletePlayerHero", &hero_path, &ha, Body::None)
+        .await;
+    assert_eq!(s, 204);
+    let (_, heroes) = game
+        .call(
+            "listPlayerHeroes",
+            "/game/v1/player/heroes",
+            &ha,
+            Body::None,
+        )
+        .await;
+    assert_eq!(heroes["heroes"], json!([]));
+
+    // Following: B follows A; A's followers and B's following show it, until B unfollows.
+    let follow = format!("/game/player/{}/followers/follow", a.public_uid);
+    let (s, _) = game.call("followPlayer", &follow, &hb, Body::None).await;
+    assert_eq!(s, 204);
+    let followers = format!("/game/player/{}/followers", a.public_uid);
+    let (_, list) = game
+        .call("listFollowers", &followers, &ha, Body::None)
+        .await;
+    assert_eq!(list["followers"][0]["publicuid"], json!(b.public_uid));
+    let following = format!("/game/player/{}/following", b.public_uid);
+    let (_, list) = game
+        .call("listFollowing", &following, &ha, Body::None)
+        .await;
+    assert_eq!(list["followers"][0]["publicuid"], json!(a.public_uid));
+    let unfollow = format!("/game/player/{}/followers/unfollow", a.public_uid);
+    game.call("unfollowPlayer", &unfollow, &hb, Body::None)
+        .await;
+    let (_, list) = game
+        .call("listFollowers", &followers, &ha, Body::None)
+        .await;
+    assert_eq!(list["followers"], json!([]));
+
+    // Asset instance storage: create → list → update → get → delete.
+    let instance = "/game/v1/asset/instance/5012/storage";
+    let pair = Body::Json(json!({"key": "owner_note", "value": "first sword"}));
+    let (_, created) = game
+        .call("createInstanceStorageItem", instance, &ha, pair)
+        .await;
+    let pairs = created["storage"].as_array().unwrap();
+    assert_eq!(
+        (pairs.len(), &pairs[0]["value"]),
+        (1, &json!("first sword"))
+    );
+    let item = format!("{instance}/{}", pairs[0]["id"]);
+    let change = Body::Json(json!({"key": "owner_note", "value": "second sword"}));
+    game.call("updateInstanceStorageItem", &item, &ha, change)
+        .await;
+    let (_, read) = game
+        .call("getInstanceStorageItem", &item, &ha, Body::None)
+        .await;
+    assert_eq!(read["storage"]["value"], json!("second sword"));
+    let (_, left) = game
+        .call("deleteInstanceStorageItem", &item, &ha, Body::None)
+        .await;
+    assert_eq!(left["storage"], json!([]));
+
+    // B's own storage is B's: A's keys are not in it.
+    let (_, theirs) = game
+        .call(
+            "getPlayerStorage",
+            "/game/v1/player/storage",
+            &hb,
+            Body::None,
+        )
+        .await;
+    assert!(
+        !strings(&theirs).contains("nightmare"),
+        "B's storage read shows none of A's private keys: {theirs}"
+    );
+    game.mock.shutdown().await.unwrap();
+}
+
+/// Every string in `v`, joined.
+fn strings(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(strings).collect::<Vec<_>>().join(" "),
+        Value::Object(m) => m.values().map(strings).collect::<Vec<_>>().join(" "),
+        _ => String::new(),
+    }
+}
+
+const PROJECT: &str = "5883ebbd-55bf-4917-9668-293aa8d1e6af";
+
+/// Sign in (or register) and return the bearer header value.
+async fn xsolla_login(game: &Game, operation: &str, path: &str, body: Value) -> String {
+    let (status, answer) = game
+        .call(
+            operation,
+            &format!("{path}?projectId={PROJECT}"),
+            &[],
+            Body::Json(body),
+        )
+        .await;
+    assert_eq!(status, 200, "{answer}");
+    let url = answer["login_url"].as_str().unwrap();
+    let query = url.split_once('?').unwrap().1;
+    let token = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("token="))
+        .unwrap();
+    format!("Bearer {token}")
+}
+
+#[tokio::test]
+async fn xsolla_users_attributes_friends_and_devices_persist() {
+    let game = Game::start("xsolla", MockOptions::default()).await;
+    let register = json!({"username": "kestrel", "password": "Orbit-42-Kestrel", "email": "kestrel@example.com", "fields": {"nickname": "Kes"}});
+    let first = xsolla_login(&game, "registerUserJwt", "/user", register).await;
+    let login = json!({"username": "kestrel", "password": "Orbit-42-Kestrel"});
+    let me = xsolla_login(&game, "loginWithPasswordJwt", "/login", login).await;
+    let other = xsolla_login(
+        &game,
+        "loginWithPasswordJwt",
+        "/login",
+        json!({"username": "nova", "password": "Kestrel-42-Orbit"}),
+    )
+    .await;
+    let h = [("authorization", me.as_str())];
+    let ho = [("authorization", other.as_str())];
+
+    // The user exists, with what registration sent, under either credential.
+    let (_, details) = game
+        .call("getUserDetails", "/users/me", &h, Body::None)
+        .await;
+    assert_eq!(
+        (
+            details["username"].as_str(),
+            details["email"].as_str(),
+            details["nickname"].as_str()
+        ),
+        (Some("kestrel"), Some("kestrel@example.com"), Some("Kes"))
+    );
+    let (_, again) = game
+        .call(
+            "getUserDetails",
+            "/users/me",
+            &[("authorization", first.as_str())],
+            Body::None,
+        )
+        .await;
+    assert_eq!(
+        again["id"], details["id"],
+        "register and login are the same user"
+    );
+    let (_, nova) = game
+        .call("getUserDetails", "/users/me", &ho, Body::None)
+        .await;
+    assert_eq!(nova["username"], json!("nova"));
+    assert_ne!(nova["id"], details["id"]);
+
+    // Attributes: update → read back; removing a key removes it.
+    let update = json!({"attributes": [
+        {"key": "favourite_class", "value": "ranger", "permission": "public"},
+        {"key": "tutorial_done", "value": "true"}
+    ]});
+    let (s, _) = game
+        .call(
+            "updateUserAttributes",
+            "/attributes/users/me/update",
+            &h,
+            Body::Json(update),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let read = || Body::Json(json!({}));
+    let (_, attributes) = game
+        .call("getUserAttributes", "/attributes/users/me/get", &h, read())
+        .await;
+    assert_eq!(
+        attributes,
+        json!([
+            {"key": "favourite_class", "value": "ranger", "permission": "public"},
+            {"key": "tutorial_done", "value": "true", "permission": "private"}
+        ])
+    );
+    let remove = json!({"removing_keys": ["tutorial_done"]});
+    game.call(
+        "updateUserAttributes",
+        "/attributes/users/me/update",
+        &h,
+        Body::Json(remove),
+    )
+    .await;
+    let (_, attributes) = game
+        .call("getUserAttributes", "/attributes/users/me/get", &h, read())
+        .await;
+    assert_eq!(attributes.as_array().map(Vec::len), Some(1));
+
+    // Friends: a request sent shows as requested; cancelling drops it.
+    let friend = nova["id"].as_str().unwrap().to_owned();
+    let act = |action: &str| Body::Json(json!({"action": action, "user": friend}));
+    let (s, _) = game
+        .call(
+            "updateUserFriends",
+            "/users/me/relationships",
+            &h,
+            act("friend_request_add"),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (_, friends) = game
+        .call(
+            "listUserFriends",
+            "/users/me/relationships?type=friends",
+            &h,
+            Body::None,
+        )
+        .await;
+    let relationships = friends["relationships"].as_array().unwrap();
+    assert_eq!(relationships.len(), 1);
+    assert_eq!(relationships[0]["user"]["id"], json!(friend));
+    assert_eq!(
+        relationships[0]["status_outgoing"],
+        json!("friend_requested")
+    );
+    game.call(
+        "updateUserFriends",
+        "/users/me/relationships",
+        &h,
+        act("friend_request_cancel"),
+    )
+    .await;
+    let (_, friends) = game
+        .call(
+            "listUserFriends",
+            "/users/me/relationships?type=friends",
+            &h,
+            Body::None,
+        )
+        .await;
+    assert_eq!(friends["relationships"], json!([]));
+
+    // Linked devices: link → listed → unlink → gone.
+    let device = Body::Json(json!({"device": "Pixel 9", "device_id": "a3f91c7e5b2d4088"}));
+    let (s, _) = game
+        .call(
+            "linkDeviceToAccount",
+            "/users/me/devices/android",
+            &h,
+            device,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (_, devices) = game
+        .call("listUserDevices", "/users/me/devices", &h, Body::None)
+        .await;
+    assert_eq!(devices.as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        (devices[0]["device"].as_str(), devices[0]["type"].as_str()),
+        (Some("Pixel 9"), Some("android"))
+    );
+    let (_, none) = game
+        .call("listUserDevices", "/users/me/devices", &ho, Body::None)
+        .await;
+    assert!(
+        !strings(&none).contains("Pixel 9"),
+        "another user's devices are not shown"
+    );
+    let id = devices[0]["id"].as_u64().unwrap();
+    let (s, _) = game
+        .call(
+            "unlinkDeviceFromAccount",
+            &format!("/users/me/devices/{id}"),
+            &h,
+            Body::None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (_, devices) = game
+        .call("listUserDevices", "/users/me/devices", &h, Body::None)
+        .await;
+    assert_eq!(devices, json!([]));
+    game.mock.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn stateless_answers_with_the_examples_as_before() {
+    let options = MockOptions {
+        stateless: true,
+        ..MockOptions::default()
+    };
+    let game = Game::start("lootlocker", options).await;
+    let a = guest(&game, None).await;
+    let b = guest(&game, None).await;
+    assert_eq!(
+        a.id, b.id,
+        "stateless: every session answers the example's player"
+    );
+    let h = [("x-session-token", a.token.as_str())];
+    let body = Body::Json(json!({"score": 5}));
+    let (_, member) = game
+        .call(
+            "submitLeaderboardScore",
+            "/game/leaderboards/weekly/submit",
+            &h,
+            body,
+        )
+        .await;
+    assert_eq!(
+        member["score"],
+        json!(98200),
+        "the example, not the score sent"
+    );
+    game.mock.shutdown().await.unwrap();
+}
