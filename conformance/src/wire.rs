@@ -518,11 +518,11 @@ thread_local! {
 /// is read relative to them, which the URL standard defines to give the same URL.
 fn parse_url(url: &str) -> Result<reqwest::Url, String> {
     let full = |url: &str| reqwest::Url::parse(url).map_err(|e| format!("invalid URL: {e}"));
-    let Some(end) = url.find("://").map(|i| i + 3).and_then(|start| {
-        url[start..]
-            .find(['/', '?', '#', '\\'])
-            .map(|i| start + i)
-    }) else {
+    let Some(end) = url
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| url[start..].find(['/', '?', '#', '\\']).map(|i| start + i))
+    else {
         return full(url);
     };
     let (origin, rest) = url.split_at(end);

@@ -45,9 +45,7 @@ static ANY_SIGN: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
 /// backslash, no marker and no frame's file name, neither it nor any of its strings can show
 /// what [`leak`] looks for. Anything else is judged by [`leak`] itself.
 fn surely_clean(text: &str) -> bool {
-    ANY_SIGN
-        .as_ref()
-        .is_some_and(|signs| !signs.is_match(text))
+    ANY_SIGN.as_ref().is_some_and(|signs| !signs.is_match(text))
 }
 
 /// What internal text `text` shows, if any.
@@ -162,7 +160,10 @@ mod tests {
         assert!(!surely_clean(&frame));
         assert!(leak("at a.B.c(B.java:1)").is_some());
         for (marker, _) in MARKERS {
-            assert!(!surely_clean(&format!("{{\"m\": \"{marker}\"}}")), "{marker}");
+            assert!(
+                !surely_clean(&format!("{{\"m\": \"{marker}\"}}")),
+                "{marker}"
+            );
         }
         assert!(surely_clean("{\"message\": \"at least 3 characters\"}"));
     }

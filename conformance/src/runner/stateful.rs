@@ -182,9 +182,7 @@ impl<'a> OperationRun<'a> {
             && let Some(index) = inferred::same_path_create(&spec, read_op)
             && let Some(create) = self.read_of(index, &invalid, Intent::Valid)
             && let Some(made) = self.judge_as(index, create).await
-            && made
-                .response
-                .is_ok_and(|r| (200..300).contains(&r.status))
+            && made.response.is_ok_and(|r| (200..300).contains(&r.status))
             && let Some(again) = self.judge_as(read_index, before.clone()).await
         {
             first = again;
