@@ -139,7 +139,7 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
         );
     }
     println!(
-        "\nratio = runner cases/s ÷ Schemathesis cases/s (target ≥ 50×); same release mock, seed {}, --max-examples {}, {} workers each; wall time of each tool's whole run",
+        "\nratio = runner cases/s ÷ Schemathesis cases/s (target ≥ 100×); same release mock, seed {}, --max-examples {}, {} workers each; wall time of each tool's whole run (start-up, spec loading and logins included); a case is one generated request whose answer every selected check judged",
         args.seed, args.max_examples, args.workers
     );
     Ok(worst)

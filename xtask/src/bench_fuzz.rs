@@ -7,7 +7,9 @@
 //! * Runner: `conformance run --spec NAME --base-url URL --fuzz --time-budget SECS --workers W
 //!   --max-examples 25`, every operation and every phase; its rate is the `cases` of its JSON
 //!   result over the result's `duration` (logins included). A case is one generated request with
-//!   every selected check on its answer.
+//!   every selected check on its answer; a read the stateful phase sends after a write is a case
+//!   of its own (a request, judged), while logins, shrinking requests and retries after a rate
+//!   limit are not cases.
 //! * Load generator: oha (pinned to [`crate::bench::OHA_VERSION`], installed under
 //!   `target/validators/oha/`) for SECS seconds with W connections against the API's `simple`
 //!   `[[api.bench]]` operation of `spec/registry.toml`, with the mock's credentials, after a
@@ -175,7 +177,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<Row>, ToolError> {
         );
     }
     println!(
-        "\nfuzz / oha = runner cases/s ÷ oha requests/s (target ≥ 50%); same release mock, {} s each, {} workers / connections, oha {OHA_VERSION}, seed {}; everything on the same cores",
+        "\nfuzz / oha = runner cases/s ÷ oha requests/s (target ≥ 50%); a case is one generated request every selected check judged (shrinking requests, logins and retries not counted), an oha request one fixed GET it does not judge; same release mock, {} s each, {} workers / connections, oha {OHA_VERSION}, seed {}; everything on the same cores, so the runner's CPU per case is the mock's lost throughput",
         args.secs, args.workers, args.seed
     );
     Ok(rows)

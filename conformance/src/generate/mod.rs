@@ -130,7 +130,9 @@ pub fn negative(spec: &Spec, op: &Operation) -> Result<BoxedStrategy<Case>, GenE
     negative::random(spec, op, std::sync::Arc::new(Readback::new(spec, op)))
 }
 
-/// [`negative`] with a read-back built once.
+/// [`negative`] with a read-back built once. Every case it yields, shrunk ones included, has
+/// `readback.only_contract_problems(case)`: the runner relies on it and does not read its
+/// cases back again.
 pub fn negative_with(
     spec: &Spec,
     op: &Operation,

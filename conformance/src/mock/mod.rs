@@ -149,6 +149,9 @@ pub struct Mock {
     readers: Vec<Reader>,
     /// The largest request body of each operation, by operation index.
     body_limits: Vec<usize>,
+    /// Whether each operation's resource is owned per player (`x-private` and a path
+    /// parameter naming it), by operation index: read from the document once, not per request.
+    private: Vec<bool>,
     authority: Authority,
     options: MockOptions,
     counters: Vec<AtomicU64>,
@@ -200,6 +203,17 @@ impl Mock {
                 .operations
                 .iter()
                 .map(|op| options.limits.body_limit(&spec, op))
+                .collect(),
+            private: spec
+                .operations
+                .iter()
+                .map(|op| {
+                    inferred::is_private(&spec, op)
+                        && op
+                            .parameters
+                            .iter()
+                            .any(|p| p.location == ParamLocation::Path)
+                })
                 .collect(),
             counters: spec.operations.iter().map(|_| AtomicU64::new(0)).collect(),
             spec,
@@ -430,11 +444,7 @@ impl Mock {
             return (fault::reply::server_error("internal server error"), id);
         }
         let path = parts.uri.path();
-        if inferred::is_private(spec, op)
-            && !op
-                .parameters
-                .iter()
-                .all(|p| p.location != ParamLocation::Path)
+        if self.private[index]
             && !self
                 .owners
                 .claim(path, &security::identity(spec, &parts.headers, &query))

@@ -21,6 +21,16 @@ pub fn same_path_read(spec: &Spec, op: &Operation) -> Option<usize> {
         .position(|o| o.path == op.path && o.method.eq_ignore_ascii_case("GET"))
 }
 
+/// The index of a write that creates or replaces what the GET `read` reads, on the same path
+/// template: a PUT, else a POST.
+pub fn same_path_create(spec: &Spec, read: &Operation) -> Option<usize> {
+    ["PUT", "POST"].iter().find_map(|method| {
+        spec.operations
+            .iter()
+            .position(|o| o.path == read.path && o.method.eq_ignore_ascii_case(method))
+    })
+}
+
 /// The read that should find nothing after the DELETE `op`: the GET of the same path that
 /// documents 404 or 410 (a GET documenting neither leaves the answer after a delete unsaid).
 pub fn gone_read(spec: &Spec, op: &Operation) -> Option<usize> {
@@ -98,6 +108,9 @@ mod tests {
         let spec = Spec::from_value("t.yaml".into(), root, Profile::generic()).unwrap();
         let op = |id: &str| spec.operation(id).unwrap();
         assert_eq!(same_path_read(&spec, op("create")), None);
+        assert_eq!(same_path_create(&spec, op("read")), None);
+        let creates = spec.operations.iter().position(|o| o.id == "create");
+        assert_eq!(same_path_create(&spec, op("create")), creates);
         let read = spec.operations.iter().position(|o| o.id == "read");
         assert_eq!(gone_read(&spec, op("remove")), read);
         assert_eq!(

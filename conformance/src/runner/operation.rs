@@ -351,7 +351,11 @@ impl<'a> OperationRun<'a> {
 
     /// Draw `max_examples` cases from `strategy`; shrink the first failure of each kind that
     /// will be kept. Round 0 is the run's random phase; fuzz rounds after it draw with a seed
-    /// of their own.
+    /// of their own. A positive case is sent when the read-back finds it valid; a negative
+    /// strategy admits only what breaks the contract and nothing else
+    /// ([`generate::negative_with`] filters by this operation's read-back, and a filtered
+    /// value tree, shrunk or not, holds only values its filter took), so its cases are not
+    /// read back a second time.
     async fn random(
         &mut self,
         strategy: BoxedStrategy<Case>,
@@ -359,6 +363,7 @@ impl<'a> OperationRun<'a> {
         valid: bool,
         round: u64,
     ) {
+        let screened = phase == Phase::Negative;
         let seed = match round {
             0 => super::case_seed(self.shared.config.seed, &self.op.id, phase.as_str()),
             n => super::case_seed(
@@ -380,7 +385,7 @@ impl<'a> OperationRun<'a> {
                 continue;
             };
             let case = tree.current();
-            if !self.admissible(&case, valid) {
+            if !screened && !self.admissible(&case, valid) {
                 self.stat(|s| s.discarded += 1);
                 continue;
             }
@@ -400,7 +405,7 @@ impl<'a> OperationRun<'a> {
                 .collect();
             self.tally(&verdict);
             for (check, failure) in new {
-                match self.shrink(&mut tree, check, valid).await {
+                match self.shrink(&mut tree, check, valid, screened).await {
                     Some((exchange, failure)) => self.record(check, failure, &exchange),
                     None => self.record(check, failure, &verdict.exchange),
                 }
@@ -415,6 +420,7 @@ impl<'a> OperationRun<'a> {
         tree: &mut Box<dyn ValueTree<Value = Case>>,
         check: &'static dyn Check,
         valid: bool,
+        screened: bool,
     ) -> Option<(Exchange, Failure)> {
         let mut best = None;
         let mut budget = self.shared.config.max_shrink_requests;
@@ -429,7 +435,7 @@ impl<'a> OperationRun<'a> {
                 break;
             }
             let case = tree.current();
-            if !self.admissible(&case, valid) {
+            if !screened && !self.admissible(&case, valid) {
                 last_failed = false;
                 continue;
             }

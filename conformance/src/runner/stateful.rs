@@ -82,7 +82,8 @@ impl<'a> OperationRun<'a> {
         exchange
     }
 
-    /// The read of operation `index` at the path parameters of `at`, if its example exists.
+    /// The example of operation `index` (a read, or the write that makes what it reads) at
+    /// the path parameters of `at`, if its example exists and the server would take it.
     fn read_of(&self, index: usize, at: &Case, intent: Intent) -> Option<Case> {
         let spec = &self.shared.spec;
         let target = &spec.operations[index];
@@ -154,7 +155,10 @@ impl<'a> OperationRun<'a> {
     }
 
     /// Read the resource, send a write the spec forbids, and when it is refused with a 4xx,
-    /// read again: the second read should answer as the first.
+    /// read again: the second read should answer as the first. The three run under the run's
+    /// sequence lock, so no other case comes between them. A resource that is not there
+    /// (an earlier write of the run removed it, refused or not) cannot show a change, so it is
+    /// made first with the example of the create or replace on its path, when there is one.
     async fn refused_write(&mut self, read_index: usize) {
         let spec = self.shared.spec.clone();
         let Some(invalid) = generate::negative_fixed_with(&spec, self.op, &self.readback)
@@ -166,9 +170,23 @@ impl<'a> OperationRun<'a> {
         let Some(before) = self.read_of(read_index, &invalid, Intent::Valid) else {
             return;
         };
-        let Some(first) = self.judge_as(read_index, before.clone()).await else {
+        let Some(mut first) = self.judge_as(read_index, before.clone()).await else {
             return;
         };
+        let absent = first
+            .response
+            .as_ref()
+            .is_ok_and(|r| !(200..300).contains(&r.status));
+        let read_op = &spec.operations[read_index];
+        if absent
+            && let Some(index) = inferred::same_path_create(&spec, read_op)
+            && let Some(create) = self.read_of(index, &invalid, Intent::Valid)
+            && let Some(made) = self.judge_as(index, create).await
+            && made.response.is_ok_and(|r| (200..300).contains(&r.status))
+            && let Some(again) = self.judge_as(read_index, before.clone()).await
+        {
+            first = again;
+        }
         let Ok(first) = first.response else {
             return;
         };
