@@ -180,6 +180,7 @@ fn fact(player: &Player, field: PlayerField) -> Value {
         PlayerField::NumberText => Value::from(player.number.to_string()),
         PlayerField::Uid => Value::from(player.uid()),
         PlayerField::Uuid => Value::from(player.uuid()),
+        PlayerField::Ulid => Value::from(player.ulid()),
         PlayerField::Key => Value::from(player.key.clone()),
     }
 }
