@@ -514,6 +514,7 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
         (200, 1, &json!("Ostara")),
         "{created}"
     );
+    assert_eq!(loadouts[0]["loadout"], json!([]), "a new character has nothing equipped");
     let id = loadouts[0]["character"]["id"].as_u64().unwrap();
     let character = format!("/game/v1/player/character/{id}");
     let rename = Body::Json(json!({"name": "Ostara the Wise", "is_default": true}));

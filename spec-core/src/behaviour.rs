@@ -17,8 +17,9 @@
 //!
 //! Sources name where a value comes from: `path:NAME`, `query:NAME`, `body:/POINTER`,
 //! `item:/POINTER` (the element of `each`), `field:/POINTER` (a field this effect has already
-//! built), `player:number|number-text|uid|uuid|ulid|key`, `seq:` (a fresh number), `const:TEXT`;
-//! alternatives are separated by `|` and the first that has a value wins.
+//! built), `player:number|number-text|uid|uuid|ulid|key`, `seq:` (a fresh number), `const:TEXT`,
+//! `json:VALUE` (a constant JSON value, such as the empty list `json:[]`); alternatives are
+//! separated by `|` and the first that has a value wins.
 
 use std::collections::BTreeMap;
 
@@ -44,7 +45,7 @@ pub enum BehaviourError {
     Missing(String),
     /// A source string has an unknown form.
     #[error(
-        "bad source `{0}`: expected path:, query:, body:/, item:, field:/, player:, seq: or const:"
+        "bad source `{0}`: expected path:, query:, body:/, item:, field:/, player:, seq:, const: or json:"
     )]
     Source(String),
     /// A name in the file does not exist in the spec.
@@ -80,6 +81,9 @@ pub enum Source {
     Seq,
     /// A constant text.
     Const(String),
+    /// A constant JSON value (a new item's empty list, which a text cannot stand for); it cannot
+    /// hold `|`, which separates alternatives.
+    Json(Value),
 }
 
 /// Alternatives of sources, written `a|b|c`.
@@ -122,6 +126,7 @@ fn parse_source(text: &str) -> Result<Source, BehaviourError> {
         ),
         "seq" if rest.is_empty() => Source::Seq,
         "const" => Source::Const(rest.to_owned()),
+        "json" => Source::Json(serde_json::from_str(rest).map_err(|_| bad())?),
         _ => return Err(bad()),
     })
 }
@@ -515,6 +520,9 @@ mod tests {
         );
         let s = Sources::try_from("player:ulid".to_owned()).unwrap();
         assert_eq!(s.0, vec![Source::Player(PlayerField::Ulid)]);
+        let s = Sources::try_from("json:[]".to_owned()).unwrap();
+        assert_eq!(s.0, vec![Source::Json(Value::Array(Vec::new()))]);
+        assert!(Sources::try_from("json:[".to_owned()).is_err());
         assert!(Sources::try_from("body:member_id".to_owned()).is_err());
         assert!(Sources::try_from("nowhere:x".to_owned()).is_err());
         assert!(Sources::try_from("player:shoe".to_owned()).is_err());

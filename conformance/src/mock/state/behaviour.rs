@@ -239,6 +239,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
             Source::Player(field) => self.player.map(|p| fact(p, *field)),
             Source::Seq => Some(Value::from(self.inner.seq())),
             Source::Const(text) => Some(Value::String(text.clone())),
+            Source::Json(value) => Some(value.clone()),
         }
     }
 
