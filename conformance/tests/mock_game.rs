@@ -514,13 +514,15 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
         (200, 1, &json!("Ostara")),
         "{created}"
     );
-    assert_eq!(loadouts[0]["loadout"], json!([]), "a new character has nothing equipped");
+    assert_eq!(
+        loadouts[0]["loadout"],
+        json!([]),
+        "a new character has nothing equipped"
+    );
     let id = loadouts[0]["character"]["id"].as_u64().unwrap();
     let character = format!("/game/v1/player/character/{id}");
     let rename = Body::Json(json!({"name": "Ostara the Wise", "is_default": true}));
-    let (s, renamed) = game
-        .call("updateCharacter", &character, &ha, rename)
-        .await;
+    let (s, renamed) = game.call("updateCharacter", &character, &ha, rename).await;
     assert_eq!(
         (s, &renamed["loadouts"][0]["character"]["name"]),
         (200, &json!("Ostara the Wise"))
@@ -567,7 +569,10 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
         .call("listIncomingFriendRequests", incoming, &hb, Body::None)
         .await;
     assert_eq!(
-        (&list["incoming"][0]["player_id"], &list["incoming"][0]["public_uid"]),
+        (
+            &list["incoming"][0]["player_id"],
+            &list["incoming"][0]["public_uid"]
+        ),
         (&json!(a.ulid), &json!(a.public_uid)),
         "{list}"
     );
@@ -603,7 +608,11 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
     assert_eq!(s, 204);
     for h in [&ha, &hb] {
         let (_, list) = game.call("listFriends", friends, h, Body::None).await;
-        assert_eq!(list["friends"], json!([]), "a friendship ends on both sides");
+        assert_eq!(
+            list["friends"],
+            json!([]),
+            "a friendship ends on both sides"
+        );
     }
     let (s, _) = game
         .call("getFriend", &friend_of(&b.ulid), &ha, Body::None)
@@ -674,7 +683,12 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
     );
     let simple = "/game/player/inventories/v1";
     let (_, list) = game
-        .call("listSimplifiedInventory", simple, &ha, Body::Json(json!({})))
+        .call(
+            "listSimplifiedInventory",
+            simple,
+            &ha,
+            Body::Json(json!({})),
+        )
         .await;
     assert_eq!(list["items"][0]["instance_id"], json!(instance), "{list}");
     let (_, theirs) = game
@@ -699,7 +713,12 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
         .await;
     assert_eq!(list["inventory"], json!([]), "a deleted instance is gone");
     let (_, list) = game
-        .call("listSimplifiedInventory", simple, &ha, Body::Json(json!({})))
+        .call(
+            "listSimplifiedInventory",
+            simple,
+            &ha,
+            Body::Json(json!({})),
+        )
         .await;
     assert_eq!(list["items"], json!([]));
     game.mock.shutdown().await.unwrap();
