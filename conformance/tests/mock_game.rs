@@ -95,6 +95,7 @@ enum Body {
 struct Guest {
     token: String,
     id: u64,
+    ulid: String,
     public_uid: String,
     identifier: String,
 }
@@ -116,6 +117,7 @@ async fn guest(game: &Game, identifier: Option<&str>) -> Guest {
     Guest {
         token: answer["session_token"].as_str().unwrap().to_owned(),
         id: answer["player_id"].as_u64().unwrap(),
+        ulid: answer["player_ulid"].as_str().unwrap().to_owned(),
         public_uid: answer["public_uid"].as_str().unwrap().to_owned(),
         identifier: answer["player_identifier"].as_str().unwrap().to_owned(),
     }
@@ -489,6 +491,236 @@ async fn lootlocker_a_small_game_reads_back_what_the_players_did() {
         !strings(&theirs).contains("nightmare"),
         "B's storage read shows none of A's private keys: {theirs}"
     );
+    game.mock.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn lootlocker_characters_friends_and_inventory_read_back() {
+    let game = Game::start("lootlocker", MockOptions::default()).await;
+    let a = guest(&game, None).await;
+    let b = guest(&game, None).await;
+    assert_ne!(a.ulid, b.ulid, "each player has a ULID of their own");
+    let ha = [("x-session-token", a.token.as_str())];
+    let hb = [("x-session-token", b.token.as_str())];
+
+    // Characters: create → rename → list (plain and with loadouts) → delete → gone.
+    let new = Body::Json(json!({"name": "Ostara", "character_type_id": 8, "is_default": false}));
+    let (s, created) = game
+        .call("createCharacter", "/game/v1/player/character", &ha, new)
+        .await;
+    let loadouts = created["loadouts"].as_array().unwrap();
+    assert_eq!(
+        (s, loadouts.len(), &loadouts[0]["character"]["name"]),
+        (200, 1, &json!("Ostara")),
+        "{created}"
+    );
+    assert_eq!(
+        loadouts[0]["loadout"],
+        json!([]),
+        "a new character has nothing equipped"
+    );
+    let id = loadouts[0]["character"]["id"].as_u64().unwrap();
+    let character = format!("/game/v1/player/character/{id}");
+    let rename = Body::Json(json!({"name": "Ostara the Wise", "is_default": true}));
+    let (s, renamed) = game.call("updateCharacter", &character, &ha, rename).await;
+    assert_eq!(
+        (s, &renamed["loadouts"][0]["character"]["name"]),
+        (200, &json!("Ostara the Wise"))
+    );
+    let list = "/game/v1/player/character/list";
+    let (_, listed) = game.call("listCharacters", list, &ha, Body::None).await;
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    assert_eq!(
+        (&items[0]["id"], &items[0]["name"], &items[0]["is_default"]),
+        (&json!(id), &json!("Ostara the Wise"), &json!(true))
+    );
+    let (_, all) = game
+        .call(
+            "listCharacterLoadouts",
+            "/game/v1/player/character/loadout",
+            &ha,
+            Body::None,
+        )
+        .await;
+    assert_eq!(all["loadouts"][0]["character"]["id"], json!(id));
+    let (_, theirs) = game.call("listCharacters", list, &hb, Body::None).await;
+    assert!(
+        !strings(&theirs).contains("Ostara the Wise"),
+        "B's characters are not A's: {theirs}"
+    );
+    let (s, _) = game
+        .call("deleteCharacter", &character, &ha, Body::None)
+        .await;
+    assert_eq!(s, 204);
+    let (_, listed) = game.call("listCharacters", list, &ha, Body::None).await;
+    assert_eq!(listed["items"], json!([]), "a deleted character is gone");
+
+    // Friends: A asks B; B sees the request and accepts; both are friends until A ends it.
+    let friend_of = |ulid: &str| format!("/game/player/friends/{ulid}");
+    let incoming = "/game/player/friends/incoming";
+    let outgoing = "/game/player/friends/outgoing";
+    let friends = "/game/player/friends";
+    let (s, _) = game
+        .call("sendFriendRequest", &friend_of(&b.ulid), &ha, Body::None)
+        .await;
+    assert_eq!(s, 204);
+    let (_, list) = game
+        .call("listIncomingFriendRequests", incoming, &hb, Body::None)
+        .await;
+    assert_eq!(
+        (
+            &list["incoming"][0]["player_id"],
+            &list["incoming"][0]["public_uid"]
+        ),
+        (&json!(a.ulid), &json!(a.public_uid)),
+        "{list}"
+    );
+    let (_, list) = game
+        .call("listOutgoingFriendRequests", outgoing, &ha, Body::None)
+        .await;
+    assert_eq!(list["outgoing"][0]["player_id"], json!(b.ulid));
+    let accept = format!("{incoming}/{}/accept", a.ulid);
+    let (s, _) = game
+        .call("acceptFriendRequest", &accept, &hb, Body::None)
+        .await;
+    assert_eq!(s, 204);
+    let (_, list) = game.call("listFriends", friends, &ha, Body::None).await;
+    assert_eq!(list["friends"][0]["player_id"], json!(b.ulid), "{list}");
+    // (B wrote this entry by accepting: the mock knows A's ULID from the path, not A's UID.)
+    let (_, list) = game.call("listFriends", friends, &hb, Body::None).await;
+    assert_eq!(list["friends"][0]["player_id"], json!(a.ulid), "{list}");
+    let (_, list) = game
+        .call("listIncomingFriendRequests", incoming, &hb, Body::None)
+        .await;
+    assert_eq!(list["incoming"], json!([]), "an accepted request is done");
+    let (_, list) = game
+        .call("listOutgoingFriendRequests", outgoing, &ha, Body::None)
+        .await;
+    assert_eq!(list["outgoing"], json!([]));
+    let (s, friend) = game
+        .call("getFriend", &friend_of(&b.ulid), &ha, Body::None)
+        .await;
+    assert_eq!((s, &friend["player_id"]), (200, &json!(b.ulid)));
+    let (s, _) = game
+        .call("deleteFriend", &friend_of(&b.ulid), &ha, Body::None)
+        .await;
+    assert_eq!(s, 204);
+    for h in [&ha, &hb] {
+        let (_, list) = game.call("listFriends", friends, h, Body::None).await;
+        assert_eq!(
+            list["friends"],
+            json!([]),
+            "a friendship ends on both sides"
+        );
+    }
+    let (s, _) = game
+        .call("getFriend", &friend_of(&b.ulid), &ha, Body::None)
+        .await;
+    assert_eq!(s, 404, "a deleted friend is gone");
+
+    // A request withdrawn by its sender, and one declined by its receiver, leave no trace.
+    game.call("sendFriendRequest", &friend_of(&b.ulid), &ha, Body::None)
+        .await;
+    let cancel = format!("{outgoing}/{}/cancel", b.ulid);
+    let (s, _) = game
+        .call("cancelOutgoingFriendRequest", &cancel, &ha, Body::None)
+        .await;
+    assert_eq!(s, 204);
+    let (_, list) = game
+        .call("listIncomingFriendRequests", incoming, &hb, Body::None)
+        .await;
+    assert_eq!(list["incoming"], json!([]), "a cancelled request is gone");
+    game.call("sendFriendRequest", &friend_of(&a.ulid), &hb, Body::None)
+        .await;
+    let decline = format!("{incoming}/{}/decline", b.ulid);
+    let (s, _) = game
+        .call("declineFriendRequest", &decline, &ha, Body::None)
+        .await;
+    assert_eq!(s, 204);
+    let (_, list) = game
+        .call("listOutgoingFriendRequests", outgoing, &hb, Body::None)
+        .await;
+    assert_eq!(list["outgoing"], json!([]), "a declined request is gone");
+
+    // Blocking: A's block list shows B until A unblocks.
+    let blocked = "/game/player/friends/blocked";
+    let block = format!("{}/block", friend_of(&b.ulid));
+    let (s, _) = game.call("blockPlayer", &block, &ha, Body::None).await;
+    assert_eq!(s, 204);
+    let (_, list) = game
+        .call("listBlockedPlayers", blocked, &ha, Body::None)
+        .await;
+    assert_eq!(list["blocked"][0]["player_id"], json!(b.ulid), "{list}");
+    let unblock = format!("{}/unblock", friend_of(&b.ulid));
+    game.call("unblockPlayer", &unblock, &ha, Body::None).await;
+    let (_, list) = game
+        .call("listBlockedPlayers", blocked, &ha, Body::None)
+        .await;
+    assert_eq!(list["blocked"], json!([]));
+
+    // Inventory: a granted asset shows in both listings until it is deleted.
+    let grant = Body::Json(json!({"asset_id": 4401, "asset_variation_id": 9}));
+    let (s, granted) = game
+        .call(
+            "grantAssetToPlayer",
+            "/game/player/inventory/grant",
+            &ha,
+            grant,
+        )
+        .await;
+    assert_eq!((s, &granted["asset_id"]), (200, &json!(4401)), "{granted}");
+    let instance = granted["id"].as_u64().unwrap();
+    let inventory = "/game/v1/player/inventory/list";
+    let (_, list) = game
+        .call("listPlayerInventory", inventory, &ha, Body::None)
+        .await;
+    let entries = list["inventory"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{list}");
+    assert_eq!(
+        (&entries[0]["instance_id"], &entries[0]["asset"]["id"]),
+        (&json!(instance), &json!(4401))
+    );
+    let simple = "/game/player/inventories/v1";
+    let (_, list) = game
+        .call(
+            "listSimplifiedInventory",
+            simple,
+            &ha,
+            Body::Json(json!({})),
+        )
+        .await;
+    assert_eq!(list["items"][0]["instance_id"], json!(instance), "{list}");
+    let (_, theirs) = game
+        .call("listPlayerInventory", inventory, &hb, Body::None)
+        .await;
+    assert_ne!(
+        theirs["inventory"][0]["instance_id"],
+        json!(instance),
+        "B's inventory is not A's"
+    );
+    let (s, _) = game
+        .call(
+            "deleteInventoryItem",
+            &format!("/game/player/inventory/{instance}"),
+            &ha,
+            Body::None,
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (_, list) = game
+        .call("listPlayerInventory", inventory, &ha, Body::None)
+        .await;
+    assert_eq!(list["inventory"], json!([]), "a deleted instance is gone");
+    let (_, list) = game
+        .call(
+            "listSimplifiedInventory",
+            simple,
+            &ha,
+            Body::Json(json!({})),
+        )
+        .await;
+    assert_eq!(list["items"], json!([]));
     game.mock.shutdown().await.unwrap();
 }
 

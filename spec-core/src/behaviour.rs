@@ -7,7 +7,8 @@
 //! The format, in short (the files themselves carry comments):
 //! - `[players]`: `same` — sources whose value makes a session start come back as an earlier
 //!   player (`body:/player_identifier`); `answer` — session-answer JSON pointer → player field
-//!   (`number`, `number-text`, `uid`, `uuid`, `key`) written into every session start's answer;
+//!   (`number`, `number-text`, `uid`, `uuid`, `ulid`, `key`) written into every session start's
+//!   answer;
 //!   `claims` — the same for the claims of JWTs a session start signs.
 //! - `[[effect]]`: one step of one operation (`operation`), in file order. `action` is a write
 //!   (`put`, `remove`, `credit`, `debit`, `submit`) or a read (`list`, `get`) on `collection`,
@@ -16,8 +17,9 @@
 //!
 //! Sources name where a value comes from: `path:NAME`, `query:NAME`, `body:/POINTER`,
 //! `item:/POINTER` (the element of `each`), `field:/POINTER` (a field this effect has already
-//! built), `player:number|number-text|uid|uuid|key`, `seq:` (a fresh number), `const:TEXT`;
-//! alternatives are separated by `|` and the first that has a value wins.
+//! built), `player:number|number-text|uid|uuid|ulid|key`, `seq:` (a fresh number), `const:TEXT`,
+//! `json:VALUE` (a constant JSON value, such as the empty list `json:[]`); alternatives are
+//! separated by `|` and the first that has a value wins.
 
 use std::collections::BTreeMap;
 
@@ -43,7 +45,7 @@ pub enum BehaviourError {
     Missing(String),
     /// A source string has an unknown form.
     #[error(
-        "bad source `{0}`: expected path:, query:, body:/, item:, field:/, player:, seq: or const:"
+        "bad source `{0}`: expected path:, query:, body:/, item:, field:/, player:, seq:, const: or json:"
     )]
     Source(String),
     /// A name in the file does not exist in the spec.
@@ -79,6 +81,9 @@ pub enum Source {
     Seq,
     /// A constant text.
     Const(String),
+    /// A constant JSON value (a new item's empty list, which a text cannot stand for); it cannot
+    /// hold `|`, which separates alternatives.
+    Json(Value),
 }
 
 /// Alternatives of sources, written `a|b|c`.
@@ -121,6 +126,7 @@ fn parse_source(text: &str) -> Result<Source, BehaviourError> {
         ),
         "seq" if rest.is_empty() => Source::Seq,
         "const" => Source::Const(rest.to_owned()),
+        "json" => Source::Json(serde_json::from_str(rest).map_err(|_| bad())?),
         _ => return Err(bad()),
     })
 }
@@ -137,6 +143,9 @@ pub enum PlayerField {
     Uid,
     /// A UUID unique to the player.
     Uuid,
+    /// A ULID unique to the player (26 Crockford base-32 characters), for APIs whose newer
+    /// calls name players by ULID.
+    Ulid,
     /// The value that brings the player back on a later session start (see `same`).
     Key,
 }
@@ -218,7 +227,7 @@ pub struct Effect {
     /// Whose collection.
     #[serde(default)]
     pub scope: Scope,
-    /// Another player's collection, found by their number, UID, UUID or key.
+    /// Another player's collection, found by their number, UID, UUID, ULID or key.
     #[serde(default)]
     pub owner: Option<Sources>,
     /// A sub-collection (a leaderboard key, a wallet id).
@@ -509,6 +518,11 @@ mod tests {
                 Source::Player(PlayerField::NumberText)
             ]
         );
+        let s = Sources::try_from("player:ulid".to_owned()).unwrap();
+        assert_eq!(s.0, vec![Source::Player(PlayerField::Ulid)]);
+        let s = Sources::try_from("json:[]".to_owned()).unwrap();
+        assert_eq!(s.0, vec![Source::Json(Value::Array(Vec::new()))]);
+        assert!(Sources::try_from("json:[".to_owned()).is_err());
         assert!(Sources::try_from("body:member_id".to_owned()).is_err());
         assert!(Sources::try_from("nowhere:x".to_owned()).is_err());
         assert!(Sources::try_from("player:shoe".to_owned()).is_err());

@@ -180,6 +180,7 @@ fn fact(player: &Player, field: PlayerField) -> Value {
         PlayerField::NumberText => Value::from(player.number.to_string()),
         PlayerField::Uid => Value::from(player.uid()),
         PlayerField::Uuid => Value::from(player.uuid()),
+        PlayerField::Ulid => Value::from(player.ulid()),
         PlayerField::Key => Value::from(player.key.clone()),
     }
 }
@@ -238,6 +239,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
             Source::Player(field) => self.player.map(|p| fact(p, *field)),
             Source::Seq => Some(Value::from(self.inner.seq())),
             Source::Const(text) => Some(Value::String(text.clone())),
+            Source::Json(value) => Some(value.clone()),
         }
     }
 

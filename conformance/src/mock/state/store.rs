@@ -68,6 +68,15 @@ impl Player {
     pub fn uuid(&self) -> String {
         uuid_of(self.number)
     }
+
+    /// A ULID unique to the player: a fixed creation time (2026-01-01) and 80 bits drawn from
+    /// the number, so the same player always has the same ULID.
+    pub fn ulid(&self) -> String {
+        const CREATED_MS: u64 = 1_767_225_600_000;
+        let random = (u128::from(mix(self.number, 0x554c_4944)) << 16)
+            | u128::from(mix(self.number, 0x554c_4945) & 0xffff);
+        ulid::Ulid::from_parts(CREATED_MS, random).to_string()
+    }
 }
 
 /// A UUID-shaped text drawn from `n` (the same `n` gives the same text).
@@ -158,7 +167,7 @@ pub struct Inner {
     players: LruCache<u64, PlayerData>,
     /// Credential → player number.
     credentials: LruCache<String, u64>,
-    /// Key, UID, UUID and number text → player number.
+    /// Key, UID, UUID, ULID and number text → player number.
     aliases: LruCache<String, u64>,
     shared: LruCache<String, Collection>,
     next_player: u64,
@@ -183,7 +192,7 @@ impl Store {
                 caps,
                 players: LruCache::new(cap(caps.players)),
                 credentials: LruCache::new(cap(caps.credentials)),
-                aliases: LruCache::new(cap(caps.players.saturating_mul(4))),
+                aliases: LruCache::new(cap(caps.players.saturating_mul(5))),
                 shared: LruCache::new(cap(caps.collections)),
                 next_player: 1_000_001,
                 next_seq: 1_000,
@@ -218,6 +227,7 @@ impl Inner {
             player.key.clone(),
             player.uid(),
             player.uuid(),
+            player.ulid(),
             number.to_string(),
         ] {
             self.aliases.put(alias, number);
@@ -259,7 +269,7 @@ impl Inner {
         Some(player)
     }
 
-    /// The player an alias (key, UID, UUID or number) names, if remembered.
+    /// The player an alias (key, UID, UUID, ULID or number) names, if remembered.
     pub fn player_named(&mut self, alias: &str) -> Option<Player> {
         let number = self.aliases.get(alias).copied()?;
         self.players.get(&number).map(|d| d.player.clone())
@@ -323,6 +333,9 @@ mod tests {
         assert_eq!(s.player_named(&a.uid()), Some(a.clone()));
         assert_eq!(s.player_named(&a.number.to_string()), Some(a.clone()));
         assert_eq!(s.player_named(&b.uuid()), Some(b.clone()));
+        assert_eq!(s.player_named(&b.ulid()), Some(b.clone()));
+        assert_eq!(b.ulid().len(), 26);
+        assert_ne!(a.ulid(), b.ulid());
         s.bind("token-a", &a);
         assert_eq!(s.player_of("token-a"), Some(a));
         assert!(s.player_of("").is_none());
