@@ -478,30 +478,12 @@ pub fn schema_at<'a>(root: &'a Value, schema: &'a Value, pointer: &str) -> Optio
         let segment = segment.replace("~1", "/").replace("~0", "~");
         let is_index = segment == "-" || segment.parse::<usize>().is_ok();
         at = if is_index {
-            items(root, at, 0)?
+            crate::shape::items(root, at)?
         } else {
             crate::shape::property(root, at, &segment)?
         };
     }
     Some(at)
-}
-
-fn items<'a>(root: &'a Value, schema: &'a Value, depth: usize) -> Option<&'a Value> {
-    if depth > 16 {
-        return None;
-    }
-    let schema = crate::shape::deref(root, schema);
-    if let Some(items) = schema.get("items") {
-        return Some(items);
-    }
-    ["allOf", "oneOf", "anyOf"].iter().find_map(|k| {
-        schema
-            .get(*k)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .find_map(|s| items(root, s, depth + 1))
-    })
 }
 
 #[cfg(test)]

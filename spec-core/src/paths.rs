@@ -45,6 +45,17 @@ impl Operation {
             .is_some()
     }
 
+    /// The operation's `tags` (the strings among them), in order.
+    pub fn tags(&self) -> Vec<&str> {
+        self.value
+            .get("tags")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect()
+    }
+
     /// The operation's parameters followed by the path item's ones it does not override.
     pub fn all_parameters(&self) -> Vec<(String, &Value)> {
         let own = self.value.get("parameters").and_then(Value::as_array);

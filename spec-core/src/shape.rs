@@ -36,13 +36,36 @@ pub fn type_name<'a>(root: &'a Value, schema: &'a Value) -> Option<&'a str> {
 /// The schema of property `name` of an object schema, searching `allOf`, `oneOf` and `anyOf`
 /// branches (first match wins).
 pub fn property<'a>(root: &'a Value, schema: &'a Value, name: &str) -> Option<&'a Value> {
-    fn find<'a>(root: &'a Value, schema: &'a Value, name: &str, depth: usize) -> Option<&'a Value> {
+    in_branches(root, schema, &|s| {
+        s.get("properties").and_then(|p| p.get(name))
+    })
+}
+
+/// The schema of an array schema's elements, searching `allOf`, `oneOf` and `anyOf` branches
+/// (first match wins).
+pub fn items<'a>(root: &'a Value, schema: &'a Value) -> Option<&'a Value> {
+    in_branches(root, schema, &|s| s.get("items"))
+}
+
+/// The first thing `here` finds in `schema` (after `$ref`s) or, depth first, in its `allOf`,
+/// `oneOf` and `anyOf` branches; nesting deeper than 16 finds nothing (cycles end there).
+fn in_branches<'a>(
+    root: &'a Value,
+    schema: &'a Value,
+    here: &dyn Fn(&'a Value) -> Option<&'a Value>,
+) -> Option<&'a Value> {
+    fn find<'a>(
+        root: &'a Value,
+        schema: &'a Value,
+        here: &dyn Fn(&'a Value) -> Option<&'a Value>,
+        depth: usize,
+    ) -> Option<&'a Value> {
         if depth > 16 {
             return None;
         }
         let schema = deref(root, schema);
-        if let Some(p) = schema.get("properties").and_then(|p| p.get(name)) {
-            return Some(p);
+        if let Some(found) = here(schema) {
+            return Some(found);
         }
         ["allOf", "oneOf", "anyOf"].iter().find_map(|k| {
             schema
@@ -50,10 +73,10 @@ pub fn property<'a>(root: &'a Value, schema: &'a Value, name: &str) -> Option<&'
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .find_map(|s| find(root, s, name, depth + 1))
+                .find_map(|s| find(root, s, here, depth + 1))
         })
     }
-    find(root, schema, name, 0)
+    find(root, schema, here, 0)
 }
 
 /// One object schema that holds the `properties` and `required` of `schema` and of every `allOf`

@@ -93,14 +93,7 @@ impl Features {
             features.add_tag(tag)?;
         }
         for op in operations(spec) {
-            let tags: Vec<&str> = op
-                .value
-                .get("tags")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let tags = op.tags();
             if tags.is_empty() {
                 return Err(FeaturesError::Untagged(op.id.to_string()));
             }

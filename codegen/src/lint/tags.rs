@@ -45,14 +45,7 @@ impl Rule for Tags {
             }
         }
         for op in &ctx.operations {
-            let tags: Vec<&str> = op
-                .value
-                .get("tags")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
+            let tags = op.tags();
             match tags.as_slice() {
                 [one] if declared.contains_key(one) => {}
                 [one] => out.report(
