@@ -67,12 +67,12 @@ const NOT_FORWARDED: &[&str] = &[
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
     /// The spec's paths cannot be routed.
-    #[error("cannot route {spec}: {message}")]
+    #[error("cannot route {spec}: {source}")]
     Routes {
         /// The spec's name.
         spec: String,
         /// What is wrong.
-        message: String,
+        source: crate::mock::router::RouteError,
     },
     /// The forwarding HTTP client could not be built.
     #[error("cannot build the forwarding client: {0}")]
@@ -126,9 +126,9 @@ impl std::fmt::Debug for Proxy {
 impl Proxy {
     /// A proxy of `spec` in front of `options.upstream`.
     pub fn new(spec: Arc<Spec>, options: ProxyOptions) -> Result<Proxy, ProxyError> {
-        let routes = Routes::new(&spec).map_err(|message| ProxyError::Routes {
+        let routes = Routes::new(&spec).map_err(|source| ProxyError::Routes {
             spec: spec.name(),
-            message,
+            source,
         })?;
         let client = crate::wire::client(options.timeout).map_err(ProxyError::Client)?;
         let redactor = Redactor::new();

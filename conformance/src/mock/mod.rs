@@ -168,9 +168,26 @@ pub struct Mock {
     faults: fault::FaultPlan,
 }
 
+/// Why a spec cannot be served.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// A path template cannot be routed.
+    #[error(transparent)]
+    Route(#[from] router::RouteError),
+    /// A credential the mock issues up front cannot be made (claims that do not validate, …).
+    #[error("cannot issue a credential: {0}")]
+    Credential(String),
+    /// A `--fault` entry or schedule does not fit the spec.
+    #[error(transparent)]
+    Fault(#[from] fault::FaultError),
+    /// The API's behaviour file cannot be read or does not fit the spec.
+    #[error(transparent)]
+    Behaviour(#[from] gamespec_spec::behaviour::BehaviourError),
+}
+
 impl Mock {
     /// Prepare a mock of `spec`: build the routes and pre-issue one credential per scheme.
-    pub fn new(spec: Arc<Spec>, options: MockOptions) -> Result<Mock, String> {
+    pub fn new(spec: Arc<Spec>, options: MockOptions) -> Result<Mock, MockError> {
         let routes = Routes::new(&spec)?;
         let authority = Authority::new(
             &options.jwt_secret,
@@ -180,15 +197,14 @@ impl Mock {
             options.limits.max_issued_tokens,
         );
         let mut rng = Draws::seeded(mix(options.seed, u64::MAX));
-        let credentials = security::pre_issue(&spec, &authority, &mut rng)?;
+        let credentials =
+            security::pre_issue(&spec, &authority, &mut rng).map_err(MockError::Credential)?;
         let faults = fault::FaultPlan::new(&spec, &options.faults)
-            .and_then(|plan| plan.schedule(&spec, &options.schedule))
-            .map_err(|e| e.to_string())?;
+            .and_then(|plan| plan.schedule(&spec, &options.schedule))?;
         let engine = if options.stateless {
             None
         } else {
-            let behaviour = gamespec_spec::behaviour::Behaviour::of(&spec.profile)
-                .map_err(|e| e.to_string())?;
+            let behaviour = gamespec_spec::behaviour::Behaviour::of(&spec.profile)?;
             (!behaviour.effects.is_empty() || !behaviour.players.answer.is_empty())
                 .then(|| state::Engine::new(&spec, behaviour, options.state_caps))
         };

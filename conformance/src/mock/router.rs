@@ -37,10 +37,20 @@ pub enum Route {
     NotFound,
 }
 
+/// A path template the router cannot take (matchit refuses it, or it conflicts with another).
+#[derive(Debug, thiserror::Error)]
+#[error("path {path}: cannot route: {reason}")]
+pub struct RouteError {
+    /// The path template.
+    pub path: String,
+    /// What matchit said.
+    pub reason: String,
+}
+
 impl Routes {
     /// Build the table. A template matchit rejects (or two that conflict) is an error naming both,
     /// never a panic.
-    pub fn new(spec: &Spec) -> Result<Routes, String> {
+    pub fn new(spec: &Spec) -> Result<Routes, RouteError> {
         let mut routes = Routes::empty();
         for index in 0..spec.operations.len() {
             routes.insert(spec, index)?;
@@ -69,7 +79,7 @@ impl Routes {
     }
 
     /// Add operation `index` (nothing when it is in already).
-    fn insert(&mut self, spec: &Spec, index: usize) -> Result<(), String> {
+    fn insert(&mut self, spec: &Spec, index: usize) -> Result<(), RouteError> {
         let Some(op) = spec.operations.get(index) else {
             return Ok(());
         };
@@ -79,7 +89,10 @@ impl Routes {
                 // `{{`/`}}` would be escapes to matchit; OpenAPI templates never contain them.
                 self.tree
                     .insert(op.path.clone(), self.entries.len())
-                    .map_err(|e| format!("path {}: cannot route: {e}", op.path))?;
+                    .map_err(|e| RouteError {
+                        path: op.path.clone(),
+                        reason: e.to_string(),
+                    })?;
                 self.entries.push((op.path.clone(), Vec::new()));
                 self.slots.insert(op.path.clone(), self.entries.len() - 1);
                 self.entries.len() - 1
@@ -167,6 +180,6 @@ mod tests {
             "/a/{y}": {"get": op("two"), "parameters": p("y")},
         }));
         let err = Routes::new(&s).unwrap_err();
-        assert!(err.contains("/a/{y}"), "{err}");
+        assert!(err.to_string().contains("/a/{y}"), "{err}");
     }
 }

@@ -18,12 +18,12 @@ use gamespec_spec::spec::Spec;
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The spec cannot be served (route conflict, claims that do not validate, …).
-    #[error("cannot serve {spec}: {message}")]
+    #[error("cannot serve {spec}: {source}")]
     Spec {
         /// The spec's name.
         spec: String,
         /// What is wrong.
-        message: String,
+        source: Box<super::MockError>,
     },
     /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
@@ -74,9 +74,9 @@ impl MockServer {
         options: MockOptions,
     ) -> Result<(TcpListener, Arc<Mock>), StartError> {
         let addr = SocketAddr::new(options.host, options.port);
-        let mock = Mock::new(spec.clone(), options).map_err(|message| StartError::Spec {
+        let mock = Mock::new(spec.clone(), options).map_err(|source| StartError::Spec {
             spec: spec.name(),
-            message,
+            source: Box::new(source),
         })?;
         let listener = TcpListener::bind(addr)
             .await
