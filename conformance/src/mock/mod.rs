@@ -34,6 +34,7 @@ pub mod router;
 pub mod security;
 pub mod server;
 pub mod state;
+pub mod verified;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};

@@ -20,6 +20,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Value, json};
 
 use crate::mock::data::Draws;
+use crate::mock::verified::{Times, Verified};
 use gamespec_spec::registry::CredentialKind;
 use gamespec_spec::spec::{Operation, Scheme, SchemeCarrier, Spec};
 
@@ -42,6 +43,9 @@ pub struct Authority {
     /// Credentials forgotten on purpose (a scheduled `session-expired`): signed JWTs cannot be
     /// unissued, so they are refused from here. Bounded like `issued`.
     revoked: Mutex<lru::LruCache<String, ()>>,
+    /// JWTs whose signature and claims were verified already (time claims are checked again
+    /// at each use), bounded like `issued`.
+    verified: Verified,
     /// Draw token material from the OS rather than from the seeded draws.
     os_tokens: bool,
     domain_key: String,
@@ -83,6 +87,7 @@ impl Authority {
             issued: Mutex::new(lru::LruCache::new(cap)),
             pinned: RwLock::new(HashSet::new()),
             revoked: Mutex::new(lru::LruCache::new(cap)),
+            verified: Verified::new(cap),
             os_tokens,
             domain_key: domain_key.to_owned(),
             encoding: EncodingKey::from_secret(jwt_secret.as_bytes()),
@@ -113,6 +118,9 @@ impl Authority {
             }
             CredentialKind::ConfiguredKey => value == self.domain_key,
             CredentialKind::Jwt { .. } => {
+                if let Some(times) = self.verified.get(&scheme.name, value) {
+                    return times.valid_at(now_secs());
+                }
                 let Ok(data) =
                     jsonwebtoken::decode::<Value>(value, &self.decoding, &self.validation)
                 else {
@@ -128,10 +136,14 @@ impl Authority {
                     return false;
                 }
                 // A user token must not open server calls and vice versa: the claims decide.
-                scheme
+                let valid = scheme
                     .claims
                     .as_ref()
-                    .is_some_and(|v| v.is_valid(&data.claims))
+                    .is_some_and(|v| v.is_valid(&data.claims));
+                if valid && let Some(times) = Times::of(&data.claims) {
+                    self.verified.put(&scheme.name, value, times);
+                }
+                valid
             }
         }
     }
@@ -148,6 +160,7 @@ impl Authority {
         if let Ok(mut pinned) = self.pinned.write() {
             pinned.remove(value);
         }
+        self.verified.forget(value);
         if let Ok(mut revoked) = self.revoked.lock() {
             revoked.put(value.to_owned(), ());
         }
