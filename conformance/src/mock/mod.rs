@@ -29,6 +29,7 @@ pub mod data;
 pub mod fault;
 pub mod limits;
 pub mod listener;
+pub mod plain;
 pub mod respond;
 pub mod router;
 pub mod security;
@@ -42,7 +43,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use axum::body::Body as AxumBody;
+use axum::body::{Body as AxumBody, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -164,6 +165,8 @@ pub struct Mock {
     /// The game state and the behaviour that drives it (`None` when stateless).
     engine: Option<state::Engine>,
     faults: fault::FaultPlan,
+    /// Default success answers that never change, serialized once.
+    plain: plain::Plain,
 }
 
 impl Mock {
@@ -190,7 +193,9 @@ impl Mock {
             (!behaviour.effects.is_empty() || !behaviour.players.answer.is_empty())
                 .then(|| state::Engine::new(&spec, behaviour, options.state_caps))
         };
+        let plain = plain::Plain::new(&spec, engine.as_ref(), &faults, options.dynamic);
         Ok(Mock {
+            plain,
             engine,
             readers: spec
                 .operations
@@ -550,7 +555,11 @@ impl Mock {
         // A resource a refused write changed reads back as other data.
         let dynamic = self.options.dynamic
             || (parts.method == axum::http::Method::GET && self.tainted.is_deleted(path));
-        let mut reply = match respond::success(spec, op, &prefer, dynamic, &mut rng) {
+        let ready = self.plain.answer(index, &prefer).filter(|_| !dynamic);
+        let mut reply = match ready
+            .map(Ok)
+            .unwrap_or_else(|| respond::success(spec, op, &prefer, dynamic, &mut rng))
+        {
             Ok(r) => r,
             Err(v) => return (invalid(v), id),
         };
@@ -759,9 +768,13 @@ pub(crate) fn mix(a: u64, b: u64) -> u64 {
 fn into_response(reply: Reply) -> Response {
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let (content_type, bytes) = match reply.body {
-        Body::Empty => (None, Vec::new()),
-        Body::Json(media, value) => (Some(media), serde_json::to_vec(&value).unwrap_or_default()),
-        Body::Text(media, text) => (Some(media), text.into_bytes()),
+        Body::Empty => (None, Bytes::new()),
+        Body::Json(media, value) => (
+            Some(media),
+            Bytes::from(serde_json::to_vec(&value).unwrap_or_default()),
+        ),
+        Body::Text(media, text) => (Some(media), Bytes::from(text)),
+        Body::Serialized(media, bytes) => (Some(media), bytes),
     };
     let mut response = Response::new(AxumBody::from(bytes));
     *response.status_mut() = status;
