@@ -15,7 +15,8 @@
 //!    client-error 4xx) naming the offending field;
 //! 4. answer ([`respond`]): the lowest documented 2xx (or 1xx/3xx) with the spec's example, or
 //!    seeded generated data ([`data`]), as `Prefer` or the options say; session-start answers
-//!    carry freshly issued credentials;
+//!    carry freshly issued credentials; an answer nothing can change is serialized once
+//!    ([`plain`]);
 //! 5. play the operation's behaviour ([`state`]): write to the store, fill the answer from it
 //!    (kept only when it still validates against the response schema), or refuse a write the
 //!    API refuses (a debit below zero) with the documented client error.

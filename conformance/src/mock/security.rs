@@ -3,7 +3,9 @@
 //! A credential is *known* when the mock issued it: a random token it handed out (and remembers),
 //! the configured API key, or a JWT it signed (HS256 with the configured secret) that has not
 //! expired and whose claims validate against the scheme's claims schema. Anything else, however
-//! well-formed, is unknown and gets the documented 401 — unlike a presence-only check.
+//! well-formed, is unknown and gets the documented 401 — unlike a presence-only check. A JWT's
+//! signature and claims are verified once and remembered ([`verified`](crate::mock::verified));
+//! its `exp`, `nbf` and `iat` are checked again at every use.
 //!
 //! Issued tokens are remembered in a least-recently-used set of bounded size (the mock's
 //! `Limits::max_issued_tokens`): a token unused while that many others were issued or used is
