@@ -1,6 +1,7 @@
 //! The mock against hostile clients: slow request heads and idle connections are closed, the
 //! connection cap answers 503 while the admitted clients are still served, oversized bodies get
-//! 413, the issued-token set stays bounded, JWTs not valid yet are refused, and token material
+//! 413, the issued-token set stays bounded, JWTs not valid yet (or expired since
+//! they were last accepted) are refused, and token material
 //! is random unless a seed asks for repeatable runs.
 
 mod common;
@@ -287,6 +288,51 @@ async fn jwts_not_valid_yet_or_issued_in_the_future_get_401() {
     future["iat"] = (now + 3600).into();
     assert_eq!(
         status_with(&spec, &server, op, "userJwt", &sign(&future)).await,
+        401
+    );
+    server.shutdown().await.unwrap();
+}
+
+/// The mock remembers JWTs it verified (so each call does not pay for the signature again):
+/// a token accepted once is still refused once its `exp` has passed.
+#[tokio::test]
+async fn a_jwt_accepted_before_is_refused_once_expired() {
+    let spec = common::spec("xsolla");
+    let server = common::start("xsolla").await;
+    let secret = MockOptions::default().jwt_secret;
+    let key = jsonwebtoken::DecodingKey::from_secret(secret.as_bytes());
+    let v = {
+        let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        v.validate_aud = false;
+        v
+    };
+    let mut claims = jsonwebtoken::decode::<Value>(&server.credentials()["userJwt"], &key, &v)
+        .unwrap()
+        .claims;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    claims["iat"] = now.into();
+    claims["exp"] = (now + 2).into();
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap();
+    let op = secured_get(&spec, "userJwt");
+    let ok = op.success().unwrap().status;
+    for _ in 0..2 {
+        assert_eq!(status_with(&spec, &server, op, "userJwt", &token).await, ok);
+    }
+    // Valid through its `exp` second, refused after it.
+    let expired_at = std::time::UNIX_EPOCH + Duration::from_secs(now + 3);
+    if let Ok(wait) = expired_at.duration_since(std::time::SystemTime::now()) {
+        tokio::time::sleep(wait + Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        status_with(&spec, &server, op, "userJwt", &token).await,
         401
     );
     server.shutdown().await.unwrap();

@@ -2,6 +2,7 @@
 //! `Prefer` header, error bodies in the API's own documented shape, and the credentials a
 //! session-start answer carries.
 
+use axum::body::Bytes;
 use axum::http::HeaderMap;
 use serde_json::Value;
 
@@ -49,6 +50,9 @@ pub enum Body {
     Json(String, Value),
     /// A text body (e.g. a streamed `text/plain` response), with its media type.
     Text(String, String),
+    /// A JSON body serialized already (an answer that never changes, see
+    /// [`plain`](crate::mock::plain)), with its media type.
+    Serialized(String, Bytes),
 }
 
 /// An answer, before it becomes an HTTP response.

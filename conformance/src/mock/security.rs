@@ -3,7 +3,9 @@
 //! A credential is *known* when the mock issued it: a random token it handed out (and remembers),
 //! the configured API key, or a JWT it signed (HS256 with the configured secret) that has not
 //! expired and whose claims validate against the scheme's claims schema. Anything else, however
-//! well-formed, is unknown and gets the documented 401 — unlike a presence-only check.
+//! well-formed, is unknown and gets the documented 401 — unlike a presence-only check. A JWT's
+//! signature and claims are verified once and remembered ([`verified`](crate::mock::verified));
+//! its `exp`, `nbf` and `iat` are checked again at every use.
 //!
 //! Issued tokens are remembered in a least-recently-used set of bounded size (the mock's
 //! `Limits::max_issued_tokens`): a token unused while that many others were issued or used is
@@ -20,6 +22,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde_json::{Value, json};
 
 use crate::mock::data::Draws;
+use crate::mock::verified::{Times, Verified};
 use gamespec_spec::registry::CredentialKind;
 use gamespec_spec::spec::{Operation, Scheme, SchemeCarrier, Spec};
 
@@ -42,12 +45,9 @@ pub struct Authority {
     /// Credentials forgotten on purpose (a scheduled `session-expired`): signed JWTs cannot be
     /// unissued, so they are refused from here. Bounded like `issued`.
     revoked: Mutex<lru::LruCache<String, ()>>,
-    /// JWTs already verified and accepted for a scheme, with their `exp`: a client presents the
-    /// same token on every request, and decoding and verifying it each time was a tenth of
-    /// the mock's time per request. What was checked holds until `exp` (signature, claims,
-    /// `nbf` and `iat` in the past), so a hit checks only `exp` (and `revoked`, before it).
-    /// Bounded like `issued`.
-    verified: Mutex<lru::LruCache<(String, String), u64>>,
+    /// JWTs whose signature and claims were verified already (time claims are checked again
+    /// at each use), bounded like `issued`.
+    verified: Verified,
     /// Draw token material from the OS rather than from the seeded draws.
     os_tokens: bool,
     domain_key: String,
@@ -89,7 +89,7 @@ impl Authority {
             issued: Mutex::new(lru::LruCache::new(cap)),
             pinned: RwLock::new(HashSet::new()),
             revoked: Mutex::new(lru::LruCache::new(cap)),
-            verified: Mutex::new(lru::LruCache::new(cap)),
+            verified: Verified::new(cap),
             os_tokens,
             domain_key: domain_key.to_owned(),
             encoding: EncodingKey::from_secret(jwt_secret.as_bytes()),
@@ -120,15 +120,8 @@ impl Authority {
             }
             CredentialKind::ConfiguredKey => value == self.domain_key,
             CredentialKind::Jwt { .. } => {
-                let key = (value.to_owned(), scheme.name.clone());
-                let now = now_secs();
-                // With no leeway, jsonwebtoken accepts until `exp` is past: `exp >= now`.
-                if self
-                    .verified
-                    .lock()
-                    .is_ok_and(|mut v| v.get(&key).is_some_and(|&exp| exp >= now))
-                {
-                    return true;
+                if let Some(times) = self.verified.get(&scheme.name, value) {
+                    return times.valid_at(now_secs());
                 }
                 let Ok(data) =
                     jsonwebtoken::decode::<Value>(value, &self.decoding, &self.validation)
@@ -145,17 +138,14 @@ impl Authority {
                     return false;
                 }
                 // A user token must not open server calls and vice versa: the claims decide.
-                let accepted = scheme
+                let valid = scheme
                     .claims
                     .as_ref()
                     .is_some_and(|v| v.is_valid(&data.claims));
-                if accepted
-                    && let Some(exp) = data.claims.get("exp").and_then(Value::as_u64)
-                    && let Ok(mut verified) = self.verified.lock()
-                {
-                    verified.put(key, exp);
+                if valid && let Some(times) = Times::of(&data.claims) {
+                    self.verified.put(&scheme.name, value, times);
                 }
-                accepted
+                valid
             }
         }
     }
@@ -172,6 +162,7 @@ impl Authority {
         if let Ok(mut pinned) = self.pinned.write() {
             pinned.remove(value);
         }
+        self.verified.forget(value);
         if let Ok(mut revoked) = self.revoked.lock() {
             revoked.put(value.to_owned(), ());
         }

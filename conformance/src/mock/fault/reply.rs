@@ -56,6 +56,9 @@ pub fn success(plan: &FaultPlan, spec: &Spec, index: usize, reply: &mut Reply) {
         reply.body = match std::mem::replace(&mut reply.body, Body::Empty) {
             Body::Json(_, v) => Body::Text("text/html".into(), v.to_string()),
             Body::Text(_, t) => Body::Text("text/html".into(), t),
+            Body::Serialized(_, b) => {
+                Body::Text("text/html".into(), String::from_utf8_lossy(&b).into_owned())
+            }
             Body::Empty => Body::Empty,
         };
     }

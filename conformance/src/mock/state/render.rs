@@ -5,6 +5,8 @@
 //! form becomes `true` where the answer has a boolean, `350` becomes `"350"` where it has text).
 //! The mock validates the result and keeps the unfilled answer when it does not validate.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 /// `item` merged over `template`: objects field by field, leaves converted to the template's
@@ -109,10 +111,14 @@ pub fn set(target: &mut Value, at: &str, value: Value) {
         return;
     }
     let mut here = target;
-    let segments: Vec<String> = at
+    // Unescaping allocates only for the rare segment that has an escape in it.
+    let segments: Vec<Cow<'_, str>> = at
         .trim_start_matches('/')
         .split('/')
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .map(|s| match s.contains('~') {
+            true => Cow::Owned(s.replace("~1", "/").replace("~0", "~")),
+            false => Cow::Borrowed(s),
+        })
         .collect();
     let Some((last, path)) = segments.split_last() else {
         return;
@@ -125,14 +131,14 @@ pub fn set(target: &mut Value, at: &str, value: Value) {
             return;
         };
         here = map
-            .entry(segment.clone())
+            .entry(segment.as_ref())
             .or_insert_with(|| Value::Object(Map::new()));
     }
     if !here.is_object() {
         *here = Value::Object(Map::new());
     }
     if let Value::Object(map) = here {
-        map.insert(last.clone(), value);
+        map.insert(last.to_string(), value);
     }
 }
 
