@@ -53,6 +53,10 @@ pub struct Args {
     /// checkout (to compare a saved build with the current one against the same mock).
     #[arg(long, value_name = "PATH")]
     pub runner: Option<std::path::PathBuf>,
+    /// Serve with `conformance mock --stateless` (no game state): the mock as it was before
+    /// it kept state, for comparing what the state costs the fuzz rate.
+    #[arg(long)]
+    pub stateless: bool,
 }
 
 /// One API's pair of measurements.
@@ -99,12 +103,18 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<Row>, ToolError> {
         let dir = root.join("target/bench-fuzz").join(&api.name);
         std::fs::create_dir_all(&dir).map_err(io_error(&dir))?;
         let spec = mock::load_spec(api, &api.spec_path(root))?;
-        let server = mock::start_mock(
+        let extra: Vec<String> = args
+            .stateless
+            .then(|| "--stateless".to_owned())
+            .into_iter()
+            .collect();
+        let server = mock::start_mock_with(
             &exe,
             &api.name,
             Some(args.seed),
             &dir.join("mock.log"),
             false,
+            &extra,
         )?;
         eprintln!("{}: mock (release) at {}", api.name, server.url);
 
@@ -177,8 +187,15 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<Row>, ToolError> {
         );
     }
     println!(
-        "\nfuzz / oha = runner cases/s ÷ oha requests/s (target ≥ 50%); a case is one generated request every selected check judged (shrinking requests, logins and retries not counted), an oha request one fixed GET it does not judge; same release mock, {} s each, {} workers / connections, oha {OHA_VERSION}, seed {}; everything on the same cores, so the runner's CPU per case is the mock's lost throughput",
-        args.secs, args.workers, args.seed
+        "\nfuzz / oha = runner cases/s ÷ oha requests/s (target ≥ 50%); a case is one generated request every selected check judged (shrinking requests, logins and retries not counted), an oha request one fixed GET it does not judge; same release mock ({}), {} s each, {} workers / connections, oha {OHA_VERSION}, seed {}; everything on the same cores, so the runner's CPU per case is the mock's lost throughput",
+        if args.stateless {
+            "stateless"
+        } else {
+            "stateful"
+        },
+        args.secs,
+        args.workers,
+        args.seed
     );
     Ok(rows)
 }
