@@ -1,7 +1,7 @@
 //! The engine that plays an API's behaviour file (`spec/behaviour/<api>.toml`, read by
 //! [`gamespec_spec::behaviour`]) against the [`store`](super::store): session starts make or find
 //! players, writes put, remove, credit, debit and submit items, reads fill the answer from the
-//! store ([`render`](super::render)). Nothing here knows an operation or an API: every fact comes
+//! store ([`render`]). Nothing here knows an operation or an API: every fact comes
 //! from the file.
 //!
 //! A read of a collection nobody wrote, or of an item that is not stored, leaves the answer as
