@@ -4,7 +4,6 @@
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use gamespec_conformance::proxy::{self, Proxy, ProxyOptions};
 use gamespec_conformance::report;
 use gamespec_spec::spec::Spec;
 
-use crate::run::{ReportPaths, write_reports};
+use crate::run::{ReportFiles, write_reports};
 use crate::shutdown_signal;
 
 #[derive(Debug, clap::Args)]
@@ -39,18 +38,8 @@ pub struct ProxyArgs {
     /// Seconds each forwarded request may take.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
-    /// Write a JUnit XML report here.
-    #[arg(long)]
-    junit: Option<PathBuf>,
-    /// Write a Markdown summary here.
-    #[arg(long)]
-    markdown: Option<PathBuf>,
-    /// Write every failing exchange as NDJSON here (input of `conformance replay`).
-    #[arg(long)]
-    ndjson: Option<PathBuf>,
-    /// Write the whole result as JSON here, secrets replaced.
-    #[arg(long)]
-    json: Option<PathBuf>,
+    #[command(flatten)]
+    reports: ReportFiles,
 }
 
 /// Run the proxy: exit 0 when every judged exchange held the contract, 1 on failures, 2 for
@@ -119,13 +108,7 @@ pub async fn proxy(args: ProxyArgs) -> ExitCode {
     let result = proxy.result();
     let redactor = proxy.redactor();
     print!("{}", report::console::console(&result, redactor, false));
-    let paths = ReportPaths {
-        junit: args.junit.as_deref(),
-        markdown: args.markdown.as_deref(),
-        ndjson: args.ndjson.as_deref(),
-        json: args.json.as_deref(),
-    };
-    if let Err(e) = write_reports(&paths, &result, redactor) {
+    if let Err(e) = write_reports(&args.reports, &result, redactor) {
         eprintln!("conformance proxy: {e}");
         return ExitCode::from(2);
     }

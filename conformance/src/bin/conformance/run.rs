@@ -135,18 +135,8 @@ pub struct RunArgs {
     /// Write a baseline accepting every failure of this run.
     #[arg(long)]
     write_baseline: Option<PathBuf>,
-    /// Write JUnit XML here.
-    #[arg(long)]
-    junit: Option<PathBuf>,
-    /// Write a Markdown summary here.
-    #[arg(long)]
-    markdown: Option<PathBuf>,
-    /// Write every failing exchange as NDJSON here (input of `conformance replay`).
-    #[arg(long)]
-    ndjson: Option<PathBuf>,
-    /// Write the whole result (tallies, failures, counters) as JSON here, secrets replaced.
-    #[arg(long)]
-    json: Option<PathBuf>,
+    #[command(flatten)]
+    reports: ReportFiles,
     /// No progress bar.
     #[arg(long)]
     no_progress: bool,
@@ -435,32 +425,41 @@ pub async fn run(args: RunArgs) -> ExitCode {
     }
 }
 
-/// Where the report formats go (each optional), for `run` and `proxy` alike.
-pub struct ReportPaths<'a> {
-    pub junit: Option<&'a Path>,
-    pub markdown: Option<&'a Path>,
-    pub ndjson: Option<&'a Path>,
-    pub json: Option<&'a Path>,
+/// Where the report formats go (each optional): the same flags for `run` and `proxy`.
+#[derive(Debug, clap::Args)]
+pub struct ReportFiles {
+    /// Write JUnit XML here.
+    #[arg(long)]
+    junit: Option<PathBuf>,
+    /// Write a Markdown summary here.
+    #[arg(long)]
+    markdown: Option<PathBuf>,
+    /// Write every failing exchange as NDJSON here (input of `conformance replay`).
+    #[arg(long)]
+    ndjson: Option<PathBuf>,
+    /// Write the whole result (tallies, failures, counters) as JSON here, secrets replaced.
+    #[arg(long)]
+    json: Option<PathBuf>,
 }
 
 /// Write the requested reports of `result`, secrets redacted.
 pub fn write_reports(
-    paths: &ReportPaths<'_>,
+    paths: &ReportFiles,
     result: &RunResult,
     redactor: &Redactor,
 ) -> Result<(), String> {
-    if let Some(path) = paths.junit {
+    if let Some(path) = &paths.junit {
         let xml = report::junit::junit(result, redactor).map_err(|e| e.to_string())?;
         write(path, &xml)?;
     }
-    if let Some(path) = paths.markdown {
+    if let Some(path) = &paths.markdown {
         write(path, &report::markdown::markdown(result, redactor))?;
     }
-    if let Some(path) = paths.ndjson {
+    if let Some(path) = &paths.ndjson {
         let text = report::ndjson::ndjson(result, redactor).map_err(|e| e.to_string())?;
         write(path, &text)?;
     }
-    if let Some(path) = paths.json {
+    if let Some(path) = &paths.json {
         let mut value = serde_json::to_value(result).map_err(|e| e.to_string())?;
         if let Some(map) = value.as_object_mut() {
             let coverage = serde_json::to_value(result.coverage()).map_err(|e| e.to_string())?;
@@ -474,13 +473,7 @@ pub fn write_reports(
 }
 
 fn outputs(args: &RunArgs, result: &RunResult, redactor: &Redactor) -> Result<(), String> {
-    let paths = ReportPaths {
-        junit: args.junit.as_deref(),
-        markdown: args.markdown.as_deref(),
-        ndjson: args.ndjson.as_deref(),
-        json: args.json.as_deref(),
-    };
-    write_reports(&paths, result, redactor)?;
+    write_reports(&args.reports, result, redactor)?;
     if let Some(path) = &args.write_baseline {
         let text = Baseline::from_failures(result).map_err(|e| e.to_string())?;
         write(path, &text)?;
