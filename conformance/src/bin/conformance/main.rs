@@ -127,6 +127,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Print the one JSON line a server command announces itself with (the tool that started it
+/// reads its URL there) and flush it at once; `false` when stdout is gone.
+pub(crate) fn announce(ready: &serde_json::Value) -> bool {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{ready}")
+        .and_then(|_| stdout.flush())
+        .is_ok()
+}
+
 /// Ctrl-C, or SIGTERM on Unix (what process managers and CI send).
 pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {

@@ -1,6 +1,5 @@
 //! `conformance mock`: serve a spec-driven mock until Ctrl-C or SIGTERM.
 
-use std::io::Write;
 use std::net::IpAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,7 +10,7 @@ use gamespec_conformance::mock::limits::Limits;
 use gamespec_conformance::mock::{MockOptions, MockServer, server};
 use gamespec_spec::spec::Spec;
 
-use crate::shutdown_signal;
+use crate::{announce, shutdown_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct MockArgs {
@@ -147,14 +146,9 @@ pub async fn mock(args: MockArgs) -> ExitCode {
     };
     // The only place credentials are ever written: one line on stdout for the tool that started us.
     let ready = serde_json::json!({ "url": url, "credentials": mock.credentials() });
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{ready}")
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
+    if !announce(&ready) {
         return ExitCode::from(1);
     }
-    drop(stdout);
     tracing::info!(
         spec = %spec.name(),
         operations = spec.operations.len(),

@@ -2,7 +2,6 @@
 //! the response checks, and write the run's report formats when stopped (Ctrl-C/SIGTERM,
 //! `--max-exchanges`, `--duration`).
 
-use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -13,7 +12,7 @@ use gamespec_conformance::report;
 use gamespec_spec::spec::Spec;
 
 use crate::run::{ReportFiles, write_reports};
-use crate::shutdown_signal;
+use crate::{announce, shutdown_signal};
 
 #[derive(Debug, clap::Args)]
 pub struct ProxyArgs {
@@ -81,14 +80,9 @@ pub async fn proxy(args: ProxyArgs) -> ExitCode {
     };
     let ready =
         serde_json::json!({ "url": url, "upstream": proxy.redactor().redact(&args.upstream) });
-    let mut stdout = std::io::stdout().lock();
-    if writeln!(stdout, "{ready}")
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
+    if !announce(&ready) {
         return ExitCode::from(1);
     }
-    drop(stdout);
     let duration = args.duration.map(Duration::from_secs);
     let stop = async move {
         match duration {
