@@ -71,24 +71,19 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
         )?;
         eprintln!("{}: mock (release) at {}", api.name, mock.url);
 
-        // The runner first: Schemathesis leaves nothing behind that would change its answers
-        // (the mock's only state is deleted paths, which the runner's own sequences re-create).
+        // The runner first. What it leaves in the mock's state (game state, deleted paths)
+        // changes which valid answers Schemathesis reads afterwards, not how fast it runs.
         let json = dir.join("runner.json");
-        let mut command = Command::new(&exe);
+        let mut command = runner_command(
+            &exe,
+            &api.name,
+            &mock.url,
+            args.max_examples,
+            args.seed,
+            &json,
+        );
         command
-            .args([
-                "run",
-                "--spec",
-                &api.name,
-                "--base-url",
-                &mock.url,
-                "--no-progress",
-            ])
-            .args(["--max-examples", &args.max_examples.to_string()])
             .args(["--workers", &args.workers.to_string()])
-            .args(["--seed", &args.seed.to_string()])
-            .arg("--json")
-            .arg(&json)
             .stdin(Stdio::null())
             .stdout(Stdio::null());
         for (scheme, value) in &mock.credentials {
@@ -147,6 +142,26 @@ pub fn run(root: &Path, args: &Args) -> Result<f64, ToolError> {
 
 const HINT: &str =
     "`cargo run -p gamespec-conformance --bin conformance -- run --spec NAME` must work";
+
+/// `conformance run` of `api` against `url` with the flags every xtask measurement shares:
+/// no progress bar, `max_examples` per phase, `seed`, and the whole result as JSON in `json`.
+pub(crate) fn runner_command(
+    exe: &Path,
+    api: &str,
+    url: &str,
+    max_examples: u32,
+    seed: u64,
+    json: &Path,
+) -> Command {
+    let mut command = Command::new(exe);
+    command
+        .args(["run", "--spec", api, "--base-url", url, "--no-progress"])
+        .args(["--max-examples", &max_examples.to_string()])
+        .args(["--seed", &seed.to_string()])
+        .arg("--json")
+        .arg(json);
+    command
+}
 
 /// Run `command`, a `conformance run` by `exe` (`what`, for messages) writing its JSON report
 /// to `json`, and read that report; with the run's wall time (the process only). Exit 0

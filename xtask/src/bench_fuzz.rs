@@ -21,7 +21,7 @@
 //!   cannot run.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use gamespec_spec::registry::{apis, credential_variable};
 
@@ -120,15 +120,17 @@ pub fn run(root: &Path, args: &Args) -> Result<Vec<Row>, ToolError> {
 
         let json = dir.join("fuzz.json");
         let runner = args.runner.as_deref().unwrap_or(&exe);
-        let mut command = Command::new(runner);
+        let mut command = bench_conformance::runner_command(
+            runner,
+            &api.name,
+            &server.url,
+            args.max_examples,
+            args.seed,
+            &json,
+        );
         command
-            .args(["run", "--spec", &api.name, "--base-url", &server.url])
             .args(["--fuzz", "--time-budget", &args.secs.to_string()])
             .args(["--workers", &args.workers.to_string()])
-            .args(["--max-examples", &args.max_examples.to_string()])
-            .args(["--seed", &args.seed.to_string(), "--no-progress"])
-            .arg("--json")
-            .arg(&json)
             .stdin(Stdio::null())
             .stdout(Stdio::null());
         for (scheme, value) in &server.credentials {

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use gamespec_spec::registry::{Api, CredentialKind, apis, credential_variable};
 use serde_json::Value;
 
+use crate::bench_conformance::runner_command;
 use crate::error::{ToolError, io_error};
 use crate::install::REINSTALL;
 use crate::{mock, process, schemathesis};
@@ -300,20 +301,14 @@ fn ours(
     work: &Path,
 ) -> Result<Found, ToolError> {
     let json = work.join("runner.json");
-    let mut command = Command::new(exe);
-    command
-        .args([
-            "run",
-            "--spec",
-            &api.name,
-            "--base-url",
-            &server.url,
-            "--no-progress",
-        ])
-        .args(["--max-examples", &args.max_examples.to_string()])
-        .args(["--seed", &args.seed.to_string()])
-        .arg("--json")
-        .arg(&json);
+    let mut command = runner_command(
+        exe,
+        &api.name,
+        &server.url,
+        args.max_examples,
+        args.seed,
+        &json,
+    );
     for op in operations {
         command.args(["--operation", op]);
     }
