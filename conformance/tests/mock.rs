@@ -48,32 +48,9 @@ fn assert_documented(spec: &Spec, op: &Operation, status: u16, body: &Value) {
     oracle.check(op, status, Some("application/json"), &bytes);
 }
 
-/// Every string in `v` joined (to search error explanations at any depth).
-fn strings(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(strings).collect::<Vec<_>>().join(" "),
-        Value::Object(m) => m.values().map(strings).collect::<Vec<_>>().join(" "),
-        _ => String::new(),
-    }
-}
-
 fn op<'a>(spec: &'a Spec, id: &str) -> &'a Operation {
     spec.operation(id)
         .unwrap_or_else(|| panic!("no operation {id}"))
-}
-
-/// The first GET operation secured by `scheme` alone, with no required parameters beyond what
-/// examples fill in.
-fn secured_get<'a>(spec: &'a Spec, scheme: &str) -> &'a Operation {
-    spec.operations
-        .iter()
-        .find(|o| {
-            o.method == "GET"
-                && o.security == [vec![scheme.to_owned()]]
-                && o.response(401).is_some()
-        })
-        .unwrap()
 }
 
 #[tokio::test]
@@ -109,7 +86,7 @@ async fn undeclared_method_is_405_with_allow_and_unknown_path_is_404() {
             shape.content.as_ref().unwrap().validator.is_valid(&body),
             "{api}: {body}"
         );
-        assert!(strings(&body).contains("TRACE"), "{api}: {body}");
+        assert!(common::strings(&body).contains("TRACE"), "{api}: {body}");
 
         let res = client
             .get(format!("{}/no/such/path", server.url()))
@@ -151,7 +128,10 @@ async fn missing_and_unknown_credentials_get_the_documented_401() {
         let (status, _, body) = read(missing).await;
         assert_eq!(status, 401, "{api} {}: missing {header}", op.id);
         assert_documented(&spec, op, 401, &body);
-        assert!(strings(&body).contains("missing credential"), "{body}");
+        assert!(
+            common::strings(&body).contains("missing credential"),
+            "{body}"
+        );
 
         let forged = if header == "authorization" {
             "Bearer not-a-token"
@@ -168,7 +148,10 @@ async fn missing_and_unknown_credentials_get_the_documented_401() {
         let (status, _, body) = read(unknown).await;
         assert_eq!(status, 401, "{api} {}: unknown {header}", op.id);
         assert_documented(&spec, op, 401, &body);
-        assert!(strings(&body).contains("invalid credential"), "{body}");
+        assert!(
+            common::strings(&body).contains("invalid credential"),
+            "{body}"
+        );
     }
 }
 
@@ -203,7 +186,7 @@ async fn a_session_started_through_the_mock_works_on_a_later_call() {
         "the example token must be replaced"
     );
 
-    let later = secured_get(&spec, "sessionToken");
+    let later = common::secured_get(&spec, "sessionToken");
     let res = send_with(
         &client,
         common::example_request(&client, &spec, later, &server),
@@ -294,12 +277,12 @@ async fn parameters_are_validated_by_type_and_presence() {
     let body = login.body.as_ref().unwrap().1[0].examples[0].value.clone();
     let (status, _, err) = read(client.post(&url).json(&body).send().await.unwrap()).await;
     assert_eq!(status, 400);
-    assert!(strings(&err).contains("projectId"), "{err}");
+    assert!(common::strings(&err).contains("projectId"), "{err}");
     // ...and is required.
     let url = format!("{}{}", server.url(), login.path);
     let (status, _, err) = read(client.post(&url).json(&body).send().await.unwrap()).await;
     assert_eq!(status, 400);
-    assert!(strings(&err).contains("projectId"), "{err}");
+    assert!(common::strings(&err).contains("projectId"), "{err}");
 
     // A path parameter of the wrong type (LootLocker integer ids).
     let spec = common::spec("lootlocker");
@@ -438,7 +421,7 @@ async fn prefer_selects_documented_status_example_or_generated_data() {
     let (status, _, body) =
         read(send_with(&client, req, "prefer", Some("example=nope")).await).await;
     assert_eq!(status, 400);
-    assert!(strings(&body).contains("serverToken"), "{body}");
+    assert!(common::strings(&body).contains("serverToken"), "{body}");
 }
 
 #[tokio::test]
@@ -498,8 +481,8 @@ async fn xsolla_issues_real_jwts_whose_claims_validate() {
     );
 
     let generate = op(&spec, "generateJwt");
-    let server_op = secured_get(&spec, "serverJwt");
-    let user_op = secured_get(&spec, "userJwt");
+    let server_op = common::secured_get(&spec, "serverJwt");
+    let user_op = common::secured_get(&spec, "userJwt");
     let form = |grant: &str| {
         let examples = &generate.body.as_ref().unwrap().1[0].examples;
         let e = examples
@@ -621,7 +604,7 @@ async fn empty_query_values_need_allow_empty_value() {
     assert_eq!(status, 400, "{err}");
     assert_documented(&spec, del, 400, &err);
     assert_eq!(err["param"], "key", "{err}");
-    assert!(strings(&err).contains("empty"), "{err}");
+    assert!(common::strings(&err).contains("empty"), "{err}");
 
     // The same spec with `allowEmptyValue: true` on `key` takes the empty value.
     let mut root = spec.root.clone();

@@ -488,7 +488,7 @@ async fn lootlocker_a_small_game_reads_back_what_the_players_did() {
         )
         .await;
     assert!(
-        !strings(&theirs).contains("nightmare"),
+        !common::strings(&theirs).contains("nightmare"),
         "B's storage read shows none of A's private keys: {theirs}"
     );
     game.mock.shutdown().await.unwrap();
@@ -546,7 +546,7 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
     assert_eq!(all["loadouts"][0]["character"]["id"], json!(id));
     let (_, theirs) = game.call("listCharacters", list, &hb, Body::None).await;
     assert!(
-        !strings(&theirs).contains("Ostara the Wise"),
+        !common::strings(&theirs).contains("Ostara the Wise"),
         "B's characters are not A's: {theirs}"
     );
     let (s, _) = game
@@ -724,16 +724,6 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
     game.mock.shutdown().await.unwrap();
 }
 
-/// Every string in `v`, joined.
-fn strings(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(strings).collect::<Vec<_>>().join(" "),
-        Value::Object(m) => m.values().map(strings).collect::<Vec<_>>().join(" "),
-        _ => String::new(),
-    }
-}
-
 const PROJECT: &str = "5883ebbd-55bf-4917-9668-293aa8d1e6af";
 
 /// Sign in (or register) and return the bearer header value.
@@ -908,7 +898,7 @@ async fn xsolla_users_attributes_friends_and_devices_persist() {
         .call("listUserDevices", "/users/me/devices", &ho, Body::None)
         .await;
     assert!(
-        !strings(&none).contains("Pixel 9"),
+        !common::strings(&none).contains("Pixel 9"),
         "another user's devices are not shown"
     );
     let id = devices[0]["id"].as_u64().unwrap();

@@ -41,17 +41,6 @@ async fn read_until_closed(stream: &mut TcpStream, within: Duration) -> (Vec<u8>
     }
 }
 
-fn secured_get<'a>(spec: &'a Spec, scheme: &str) -> &'a Operation {
-    spec.operations
-        .iter()
-        .find(|o| {
-            o.method == "GET"
-                && o.security == [vec![scheme.to_owned()]]
-                && o.response(401).is_some()
-        })
-        .unwrap()
-}
-
 /// Status of `op`'s example request with `scheme`'s credential replaced by `value`.
 async fn status_with(
     spec: &Spec,
@@ -238,7 +227,7 @@ async fn issued_tokens_are_bounded_and_the_oldest_forgotten() {
         let body: Value = res.json().await.unwrap();
         tokens.push(body["session_token"].as_str().unwrap().to_owned());
     }
-    let get = secured_get(&spec, &scheme);
+    let get = common::secured_get(&spec, &scheme);
     let ok = get.success().unwrap().status;
     assert_eq!(
         status_with(&spec, &server, get, &scheme, &tokens[0]).await,
@@ -272,7 +261,7 @@ async fn jwts_not_valid_yet_or_issued_in_the_future_get_401() {
         )
         .unwrap()
     };
-    let op = secured_get(&spec, "userJwt");
+    let op = common::secured_get(&spec, "userJwt");
     let ok = op.success().unwrap().status;
     assert_eq!(
         status_with(&spec, &server, op, "userJwt", &sign(&claims)).await,
@@ -321,7 +310,7 @@ async fn a_jwt_accepted_before_is_refused_once_expired() {
         &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
     )
     .unwrap();
-    let op = secured_get(&spec, "userJwt");
+    let op = common::secured_get(&spec, "userJwt");
     let ok = op.success().unwrap().status;
     for _ in 0..2 {
         assert_eq!(status_with(&spec, &server, op, "userJwt", &token).await, ok);

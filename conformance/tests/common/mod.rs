@@ -282,3 +282,25 @@ pub fn multipart(spec: &Spec, schema: &Value, body: &Value) -> reqwest::multipar
     }
     form
 }
+
+/// Every string in `v`, joined with spaces (to search error explanations at any depth).
+pub fn strings(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(strings).collect::<Vec<_>>().join(" "),
+        Value::Object(m) => m.values().map(strings).collect::<Vec<_>>().join(" "),
+        _ => String::new(),
+    }
+}
+
+/// The first GET operation secured by `scheme` alone that documents a 401.
+pub fn secured_get<'a>(spec: &'a Spec, scheme: &str) -> &'a Operation {
+    spec.operations
+        .iter()
+        .find(|o| {
+            o.method == "GET"
+                && o.security == [vec![scheme.to_owned()]]
+                && o.response(401).is_some()
+        })
+        .unwrap_or_else(|| panic!("no GET secured by {scheme} alone with a 401"))
+}
