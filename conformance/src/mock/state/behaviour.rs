@@ -421,18 +421,21 @@ impl<'a, 'b> Ctx<'a, 'b> {
             return Ok(None);
         };
         c.put(&key, stored.clone(), cap);
-        let ranked = self.ranked(effect, holder, collection, Some(&key));
+        let ranked = self.ranked(effect, holder, collection, Some(&key), None);
         Ok(Some(ranked.into_iter().next().unwrap_or(stored)))
     }
 
-    /// The collection's items, filtered and ordered as the effect says, with ranks; only the
-    /// item under `only` when given.
+    /// The collection's items, filtered and ordered as the effect says, with ranks: only the
+    /// item under `only` when given, else the first `limit` (all without one). Only the items
+    /// returned are copied, and one item's rank is counted without sorting: a fuzz run fills a
+    /// leaderboard to its cap and then submits a score on nearly every request.
     fn ranked(
         &mut self,
         effect: &Effect,
         holder: Holder,
         collection: &str,
         only: Option<&str>,
+        limit: Option<usize>,
     ) -> Vec<Value> {
         let Some(c) = self.inner.collection(holder, collection) else {
             return Vec::new();
@@ -440,18 +443,19 @@ impl<'a, 'b> Ctx<'a, 'b> {
         if only.is_some_and(|k| c.get(k).is_none()) {
             return Vec::new();
         }
-        let mut items: Vec<(&str, Value)> = c
-            .entries()
-            .filter(|(_, v)| {
-                effect.filter.iter().all(|(p, expected)| {
-                    let expected = toml_text(expected);
-                    v.pointer(p).and_then(render::text) == Some(expected)
-                })
-            })
-            .map(|(k, v)| (k, v.clone()))
+        let filter: Vec<(&str, String)> = effect
+            .filter
+            .iter()
+            .map(|(p, expected)| (p.as_str(), toml_text(expected)))
             .collect();
-        if let Some(by) = &effect.order_by {
-            items.sort_by(|(_, a), (_, b)| {
+        let kept = |v: &Value| {
+            filter.iter().all(|(p, expected)| {
+                v.pointer(p).and_then(render::text).as_deref() == Some(expected.as_str())
+            })
+        };
+        let order = |a: &Value, b: &Value| match &effect.order_by {
+            None => std::cmp::Ordering::Equal,
+            Some(by) => {
                 let (x, y) = (a.pointer(by), b.pointer(by));
                 let order = match (number(x), number(y)) {
                     (Some(x), Some(y)) => x.total_cmp(&y),
@@ -462,17 +466,44 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 } else {
                     order
                 }
-            });
-        }
-        if let Some(rank) = &effect.rank {
-            for (i, (_, item)) in items.iter_mut().enumerate() {
-                render::set(item, rank, Value::from(i as u64 + 1));
             }
+        };
+        let ranked = |mut item: Value, rank: usize| {
+            if let Some(at) = &effect.rank {
+                render::set(&mut item, at, Value::from(rank as u64));
+            }
+            item
+        };
+        if let Some(only) = only {
+            let Some(target) = c.get(only).filter(|v| kept(v)) else {
+                return Vec::new();
+            };
+            // The rank a stable sort would give: every item ordered before it, and every
+            // equal one stored before it, comes first.
+            let mut before = 0;
+            let mut seen = false;
+            for (k, v) in c.entries().filter(|(_, v)| kept(v)) {
+                if k == only {
+                    seen = true;
+                    continue;
+                }
+                match order(v, target) {
+                    std::cmp::Ordering::Less => before += 1,
+                    std::cmp::Ordering::Equal if !seen => before += 1,
+                    _ => {}
+                }
+            }
+            return vec![ranked(target.clone(), before + 1)];
+        }
+        let mut items: Vec<&Value> = c.entries().map(|(_, v)| v).filter(|v| kept(v)).collect();
+        if effect.order_by.is_some() {
+            items.sort_by(|a, b| order(a, b));
         }
         items
             .into_iter()
-            .filter(|(k, _)| only.is_none_or(|o| o == *k))
-            .map(|(_, v)| v)
+            .take(limit.unwrap_or(usize::MAX))
+            .enumerate()
+            .map(|(i, item)| ranked(item.clone(), i + 1))
             .collect()
     }
 
@@ -483,15 +514,12 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 if self.inner.collection(holder, collection).is_none() {
                     return;
                 }
-                let mut items = self.ranked(effect, holder, collection, None);
                 let limit = effect
                     .limit
                     .as_ref()
                     .and_then(|l| self.text(l))
                     .and_then(|t| t.parse::<usize>().ok());
-                if let Some(limit) = limit {
-                    items.truncate(limit);
-                }
+                let items = self.ranked(effect, holder, collection, None, limit);
                 render::list(answer, at, &items);
                 self.filled = true;
             }
@@ -499,7 +527,10 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 let Some(key) = self.key(&effect.key) else {
                     return;
                 };
-                if let Some(item) = self.ranked(effect, holder, collection, Some(&key)).pop() {
+                if let Some(item) = self
+                    .ranked(effect, holder, collection, Some(&key), None)
+                    .pop()
+                {
                     render::one(answer, at, &item);
                     self.filled = true;
                 }
@@ -588,5 +619,97 @@ mod tests {
         let refused = ctx.effect(&debit, Some(&mut answer)).unwrap_err();
         assert!(refused.message.contains("holds 200"), "{refused}");
         assert_eq!(refused.param.as_deref(), Some("amount"));
+    }
+
+    #[test]
+    fn ranks_follow_a_stable_sort_whether_one_item_or_a_page_is_read() {
+        let board = r#"
+            order_by = "/score"
+            descending = true
+            rank = "/rank"
+            collection = "board"
+            scope = "shared"
+            within = "path:leaderboard_key"
+            "#;
+        let (e, submit) = engine(&format!(
+            r#"
+            [[effect]]
+            operation = "submitLeaderboardScore"
+            action = "submit"
+            key = ["body:/member_id"]
+            fields = {{ "/member_id" = "body:/member_id", "/score" = "body:/score" }}
+            at = ""
+            {board}
+            [[effect]]
+            operation = "listLeaderboardScores"
+            action = "list"
+            limit = "query:count"
+            at = "/items"
+            {board}
+            "#
+        ));
+        let spec = Spec::load("lootlocker").unwrap();
+        let list = spec
+            .operations
+            .iter()
+            .position(|o| o.id == "listLeaderboardScores")
+            .unwrap();
+        let path = [("leaderboard_key".to_owned(), "weekly".to_owned())];
+        let call = Call {
+            path: &path,
+            query: &[],
+            body: None,
+            identity: "t",
+        };
+        // Stored in the order a, b, c, d; a and c tie, and so do b and d.
+        let mut ranks = Vec::new();
+        for (member, score) in [("a", 500), ("b", 900), ("c", 500), ("d", 900)] {
+            let body = json!({"member_id": member, "score": score});
+            let mut answer = json!({});
+            e.apply(
+                submit,
+                Call {
+                    body: Some(&body),
+                    ..call
+                },
+                Some(&mut answer),
+            )
+            .unwrap();
+            ranks.push(answer["rank"].clone());
+        }
+        // Each answer ranks its member among those stored so far.
+        assert_eq!(ranks, [json!(1), json!(1), json!(3), json!(2)]);
+        let query = [("count".to_owned(), "3".to_owned())];
+        let mut page = json!({"items": []});
+        let listed = Call {
+            query: &query,
+            ..call
+        };
+        e.apply(list, listed, Some(&mut page)).unwrap();
+        let members: Vec<(&str, u64)> = page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i["member_id"].as_str().unwrap(),
+                    i["rank"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(members, [("b", 1), ("d", 2), ("a", 3)], "{page}");
+        // Submitting again keeps the member's place in storage, so its rank among equals.
+        let body = json!({"member_id": "c", "score": 500});
+        let mut answer = json!({});
+        e.apply(
+            submit,
+            Call {
+                body: Some(&body),
+                ..call
+            },
+            Some(&mut answer),
+        )
+        .unwrap();
+        assert_eq!(answer["rank"], json!(4));
     }
 }
