@@ -61,7 +61,7 @@ struct State {
 /// The credentials of a run, shared by every worker.
 pub struct Session {
     spec: Arc<Spec>,
-    client: reqwest::Client,
+    client: crate::wire::Client,
     base_url: String,
     redactor: Redactor,
     state: RwLock<State>,
@@ -90,7 +90,7 @@ impl Session {
     /// skipped and [`Session::missing`] says why.
     pub async fn establish(
         spec: Arc<Spec>,
-        client: reqwest::Client,
+        client: crate::wire::Client,
         base_url: &str,
         redactor: Redactor,
         given: Credentials,
@@ -158,7 +158,7 @@ impl Session {
     /// Log in again for every scheme obtained by logging in, unless another worker already did
     /// since `seen` was read; `client` is the caller's (each worker thread has its own runtime
     /// and connections). Returns whether newer credentials are available.
-    pub async fn refresh(&self, seen: u64, client: &reqwest::Client) -> bool {
+    pub async fn refresh(&self, seen: u64, client: &crate::wire::Client) -> bool {
         if self.logged_in.is_empty() {
             return false;
         }
@@ -189,7 +189,7 @@ impl Session {
     /// guest sessions; against one that logs the same user in again, it is the same player,
     /// and object-level checks then report that user's own resources). `None` when no scheme
     /// came from a login flow or a login failed.
-    pub async fn other_player(&self, client: &reqwest::Client) -> Option<Arc<Credentials>> {
+    pub async fn other_player(&self, client: &crate::wire::Client) -> Option<Arc<Credentials>> {
         self.other
             .get_or_init(|| async {
                 if self.logged_in.is_empty() {
@@ -219,7 +219,11 @@ impl Session {
     }
 
     /// Requests sent by logins so far are not counted as cases; this builds and sends one.
-    async fn login(&self, login: &Login, client: &reqwest::Client) -> Result<String, LoginError> {
+    async fn login(
+        &self,
+        login: &Login,
+        client: &crate::wire::Client,
+    ) -> Result<String, LoginError> {
         let fail = |reason: String| LoginError {
             scheme: login.scheme.to_owned(),
             operation: login.operation.to_owned(),
@@ -258,7 +262,7 @@ impl Session {
         let body = response
             .json()
             .map_err(|e| fail(format!("the answer is not JSON: {e}")))?;
-        let token = extract(&body, &login.token).ok_or_else(|| {
+        let token = extract(body, &login.token).ok_or_else(|| {
             fail(match &login.token {
                 TokenAt::Field { field } => format!("the answer has no `{field}`"),
                 TokenAt::UrlParam { field, param } => {

@@ -72,6 +72,21 @@ pub struct WireResponse {
     /// Set once the exchange is stored: what the whole body was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<KeptBody>,
+    /// The body parsed as JSON on first use (see [`WireResponse::json`]).
+    #[serde(skip)]
+    parsed: ParsedBody,
+}
+
+/// A response body parsed as JSON once, for every check that reads it: several checks judge
+/// each answer, and parsing it was a tenth of a case's time when each parsed it again. A memo,
+/// not part of the answer: any two are equal, and it is never written out.
+#[derive(Debug, Clone, Default)]
+struct ParsedBody(std::sync::OnceLock<Result<Value, std::sync::Arc<serde_json::Error>>>);
+
+impl PartialEq for ParsedBody {
+    fn eq(&self, _: &ParsedBody) -> bool {
+        true
+    }
 }
 
 /// What a stored exchange says of a body it keeps only an excerpt of.
@@ -86,6 +101,17 @@ pub struct KeptBody {
 }
 
 impl WireResponse {
+    /// An answer with `status`, `headers` (names lower case) and `body`, received at once;
+    /// set the other fields on the result.
+    pub fn new(status: u16, headers: Vec<(String, String)>, body: String) -> WireResponse {
+        WireResponse {
+            status,
+            headers,
+            body,
+            ..WireResponse::default()
+        }
+    }
+
     /// The first header named `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -113,9 +139,14 @@ impl WireResponse {
         })
     }
 
-    /// The body parsed as JSON, if it is JSON.
-    pub fn json(&self) -> Result<Value, serde_json::Error> {
-        serde_json::from_str(&self.body)
+    /// The body parsed as JSON, if it is JSON. Parsed on the first call only: a body changed
+    /// after it is not parsed again (build a new answer instead).
+    pub fn json(&self) -> Result<&Value, &serde_json::Error> {
+        self.parsed
+            .0
+            .get_or_init(|| serde_json::from_str(&self.body).map_err(std::sync::Arc::new))
+            .as_ref()
+            .map_err(|e| &**e)
     }
 
     /// This response as a stored exchange keeps it: the body cut to [`KEPT_BODY_BYTES`] after
@@ -148,6 +179,7 @@ impl WireResponse {
                 sha256,
                 truncated: cut < redacted.len() || window < self.body.len(),
             }),
+            parsed: ParsedBody::default(),
         }
     }
 }

@@ -105,7 +105,7 @@ pub struct Proxy {
     readers: Vec<Reader>,
     checks: Vec<&'static dyn Check>,
     settings: CheckSettings,
-    client: reqwest::Client,
+    client: crate::wire::Client,
     options: ProxyOptions,
     redactor: Redactor,
     judged: Mutex<Judged>,

@@ -40,7 +40,7 @@ pub async fn replay(
     records: &[FailureRecord],
     base_url: &str,
     variables: &BTreeMap<String, String>,
-    client: &reqwest::Client,
+    client: &wire::Client,
 ) -> Vec<Replayed> {
     let settings = CheckSettings::default();
     let mut out = Vec::with_capacity(records.len());
@@ -62,7 +62,7 @@ async fn replay_one(
     record: &FailureRecord,
     base_url: &str,
     variables: &BTreeMap<String, String>,
-    client: &reqwest::Client,
+    client: &wire::Client,
     settings: &CheckSettings,
 ) -> Result<Verdict, String> {
     let request = filled(&record.exchange.request, variables)?;

@@ -57,13 +57,13 @@ fn header(name: &str, value: &str) -> (String, String) {
 }
 
 fn response(status: u16, body: &str) -> Result<WireResponse, String> {
-    Ok(WireResponse {
+    let mut response = WireResponse::new(
         status,
-        headers: vec![header("content-type", "application/json")],
-        body: body.to_owned(),
-        elapsed: Duration::from_millis(250),
-        ..WireResponse::default()
-    })
+        vec![header("content-type", "application/json")],
+        body.to_owned(),
+    );
+    response.elapsed = Duration::from_millis(250);
+    Ok(response)
 }
 
 fn record(

@@ -125,16 +125,13 @@ pub fn case(operation: &str, intent: Intent) -> Case {
 
 /// A response with `status`, `headers` and `body`, received in 5 ms.
 pub fn response(status: u16, headers: &[(&str, &str)], body: &str) -> WireResponse {
-    WireResponse {
-        status,
-        headers: headers
-            .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
-            .collect(),
-        body: body.to_owned(),
-        elapsed: Duration::from_millis(5),
-        ..WireResponse::default()
-    }
+    let headers = headers
+        .iter()
+        .map(|(k, v)| (k.to_ascii_lowercase(), (*v).to_owned()))
+        .collect();
+    let mut response = WireResponse::new(status, headers, body.to_owned());
+    response.elapsed = Duration::from_millis(5);
+    response
 }
 
 /// `case` sent and answered with `response` (or the transport error).

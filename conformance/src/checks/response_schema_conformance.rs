@@ -66,10 +66,10 @@ impl Check for ResponseSchemaConformance {
             // serde_json's message names the line and column, never the text.
             Err(e) => return Outcome::fail(expected(), format!("a body that is not JSON ({e})")),
         };
-        if media.validator.is_valid(&value) {
+        if media.validator.is_valid(value) {
             return Outcome::Pass;
         }
-        Outcome::fail(expected(), errors(branch(media, &value), &value))
+        Outcome::fail(expected(), errors(branch(media, value), value))
     }
 }
 

@@ -305,8 +305,9 @@ impl Runner {
     }
 }
 
-/// Run every selected operation on `workers` threads, each with a single-threaded runtime and
-/// an HTTP client of its own, taking operations from a shared counter. A request then never
+/// Run every selected operation on `workers` lanes spread over at most one thread per core,
+/// each thread with a single-threaded runtime and an HTTP client of its own, the lanes taking
+/// operations from a shared counter (fuzz lanes keep theirs). A request then never
 /// hops between threads (the hops cost more than the request on loopback), and proptest's value
 /// trees, which are not `Send`, stay on the thread that made them.
 async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<FailureRecord>) {
@@ -328,15 +329,12 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = std::sync::mpsc::channel();
     let lanes = shared.config.workers.max(1).min(queue.len().max(1));
-    // A fuzz run puts its workers on as many threads as there are cores, several lanes per
-    // thread: a lane waiting for its answer hands the thread to another lane instead of the
-    // kernel switching threads (measured: a fifth of a fuzz run's time was thread switches).
-    let threads = match shared.config.fuzz {
-        true => lanes.min(std::thread::available_parallelism().map_or(1, |n| n.get())),
-        false => lanes,
-    };
+    // Workers are lanes on as many threads as there are cores: a lane waiting for its answer
+    // hands the thread to another lane instead of the kernel switching threads (measured: a
+    // fifth of a fuzz run's time was thread switches).
+    let threads = lanes.min(std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut handles = Vec::new();
-    for _ in 0..threads {
+    for t in 0..threads {
         let (shared, queue, next, tx) = (shared.clone(), queue.clone(), next.clone(), tx.clone());
         handles.push(std::thread::spawn(move || {
             let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -356,12 +354,11 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                     return;
                 }
             };
+            // Thread `t` of `threads` runs lanes t, t + threads, …
+            let mine = (t..lanes).step_by(threads);
             if shared.config.fuzz {
-                // Lane `l` of `lanes` takes every `lanes`-th operation; thread `t` of
-                // `threads` runs lanes t, t + threads, …
-                let t = next.fetch_add(1, Ordering::Relaxed);
-                let mine: Vec<Vec<usize>> = (t..lanes)
-                    .step_by(threads)
+                // A fuzz lane `l` of `lanes` keeps every `lanes`-th operation for itself.
+                let mine: Vec<Vec<usize>> = mine
                     .map(|l| queue.iter().copied().skip(l).step_by(lanes).collect())
                     .collect();
                 for (index, result, found) in fuzz(&shared, &runtime, &client, &mine) {
@@ -371,31 +368,20 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                 }
                 return;
             }
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&index) = queue.get(i) else {
-                    return;
-                };
-                let op = &shared.spec.operations[index];
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    runtime.block_on(OperationRun::new(&shared, index, &client).run())
-                }));
-                let outcome = outcome.map_err(|panic| {
-                    let why = panic
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                        .unwrap_or_default();
-                    skipped(
-                        &shared.spec,
-                        op,
-                        format!("internal error of the runner: {why}"),
-                    )
-                });
-                if tx.send((index, outcome)).is_err() {
-                    return;
+            // Otherwise every lane takes the next operation of the shared queue.
+            let lane = || async {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&index) = queue.get(i) else {
+                        return;
+                    };
+                    let outcome = operation_outcome(&shared, index, &client).await;
+                    if tx.send((index, outcome)).is_err() {
+                        return;
+                    }
                 }
-            }
+            };
+            runtime.block_on(futures_util::future::join_all(mine.map(|_| lane())));
         }));
     }
     drop(tx);
@@ -441,6 +427,33 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     (operations, failures)
 }
 
+/// One operation's run to its end: its result and failures, or, when the runner panicked on
+/// it, a skipped result that says so (the other operations go on).
+async fn operation_outcome(
+    shared: &Arc<Shared>,
+    index: usize,
+    client: &wire::Client,
+) -> Result<(OperationResult, Vec<FailureRecord>), OperationResult> {
+    use futures_util::FutureExt;
+    std::panic::AssertUnwindSafe(OperationRun::new(shared, index, client).run())
+        .catch_unwind()
+        .await
+        .map_err(|panic| {
+            let op = &shared.spec.operations[index];
+            let reason = format!("internal error of the runner: {}", panic_text(&*panic));
+            skipped(&shared.spec, op, reason)
+        })
+}
+
+/// The message a panic carried, if it carried text.
+fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
 /// What a worker thread's share of a fuzz run gives back: per operation index, its result and
 /// failures (a skipped result without failures when the runner panicked).
 type Outcomes = Vec<(usize, OperationResult, Vec<FailureRecord>)>;
@@ -453,7 +466,7 @@ type Outcomes = Vec<(usize, OperationResult, Vec<FailureRecord>)>;
 fn fuzz(
     shared: &Arc<Shared>,
     runtime: &tokio::runtime::Runtime,
-    client: &reqwest::Client,
+    client: &wire::Client,
     lanes: &[Vec<usize>],
 ) -> Outcomes {
     let mut runs: Vec<Vec<OperationRun>> = lanes
@@ -479,11 +492,7 @@ fn fuzz(
             })
             .collect(),
         Err(panic) => {
-            let why = panic
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                .unwrap_or_default();
+            let why = panic_text(&*panic);
             indices
                 .map(|i| {
                     let op = &shared.spec.operations[i];

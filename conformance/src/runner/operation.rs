@@ -21,7 +21,7 @@ use super::{Shared, UNSAFE_METHODS, pace};
 pub(super) struct OperationRun<'a> {
     pub(super) shared: &'a Shared,
     /// This worker thread's HTTP client.
-    pub(super) client: &'a reqwest::Client,
+    pub(super) client: &'a wire::Client,
     pub(super) op: &'a Operation,
     pub(super) checks: Vec<&'static dyn Check>,
     /// How the server will read this operation's requests: decides which generated cases are
@@ -62,7 +62,7 @@ struct Verdict {
 
 impl<'a> OperationRun<'a> {
     /// The run of the operation at `index` of the spec.
-    pub(super) fn new(shared: &'a Shared, index: usize, client: &'a reqwest::Client) -> Self {
+    pub(super) fn new(shared: &'a Shared, index: usize, client: &'a wire::Client) -> Self {
         let op = &shared.spec.operations[index];
         let mut checks = shared.config.checks.for_operation(&op.id);
         // A pass is one bit of a u64 per check.

@@ -5,8 +5,11 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::Value;
+
+mod plain;
 
 use crate::case::{Auth, Case, CaseBody};
 use crate::exchange::{Exchange, Part, WireRequest, WireResponse};
@@ -378,17 +381,31 @@ pub fn sendable(name: &str, value: &str) -> bool {
 }
 
 /// An HTTP client for talking to servers under test: no redirects followed (3xx answers are
-/// checked as they are), no proxy from the environment, `timeout` per request. Fails only when
-/// the TLS backend cannot be set up.
-pub fn client(timeout: Duration) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+/// checked as they are), no proxy from the environment, `timeout` per request, connections
+/// kept open between requests. `http://` goes through hyper directly ([`plain`]), `https://`
+/// through reqwest. Cheap to clone: clones share their connections.
+#[derive(Debug, Clone)]
+pub struct Client {
+    tls: reqwest::Client,
+    plain: std::sync::Arc<plain::Pool>,
+    timeout: Duration,
+}
+
+/// A [`Client`] with `timeout` per request. Fails only when the TLS backend cannot be set up.
+pub fn client(timeout: Duration) -> Result<Client, String> {
+    let tls = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
         .timeout(timeout)
         .connect_timeout(timeout)
         .pool_max_idle_per_host(64)
         .build()
-        .map_err(|e| format!("cannot create an HTTP client: {e}"))
+        .map_err(|e| format!("cannot create an HTTP client: {e}"))?;
+    Ok(Client {
+        tls,
+        plain: Default::default(),
+        timeout,
+    })
 }
 
 /// A body larger than this is read only with a permit of the run's [`LargeBodies`] gate.
@@ -416,14 +433,14 @@ impl LargeBodies {
 }
 
 /// Send `request` and read the answer (at most [`MAX_BODY`] bytes).
-pub async fn send(client: &reqwest::Client, request: &WireRequest) -> Result<WireResponse, String> {
+pub async fn send(client: &Client, request: &WireRequest) -> Result<WireResponse, String> {
     send_gated(client, request, None).await.0
 }
 
 /// [`send`], reading an answer over [`LARGE_BODY`] only with a permit of `gate` (when given),
 /// which comes back with the answer for the caller to hold while it judges it.
 pub async fn send_gated(
-    client: &reqwest::Client,
+    client: &Client,
     request: &WireRequest,
     gate: Option<&LargeBodies>,
 ) -> (Result<WireResponse, String>, Option<LargePermit>) {
@@ -433,26 +450,135 @@ pub async fn send_gated(
 }
 
 async fn read(
-    client: &reqwest::Client,
+    client: &Client,
     request: &WireRequest,
     gate: Option<&LargeBodies>,
     permit: &mut Option<LargePermit>,
 ) -> Result<WireResponse, String> {
-    let method = reqwest::Method::from_bytes(request.method.as_bytes())
+    let method = http::Method::from_bytes(request.method.as_bytes())
         .map_err(|e| format!("method {}: {e}", request.method))?;
     let url = parse_url(&request.url)?;
-    let mut builder = client.request(method, url);
+    let started = Instant::now();
+    let mut response = match (url.scheme(), url.host_str()) {
+        ("http", Some(host)) => {
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            let exchange = read_plain(client, method, &url, host, request, gate, permit);
+            tokio::time::timeout(client.timeout, exchange)
+                .await
+                .unwrap_or_else(|_| Err("timed out".to_owned()))?
+        }
+        _ => read_tls(client, method, url, request, gate, permit).await?,
+    };
+    response.elapsed = started.elapsed();
+    Ok(response)
+}
+
+/// [`read`] over plain HTTP, sent as reqwest would send it: the request in origin form
+/// (`/path?query`) with a `Host` header, `Accept: */*` unless the request sets one, and the
+/// URL's user and password as Basic credentials unless the request carries its own.
+async fn read_plain(
+    client: &Client,
+    method: http::Method,
+    url: &reqwest::Url,
+    host: &str,
+    request: &WireRequest,
+    gate: Option<&LargeBodies>,
+    permit: &mut Option<LargePermit>,
+) -> Result<WireResponse, String> {
+    let port = url.port_or_known_default().unwrap_or(80);
+    let authority = &url[url::Position::BeforeHost..url::Position::AfterPort];
+    let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
+    let mut builder = http::Request::builder().method(method).uri(target);
+    if !request
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("host"))
+    {
+        builder = builder.header(http::header::HOST, authority);
+    }
+    if request.header("accept").is_none() {
+        builder = builder.header(http::header::ACCEPT, "*/*");
+    }
+    if let Some(basic) = userinfo(url).filter(|_| request.header("authorization").is_none()) {
+        builder = builder.header(http::header::AUTHORIZATION, basic);
+    }
+    for (k, v) in &request.headers {
+        builder = builder.header(k, v);
+    }
+    let body = request.body.clone().map(Bytes::from).unwrap_or_default();
+    let outgoing = builder
+        .body(http_body_util::Full::new(body))
+        .map_err(|e| format!("cannot build the request: {e}"))?;
+    let (answer, kept) = client
+        .plain
+        .send(authority, host, port, outgoing)
+        .await
+        .map_err(|e| chain(&e))?;
+    let response = collect(answer, gate, permit, |e: hyper::Error| chain(&e)).await?;
+    client.plain.give_back(authority, kept);
+    Ok(response)
+}
+
+/// The `Authorization: Basic` value of the user and password in `url`, if it has them.
+fn userinfo(url: &reqwest::Url) -> Option<http::HeaderValue> {
+    use base64::Engine;
+    if url.username().is_empty() && url.password().is_none() {
+        return None;
+    }
+    let decoded = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let pair = format!(
+        "{}:{}",
+        decoded(url.username()),
+        url.password().map(decoded).unwrap_or_default()
+    );
+    let value = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    );
+    let mut value = http::HeaderValue::from_str(&value).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+/// [`read`] through reqwest (`https://`, or a URL without a host).
+async fn read_tls(
+    client: &Client,
+    method: http::Method,
+    url: reqwest::Url,
+    request: &WireRequest,
+    gate: Option<&LargeBodies>,
+    permit: &mut Option<LargePermit>,
+) -> Result<WireResponse, String> {
+    let mut builder = client.tls.request(method, url);
     for (k, v) in &request.headers {
         builder = builder.header(k, v);
     }
     if let Some(body) = &request.body {
         builder = builder.body(body.clone());
     }
-    let started = Instant::now();
-    let mut response = builder.send().await.map_err(describe)?;
-    let status = response.status().as_u16();
-    let headers: Vec<(String, String)> = response
-        .headers()
+    let answer = builder.send().await.map_err(describe)?;
+    collect(http::Response::from(answer), gate, permit, describe).await
+}
+
+/// An answer read to its end (at most [`MAX_BODY`] bytes, a large one only with a permit of
+/// `gate`), decoded from its `Content-Encoding`; `fail` words the body's read errors.
+async fn collect<B>(
+    answer: http::Response<B>,
+    gate: Option<&LargeBodies>,
+    permit: &mut Option<LargePermit>,
+    fail: impl Fn(B::Error) -> String,
+) -> Result<WireResponse, String>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+{
+    use http_body_util::BodyExt;
+    let (parts, mut incoming) = answer.into_parts();
+    let headers: Vec<(String, String)> = parts
+        .headers
         .iter()
         .map(|(k, v)| {
             (
@@ -464,14 +590,22 @@ async fn read(
     let encoding = declared_encoding(&headers);
     // Sized from `Content-Length` (within the cap) so a large body is not grown by doubling,
     // which would hold up to twice its size.
-    let declared = response.content_length().unwrap_or(0).min(MAX_BODY as u64) as usize;
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.trim().parse::<u64>().ok())
+        .unwrap_or(0)
+        .min(MAX_BODY as u64) as usize;
     if declared > LARGE_BODY
         && let Some(gate) = gate
     {
         *permit = gate.permit().await;
     }
     let mut body = Vec::with_capacity(declared);
-    while let Some(chunk) = response.chunk().await.map_err(describe)? {
+    while let Some(frame) = incoming.frame().await {
+        let Ok(chunk) = frame.map_err(&fail)?.into_data() else {
+            continue;
+        };
         if body.len() + chunk.len() > MAX_BODY {
             return Err(too_large(None));
         }
@@ -494,15 +628,10 @@ async fn read(
             (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(at))
         }
     };
-    Ok(WireResponse {
-        status,
-        headers,
-        body,
-        elapsed: started.elapsed(),
-        encoding,
-        invalid_utf8_at,
-        kept: None,
-    })
+    let mut response = WireResponse::new(parts.status.as_u16(), headers, body);
+    response.encoding = encoding;
+    response.invalid_utf8_at = invalid_utf8_at;
+    Ok(response)
 }
 
 thread_local! {
@@ -601,15 +730,25 @@ pub fn decode(bytes: &[u8], coding: &str) -> Result<Vec<u8>, String> {
 
 /// The transport error in words, without the URL (a query string may carry a credential).
 fn describe(e: reqwest::Error) -> String {
-    use std::error::Error;
     let e = e.without_url();
-    let mut out = if e.is_timeout() {
+    let head = if e.is_timeout() {
         "timed out".to_owned()
     } else if e.is_connect() {
         "could not connect".to_owned()
     } else {
         e.to_string()
     };
+    let mut out = head;
+    if let Some(source) = std::error::Error::source(&e) {
+        out.push_str(": ");
+        out.push_str(&chain(source));
+    }
+    out
+}
+
+/// An error and its sources, joined by `: `.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
         out.push_str(&format!(": {s}"));
@@ -620,7 +759,7 @@ fn describe(e: reqwest::Error) -> String {
 
 /// Render and send `case`; `None` when the case cannot be put on the wire.
 pub async fn exchange(
-    client: &reqwest::Client,
+    client: &Client,
     spec: &Spec,
     case: Case,
     base_url: &str,
@@ -636,7 +775,7 @@ pub async fn exchange(
 /// [`exchange`] with a [`LargeBodies`] gate: the permit of a large answer comes back with it;
 /// `prepared` is the case's operation and its encoding, when the caller keeps them.
 pub async fn exchange_gated(
-    client: &reqwest::Client,
+    client: &Client,
     spec: &Spec,
     case: Case,
     base_url: &str,
@@ -662,6 +801,8 @@ pub async fn exchange_gated(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
 
     #[test]
     fn urls_read_against_the_last_origin_are_the_urls_themselves() {
@@ -683,6 +824,105 @@ mod tests {
             assert_eq!(parse_url(url).unwrap(), parsed, "{url}");
         }
         assert!(parse_url("not a url").is_err());
+    }
+
+    /// A server on loopback that answers every request with its own head as the body, and
+    /// closes a connection after `per_connection` answers; it counts the connections.
+    async fn echo_server(per_connection: usize) -> (String, Arc<AtomicUsize>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut stream, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    for _ in 0..per_connection {
+                        let mut head = Vec::new();
+                        let mut byte = [0u8; 1];
+                        while !head.ends_with(b"\r\n\r\n") {
+                            if stream.read(&mut byte).await.unwrap_or(0) == 0 {
+                                return;
+                            }
+                            head.push(byte[0]);
+                        }
+                        let answer =
+                            format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", head.len());
+                        let _ = stream.write_all(answer.as_bytes()).await;
+                        let _ = stream.write_all(&head).await;
+                    }
+                });
+            }
+        });
+        (url, accepted)
+    }
+
+    fn get(url: String) -> WireRequest {
+        WireRequest {
+            method: "GET".into(),
+            url,
+            headers: Vec::new(),
+            body: None,
+            parts: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_http_keeps_its_connection_and_survives_a_server_closing_it() {
+        let client = client(Duration::from_secs(5)).unwrap();
+        let (url, accepted) = echo_server(usize::MAX).await;
+        for _ in 0..3 {
+            let answer = send(&client, &get(format!("{url}/x"))).await.unwrap();
+            assert_eq!(answer.status, 200);
+        }
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            1,
+            "one connection for all three"
+        );
+
+        // A server that closes each connection after one answer: every request still gets
+        // its answer, on a new connection.
+        let (url, accepted) = echo_server(1).await;
+        for _ in 0..3 {
+            let answer = send(&client, &get(format!("{url}/y"))).await.unwrap();
+            assert_eq!(answer.status, 200, "{answer:?}");
+        }
+        assert_eq!(accepted.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn plain_http_sends_what_reqwest_would() {
+        let client = client(Duration::from_secs(5)).unwrap();
+        let (url, _) = echo_server(usize::MAX).await;
+        let with_user = url.replacen("http://", "http://us%20er:p%40ss@", 1);
+        let answer = send(&client, &get(format!("{with_user}/a/b?q=1")))
+            .await
+            .unwrap();
+        let head = answer.body.to_ascii_lowercase();
+        let authority = url.trim_start_matches("http://");
+        assert!(head.starts_with("get /a/b?q=1 http/1.1\r\n"), "{head}");
+        assert!(head.contains(&format!("host: {authority}\r\n")), "{head}");
+        assert!(head.contains("accept: */*\r\n"), "{head}");
+        // "us er:p@ss" in base64.
+        assert!(
+            head.contains("authorization: basic dxmgzxi6cebzcw==\r\n"),
+            "{head}"
+        );
+        assert!(
+            !head.contains("p%40ss") && !head.contains("us%20er"),
+            "{head}"
+        );
+
+        let refused = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap()
+        };
+        let e = send(&client, &get(format!("http://{refused}/")))
+            .await
+            .unwrap_err();
+        assert!(e.starts_with("could not connect"), "{e}");
     }
 
     #[test]

@@ -122,7 +122,7 @@ pub struct Target {
     pub base_url: String,
     /// Knows every credential in use, for messages that quote requests.
     pub redactor: Redactor,
-    client: reqwest::Client,
+    client: wire::Client,
     session: Session,
     /// Operations left out (only ever non-empty for a remote server).
     excluded: BTreeSet<String>,

@@ -489,18 +489,15 @@ async fn reachable(url: &str, timeout: Duration) -> Result<(), String> {
         return Err("only http and https URLs are supported".into());
     }
     let client = wire::client(timeout)?;
-    client.get(parsed).send().await.map(|_| ()).map_err(|e| {
-        use std::error::Error;
-        // Without the URL: it may carry a password.
-        let e = e.without_url();
-        let mut out = e.to_string();
-        let mut source = e.source();
-        while let Some(s) = source {
-            out.push_str(&format!(": {s}"));
-            source = s.source();
-        }
-        out
-    })
+    let request = gamespec_conformance::exchange::WireRequest {
+        method: "GET".into(),
+        url: parsed.to_string(),
+        headers: Vec::new(),
+        body: None,
+        parts: None,
+    };
+    // The error never quotes the URL, which may carry a password.
+    wire::send(&client, &request).await.map(|_| ())
 }
 
 /// The `--dry-run` listing: each operation with its planned cases per phase.
