@@ -29,14 +29,15 @@ const MARKERS: [(&str, &str); 12] = [
     ("ORA-00", "a database error"),
 ];
 
-/// Every text [`leak`] looks for, and the backslash of a JSON escape, in one automaton: a body
-/// none of them occurs in cannot leak (see [`surely_clean`]).
-static ANY_SIGN: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
+/// The texts of a Java or .NET stack frame's file, after [`MARKERS`] in [`SIGNS`].
+const FRAMES: [&str; 2] = [".java:", ".cs:line "];
+
+/// [`MARKERS`], then [`FRAMES`], then the backslash of a JSON escape, in one automaton: a body
+/// none of them occurs in cannot leak (see [`surely_clean`]), and [`leak`] finds them all in
+/// one pass.
+static SIGNS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
     std::sync::LazyLock::new(|| {
-        let signs = MARKERS
-            .iter()
-            .map(|(m, _)| *m)
-            .chain([".java:", ".cs:line ", "\\"]);
+        let signs = MARKERS.iter().map(|(m, _)| *m).chain(FRAMES).chain(["\\"]);
         aho_corasick::AhoCorasick::new(signs).ok()
     });
 
@@ -45,19 +46,45 @@ static ANY_SIGN: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
 /// backslash, no marker and no frame's file name, neither it nor any of its strings can show
 /// what [`leak`] looks for. Anything else is judged by [`leak`] itself.
 fn surely_clean(text: &str) -> bool {
-    ANY_SIGN.as_ref().is_some_and(|signs| !signs.is_match(text))
+    SIGNS.as_ref().is_some_and(|signs| !signs.is_match(text))
 }
 
-/// What internal text `text` shows, if any.
+/// What internal text `text` shows, if any: the first of [`MARKERS`] (in their order) that it
+/// holds, else a stack frame.
 fn leak(text: &str) -> Option<&'static str> {
-    if let Some((_, what)) = MARKERS.iter().find(|(m, _)| text.contains(m)) {
-        return Some(what);
+    let (marker, frame) = match SIGNS.as_ref() {
+        Some(signs) => {
+            let mut first = usize::MAX;
+            let mut frame = false;
+            for found in signs.find_overlapping_iter(text) {
+                let at = found.pattern().as_usize();
+                if at < MARKERS.len() {
+                    first = first.min(at);
+                } else if at < MARKERS.len() + FRAMES.len() {
+                    frame = true;
+                }
+            }
+            (MARKERS.get(first).map(|(_, what)| *what), frame)
+        }
+        // Without the automaton (it cannot fail to build for these texts), search one by one.
+        None => (
+            MARKERS
+                .iter()
+                .find(|(m, _)| text.contains(m))
+                .map(|(_, what)| *what),
+            FRAMES.iter().any(|f| text.contains(f)),
+        ),
+    };
+    if marker.is_some() {
+        return marker;
     }
     // Java and .NET frames: `at pkg.Class.method(File.java:42)`, `at NS.Type.M() in F.cs:line 7`.
-    text.lines()
-        .map(str::trim_start)
-        .any(|l| l.starts_with("at ") && (l.contains(".java:") || l.contains(".cs:line ")))
-        .then_some("a stack trace")
+    (frame
+        && text
+            .lines()
+            .map(str::trim_start)
+            .any(|l| l.starts_with("at ") && FRAMES.iter().any(|f| l.contains(f))))
+    .then_some("a stack trace")
 }
 
 fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
