@@ -21,10 +21,14 @@ const LARGEST: usize = 4 * 1024;
 /// Remembered answers per thread (at most `LARGEST` bytes each: 2 MiB per thread).
 const ENTRIES: usize = 512;
 
+/// The validator's address and the body's hash.
 type Key = (usize, u64);
 
+/// The validator and the body an entry stands for.
+type Entry = (Arc<Validator>, Box<str>);
+
 thread_local! {
-    static SEEN: RefCell<lru::LruCache<Key, (Arc<Validator>, Box<str>)>> = RefCell::new(
+    static SEEN: RefCell<lru::LruCache<Key, Entry>> = RefCell::new(
         lru::LruCache::new(NonZeroUsize::new(ENTRIES).unwrap_or(NonZeroUsize::MIN)),
     );
 }
