@@ -422,12 +422,17 @@ impl<'a, 'b> Ctx<'a, 'b> {
         };
         c.put(&key, stored.clone(), cap);
         let ranked = self.ranked(effect, holder, collection, Some(&key), None);
-        Ok(Some(ranked.into_iter().next().unwrap_or(stored)))
+        Ok(Some(
+            ranked
+                .first()
+                .map(|&(item, rank)| with_rank(effect, item.clone(), rank))
+                .unwrap_or(stored),
+        ))
     }
 
-    /// The collection's items, filtered and ordered as the effect says, with ranks: only the
-    /// item under `only` when given, else the first `limit` (all without one). Only the items
-    /// returned are copied, and one item's rank is counted without sorting: a fuzz run fills a
+    /// The collection's items, filtered and ordered as the effect says, each with its rank (from
+    /// 1): only the item under `only` when given, else the first `limit` (all without one).
+    /// Nothing is copied, and one item's rank is counted without sorting: a fuzz run fills a
     /// leaderboard to its cap and then submits a score on nearly every request.
     fn ranked(
         &mut self,
@@ -436,7 +441,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
         collection: &str,
         only: Option<&str>,
         limit: Option<usize>,
-    ) -> Vec<Value> {
+    ) -> Vec<(&Value, usize)> {
         let Some(c) = self.inner.collection(holder, collection) else {
             return Vec::new();
         };
@@ -468,12 +473,6 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 }
             }
         };
-        let ranked = |mut item: Value, rank: usize| {
-            if let Some(at) = &effect.rank {
-                render::set(&mut item, at, Value::from(rank as u64));
-            }
-            item
-        };
         if let Some(only) = only {
             let Some(target) = c.get(only).filter(|v| kept(v)) else {
                 return Vec::new();
@@ -493,7 +492,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
                     _ => {}
                 }
             }
-            return vec![ranked(target.clone(), before + 1)];
+            return vec![(target, before + 1)];
         }
         let mut items: Vec<&Value> = c.entries().map(|(_, v)| v).filter(|v| kept(v)).collect();
         if effect.order_by.is_some() {
@@ -503,7 +502,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
             .into_iter()
             .take(limit.unwrap_or(usize::MAX))
             .enumerate()
-            .map(|(i, item)| ranked(item.clone(), i + 1))
+            .map(|(i, item)| (item, i + 1))
             .collect()
     }
 
@@ -520,17 +519,18 @@ impl<'a, 'b> Ctx<'a, 'b> {
                     .and_then(|l| self.text(l))
                     .and_then(|t| t.parse::<usize>().ok());
                 let items = self.ranked(effect, holder, collection, None, limit);
-                render::list(answer, at, &items);
+                render::ranked_list(answer, at, &items, effect.rank.as_deref());
                 self.filled = true;
             }
             Action::Get => {
                 let Some(key) = self.key(&effect.key) else {
                     return;
                 };
-                if let Some(item) = self
+                let found = self
                     .ranked(effect, holder, collection, Some(&key), None)
-                    .pop()
-                {
+                    .first()
+                    .map(|&(item, rank)| with_rank(effect, item.clone(), rank));
+                if let Some(item) = found {
                     render::one(answer, at, &item);
                     self.filled = true;
                 }
@@ -538,6 +538,14 @@ impl<'a, 'b> Ctx<'a, 'b> {
             _ => {}
         }
     }
+}
+
+/// `item` with its `rank` written where the effect ranks items (unchanged if it does not).
+fn with_rank(effect: &Effect, mut item: Value, rank: usize) -> Value {
+    if let Some(at) = &effect.rank {
+        render::set(&mut item, at, Value::from(rank as u64));
+    }
+    item
 }
 
 /// A number from a JSON number or numeric text.

@@ -99,8 +99,26 @@ pub fn one(answer: &mut Value, at: &str, item: &Value) {
 
 /// Put a list of items at `at` of `answer`, each merged over the list's first element.
 pub fn list(answer: &mut Value, at: &str, items: &[Value]) {
+    let items: Vec<(&Value, usize)> = items.iter().zip(1..).collect();
+    ranked_list(answer, at, &items, None);
+}
+
+/// [`list`] of borrowed items, each with its rank (from 1) written at the pointer `rank` when
+/// given.
+pub fn ranked_list(answer: &mut Value, at: &str, items: &[(&Value, usize)], rank: Option<&str>) {
     let template = template_at(answer, at);
-    let value = Value::Array(items.iter().map(|i| merged(&template, i)).collect());
+    let value = Value::Array(
+        items
+            .iter()
+            .map(|&(item, place)| {
+                let mut value = merged(&template, item);
+                if let Some(rank) = rank {
+                    set(&mut value, rank, Value::from(place as u64));
+                }
+                value
+            })
+            .collect(),
+    );
     set(answer, at, value);
 }
 
