@@ -215,7 +215,9 @@ fn measure(
     std::fs::write(&raw, measured.to_string()).map_err(io_error(&raw))?;
     let requests_per_sec = measured["summary"]["requestsPerSec"]
         .as_f64()
-        .ok_or_else(|| ToolError::failed("reading oha's JSON", "no summary.requestsPerSec", HINT))?;
+        .ok_or_else(|| {
+            ToolError::failed("reading oha's JSON", "no summary.requestsPerSec", HINT)
+        })?;
     Ok((cases as f64 / runner_secs.max(1e-9), requests_per_sec))
 }
 
@@ -230,6 +232,8 @@ fn median(values: impl Iterator<Item = f64>) -> f64 {
     }
 }
 
+const HINT: &str = "`cargo run -p gamespec-conformance --bin conformance -- run --spec NAME --fuzz --time-budget 5` must work";
+
 #[cfg(test)]
 mod tests {
     use super::median;
@@ -241,5 +245,3 @@ mod tests {
         assert_eq!(median(std::iter::empty()), 0.0);
     }
 }
-
-const HINT: &str = "`cargo run -p gamespec-conformance --bin conformance -- run --spec NAME --fuzz --time-budget 5` must work";
