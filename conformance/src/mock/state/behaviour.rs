@@ -458,25 +458,20 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 v.pointer(p).and_then(render::text).as_deref() == Some(expected.as_str())
             })
         };
-        let order = |a: &Value, b: &Value| match &effect.order_by {
-            None => std::cmp::Ordering::Equal,
-            Some(by) => {
-                let (x, y) = (a.pointer(by), b.pointer(by));
-                let order = match (number(x), number(y)) {
-                    (Some(x), Some(y)) => x.total_cmp(&y),
-                    _ => x.and_then(render::text).cmp(&y.and_then(render::text)),
-                };
-                if effect.descending {
-                    order.reverse()
-                } else {
-                    order
-                }
+        let key = |v: &Value| SortKey::of(v, effect.order_by.as_deref());
+        let order = |a: &SortKey, b: &SortKey| {
+            let order = a.cmp(b);
+            if effect.descending {
+                order.reverse()
+            } else {
+                order
             }
         };
         if let Some(only) = only {
             let Some(target) = c.get(only).filter(|v| kept(v)) else {
                 return Vec::new();
             };
+            let target_key = key(target);
             // The rank a stable sort would give: every item ordered before it, and every
             // equal one stored before it, comes first.
             let mut before = 0;
@@ -486,7 +481,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
                     seen = true;
                     continue;
                 }
-                match order(v, target) {
+                match order(&key(v), &target_key) {
                     std::cmp::Ordering::Less => before += 1,
                     std::cmp::Ordering::Equal if !seen => before += 1,
                     _ => {}
@@ -494,15 +489,21 @@ impl<'a, 'b> Ctx<'a, 'b> {
             }
             return vec![(target, before + 1)];
         }
-        let mut items: Vec<&Value> = c.entries().map(|(_, v)| v).filter(|v| kept(v)).collect();
+        // Each item's key is read once, not at every comparison of the sort.
+        let mut items: Vec<(SortKey, &Value)> = c
+            .entries()
+            .map(|(_, v)| v)
+            .filter(|v| kept(v))
+            .map(|v| (key(v), v))
+            .collect();
         if effect.order_by.is_some() {
-            items.sort_by(|a, b| order(a, b));
+            items.sort_by(|(a, _), (b, _)| order(a, b));
         }
         items
             .into_iter()
             .take(limit.unwrap_or(usize::MAX))
             .enumerate()
-            .map(|(i, item)| (item, i + 1))
+            .map(|(i, (_, item))| (item, i + 1))
             .collect()
     }
 
@@ -536,6 +537,32 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// What an item is ordered by: the value at the effect's `order_by` pointer, compared as
+/// numbers when both sides are numbers (or numeric text), else as text; without a pointer,
+/// every item is equal (they keep their stored order).
+#[derive(Debug)]
+struct SortKey {
+    number: Option<f64>,
+    text: Option<String>,
+}
+
+impl SortKey {
+    fn of(item: &Value, by: Option<&str>) -> SortKey {
+        let at = by.and_then(|by| item.pointer(by));
+        SortKey {
+            number: number(at),
+            text: at.and_then(render::text),
+        }
+    }
+
+    fn cmp(&self, other: &SortKey) -> std::cmp::Ordering {
+        match (self.number, other.number) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            _ => self.text.cmp(&other.text),
         }
     }
 }
