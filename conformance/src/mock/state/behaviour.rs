@@ -696,22 +696,22 @@ mod tests {
             body: None,
             identity: "t",
         };
-        // Stored in the order a, b, c, d; a and c tie, and so do b and d.
-        let mut ranks = Vec::new();
-        for (member, score) in [("a", 500), ("b", 900), ("c", 500), ("d", 900)] {
+        // The rank the answer to a score submission gives.
+        let submitted = |member: &str, score: i64| {
             let body = json!({"member_id": member, "score": score});
             let mut answer = json!({});
-            e.apply(
-                submit,
-                Call {
-                    body: Some(&body),
-                    ..call
-                },
-                Some(&mut answer),
-            )
-            .unwrap();
-            ranks.push(answer["rank"].clone());
-        }
+            let sent = Call {
+                body: Some(&body),
+                ..call
+            };
+            e.apply(submit, sent, Some(&mut answer)).unwrap();
+            answer["rank"].clone()
+        };
+        // Stored in the order a, b, c, d; a and c tie, and so do b and d.
+        let ranks: Vec<Value> = [("a", 500), ("b", 900), ("c", 500), ("d", 900)]
+            .into_iter()
+            .map(|(member, score)| submitted(member, score))
+            .collect();
         // Each answer ranks its member among those stored so far.
         assert_eq!(ranks, [json!(1), json!(1), json!(3), json!(2)]);
         let query = [("count".to_owned(), "3".to_owned())];
@@ -734,17 +734,6 @@ mod tests {
             .collect();
         assert_eq!(members, [("b", 1), ("d", 2), ("a", 3)], "{page}");
         // Submitting again keeps the member's place in storage, so its rank among equals.
-        let body = json!({"member_id": "c", "score": 500});
-        let mut answer = json!({});
-        e.apply(
-            submit,
-            Call {
-                body: Some(&body),
-                ..call
-            },
-            Some(&mut answer),
-        )
-        .unwrap();
-        assert_eq!(answer["rank"], json!(4));
+        assert_eq!(submitted("c", 500), json!(4));
     }
 }
