@@ -382,7 +382,7 @@ pub fn sendable(name: &str, value: &str) -> bool {
 
 /// An HTTP client for talking to servers under test: no redirects followed (3xx answers are
 /// checked as they are), no proxy from the environment, `timeout` per request, connections
-/// kept open between requests. `http://` goes through hyper directly ([`plain`]), `https://`
+/// kept open between requests. `http://` goes through hyper directly (`wire/plain.rs`), `https://`
 /// through reqwest. Cheap to clone: clones share their connections.
 #[derive(Debug, Clone)]
 pub struct Client {
