@@ -28,6 +28,7 @@ pub mod checks;
 pub mod coverage;
 pub mod exchange;
 pub mod generate;
+pub mod known_valid;
 pub mod mock;
 pub mod outcome;
 pub mod pattern;

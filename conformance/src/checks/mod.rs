@@ -29,7 +29,6 @@ mod resource_gone_after_delete;
 mod response_headers_conformance;
 mod response_received;
 mod response_schema_conformance;
-mod seen_valid;
 mod status_code_conformance;
 mod unsupported_method;
 

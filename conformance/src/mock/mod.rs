@@ -36,13 +36,12 @@ pub mod router;
 pub mod security;
 pub mod server;
 pub mod state;
-pub mod validated;
 pub mod verified;
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::{Body as AxumBody, Bytes};
@@ -51,10 +50,11 @@ use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::Value;
 
+use crate::known_valid::KnownValid;
 use crate::read::{Parts, Reader, query_pairs};
 use crate::runner::inferred;
 use data::Draws;
-use gamespec_spec::spec::{Operation, ParamLocation, Spec};
+use gamespec_spec::spec::{Media, Operation, ParamLocation, Spec};
 use respond::{Body, Prefer, Reply, Violation};
 use router::{Route, Routes};
 use security::Authority;
@@ -144,6 +144,14 @@ impl Default for MockOptions {
     }
 }
 
+/// How many answers filled from state the mock remembers as valid: a player reading the same
+/// state again gets the same bytes, which need not be checked against the schema again.
+const MAX_VALIDATED: usize = 1024;
+
+/// The largest such answer remembered (so they hold at most 64 MiB); a larger one is checked
+/// each time it is sent.
+const LARGEST_VALIDATED: usize = 64 * 1024;
+
 /// The state every request shares: the prepared spec, routes, credential authority and the
 /// per-operation request counters that make randomness repeatable.
 pub struct Mock {
@@ -173,7 +181,7 @@ pub struct Mock {
     /// Default success answers that never change, serialized once.
     plain: plain::Plain,
     /// Answers filled from state that validated already.
-    validated: validated::Validated,
+    validated: Mutex<KnownValid>,
 }
 
 /// Why a spec cannot be served.
@@ -219,7 +227,7 @@ impl Mock {
         let plain = plain::Plain::new(&spec, engine.as_ref(), &faults, options.dynamic);
         Ok(Mock {
             plain,
-            validated: validated::Validated::default(),
+            validated: Mutex::new(KnownValid::new(MAX_VALIDATED, LARGEST_VALIDATED)),
             engine,
             readers: spec
                 .operations
@@ -722,10 +730,7 @@ impl Mock {
             };
             let valid = |v: &Value| media.is_none_or(|m| m.validator.is_valid(v));
             if let Some(bytes) = serialized {
-                if self
-                    .validated
-                    .check(index, reply.status, &bytes, || valid(&filled))
-                {
+                if self.known_valid(media, &bytes, || valid(&filled)) {
                     reply.body = Body::Serialized(std::mem::take(media_type), bytes);
                 } else {
                     tracing::debug!(operation = %op.id, "the answer filled from state does not validate; sent unfilled");
@@ -737,6 +742,29 @@ impl Mock {
             }
         }
         Ok(())
+    }
+
+    /// Whether `bytes`, an answer filled from state, validates against `media`'s schema:
+    /// known from before, or `check`ed now and remembered when it passes. The lock is not held
+    /// while `check` runs.
+    fn known_valid(
+        &self,
+        media: Option<&Media>,
+        bytes: &[u8],
+        check: impl FnOnce() -> bool,
+    ) -> bool {
+        let Some(media) = media else {
+            return check();
+        };
+        let known = || self.validated.lock().unwrap_or_else(|e| e.into_inner());
+        if known().known(&media.validator, bytes) {
+            return true;
+        }
+        let valid = check();
+        if valid {
+            known().remember(&media.validator, bytes);
+        }
+        valid
     }
 
     /// Replace the credentials in a session-start answer with freshly issued ones, of the scheme
