@@ -438,20 +438,18 @@ async fn operation_outcome(
     std::panic::AssertUnwindSafe(OperationRun::new(shared, index, client).run())
         .catch_unwind()
         .await
-        .map_err(|panic| {
-            let op = &shared.spec.operations[index];
-            let reason = format!("internal error of the runner: {}", panic_text(&*panic));
-            skipped(&shared.spec, op, reason)
-        })
+        .map_err(|panic| panicked(&shared.spec, index, &*panic))
 }
 
-/// The message a panic carried, if it carried text.
-fn panic_text(panic: &(dyn std::any::Any + Send)) -> String {
-    panic
+/// The result of operation `index` when the runner panicked on it, with the panic's message.
+fn panicked(spec: &Spec, index: usize, panic: &(dyn std::any::Any + Send)) -> OperationResult {
+    let why = panic
         .downcast_ref::<String>()
         .cloned()
         .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+        .unwrap_or_default();
+    let reason = format!("internal error of the runner: {why}");
+    skipped(spec, &spec.operations[index], reason)
 }
 
 /// What a worker thread's share of a fuzz run gives back: per operation index, its result and
@@ -491,16 +489,9 @@ fn fuzz(
                 (i, result, found)
             })
             .collect(),
-        Err(panic) => {
-            let why = panic_text(&*panic);
-            indices
-                .map(|i| {
-                    let op = &shared.spec.operations[i];
-                    let reason = format!("internal error of the runner: {why}");
-                    (i, skipped(&shared.spec, op, reason), Vec::new())
-                })
-                .collect()
-        }
+        Err(panic) => indices
+            .map(|i| (i, panicked(&shared.spec, i, &*panic), Vec::new()))
+            .collect(),
     }
 }
 

@@ -489,11 +489,7 @@ async fn read_plain(
     let authority = &url[url::Position::BeforeHost..url::Position::AfterPort];
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
     let mut builder = http::Request::builder().method(method).uri(target);
-    if !request
-        .headers
-        .iter()
-        .any(|(k, _)| k.eq_ignore_ascii_case("host"))
-    {
+    if request.header("host").is_none() {
         builder = builder.header(http::header::HOST, authority);
     }
     if request.header("accept").is_none() {
@@ -731,14 +727,13 @@ pub fn decode(bytes: &[u8], coding: &str) -> Result<Vec<u8>, String> {
 /// The transport error in words, without the URL (a query string may carry a credential).
 fn describe(e: reqwest::Error) -> String {
     let e = e.without_url();
-    let head = if e.is_timeout() {
+    let mut out = if e.is_timeout() {
         "timed out".to_owned()
     } else if e.is_connect() {
         "could not connect".to_owned()
     } else {
         e.to_string()
     };
-    let mut out = head;
     if let Some(source) = std::error::Error::source(&e) {
         out.push_str(": ");
         out.push_str(&chain(source));

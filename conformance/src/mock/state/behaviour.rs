@@ -421,13 +421,29 @@ impl<'a, 'b> Ctx<'a, 'b> {
             return Ok(None);
         };
         c.put(&key, stored.clone(), cap);
-        let ranked = self.ranked(effect, holder, collection, Some(&key), None);
         Ok(Some(
-            ranked
-                .first()
-                .map(|&(item, rank)| with_rank(effect, item.clone(), rank))
+            self.ranked_item(effect, holder, collection, &key)
                 .unwrap_or(stored),
         ))
+    }
+
+    /// The item under `key`, with its rank written where the effect ranks items; `None` when
+    /// the collection has no such item or the effect's filter leaves it out.
+    fn ranked_item(
+        &mut self,
+        effect: &Effect,
+        holder: Holder,
+        collection: &str,
+        key: &str,
+    ) -> Option<Value> {
+        let (item, rank) = *self
+            .ranked(effect, holder, collection, Some(key), None)
+            .first()?;
+        let mut item = item.clone();
+        if let Some(at) = &effect.rank {
+            render::set(&mut item, at, Value::from(rank as u64));
+        }
+        Some(item)
     }
 
     /// The collection's items, filtered and ordered as the effect says, each with its rank (from
@@ -527,11 +543,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 let Some(key) = self.key(&effect.key) else {
                     return;
                 };
-                let found = self
-                    .ranked(effect, holder, collection, Some(&key), None)
-                    .first()
-                    .map(|&(item, rank)| with_rank(effect, item.clone(), rank));
-                if let Some(item) = found {
+                if let Some(item) = self.ranked_item(effect, holder, collection, &key) {
                     render::one(answer, at, &item);
                     self.filled = true;
                 }
@@ -565,14 +577,6 @@ impl SortKey {
             _ => self.text.cmp(&other.text),
         }
     }
-}
-
-/// `item` with its `rank` written where the effect ranks items (unchanged if it does not).
-fn with_rank(effect: &Effect, mut item: Value, rank: usize) -> Value {
-    if let Some(at) = &effect.rank {
-        render::set(&mut item, at, Value::from(rank as u64));
-    }
-    item
 }
 
 /// A number from a JSON number or numeric text.
