@@ -262,7 +262,8 @@ pub struct Effect {
     /// Item pointer → value: a list shows only items whose field has that value.
     #[serde(default)]
     pub filter: BTreeMap<String, toml::Value>,
-    /// The item pointer lists are ordered by (and submits compare).
+    /// The item pointer lists are ordered by (and submits compare): items without a value
+    /// first, then numbers and numeric text by value, then other text as text.
     #[serde(default)]
     pub order_by: Option<String>,
     /// Order from the highest value down.

@@ -553,9 +553,11 @@ impl<'a, 'b> Ctx<'a, 'b> {
     }
 }
 
-/// What an item is ordered by: the value at the effect's `order_by` pointer, compared as
-/// numbers when both sides are numbers (or numeric text), else as text; without a pointer,
-/// every item is equal (they keep their stored order).
+/// What an item is ordered by: the value at the effect's `order_by` pointer. Items without
+/// one come first, then numbers (and numeric text) by value, then other text as text; without
+/// a pointer, every item is equal (they keep their stored order). Comparing a number with text
+/// as text and with another number by value would not be a total order (10 < "5" < 9 < 10),
+/// and sorting by such a comparison panics.
 #[derive(Debug)]
 struct SortKey {
     number: Option<f64>,
@@ -572,10 +574,17 @@ impl SortKey {
     }
 
     fn cmp(&self, other: &SortKey) -> std::cmp::Ordering {
-        match (self.number, other.number) {
-            (Some(x), Some(y)) => x.total_cmp(&y),
-            _ => self.text.cmp(&other.text),
-        }
+        let class = |k: &SortKey| match (k.number, &k.text) {
+            (None, None) => 0,
+            (Some(_), _) => 1,
+            (None, Some(_)) => 2,
+        };
+        class(self)
+            .cmp(&class(other))
+            .then_with(|| match (self.number, other.number) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                _ => self.text.cmp(&other.text),
+            })
     }
 }
 
@@ -658,6 +667,41 @@ mod tests {
         let refused = ctx.effect(&debit, Some(&mut answer)).unwrap_err();
         assert!(refused.message.contains("holds 200"), "{refused}");
         assert_eq!(refused.param.as_deref(), Some("amount"));
+    }
+
+    #[test]
+    fn mixed_sort_keys_are_a_total_order() {
+        let values = [
+            json!({"s": 10}),
+            json!({"s": "5"}),
+            json!({"s": "5x"}),
+            json!({"s": 9}),
+            json!({"s": "10"}),
+            json!({"s": "a"}),
+            json!({"s": true}),
+            json!({}),
+            json!({"s": -1.5}),
+        ];
+        let keys: Vec<SortKey> = values.iter().map(|v| SortKey::of(v, Some("/s"))).collect();
+        for a in &keys {
+            for b in &keys {
+                assert_eq!(a.cmp(b), b.cmp(a).reverse(), "{a:?} {b:?}");
+                for c in &keys {
+                    if a.cmp(b).is_le() && b.cmp(c).is_le() {
+                        assert!(a.cmp(c).is_le(), "{a:?} <= {b:?} <= {c:?}");
+                    }
+                }
+            }
+        }
+        let mut sorted: Vec<&Value> = values.iter().collect();
+        sorted.sort_by(|a, b| SortKey::of(a, Some("/s")).cmp(&SortKey::of(b, Some("/s"))));
+        let order: Vec<String> = sorted.iter().map(|v| v["s"].to_string()).collect();
+        assert_eq!(
+            order,
+            [
+                "null", "-1.5", "\"5\"", "9", "10", "\"10\"", "\"5x\"", "\"a\"", "true"
+            ]
+        );
     }
 
     #[test]
