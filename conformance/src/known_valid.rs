@@ -7,7 +7,10 @@
 //! so its address, part of the key, cannot be reused by another schema while it is
 //! remembered, and the whole body, compared in full on a hit: the hash in the key only finds
 //! the candidate, so a collision cannot let an invalid body through. Only bodies of at most
-//! `largest` bytes are kept, and at most `entries` of them.
+//! `largest` bytes are kept, at most `entries` of them and at most `budget` bytes in all: a
+//! fuzz run's large lists (an inventory of 1,000 grants is 300 KB) come back unchanged while
+//! nothing writes to them, and parsing and validating them again cost far more than hashing and
+//! comparing their bytes.
 
 use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
@@ -25,14 +28,19 @@ type Entry = (Arc<Validator>, Box<[u8]>);
 pub struct KnownValid {
     seen: lru::LruCache<Key, Entry>,
     largest: usize,
+    budget: usize,
+    /// The bytes of the bodies held.
+    held: usize,
 }
 
 impl KnownValid {
-    /// At most `entries` bodies of at most `largest` bytes each.
-    pub fn new(entries: usize, largest: usize) -> KnownValid {
+    /// At most `entries` bodies of at most `largest` bytes each, `budget` bytes in all.
+    pub fn new(entries: usize, largest: usize, budget: usize) -> KnownValid {
         KnownValid {
             seen: lru::LruCache::new(NonZeroUsize::new(entries).unwrap_or(NonZeroUsize::MIN)),
-            largest,
+            largest: largest.min(budget),
+            budget,
+            held: 0,
         }
     }
 
@@ -52,9 +60,19 @@ impl KnownValid {
 
     /// Remember that `body` is valid against `validator` (unless it is too large to keep).
     pub fn remember(&mut self, validator: &Arc<Validator>, body: &[u8]) {
-        if body.len() <= self.largest {
-            let entry = (validator.clone(), body.into());
-            self.seen.put(Self::key(validator, body), entry);
+        if body.len() > self.largest {
+            return;
+        }
+        self.held += body.len();
+        let entry = (validator.clone(), body.into());
+        if let Some((_, (_, gone))) = self.seen.push(Self::key(validator, body), entry) {
+            self.held -= gone.len();
+        }
+        while self.held > self.budget {
+            match self.seen.pop_lru() {
+                Some((_, (_, gone))) => self.held -= gone.len(),
+                None => break,
+            }
         }
     }
 
@@ -73,7 +91,9 @@ impl std::fmt::Debug for KnownValid {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("KnownValid")
             .field("len", &self.len())
+            .field("held", &self.held)
             .field("largest", &self.largest)
+            .field("budget", &self.budget)
             .finish()
     }
 }
@@ -87,7 +107,7 @@ mod tests {
     fn only_the_same_body_for_the_same_validator_is_known() {
         let ints = Arc::new(jsonschema::validator_for(&json!({"type": "integer"})).unwrap());
         let same = Arc::new(jsonschema::validator_for(&json!({"type": "integer"})).unwrap());
-        let mut known = KnownValid::new(2, 8);
+        let mut known = KnownValid::new(2, 8, 16);
         assert!(!known.known(&ints, b"1"));
         known.remember(&ints, b"1");
         assert!(known.known(&ints, b"1"));
@@ -108,5 +128,26 @@ mod tests {
             !known.known(&ints, b"1"),
             "the least recently used went first"
         );
+    }
+
+    #[test]
+    fn the_bytes_held_stay_within_the_budget() {
+        let strings = Arc::new(jsonschema::validator_for(&json!({"type": "string"})).unwrap());
+        let body = |c: char| format!("\"{}\"", c.to_string().repeat(5)).into_bytes();
+        let mut known = KnownValid::new(8, 7, 16);
+        known.remember(&strings, &body('a'));
+        known.remember(&strings, &body('b'));
+        assert_eq!(known.len(), 2, "7 + 7 bytes fit in 16");
+        known.remember(&strings, &body('b'));
+        assert_eq!(known.held, 14, "the same body again is held once");
+        known.remember(&strings, &body('c'));
+        assert_eq!(
+            known.len(),
+            2,
+            "a third would make 21 bytes: the oldest goes"
+        );
+        assert!(!known.known(&strings, &body('a')));
+        assert!(known.known(&strings, &body('b')) && known.known(&strings, &body('c')));
+        assert_eq!(known.held, 14);
     }
 }

@@ -14,9 +14,10 @@ const NAMED_ERRORS: usize = 3;
 thread_local! {
     /// Bodies that validated on this thread: a server answers a fuzz run with the same bytes
     /// again and again, and parsing an answer was the largest single cost of judging it.
-    /// Small ones only (512 of at most 4 KiB: 2 MiB per thread).
+    /// At most 512 of them, each up to 1 MiB and 8 MiB in all per thread: a fuzz run reads a
+    /// large list again while nothing writes to it.
     static KNOWN: std::cell::RefCell<KnownValid> =
-        std::cell::RefCell::new(KnownValid::new(512, 4 * 1024));
+        std::cell::RefCell::new(KnownValid::new(512, 1024 * 1024, 8 * 1024 * 1024));
 }
 
 /// C005: for a documented status with a JSON media type, the body parses as JSON and validates
