@@ -148,9 +148,12 @@ impl Default for MockOptions {
 /// state again gets the same bytes, which need not be checked against the schema again.
 const MAX_VALIDATED: usize = 1024;
 
-/// The largest such answer remembered (so they hold at most 64 MiB); a larger one is checked
-/// each time it is sent.
-const LARGEST_VALIDATED: usize = 64 * 1024;
+/// The largest such answer remembered (a list of 1,000 items is about 300 KB); a larger one is
+/// checked each time it is sent.
+const LARGEST_VALIDATED: usize = 1024 * 1024;
+
+/// The bytes of all the answers remembered.
+const VALIDATED_BUDGET: usize = 64 * 1024 * 1024;
 
 /// The state every request shares: the prepared spec, routes, credential authority and the
 /// per-operation request counters that make randomness repeatable.
@@ -227,7 +230,11 @@ impl Mock {
         let plain = plain::Plain::new(&spec, engine.as_ref(), &faults, options.dynamic);
         Ok(Mock {
             plain,
-            validated: Mutex::new(KnownValid::new(MAX_VALIDATED, LARGEST_VALIDATED)),
+            validated: Mutex::new(KnownValid::new(
+                MAX_VALIDATED,
+                LARGEST_VALIDATED,
+                VALIDATED_BUDGET,
+            )),
             engine,
             readers: spec
                 .operations
@@ -297,8 +304,30 @@ impl Mock {
         Draws::seeded(mix(mix(self.options.seed, index as u64), n))
     }
 
-    /// The axum fallback handler: every request of every path comes here.
+    /// The axum fallback handler: every request of every path comes here. A panic while
+    /// answering (a bug of the mock) answers 500 and is logged, instead of dropping the
+    /// connection with every request queued on it.
     pub async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
+        use futures_util::FutureExt;
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        match std::panic::AssertUnwindSafe(Mock::serve(mock, req))
+            .catch_unwind()
+            .await
+        {
+            Ok(response) => response,
+            Err(_) => {
+                tracing::error!(method = %method, path = %path, "the mock failed on this request (a bug of the mock; its panic is printed above)");
+                let mut response =
+                    Response::new(axum::body::Body::from("the mock failed on this request"));
+                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                response
+            }
+        }
+    }
+
+    /// Answer one request.
+    async fn serve(mock: Arc<Mock>, req: Request) -> Response {
         let started = Instant::now();
         let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
