@@ -99,6 +99,9 @@ pub struct RunConfig {
     pub settings: CheckSettings,
     /// Operations tested at the same time.
     pub workers: usize,
+    /// Threads the workers share (at most one per worker); `None`: one per core, or half the
+    /// cores when the server is on loopback ([`super::threads::threads`]).
+    pub threads: Option<usize>,
     /// Stop after this many requests.
     pub max_requests: Option<u64>,
     /// Stop starting cases after this long.
@@ -129,6 +132,7 @@ impl Default for RunConfig {
             checks: CheckSelection::default(),
             settings: CheckSettings::default(),
             workers: 8,
+            threads: None,
             max_requests: None,
             time_budget: None,
             rate_limit: None,

@@ -13,6 +13,7 @@ pub mod links;
 mod operation;
 pub mod pace;
 mod stateful;
+pub mod threads;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
@@ -305,7 +306,7 @@ impl Runner {
     }
 }
 
-/// Run every selected operation on `workers` lanes spread over at most one thread per core,
+/// Run every selected operation on `workers` lanes spread over [`threads::threads`] threads,
 /// each thread with a single-threaded runtime and an HTTP client of its own, the lanes taking
 /// operations from a shared counter (fuzz lanes keep theirs). A request then never
 /// hops between threads (the hops cost more than the request on loopback), and proptest's value
@@ -329,10 +330,10 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     let next = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = std::sync::mpsc::channel();
     let lanes = shared.config.workers.max(1).min(queue.len().max(1));
-    // Workers are lanes on as many threads as there are cores: a lane waiting for its answer
-    // hands the thread to another lane instead of the kernel switching threads (measured: a
-    // fifth of a fuzz run's time was thread switches).
-    let threads = lanes.min(std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // Workers are lanes on at most one thread per core: a lane waiting for its answer hands
+    // the thread to another lane instead of the kernel switching threads (measured: a fifth of
+    // a fuzz run's time was thread switches).
+    let threads = threads::threads(shared.config.threads, &shared.base_url, lanes);
     let mut handles = Vec::new();
     for t in 0..threads {
         let (shared, queue, next, tx) = (shared.clone(), queue.clone(), next.clone(), tx.clone());

@@ -92,6 +92,10 @@ pub struct RunArgs {
     /// Operations tested at once.
     #[arg(long, default_value_t = 8)]
     workers: usize,
+    /// Threads the workers share [default: one per core; half the cores when the server is on
+    /// this machine (localhost or a loopback address), which needs the others]
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
     /// Stop after this many requests.
     #[arg(long)]
     max_requests: Option<u64>,
@@ -248,6 +252,7 @@ fn config(args: &RunArgs, spec: &Spec) -> Result<RunConfig, String> {
         checks: selection,
         settings,
         workers: args.workers,
+        threads: args.threads.map(usize::from),
         max_requests: args.max_requests,
         time_budget: args
             .time_budget
