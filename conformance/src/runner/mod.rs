@@ -369,14 +369,35 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                 }
                 return;
             }
-            // Otherwise every lane takes the next operation of the shared queue.
+            // Otherwise every lane takes the next operation of the shared queue, and runs the
+            // stateful phases of its operations once the queue is empty.
             let lane = || async {
+                let mut waiting = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&index) = queue.get(i) else {
-                        return;
+                        break;
                     };
-                    let outcome = operation_outcome(&shared, index, &client).await;
+                    match guarded(
+                        &shared,
+                        index,
+                        OperationRun::new(&shared, index, &client),
+                        OperationRun::phases,
+                    )
+                    .await
+                    {
+                        Ok(run) => waiting.push((index, run)),
+                        Err(result) => {
+                            if tx.send((index, Err(result))).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                }
+                for (index, run) in waiting {
+                    let outcome = guarded(&shared, index, run, OperationRun::sequences)
+                        .await
+                        .map(OperationRun::finish);
                     if tx.send((index, outcome)).is_err() {
                         return;
                     }
@@ -428,18 +449,25 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     (operations, failures)
 }
 
-/// One operation's run to its end: its result and failures, or, when the runner panicked on
-/// it, a skipped result that says so (the other operations go on).
-async fn operation_outcome(
-    shared: &Arc<Shared>,
+/// `run` (of operation `index`) after `step`, or, when the runner panicked in it, a skipped
+/// result that says so (the other operations go on).
+async fn guarded<'a, F>(
+    shared: &Shared,
     index: usize,
-    client: &wire::Client,
-) -> Result<(OperationResult, Vec<FailureRecord>), OperationResult> {
+    mut run: OperationRun<'a>,
+    step: F,
+) -> Result<OperationRun<'a>, OperationResult>
+where
+    F: for<'r> AsyncFnOnce(&'r mut OperationRun<'a>),
+{
     use futures_util::FutureExt;
-    std::panic::AssertUnwindSafe(OperationRun::new(shared, index, client).run())
-        .catch_unwind()
-        .await
-        .map_err(|panic| panicked(&shared.spec, index, &*panic))
+    std::panic::AssertUnwindSafe(async move {
+        step(&mut run).await;
+        run
+    })
+    .catch_unwind()
+    .await
+    .map_err(|panic| panicked(&shared.spec, index, &*panic))
 }
 
 /// The result of operation `index` when the runner panicked on it, with the panic's message.
@@ -501,6 +529,9 @@ fn fuzz(
 async fn fuzz_lane(shared: &Shared, runs: &mut [OperationRun<'_>]) {
     for run in runs.iter_mut() {
         run.phases().await;
+    }
+    for run in runs.iter_mut() {
+        run.sequences().await;
     }
     let bounded = shared.config.time_budget.is_some() || shared.config.max_requests.is_some();
     let mut round = 1;

@@ -122,13 +122,25 @@ impl<'a> OperationRun<'a> {
         self.stats.set(stats);
     }
 
-    pub(super) async fn run(mut self) -> (OperationResult, Vec<FailureRecord>) {
-        self.phases().await;
-        self.finish()
+    /// Run every selected phase but the stateful one (see [`OperationRun::sequences`]).
+    pub(super) async fn phases(&mut self) {
+        self.phases_where(|phase| phase != Phase::Stateful).await;
+        // The run may wait for its sequences a long time: it holds no large answer meanwhile.
+        self.large = None;
     }
 
-    /// Run every selected phase once.
-    pub(super) async fn phases(&mut self) {
+    /// Run the stateful phase, when selected. A sequence runs alone (no other operation sends
+    /// while it does), so runs call this after every operation's other phases: each sequence
+    /// between them would first wait until every other worker's phase in progress ended, and
+    /// hold up the workers whose next phase began meanwhile (a quarter of a normal run's time).
+    pub(super) async fn sequences(&mut self) {
+        if self.result.skipped.is_none() {
+            self.phases_where(|phase| phase == Phase::Stateful).await;
+        }
+    }
+
+    /// Run the selected phases `pick` takes, once, in order.
+    async fn phases_where(&mut self, pick: impl Fn(Phase) -> bool) {
         let (credentials, _) = self.shared.session.current().await;
         if let Some(reason) = self.missing_credentials(&credentials) {
             self.result.skipped = Some(reason);
@@ -139,6 +151,9 @@ impl<'a> OperationRun<'a> {
         let random = self.shared.config.max_examples as u64;
         let observer = self.shared.observer.clone();
         for phase in self.shared.config.phases.clone() {
+            if !pick(phase) {
+                continue;
+            }
             if self.stopped() {
                 break;
             }
