@@ -309,9 +309,10 @@ impl Mock {
     /// connection with every request queued on it.
     pub async fn handle(State(mock): State<Arc<Mock>>, req: Request) -> Response {
         use futures_util::FutureExt;
-        let method = req.method().clone();
+        // Read once here, for the request's log line and for the log of a panic.
+        let method = req.method().as_str().to_owned();
         let path = req.uri().path().to_owned();
-        match std::panic::AssertUnwindSafe(Mock::serve(mock, req))
+        match std::panic::AssertUnwindSafe(Mock::serve(mock, req, &method, &path))
             .catch_unwind()
             .await
         {
@@ -326,11 +327,9 @@ impl Mock {
         }
     }
 
-    /// Answer one request.
-    async fn serve(mock: Arc<Mock>, req: Request) -> Response {
+    /// Answer one request (`method` and `path` are its own, for the log).
+    async fn serve(mock: Arc<Mock>, req: Request, method: &str, path: &str) -> Response {
         let started = Instant::now();
-        let method = req.method().as_str().to_owned();
-        let path = req.uri().path().to_owned();
         let due = mock.due(&req);
         let (mut reply, index) = match due {
             Some((index, kind)) => match mock.scheduled_reply(index, kind, &req) {
