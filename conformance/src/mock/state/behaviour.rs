@@ -567,9 +567,14 @@ struct SortKey {
 impl SortKey {
     fn of(item: &Value, by: Option<&str>) -> SortKey {
         let at = by.and_then(|by| item.pointer(by));
+        let number = number(at);
         SortKey {
-            number: number(at),
-            text: at.and_then(render::text),
+            number,
+            // A number is compared by its value only: its text is never read.
+            text: match number {
+                Some(_) => None,
+                None => at.and_then(render::text),
+            },
         }
     }
 
