@@ -2,7 +2,26 @@
 
 /// Escape one reference token: `~` → `~0`, `/` → `~1`.
 pub fn escape(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+    let mut out = String::with_capacity(token.len());
+    push_escaped(&mut out, token);
+    out
+}
+
+/// Append `token` escaped as by [`escape`] to `out` (a pointer being built, without a copy of
+/// the token in between).
+pub fn push_escaped(out: &mut String, token: &str) {
+    // Most tokens need no escape: copy them whole.
+    if !token.contains(['~', '/']) {
+        out.push_str(token);
+        return;
+    }
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// Undo [`escape`].
@@ -42,6 +61,10 @@ mod tests {
         let raw = "/game/v1/~x";
         assert_eq!(escape(raw), "~1game~1v1~1~0x");
         assert_eq!(unescape(&escape(raw)), raw);
+        // A token that already looks escaped stays itself after a round trip.
+        assert_eq!(escape("~1/"), "~01~1");
+        assert_eq!(unescape(&escape("~1/")), "~1/");
+        assert_eq!(escape("plain"), "plain");
         assert_eq!(join(["paths", "/a/b", "get"]), "/paths/~1a~1b/get");
     }
 }

@@ -32,20 +32,37 @@ pub fn reachable<'a>(
     starts: impl IntoIterator<Item = &'a Value>,
 ) -> std::collections::BTreeSet<String> {
     let mut seen = std::collections::BTreeSet::new();
-    let mut todo: Vec<String> = starts
-        .into_iter()
-        .flat_map(all_refs)
-        .map(|r| r.target)
-        .collect();
+    let mut todo: Vec<&str> = Vec::new();
+    for start in starts {
+        targets(start, &mut todo);
+    }
     while let Some(target) = todo.pop() {
-        if !seen.insert(target.clone()) {
+        if seen.contains(target) {
             continue;
         }
-        if let Some(node) = resolve(root, &target) {
-            todo.extend(all_refs(node).into_iter().map(|r| r.target));
+        seen.insert(target.to_owned());
+        if let Some(node) = resolve(root, target) {
+            targets(node, &mut todo);
         }
     }
     seen
+}
+
+/// The `$ref` texts in `node`, without their pointers: [`reachable`] runs for every compiled
+/// schema, and naming every node it passed was most of its time.
+fn targets<'a>(node: &'a Value, out: &mut Vec<&'a str>) {
+    match node {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match v {
+                    Value::String(target) if k == "$ref" => out.push(target),
+                    _ => targets(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| targets(v, out)),
+        _ => {}
+    }
 }
 
 /// The node a local reference points at.

@@ -135,7 +135,7 @@ impl<'a> Nodes<'a> {
         self.kind_at
             .get(p)
             .copied()
-            .or_else(|| self.refs.iter().find(|r| r.at == p).map(|r| r.expects))
+            .or_else(|| self.ref_kind_at.get(p).copied())
     }
 }
 
