@@ -74,9 +74,6 @@ pub enum ProxyError {
         /// What is wrong.
         source: crate::mock::router::RouteError,
     },
-    /// The forwarding HTTP client could not be built.
-    #[error("cannot build the forwarding client: {0}")]
-    Client(String),
 }
 
 /// How a proxy runs.
@@ -130,7 +127,7 @@ impl Proxy {
             spec: spec.name(),
             source,
         })?;
-        let client = crate::wire::client(options.timeout).map_err(ProxyError::Client)?;
+        let client = crate::wire::client(options.timeout);
         let redactor = Redactor::new();
         redactor.add_url_userinfo(&options.upstream);
         Ok(Proxy {

@@ -62,15 +62,9 @@ async fn send(
     credentials: &Credentials,
     timeout: Duration,
 ) -> Exchange {
-    wire::exchange(
-        &wire::client(timeout).expect("HTTP client"),
-        spec,
-        case,
-        base_url,
-        credentials,
-    )
-    .await
-    .unwrap_or_else(|e| panic!("the case cannot be sent: {e}"))
+    wire::exchange(&wire::client(timeout), spec, case, base_url, credentials)
+        .await
+        .unwrap_or_else(|e| panic!("the case cannot be sent: {e}"))
 }
 
 /// Send `case` to the mock with the credentials it issued.

@@ -270,7 +270,7 @@ async fn end_to_end(api: &str) {
     let server = common::start(api).await;
     let url = server.url().to_owned();
     let credentials = Arc::new(server.credentials().clone());
-    let client = wire::client(Duration::from_secs(20)).expect("HTTP client");
+    let client = wire::client(Duration::from_secs(20));
     let mut cases: Vec<Case> = Vec::new();
     for (i, op) in spec.operations.iter().enumerate() {
         let examples = generate::examples(&spec, op);

@@ -578,7 +578,7 @@ async fn replay_tells_fixed_from_still_failing() {
     .iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    let client = wire::client(Duration::from_secs(10)).expect("HTTP client");
+    let client = wire::client(Duration::from_secs(10));
 
     let fixed_log: Log = Arc::default();
     let fixed = player_info_server(StatusCode::UNAUTHORIZED, fixed_log.clone()).await;

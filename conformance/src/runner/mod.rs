@@ -234,23 +234,7 @@ impl Runner {
             .flatten()
             .cloned()
             .collect();
-        let client = match wire::client(self.config.timeout) {
-            Ok(c) => c,
-            Err(why) => {
-                return RunResult {
-                    api: spec.name(),
-                    base_url: crate::secrets::display_url(&self.base_url),
-                    seed: self.config.seed,
-                    operations: spec
-                        .operations
-                        .iter()
-                        .map(|op| skipped(&spec, op, why.clone()))
-                        .collect(),
-                    stopped_early: Some(why),
-                    ..RunResult::default()
-                };
-            }
-        };
+        let client = wire::client(self.config.timeout);
         // The time budget counts from here, logins included.
         let pace = Pace::new(
             self.config.rate_limit,
@@ -348,13 +332,7 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                     return;
                 }
             };
-            let client = match wire::client(shared.config.timeout) {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::error!("{e}");
-                    return;
-                }
-            };
+            let client = wire::client(shared.config.timeout);
             // Thread `t` of `threads` runs lanes t, t + threads, …
             let mine = (t..lanes).step_by(threads);
             if shared.config.fuzz {

@@ -386,26 +386,40 @@ pub fn sendable(name: &str, value: &str) -> bool {
 /// through reqwest. Cheap to clone: clones share their connections.
 #[derive(Debug, Clone)]
 pub struct Client {
-    tls: reqwest::Client,
+    /// reqwest's client, built on the first `https://` request: most runs talk plain HTTP on
+    /// loopback, and setting up TLS (the platform's root certificates) took a tenth of a run's
+    /// start-up, once per worker thread.
+    tls: std::sync::Arc<std::sync::OnceLock<Result<reqwest::Client, String>>>,
     plain: std::sync::Arc<plain::Pool>,
     timeout: Duration,
 }
 
-/// A [`Client`] with `timeout` per request. Fails only when the TLS backend cannot be set up.
-pub fn client(timeout: Duration) -> Result<Client, String> {
-    let tls = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .pool_max_idle_per_host(64)
-        .build()
-        .map_err(|e| format!("cannot create an HTTP client: {e}"))?;
-    Ok(Client {
-        tls,
+/// A [`Client`] with `timeout` per request. A TLS backend that cannot be set up is an error
+/// of each `https://` request, not of the client.
+pub fn client(timeout: Duration) -> Client {
+    Client {
+        tls: Default::default(),
         plain: Default::default(),
         timeout,
-    })
+    }
+}
+
+impl Client {
+    fn tls(&self) -> Result<&reqwest::Client, String> {
+        self.tls
+            .get_or_init(|| {
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .no_proxy()
+                    .timeout(self.timeout)
+                    .connect_timeout(self.timeout)
+                    .pool_max_idle_per_host(64)
+                    .build()
+                    .map_err(|e| format!("cannot create an HTTP client: {e}"))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
 }
 
 /// A body larger than this is read only with a permit of the run's [`LargeBodies`] gate.
@@ -549,7 +563,7 @@ async fn read_tls(
     gate: Option<&LargeBodies>,
     permit: &mut Option<LargePermit>,
 ) -> Result<WireResponse, String> {
-    let mut builder = client.tls.request(method, url);
+    let mut builder = client.tls()?.request(method, url);
     for (k, v) in &request.headers {
         builder = builder.header(k, v);
     }
@@ -865,7 +879,7 @@ mod tests {
 
     #[tokio::test]
     async fn plain_http_keeps_its_connection_and_survives_a_server_closing_it() {
-        let client = client(Duration::from_secs(5)).unwrap();
+        let client = client(Duration::from_secs(5));
         let (url, accepted) = echo_server(usize::MAX).await;
         for _ in 0..3 {
             let answer = send(&client, &get(format!("{url}/x"))).await.unwrap();
@@ -889,7 +903,7 @@ mod tests {
 
     #[tokio::test]
     async fn plain_http_sends_what_reqwest_would() {
-        let client = client(Duration::from_secs(5)).unwrap();
+        let client = client(Duration::from_secs(5));
         let (url, _) = echo_server(usize::MAX).await;
         let with_user = url.replacen("http://", "http://us%20er:p%40ss@", 1);
         let answer = send(&client, &get(format!("{with_user}/a/b?q=1")))

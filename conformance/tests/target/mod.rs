@@ -187,7 +187,7 @@ impl Target {
         for (scheme, value) in &given {
             redactor.add(value, &env_var(scheme));
         }
-        let client = wire::client(TIMEOUT).expect("HTTP client");
+        let client = wire::client(TIMEOUT);
         let needed: BTreeSet<String> = spec
             .operations
             .iter()

@@ -39,7 +39,8 @@ mod run;
 /// mimalloc rather than the system allocator: glibc keeps freed large blocks (a 15 MB answer
 /// body and its parsed JSON) in per-thread arenas once its dynamic mmap threshold has grown,
 /// so each worker thread would hold its largest answer's memory for the rest of the run
-/// (measured: 320 MB instead of 120 MB against a server answering 15 MB bodies).
+/// (measured: 320 MB instead of 120 MB against a server answering 15 MB bodies). Built without
+/// transparent huge pages (see `Cargo.toml`).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

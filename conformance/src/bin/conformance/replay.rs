@@ -52,10 +52,7 @@ pub async fn replay(args: ReplayArgs) -> ExitCode {
     if !(args.timeout.is_finite() && args.timeout > 0.0) {
         return fail("--timeout must be a positive number of seconds");
     }
-    let client = match wire::client(Duration::from_secs_f64(args.timeout)) {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
+    let client = wire::client(Duration::from_secs_f64(args.timeout));
     let redactor = Redactor::new();
     // Placeholders are filled from the environment; schemes with a login flow log in when
     // their variable is not set.

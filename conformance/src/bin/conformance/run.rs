@@ -493,7 +493,7 @@ async fn reachable(url: &str, timeout: Duration) -> Result<(), String> {
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err("only http and https URLs are supported".into());
     }
-    let client = wire::client(timeout)?;
+    let client = wire::client(timeout);
     let request = gamespec_conformance::exchange::WireRequest {
         method: "GET".into(),
         url: parsed.to_string(),
