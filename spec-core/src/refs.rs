@@ -67,7 +67,9 @@ fn targets<'a>(node: &'a Value, out: &mut Vec<&'a str>) {
 
 /// The node a local reference points at.
 pub fn resolve<'a>(root: &'a Value, target: &str) -> Option<&'a Value> {
-    target.strip_prefix('#').and_then(|p| root.pointer(p))
+    target
+        .strip_prefix('#')
+        .and_then(|p| crate::pointer::get(root, p))
 }
 
 /// Follow `$ref`s from `node` until a node without one (bounded, so a cycle cannot hang).
