@@ -136,20 +136,20 @@ impl Check for NoInternalErrorText {
         while !body.is_char_boundary(cut) {
             cut -= 1;
         }
-        // Most answers: one pass, without parsing the body.
-        if surely_clean(&body[..cut]) {
-            return Outcome::Pass;
-        }
-        let json = if cut == body.len() {
-            response.json().ok()
-        } else {
+        let found = if cut < body.len() {
+            // A head is judged as text (its JSON is cut): one search, the one `leak` makes.
+            leak(&body[..cut])
+        } else if surely_clean(body) {
+            // Most answers: one pass, without parsing the body.
             None
+        } else {
+            let mut texts = vec![body];
+            if let Ok(value) = response.json() {
+                strings(value, &mut texts);
+            }
+            texts.into_iter().find_map(leak)
         };
-        let mut texts = vec![&body[..cut]];
-        if let Some(value) = &json {
-            strings(value, &mut texts);
-        }
-        match texts.into_iter().find_map(leak) {
+        match found {
             None => Outcome::Pass,
             Some(what) => Outcome::fail(
                 "an answer without internal error text",
@@ -191,6 +191,31 @@ mod tests {
             )),
         );
         assert_eq!(run(&NoInternalErrorText, &clean), Outcome::Pass);
+    }
+
+    #[test]
+    fn a_large_answer_is_judged_by_its_head_as_text() {
+        let judge = |body: String| {
+            let ex = exchange(
+                case("getItem", Intent::Valid),
+                Ok(response(500, &[], &body)),
+            );
+            run(&NoInternalErrorText, &ex)
+        };
+        let padding = "x".repeat(SCANNED);
+        // Escapes in the head do not hide a trace there, nor make one of nothing.
+        let head = format!(
+            "{{\"m\": \"a\\nb\", \"t\": \"panicked at src/main.rs:1\", \"p\": \"{padding}\"}}"
+        );
+        assert_eq!(
+            actual(judge(head)),
+            "status 500 with a Rust panic in its body"
+        );
+        let clean = format!("{{\"m\": \"a\\nb\", \"p\": \"{padding}\"}}");
+        assert_eq!(judge(clean), Outcome::Pass);
+        // Beyond the head nothing is read.
+        let late = format!("{{\"p\": \"{padding}\", \"t\": \"panicked at src/main.rs:1\"}}");
+        assert_eq!(judge(late), Outcome::Pass);
     }
 
     #[test]
