@@ -33,8 +33,7 @@ const MARKERS: [(&str, &str); 12] = [
 const FRAMES: [&str; 2] = [".java:", ".cs:line "];
 
 /// [`MARKERS`], then [`FRAMES`], then the backslash of a JSON escape, in one automaton: a body
-/// none of them occurs in cannot leak (see [`surely_clean`]), and [`leak`] finds them all in
-/// one pass.
+/// none of them occurs in cannot leak (see [`surely_clean`]).
 static SIGNS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
     std::sync::LazyLock::new(|| automaton(["\\"]));
 
