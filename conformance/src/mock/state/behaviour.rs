@@ -10,6 +10,7 @@
 //! example answers.
 
 use gamespec_spec::behaviour::{Action, Behaviour, Effect, PlayerField, Scope, Source, Sources};
+use gamespec_spec::pointer;
 use gamespec_spec::spec::Spec;
 use serde_json::{Map, Value};
 
@@ -127,9 +128,11 @@ impl Engine {
         let mut filled = false;
         if let Some(answer) = answer.as_deref_mut() {
             for (pointer, field) in &self.behaviour.players.answer {
-                if answer.pointer(pointer).is_some() {
+                if pointer::get(answer, pointer).is_some() {
                     filled = true;
-                    let like = answer.pointer(pointer).cloned().unwrap_or(Value::Null);
+                    let like = pointer::get(answer, pointer)
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     let fact = fact(&player, *field);
                     render::set(answer, pointer, render::coerced(&like, &fact));
                 }
@@ -233,9 +236,9 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 )
             }),
             Source::Query(name) => find(self.call.query, name).map(Value::String),
-            Source::Body(p) => self.call.body?.pointer(p).cloned(),
-            Source::Item(p) => self.item.as_ref()?.pointer(p).cloned(),
-            Source::Field(p) => self.built.pointer(p).cloned(),
+            Source::Body(p) => pointer::get(self.call.body?, p).cloned(),
+            Source::Item(p) => pointer::get(self.item.as_ref()?, p).cloned(),
+            Source::Field(p) => pointer::get(&self.built, p).cloned(),
             Source::Player(field) => self.player.map(|p| fact(p, *field)),
             Source::Seq => Some(Value::from(self.inner.seq())),
             Source::Const(text) => Some(Value::String(text.clone())),
@@ -353,7 +356,10 @@ impl<'a, 'b> Ctx<'a, 'b> {
             Action::Submit => {
                 let better = match (&existing, &effect.order_by) {
                     (Some(old), Some(by)) => {
-                        let (old, new) = (number(old.pointer(by)), number(built.pointer(by)));
+                        let (old, new) = (
+                            number(pointer::get(old, by)),
+                            number(pointer::get(&built, by)),
+                        );
                         match (old, new) {
                             (Some(o), Some(n)) if effect.descending => n > o,
                             (Some(o), Some(n)) => n < o,
@@ -378,7 +384,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 let Some(delta) = number(Some(&amount)) else {
                     return Ok(None);
                 };
-                let old = existing.as_ref().and_then(|e| number(e.pointer(at)));
+                let old = existing.as_ref().and_then(|e| number(pointer::get(e, at)));
                 let new = match (effect.action, old) {
                     (Action::Credit, old) => old.unwrap_or(0.0) + delta,
                     // A balance never credited here is not known: the answer stays as it is.
@@ -471,7 +477,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
             .collect();
         let kept = |v: &Value| {
             filter.iter().all(|(p, expected)| {
-                v.pointer(p).and_then(render::text).as_deref() == Some(expected.as_str())
+                pointer::get(v, p).and_then(render::text).as_deref() == Some(expected.as_str())
             })
         };
         let key = |v: &Value| SortKey::of(v, effect.order_by.as_deref());
@@ -566,7 +572,7 @@ struct SortKey {
 
 impl SortKey {
     fn of(item: &Value, by: Option<&str>) -> SortKey {
-        let at = by.and_then(|by| item.pointer(by));
+        let at = by.and_then(|by| pointer::get(item, by));
         let number = number(at);
         SortKey {
             number,

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use gamespec_spec::pointer;
 use serde_json::{Map, Value};
 
 /// `item` merged over `template`: objects field by field, leaves converted to the template's
@@ -97,7 +98,7 @@ pub fn text(value: &Value) -> Option<String> {
 /// The template for one item at `at`: the object there, the first element of the list there,
 /// or an empty object.
 fn template_at(answer: &Value, at: &str) -> Value {
-    match answer.pointer(at) {
+    match pointer::get(answer, at) {
         Some(v @ Value::Object(_)) => v.clone(),
         Some(Value::Array(items)) => items
             .first()
