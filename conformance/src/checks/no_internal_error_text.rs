@@ -29,36 +29,21 @@ const MARKERS: [(&str, &str); 12] = [
     ("ORA-00", "a database error"),
 ];
 
-/// The texts of a Java or .NET stack frame's file, after [`MARKERS`] in [`SIGNS`].
+/// The texts of a Java or .NET stack frame's file, after [`MARKERS`] in [`LEAKS`].
 const FRAMES: [&str; 2] = [".java:", ".cs:line "];
 
-/// [`MARKERS`], then [`FRAMES`], then the backslash of a JSON escape, in one automaton: a body
-/// none of them occurs in cannot leak (see [`surely_clean`]).
-static SIGNS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-    std::sync::LazyLock::new(|| automaton(["\\"]));
-
-/// [`MARKERS`], then [`FRAMES`], without the backslash: what [`leak`] searches a text for (a
-/// body with escapes holds many backslashes, none of them a finding, and each of its strings is
-/// searched apart).
+/// [`MARKERS`], then [`FRAMES`]: what [`leak`] searches a text for.
 static LEAKS: std::sync::LazyLock<Option<aho_corasick::AhoCorasick>> =
-    std::sync::LazyLock::new(|| automaton([]));
+    std::sync::LazyLock::new(automaton);
 
-/// [`MARKERS`], then [`FRAMES`], then `more`, in one automaton (a DFA: these are few and short,
-/// and C017 searches every answer).
-fn automaton<const N: usize>(more: [&str; N]) -> Option<aho_corasick::AhoCorasick> {
-    let texts = MARKERS.iter().map(|(m, _)| *m).chain(FRAMES).chain(more);
+/// [`MARKERS`], then [`FRAMES`], in one automaton (a DFA: these are few and short, and C017
+/// searches every answer).
+fn automaton() -> Option<aho_corasick::AhoCorasick> {
+    let texts = MARKERS.iter().map(|(m, _)| *m).chain(FRAMES);
     aho_corasick::AhoCorasick::builder()
         .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(texts)
         .ok()
-}
-
-/// Whether `text` surely shows no internal text, in one pass over it. Exact, not a sample: a
-/// JSON string without escapes is a piece of the body as sent, so when the body holds no
-/// backslash, no marker and no frame's file name, neither it nor any of its strings can show
-/// what [`leak`] looks for. Anything else is judged by [`leak`] itself.
-fn surely_clean(text: &str) -> bool {
-    SIGNS.as_ref().is_some_and(|signs| !signs.is_match(text))
 }
 
 /// What internal text `text` shows, if any: the first of [`MARKERS`] (in their order) that it
@@ -110,6 +95,17 @@ fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
     }
 }
 
+/// What internal text the decoded strings of a JSON body show, if any. They are searched
+/// joined by line breaks, in one pass (no marker holds a line break, and a frame is searched
+/// line by line, so nothing is found across two strings); only a finding sends the search to
+/// each string in turn, so that the first string with one names it, as it always has.
+fn decoded(value: &Value) -> Option<&'static str> {
+    let mut texts = Vec::new();
+    strings(value, &mut texts);
+    leak(&texts.join("\n"))?;
+    texts.into_iter().find_map(leak)
+}
+
 impl Check for NoInternalErrorText {
     fn code(&self) -> &'static str {
         "C017"
@@ -136,17 +132,17 @@ impl Check for NoInternalErrorText {
             cut -= 1;
         }
         let found = if cut < body.len() {
-            // A head is judged as text (its JSON is cut): one search, the one `leak` makes.
+            // A head is judged as text (its JSON is cut).
             leak(&body[..cut])
-        } else if surely_clean(body) {
-            // Most answers: one pass, without parsing the body.
+        } else if let Some(what) = leak(body) {
+            Some(what)
+        } else if !body.contains('\\') {
+            // Without an escape, each JSON string is a piece of the body as sent: none can
+            // show what the whole body does not.
             None
         } else {
-            let mut texts = vec![body];
-            if let Ok(value) = response.json() {
-                strings(value, &mut texts);
-            }
-            texts.into_iter().find_map(leak)
+            // An escape can spell what the text as sent does not show (`\u0028`).
+            response.json().ok().and_then(decoded)
         };
         match found {
             None => Outcome::Pass,
@@ -218,19 +214,31 @@ mod tests {
     }
 
     #[test]
-    fn the_one_pass_clears_only_bodies_the_full_reading_clears() {
+    fn escapes_neither_hide_a_trace_nor_join_two_strings_into_one() {
+        let judge = |body: &str| {
+            let ex = exchange(case("getItem", Intent::Valid), Ok(response(500, &[], body)));
+            run(&NoInternalErrorText, &ex)
+        };
         // Escaped traces: found only once the JSON strings are decoded.
-        let escaped = serde_json::json!({"m": "x\n  at a.B.c(B.java:1)"}).to_string();
-        assert!(!surely_clean(&escaped));
-        let frame = serde_json::json!({"m": "at a.B.c(B.java:1)"}).to_string();
-        assert!(!surely_clean(&frame));
-        assert!(leak("at a.B.c(B.java:1)").is_some());
-        for (marker, _) in MARKERS {
-            assert!(
-                !surely_clean(&format!("{{\"m\": \"{marker}\"}}")),
-                "{marker}"
-            );
+        for body in [
+            r#"{"m": "x\n  at a.B.c(B.java:1)"}"#,
+            r#"{"m": "Traceback \u0028most recent call last)"}"#,
+            r#"{"m": ["ok", {"n": "node:internal\/modules"}]}"#,
+        ] {
+            assert!(matches!(judge(body), Outcome::Fail(_)), "{body}");
         }
-        assert!(surely_clean("{\"message\": \"at least 3 characters\"}"));
+        // The first string with a finding names it (the joined strings show a Rust panic
+        // first in the order of `MARKERS`).
+        assert_eq!(
+            actual(judge(r#"{"a": "ORA-00\u0039", "b": "panicked\u0020at x"}"#)),
+            "status 500 with a database error in its body"
+        );
+        // Two strings, each half a marker, and a frame's file apart from its `at `: clean.
+        for body in [
+            r#"{"a": "Traceback (most recent", "b": "\" call last)"}"#,
+            r#"{"a": "at a.B.c(\"", "b": "B.java:1)"}"#,
+        ] {
+            assert_eq!(judge(body), Outcome::Pass, "{body}");
+        }
     }
 }
