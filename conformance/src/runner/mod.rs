@@ -7,6 +7,7 @@
 //! holds the run as a whole (workers, sessions, results); `operation` one operation's phases,
 //! `stateful` the link-following phase, [`pace`] budgets and rate limits.
 
+mod ahead;
 pub mod config;
 pub mod inferred;
 pub mod links;
@@ -147,6 +148,15 @@ fn planned_cases(
             // The operation itself, then each link it declares.
             n => n + 1,
         },
+    }
+}
+
+/// The seed of random phase `phase` of `operation` in round `round`: round 0 is the run's
+/// random phase, later ones a fuzz run's rounds.
+fn round_seed(seed: u64, operation: &str, phase: Phase, round: u64) -> [u8; 32] {
+    match round {
+        0 => case_seed(seed, operation, phase.as_str()),
+        n => case_seed(seed, operation, &format!("{}#{n}", phase.as_str())),
     }
 }
 
@@ -318,9 +328,13 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     // the thread to another lane instead of the kernel switching threads (measured: a fifth of
     // a fuzz run's time was thread switches).
     let threads = threads::threads(shared.config.threads, &shared.base_url, lanes);
+    // A fuzz run that leaves a core to spare draws its rounds there (dropped, it stops).
+    let drawer = (shared.config.fuzz && threads < threads::cores())
+        .then(|| ahead::Drawer::start(shared, &queue));
     let mut handles = Vec::new();
     for t in 0..threads {
         let (shared, queue, next, tx) = (shared.clone(), queue.clone(), next.clone(), tx.clone());
+        let ahead = drawer.as_ref().map(|d| d.ahead().clone());
         handles.push(std::thread::spawn(move || {
             let runtime = match tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -340,7 +354,9 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                 let mine: Vec<Vec<usize>> = mine
                     .map(|l| queue.iter().copied().skip(l).step_by(lanes).collect())
                     .collect();
-                for (index, result, found) in fuzz(&shared, &runtime, &client, &mine) {
+                for (index, result, found) in
+                    fuzz(&shared, &runtime, &client, &mine, ahead.as_deref())
+                {
                     if tx.send((index, Ok((result, found)))).is_err() {
                         return;
                     }
@@ -394,6 +410,7 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     })
     .await
     .unwrap_or_default();
+    drop(drawer);
     let mut failures = Vec::new();
     for (index, outcome) in received {
         match outcome {
@@ -473,6 +490,7 @@ fn fuzz(
     runtime: &tokio::runtime::Runtime,
     client: &wire::Client,
     lanes: &[Vec<usize>],
+    ahead: Option<&ahead::Ahead>,
 ) -> Outcomes {
     let mut runs: Vec<Vec<OperationRun>> = lanes
         .iter()
@@ -484,7 +502,7 @@ fn fuzz(
         .collect();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         runtime.block_on(futures_util::future::join_all(
-            runs.iter_mut().map(|lane| fuzz_lane(shared, lane)),
+            runs.iter_mut().map(|lane| fuzz_lane(shared, lane, ahead)),
         ))
     }));
     let indices = lanes.iter().flatten().copied();
@@ -504,7 +522,7 @@ fn fuzz(
 
 /// One lane of a fuzz run: the first round of every phase, then fuzz rounds until a budget
 /// stops the run (without a budget, after the first round).
-async fn fuzz_lane(shared: &Shared, runs: &mut [OperationRun<'_>]) {
+async fn fuzz_lane(shared: &Shared, runs: &mut [OperationRun<'_>], ahead: Option<&ahead::Ahead>) {
     for run in runs.iter_mut() {
         run.phases().await;
     }
@@ -516,7 +534,7 @@ async fn fuzz_lane(shared: &Shared, runs: &mut [OperationRun<'_>]) {
     while bounded && !stopped(shared) {
         let before: u64 = runs.iter().map(|r| r.result.cases).sum();
         for run in runs.iter_mut() {
-            run.fuzz_round(round).await;
+            run.fuzz_round(round, ahead).await;
         }
         // Nothing left to draw in this lane (no random cases): the budget would only be
         // waited out, and a loop that never awaits would hold the thread from other lanes.

@@ -4,7 +4,6 @@
 use std::collections::BTreeSet;
 
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
-use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};
 
 use crate::case::{Auth, Case, Intent, Phase};
 use crate::checks::{Check, CheckContext, Failure, Outcome};
@@ -15,11 +14,14 @@ use crate::outcome::{FailureRecord, MAX_FAILURES_KEPT, OperationResult, Stats, T
 use crate::wire::{self, Credentials};
 use gamespec_spec::spec::Operation;
 
+use super::ahead::{self, Ahead, Drawn};
 use super::{Shared, UNSAFE_METHODS, pace};
 
 /// One operation's share of a run.
 pub(super) struct OperationRun<'a> {
     pub(super) shared: &'a Shared,
+    /// The operation's index in the spec.
+    pub(super) index: usize,
     /// This worker thread's HTTP client.
     pub(super) client: &'a wire::Client,
     pub(super) op: &'a Operation,
@@ -70,6 +72,7 @@ impl<'a> OperationRun<'a> {
         let tallies = vec![Tally::default(); checks.len()];
         OperationRun {
             shared,
+            index,
             client,
             op,
             checks,
@@ -224,9 +227,13 @@ impl<'a> OperationRun<'a> {
     /// One more round of fuzzing (round 1, 2, …): `max_examples` new random cases of each
     /// selected random phase, drawn with a seed of their own, so that every round sends cases
     /// the earlier ones did not. The strategies are built once and kept.
-    pub(super) async fn fuzz_round(&mut self, round: u64) {
+    /// `ahead`, when given, may hold the round's cases drawn already (see [`super::ahead`]).
+    pub(super) async fn fuzz_round(&mut self, round: u64, ahead: Option<&Ahead>) {
         if self.result.skipped.is_some() {
             return;
+        }
+        if let Some(ahead) = ahead {
+            ahead.entering(self.index, round);
         }
         let spec = self.shared.spec.clone();
         let random = self.shared.config.max_examples as u64;
@@ -251,8 +258,42 @@ impl<'a> OperationRun<'a> {
             };
             let _shared = self.shared.sequences.read().await;
             self.shared.observer.planned(random);
-            self.random(strategy, phase, phase == Phase::Positive, round)
-                .await;
+            match ahead.and_then(|a| a.take(self.index, round, phase)) {
+                Some(drawn) => self.drawn(strategy, drawn).await,
+                None => {
+                    self.random(strategy, phase, phase == Phase::Positive, round)
+                        .await
+                }
+            }
+        }
+    }
+
+    /// Send a round drawn ahead (see [`super::ahead`]): what [`OperationRun::random`] would
+    /// have sent for it, the value tree of a failing case drawn again from the round's seed.
+    async fn drawn(&mut self, strategy: BoxedStrategy<Case>, drawn: Drawn) {
+        let seed = super::round_seed(
+            self.shared.config.seed,
+            &self.op.id,
+            drawn.phase,
+            drawn.round,
+        );
+        let valid = drawn.phase == Phase::Positive;
+        let screened = !valid;
+        self.stat(|s| s.discarded += drawn.discarded);
+        for (n, case) in drawn.cases {
+            if self.stopped() {
+                return;
+            }
+            let Some(verdict) = self.send(case).await else {
+                continue;
+            };
+            self.judged(
+                verdict,
+                || ahead::redraw(&strategy, &seed, n),
+                valid,
+                screened,
+            )
+            .await;
         }
     }
 
@@ -379,23 +420,13 @@ impl<'a> OperationRun<'a> {
         round: u64,
     ) {
         let screened = phase == Phase::Negative;
-        let seed = match round {
-            0 => super::case_seed(self.shared.config.seed, &self.op.id, phase.as_str()),
-            n => super::case_seed(
-                self.shared.config.seed,
-                &self.op.id,
-                &format!("{}#{n}", phase.as_str()),
-            ),
-        };
-        let mut runner = TestRunner::new_with_rng(
-            PropConfig::default(),
-            TestRng::from_seed(RngAlgorithm::ChaCha, &seed),
-        );
+        let seed = super::round_seed(self.shared.config.seed, &self.op.id, phase, round);
+        let mut runner = ahead::round_runner(&seed);
         for _ in 0..self.shared.config.max_examples {
             if self.stopped() {
                 return;
             }
-            let Ok(mut tree) = strategy.new_tree(&mut runner) else {
+            let Ok(tree) = strategy.new_tree(&mut runner) else {
                 self.stat(|s| s.discarded += 1);
                 continue;
             };
@@ -407,23 +438,43 @@ impl<'a> OperationRun<'a> {
             let Some(verdict) = self.send(case).await else {
                 continue;
             };
-            let new: Vec<(&'static dyn Check, Failure)> = verdict
-                .failed
-                .iter()
-                .filter(|(c, f)| {
-                    self.keeps(c.code())
-                        && !self
-                            .seen
-                            .contains(&(c.code().to_owned(), f.expected.clone()))
-                })
-                .cloned()
-                .collect();
-            self.tally(&verdict);
-            for (check, failure) in new {
-                match self.shrink(&mut tree, check, valid, screened).await {
-                    Some((exchange, failure)) => self.record(check, failure, &exchange),
-                    None => self.record(check, failure, &verdict.exchange),
-                }
+            self.judged(verdict, || Some(tree), valid, screened).await;
+        }
+    }
+
+    /// Count `verdict`, and keep each failure of a kind not seen before, shrunk from the case's
+    /// value tree (`tree` gives it, called only for such a failure).
+    async fn judged(
+        &mut self,
+        verdict: Verdict,
+        tree: impl FnOnce() -> Option<Box<dyn ValueTree<Value = Case>>>,
+        valid: bool,
+        screened: bool,
+    ) {
+        let new: Vec<(&'static dyn Check, Failure)> = verdict
+            .failed
+            .iter()
+            .filter(|(c, f)| {
+                self.keeps(c.code())
+                    && !self
+                        .seen
+                        .contains(&(c.code().to_owned(), f.expected.clone()))
+            })
+            .cloned()
+            .collect();
+        self.tally(&verdict);
+        if new.is_empty() {
+            return;
+        }
+        let mut tree = tree();
+        for (check, failure) in new {
+            let shrunk = match tree.as_mut() {
+                Some(tree) => self.shrink(tree, check, valid, screened).await,
+                None => None,
+            };
+            match shrunk {
+                Some((exchange, failure)) => self.record(check, failure, &exchange),
+                None => self.record(check, failure, &verdict.exchange),
             }
         }
     }

@@ -11,12 +11,17 @@ use std::net::IpAddr;
 /// else one per core, or half the cores (at least one) when the server is on loopback; never
 /// more than the lanes.
 pub fn threads(configured: Option<usize>, base_url: &str, lanes: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = cores();
     let wanted = configured.unwrap_or(match is_loopback(base_url) {
         true => cores / 2,
         false => cores,
     });
     wanted.max(1).min(lanes.max(1))
+}
+
+/// The cores this process may use (1 when unknown).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Whether `base_url` names this machine: `localhost` (and its subdomains) or a loopback

@@ -1,0 +1,393 @@
+//! Fuzz rounds drawn ahead on a spare core.
+//!
+//! Against a server on this machine a fuzz run's lanes share one thread (see [`super::threads`]),
+//! and about half of that thread's work is drawing random cases and reading them back, while
+//! the server leaves part of the other core idle. A drawer thread there draws each operation's
+//! next rounds exactly as its lane would: the same strategies, seeds and order, and the same
+//! read-back. The lane then sends the cases it would have drawn itself, so a run finds and
+//! reports what it would without the drawer. A lane never waits for the drawer: it draws a
+//! round that is not ready itself, and the drawer skips the rounds a lane has passed.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};
+
+use crate::case::{Case, Phase};
+use crate::generate;
+
+use super::Shared;
+
+/// How many rounds past its lane's an operation is drawn.
+const DEPTH: u64 = 2;
+/// At most this many drawn cases wait for their lanes, however many operations and examples
+/// a run has: the drawer's memory stays flat.
+const MAX_HELD: usize = 8192;
+
+/// One phase of one fuzz round of an operation, drawn.
+#[derive(Debug)]
+pub(super) struct Drawn {
+    pub round: u64,
+    pub phase: Phase,
+    /// The cases to send, each with its draw number: the how-many-th value tree of the round
+    /// (from 1) it is, which is how [`redraw`] finds its tree again for shrinking.
+    pub cases: Vec<(u32, Case)>,
+    /// Draws that gave no case to send (no value, or a positive value the read-back refused).
+    pub discarded: u64,
+}
+
+/// What the drawer and the lanes share.
+#[derive(Debug)]
+pub(super) struct Ahead {
+    /// Per operation index: its drawn rounds, oldest first.
+    drawn: Vec<Mutex<VecDeque<Drawn>>>,
+    /// Per operation index: the fuzz round its lane is in (0 before the first).
+    at: Vec<AtomicU64>,
+    /// How many drawn cases wait in `drawn`.
+    held: AtomicUsize,
+    /// Set when the lanes are done.
+    done: AtomicBool,
+    /// How many times a lane entered a round, and the drawer's sleep when every operation is
+    /// drawn far enough ahead.
+    wake: (Mutex<u64>, Condvar),
+}
+
+impl Ahead {
+    /// Lane-side: operation `index` starts fuzz round `round`.
+    pub fn entering(&self, index: usize, round: u64) {
+        if let Some(at) = self.at.get(index) {
+            at.store(round, Ordering::Relaxed);
+            *self.wake.0.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+            self.wake.1.notify_one();
+        }
+    }
+
+    /// Lane-side: the drawn `phase` of `round` of operation `index`, when the drawer has it
+    /// ready. What comes before it (rounds or phases the lane passed or skipped) is dropped.
+    pub fn take(&self, index: usize, round: u64, phase: Phase) -> Option<Drawn> {
+        let wanted = (round, rank(phase));
+        let mut queue = self
+            .drawn
+            .get(index)?
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        while let Some(front) = queue.front() {
+            let key = (front.round, rank(front.phase));
+            if key > wanted {
+                return None;
+            }
+            let front = queue.pop_front()?;
+            self.held.fetch_sub(front.cases.len(), Ordering::Relaxed);
+            if key == wanted {
+                return Some(front);
+            }
+        }
+        None
+    }
+
+    fn finish(&self) {
+        self.done.store(true, Ordering::Relaxed);
+        self.wake.1.notify_all();
+    }
+}
+
+/// The drawer of a run: a thread drawing the rounds of operations `order` (indexes in the
+/// spec) until the run halts or the lanes are done.
+pub(super) struct Drawer {
+    ahead: Arc<Ahead>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drawer {
+    /// Start drawing for the operations `order`, in that order.
+    pub fn start(shared: &Arc<Shared>, order: &[usize]) -> Drawer {
+        let n = shared.spec.operations.len();
+        let ahead = Arc::new(Ahead {
+            drawn: (0..n).map(|_| Mutex::default()).collect(),
+            at: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            held: AtomicUsize::new(0),
+            done: AtomicBool::new(false),
+            wake: (Mutex::new(0), Condvar::new()),
+        });
+        let (shared, mine, order) = (shared.clone(), ahead.clone(), order.to_vec());
+        let thread = std::thread::Builder::new()
+            .name("gamespec-drawer".into())
+            .spawn(move || {
+                idle_priority();
+                draw(&shared, &mine, &order)
+            })
+            .map_err(|e| tracing::warn!("cannot start the drawer thread: {e}"))
+            .ok();
+        Drawer { ahead, thread }
+    }
+
+    /// What the lanes read.
+    pub fn ahead(&self) -> &Arc<Ahead> {
+        &self.ahead
+    }
+}
+
+impl Drop for Drawer {
+    fn drop(&mut self) {
+        self.ahead.finish();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Run the calling thread only on cycles no other thread wants: the drawer works ahead, and
+/// taking a core from the server or the lanes would slow the run it is there to speed up.
+#[cfg(target_os = "linux")]
+fn idle_priority() {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `sched_setscheduler` with pid 0 changes only the calling thread's policy and
+    // reads `param`, which lives across the call.
+    let status = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+    if status != 0 {
+        tracing::debug!(
+            "the drawer keeps its normal priority: {}",
+            std::io::Error::last_os_error()
+        );
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn idle_priority() {}
+
+/// An operation as the drawer draws it.
+struct Plan {
+    index: usize,
+    /// The next round to draw.
+    next: u64,
+    /// Positive and negative strategies, built on first use (`Some(None)`: none).
+    strategies: [Option<Option<BoxedStrategy<Case>>>; 2],
+    readback: Arc<generate::Readback>,
+}
+
+fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
+    let spec = shared.spec.clone();
+    let mut plans: Vec<Plan> = order
+        .iter()
+        .map(|&index| Plan {
+            index,
+            next: 1,
+            strategies: [None, None],
+            readback: Arc::new(generate::Readback::with_table(
+                &spec,
+                &spec.operations[index],
+                index,
+                &shared.routes,
+            )),
+        })
+        .collect();
+    let halted = || ahead.done.load(Ordering::Relaxed) || shared.halted.load(Ordering::Relaxed);
+    let entries = || *ahead.wake.0.lock().unwrap_or_else(|e| e.into_inner());
+    while !halted() {
+        let seen = entries();
+        let mut drew = false;
+        for plan in &mut plans {
+            if halted() {
+                return;
+            }
+            let at = ahead.at[plan.index].load(Ordering::Relaxed);
+            // A round the lane has reached is its own to draw.
+            plan.next = plan.next.max(at + 1);
+            if plan.next > at + DEPTH || ahead.held.load(Ordering::Relaxed) >= MAX_HELD {
+                continue;
+            }
+            let op = &spec.operations[plan.index];
+            for (slot, phase) in [Phase::Positive, Phase::Negative].into_iter().enumerate() {
+                if !shared.config.phases.contains(&phase) {
+                    continue;
+                }
+                let strategy = plan.strategies[slot].get_or_insert_with(|| match phase {
+                    Phase::Positive => generate::positive(&spec, op).ok(),
+                    _ => generate::negative_with(&spec, op, plan.readback.clone()).ok(),
+                });
+                let Some(strategy) = strategy else {
+                    continue;
+                };
+                let seed = super::round_seed(shared.config.seed, &op.id, phase, plan.next);
+                let drawn = round(
+                    strategy,
+                    &seed,
+                    shared.config.max_examples,
+                    (phase == Phase::Positive).then_some(&*plan.readback),
+                );
+                let mut queue = ahead.drawn[plan.index]
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                ahead.held.fetch_add(drawn.0.len(), Ordering::Relaxed);
+                queue.push_back(Drawn {
+                    round: plan.next,
+                    phase,
+                    cases: drawn.0,
+                    discarded: drawn.1,
+                });
+            }
+            plan.next += 1;
+            drew = true;
+        }
+        if !drew {
+            let guard = ahead.wake.0.lock().unwrap_or_else(|e| e.into_inner());
+            if *guard == seen {
+                // A timeout, so that a halt (which wakes no one) still ends the thread.
+                let _ = ahead.wake.1.wait_timeout(guard, Duration::from_millis(20));
+            }
+        }
+    }
+}
+
+/// Positive rounds come before negative ones.
+fn rank(phase: Phase) -> u8 {
+    u8::from(phase != Phase::Positive)
+}
+
+/// The runner that draws a round's value trees from `seed`.
+pub(super) fn round_runner(seed: &[u8; 32]) -> TestRunner {
+    TestRunner::new_with_rng(
+        PropConfig::default(),
+        TestRng::from_seed(RngAlgorithm::ChaCha, seed),
+    )
+}
+
+/// The `count` draws of a round: the cases (with their draw numbers) that `screen`, when
+/// given, finds valid, and how many draws gave none.
+fn round(
+    strategy: &BoxedStrategy<Case>,
+    seed: &[u8; 32],
+    count: u32,
+    screen: Option<&generate::Readback>,
+) -> (Vec<(u32, Case)>, u64) {
+    let mut runner = round_runner(seed);
+    let mut cases = Vec::with_capacity(count as usize);
+    let mut discarded = 0;
+    for n in 1..=count {
+        let Ok(tree) = strategy.new_tree(&mut runner) else {
+            discarded += 1;
+            continue;
+        };
+        let case = tree.current();
+        if screen.is_some_and(|readback| !readback.problems(&case).is_empty()) {
+            discarded += 1;
+            continue;
+        }
+        cases.push((n, case));
+    }
+    (cases, discarded)
+}
+
+/// The value tree of draw `n` (from 1) of the round drawn from `seed`: every draw before it is
+/// made again, since each moves the runner's random stream.
+pub(super) fn redraw(
+    strategy: &BoxedStrategy<Case>,
+    seed: &[u8; 32],
+    n: u32,
+) -> Option<Box<dyn ValueTree<Value = Case>>> {
+    let mut runner = round_runner(seed);
+    let mut last = None;
+    for _ in 0..n {
+        last = strategy.new_tree(&mut runner).ok();
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use gamespec_spec::registry::Profile;
+    use gamespec_spec::spec::Spec;
+
+    /// One operation with a path, a query and a JSON body to draw, and to break.
+    fn spec() -> Spec {
+        let root = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/items/{id}": {"post": {"operationId": "put", "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
+                {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 4}}
+            ], "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["n"],
+                "properties": {"n": {"type": "integer", "minimum": 1}, "s": {"type": "string"}}}}}},
+            "responses": {"200": {"description": "ok"}, "400": {"description": "bad"}}}}
+        }});
+        Spec::from_value("t.yaml".into(), root, Profile::generic()).unwrap()
+    }
+
+    #[test]
+    fn a_round_drawn_ahead_is_the_round_its_lane_would_draw() {
+        let spec = spec();
+        let op = &spec.operations[0];
+        let readback = Arc::new(generate::Readback::new(&spec, op));
+        // The drawer and the lane build their strategies apart.
+        let build = |positive: bool| match positive {
+            true => generate::positive(&spec, op).unwrap(),
+            false => generate::negative_with(&spec, op, readback.clone()).unwrap(),
+        };
+        for positive in [true, false] {
+            let (drawers, lanes) = (build(positive), build(positive));
+            let screen = positive.then_some(&*readback);
+            let seed = crate::runner::case_seed(7, &op.id, "positive#3");
+            let (cases, discarded) = round(&drawers, &seed, 40, screen);
+            // The lane's own loop: one runner, a tree per draw, the same screen.
+            let mut runner = round_runner(&seed);
+            let mut expected = Vec::new();
+            for n in 1..=40 {
+                let Ok(tree) = lanes.new_tree(&mut runner) else {
+                    continue;
+                };
+                let case = tree.current();
+                if screen.is_none_or(|r| r.problems(&case).is_empty()) {
+                    expected.push((n, case));
+                }
+            }
+            assert_eq!(cases, expected);
+            assert_eq!(discarded, 40 - expected.len() as u64);
+            // Each case's tree, drawn again, is the case, and shrinks from it.
+            for (n, case) in &cases {
+                let mut tree = redraw(&lanes, &seed, *n).unwrap();
+                assert_eq!(&tree.current(), case, "draw {n}");
+                while tree.simplify() {}
+            }
+        }
+    }
+
+    #[test]
+    fn a_lane_takes_its_round_and_never_an_older_or_later_one() {
+        let ahead = Ahead {
+            drawn: vec![Mutex::default()],
+            at: vec![AtomicU64::new(0)],
+            held: AtomicUsize::new(0),
+            done: AtomicBool::new(false),
+            wake: (Mutex::new(0), Condvar::new()),
+        };
+        let drawn = |round, phase| Drawn {
+            round,
+            phase,
+            cases: Vec::new(),
+            discarded: round,
+        };
+        {
+            let mut queue = ahead.drawn[0].lock().unwrap();
+            for round in 1..=3 {
+                queue.push_back(drawn(round, Phase::Positive));
+                queue.push_back(drawn(round, Phase::Negative));
+            }
+        }
+        // The lane drew round 1 itself: round 2 is next, its negative phase only.
+        ahead.entering(0, 2);
+        assert_eq!(ahead.at[0].load(Ordering::Relaxed), 2);
+        let got = ahead.take(0, 2, Phase::Negative).unwrap();
+        assert_eq!((got.round, got.phase), (2, Phase::Negative));
+        // Round 3 is not the lane's yet; an unknown operation has nothing.
+        assert!(ahead.take(0, 2, Phase::Negative).is_none());
+        assert!(ahead.take(1, 3, Phase::Positive).is_none());
+        assert_eq!(ahead.drawn[0].lock().unwrap().len(), 2);
+        let got = ahead.take(0, 3, Phase::Positive).unwrap();
+        assert_eq!((got.round, got.phase), (3, Phase::Positive));
+    }
+}
