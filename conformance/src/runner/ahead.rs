@@ -1,12 +1,16 @@
-//! Fuzz rounds drawn ahead on a spare core.
+//! Random rounds drawn ahead on a spare core.
 //!
-//! Against a server on this machine a fuzz run's lanes share one thread (see [`super::threads`]),
-//! and about half of that thread's work is drawing random cases and reading them back, while
-//! the server leaves part of the other core idle. A drawer thread there draws each operation's
-//! next rounds exactly as its lane would: the same strategies, seeds and order, and the same
-//! read-back. The lane then sends the cases it would have drawn itself, so a run finds and
-//! reports what it would without the drawer. A lane never waits for the drawer: it draws a
-//! round that is not ready itself, and the drawer skips the rounds a lane has passed.
+//! Against a server on this machine a run's lanes share fewer threads than there are cores
+//! (see [`super::threads`]), and drawing random cases and reading them back is a large part of
+//! their work (about half of a fuzz run's), while the server leaves part of a core idle. A
+//! drawer thread, at idle priority, draws each operation's random rounds there exactly as its
+//! lane would: the same strategies, seeds and order, and the same read-back. A lane sends the
+//! cases of a round the drawer has ready, so a run sends, finds and reports what it would
+//! without the drawer; a failing case's value tree is drawn again from the round's seed to
+//! shrink it. A lane never waits for the drawer: it draws a round that is not ready itself,
+//! and the drawer skips the rounds a lane has reached. A normal run has one round (0) per
+//! random phase; a fuzz run's rounds go on, each operation's drawn at most [`DEPTH`] rounds
+//! ahead of its lane, and never more than [`MAX_HELD`] cases wait.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -44,8 +48,9 @@ pub(super) struct Drawn {
 pub(super) struct Ahead {
     /// Per operation index: its drawn rounds, oldest first.
     drawn: Vec<Mutex<VecDeque<Drawn>>>,
-    /// Per operation index: the fuzz round its lane is in (0 before the first).
-    at: Vec<AtomicU64>,
+    /// Per operation index: one more than the random round its lane is in (0 before the
+    /// first): the rounds below it are the lane's to draw.
+    reached: Vec<AtomicU64>,
     /// How many drawn cases wait in `drawn`.
     held: AtomicUsize,
     /// Set when the lanes are done.
@@ -56,10 +61,10 @@ pub(super) struct Ahead {
 }
 
 impl Ahead {
-    /// Lane-side: operation `index` starts fuzz round `round`.
+    /// Lane-side: operation `index` is in random round `round`.
     pub fn entering(&self, index: usize, round: u64) {
-        if let Some(at) = self.at.get(index) {
-            at.store(round, Ordering::Relaxed);
+        if let Some(reached) = self.reached.get(index) {
+            reached.fetch_max(round + 1, Ordering::Relaxed);
             *self.wake.0.lock().unwrap_or_else(|e| e.into_inner()) += 1;
             self.wake.1.notify_one();
         }
@@ -102,12 +107,13 @@ pub(super) struct Drawer {
 }
 
 impl Drawer {
-    /// Start drawing for the operations `order`, in that order.
+    /// Start drawing for the operations `order`, in that order: round 0 (a run's random
+    /// phases) and, in a fuzz run, the rounds after it.
     pub fn start(shared: &Arc<Shared>, order: &[usize]) -> Drawer {
         let n = shared.spec.operations.len();
         let ahead = Arc::new(Ahead {
             drawn: (0..n).map(|_| Mutex::default()).collect(),
-            at: (0..n).map(|_| AtomicU64::new(0)).collect(),
+            reached: (0..n).map(|_| AtomicU64::new(0)).collect(),
             held: AtomicUsize::new(0),
             done: AtomicBool::new(false),
             wake: (Mutex::new(0), Condvar::new()),
@@ -174,7 +180,7 @@ fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
         .iter()
         .map(|&index| Plan {
             index,
-            next: 1,
+            next: 0,
             strategies: [None, None],
             readback: Arc::new(generate::Readback::with_table(
                 &spec,
@@ -186,17 +192,21 @@ fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
         .collect();
     let halted = || ahead.done.load(Ordering::Relaxed) || shared.halted.load(Ordering::Relaxed);
     let entries = || *ahead.wake.0.lock().unwrap_or_else(|e| e.into_inner());
-    while !halted() {
+    let last = if shared.config.fuzz { u64::MAX } else { 0 };
+    while !halted() && plans.iter().any(|p| p.next <= last) {
         let seen = entries();
         let mut drew = false;
         for plan in &mut plans {
             if halted() {
                 return;
             }
-            let at = ahead.at[plan.index].load(Ordering::Relaxed);
+            let reached = ahead.reached[plan.index].load(Ordering::Relaxed);
             // A round the lane has reached is its own to draw.
-            plan.next = plan.next.max(at + 1);
-            if plan.next > at + DEPTH || ahead.held.load(Ordering::Relaxed) >= MAX_HELD {
+            plan.next = plan.next.max(reached);
+            if plan.next > last
+                || plan.next >= reached + DEPTH
+                || ahead.held.load(Ordering::Relaxed) >= MAX_HELD
+            {
                 continue;
             }
             let op = &spec.operations[plan.index];
@@ -360,7 +370,7 @@ mod tests {
     fn a_lane_takes_its_round_and_never_an_older_or_later_one() {
         let ahead = Ahead {
             drawn: vec![Mutex::default()],
-            at: vec![AtomicU64::new(0)],
+            reached: vec![AtomicU64::new(0)],
             held: AtomicUsize::new(0),
             done: AtomicBool::new(false),
             wake: (Mutex::new(0), Condvar::new()),
@@ -380,7 +390,7 @@ mod tests {
         }
         // The lane drew round 1 itself: round 2 is next, its negative phase only.
         ahead.entering(0, 2);
-        assert_eq!(ahead.at[0].load(Ordering::Relaxed), 2);
+        assert_eq!(ahead.reached[0].load(Ordering::Relaxed), 3);
         let got = ahead.take(0, 2, Phase::Negative).unwrap();
         assert_eq!((got.round, got.phase), (2, Phase::Negative));
         // Round 3 is not the lane's yet; an unknown operation has nothing.

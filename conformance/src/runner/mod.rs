@@ -328,9 +328,8 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     // the thread to another lane instead of the kernel switching threads (measured: a fifth of
     // a fuzz run's time was thread switches).
     let threads = threads::threads(shared.config.threads, &shared.base_url, lanes);
-    // A fuzz run that leaves a core to spare draws its rounds there (dropped, it stops).
-    let drawer = (shared.config.fuzz && threads < threads::cores())
-        .then(|| ahead::Drawer::start(shared, &queue));
+    // A run that leaves a core to spare draws its random rounds there (dropped, it stops).
+    let drawer = (threads < threads::cores()).then(|| ahead::Drawer::start(shared, &queue));
     let mut handles = Vec::new();
     for t in 0..threads {
         let (shared, queue, next, tx) = (shared.clone(), queue.clone(), next.clone(), tx.clone());
@@ -375,7 +374,7 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
                     match guarded(
                         &shared,
                         index,
-                        OperationRun::new(&shared, index, &client),
+                        OperationRun::new(&shared, index, &client, ahead.as_deref()),
                         OperationRun::phases,
                     )
                     .await
@@ -496,13 +495,13 @@ fn fuzz(
         .iter()
         .map(|mine| {
             mine.iter()
-                .map(|&i| OperationRun::new(shared, i, client))
+                .map(|&i| OperationRun::new(shared, i, client, ahead))
                 .collect()
         })
         .collect();
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         runtime.block_on(futures_util::future::join_all(
-            runs.iter_mut().map(|lane| fuzz_lane(shared, lane, ahead)),
+            runs.iter_mut().map(|lane| fuzz_lane(shared, lane)),
         ))
     }));
     let indices = lanes.iter().flatten().copied();
@@ -522,7 +521,7 @@ fn fuzz(
 
 /// One lane of a fuzz run: the first round of every phase, then fuzz rounds until a budget
 /// stops the run (without a budget, after the first round).
-async fn fuzz_lane(shared: &Shared, runs: &mut [OperationRun<'_>], ahead: Option<&ahead::Ahead>) {
+async fn fuzz_lane(shared: &Shared, runs: &mut [OperationRun<'_>]) {
     for run in runs.iter_mut() {
         run.phases().await;
     }
@@ -534,7 +533,7 @@ async fn fuzz_lane(shared: &Shared, runs: &mut [OperationRun<'_>], ahead: Option
     while bounded && !stopped(shared) {
         let before: u64 = runs.iter().map(|r| r.result.cases).sum();
         for run in runs.iter_mut() {
-            run.fuzz_round(round, ahead).await;
+            run.fuzz_round(round).await;
         }
         // Nothing left to draw in this lane (no random cases): the budget would only be
         // waited out, and a loop that never awaits would hold the thread from other lanes.

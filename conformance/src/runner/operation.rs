@@ -24,6 +24,8 @@ pub(super) struct OperationRun<'a> {
     pub(super) index: usize,
     /// This worker thread's HTTP client.
     pub(super) client: &'a wire::Client,
+    /// The random rounds drawn ahead on a spare core, when the run has a drawer.
+    pub(super) ahead: Option<&'a Ahead>,
     pub(super) op: &'a Operation,
     pub(super) checks: Vec<&'static dyn Check>,
     /// How the server will read this operation's requests: decides which generated cases are
@@ -64,7 +66,12 @@ struct Verdict {
 
 impl<'a> OperationRun<'a> {
     /// The run of the operation at `index` of the spec.
-    pub(super) fn new(shared: &'a Shared, index: usize, client: &'a wire::Client) -> Self {
+    pub(super) fn new(
+        shared: &'a Shared,
+        index: usize,
+        client: &'a wire::Client,
+        ahead: Option<&'a Ahead>,
+    ) -> Self {
         let op = &shared.spec.operations[index];
         let mut checks = shared.config.checks.for_operation(&op.id);
         // A pass is one bit of a u64 per check.
@@ -74,6 +81,7 @@ impl<'a> OperationRun<'a> {
             shared,
             index,
             client,
+            ahead,
             op,
             checks,
             readback: std::sync::Arc::new(generate::Readback::with_table(
@@ -187,7 +195,7 @@ impl<'a> OperationRun<'a> {
                 Phase::Positive => match generate::positive(&spec, self.op) {
                     Ok(strategy) => {
                         observer.planned(random);
-                        self.random(strategy, Phase::Positive, true, 0).await
+                        self.random_round(strategy, Phase::Positive, 0).await
                     }
                     Err(e) => self.note_generation_error(e.to_string()),
                 },
@@ -198,7 +206,7 @@ impl<'a> OperationRun<'a> {
                         self.fixed(case, false).await;
                     }
                     match generate::negative_with(&spec, self.op, self.readback.clone()) {
-                        Ok(strategy) => self.random(strategy, Phase::Negative, false, 0).await,
+                        Ok(strategy) => self.random_round(strategy, Phase::Negative, 0).await,
                         // Nothing to break is not a problem: the phase has nothing to do.
                         Err(generate::GenError::NothingToBreak { .. }) => {}
                         Err(e) => self.note_generation_error(e.to_string()),
@@ -227,13 +235,9 @@ impl<'a> OperationRun<'a> {
     /// One more round of fuzzing (round 1, 2, …): `max_examples` new random cases of each
     /// selected random phase, drawn with a seed of their own, so that every round sends cases
     /// the earlier ones did not. The strategies are built once and kept.
-    /// `ahead`, when given, may hold the round's cases drawn already (see [`super::ahead`]).
-    pub(super) async fn fuzz_round(&mut self, round: u64, ahead: Option<&Ahead>) {
+    pub(super) async fn fuzz_round(&mut self, round: u64) {
         if self.result.skipped.is_some() {
             return;
-        }
-        if let Some(ahead) = ahead {
-            ahead.entering(self.index, round);
         }
         let spec = self.shared.spec.clone();
         let random = self.shared.config.max_examples as u64;
@@ -258,12 +262,22 @@ impl<'a> OperationRun<'a> {
             };
             let _shared = self.shared.sequences.read().await;
             self.shared.observer.planned(random);
-            match ahead.and_then(|a| a.take(self.index, round, phase)) {
-                Some(drawn) => self.drawn(strategy, drawn).await,
-                None => {
-                    self.random(strategy, phase, phase == Phase::Positive, round)
-                        .await
-                }
+            self.random_round(strategy, phase, round).await;
+        }
+    }
+
+    /// Round `round` of random phase `phase`: the round drawn ahead when the run's drawer has
+    /// it ready (see [`super::ahead`]), else drawn here.
+    async fn random_round(&mut self, strategy: BoxedStrategy<Case>, phase: Phase, round: u64) {
+        let drawn = self.ahead.and_then(|ahead| {
+            ahead.entering(self.index, round);
+            ahead.take(self.index, round, phase)
+        });
+        match drawn {
+            Some(drawn) => self.drawn(strategy, drawn).await,
+            None => {
+                self.random(strategy, phase, phase == Phase::Positive, round)
+                    .await
             }
         }
     }

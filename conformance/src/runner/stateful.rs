@@ -71,13 +71,16 @@ impl<'a> OperationRun<'a> {
     async fn judge_as(&mut self, index: usize, case: Case) -> Option<Exchange> {
         let shared: &'a Shared = self.shared;
         let target = &shared.spec.operations[index];
-        let run_as = OperationRun::new(self.shared, index, self.client);
+        let run_as = OperationRun::new(self.shared, index, self.client, None);
         let checks = std::mem::replace(&mut self.checks, run_as.checks);
         let readback = std::mem::replace(&mut self.readback, run_as.readback);
+        // The request is written as the target's: its list and multipart encodings.
+        let encoding = std::mem::replace(&mut self.encoding, run_as.encoding);
         let op = std::mem::replace(&mut self.op, target);
         let exchange = self.send_and_judge(case).await;
         self.checks = checks;
         self.readback = readback;
+        self.encoding = encoding;
         self.op = op;
         exchange
     }
