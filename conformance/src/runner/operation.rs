@@ -47,9 +47,9 @@ pub(super) struct OperationRun<'a> {
     pub(super) stats: std::cell::Cell<Stats>,
     /// How this operation's values are written on the wire, built once.
     pub(super) encoding: wire::Encoding,
-    /// The positive and negative strategies of fuzz rounds, built on first use (`Some(None)`:
-    /// the operation has none).
-    pub(super) strategies: [Option<Option<BoxedStrategy<Case>>>; 2],
+    /// The positive and negative strategies of random rounds, or why the operation has none,
+    /// built on first use. A round drawn ahead needs one only to shrink a failure.
+    pub(super) strategies: [Option<Result<BoxedStrategy<Case>, generate::GenError>>; 2],
 }
 
 /// Kinds of failure (check and expectation) told apart per operation; beyond them each failure
@@ -159,7 +159,6 @@ impl<'a> OperationRun<'a> {
         }
         let spec = self.shared.spec.clone();
         let examples = generate::examples(&spec, self.op);
-        let random = self.shared.config.max_examples as u64;
         let observer = self.shared.observer.clone();
         for phase in self.shared.config.phases.clone() {
             if !pick(phase) {
@@ -192,21 +191,19 @@ impl<'a> OperationRun<'a> {
                         self.fixed(case, true).await;
                     }
                 }
-                Phase::Positive => match generate::positive(&spec, self.op) {
-                    Ok(strategy) => {
-                        observer.planned(random);
-                        self.random_round(strategy, Phase::Positive, 0).await
+                Phase::Positive => {
+                    if let Err(e) = self.random_round(Phase::Positive, 0).await {
+                        self.note_generation_error(e.to_string());
                     }
-                    Err(e) => self.note_generation_error(e.to_string()),
-                },
+                }
                 Phase::Negative => {
                     let cases = generate::negative_fixed_with(&spec, self.op, &self.readback);
-                    observer.planned(cases.len() as u64 + random);
+                    observer.planned(cases.len() as u64);
                     for case in cases {
                         self.fixed(case, false).await;
                     }
-                    match generate::negative_with(&spec, self.op, self.readback.clone()) {
-                        Ok(strategy) => self.random_round(strategy, Phase::Negative, 0).await,
+                    match self.random_round(Phase::Negative, 0).await {
+                        Ok(()) => {}
                         // Nothing to break is not a problem: the phase has nothing to do.
                         Err(generate::GenError::NothingToBreak { .. }) => {}
                         Err(e) => self.note_generation_error(e.to_string()),
@@ -239,52 +236,57 @@ impl<'a> OperationRun<'a> {
         if self.result.skipped.is_some() {
             return;
         }
-        let spec = self.shared.spec.clone();
-        let random = self.shared.config.max_examples as u64;
         for phase in [Phase::Positive, Phase::Negative] {
             if self.stopped() || !self.shared.config.phases.contains(&phase) {
                 continue;
             }
-            let slot = match phase {
-                Phase::Positive => 0,
-                _ => 1,
-            };
-            if self.strategies[slot].is_none() {
-                let built = match phase {
-                    Phase::Positive => generate::positive(&spec, self.op).ok(),
-                    _ => generate::negative_with(&spec, self.op, self.readback.clone()).ok(),
-                };
-                // An operation without such cases (nothing to break) is asked once only.
-                self.strategies[slot] = Some(built);
-            }
-            let Some(Some(strategy)) = self.strategies[slot].clone() else {
-                continue;
-            };
             let _shared = self.shared.sequences.read().await;
-            self.shared.observer.planned(random);
-            self.random_round(strategy, phase, round).await;
+            // Round 0 reported a strategy that cannot be built.
+            let _ = self.random_round(phase, round).await;
         }
     }
 
     /// Round `round` of random phase `phase`: the round drawn ahead when the run's drawer has
-    /// it ready (see [`super::ahead`]), else drawn here.
-    async fn random_round(&mut self, strategy: BoxedStrategy<Case>, phase: Phase, round: u64) {
+    /// it ready (see [`super::ahead`]), else drawn here; why the phase has no strategy, if it
+    /// has none (the drawer draws only for a strategy it could build).
+    async fn random_round(&mut self, phase: Phase, round: u64) -> Result<(), generate::GenError> {
         let drawn = self.ahead.and_then(|ahead| {
             ahead.entering(self.index, round);
             ahead.take(self.index, round, phase)
         });
-        match drawn {
-            Some(drawn) => self.drawn(strategy, drawn).await,
-            None => {
-                self.random(strategy, phase, phase == Phase::Positive, round)
-                    .await
-            }
+        if let Some(drawn) = drawn {
+            self.shared
+                .observer
+                .planned(self.shared.config.max_examples as u64);
+            self.drawn(drawn).await;
+            return Ok(());
         }
+        let strategy = self.strategy(phase)?;
+        self.shared
+            .observer
+            .planned(self.shared.config.max_examples as u64);
+        self.random(strategy, phase, phase == Phase::Positive, round)
+            .await;
+        Ok(())
+    }
+
+    /// The strategy of random phase `phase`, built on first use and kept, or why there is
+    /// none (found once).
+    fn strategy(&mut self, phase: Phase) -> Result<BoxedStrategy<Case>, generate::GenError> {
+        let slot = usize::from(phase != Phase::Positive);
+        let spec = &self.shared.spec;
+        let (op, readback) = (self.op, &self.readback);
+        self.strategies[slot]
+            .get_or_insert_with(|| match phase {
+                Phase::Positive => generate::positive(spec, op),
+                _ => generate::negative_with(spec, op, readback.clone()),
+            })
+            .clone()
     }
 
     /// Send a round drawn ahead (see [`super::ahead`]): what [`OperationRun::random`] would
     /// have sent for it, the value tree of a failing case drawn again from the round's seed.
-    async fn drawn(&mut self, strategy: BoxedStrategy<Case>, drawn: Drawn) {
+    async fn drawn(&mut self, drawn: Drawn) {
         let seed = super::round_seed(
             self.shared.config.seed,
             &self.op.id,
@@ -301,13 +303,12 @@ impl<'a> OperationRun<'a> {
             let Some(verdict) = self.send(case).await else {
                 continue;
             };
-            self.judged(
-                verdict,
-                || ahead::redraw(&strategy, &seed, n),
-                valid,
-                screened,
-            )
-            .await;
+            let phase = drawn.phase;
+            let tree = move |run: &mut Self| {
+                let strategy = run.strategy(phase).ok()?;
+                ahead::redraw(&strategy, &seed, n)
+            };
+            self.judged(verdict, tree, valid, screened).await;
         }
     }
 
@@ -452,7 +453,7 @@ impl<'a> OperationRun<'a> {
             let Some(verdict) = self.send(case).await else {
                 continue;
             };
-            self.judged(verdict, || Some(tree), valid, screened).await;
+            self.judged(verdict, |_| Some(tree), valid, screened).await;
         }
     }
 
@@ -461,7 +462,7 @@ impl<'a> OperationRun<'a> {
     async fn judged(
         &mut self,
         verdict: Verdict,
-        tree: impl FnOnce() -> Option<Box<dyn ValueTree<Value = Case>>>,
+        tree: impl FnOnce(&mut Self) -> Option<Box<dyn ValueTree<Value = Case>>>,
         valid: bool,
         screened: bool,
     ) {
@@ -480,7 +481,7 @@ impl<'a> OperationRun<'a> {
         if new.is_empty() {
             return;
         }
-        let mut tree = tree();
+        let mut tree = tree(self);
         for (check, failure) in new {
             let shrunk = match tree.as_mut() {
                 Some(tree) => self.shrink(tree, check, valid, screened).await,
