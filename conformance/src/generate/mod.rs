@@ -38,7 +38,7 @@ mod examples;
 mod negative;
 mod protocol;
 #[cfg(test)]
-mod query_fixture;
+pub(crate) mod query_fixture;
 mod readback;
 mod request;
 pub mod strategy;

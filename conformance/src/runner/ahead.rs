@@ -308,30 +308,14 @@ pub(super) fn redraw(
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
-    use gamespec_spec::registry::Profile;
-    use gamespec_spec::spec::Spec;
-
-    /// One operation with a path, a query and a JSON body to draw, and to break.
-    fn spec() -> Spec {
-        let root = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
-            "/items/{id}": {"post": {"operationId": "put", "parameters": [
-                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
-                {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": 4}}
-            ], "requestBody": {"required": true, "content": {"application/json": {"schema": {
-                "type": "object", "required": ["n"],
-                "properties": {"n": {"type": "integer", "minimum": 1}, "s": {"type": "string"}}}}}},
-            "responses": {"200": {"description": "ok"}, "400": {"description": "bad"}}}}
-        }});
-        Spec::from_value("t.yaml".into(), root, Profile::generic()).unwrap()
-    }
+    use crate::generate::query_fixture::{operation, spec};
 
     #[test]
     fn a_round_drawn_ahead_is_the_round_its_lane_would_draw() {
+        // Query parameters of every kind of emptiness: cases to draw, and to break.
         let spec = spec();
-        let op = &spec.operations[0];
+        let op = operation(&spec);
         let readback = Arc::new(generate::Readback::new(&spec, op));
         // The drawer and the lane build their strategies apart.
         let build = |positive: bool| match positive {
