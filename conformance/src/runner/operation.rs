@@ -653,6 +653,8 @@ impl<'a> OperationRun<'a> {
         }
         let mut retried_rate = false;
         let mut retried_auth = false;
+        // The case travels in its exchange and comes back out of it for a retry.
+        let mut case = case;
         loop {
             // A worker waits for nothing while it holds a large answer's permit: not for a
             // pace, nor for another permit.
@@ -678,7 +680,7 @@ impl<'a> OperationRun<'a> {
             let sending = wire::exchange_gated(
                 self.client,
                 &self.shared.spec,
-                case.clone(),
+                case,
                 &self.shared.base_url,
                 &credentials,
                 Some(&self.shared.large_bodies),
@@ -713,7 +715,7 @@ impl<'a> OperationRun<'a> {
                 return Some(exchange);
             };
             // An undeclared method's answer is about another operation than this one.
-            if !matches!(case.intent, Intent::UndeclaredMethod { .. }) {
+            if !matches!(exchange.case.intent, Intent::UndeclaredMethod { .. }) {
                 self.coverage.status(response.status);
             }
             if let Some(wait) = rate_limit(response) {
@@ -725,6 +727,7 @@ impl<'a> OperationRun<'a> {
                 }
                 self.shared.pace.pause(wait);
                 retried_rate = true;
+                case = exchange.case;
                 continue;
             }
             // A 401 to a request the spec forbids is one way to refuse it (an operation that
@@ -732,17 +735,18 @@ impl<'a> OperationRun<'a> {
             // credential expired, and logging in again would make the run another session
             // (another player to a server that owns resources per session).
             let refusable = matches!(
-                case.intent,
+                exchange.case.intent,
                 Intent::Invalid { .. } | Intent::MissingHeader { .. }
             );
             if response.status == 401
-                && case.auth == Auth::Configured
+                && exchange.case.auth == Auth::Configured
                 && !refusable
                 && !retried_auth
                 && !self.op.security.iter().all(Vec::is_empty)
                 && self.shared.session.refresh(generation, self.client).await
             {
                 retried_auth = true;
+                case = exchange.case;
                 continue;
             }
             return Some(exchange);
