@@ -21,7 +21,8 @@ use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRunner};
 
 use crate::case::{Case, Phase};
-use crate::generate;
+use crate::generate::{self, GenError, Readback};
+use gamespec_spec::spec::{Operation, Spec};
 
 use super::Shared;
 
@@ -169,9 +170,10 @@ struct Plan {
     index: usize,
     /// The next round to draw.
     next: u64,
-    /// Positive and negative strategies, built on first use (`Some(None)`: none).
-    strategies: [Option<Option<BoxedStrategy<Case>>>; 2],
-    readback: Arc<generate::Readback>,
+    /// Positive and negative strategies, or why there is none, built on first use (indexed by
+    /// [`rank`]).
+    strategies: [Option<Result<BoxedStrategy<Case>, GenError>>; 2],
+    readback: Arc<Readback>,
 }
 
 fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
@@ -182,7 +184,7 @@ fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
             index,
             next: 0,
             strategies: [None, None],
-            readback: Arc::new(generate::Readback::with_table(
+            readback: Arc::new(Readback::with_table(
                 &spec,
                 &spec.operations[index],
                 index,
@@ -203,22 +205,18 @@ fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
             let reached = ahead.reached[plan.index].load(Ordering::Relaxed);
             // A round the lane has reached is its own to draw.
             plan.next = plan.next.max(reached);
-            if plan.next > last
-                || plan.next >= reached + DEPTH
-                || ahead.held.load(Ordering::Relaxed) >= MAX_HELD
-            {
+            let room = ahead.held.load(Ordering::Relaxed) < MAX_HELD;
+            if plan.next > last || plan.next >= reached + DEPTH || !room {
                 continue;
             }
             let op = &spec.operations[plan.index];
-            for (slot, phase) in [Phase::Positive, Phase::Negative].into_iter().enumerate() {
+            for phase in [Phase::Positive, Phase::Negative] {
                 if !shared.config.phases.contains(&phase) {
                     continue;
                 }
-                let strategy = plan.strategies[slot].get_or_insert_with(|| match phase {
-                    Phase::Positive => generate::positive(&spec, op).ok(),
-                    _ => generate::negative_with(&spec, op, plan.readback.clone()).ok(),
-                });
-                let Some(strategy) = strategy else {
+                let built = plan.strategies[rank(phase)]
+                    .get_or_insert_with(|| strategy(&spec, op, phase, &plan.readback));
+                let Ok(strategy) = built else {
                     continue;
                 };
                 let seed = super::round_seed(shared.config.seed, &op.id, phase, plan.next);
@@ -252,9 +250,24 @@ fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
     }
 }
 
-/// Positive rounds come before negative ones.
-fn rank(phase: Phase) -> u8 {
-    u8::from(phase != Phase::Positive)
+/// Where `phase` comes in a round: positive (0) before negative (1).
+pub(super) fn rank(phase: Phase) -> usize {
+    usize::from(phase != Phase::Positive)
+}
+
+/// The strategy of random phase `phase` of `op`, the one builder of the lanes and the drawer,
+/// so that both draw from the same strategy: positive values, or values with one violation
+/// the server can see (screened by `readback`).
+pub(super) fn strategy(
+    spec: &Spec,
+    op: &Operation,
+    phase: Phase,
+    readback: &Arc<Readback>,
+) -> Result<BoxedStrategy<Case>, GenError> {
+    match phase {
+        Phase::Positive => generate::positive(spec, op),
+        _ => generate::negative_with(spec, op, readback.clone()),
+    }
 }
 
 /// The runner that draws a round's value trees from `seed`.
@@ -265,28 +278,45 @@ pub(super) fn round_runner(seed: &[u8; 32]) -> TestRunner {
     )
 }
 
-/// The `count` draws of a round: the cases (with their draw numbers) that `screen`, when
-/// given, finds valid, and how many draws gave none.
+/// A draw that gave a case to send: its number in the round (from 1), its value tree and the
+/// case.
+pub(super) type Draw = (u32, Box<dyn ValueTree<Value = Case>>, Case);
+
+/// The `count` draws of the round drawn from `seed`, one at a time: the one loop of the lanes
+/// and the drawer. `None` is a draw that gave no case to send: no value, or, with `screen`, a
+/// value the read-back does not find valid.
+pub(super) fn draws<'s>(
+    strategy: &'s BoxedStrategy<Case>,
+    seed: &[u8; 32],
+    count: u32,
+    screen: Option<&'s Readback>,
+) -> impl Iterator<Item = Option<Draw>> + 's {
+    let mut runner = round_runner(seed);
+    (1..=count).map(move |n| {
+        let tree = strategy.new_tree(&mut runner).ok()?;
+        let case = tree.current();
+        if screen.is_some_and(|readback| !readback.problems(&case).is_empty()) {
+            return None;
+        }
+        Some((n, tree, case))
+    })
+}
+
+/// The `count` draws of a round, all at once: the cases (with their draw numbers) and how
+/// many draws gave none.
 fn round(
     strategy: &BoxedStrategy<Case>,
     seed: &[u8; 32],
     count: u32,
-    screen: Option<&generate::Readback>,
+    screen: Option<&Readback>,
 ) -> (Vec<(u32, Case)>, u64) {
-    let mut runner = round_runner(seed);
     let mut cases = Vec::with_capacity(count as usize);
     let mut discarded = 0;
-    for n in 1..=count {
-        let Ok(tree) = strategy.new_tree(&mut runner) else {
-            discarded += 1;
-            continue;
-        };
-        let case = tree.current();
-        if screen.is_some_and(|readback| !readback.problems(&case).is_empty()) {
-            discarded += 1;
-            continue;
+    for draw in draws(strategy, seed, count, screen) {
+        match draw {
+            Some((n, _, case)) => cases.push((n, case)),
+            None => discarded += 1,
         }
-        cases.push((n, case));
     }
     (cases, discarded)
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use proptest::strategy::{BoxedStrategy, ValueTree};
 
 use crate::case::{Auth, Case, Intent, Phase};
 use crate::checks::{Check, CheckContext, Failure, Outcome};
@@ -265,22 +265,16 @@ impl<'a> OperationRun<'a> {
         self.shared
             .observer
             .planned(self.shared.config.max_examples as u64);
-        self.random(strategy, phase, phase == Phase::Positive, round)
-            .await;
+        self.random(strategy, phase, round).await;
         Ok(())
     }
 
     /// The strategy of random phase `phase`, built on first use and kept, or why there is
     /// none (found once).
     fn strategy(&mut self, phase: Phase) -> Result<BoxedStrategy<Case>, generate::GenError> {
-        let slot = usize::from(phase != Phase::Positive);
-        let spec = &self.shared.spec;
-        let (op, readback) = (self.op, &self.readback);
-        self.strategies[slot]
-            .get_or_insert_with(|| match phase {
-                Phase::Positive => generate::positive(spec, op),
-                _ => generate::negative_with(spec, op, readback.clone()),
-            })
+        let (spec, op, readback) = (&self.shared.spec, self.op, &self.readback);
+        self.strategies[ahead::rank(phase)]
+            .get_or_insert_with(|| ahead::strategy(spec, op, phase, readback))
             .clone()
     }
 
@@ -293,7 +287,8 @@ impl<'a> OperationRun<'a> {
             drawn.phase,
             drawn.round,
         );
-        let valid = drawn.phase == Phase::Positive;
+        let phase = drawn.phase;
+        let valid = phase == Phase::Positive;
         let screened = !valid;
         self.stat(|s| s.discarded += drawn.discarded);
         for (n, case) in drawn.cases {
@@ -303,7 +298,6 @@ impl<'a> OperationRun<'a> {
             let Some(verdict) = self.send(case).await else {
                 continue;
             };
-            let phase = drawn.phase;
             let tree = move |run: &mut Self| {
                 let strategy = run.strategy(phase).ok()?;
                 ahead::redraw(&strategy, &seed, n)
@@ -427,33 +421,24 @@ impl<'a> OperationRun<'a> {
     /// ([`generate::negative_with`] filters by this operation's read-back, and a filtered
     /// value tree, shrunk or not, holds only values its filter took), so its cases are not
     /// read back a second time.
-    async fn random(
-        &mut self,
-        strategy: BoxedStrategy<Case>,
-        phase: Phase,
-        valid: bool,
-        round: u64,
-    ) {
-        let screened = phase == Phase::Negative;
+    async fn random(&mut self, strategy: BoxedStrategy<Case>, phase: Phase, round: u64) {
+        let valid = phase == Phase::Positive;
         let seed = super::round_seed(self.shared.config.seed, &self.op.id, phase, round);
-        let mut runner = ahead::round_runner(&seed);
-        for _ in 0..self.shared.config.max_examples {
-            if self.stopped() {
+        let readback = self.readback.clone();
+        let screen = valid.then_some(&*readback);
+        let mut draws = ahead::draws(&strategy, &seed, self.shared.config.max_examples, screen);
+        while !self.stopped() {
+            let Some(draw) = draws.next() else {
                 return;
-            }
-            let Ok(tree) = strategy.new_tree(&mut runner) else {
+            };
+            let Some((_, tree, case)) = draw else {
                 self.stat(|s| s.discarded += 1);
                 continue;
             };
-            let case = tree.current();
-            if !screened && !self.admissible(&case, valid) {
-                self.stat(|s| s.discarded += 1);
-                continue;
-            }
             let Some(verdict) = self.send(case).await else {
                 continue;
             };
-            self.judged(verdict, |_| Some(tree), valid, screened).await;
+            self.judged(verdict, |_| Some(tree), valid, !valid).await;
         }
     }
 
