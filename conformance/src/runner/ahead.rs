@@ -29,7 +29,8 @@ use super::Shared;
 /// How many rounds past its lane's an operation is drawn.
 const DEPTH: u64 = 2;
 /// At most this many drawn cases wait for their lanes, however many operations and examples
-/// a run has: the drawer's memory stays flat.
+/// a run has: the drawer's memory stays flat. A round that would take them past it is left to
+/// its lane (with `--max-examples` above half of it, every round is).
 const MAX_HELD: usize = 8192;
 
 /// One phase of one fuzz round of an operation, drawn.
@@ -195,6 +196,7 @@ fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
     let halted = || ahead.done.load(Ordering::Relaxed) || shared.halted.load(Ordering::Relaxed);
     let entries = || *ahead.wake.0.lock().unwrap_or_else(|e| e.into_inner());
     let last = if shared.config.fuzz { u64::MAX } else { 0 };
+    let count = shared.config.max_examples as usize;
     while !halted() && plans.iter().any(|p| p.next <= last) {
         let seen = entries();
         let mut drew = false;
@@ -205,7 +207,8 @@ fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
             let reached = ahead.reached[plan.index].load(Ordering::Relaxed);
             // A round the lane has reached is its own to draw.
             plan.next = plan.next.max(reached);
-            let room = ahead.held.load(Ordering::Relaxed) < MAX_HELD;
+            // A round's two phases, if they fit.
+            let room = ahead.held.load(Ordering::Relaxed) + 2 * count <= MAX_HELD;
             if plan.next > last || plan.next >= reached + DEPTH || !room {
                 continue;
             }
