@@ -134,15 +134,16 @@ impl Check for NoInternalErrorText {
         let found = if cut < body.len() {
             // A head is judged as text (its JSON is cut).
             leak(&body[..cut])
-        } else if let Some(what) = leak(body) {
-            Some(what)
-        } else if !body.contains('\\') {
-            // Without an escape, each JSON string is a piece of the body as sent: none can
-            // show what the whole body does not.
-            None
         } else {
-            // An escape can spell what the text as sent does not show (`\u0028`).
-            response.json().ok().and_then(decoded)
+            // Without an escape, each JSON string is a piece of the body as sent: none can
+            // show what the whole body does not. An escape can (`\u0028`).
+            leak(body).or_else(|| {
+                if body.contains('\\') {
+                    response.json().ok().and_then(decoded)
+                } else {
+                    None
+                }
+            })
         };
         match found {
             None => Outcome::Pass,
