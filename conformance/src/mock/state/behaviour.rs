@@ -128,11 +128,8 @@ impl Engine {
         let mut filled = false;
         if let Some(answer) = answer.as_deref_mut() {
             for (pointer, field) in &self.behaviour.players.answer {
-                if pointer::get(answer, pointer).is_some() {
+                if let Some(like) = pointer::get(answer, pointer).cloned() {
                     filled = true;
-                    let like = pointer::get(answer, pointer)
-                        .cloned()
-                        .unwrap_or(Value::Null);
                     let fact = fact(&player, *field);
                     render::set(answer, pointer, render::coerced(&like, &fact));
                 }
