@@ -3,10 +3,12 @@
 //! Always, stateful or not: which paths were deleted (a read there answers 404) and who first
 //! used each private (`x-private`) path ([`deleted`]). By default also the game backend's state
 //! that the API's behaviour file describes ([`behaviour`] plays it, [`store`] keeps it bounded,
-//! [`render`] writes it into answers); `--stateless` (`MockOptions::stateless`) turns that off.
+//! [`render`] writes it into answers, [`fill`] fills a list's template with many items fast);
+//! `--stateless` (`MockOptions::stateless`) turns that off.
 
 pub mod behaviour;
 pub mod deleted;
+pub mod fill;
 pub mod render;
 pub mod store;
 

@@ -10,6 +10,8 @@ use std::borrow::Cow;
 use gamespec_spec::pointer;
 use serde_json::{Map, Value};
 
+use crate::mock::state::fill::Filler;
+
 /// `item` merged over `template`: objects field by field, leaves converted to the template's
 /// type where they can be. Only the template's fields are filled (a stored field the answer
 /// does not carry, like `is_public` where the write answer names it `public`, stays out); an
@@ -125,11 +127,12 @@ pub fn list(answer: &mut Value, at: &str, items: &[Value]) {
 /// given.
 pub fn ranked_list(answer: &mut Value, at: &str, items: &[(&Value, usize)], rank: Option<&str>) {
     let template = template_at(answer, at);
+    let mut filler = Filler::new(&template);
     let value = Value::Array(
         items
             .iter()
             .map(|&(item, place)| {
-                let mut value = merged(&template, item);
+                let mut value = filler.fill(item);
                 if let Some(rank) = rank {
                     set(&mut value, rank, Value::from(place as u64));
                 }
