@@ -6,9 +6,11 @@
 //! without end ([`Caps`]): players are a least-recently-used set (the oldest untouched player is
 //! forgotten with all its data), credentials and aliases are LRU sets of the same kind, a
 //! collection holds at most [`Caps::items`] items (a new key beyond it replaces the oldest one),
-//! a player at most [`Caps::collections`] collections, and the shared collections are an LRU too.
+//! and a player's collections and the shared ones are LRU sets of at most [`Caps::collections`]
+//! each. Which data is forgotten depends only on the requests, never on a hash order: a client
+//! inventing collection names (random path segments) loses the ones it invented, not the
+//! player's characters.
 
-use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Mutex, MutexGuard};
 
@@ -156,7 +158,7 @@ pub enum Holder {
 #[derive(Debug)]
 struct PlayerData {
     player: Player,
-    collections: HashMap<String, Collection>,
+    collections: LruCache<String, Collection>,
 }
 
 /// The store's contents, under one lock (a request holds it for a few map operations).
@@ -235,7 +237,7 @@ impl Inner {
             number,
             PlayerData {
                 player: player.clone(),
-                collections: HashMap::new(),
+                collections: LruCache::new(cap(self.caps.collections)),
             },
         );
         player
@@ -284,31 +286,18 @@ impl Inner {
     pub fn collection(&mut self, holder: Holder, name: &str) -> Option<&Collection> {
         match holder {
             Holder::Shared => self.shared.get(name),
-            Holder::Player(n) => self.players.get(&n)?.collections.get(name),
+            Holder::Player(n) => self.players.get_mut(&n)?.collections.get(name),
         }
     }
 
     /// The collection `name` of `holder`, made when missing (`None` for a forgotten player).
     pub fn collection_mut(&mut self, holder: Holder, name: &str) -> Option<&mut Collection> {
-        let cap = self.caps.collections;
-        match holder {
-            Holder::Shared => Some(
-                self.shared
-                    .get_or_insert_mut(name.to_owned(), Collection::default),
-            ),
-            Holder::Player(n) => {
-                let data = self.players.get_mut(&n)?;
-                if !data.collections.contains_key(name) && data.collections.len() >= cap {
-                    // Full: a player with this many collections loses one arbitrary collection
-                    // rather than growing (only a client inventing names gets here).
-                    let victim = data.collections.keys().next().cloned();
-                    if let Some(v) = victim {
-                        data.collections.remove(&v);
-                    }
-                }
-                Some(data.collections.entry(name.to_owned()).or_default())
-            }
-        }
+        // Full, the least recently used collection goes for a new one.
+        let collections = match holder {
+            Holder::Shared => &mut self.shared,
+            Holder::Player(n) => &mut self.players.get_mut(&n)?.collections,
+        };
+        Some(collections.get_or_insert_mut_ref(name, Collection::default))
     }
 
     /// The largest number of items a collection holds.
@@ -365,5 +354,34 @@ mod tests {
         assert_eq!(c.len(), 2);
         assert!(c.get("0").is_none());
         assert!(c.remove("2") && !c.remove("2"));
+    }
+
+    #[test]
+    fn the_collection_forgotten_is_the_least_recently_used_one() {
+        let store = Store::new(Caps {
+            collections: 2,
+            ..Caps::default()
+        });
+        let mut s = store.lock();
+        let number = s.player_for_key(None).number;
+        for holder in [Holder::Player(number), Holder::Shared] {
+            let put = |s: &mut Inner, name: &str| {
+                if let Some(c) = s.collection_mut(holder, name) {
+                    c.put("k", Value::from(1), 10);
+                }
+            };
+            put(&mut s, "characters");
+            // A client inventing names loses what it invented, however the names hash.
+            for i in 0..50 {
+                put(&mut s, &format!("storage/{i}"));
+                assert!(s.collection(holder, "characters").is_some(), "lost at {i}");
+            }
+            assert!(s.collection(holder, "storage/49").is_some());
+            assert!(s.collection(holder, "storage/48").is_none());
+            // Left unread, it is the next to go.
+            put(&mut s, "a");
+            put(&mut s, "b");
+            assert!(s.collection(holder, "characters").is_none());
+        }
     }
 }
