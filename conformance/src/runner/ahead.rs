@@ -10,7 +10,8 @@
 //! shrink it. A lane never waits for the drawer: it draws a round that is not ready itself,
 //! and the drawer skips the rounds a lane has reached. A normal run has one round (0) per
 //! random phase; a fuzz run's rounds go on, each operation's drawn at most [`DEPTH`] rounds
-//! ahead of its lane, and never more than [`MAX_HELD`] cases wait.
+//! ahead of its lane, and never more than [`MAX_HELD`] cases wait. Under that bound the drawer
+//! draws first the rounds the lanes will reach first ([`most_urgent`]).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -101,17 +102,18 @@ impl Ahead {
     }
 }
 
-/// The drawer of a run: a thread drawing the rounds of operations `order` (indexes in the
-/// spec) until the run halts or the lanes are done.
+/// The drawer of a run: a thread drawing the rounds of the operations of `cycles` until the
+/// run halts or the lanes are done.
 pub(super) struct Drawer {
     ahead: Arc<Ahead>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drawer {
-    /// Start drawing for the operations `order`, in that order: round 0 (a run's random
-    /// phases) and, in a fuzz run, the rounds after it.
-    pub fn start(shared: &Arc<Shared>, order: &[usize]) -> Drawer {
+    /// Start drawing round 0 (a run's random phases) and, in a fuzz run, the rounds after it
+    /// for the operations (indexes in the spec) of `cycles`: the order in which each lane goes
+    /// round its own (a fuzz run's), or the one queue every lane takes from.
+    pub fn start(shared: &Arc<Shared>, cycles: Vec<Vec<usize>>) -> Drawer {
         let n = shared.spec.operations.len();
         let ahead = Arc::new(Ahead {
             drawn: (0..n).map(|_| Mutex::default()).collect(),
@@ -120,12 +122,12 @@ impl Drawer {
             done: AtomicBool::new(false),
             wake: (Mutex::new(0), Condvar::new()),
         });
-        let (shared, mine, order) = (shared.clone(), ahead.clone(), order.to_vec());
+        let (shared, mine) = (shared.clone(), ahead.clone());
         let thread = std::thread::Builder::new()
             .name("gamespec-drawer".into())
             .spawn(move || {
                 idle_priority();
-                draw(&shared, &mine, &order)
+                draw(&shared, &mine, &cycles)
             })
             .map_err(|e| tracing::warn!("cannot start the drawer thread: {e}"))
             .ok();
@@ -169,21 +171,19 @@ fn idle_priority() {}
 /// An operation as the drawer draws it.
 struct Plan {
     index: usize,
-    /// The next round to draw.
-    next: u64,
     /// Positive and negative strategies, or why there is none, built on first use (indexed by
     /// [`rank`]).
     strategies: [Option<Result<BoxedStrategy<Case>, GenError>>; 2],
     readback: Arc<Readback>,
 }
 
-fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
+fn draw(shared: &Shared, ahead: &Ahead, cycles: &[Vec<usize>]) {
     let spec = shared.spec.clone();
-    let mut plans: Vec<Plan> = order
+    let mut plans: Vec<Plan> = cycles
         .iter()
+        .flatten()
         .map(|&index| Plan {
             index,
-            next: 0,
             strategies: [None, None],
             readback: Arc::new(Readback::with_table(
                 &spec,
@@ -193,64 +193,126 @@ fn draw(shared: &Shared, ahead: &Ahead, order: &[usize]) {
             )),
         })
         .collect();
+    // The same cycles, of positions in `plans`.
+    let mut offset = 0;
+    let cycles: Vec<Vec<usize>> = cycles
+        .iter()
+        .map(|cycle| {
+            let positions = (offset..offset + cycle.len()).collect();
+            offset += cycle.len();
+            positions
+        })
+        .collect();
     let halted = || ahead.done.load(Ordering::Relaxed) || shared.halted.load(Ordering::Relaxed);
     let entries = || *ahead.wake.0.lock().unwrap_or_else(|e| e.into_inner());
     let last = if shared.config.fuzz { u64::MAX } else { 0 };
     let count = shared.config.max_examples as usize;
-    while !halted() && plans.iter().any(|p| p.next <= last) {
+    // Per plan: the next round to draw.
+    let mut next = vec![0; plans.len()];
+    let indexes: Vec<usize> = plans.iter().map(|plan| plan.index).collect();
+    let reached = |p: usize| {
+        indexes
+            .get(p)
+            .and_then(|&index| ahead.reached.get(index))
+            .map_or(0, |r| r.load(Ordering::Relaxed))
+    };
+    while !halted() && next.iter().any(|&n| n <= last) {
         let seen = entries();
-        let mut drew = false;
-        for plan in &mut plans {
-            if halted() {
-                return;
-            }
-            let reached = ahead.reached[plan.index].load(Ordering::Relaxed);
-            // A round the lane has reached is its own to draw.
-            plan.next = plan.next.max(reached);
-            // A round's two phases, if they fit.
-            let room = ahead.held.load(Ordering::Relaxed) + 2 * count <= MAX_HELD;
-            if plan.next > last || plan.next >= reached + DEPTH || !room {
-                continue;
-            }
-            let op = &spec.operations[plan.index];
-            for phase in [Phase::Positive, Phase::Negative] {
-                if !shared.config.phases.contains(&phase) {
-                    continue;
-                }
-                let built = plan.strategies[rank(phase)]
-                    .get_or_insert_with(|| strategy(&spec, op, phase, &plan.readback));
-                let Ok(strategy) = built else {
-                    continue;
-                };
-                let seed = super::round_seed(shared.config.seed, &op.id, phase, plan.next);
-                let drawn = round(
-                    strategy,
-                    &seed,
-                    shared.config.max_examples,
-                    (phase == Phase::Positive).then_some(&*plan.readback),
-                );
-                let mut queue = ahead.drawn[plan.index]
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner());
-                ahead.held.fetch_add(drawn.0.len(), Ordering::Relaxed);
-                queue.push_back(Drawn {
-                    round: plan.next,
-                    phase,
-                    cases: drawn.0,
-                    discarded: drawn.1,
-                });
-            }
-            plan.next += 1;
-            drew = true;
-        }
-        if !drew {
+        // A round's two phases, if they fit.
+        let room = ahead.held.load(Ordering::Relaxed) + 2 * count <= MAX_HELD;
+        let chosen = room
+            .then(|| most_urgent(&mut next, reached, &cycles, last))
+            .flatten();
+        let Some((plan, number)) = chosen.and_then(|p| plans.get_mut(p).zip(next.get_mut(p)))
+        else {
             let guard = ahead.wake.0.lock().unwrap_or_else(|e| e.into_inner());
             if *guard == seen {
                 // A timeout, so that a halt (which wakes no one) still ends the thread.
                 let _ = ahead.wake.1.wait_timeout(guard, Duration::from_millis(20));
             }
+            continue;
+        };
+        let op = &spec.operations[plan.index];
+        for phase in [Phase::Positive, Phase::Negative] {
+            if halted() {
+                return;
+            }
+            if !shared.config.phases.contains(&phase) {
+                continue;
+            }
+            let built = plan.strategies[rank(phase)]
+                .get_or_insert_with(|| strategy(&spec, op, phase, &plan.readback));
+            let Ok(strategy) = built else {
+                continue;
+            };
+            let seed = super::round_seed(shared.config.seed, &op.id, phase, *number);
+            let drawn = round(
+                strategy,
+                &seed,
+                shared.config.max_examples,
+                (phase == Phase::Positive).then_some(&*plan.readback),
+            );
+            let mut queue = ahead.drawn[plan.index]
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            ahead.held.fetch_add(drawn.0.len(), Ordering::Relaxed);
+            queue.push_back(Drawn {
+                round: *number,
+                phase,
+                cases: drawn.0,
+                discarded: drawn.1,
+            });
+        }
+        *number += 1;
+    }
+}
+
+/// The position (in `next`) of the operation whose next undrawn round a lane needs soonest,
+/// if one may be drawn: at most `last` and fewer than [`DEPTH`] rounds past `reached`, the
+/// round its lane next needs of it. `next` holds each operation's next round to draw (raised
+/// here to `reached` where the lane went past it); `cycles` holds positions in it.
+///
+/// A lane goes round its cycle one operation after another. The operations it has entered its
+/// current round for are a prefix of the cycle (the round it next needs of each is one higher
+/// than of the rest), so it needs next the one after that prefix, then the rest of the cycle in
+/// order, wrapping round. Each lane's first missing round comes before any lane's second, and
+/// lanes are served in turn, step by step from where each is: the drawer's budget of held cases
+/// goes to what is needed first, not to the cycles' first operations.
+fn most_urgent(
+    next: &mut [u64],
+    reached: impl Fn(usize) -> u64,
+    cycles: &[Vec<usize>],
+    last: u64,
+) -> Option<usize> {
+    let starts: Vec<usize> = cycles
+        .iter()
+        .map(|cycle| {
+            let first = cycle.first().map_or(0, |&p| reached(p));
+            let entered = cycle.iter().take_while(|&&p| reached(p) == first).count();
+            entered % cycle.len().max(1)
+        })
+        .collect();
+    let longest = cycles.iter().map(Vec::len).max().unwrap_or(0);
+    for level in 0..DEPTH {
+        for step in 0..longest {
+            for (cycle, start) in cycles.iter().zip(&starts) {
+                if step >= cycle.len() {
+                    continue;
+                }
+                let p = cycle[(start + step) % cycle.len()];
+                let reached = reached(p);
+                let Some(next) = next.get_mut(p) else {
+                    continue;
+                };
+                // A round the lane has reached is its own to draw.
+                *next = (*next).max(reached);
+                if *next == reached + level && *next <= last {
+                    return Some(p);
+                }
+            }
         }
     }
+    None
 }
 
 /// Where `phase` comes in a round: positive (0) before negative (1).
@@ -381,6 +443,31 @@ mod tests {
                 while tree.simplify() {}
             }
         }
+    }
+
+    #[test]
+    fn the_drawer_draws_first_what_the_lanes_need_first() {
+        let picks = |reached: &[u64], cycles: &[Vec<usize>], last: u64| {
+            let mut next = vec![0; reached.len()];
+            let mut picked = Vec::new();
+            while let Some(p) = most_urgent(&mut next, |p| reached[p], cycles, last) {
+                picked.push(p);
+                next[p] += 1;
+                assert!(picked.len() <= 2 * reached.len(), "{picked:?}");
+            }
+            picked
+        };
+        // Lane A has entered round 1 for its first two operations, lane B none of its own:
+        // A needs 2 then 3 then 0 and 1 again, B from its start; the lanes are served in turn,
+        // every first missing round before any second one, and none beyond the second.
+        let cycles = [vec![0, 1, 2, 3], vec![4, 5, 6]];
+        let once = [2, 4, 3, 5, 0, 6, 1];
+        assert_eq!(
+            picks(&[2, 2, 1, 1, 1, 1, 1], &cycles, u64::MAX),
+            [once, once].concat()
+        );
+        // A normal run draws round 0 only, of the operations no lane has reached yet.
+        assert_eq!(picks(&[1, 0, 0], &[vec![0, 1, 2]], 0), [1, 2]);
     }
 
     #[test]

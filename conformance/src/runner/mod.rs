@@ -329,10 +329,18 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
     // a fuzz run's time was thread switches).
     let threads = threads::threads(shared.config.threads, &shared.base_url, lanes);
     // A run that leaves a core to spare draws its random rounds there (dropped, it stops).
-    let drawer = (threads < threads::cores()).then(|| ahead::Drawer::start(shared, &queue));
+    // A fuzz lane `l` of `lanes` keeps every `lanes`-th operation for itself.
+    let cycles: Vec<Vec<usize>> = match shared.config.fuzz {
+        true => (0..lanes)
+            .map(|l| queue.iter().copied().skip(l).step_by(lanes).collect())
+            .collect(),
+        false => vec![queue.to_vec()],
+    };
+    let drawer = (threads < threads::cores()).then(|| ahead::Drawer::start(shared, cycles.clone()));
     let mut handles = Vec::new();
     for t in 0..threads {
         let (shared, queue, next, tx) = (shared.clone(), queue.clone(), next.clone(), tx.clone());
+        let cycles = cycles.clone();
         let ahead = drawer.as_ref().map(|d| d.ahead().clone());
         handles.push(std::thread::spawn(move || {
             let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -349,10 +357,7 @@ async fn run_workers(shared: &Arc<Shared>) -> (Vec<OperationResult>, Vec<Failure
             // Thread `t` of `threads` runs lanes t, t + threads, …
             let mine = (t..lanes).step_by(threads);
             if shared.config.fuzz {
-                // A fuzz lane `l` of `lanes` keeps every `lanes`-th operation for itself.
-                let mine: Vec<Vec<usize>> = mine
-                    .map(|l| queue.iter().copied().skip(l).step_by(lanes).collect())
-                    .collect();
+                let mine: Vec<Vec<usize>> = mine.filter_map(|l| cycles.get(l).cloned()).collect();
                 for (index, result, found) in
                     fuzz(&shared, &runtime, &client, &mine, ahead.as_deref())
                 {
