@@ -12,6 +12,8 @@
 use gamespec_spec::behaviour::{Action, Behaviour, Effect, PlayerField, Scope, Source, Sources};
 use gamespec_spec::pointer;
 use gamespec_spec::spec::Spec;
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use super::render;
@@ -120,10 +122,6 @@ impl Engine {
         credentials: &[String],
         answer: Option<&mut Value>,
     ) -> Result<bool, Refused> {
-        let mut inner = self.store.lock();
-        for c in credentials {
-            inner.bind(c, &player);
-        }
         let mut answer = answer;
         let mut filled = false;
         if let Some(answer) = answer.as_deref_mut() {
@@ -135,7 +133,14 @@ impl Engine {
                 }
             }
         }
-        Ok(self.run(index, call, Some(player), &mut inner, answer)? || filled)
+        let writes = {
+            let mut inner = self.store.lock();
+            for c in credentials {
+                inner.bind(c, &player);
+            }
+            self.run(index, call, Some(player), &mut inner)?
+        };
+        Ok(Write::all(writes, answer) || filled)
     }
 
     /// Run the effects of operation `index` for a request answered with success; `Ok(true)`
@@ -146,30 +151,63 @@ impl Engine {
         call: Call<'_>,
         answer: Option<&mut Value>,
     ) -> Result<bool, Refused> {
-        let mut inner = self.store.lock();
-        let player = inner.player_of(call.identity);
-        self.run(index, call, player, &mut inner, answer)
+        let writes = {
+            let mut inner = self.store.lock();
+            let player = inner.player_of(call.identity);
+            self.run(index, call, player, &mut inner)?
+        };
+        Ok(Write::all(writes, answer))
     }
 
+    /// Run the effects of operation `index`; the answer writes they ask for, in order.
     fn run(
         &self,
         index: usize,
         call: Call<'_>,
         player: Option<Player>,
         inner: &mut Inner,
-        mut answer: Option<&mut Value>,
-    ) -> Result<bool, Refused> {
-        let Some(effects) = self.by_operation.get(index) else {
-            return Ok(false);
-        };
-        let mut filled = false;
-        for &i in effects {
+    ) -> Result<Vec<Write<'_>>, Refused> {
+        let mut writes = Vec::new();
+        for &i in self.by_operation.get(index).into_iter().flatten() {
             let effect = &self.behaviour.effects[i];
             let mut ctx = Ctx::new(call, player.as_ref(), inner);
-            ctx.effect(effect, answer.as_deref_mut())?;
-            filled |= ctx.filled;
+            ctx.effect(effect, &mut writes)?;
         }
-        Ok(filled)
+        Ok(writes)
+    }
+}
+
+/// A write into the answer that an effect asks for, made once the store is unlocked: filling
+/// a full list takes hundreds of microseconds, and every other stateful request waits for the
+/// store while it is locked. The items are the stored ones, shared, not copied.
+enum Write<'e> {
+    /// Items at `at`, each with its rank written at `rank` when given.
+    List {
+        at: &'e str,
+        items: Vec<(Arc<Value>, usize)>,
+        rank: Option<&'e str>,
+    },
+    /// Items written by one request (an `each` write), at `at`.
+    Written { at: &'e str, items: Vec<Value> },
+    /// One item at `at`.
+    One { at: &'e str, item: Value },
+}
+
+impl Write<'_> {
+    /// Make `writes` into `answer`, in order; whether there was any to make.
+    fn all(writes: Vec<Write<'_>>, answer: Option<&mut Value>) -> bool {
+        let Some(answer) = answer else {
+            return false;
+        };
+        let filled = !writes.is_empty();
+        for write in writes {
+            match write {
+                Write::List { at, items, rank } => render::ranked_list(answer, at, &items, rank),
+                Write::Written { at, items } => render::list(answer, at, &items),
+                Write::One { at, item } => render::one(answer, at, &item),
+            }
+        }
+        filled
     }
 }
 
@@ -192,8 +230,6 @@ struct Ctx<'a, 'b> {
     inner: &'b mut Inner,
     item: Option<Value>,
     built: Value,
-    /// Whether the answer was written to.
-    filled: bool,
 }
 
 impl<'a, 'b> Ctx<'a, 'b> {
@@ -204,7 +240,6 @@ impl<'a, 'b> Ctx<'a, 'b> {
             inner,
             item: None,
             built: Value::Object(Map::new()),
-            filled: false,
         }
     }
 
@@ -253,7 +288,12 @@ impl<'a, 'b> Ctx<'a, 'b> {
         texts.map(|t| t.join("/"))
     }
 
-    fn effect(&mut self, effect: &Effect, answer: Option<&mut Value>) -> Result<(), Refused> {
+    /// Run `effect`, adding the answer writes it asks for to `writes`.
+    fn effect<'e>(
+        &mut self,
+        effect: &'e Effect,
+        writes: &mut Vec<Write<'e>>,
+    ) -> Result<(), Refused> {
         if let Some(when) = &effect.when {
             let value = self.text(&when.source);
             if !value.is_some_and(|v| when.equals.contains(&v)) {
@@ -284,9 +324,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
             None => effect.collection.clone(),
         };
         if !effect.action.writes() {
-            if let Some(answer) = answer {
-                self.read(effect, holder, &collection, answer);
-            }
+            writes.extend(self.read(effect, holder, &collection));
             return Ok(());
         }
         let elements = match &effect.each {
@@ -304,16 +342,10 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 written.push(item);
             }
         }
-        if let (Some(at), Some(answer)) = (&effect.at, answer) {
-            match (&effect.each, written.as_slice()) {
-                (Some(_), items) if !items.is_empty() => {
-                    render::list(answer, at, items);
-                    self.filled = true;
-                }
-                (None, [item]) => {
-                    render::one(answer, at, item);
-                    self.filled = true;
-                }
+        if let Some(at) = &effect.at {
+            match (&effect.each, written.len()) {
+                (Some(_), 1..) => writes.push(Write::Written { at, items: written }),
+                (None, 1) => writes.extend(written.pop().map(|item| Write::One { at, item })),
                 _ => {}
             }
         }
@@ -442,7 +474,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
         let (item, rank) = *self
             .ranked(effect, holder, collection, Some(key), None)
             .first()?;
-        let mut item = item.clone();
+        let mut item = Value::clone(item);
         if let Some(at) = &effect.rank {
             render::set(&mut item, at, Value::from(rank as u64));
         }
@@ -460,7 +492,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
         collection: &str,
         only: Option<&str>,
         limit: Option<usize>,
-    ) -> Vec<(&Value, usize)> {
+    ) -> Vec<(&Arc<Value>, usize)> {
         let Some(c) = self.inner.collection(holder, collection) else {
             return Vec::new();
         };
@@ -487,7 +519,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
             }
         };
         if let Some(only) = only {
-            let Some(target) = c.get(only).filter(|v| kept(v)) else {
+            let Some(target) = c.shared(only).filter(|v| kept(v)) else {
                 return Vec::new();
             };
             let target_key = key(target);
@@ -509,7 +541,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
             return vec![(target, before + 1)];
         }
         // Each item's key is read once, not at every comparison of the sort.
-        let mut items: Vec<(SortKey, &Value)> = c
+        let mut items: Vec<(SortKey, &Arc<Value>)> = c
             .entries()
             .map(|(_, v)| v)
             .filter(|v| kept(v))
@@ -526,32 +558,36 @@ impl<'a, 'b> Ctx<'a, 'b> {
             .collect()
     }
 
-    fn read(&mut self, effect: &Effect, holder: Holder, collection: &str, answer: &mut Value) {
+    /// The answer write of a read (list or get), if the store has something to show.
+    fn read<'e>(
+        &mut self,
+        effect: &'e Effect,
+        holder: Holder,
+        collection: &str,
+    ) -> Option<Write<'e>> {
         let at = effect.at.as_deref().unwrap_or("");
         match effect.action {
             Action::List => {
-                if self.inner.collection(holder, collection).is_none() {
-                    return;
-                }
+                self.inner.collection(holder, collection)?;
                 let limit = effect
                     .limit
                     .as_ref()
                     .and_then(|l| self.text(l))
                     .and_then(|t| t.parse::<usize>().ok());
-                let items = self.ranked(effect, holder, collection, None, limit);
-                render::ranked_list(answer, at, &items, effect.rank.as_deref());
-                self.filled = true;
+                let items = self
+                    .ranked(effect, holder, collection, None, limit)
+                    .into_iter()
+                    .map(|(item, rank)| (Arc::clone(item), rank))
+                    .collect();
+                let rank = effect.rank.as_deref();
+                Some(Write::List { at, items, rank })
             }
             Action::Get => {
-                let Some(key) = self.key(&effect.key) else {
-                    return;
-                };
-                if let Some(item) = self.ranked_item(effect, holder, collection, &key) {
-                    render::one(answer, at, &item);
-                    self.filled = true;
-                }
+                let key = self.key(&effect.key)?;
+                let item = self.ranked_item(effect, holder, collection, &key)?;
+                Some(Write::One { at, item })
             }
-            _ => {}
+            _ => None,
         }
     }
 }
@@ -672,7 +708,7 @@ mod tests {
         let mut ctx = Ctx::new(call, None, &mut inner);
         let body = json!({"amount": "250", "currency_id": "gems"});
         ctx.call.body = Some(&body);
-        let refused = ctx.effect(&debit, Some(&mut answer)).unwrap_err();
+        let refused = ctx.effect(&debit, &mut Vec::new()).unwrap_err();
         assert!(refused.message.contains("holds 200"), "{refused}");
         assert_eq!(refused.param.as_deref(), Some("amount"));
     }

@@ -5,7 +5,7 @@
 //! form becomes `true` where the answer has a boolean, `350` becomes `"350"` where it has text).
 //! The mock validates the result and keeps the unfilled answer when it does not validate.
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 
 use gamespec_spec::pointer;
 use serde_json::{Map, Value};
@@ -123,18 +123,23 @@ pub fn list(answer: &mut Value, at: &str, items: &[Value]) {
     ranked_list(answer, at, &items, None);
 }
 
-/// [`list`] of borrowed items, each with its rank (from 1) written at the pointer `rank` when
-/// given.
-pub fn ranked_list(answer: &mut Value, at: &str, items: &[(&Value, usize)], rank: Option<&str>) {
+/// [`list`] of borrowed or shared items, each with its rank (from 1) written at the pointer
+/// `rank` when given.
+pub fn ranked_list<V: Borrow<Value>>(
+    answer: &mut Value,
+    at: &str,
+    items: &[(V, usize)],
+    rank: Option<&str>,
+) {
     let template = template_at(answer, at);
     let mut filler = Filler::new(&template);
     let value = Value::Array(
         items
             .iter()
-            .map(|&(item, place)| {
-                let mut value = filler.fill(item);
+            .map(|(item, place)| {
+                let mut value = filler.fill(item.borrow());
                 if let Some(rank) = rank {
-                    set(&mut value, rank, Value::from(place as u64));
+                    set(&mut value, rank, Value::from(*place as u64));
                 }
                 value
             })

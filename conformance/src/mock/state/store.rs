@@ -12,7 +12,7 @@
 //! player's characters.
 
 use std::num::NonZeroUsize;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use lru::LruCache;
 use serde_json::Value;
@@ -97,27 +97,34 @@ pub fn uuid_of(n: u64) -> String {
 
 /// Items by key, in insertion order (lists without an order show them so), found by key in
 /// constant time: a full collection is read or written on nearly every request of a fuzz run.
+/// Each item is shared, so that a read takes the items out of the locked store without
+/// copying them.
 #[derive(Debug, Default, Clone)]
 pub struct Collection {
-    items: indexmap::IndexMap<String, Value>,
+    items: indexmap::IndexMap<String, Arc<Value>>,
 }
 
 impl Collection {
     /// The item under `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
+        self.items.get(key).map(|v| &**v)
+    }
+
+    /// The item under `key`, shared.
+    pub fn shared(&self, key: &str) -> Option<&Arc<Value>> {
         self.items.get(key)
     }
 
     /// Store `value` under `key`, replacing what was there; beyond `cap` items the oldest goes.
     pub fn put(&mut self, key: &str, value: Value, cap: usize) {
         if let Some(slot) = self.items.get_mut(key) {
-            *slot = value;
+            *slot = Arc::new(value);
             return;
         }
         if self.items.len() >= cap.max(1) {
             self.items.shift_remove_index(0);
         }
-        self.items.insert(key.to_owned(), value);
+        self.items.insert(key.to_owned(), Arc::new(value));
     }
 
     /// Remove the item under `key`; whether there was one.
@@ -127,11 +134,11 @@ impl Collection {
 
     /// Every item, in insertion order.
     pub fn values(&self) -> impl Iterator<Item = &Value> {
-        self.items.iter().map(|(_, v)| v)
+        self.items.values().map(|v| &**v)
     }
 
     /// Every key with its item, in insertion order.
-    pub fn entries(&self) -> impl Iterator<Item = (&str, &Value)> {
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &Arc<Value>)> {
         self.items.iter().map(|(k, v)| (k.as_str(), v))
     }
 
