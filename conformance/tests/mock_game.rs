@@ -555,6 +555,12 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
     assert_eq!(s, 204);
     let (_, listed) = game.call("listCharacters", list, &ha, Body::None).await;
     assert_eq!(listed["items"], json!([]), "a deleted character is gone");
+    // Renaming a character nobody created makes none.
+    let never = format!("/game/v1/player/character/{}", id + 1_000);
+    let rename = Body::Json(json!({"name": "Nobody", "is_default": false}));
+    game.call("updateCharacter", &never, &ha, rename).await;
+    let (_, listed) = game.call("listCharacters", list, &ha, Body::None).await;
+    assert_eq!(listed["items"], json!([]), "an update creates nothing");
 
     // Friends: A asks B; B sees the request and accepts; both are friends until A ends it.
     let friend_of = |ulid: &str| format!("/game/player/friends/{ulid}");

@@ -245,6 +245,11 @@ pub struct Effect {
     /// Item JSON pointer → where its value comes from (writes).
     #[serde(default)]
     pub fields: BTreeMap<String, Sources>,
+    /// Whether a put under a key not stored stores a new item (the default). `false` for an
+    /// update of something that must exist already (a character renamed by its id): a key not
+    /// stored is then left alone, and the answer is the one the stateless mock gives.
+    #[serde(default = "stores_new")]
+    pub create: bool,
     /// The amount of a credit or debit.
     #[serde(default)]
     pub amount: Option<Sources>,
@@ -275,6 +280,10 @@ pub struct Effect {
     /// How many items a list shows at most.
     #[serde(default)]
     pub limit: Option<Sources>,
+}
+
+fn stores_new() -> bool {
+    true
 }
 
 /// A whole behaviour file.

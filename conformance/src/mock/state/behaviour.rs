@@ -381,7 +381,12 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 }
                 return Ok(None);
             }
-            Action::Put => existing.map_or(built.clone(), |e| render::overlaid(&e, &built)),
+            Action::Put => match existing {
+                Some(e) => render::overlaid(&e, &built),
+                // An update of an item never stored creates nothing.
+                None if !effect.create => return Ok(None),
+                None => built,
+            },
             Action::Submit => {
                 let better = match (&existing, &effect.order_by) {
                     (Some(old), Some(by)) => {
