@@ -620,6 +620,14 @@ async fn lootlocker_characters_friends_and_inventory_read_back() {
             "a friendship ends on both sides"
         );
     }
+    // Accepting a request that was never sent makes no friendship.
+    let unsent = format!("{incoming}/{}/accept", b.ulid);
+    game.call("acceptFriendRequest", &unsent, &ha, Body::None)
+        .await;
+    for h in [&ha, &hb] {
+        let (_, list) = game.call("listFriends", friends, h, Body::None).await;
+        assert_eq!(list["friends"], json!([]), "no request, no friendship");
+    }
     let (s, _) = game
         .call("getFriend", &friend_of(&b.ulid), &ha, Body::None)
         .await;

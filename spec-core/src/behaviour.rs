@@ -250,6 +250,10 @@ pub struct Effect {
     /// stored is then left alone, and the answer is the one the stateless mock gives.
     #[serde(default = "stores_new")]
     pub create: bool,
+    /// A write runs only when the holder's collection of this name holds an item under the
+    /// effect's key (a friendship is made only by accepting a request that was sent).
+    #[serde(default)]
+    pub requires: Option<String>,
     /// The amount of a credit or debit.
     #[serde(default)]
     pub amount: Option<Sources>,
@@ -456,6 +460,18 @@ impl Behaviour {
                     complain(&mut out, format!("the success answer has no `{at}`"));
                 }
             }
+            if let Some(name) = &effect.requires {
+                let written = self
+                    .effects
+                    .iter()
+                    .any(|e| e.collection == *name && e.action.writes());
+                if !written {
+                    complain(
+                        &mut out,
+                        format!("`requires` names `{name}`, which no effect writes"),
+                    );
+                }
+            }
             let needs_balance = matches!(effect.action, Action::Credit | Action::Debit);
             if needs_balance && (effect.amount.is_none() || effect.balance.is_none()) {
                 complain(
@@ -558,6 +574,11 @@ mod tests {
             operation = "submitLeaderboardScoreX"
             action = "submit"
             collection = "board"
+            [[effect]]
+            operation = "submitLeaderboardScore"
+            action = "submit"
+            collection = "board"
+            requires = "bored"
             "#,
         )
         .unwrap();
@@ -566,8 +587,12 @@ mod tests {
             .iter()
             .map(ToString::to_string)
             .collect();
-        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("/member_no"));
         assert!(problems[1].contains("no such operationId"));
+        assert!(
+            problems[2].contains("`requires` names `bored`"),
+            "{problems:?}"
+        );
     }
 }

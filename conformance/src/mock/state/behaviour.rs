@@ -367,6 +367,12 @@ impl<'a, 'b> Ctx<'a, 'b> {
         let Some(key) = self.key(&effect.key) else {
             return Ok(None);
         };
+        if let Some(required) = &effect.requires {
+            let held = self.inner.collection(holder, required);
+            if held.and_then(|c| c.get(&key)).is_none() {
+                return Ok(None);
+            }
+        }
         let cap = self.inner.item_cap();
         let built = std::mem::take(&mut self.built);
         let existing = self
