@@ -9,11 +9,11 @@
 //! what the players did is shown, and the conformance runner's cases on fresh data keep their
 //! example answers.
 
+use std::sync::Arc;
+
 use gamespec_spec::behaviour::{Action, Behaviour, Effect, PlayerField, Scope, Source, Sources};
 use gamespec_spec::pointer;
 use gamespec_spec::spec::Spec;
-use std::sync::Arc;
-
 use serde_json::{Map, Value};
 
 use super::render;
