@@ -244,7 +244,8 @@ impl Inner {
             number,
             PlayerData {
                 player: player.clone(),
-                collections: LruCache::new(cap(self.caps.collections)),
+                // Sparse: most players never hold more than a few collections.
+                collections: LruCache::sparse(cap(self.caps.collections)),
             },
         );
         player
