@@ -209,19 +209,12 @@ fn draw(shared: &Shared, ahead: &Ahead, cycles: &[Vec<usize>]) {
     let count = shared.config.max_examples as usize;
     // Per plan: the next round to draw.
     let mut next = vec![0; plans.len()];
-    let indexes: Vec<usize> = plans.iter().map(|plan| plan.index).collect();
-    let reached = |p: usize| {
-        indexes
-            .get(p)
-            .and_then(|&index| ahead.reached.get(index))
-            .map_or(0, |r| r.load(Ordering::Relaxed))
-    };
     while !halted() && next.iter().any(|&n| n <= last) {
         let seen = entries();
         // A round's two phases, if they fit.
         let room = ahead.held.load(Ordering::Relaxed) + 2 * count <= MAX_HELD;
         let chosen = room
-            .then(|| most_urgent(&mut next, reached, &cycles, last))
+            .then(|| most_urgent(&mut next, |p| reached(ahead, &plans, p), &cycles, last))
             .flatten();
         let Some((plan, number)) = chosen.and_then(|p| plans.get_mut(p).zip(next.get_mut(p)))
         else {
@@ -265,6 +258,14 @@ fn draw(shared: &Shared, ahead: &Ahead, cycles: &[Vec<usize>]) {
         }
         *number += 1;
     }
+}
+
+/// The round its lane next needs of the operation of `plans[p]` (see [`Ahead::reached`]).
+fn reached(ahead: &Ahead, plans: &[Plan], p: usize) -> u64 {
+    plans
+        .get(p)
+        .and_then(|plan| ahead.reached.get(plan.index))
+        .map_or(0, |r| r.load(Ordering::Relaxed))
 }
 
 /// The position (in `next`) of the operation whose next undrawn round a lane needs soonest,
