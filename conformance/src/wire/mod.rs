@@ -272,7 +272,10 @@ impl Encoding {
                     parts: Some(parts),
                 }
             }
-            t if t.ends_with("json") => written(t, body.value.to_string()),
+            // Not `to_string()`: `Display` writes through a formatter, piece by piece.
+            t if t.ends_with("json") => {
+                written(t, serde_json::to_string(&body.value).unwrap_or_default())
+            }
             t => written(t, text(&body.value)),
         }
     }
