@@ -374,7 +374,6 @@ impl<'a, 'b> Ctx<'a, 'b> {
                 return Ok(None);
             }
         }
-        let cap = self.inner.item_cap();
         let built = std::mem::take(&mut self.built);
         let existing = self
             .inner
@@ -383,9 +382,7 @@ impl<'a, 'b> Ctx<'a, 'b> {
             .cloned();
         let stored = match effect.action {
             Action::Remove => {
-                if let Some(c) = self.inner.collection_mut(holder, collection) {
-                    c.remove(&key);
-                }
+                self.inner.remove(holder, collection, &key);
                 return Ok(None);
             }
             Action::Put => match existing {
@@ -464,10 +461,9 @@ impl<'a, 'b> Ctx<'a, 'b> {
             }
             Action::List | Action::Get => return Ok(None),
         };
-        let Some(c) = self.inner.collection_mut(holder, collection) else {
+        if !self.inner.put(holder, collection, &key, stored.clone()) {
             return Ok(None);
-        };
-        c.put(&key, stored.clone(), cap);
+        }
         Ok(Some(
             self.ranked_item(effect, holder, collection, &key)
                 .unwrap_or(stored),

@@ -10,6 +10,12 @@
 //! each. Which data is forgotten depends only on the requests, never on a hash order: a client
 //! inventing collection names (random path segments) loses the ones it invented, not the
 //! player's characters.
+//!
+//! Those counts alone bound nothing in bytes (10,000 players × 256 collections × 1,000 items of
+//! up to a request body each), so all items together are also held to [`Caps::bytes`]: beyond
+//! it, a write makes room by forgetting the least recently used other player, then the writer's
+//! least recently used other collection, then a shared one, then the oldest other items of the
+//! collection written.
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,6 +36,8 @@ pub struct Caps {
     pub items: usize,
     /// Collections per player, and shared collections in all.
     pub collections: usize,
+    /// The bytes all items take together, as [`weight`] counts them.
+    pub bytes: usize,
 }
 
 impl Default for Caps {
@@ -39,6 +47,9 @@ impl Default for Caps {
             credentials: 100_000,
             items: 1_000,
             collections: 256,
+            // A fuzz run's players hold a few MB; one client writing 1 MB bodies reached
+            // 430 MB in 300 requests without this bound.
+            bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -102,6 +113,28 @@ pub fn uuid_of(n: u64) -> String {
 #[derive(Debug, Default, Clone)]
 pub struct Collection {
     items: indexmap::IndexMap<String, Arc<Value>>,
+    /// What the items weigh, keys included ([`weight`]).
+    bytes: usize,
+}
+
+/// About how many bytes a JSON value takes in memory: its text, and a fixed cost per value
+/// (allocation, map entry). An estimate, but one that grows with everything a client sends.
+pub fn weight(value: &Value) -> usize {
+    const NODE: usize = 32;
+    match value {
+        Value::String(s) => NODE + s.len(),
+        Value::Array(items) => items.iter().map(weight).fold(NODE, usize::saturating_add),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| NODE.saturating_add(k.len()).saturating_add(weight(v)))
+            .fold(NODE, usize::saturating_add),
+        _ => NODE,
+    }
+}
+
+/// The weight of an item under `key`.
+fn entry_weight(key: &str, value: &Value) -> usize {
+    key.len().saturating_add(weight(value))
 }
 
 impl Collection {
@@ -116,20 +149,49 @@ impl Collection {
     }
 
     /// Store `value` under `key`, replacing what was there; beyond `cap` items the oldest goes.
-    pub fn put(&mut self, key: &str, value: Value, cap: usize) {
+    /// Writes go through [`Inner::put`], which keeps the store's weight.
+    fn put(&mut self, key: &str, value: Value, cap: usize) {
+        let added = entry_weight(key, &value);
         if let Some(slot) = self.items.get_mut(key) {
+            let old = entry_weight(key, slot);
             *slot = Arc::new(value);
+            self.bytes = self.bytes.saturating_sub(old).saturating_add(added);
             return;
         }
         if self.items.len() >= cap.max(1) {
-            self.items.shift_remove_index(0);
+            self.remove_oldest();
         }
         self.items.insert(key.to_owned(), Arc::new(value));
+        self.bytes = self.bytes.saturating_add(added);
     }
 
     /// Remove the item under `key`; whether there was one.
-    pub fn remove(&mut self, key: &str) -> bool {
-        self.items.shift_remove(key).is_some()
+    fn remove(&mut self, key: &str) -> bool {
+        match self.items.shift_remove_entry(key) {
+            Some((k, v)) => {
+                self.bytes = self.bytes.saturating_sub(entry_weight(&k, &v));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Remove the oldest item.
+    fn remove_oldest(&mut self) {
+        if let Some((k, v)) = self.items.shift_remove_index(0) {
+            self.bytes = self.bytes.saturating_sub(entry_weight(&k, &v));
+        }
+    }
+
+    /// Remove the oldest item not under `key`; whether there was one.
+    fn remove_oldest_but(&mut self, key: &str) -> bool {
+        let Some(at) = self.items.keys().position(|k| k != key) else {
+            return false;
+        };
+        if let Some((k, v)) = self.items.shift_remove_index(at) {
+            self.bytes = self.bytes.saturating_sub(entry_weight(&k, &v));
+        }
+        true
     }
 
     /// Every item, in insertion order.
@@ -168,6 +230,15 @@ struct PlayerData {
     collections: LruCache<String, Collection>,
 }
 
+impl PlayerData {
+    fn bytes(&self) -> usize {
+        self.collections
+            .iter()
+            .map(|(_, c)| c.bytes)
+            .fold(0, usize::saturating_add)
+    }
+}
+
 /// The store's contents, under one lock (a request holds it for a few map operations).
 #[derive(Debug)]
 pub struct Inner {
@@ -178,6 +249,8 @@ pub struct Inner {
     /// Key, UID, UUID, ULID and number text → player number.
     aliases: LruCache<String, u64>,
     shared: LruCache<String, Collection>,
+    /// What every stored item weighs together (at most [`Caps::bytes`] after each write).
+    bytes: usize,
     next_player: u64,
     next_seq: u64,
 }
@@ -202,6 +275,7 @@ impl Store {
                 credentials: LruCache::new(cap(caps.credentials)),
                 aliases: LruCache::new(cap(caps.players.saturating_mul(5))),
                 shared: LruCache::new(cap(caps.collections)),
+                bytes: 0,
                 next_player: 1_000_001,
                 next_seq: 1_000,
             }),
@@ -240,7 +314,7 @@ impl Inner {
         ] {
             self.aliases.put(alias, number);
         }
-        self.players.put(
+        let forgotten = self.players.push(
             number,
             PlayerData {
                 player: player.clone(),
@@ -248,6 +322,9 @@ impl Inner {
                 collections: LruCache::sparse(cap(self.caps.collections)),
             },
         );
+        if let Some((_, data)) = forgotten {
+            self.bytes = self.bytes.saturating_sub(data.bytes());
+        }
         player
     }
 
@@ -299,18 +376,108 @@ impl Inner {
     }
 
     /// The collection `name` of `holder`, made when missing (`None` for a forgotten player).
-    pub fn collection_mut(&mut self, holder: Holder, name: &str) -> Option<&mut Collection> {
-        // Full, the least recently used collection goes for a new one.
+    fn collection_mut(&mut self, holder: Holder, name: &str) -> Option<&mut Collection> {
+        let Inner {
+            players,
+            shared,
+            bytes,
+            ..
+        } = self;
         let collections = match holder {
-            Holder::Shared => &mut self.shared,
-            Holder::Player(n) => &mut self.players.get_mut(&n)?.collections,
+            Holder::Shared => shared,
+            Holder::Player(n) => &mut players.get_mut(&n)?.collections,
         };
-        Some(collections.get_or_insert_mut_ref(name, Collection::default))
+        if !collections.contains(name) {
+            // Full, the least recently used collection goes for a new one.
+            let forgotten = collections.push(name.to_owned(), Collection::default());
+            if let Some((_, c)) = forgotten {
+                *bytes = bytes.saturating_sub(c.bytes);
+            }
+        }
+        collections.get_mut(name)
     }
 
-    /// The largest number of items a collection holds.
-    pub fn item_cap(&self) -> usize {
-        self.caps.items
+    /// Store `value` under `key` in `holder`'s collection `name` (made when missing), then
+    /// make room under [`Caps::bytes`]. `false` for a forgotten player.
+    pub fn put(&mut self, holder: Holder, name: &str, key: &str, value: Value) -> bool {
+        let cap = self.caps.items;
+        let Some(c) = self.collection_mut(holder, name) else {
+            return false;
+        };
+        let before = c.bytes;
+        c.put(key, value, cap);
+        let after = c.bytes;
+        self.bytes = self.bytes.saturating_sub(before).saturating_add(after);
+        while self.bytes > self.caps.bytes && self.forget_one(holder, name, key) {}
+        true
+    }
+
+    /// Remove the item under `key` from `holder`'s collection `name`; whether there was one.
+    pub fn remove(&mut self, holder: Holder, name: &str, key: &str) -> bool {
+        let Some(c) = self.collection_mut(holder, name) else {
+            return false;
+        };
+        let before = c.bytes;
+        let removed = c.remove(key);
+        let after = c.bytes;
+        self.bytes = self.bytes.saturating_sub(before).saturating_add(after);
+        removed
+    }
+
+    /// Forget one thing the write of `key` to `holder`'s `name` did not just touch, least
+    /// recently used first (see the module's documentation); `false` when nothing is left.
+    fn forget_one(&mut self, holder: Holder, name: &str, key: &str) -> bool {
+        let written_by = |n: u64| holder == Holder::Player(n);
+        if self
+            .players
+            .peek_lru()
+            .is_some_and(|(&n, _)| !written_by(n))
+            && let Some((_, data)) = self.players.pop_lru()
+        {
+            self.bytes = self.bytes.saturating_sub(data.bytes());
+            return true;
+        }
+        if let Holder::Player(n) = holder
+            && let Some(data) = self.players.peek_mut(&n)
+            && data
+                .collections
+                .peek_lru()
+                .is_some_and(|(other, _)| other != name)
+            && let Some((_, c)) = data.collections.pop_lru()
+        {
+            self.bytes = self.bytes.saturating_sub(c.bytes);
+            return true;
+        }
+        let written_here = |other: &str| holder == Holder::Shared && other == name;
+        if self
+            .shared
+            .peek_lru()
+            .is_some_and(|(other, _)| !written_here(other))
+            && let Some((_, c)) = self.shared.pop_lru()
+        {
+            self.bytes = self.bytes.saturating_sub(c.bytes);
+            return true;
+        }
+        let collection = match holder {
+            Holder::Shared => self.shared.peek_mut(name),
+            Holder::Player(n) => self
+                .players
+                .peek_mut(&n)
+                .and_then(|d| d.collections.peek_mut(name)),
+        };
+        let Some(c) = collection else {
+            return false;
+        };
+        let before = c.bytes;
+        let removed = c.remove_oldest_but(key);
+        let after = c.bytes;
+        self.bytes = self.bytes.saturating_sub(before).saturating_add(after);
+        removed
+    }
+
+    /// What every stored item weighs together.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 }
 
@@ -344,6 +511,7 @@ mod tests {
             credentials: 3,
             items: 2,
             collections: 2,
+            ..Caps::default()
         });
         let mut s = store.lock();
         let first = s.player_for_key(Some("first"));
@@ -391,5 +559,84 @@ mod tests {
             put(&mut s, "b");
             assert!(s.collection(holder, "characters").is_none());
         }
+    }
+
+    /// What the store's items weigh, counted again from scratch.
+    fn recount(s: &Inner) -> usize {
+        let players = s.players.iter().map(|(_, d)| d.bytes());
+        let shared = s.shared.iter().map(|(_, c)| c.bytes);
+        let counted: usize = players.chain(shared).sum();
+        let items = s.players.iter().flat_map(|(_, d)| d.collections.iter());
+        let items = items.chain(s.shared.iter()).flat_map(|(_, c)| c.entries());
+        assert_eq!(
+            counted,
+            items.map(|(k, v)| entry_weight(k, v)).sum::<usize>()
+        );
+        counted
+    }
+
+    #[test]
+    fn all_items_together_are_held_to_the_byte_cap() {
+        let store = Store::new(Caps {
+            bytes: 20_000,
+            ..Caps::default()
+        });
+        let mut s = store.lock();
+        let kb = Value::from("x".repeat(1_000));
+        let weighs = entry_weight("k00", &kb);
+        let [a, b, c] = ["a", "b", "c"].map(|k| Holder::Player(s.player_for_key(Some(k)).number));
+        for (holder, n) in [(a, 6), (b, 6), (Holder::Shared, 3)] {
+            for i in 0..n {
+                assert!(s.put(holder, "storage", &format!("k{i:02}"), kb.clone()));
+            }
+        }
+        assert_eq!(s.bytes(), 15 * weighs);
+        // `c` writes past the cap: `a`, the least recently used player, goes first, whole.
+        for i in 0..6 {
+            s.put(c, "storage", &format!("k{i:02}"), kb.clone());
+            assert!(s.bytes() <= 20_000, "{} after {i}", s.bytes());
+            assert_eq!(s.bytes(), recount(&s));
+        }
+        assert!(s.collection(a, "storage").is_none());
+        assert_eq!(s.collection(b, "storage").map(Collection::len), Some(6));
+        // Alone with its collections, a writer loses its other collections, then shared
+        // ones, then its oldest items; what it just wrote stays.
+        s.put(c, "files", "f", kb.clone());
+        for i in 6..40 {
+            s.put(c, "storage", &format!("k{i:02}"), kb.clone());
+            assert!(s.bytes() <= 20_000);
+            assert_eq!(s.bytes(), recount(&s));
+            assert!(
+                s.collection(c, "storage")
+                    .is_some_and(|c| c.get(&format!("k{i:02}")).is_some())
+            );
+        }
+        assert!(s.collection(b, "storage").is_none());
+        assert!(s.collection(c, "files").is_none());
+        assert!(s.collection(Holder::Shared, "storage").is_none());
+        let kept = s
+            .collection(c, "storage")
+            .map(Collection::len)
+            .unwrap_or_default();
+        assert_eq!(kept, 20_000 / weighs);
+        assert!(
+            s.collection(c, "storage")
+                .is_some_and(|c| c.get("k00").is_none())
+        );
+        // Replacing and removing keep the count.
+        s.put(c, "storage", "k39", Value::from(1));
+        assert!(s.remove(c, "storage", "k38") && !s.remove(c, "storage", "k38"));
+        assert_eq!(s.bytes(), recount(&s));
+        // A player forgotten by the player cap takes its weight along.
+        drop(s);
+        let small = Store::new(Caps {
+            players: 1,
+            ..Caps::default()
+        });
+        let mut s = small.lock();
+        let first = Holder::Player(s.player_for_key(None).number);
+        s.put(first, "storage", "k", kb.clone());
+        s.player_for_key(None);
+        assert_eq!(s.bytes(), 0);
     }
 }
