@@ -1,6 +1,7 @@
 //! The mock against hostile clients: slow request heads and idle connections are closed, the
 //! connection cap answers 503 while the admitted clients are still served, oversized bodies get
-//! 413, the issued-token set stays bounded, JWTs not valid yet (or expired since
+//! 413, the issued-token set stays bounded, the stateful mock's items are held to their byte
+//! cap, JWTs not valid yet (or expired since
 //! they were last accepted) are refused, and token material
 //! is random unless a seed asks for repeatable runs.
 
@@ -345,4 +346,59 @@ async fn tokens_differ_between_mocks_unless_the_same_seed_is_given() {
         ..MockOptions::default()
     };
     assert_eq!(token(seeded()).await, token(seeded()).await);
+}
+
+#[tokio::test]
+async fn a_client_writing_large_items_is_held_to_the_byte_cap() {
+    let spec = common::spec("lootlocker");
+    let server = common::start_with(
+        "lootlocker",
+        MockOptions {
+            state_caps: gamespec_conformance::mock::state::Caps {
+                bytes: 100_000,
+                ..Default::default()
+            },
+            ..MockOptions::default()
+        },
+    )
+    .await;
+    let start = spec
+        .operations
+        .iter()
+        .find(|o| o.session_start && o.path.contains("guest"))
+        .unwrap();
+    let client = common::client();
+    let session: Value = common::example_request(&client, &spec, start, &server)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = session["session_token"].as_str().unwrap().to_owned();
+    let storage = format!("{}/game/v1/player/storage", server.url());
+    // 40 items of 10 kB: four times the cap.
+    for i in 0..40 {
+        let item = serde_json::json!({"key": format!("k{i:02}"), "value": "x".repeat(10_000), "order": i, "is_public": false});
+        let res = client
+            .post(&storage)
+            .header("x-session-token", &token)
+            .json(&serde_json::json!({ "payload": [item] }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "write {i}");
+    }
+    let listed = client
+        .get(&storage)
+        .header("x-session-token", &token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.len() < 100_000, "{} bytes listed", listed.len());
+    assert!(listed.contains("\"k39\"") && !listed.contains("\"k00\""));
+    server.shutdown().await.unwrap();
 }
