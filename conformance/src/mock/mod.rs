@@ -195,7 +195,7 @@ pub enum MockError {
     Route(#[from] router::RouteError),
     /// A credential the mock issues up front cannot be made (claims that do not validate, …).
     #[error("cannot issue a credential: {0}")]
-    Credential(String),
+    Credential(#[from] security::IssueError),
     /// A `--fault` entry or schedule does not fit the spec.
     #[error(transparent)]
     Fault(#[from] fault::FaultError),
@@ -216,8 +216,7 @@ impl Mock {
             options.limits.max_issued_tokens,
         );
         let mut rng = Draws::seeded(mix(options.seed, u64::MAX));
-        let credentials =
-            security::pre_issue(&spec, &authority, &mut rng).map_err(MockError::Credential)?;
+        let credentials = security::pre_issue(&spec, &authority, &mut rng)?;
         let faults = fault::FaultPlan::new(&spec, &options.faults)
             .and_then(|plan| plan.schedule(&spec, &options.schedule))?;
         let engine = if options.stateless {
@@ -667,7 +666,7 @@ impl Mock {
                     tracing::error!(operation = %op.id, "cannot issue credentials: {e}");
                     let r = op.client_error();
                     return (
-                        respond::error(spec, r, r.map_or(400, |r| r.status), &e, None),
+                        respond::error(spec, r, r.map_or(400, |r| r.status), &e.to_string(), None),
                         id,
                     );
                 }
@@ -804,7 +803,7 @@ impl Mock {
         claims: &[(String, Value)],
         reply: &mut Reply,
         rng: &mut Draws,
-    ) -> Result<Vec<String>, String> {
+    ) -> Result<Vec<String>, security::IssueError> {
         let spec = &*self.spec;
         let profile = &spec.profile;
         let scheme_name = profile

@@ -7,6 +7,7 @@ use axum::http::HeaderMap;
 use serde_json::Value;
 
 use crate::mock::data::Draws;
+use crate::mock::security::IssueError;
 use crate::read::Problem;
 use gamespec_spec::shape::{deref, is_secret, property};
 use gamespec_spec::spec::{self, Operation, Response, Spec};
@@ -355,8 +356,8 @@ pub fn fill_credentials(
     value: &mut Value,
     schema: Option<&Value>,
     url_param: Option<&str>,
-    issue: &mut dyn FnMut() -> Result<String, String>,
-) -> Result<(), String> {
+    issue: &mut dyn FnMut() -> Result<String, IssueError>,
+) -> Result<(), IssueError> {
     match value {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
@@ -391,8 +392,8 @@ pub fn fill_credentials(
 pub fn replace_query_param(
     url: &str,
     name: &str,
-    issue: &mut dyn FnMut() -> Result<String, String>,
-) -> Result<Option<String>, String> {
+    issue: &mut dyn FnMut() -> Result<String, IssueError>,
+) -> Result<Option<String>, IssueError> {
     let Some((base, rest)) = url.split_once('?') else {
         return Ok(None);
     };

@@ -169,7 +169,12 @@ impl Authority {
     }
 
     /// Issue a new credential for `scheme`, drawing randomness from `rng`.
-    pub fn issue(&self, spec: &Spec, scheme: &Scheme, rng: &mut Draws) -> Result<String, String> {
+    pub fn issue(
+        &self,
+        spec: &Spec,
+        scheme: &Scheme,
+        rng: &mut Draws,
+    ) -> Result<String, IssueError> {
         self.issue_for(spec, scheme, rng, &[])
     }
 
@@ -182,7 +187,7 @@ impl Authority {
         scheme: &Scheme,
         rng: &mut Draws,
         claims_set: &[(String, Value)],
-    ) -> Result<String, String> {
+    ) -> Result<String, IssueError> {
         match &scheme.kind {
             CredentialKind::Issued => {
                 let token = if self.os_tokens {
@@ -190,7 +195,10 @@ impl Authority {
                 } else {
                     rng.token()
                 }
-                .ok_or_else(|| format!("cannot draw a {} token", scheme.name))?;
+                .ok_or_else(|| IssueError::Draw {
+                    scheme: scheme.name.clone(),
+                    what: "token",
+                })?;
                 if let Ok(mut set) = self.issued.lock() {
                     set.put(token.clone(), ());
                 }
@@ -209,7 +217,10 @@ impl Authority {
                     claims = named;
                 }
                 jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-                    .map_err(|e| format!("cannot sign a {} token: {e}", scheme.name))
+                    .map_err(|e| IssueError::Sign {
+                        scheme: scheme.name.clone(),
+                        reason: e.to_string(),
+                    })
             }
         }
     }
@@ -223,14 +234,17 @@ impl Authority {
         scheme: &Scheme,
         schema_name: &str,
         rng: &mut Draws,
-    ) -> Result<Value, String> {
+    ) -> Result<Value, IssueError> {
         let schema = json!({ "$ref": format!("#/components/schemas/{schema_name}") });
         let resolved = gamespec_spec::shape::deref(&spec.root, &schema);
         let mut claims = match resolved.get("example") {
             Some(example @ Value::Object(_)) => example.clone(),
-            _ => rng.value(&spec.root, &schema).ok_or_else(|| {
-                format!("cannot generate {schema_name} claims for {}", scheme.name)
-            })?,
+            _ => rng
+                .value(&spec.root, &schema)
+                .ok_or_else(|| IssueError::Claims {
+                    scheme: scheme.name.clone(),
+                    schema: schema_name.to_owned(),
+                })?,
         };
         let now = now_secs();
         let has = |name: &str| gamespec_spec::shape::property(&spec.root, &schema, name).is_some();
@@ -243,18 +257,59 @@ impl Authority {
                 } else {
                     rng.uuid()
                 }
-                .ok_or_else(|| format!("cannot draw a jti for {}", scheme.name))?;
+                .ok_or_else(|| IssueError::Draw {
+                    scheme: scheme.name.clone(),
+                    what: "jti",
+                })?;
                 obj.insert("jti".into(), json!(jti));
             }
         }
         match &scheme.claims {
-            Some(v) if !v.is_valid(&claims) => Err(format!(
-                "the {schema_name} claims built for {} do not validate against their schema",
-                scheme.name
-            )),
+            Some(v) if !v.is_valid(&claims) => Err(IssueError::Invalid {
+                scheme: scheme.name.clone(),
+                schema: schema_name.to_owned(),
+            }),
             _ => Ok(claims),
         }
     }
+}
+
+/// Why the mock cannot issue a credential: a fault of the spec's claims schema or of the
+/// machine, never of the request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IssueError {
+    /// No random value could be drawn for a token or a `jti`.
+    #[error("cannot draw a {what} for {scheme}")]
+    Draw {
+        /// The security scheme.
+        scheme: String,
+        /// What was to be drawn.
+        what: &'static str,
+    },
+    /// The claims schema has no example, and no value could be generated for it.
+    #[error("cannot generate {schema} claims for {scheme}")]
+    Claims {
+        /// The security scheme.
+        scheme: String,
+        /// The claims schema's name.
+        schema: String,
+    },
+    /// The claims built do not validate against their own schema.
+    #[error("the {schema} claims built for {scheme} do not validate against their schema")]
+    Invalid {
+        /// The security scheme.
+        scheme: String,
+        /// The claims schema's name.
+        schema: String,
+    },
+    /// The JWT could not be signed.
+    #[error("cannot sign a {scheme} token: {reason}")]
+    Sign {
+        /// The security scheme.
+        scheme: String,
+        /// What the signer said.
+        reason: String,
+    },
 }
 
 /// Seconds since the Unix epoch.
@@ -415,7 +470,7 @@ pub fn pre_issue(
     spec: &Spec,
     authority: &Authority,
     rng: &mut Draws,
-) -> Result<BTreeMap<String, String>, String> {
+) -> Result<BTreeMap<String, String>, IssueError> {
     spec.schemes
         .iter()
         .map(|s| {
@@ -441,4 +496,32 @@ pub fn identity(spec: &Spec, headers: &HeaderMap, query: &[(String, String)]) ->
         .filter_map(|s| presented(s, headers, query))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_that_break_their_own_schema_are_refused_as_such() {
+        let good = Spec::load("xsolla").expect("the embedded spec loads");
+        let authority = Authority::new("secret", "key", 60, false, 10);
+        let mut rng = Draws::seeded(1);
+        let user = |spec: &Spec| spec.scheme("userJwt").cloned().expect("a user JWT scheme");
+        let token = authority.issue(&good, &user(&good), &mut rng);
+        assert!(token.is_ok(), "{token:?}");
+        // The example's subject is a UUID string; a number breaks the claims schema.
+        let mut root = good.root.clone();
+        root["components"]["schemas"]["UserJwtClaims"]["example"]["sub"] = json!(5);
+        let bad = Spec::from_value(good.path.clone(), root, good.profile.clone()).expect("builds");
+        assert_eq!(
+            authority.issue(&bad, &user(&bad), &mut rng),
+            Err(IssueError::Invalid {
+                scheme: "userJwt".into(),
+                schema: "UserJwtClaims".into(),
+            })
+        );
+        let err = pre_issue(&bad, &authority, &mut rng).expect_err("refused");
+        assert!(err.to_string().contains("do not validate"), "{err}");
+    }
 }
