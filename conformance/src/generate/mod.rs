@@ -142,17 +142,51 @@ pub fn negative_with(
 }
 
 /// Whether `case`, read back as a server reads it off the wire, satisfies `op`'s parameter and
-/// body schemas (and reaches `op` at all). The error lists each problem as
-/// `location: message`, one a line. For many checks of one operation, build a [`Readback`]
-/// once instead.
-pub fn validate(spec: &Spec, op: &Operation, case: &Case) -> Result<(), String> {
+/// body schemas (and reaches `op` at all). For many checks of one operation, build a
+/// [`Readback`] once instead.
+pub fn validate(spec: &Spec, op: &Operation, case: &Case) -> Result<(), Invalid> {
     let problems = Readback::new(spec, op).problems(case);
     if problems.is_empty() {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(Invalid(problems))
     }
-    Err(problems
-        .iter()
-        .map(|p| format!("{}: {}", p.location, p.message))
-        .collect::<Vec<_>>()
-        .join("\n"))
+}
+
+/// What [`validate`] found wrong with a case (at least one problem); shown as
+/// `location: message`, one a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid(pub Vec<Problem>);
+
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}: {}", p.location, p.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_case_lists_its_problems_a_line_each() {
+        let spec = Spec::load("lootlocker").expect("the embedded spec loads");
+        let op = spec.operation("updatePlayerStorage").expect("in the spec");
+        let case = Case::new(op, Phase::Positive, crate::case::Intent::Valid);
+        let invalid = validate(&spec, op, &case).expect_err("the required body is missing");
+        assert!(!invalid.0.is_empty());
+        let shown = invalid.to_string();
+        assert_eq!(shown.lines().count(), invalid.0.len(), "{shown}");
+        for (line, p) in shown.lines().zip(&invalid.0) {
+            assert_eq!(line, format!("{}: {}", p.location, p.message));
+        }
+    }
 }
