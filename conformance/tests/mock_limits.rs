@@ -24,6 +24,14 @@ fn options(limits: Limits) -> MockOptions {
     }
 }
 
+/// The guest session start of a spec.
+fn guest_start(spec: &Spec) -> &Operation {
+    spec.operations
+        .iter()
+        .find(|o| o.session_start && o.path.contains("guest"))
+        .expect("a guest session start")
+}
+
 fn addr(server: &MockHandle) -> String {
     server.url().trim_start_matches("http://").to_owned()
 }
@@ -212,11 +220,7 @@ async fn issued_tokens_are_bounded_and_the_oldest_forgotten() {
         }),
     )
     .await;
-    let start = spec
-        .operations
-        .iter()
-        .find(|o| o.session_start && o.path.contains("guest"))
-        .unwrap();
+    let start = guest_start(&spec);
     let scheme = spec.profile.session_scheme.clone().unwrap();
     let client = common::client();
     let mut tokens = Vec::new();
@@ -362,11 +366,7 @@ async fn a_client_writing_large_items_is_held_to_the_byte_cap() {
         },
     )
     .await;
-    let start = spec
-        .operations
-        .iter()
-        .find(|o| o.session_start && o.path.contains("guest"))
-        .unwrap();
+    let start = guest_start(&spec);
     let client = common::client();
     let session: Value = common::example_request(&client, &spec, start, &server)
         .send()

@@ -401,27 +401,36 @@ impl Inner {
     /// make room under [`Caps::bytes`]. `false` for a forgotten player.
     pub fn put(&mut self, holder: Holder, name: &str, key: &str, value: Value) -> bool {
         let cap = self.caps.items;
-        let Some(c) = self.collection_mut(holder, name) else {
+        if self
+            .change(holder, name, |c| c.put(key, value, cap))
+            .is_none()
+        {
             return false;
-        };
-        let before = c.bytes;
-        c.put(key, value, cap);
-        let after = c.bytes;
-        self.bytes = self.bytes.saturating_sub(before).saturating_add(after);
+        }
         while self.bytes > self.caps.bytes && self.forget_one(holder, name, key) {}
         true
     }
 
     /// Remove the item under `key` from `holder`'s collection `name`; whether there was one.
     pub fn remove(&mut self, holder: Holder, name: &str, key: &str) -> bool {
-        let Some(c) = self.collection_mut(holder, name) else {
-            return false;
-        };
+        self.change(holder, name, |c| c.remove(key))
+            .unwrap_or(false)
+    }
+
+    /// `change` applied to `holder`'s collection `name` (made when missing), the store's
+    /// weight kept; `None` for a forgotten player.
+    fn change<T>(
+        &mut self,
+        holder: Holder,
+        name: &str,
+        change: impl FnOnce(&mut Collection) -> T,
+    ) -> Option<T> {
+        let c = self.collection_mut(holder, name)?;
         let before = c.bytes;
-        let removed = c.remove(key);
+        let out = change(c);
         let after = c.bytes;
         self.bytes = self.bytes.saturating_sub(before).saturating_add(after);
-        removed
+        Some(out)
     }
 
     /// Forget one thing the write of `key` to `holder`'s `name` did not just touch, least
@@ -458,21 +467,9 @@ impl Inner {
             self.bytes = self.bytes.saturating_sub(c.bytes);
             return true;
         }
-        let collection = match holder {
-            Holder::Shared => self.shared.peek_mut(name),
-            Holder::Player(n) => self
-                .players
-                .peek_mut(&n)
-                .and_then(|d| d.collections.peek_mut(name)),
-        };
-        let Some(c) = collection else {
-            return false;
-        };
-        let before = c.bytes;
-        let removed = c.remove_oldest_but(key);
-        let after = c.bytes;
-        self.bytes = self.bytes.saturating_sub(before).saturating_add(after);
-        removed
+        // The collection written is the most recently used: reaching it changes no order.
+        self.change(holder, name, |c| c.remove_oldest_but(key))
+            .unwrap_or(false)
     }
 
     /// What every stored item weighs together.
