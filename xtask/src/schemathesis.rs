@@ -20,6 +20,11 @@
 //!   unique failures by failure code (ST1xx/ST2xx/ST4xx) with one example message each, and
 //!   Schemathesis's own errors (network errors, a server that went away, schemas it cannot
 //!   generate from). Failures or errors → exit 1; Schemathesis or the mock unusable → exit 2.
+//! * One fault of the Python interpreter, not of the spec or the server, gets the API a second
+//!   run: CPython 3.11 can raise a spurious `SystemError: AST constructor recursion depth
+//!   mismatch` when Hypothesis parses a lambda's source in a threaded program
+//!   (python/cpython#106905). When every error of a run is that one, the run is repeated once,
+//!   and its second result counts.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::BufRead;
@@ -218,7 +223,7 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
     let mut summary = Summary::default();
     let mut last_error = None;
     for api in apis {
-        let outcome = match (&mock_exe, &args.base_url) {
+        let attempt = || match (&mock_exe, &args.base_url) {
             (Some(exe), _) => run_api(root, api, args, &st, Target::Mock(exe)),
             (None, Some(url)) => mock::load_spec(api, &api.spec_path(root)).and_then(|spec| {
                 let credentials = env_credentials(&spec.value);
@@ -230,6 +235,18 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
             }),
             (None, None) => Err(usage("neither a mock nor --base-url")),
         };
+        let mut outcome = attempt();
+        if let Ok(report) = &outcome
+            && interpreter_faults_only(report)
+        {
+            eprintln!(
+                "{}: every Schemathesis error was CPython's spurious AST recursion-depth \
+                 SystemError ({} of them; python/cpython#106905): running the API once more",
+                api.name,
+                report.errors.len()
+            );
+            outcome = attempt();
+        }
         match outcome {
             Ok(report) => {
                 print_report(&report);
@@ -247,6 +264,16 @@ pub fn run(root: &Path, args: &Args) -> Result<Summary, ToolError> {
         Some(e) => Err(e),
         None => Ok(summary),
     }
+}
+
+/// The text of the interpreter fault that earns an API a second run (see the module docs).
+const INTERPRETER_FAULT: &str = "AST constructor recursion depth mismatch";
+
+/// Whether `report` has errors, no failure, and every error is [`INTERPRETER_FAULT`].
+fn interpreter_faults_only(report: &ApiReport) -> bool {
+    report.failures.is_empty()
+        && !report.errors.is_empty()
+        && report.errors.iter().all(|e| e.contains(INTERPRETER_FAULT))
 }
 
 fn usage(message: &str) -> ToolError {
@@ -604,5 +631,30 @@ mod tests {
         );
         assert!(parsed.fatal.is_none());
         assert!(parse_events("".as_bytes()).is_err());
+    }
+
+    #[test]
+    fn only_a_run_whose_every_error_is_the_interpreter_fault_is_repeated() {
+        let fault = "GET /projects: Runtime Error: AST constructor recursion depth mismatch \
+                     (before=66, after=59)";
+        let report = |errors: &[&str]| ApiReport {
+            errors: errors.iter().map(|e| (*e).to_owned()).collect(),
+            ..ApiReport::default()
+        };
+        assert!(interpreter_faults_only(&report(&[fault, fault])));
+        assert!(!interpreter_faults_only(&report(&[])));
+        assert!(!interpreter_faults_only(&report(&[
+            fault,
+            "POST /y: Network Error: Connection reset"
+        ])));
+        let mut failing = report(&[fault]);
+        failing.failures.push(Failure {
+            code: "ST401".into(),
+            check: "ignored_auth".into(),
+            operation: "GET /game/ping".into(),
+            title: "API accepts invalid authentication".into(),
+            message: "Expected 401 or 403".into(),
+        });
+        assert!(!interpreter_faults_only(&failing));
     }
 }
