@@ -24,6 +24,11 @@ type Key = (usize, u64);
 /// The validator and the body an entry stands for.
 type Entry = (Arc<Validator>, Box<[u8]>);
 
+/// A body [`KnownValid::known`] did not know: what [`KnownValid::remember`] needs to keep it
+/// without hashing it again (`None` for a body too large to keep).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unknown(Option<Key>);
+
 /// A bounded least-recently-used set of (validator, body) pairs that validated.
 pub struct KnownValid {
     seen: lru::LruCache<Key, Entry>,
@@ -49,23 +54,28 @@ impl KnownValid {
         (Arc::as_ptr(validator) as usize, hash)
     }
 
-    /// Whether `body` was found valid against `validator`.
-    pub fn known(&mut self, validator: &Arc<Validator>, body: &[u8]) -> bool {
-        body.len() <= self.largest
-            && self
-                .seen
-                .get(&Self::key(validator, body))
-                .is_some_and(|(v, b)| Arc::ptr_eq(v, validator) && **b == *body)
+    /// `Ok` when `body` was found valid against `validator`; else what
+    /// [`remember`](Self::remember) takes, should it validate now.
+    pub fn known(&mut self, validator: &Arc<Validator>, body: &[u8]) -> Result<(), Unknown> {
+        if body.len() > self.largest {
+            return Err(Unknown(None));
+        }
+        let key = Self::key(validator, body);
+        match self.seen.get(&key) {
+            Some((v, b)) if Arc::ptr_eq(v, validator) && **b == *body => Ok(()),
+            _ => Err(Unknown(Some(key))),
+        }
     }
 
-    /// Remember that `body` is valid against `validator` (unless it is too large to keep).
-    pub fn remember(&mut self, validator: &Arc<Validator>, body: &[u8]) {
-        if body.len() > self.largest {
+    /// Remember that `body`, which [`known`](Self::known) did not know, is valid against
+    /// `validator` (unless it is too large to keep).
+    pub fn remember(&mut self, unknown: Unknown, validator: &Arc<Validator>, body: &[u8]) {
+        let Unknown(Some(key)) = unknown else {
             return;
-        }
+        };
         self.held += body.len();
         let entry = (validator.clone(), body.into());
-        if let Some((_, (_, gone))) = self.seen.push(Self::key(validator, body), entry) {
+        if let Some((_, (_, gone))) = self.seen.push(key, entry) {
             self.held -= gone.len();
         }
         while self.held > self.budget {
@@ -103,29 +113,38 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Look `body` up, and remember it when it was not known.
+    fn learn(known: &mut KnownValid, validator: &Arc<Validator>, body: &[u8]) {
+        if let Err(unknown) = known.known(validator, body) {
+            known.remember(unknown, validator, body);
+        }
+    }
+
     #[test]
     fn only_the_same_body_for_the_same_validator_is_known() {
         let ints = Arc::new(jsonschema::validator_for(&json!({"type": "integer"})).unwrap());
         let same = Arc::new(jsonschema::validator_for(&json!({"type": "integer"})).unwrap());
         let mut known = KnownValid::new(2, 8, 16);
-        assert!(!known.known(&ints, b"1"));
-        known.remember(&ints, b"1");
-        assert!(known.known(&ints, b"1"));
-        assert!(!known.known(&ints, b"2"), "another body");
+        assert!(known.known(&ints, b"1").is_err());
+        learn(&mut known, &ints, b"1");
+        assert!(known.known(&ints, b"1").is_ok());
+        assert!(known.known(&ints, b"2").is_err(), "another body");
         assert!(
-            !known.known(&same, b"1"),
+            known.known(&same, b"1").is_err(),
             "another validator, even of the same schema"
         );
-        known.remember(&ints, b"123456789");
-        assert!(
-            !known.known(&ints, b"123456789"),
+        assert_eq!(
+            known.known(&ints, b"123456789"),
+            Err(Unknown(None)),
             "large bodies are not kept"
         );
-        known.remember(&ints, b"2");
-        known.remember(&ints, b"3");
+        learn(&mut known, &ints, b"123456789");
+        assert_eq!(known.len(), 1);
+        learn(&mut known, &ints, b"2");
+        learn(&mut known, &ints, b"3");
         assert_eq!(known.len(), 2, "at most `entries`");
         assert!(
-            !known.known(&ints, b"1"),
+            known.known(&ints, b"1").is_err(),
             "the least recently used went first"
         );
     }
@@ -135,19 +154,26 @@ mod tests {
         let strings = Arc::new(jsonschema::validator_for(&json!({"type": "string"})).unwrap());
         let body = |c: char| format!("\"{}\"", c.to_string().repeat(5)).into_bytes();
         let mut known = KnownValid::new(8, 7, 16);
-        known.remember(&strings, &body('a'));
-        known.remember(&strings, &body('b'));
+        learn(&mut known, &strings, &body('a'));
+        learn(&mut known, &strings, &body('b'));
         assert_eq!(known.len(), 2, "7 + 7 bytes fit in 16");
-        known.remember(&strings, &body('b'));
-        assert_eq!(known.held, 14, "the same body again is held once");
-        known.remember(&strings, &body('c'));
+        // Two lookups that both missed (two threads of the mock), both remembered.
+        let (first, second) = (
+            known.known(&strings, &body('c')).unwrap_err(),
+            known.known(&strings, &body('c')).unwrap_err(),
+        );
+        known.remember(first, &strings, &body('c'));
+        known.remember(second, &strings, &body('c'));
+        assert_eq!(known.held, 14, "the same body twice is held once");
         assert_eq!(
             known.len(),
             2,
             "a third would make 21 bytes: the oldest goes"
         );
-        assert!(!known.known(&strings, &body('a')));
-        assert!(known.known(&strings, &body('b')) && known.known(&strings, &body('c')));
+        assert!(known.known(&strings, &body('a')).is_err());
+        assert!(
+            known.known(&strings, &body('b')).is_ok() && known.known(&strings, &body('c')).is_ok()
+        );
         assert_eq!(known.held, 14);
     }
 }

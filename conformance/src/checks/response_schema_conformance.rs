@@ -72,16 +72,16 @@ impl Check for ResponseSchemaConformance {
             return Outcome::fail(expected(), "an empty body");
         }
         let body = received.body.as_bytes();
-        if KNOWN.with(|k| k.borrow_mut().known(&media.validator, body)) {
+        let Err(unknown) = KNOWN.with(|k| k.borrow_mut().known(&media.validator, body)) else {
             return Outcome::Pass;
-        }
+        };
         let value = match received.json() {
             Ok(value) => value,
             // serde_json's message names the line and column, never the text.
             Err(e) => return Outcome::fail(expected(), format!("a body that is not JSON ({e})")),
         };
         if media.validator.is_valid(value) {
-            KNOWN.with(|k| k.borrow_mut().remember(&media.validator, body));
+            KNOWN.with(|k| k.borrow_mut().remember(unknown, &media.validator, body));
             return Outcome::Pass;
         }
         Outcome::fail(expected(), errors(branch(media, value), value))

@@ -784,12 +784,12 @@ impl Mock {
             return check();
         };
         let known = || self.validated.lock().unwrap_or_else(|e| e.into_inner());
-        if known().known(&media.validator, bytes) {
+        let Err(unknown) = known().known(&media.validator, bytes) else {
             return true;
-        }
+        };
         let valid = check();
         if valid {
-            known().remember(&media.validator, bytes);
+            known().remember(unknown, &media.validator, bytes);
         }
         valid
     }
