@@ -159,7 +159,7 @@ impl Collection {
             return;
         }
         if self.items.len() >= cap.max(1) {
-            self.remove_oldest();
+            self.take(0);
         }
         self.items.insert(key.to_owned(), Arc::new(value));
         self.bytes = self.bytes.saturating_add(added);
@@ -167,30 +167,23 @@ impl Collection {
 
     /// Remove the item under `key`; whether there was one.
     fn remove(&mut self, key: &str) -> bool {
-        match self.items.shift_remove_entry(key) {
-            Some((k, v)) => {
-                self.bytes = self.bytes.saturating_sub(entry_weight(&k, &v));
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Remove the oldest item.
-    fn remove_oldest(&mut self) {
-        if let Some((k, v)) = self.items.shift_remove_index(0) {
-            self.bytes = self.bytes.saturating_sub(entry_weight(&k, &v));
-        }
+        self.items.get_index_of(key).is_some_and(|at| self.take(at))
     }
 
     /// Remove the oldest item not under `key`; whether there was one.
     fn remove_oldest_but(&mut self, key: &str) -> bool {
-        let Some(at) = self.items.keys().position(|k| k != key) else {
+        self.items
+            .keys()
+            .position(|k| k != key)
+            .is_some_and(|at| self.take(at))
+    }
+
+    /// Remove the item at position `at`, and its weight; whether there was one.
+    fn take(&mut self, at: usize) -> bool {
+        let Some((k, v)) = self.items.shift_remove_index(at) else {
             return false;
         };
-        if let Some((k, v)) = self.items.shift_remove_index(at) {
-            self.bytes = self.bytes.saturating_sub(entry_weight(&k, &v));
-        }
+        self.bytes = self.bytes.saturating_sub(entry_weight(&k, &v));
         true
     }
 
