@@ -123,6 +123,79 @@ fn decoded(value: &Value) -> Option<&'static str> {
     texts.into_iter().find_map(leak)
 }
 
+/// Whether the strings of the JSON `body`, decoded, may hold one of [`texts`]: they do only if
+/// the body with its escapes decoded in place does, since outside its strings valid JSON has no
+/// escape and no text holds a line break (so none is found across two strings). Deciding this
+/// costs one pass over the body, where parsing it costs a tree of values; only a body that
+/// passes is parsed, to rank the finding as before.
+fn may_hold_escaped(body: &str) -> bool {
+    match LEAKS.as_ref() {
+        Some(leaks) => leaks.holds_any(&unescaped(body)),
+        None => true,
+    }
+}
+
+/// `text` with its JSON escapes decoded where they stand (`\n`, `\"`, `\u0028`, surrogate
+/// pairs). A malformed escape is kept as written and a lone surrogate becomes U+FFFD: a body
+/// holding either is no JSON, so its strings are never searched.
+fn unescaped(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(first) = text.find('\\') else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..first]);
+    let mut rest = &text[first..];
+    while let Some(at) = rest.find('\\') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + 1..];
+        let Some(kind) = rest.chars().next() else {
+            out.push('\\');
+            break;
+        };
+        if kind == 'u' {
+            match unicode_escape(rest) {
+                Some((c, used)) => {
+                    out.push(c);
+                    rest = &rest[used..];
+                }
+                None => out.push('\\'),
+            }
+            continue;
+        }
+        out.push(match kind {
+            'n' => '\n',
+            't' => '\t',
+            'r' => '\r',
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            other => other,
+        });
+        rest = &rest[kind.len_utf8()..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The character of the `\u` escape `rest` starts with (after its backslash), with the bytes
+/// it takes (a surrogate pair takes the second escape too); `None` when its four hex digits
+/// are not there.
+fn unicode_escape(rest: &str) -> Option<(char, usize)> {
+    let unit = |at: usize| {
+        rest.get(at..at + 4)
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+    };
+    let high = unit(1)?;
+    if (0xD800..0xDC00).contains(&high)
+        && rest.get(5..7) == Some("\\u")
+        && let Some(low) = unit(7).filter(|l| (0xDC00..0xE000).contains(l))
+    {
+        let c = char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00));
+        return Some((c.unwrap_or('\u{FFFD}'), 11));
+    }
+    Some((char::from_u32(high).unwrap_or('\u{FFFD}'), 5))
+}
+
 impl Check for NoInternalErrorText {
     fn code(&self) -> &'static str {
         "C017"
@@ -155,7 +228,7 @@ impl Check for NoInternalErrorText {
             // Without an escape, each JSON string is a piece of the body as sent: none can
             // show what the whole body does not. An escape can (`\u0028`).
             leak(body).or_else(|| {
-                if body.contains('\\') {
+                if body.contains('\\') && may_hold_escaped(body) {
                     response.json().ok().and_then(decoded)
                 } else {
                     None
@@ -262,6 +335,7 @@ mod tests {
             r#"{"m": ["ok", {"n": "node:internal\/modules"}]}"#,
         ] {
             assert!(matches!(judge(body), Outcome::Fail(_)), "{body}");
+            assert!(may_hold_escaped(body), "{body}");
         }
         // The first string with a finding names it (the joined strings show a Rust panic
         // first in the order of `MARKERS`).
@@ -269,12 +343,35 @@ mod tests {
             actual(judge(r#"{"a": "ORA-00\u0039", "b": "panicked\u0020at x"}"#)),
             "status 500 with a database error in its body"
         );
+        // Escapes that make no marker leave the body clean without parsing it.
+        for body in [
+            r#"{"m": "a\"b\\c\u00e9\ud83d\ude00"}"#,
+            r#"{"m": "\u0041\u"}"#,
+        ] {
+            assert!(!may_hold_escaped(body), "{body}");
+            assert_eq!(judge(body), Outcome::Pass, "{body}");
+        }
         // Two strings, each half a marker, and a frame's file apart from its `at `: clean.
         for body in [
             r#"{"a": "Traceback (most recent", "b": "\" call last)"}"#,
             r#"{"a": "at a.B.c(\"", "b": "B.java:1)"}"#,
         ] {
             assert_eq!(judge(body), Outcome::Pass, "{body}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every string serde_json writes (control characters, quotes, backslashes, and `\u`
+        /// escapes of any character, surrogate pairs included) decodes to itself.
+        #[test]
+        fn escapes_decode_as_serde_json_reads_them(text in "\\PC*|[\\x00-\\x1f\"\\\\]*") {
+            let written = serde_json::to_string(&text).unwrap();
+            proptest::prop_assert_eq!(unescaped(&written[1..written.len() - 1]), text.as_str());
+            let ascii: String = text
+                .encode_utf16()
+                .map(|unit| format!("\\u{unit:04x}"))
+                .collect();
+            proptest::prop_assert_eq!(unescaped(&ascii), text.as_str());
         }
     }
 }
