@@ -36,6 +36,8 @@ pub fn items(raw: &[String], explode: bool, location: ParamLocation) -> Vec<Stri
 pub(super) struct ParamReader {
     name: String,
     location: ParamLocation,
+    /// `location/name`, written once: every read of a request names its parameters by it.
+    key: String,
     required: bool,
     array: bool,
     explode: bool,
@@ -59,6 +61,7 @@ impl ParamReader {
         ParamReader {
             name: p.name.clone(),
             location: p.location,
+            key: format!("{}/{}", p.location.as_str(), p.name),
             required: p.required,
             array: p.is_array,
             explode: p.explode,
@@ -70,7 +73,7 @@ impl ParamReader {
 
     /// Where problems of this parameter are located: `query/count`.
     pub(super) fn location(&self) -> String {
-        format!("{}/{}", self.location.as_str(), self.name)
+        self.key.clone()
     }
 
     /// Every text the request gives this parameter, in order.
