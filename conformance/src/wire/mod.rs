@@ -132,6 +132,27 @@ pub struct WrittenBody {
     pub parts: Option<Vec<Part>>,
 }
 
+/// `template` with each `{name}` that `value` knows replaced by its text, percent-encoded as a
+/// path segment; a name it does not know stays as written. One pass: a request is written for
+/// every case, and replacing one name at a time copied the path once per parameter.
+fn filled_path<'v>(template: &str, value: impl Fn(&str) -> Option<&'v Value>) -> String {
+    let mut path = String::with_capacity(template.len() + 16);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        path.push_str(&rest[..open]);
+        match value(&rest[open + 1..close]) {
+            Some(v) => path.extend(utf8_percent_encode(&text(v), SEGMENT)),
+            None => path.push_str(&rest[open..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    path.push_str(rest);
+    path
+}
+
 impl Encoding {
     /// The encoding of `op`'s values.
     pub fn new(spec: &Spec, op: &Operation) -> Encoding {
@@ -166,11 +187,7 @@ impl Encoding {
 
     /// `case` as written: path, query, header and cookie parameters, and the body.
     pub fn write(&self, case: &Case) -> Written {
-        let mut path = case.path.clone();
-        for (name, value) in &case.path_params {
-            let encoded = utf8_percent_encode(&text(value), SEGMENT).to_string();
-            path = path.replace(&format!("{{{name}}}"), &encoded);
-        }
+        let path = filled_path(&case.path, |name| case.path_params.get(name));
         let mut query = Vec::new();
         for (name, value) in &case.query {
             match value {
@@ -815,6 +832,22 @@ mod tests {
     use super::*;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[test]
+    fn path_templates_are_filled_name_by_name_in_one_pass() {
+        let values: BTreeMap<String, Value> = [
+            ("x".to_owned(), Value::from("a b/c")),
+            ("n".to_owned(), Value::from(7)),
+        ]
+        .into();
+        let fill = |template: &str| filled_path(template, |name| values.get(name));
+        let x = utf8_percent_encode("a b/c", SEGMENT).to_string();
+        assert_eq!(fill("/a/{x}/b/{n}/{x}"), format!("/a/{x}/b/7/{x}"));
+        // Unknown names and an unclosed brace stay as written.
+        assert_eq!(fill("/a/{y}/{n}"), "/a/{y}/7");
+        assert_eq!(fill("/a/{n"), "/a/{n");
+        assert_eq!(fill("/plain"), "/plain");
+    }
 
     #[test]
     fn urls_read_against_the_last_origin_are_the_urls_themselves() {
