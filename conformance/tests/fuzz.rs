@@ -155,3 +155,64 @@ async fn fuzzing_keeps_generating_within_flat_memory() {
         );
     }
 }
+
+/// A fuzz round past the first deletes what its valid writes made, where their answers link to
+/// a DELETE: however many grants a long run sends, the player's inventory holds only what the
+/// first round (a normal run's) left, and every delete is judged as a case of its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fuzz_rounds_delete_what_their_writes_made() {
+    let spec = common::spec("lootlocker");
+    let mock = MockServer::start(spec.clone(), MockOptions::default())
+        .await
+        .expect("the mock starts");
+    let credentials = gamespec_conformance::auth::given_by_mock(&spec, mock.credentials());
+    let max_examples = 5;
+    let config = RunConfig {
+        filters: gamespec_conformance::runner::Filters {
+            operations: vec!["grantAssetToPlayer".into()],
+            ..Default::default()
+        },
+        fuzz: true,
+        max_requests: Some(400),
+        max_examples,
+        workers: 1,
+        ..RunConfig::default()
+    };
+    let result = Runner::new(spec, mock.url(), config, Redactor::new())
+        .run(credentials, Arc::new(gamespec_conformance::runner::Quiet))
+        .await;
+    let grants = result
+        .operations
+        .iter()
+        .find(|o| o.operation == "grantAssetToPlayer")
+        .expect("the grants' result");
+    assert!(result.failures.is_empty(), "{:?}", result.failures.first());
+    // Many rounds of grants ran, and deletes followed them (counted with the grants' cases).
+    let positive = grants.coverage.phases.get("positive").copied().unwrap_or(0);
+    assert!(
+        positive > 10 * max_examples as u64,
+        "{positive} positive cases"
+    );
+    let stateful = grants.coverage.phases.get("stateful").copied().unwrap_or(0);
+    assert!(
+        stateful > 5 * max_examples as u64,
+        "{stateful} stateful cases"
+    );
+
+    let token = &mock.credentials()["sessionToken"];
+    let listed: serde_json::Value = common::client()
+        .get(format!("{}/game/v1/player/inventory/list", mock.url()))
+        .header("x-session-token", token.as_str())
+        .send()
+        .await
+        .expect("the list answers")
+        .json()
+        .await
+        .expect("the list is JSON");
+    let held = listed["inventory"].as_array().map_or(0, Vec::len);
+    assert!(
+        held <= max_examples as usize,
+        "{held} instances held after {positive} grants"
+    );
+    mock.shutdown().await.expect("the mock stops");
+}

@@ -64,6 +64,16 @@ struct Verdict {
     failed: Vec<(&'static dyn Check, Failure)>,
 }
 
+/// The exchange of `verdict` when its answer is a success, to clean up after.
+fn written(verdict: &Verdict) -> Option<Exchange> {
+    verdict
+        .exchange
+        .response
+        .as_ref()
+        .is_ok_and(|r| (200..300).contains(&r.status))
+        .then(|| verdict.exchange.clone())
+}
+
 impl<'a> OperationRun<'a> {
     /// The run of the operation at `index` of the spec.
     pub(super) fn new(
@@ -291,6 +301,7 @@ impl<'a> OperationRun<'a> {
         let valid = phase == Phase::Positive;
         let screened = !valid;
         self.stat(|s| s.discarded += drawn.discarded);
+        let clean = self.cleaning(phase, drawn.round);
         for (n, case) in drawn.cases {
             if self.stopped() {
                 return;
@@ -298,11 +309,15 @@ impl<'a> OperationRun<'a> {
             let Some(verdict) = self.send(case).await else {
                 continue;
             };
+            let written = clean.then(|| written(&verdict)).flatten();
             let tree = move |run: &mut Self| {
                 let strategy = run.strategy(phase).ok()?;
                 ahead::redraw(&strategy, &seed, n)
             };
             self.judged(verdict, tree, valid, screened).await;
+            if let Some(written) = written {
+                self.clean_up(&written).await;
+            }
         }
     }
 
@@ -427,6 +442,7 @@ impl<'a> OperationRun<'a> {
         let readback = self.readback.clone();
         let screen = valid.then_some(&*readback);
         let mut draws = ahead::draws(&strategy, &seed, self.shared.config.max_examples, screen);
+        let clean = self.cleaning(phase, round);
         while !self.stopped() {
             let Some(draw) = draws.next() else {
                 return;
@@ -438,8 +454,19 @@ impl<'a> OperationRun<'a> {
             let Some(verdict) = self.send(case).await else {
                 continue;
             };
+            let written = clean.then(|| written(&verdict)).flatten();
             self.judged(verdict, |_| Some(tree), valid, !valid).await;
+            if let Some(written) = written {
+                self.clean_up(&written).await;
+            }
         }
+    }
+
+    /// Whether the cases of `phase` in random round `round` are cleaned up after
+    /// ([`Self::clean_up`]): valid writes of a fuzz round past the first. The first round is
+    /// a normal run's, and leaves what it makes, as the examples do.
+    fn cleaning(&self, phase: Phase, round: u64) -> bool {
+        phase == Phase::Positive && round > 0 && self.cleans_up()
     }
 
     /// Count `verdict`, and keep each failure of a kind not seen before, shrunk from the case's

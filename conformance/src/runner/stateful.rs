@@ -250,39 +250,12 @@ impl<'a> OperationRun<'a> {
         let spec: &'a Spec = &shared.spec;
         let source = spec.operation(&from.case.operation).unwrap_or(self.op);
         for link in links::of_operation(spec, source) {
-            if link.status != response.status {
-                continue;
-            }
-            let Some(index) = spec.operations.iter().position(|o| o.id == link.operation) else {
+            let Some((index, mut case)) = linked_case(spec, &link, &from) else {
                 continue;
             };
             let target = &spec.operations[index];
-            let Some(mut case) = generate::examples(spec, target).into_iter().next() else {
-                continue;
-            };
-            let mut complete = true;
-            for (name, expression) in &link.parameters {
-                let Some(value) = links::evaluate(expression, &from) else {
-                    complete = false;
-                    break;
-                };
-                let (location, name) = match name.split_once('.') {
-                    Some((loc @ ("path" | "query" | "header"), n)) => (loc, n),
-                    _ => (location_of(target, name), name.as_str()),
-                };
-                let slot = match location {
-                    "query" => &mut case.query,
-                    "header" => &mut case.headers,
-                    _ => &mut case.path_params,
-                };
-                slot.insert(name.to_owned(), value);
-            }
-            if !complete {
-                continue;
-            }
             let source_method = source.method.to_ascii_uppercase();
             let target_method = target.method.to_ascii_uppercase();
-            case.phase = Phase::Stateful;
             case.intent = match (source_method.as_str(), target_method.as_str()) {
                 ("DELETE", "GET") => Intent::AfterDelete {
                     deleted_by: source.id.clone(),
@@ -297,9 +270,74 @@ impl<'a> OperationRun<'a> {
             }
         }
     }
+
+    /// After a fuzz case that wrote with success: send the deletes its answer links to, judged
+    /// as those operations, so that a long run does not pile what it makes up on the server
+    /// (the grants of a 10-minute run would otherwise fill an inventory with thousands of
+    /// instances, each listed again by every read). Only links to a DELETE are followed.
+    pub(super) async fn clean_up(&mut self, written: &Exchange) {
+        if !written
+            .response
+            .as_ref()
+            .is_ok_and(|r| (200..300).contains(&r.status))
+        {
+            return;
+        }
+        let shared: &'a Shared = self.shared;
+        let spec: &'a Spec = &shared.spec;
+        for link in links::of_operation(spec, self.op) {
+            if let Some((index, case)) = linked_case(spec, &link, written)
+                && spec.operations[index].method.eq_ignore_ascii_case("DELETE")
+            {
+                self.judge_as(index, case).await;
+            }
+        }
+    }
+
+    /// Whether a fuzz case of this operation may be followed by a [`Self::clean_up`]: it
+    /// writes, and its answers link to a DELETE.
+    pub(super) fn cleans_up(&self) -> bool {
+        let spec = &self.shared.spec;
+        inferred::is_write(self.op)
+            && links::of_operation(spec, self.op).iter().any(|link| {
+                spec.operation(&link.operation)
+                    .is_some_and(|o| o.method.eq_ignore_ascii_case("DELETE"))
+            })
+    }
 }
 
-/// Where a link parameter without a location prefix goes: the target's parameter of that name.
+/// The request `link` asks for after `from`: the target's example with the link's values, in
+/// the stateful phase, as an operation index and a case; `None` when the link is for another
+/// status, its target is unknown or has no example, or a value cannot be had from `from`.
+fn linked_case(spec: &Spec, link: &links::Link, from: &Exchange) -> Option<(usize, Case)> {
+    let status = from.response.as_ref().ok()?.status;
+    if link.status != status {
+        return None;
+    }
+    let index = spec
+        .operations
+        .iter()
+        .position(|o| o.id == link.operation)?;
+    let target = &spec.operations[index];
+    let mut case = generate::examples(spec, target).into_iter().next()?;
+    for (name, expression) in &link.parameters {
+        let value = links::evaluate(expression, from)?;
+        let (location, name) = match name.split_once('.') {
+            Some((loc @ ("path" | "query" | "header"), n)) => (loc, n),
+            _ => (location_of(target, name), name.as_str()),
+        };
+        let slot = match location {
+            "query" => &mut case.query,
+            "header" => &mut case.headers,
+            _ => &mut case.path_params,
+        };
+        slot.insert(name.to_owned(), value);
+    }
+    case.phase = Phase::Stateful;
+    case.intent = Intent::Valid;
+    Some((index, case))
+}
+
 fn location_of(op: &Operation, name: &str) -> &'static str {
     use gamespec_spec::spec::ParamLocation;
     match op
