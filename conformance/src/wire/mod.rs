@@ -132,10 +132,10 @@ pub struct WrittenBody {
     pub parts: Option<Vec<Part>>,
 }
 
-/// `template` with each `{name}` that `value` knows replaced by its text, percent-encoded as a
-/// path segment; a name it does not know stays as written. One pass: a request is written for
-/// every case, and replacing one name at a time copied the path once per parameter.
-fn filled_path<'v>(template: &str, value: impl Fn(&str) -> Option<&'v Value>) -> String {
+/// `template` with each `{name}` of `values` replaced by its text, percent-encoded as a path
+/// segment; a name `values` lacks stays as written. One pass: a request is written for every
+/// case, and replacing one name at a time copied the path once per parameter.
+fn filled_path(template: &str, values: &BTreeMap<String, Value>) -> String {
     let mut path = String::with_capacity(template.len() + 16);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -143,7 +143,7 @@ fn filled_path<'v>(template: &str, value: impl Fn(&str) -> Option<&'v Value>) ->
             break;
         };
         path.push_str(&rest[..open]);
-        match value(&rest[open + 1..close]) {
+        match values.get(&rest[open + 1..close]) {
             Some(v) => path.extend(utf8_percent_encode(&text(v), SEGMENT)),
             None => path.push_str(&rest[open..=close]),
         }
@@ -187,7 +187,7 @@ impl Encoding {
 
     /// `case` as written: path, query, header and cookie parameters, and the body.
     pub fn write(&self, case: &Case) -> Written {
-        let path = filled_path(&case.path, |name| case.path_params.get(name));
+        let path = filled_path(&case.path, &case.path_params);
         let mut query = Vec::new();
         for (name, value) in &case.query {
             match value {
@@ -840,7 +840,7 @@ mod tests {
             ("n".to_owned(), Value::from(7)),
         ]
         .into();
-        let fill = |template: &str| filled_path(template, |name| values.get(name));
+        let fill = |template: &str| filled_path(template, &values);
         let x = utf8_percent_encode("a b/c", SEGMENT).to_string();
         assert_eq!(fill("/a/{x}/b/{n}/{x}"), format!("/a/{x}/b/7/{x}"));
         // Unknown names and an unclosed brace stay as written.
