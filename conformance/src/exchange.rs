@@ -130,13 +130,8 @@ impl WireResponse {
 
     /// The media type of the body without parameters (`application/json`), lower case.
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type").map(|ct| {
-            ct.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_ascii_lowercase()
-        })
+        self.header("content-type")
+            .map(gamespec_spec::operation::essence)
     }
 
     /// The body parsed as JSON, if it is JSON. Parsed on the first call only: a body changed

@@ -104,6 +104,17 @@ pub struct ResponseHeader {
     pub required: bool,
 }
 
+/// A media type without its parameters, lower case (`Application/JSON; charset=utf-8` →
+/// `application/json`): how media types are compared.
+pub fn essence(media_type: &str) -> String {
+    media_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
 /// One documented response of an operation.
 #[derive(Debug, Clone)]
 pub struct Response {
@@ -111,6 +122,9 @@ pub struct Response {
     pub status: u16,
     /// The body, if the response has one (the first media type the spec lists).
     pub content: Option<Media>,
+    /// Every media type the spec lists for the body, in its order, lower case and without
+    /// parameters (`content` is the first one's).
+    pub media_types: Vec<String>,
     /// Documented headers.
     pub headers: Vec<ResponseHeader>,
 }

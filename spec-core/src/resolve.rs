@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::operation::{
     Discriminator, Example, Media, Operation, ParamLocation, Parameter, Response, ResponseHeader,
+    essence,
 };
 use crate::paths;
 use crate::registry::{CredentialKind, Profile};
@@ -195,14 +196,16 @@ impl<'a> Builder<'a> {
                 continue;
             };
             let r = deref(root, r);
-            let content = match r
-                .get("content")
-                .and_then(Value::as_object)
-                .and_then(|c| c.iter().next())
-            {
+            let listed = r.get("content").and_then(Value::as_object);
+            let content = match listed.and_then(|c| c.iter().next()) {
                 Some((mt, m)) => Some(self.media(Direction::Response, mt, m)?),
                 None => None,
             };
+            let media_types = listed
+                .into_iter()
+                .flat_map(|c| c.keys())
+                .map(|mt| essence(mt))
+                .collect();
             let headers = r
                 .get("headers")
                 .and_then(Value::as_object)
@@ -226,6 +229,7 @@ impl<'a> Builder<'a> {
             responses.push(Response {
                 status,
                 content,
+                media_types,
                 headers,
             });
         }

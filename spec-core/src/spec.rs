@@ -178,6 +178,31 @@ mod tests {
     }
 
     #[test]
+    fn a_response_lists_every_media_type_as_compared() {
+        let root = doc(
+            json!({"/feed": {"get": {"operationId": "getFeed", "responses": {
+                "200": {"description": "ok", "content": {
+                    "Application/JSON; charset=utf-8": {"schema": {"type": "object"}},
+                    "text/plain": {"schema": {"type": "string"}}
+                }},
+                "204": {"description": "nothing"}
+            }}}}),
+            json!({}),
+        );
+        let spec = Spec::from_value("t.yaml".into(), root, Profile::generic()).expect("builds");
+        let op = spec.operation("getFeed").expect("operation");
+        let ok = op.response(200).expect("200");
+        assert_eq!(ok.media_types, ["application/json", "text/plain"]);
+        let first = ok.content.as_ref().expect("content");
+        assert_eq!(
+            crate::operation::essence(&first.media_type),
+            ok.media_types[0]
+        );
+        assert!(op.response(204).expect("204").media_types.is_empty());
+        assert_eq!(crate::operation::essence(" Text/HTML ;q=1"), "text/html");
+    }
+
+    #[test]
     fn operation_parameters_override_path_item_ones_and_defaults_hold() {
         let root = doc(
             json!({"/items/{id}": {

@@ -1,12 +1,8 @@
 //! C003 `content_type_conformance`: the body comes with a documented media type, or not at all
 //! when the status documents no content.
 
-use serde_json::Value;
-
 use crate::checks::{Check, CheckContext, Outcome};
 use crate::exchange::Exchange;
-use gamespec_spec::shape::deref;
-use gamespec_spec::spec::{Operation, Response, Spec};
 
 /// C003: for a documented status with content, `Content-Type` is present and its media type
 /// (parameters stripped, case-insensitive) is one the status documents; a status documented
@@ -34,7 +30,7 @@ impl Check for ContentTypeConformance {
         let Some(documented) = cx.operation.response(received.status) else {
             return Outcome::Skip;
         };
-        let media = documented_media(cx.spec, cx.operation, documented);
+        let media = &documented.media_types;
         if media.is_empty() {
             return if received.body.is_empty() {
                 Outcome::Pass
@@ -55,46 +51,6 @@ impl Check for ContentTypeConformance {
             Some(actual) => Outcome::fail(expected(), format!("Content-Type {actual}")),
         }
     }
-}
-
-/// The media types documented for `response`, lower case without parameters. Read from the
-/// document because [`Response::content`] keeps only the first of several.
-fn documented_media(spec: &Spec, op: &Operation, response: &Response) -> Vec<String> {
-    let raw = spec
-        .root
-        .get("paths")
-        .and_then(|paths| paths.get(&op.path))
-        .and_then(|item| item.get(op.method.to_ascii_lowercase()))
-        .and_then(|o| o.get("responses"))
-        .and_then(|responses| responses.get(response.status.to_string()))
-        .map(|r| deref(&spec.root, r))
-        .and_then(|r| r.get("content"))
-        .and_then(Value::as_object);
-    let from_document: Vec<String> = raw
-        .into_iter()
-        .flat_map(|content| content.keys())
-        .map(String::as_str)
-        .map(essence)
-        .collect();
-    if from_document.is_empty() {
-        response
-            .content
-            .iter()
-            .map(|m| essence(&m.media_type))
-            .collect()
-    } else {
-        from_document
-    }
-}
-
-/// A media type without its parameters, lower case.
-fn essence(media_type: &str) -> String {
-    media_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase()
 }
 
 /// Whether `actual` is the documented media type, honouring `*/*` and `type/*` ranges.

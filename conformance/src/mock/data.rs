@@ -9,7 +9,10 @@
 //! generated body with the compiled validator and falls back to the spec's example: a
 //! generated value that fails is never sent.
 
+use std::thread::LocalKey;
+
 use gamespec_spec::schema::Direction;
+use proptest::strategy::BoxedStrategy;
 use proptest::test_runner::TestRunner;
 use serde_json::{Value, json};
 
@@ -18,6 +21,24 @@ use crate::generate::strategy::{self, Builder, Carrier, Optional};
 /// The shape of the tokens the mock issues: letters and digits only, so they travel in URLs
 /// and headers unescaped, and long enough not to be guessed.
 const TOKEN_PATTERN: &str = "^[A-Za-z0-9]{40}$";
+
+thread_local! {
+    // Built once per thread, not per issued credential: building compiles the pattern, which
+    // cost more than drawing from it (a session start issues one or two). Per thread because
+    // a strategy is not `Sync`.
+    static TOKEN: Option<BoxedStrategy<Value>> =
+        built(&Value::Null, &json!({"type": "string", "pattern": TOKEN_PATTERN}), Carrier::Token);
+    static UUID: Option<BoxedStrategy<Value>> =
+        built(&Value::Null, &json!({"type": "string", "format": "uuid"}), Carrier::Token);
+}
+
+/// The strategy of answer values of `schema` (a schema of the spec `root`) in `carrier`.
+fn built(root: &Value, schema: &Value, carrier: Carrier) -> Option<BoxedStrategy<Value>> {
+    Builder::new(root, carrier, Optional::Random)
+        .direction(Direction::Response)
+        .build(schema, "response")
+        .ok()
+}
 
 /// A seeded source of generated answer parts.
 pub struct Draws {
@@ -54,28 +75,27 @@ impl Draws {
 
     /// A new random token for an issued credential.
     pub fn token(&mut self) -> Option<String> {
-        let schema = json!({"type": "string", "pattern": TOKEN_PATTERN});
-        self.text(&schema)
+        self.text(&TOKEN)
     }
 
     /// A new random version-4 UUID.
     pub fn uuid(&mut self) -> Option<String> {
-        self.text(&json!({"type": "string", "format": "uuid"}))
+        self.text(&UUID)
     }
 
-    fn text(&mut self, schema: &Value) -> Option<String> {
-        match self.draw(&Value::Null, schema, Carrier::Token)? {
+    fn text(
+        &mut self,
+        strategy: &'static LocalKey<Option<BoxedStrategy<Value>>>,
+    ) -> Option<String> {
+        let drawn = strategy.with(|s| strategy::draw(s.as_ref()?, &mut self.runner))?;
+        match drawn {
             Value::String(s) => Some(s),
             _ => None,
         }
     }
 
     fn draw(&mut self, root: &Value, schema: &Value, carrier: Carrier) -> Option<Value> {
-        let built = Builder::new(root, carrier, Optional::Random)
-            .direction(Direction::Response)
-            .build(schema, "response")
-            .ok()?;
-        strategy::draw(&built, &mut self.runner)
+        strategy::draw(&built(root, schema, carrier)?, &mut self.runner)
     }
 }
 
@@ -118,6 +138,10 @@ mod tests {
         assert_eq!(a.len(), 40);
         assert!(a.bytes().all(|b| b.is_ascii_alphanumeric()), "{a}");
         assert_ne!(a, draws.token().unwrap());
+        // The strategy is built once per thread; the tokens still follow from the seed alone.
+        assert_eq!(Draws::seeded(2).token().unwrap(), a);
+        let elsewhere = std::thread::spawn(|| Draws::seeded(2).token().unwrap());
+        assert_eq!(elsewhere.join().unwrap(), a);
         let id = draws.uuid().unwrap();
         assert_eq!(id.len(), 36);
         assert_eq!(&id[14..15], "4", "{id}");

@@ -269,16 +269,14 @@ pub fn error(
     let body = match &response.content {
         None => Body::Empty,
         Some(media) => {
-            let example = media
-                .examples
-                .first()
-                .map(|e| e.value.clone())
-                .or_else(|| {
-                    // Error bodies are fixed per response, so a fixed seed is right here.
-                    Draws::seeded(0).value(&spec.root, &media.schema)
-                })
-                .unwrap_or_default();
-            let mut explained = example.clone();
+            // Error bodies are fixed per response, so a fixed seed is right here.
+            let example = || match media.examples.first() {
+                Some(e) => e.value.clone(),
+                None => Draws::seeded(0)
+                    .value(&spec.root, &media.schema)
+                    .unwrap_or_default(),
+            };
+            let mut explained = example();
             explain(
                 &spec.root,
                 &mut explained,
@@ -287,10 +285,11 @@ pub fn error(
                 param,
                 0,
             );
+            // The example is copied again only in the rare case that the explanation broke it.
             let value = if media.validator.is_valid(&explained) {
                 explained
             } else {
-                example
+                example()
             };
             body_of(&media.media_type, value)
         }
@@ -332,7 +331,9 @@ fn explain(
             for (k, v) in map.iter_mut() {
                 if is_explanation(k) && v.is_string() {
                     *v = Value::String(message.to_owned());
-                } else if k != "param" {
+                } else if k != "param" && (v.is_object() || v.is_array()) {
+                    // Only a nested object or list can hold more to explain: a scalar's
+                    // schema is not looked up (an error answer is built for every refusal).
                     let sub = schema.and_then(|s| property(root, s, k));
                     explain(root, v, sub, message, param, depth + 1);
                 }

@@ -128,12 +128,7 @@ impl BodyReader {
             }
             return None;
         }
-        let essence = content_type
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
+        let essence = gamespec_spec::operation::essence(content_type);
         let Some(m) = self.media.iter().find(|m| accepts(&m.media_type, &essence)) else {
             let sent = if essence.is_empty() {
                 "none".to_owned()

@@ -522,23 +522,33 @@ async fn read_plain(
     let port = url.port_or_known_default().unwrap_or(80);
     let authority = &url[url::Position::BeforeHost..url::Position::AfterPort];
     let target = &url[url::Position::BeforePath..url::Position::AfterQuery];
-    let mut builder = http::Request::builder().method(method).uri(target);
+    // Built in place rather than through `http::request::Builder`, which moves the whole
+    // request at every header: this runs for every case.
+    let body = request.body.clone().map(Bytes::from).unwrap_or_default();
+    let mut outgoing = http::Request::new(http_body_util::Full::new(body));
+    *outgoing.method_mut() = method;
+    *outgoing.uri_mut() =
+        http::Uri::try_from(target).map_err(|e| format!("cannot build the request: {e}"))?;
+    let headers = outgoing.headers_mut();
+    headers.reserve(request.headers.len() + 2);
     if request.header("host").is_none() {
-        builder = builder.header(http::header::HOST, authority);
+        let host = http::HeaderValue::from_str(authority)
+            .map_err(|e| format!("cannot build the request: {e}"))?;
+        headers.insert(http::header::HOST, host);
     }
     if request.header("accept").is_none() {
-        builder = builder.header(http::header::ACCEPT, "*/*");
+        headers.insert(http::header::ACCEPT, http::HeaderValue::from_static("*/*"));
     }
     if let Some(basic) = userinfo(url).filter(|_| request.header("authorization").is_none()) {
-        builder = builder.header(http::header::AUTHORIZATION, basic);
+        headers.insert(http::header::AUTHORIZATION, basic);
     }
     for (k, v) in &request.headers {
-        builder = builder.header(k, v);
+        let name = http::HeaderName::from_bytes(k.as_bytes())
+            .map_err(|e| format!("cannot build the request: {e}"))?;
+        let value =
+            http::HeaderValue::from_str(v).map_err(|e| format!("cannot build the request: {e}"))?;
+        headers.append(name, value);
     }
-    let body = request.body.clone().map(Bytes::from).unwrap_or_default();
-    let outgoing = builder
-        .body(http_body_util::Full::new(body))
-        .map_err(|e| format!("cannot build the request: {e}"))?;
     let (answer, kept) = client
         .plain
         .send(authority, host, port, outgoing)
