@@ -156,11 +156,34 @@ async fn fuzzing_keeps_generating_within_flat_memory() {
     }
 }
 
-/// A fuzz round past the first deletes what its valid writes made, where their answers link to
-/// a DELETE: however many grants a long run sends, the player's inventory holds only what the
-/// first round (a normal run's) left, and every delete is judged as a case of its own.
+/// A fuzz round past the first undoes what its valid writes made, where their answers link to
+/// a DELETE (a grant to the delete of its instance) or to another call marked `x-undoes` (a
+/// block to the unblock, a friend request to its withdrawal): however many writes a long run
+/// sends, the list they fill holds only what the first round (a normal run's) left, and every
+/// undoing call is judged as a case of its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fuzz_rounds_delete_what_their_writes_made() {
+async fn fuzz_rounds_undo_what_their_writes_made() {
+    for (write, list, items) in [
+        (
+            "grantAssetToPlayer",
+            "/game/v1/player/inventory/list",
+            "/inventory",
+        ),
+        ("blockPlayer", "/game/player/friends/blocked", "/blocked"),
+        (
+            "sendFriendRequest",
+            "/game/player/friends/outgoing",
+            "/outgoing",
+        ),
+    ] {
+        fuzz_leaves_at_most_one_round(write, list, items).await;
+    }
+}
+
+/// Fuzz `write` alone for 400 requests, then read the list at `list` (its items at `items`):
+/// many rounds of valid writes, each followed by the call that undoes it, leave at most the
+/// first round's writes.
+async fn fuzz_leaves_at_most_one_round(write: &str, list: &str, items: &str) {
     let spec = common::spec("lootlocker");
     let mock = MockServer::start(spec.clone(), MockOptions::default())
         .await
@@ -169,7 +192,7 @@ async fn fuzz_rounds_delete_what_their_writes_made() {
     let max_examples = 5;
     let config = RunConfig {
         filters: gamespec_conformance::runner::Filters {
-            operations: vec!["grantAssetToPlayer".into()],
+            operations: vec![write.into()],
             ..Default::default()
         },
         fuzz: true,
@@ -181,27 +204,32 @@ async fn fuzz_rounds_delete_what_their_writes_made() {
     let result = Runner::new(spec, mock.url(), config, Redactor::new())
         .run(credentials, Arc::new(gamespec_conformance::runner::Quiet))
         .await;
-    let grants = result
+    let writes = result
         .operations
         .iter()
-        .find(|o| o.operation == "grantAssetToPlayer")
-        .expect("the grants' result");
-    assert!(result.failures.is_empty(), "{:?}", result.failures.first());
-    // Many rounds of grants ran, and deletes followed them (counted with the grants' cases).
-    let positive = grants.coverage.phases.get("positive").copied().unwrap_or(0);
+        .find(|o| o.operation == write)
+        .expect("the writes' result");
+    assert!(
+        result.failures.is_empty(),
+        "{write}: {:?}",
+        result.failures.first()
+    );
+    // Many rounds of writes ran, and undoing calls followed them (counted with the writes'
+    // cases).
+    let positive = writes.coverage.phases.get("positive").copied().unwrap_or(0);
     assert!(
         positive > 10 * max_examples as u64,
-        "{positive} positive cases"
+        "{write}: {positive} positive cases"
     );
-    let stateful = grants.coverage.phases.get("stateful").copied().unwrap_or(0);
+    let stateful = writes.coverage.phases.get("stateful").copied().unwrap_or(0);
     assert!(
         stateful > 5 * max_examples as u64,
-        "{stateful} stateful cases"
+        "{write}: {stateful} stateful cases"
     );
 
     let token = &mock.credentials()["sessionToken"];
     let listed: serde_json::Value = common::client()
-        .get(format!("{}/game/v1/player/inventory/list", mock.url()))
+        .get(format!("{}{list}", mock.url()))
         .header("x-session-token", token.as_str())
         .send()
         .await
@@ -209,10 +237,13 @@ async fn fuzz_rounds_delete_what_their_writes_made() {
         .json()
         .await
         .expect("the list is JSON");
-    let held = listed["inventory"].as_array().map_or(0, Vec::len);
+    let held = listed
+        .pointer(items)
+        .and_then(serde_json::Value::as_array)
+        .map_or(0, Vec::len);
     assert!(
         held <= max_examples as usize,
-        "{held} instances held after {positive} grants"
+        "{write}: {held} items held after {positive} writes"
     );
     mock.shutdown().await.expect("the mock stops");
 }

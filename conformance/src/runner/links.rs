@@ -17,6 +17,10 @@ pub struct Link {
     pub operation: String,
     /// Parameter name → runtime expression (or constant).
     pub parameters: Vec<(String, Value)>,
+    /// `x-undoes: true`: following the link undoes the write its response answers (withdraws
+    /// the friend request just sent, unblocks the player just blocked), as a link to a DELETE
+    /// of what the write made does. Fuzz rounds follow such links to clean up after themselves.
+    pub undoes: bool,
 }
 
 /// The links every documented response of `operation` declares, in document order.
@@ -69,6 +73,7 @@ pub fn of_operation(spec: &Spec, op: &gamespec_spec::spec::Operation) -> Vec<Lin
                 status,
                 operation: target.to_owned(),
                 parameters,
+                undoes: link.get("x-undoes").and_then(Value::as_bool) == Some(true),
             });
         }
     }

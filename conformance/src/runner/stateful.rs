@@ -272,16 +272,17 @@ impl<'a> OperationRun<'a> {
     }
 
     /// After a fuzz case that wrote with success (`written`, kept only for a 2xx answer): send
-    /// the deletes its answer links to, judged as those operations, so that a long run does not
-    /// pile what it makes up on the server (the grants of a 10-minute run would otherwise fill
-    /// an inventory with thousands of instances, each listed again by every read). Only links
-    /// to a DELETE are followed, and only those of the answer's status ([`linked_case`]).
+    /// the calls its answer links to that undo it ([`undoes`]: a DELETE, or a link marked
+    /// `x-undoes`), judged as those operations, so that a long run does not pile what it makes
+    /// up on the server (the grants of a 10-minute run would otherwise fill an inventory with
+    /// thousands of instances, each listed again by every read). Only the links of the
+    /// answer's status are followed ([`linked_case`]).
     pub(super) async fn clean_up(&mut self, written: &Exchange) {
         let shared: &'a Shared = self.shared;
         let spec: &'a Spec = &shared.spec;
         for link in links::of_operation(spec, self.op) {
-            if let Some((index, case)) = linked_case(spec, &link, written)
-                && spec.operations[index].method.eq_ignore_ascii_case("DELETE")
+            if undoes(spec, &link)
+                && let Some((index, case)) = linked_case(spec, &link, written)
             {
                 self.judge_as(index, case).await;
             }
@@ -289,15 +290,23 @@ impl<'a> OperationRun<'a> {
     }
 
     /// Whether a fuzz case of this operation may be followed by a [`Self::clean_up`]: it
-    /// writes, and its answers link to a DELETE.
+    /// writes, and one of its answers links to a call that undoes it.
     pub(super) fn cleans_up(&self) -> bool {
         let spec = &self.shared.spec;
         inferred::is_write(self.op)
-            && links::of_operation(spec, self.op).iter().any(|link| {
-                spec.operation(&link.operation)
-                    .is_some_and(|o| o.method.eq_ignore_ascii_case("DELETE"))
-            })
+            && links::of_operation(spec, self.op)
+                .iter()
+                .any(|link| undoes(spec, link))
     }
+}
+
+/// Whether following `link` undoes the write whose answer declares it: the link says so
+/// (`x-undoes`), or its target is a DELETE.
+fn undoes(spec: &Spec, link: &links::Link) -> bool {
+    link.undoes
+        || spec
+            .operation(&link.operation)
+            .is_some_and(|o| o.method.eq_ignore_ascii_case("DELETE"))
 }
 
 /// The request `link` asks for after `from`: the target's example with the link's values, in
