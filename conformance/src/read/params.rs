@@ -150,6 +150,10 @@ impl ParamReader {
             }
             coerce(&Value::Null, &self.scalar, &raw[0])
         };
+        // Most values pass, and asking only whether one does is cheaper than collecting errors.
+        if self.validator.is_valid(&value) {
+            return Some(value);
+        }
         let before = out.len();
         let at = self.location();
         out.extend(self.validator.iter_errors(&value).map(|e| located(&at, &e)));
