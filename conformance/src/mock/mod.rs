@@ -31,6 +31,7 @@ pub mod fault;
 pub mod limits;
 pub mod listener;
 pub mod plain;
+pub mod refusal;
 pub mod respond;
 pub mod router;
 pub mod security;
@@ -183,6 +184,8 @@ pub struct Mock {
     faults: fault::FaultPlan,
     /// Default success answers that never change, serialized once.
     plain: plain::Plain,
+    /// Error answers, worked out once per documented response.
+    refusals: refusal::Refusals,
     /// Answers filled from state that validated already.
     validated: Mutex<KnownValid>,
 }
@@ -229,6 +232,7 @@ impl Mock {
         let plain = plain::Plain::new(&spec, engine.as_ref(), &faults, options.dynamic);
         Ok(Mock {
             plain,
+            refusals: refusal::Refusals::new(spec.clone()),
             validated: Mutex::new(KnownValid::new(
                 MAX_VALIDATED,
                 LARGEST_VALIDATED,
@@ -394,7 +398,8 @@ impl Mock {
     ) -> Option<Reply> {
         let op = &self.spec.operations[index];
         let error = |status: u16, message: &str| {
-            respond::error(&self.spec, op.response(status), status, message, None)
+            self.refusals
+                .reply(op.response(status), status, message, None)
         };
         match kind {
             fault::ScheduleKind::RateLimited(secs) => {
@@ -437,7 +442,8 @@ impl Mock {
             Route::NotFound => {
                 let msg = format!("no operation matches {} {}", parts.method, parts.uri.path());
                 return (
-                    respond::error(spec, spec.error_shape.as_ref(), 404, &msg, None),
+                    self.refusals
+                        .reply(spec.error_shape.as_ref(), 404, &msg, None),
                     None,
                 );
             }
@@ -448,7 +454,9 @@ impl Mock {
                     parts.uri.path(),
                     allowed.join(", ")
                 );
-                let mut reply = respond::error(spec, spec.error_shape.as_ref(), 405, &msg, None);
+                let mut reply = self
+                    .refusals
+                    .reply(spec.error_shape.as_ref(), 405, &msg, None);
                 reply
                     .headers
                     .retain(|(k, _)| !k.eq_ignore_ascii_case("retry-after"));
@@ -473,14 +481,16 @@ impl Mock {
             let r = op.unauthorized();
             let status = r.map_or(401, |r| r.status);
             return (
-                respond::error(spec, r, status, &denied.message, Some(&denied.param)),
+                self.refusals
+                    .reply(r, status, &denied.message, Some(&denied.param)),
                 id,
             );
         }
         let invalid = |v: Violation| {
             let r = op.client_error();
             let status = r.map_or(400, |r| r.status);
-            respond::error(spec, r, status, &v.message, v.param.as_deref())
+            self.refusals
+                .reply(r, status, &v.message, v.param.as_deref())
         };
         let first = |problems: Vec<crate::read::Problem>| {
             let v = problems
@@ -527,8 +537,8 @@ impl Mock {
             let msg = format!("{path} belongs to another player");
             tracing::debug!(%path, "refused to another player");
             let reply = match op.response(404).or_else(|| op.response(403)) {
-                Some(r) => respond::error(spec, Some(r), r.status, &msg, None),
-                None => respond::error(spec, None, 404, &msg, None),
+                Some(r) => self.refusals.reply(Some(r), r.status, &msg, None),
+                None => self.refusals.reply(None, 404, &msg, None),
             };
             return (reply, id);
         }
@@ -563,7 +573,8 @@ impl Mock {
         let too_large = || {
             let msg =
                 format!("the request body is larger than {limit} bytes, this operation's limit");
-            respond::error(spec, op.response(413), 413, &msg, Some("body"))
+            self.refusals
+                .reply(op.response(413), 413, &msg, Some("body"))
         };
         let declared = parts
             .headers
@@ -615,7 +626,7 @@ impl Mock {
             && let Some(gone) = op.response(404)
         {
             let msg = format!("{path} was deleted");
-            return (respond::error(spec, Some(gone), 404, &msg, None), id);
+            return (self.refusals.reply(Some(gone), 404, &msg, None), id);
         }
         let mut rng = self.rng_for(index);
         // A resource a refused write changed reads back as other data.
@@ -666,7 +677,8 @@ impl Mock {
                     tracing::error!(operation = %op.id, "cannot issue credentials: {e}");
                     let r = op.client_error();
                     return (
-                        respond::error(spec, r, r.map_or(400, |r| r.status), &e.to_string(), None),
+                        self.refusals
+                            .reply(r, r.map_or(400, |r| r.status), &e.to_string(), None),
                         id,
                     );
                 }
@@ -678,7 +690,7 @@ impl Mock {
             let r = op.client_error();
             let status = r.map_or(400, |r| r.status);
             let param = refused.param.as_deref();
-            return (respond::error(spec, r, status, &refused.message, param), id);
+            return (self.refusals.reply(r, status, &refused.message, param), id);
         }
         if (200..300).contains(&reply.status) {
             match parts.method.as_str() {

@@ -185,7 +185,8 @@ fn unknown_example(op: &Operation, name: &str) -> Violation {
     )
 }
 
-fn body_of(media_type: &str, value: Value) -> Body {
+/// `value` as the body of an answer of `media_type`: JSON as it is, anything else as text.
+pub(crate) fn body_of(media_type: &str, value: Value) -> Body {
     if media_type.ends_with("json") {
         return Body::Json(media_type.to_owned(), value);
     }
@@ -222,7 +223,7 @@ fn generated(spec: &Spec, response: &Response, rng: &mut Draws) -> Value {
 
 /// The documented headers of a response, from their examples (or generated from their schema;
 /// a header the generator has no value for is left out).
-fn headers(spec: &Spec, response: &Response, rng: &mut Draws) -> Vec<(String, String)> {
+pub(crate) fn headers(spec: &Spec, response: &Response, rng: &mut Draws) -> Vec<(String, String)> {
     response
         .headers
         .iter()
@@ -242,111 +243,6 @@ fn headers(spec: &Spec, response: &Response, rng: &mut Draws) -> Vec<(String, St
             Some((h.name.clone(), text))
         })
         .collect()
-}
-
-/// An error answer in the API's documented shape: the response's example with the explanation
-/// written into every `message`/`description` string field (also `*_message`/`*_description`),
-/// and the offending parameter into `param` where the schema has that property. If the result
-/// does not validate against the response schema, the unchanged example is sent.
-pub fn error(
-    spec: &Spec,
-    response: Option<&Response>,
-    status: u16,
-    message: &str,
-    param: Option<&str>,
-) -> Reply {
-    let Some(response) = response else {
-        // The spec documents no error response at all: a minimal JSON body is all we can say.
-        return Reply {
-            status,
-            headers: Vec::new(),
-            body: Body::Json(
-                "application/json".into(),
-                serde_json::json!({ "message": message }),
-            ),
-        };
-    };
-    let body = match &response.content {
-        None => Body::Empty,
-        Some(media) => {
-            // Error bodies are fixed per response, so a fixed seed is right here.
-            let example = || match media.examples.first() {
-                Some(e) => e.value.clone(),
-                None => Draws::seeded(0)
-                    .value(&spec.root, &media.schema)
-                    .unwrap_or_default(),
-            };
-            let mut explained = example();
-            explain(
-                &spec.root,
-                &mut explained,
-                Some(&media.schema),
-                message,
-                param,
-                0,
-            );
-            // The example is copied again only in the rare case that the explanation broke it.
-            let value = if media.validator.is_valid(&explained) {
-                explained
-            } else {
-                example()
-            };
-            body_of(&media.media_type, value)
-        }
-    };
-    let mut rng = Draws::seeded(0);
-    Reply {
-        status,
-        headers: headers(spec, response, &mut rng),
-        body,
-    }
-}
-
-fn is_explanation(key: &str) -> bool {
-    key == "message"
-        || key == "description"
-        || key.ends_with("_message")
-        || key.ends_with("_description")
-}
-
-fn explain(
-    root: &Value,
-    value: &mut Value,
-    schema: Option<&Value>,
-    message: &str,
-    param: Option<&str>,
-    depth: usize,
-) {
-    if depth > 8 {
-        return;
-    }
-    match value {
-        Value::Object(map) => {
-            if let (Some(param), Some(schema)) = (param, schema)
-                && property(root, schema, "param")
-                    .is_some_and(|p| gamespec_spec::shape::type_name(root, p) == Some("string"))
-            {
-                map.insert("param".into(), Value::String(param.to_owned()));
-            }
-            for (k, v) in map.iter_mut() {
-                if is_explanation(k) && v.is_string() {
-                    *v = Value::String(message.to_owned());
-                } else if k != "param" && (v.is_object() || v.is_array()) {
-                    // Only a nested object or list can hold more to explain: a scalar's
-                    // schema is not looked up (an error answer is built for every refusal).
-                    let sub = schema.and_then(|s| property(root, s, k));
-                    explain(root, v, sub, message, param, depth + 1);
-                }
-            }
-        }
-        Value::Array(items) => {
-            let sub = schema.and_then(|s| deref(root, s).get("items"));
-            for v in items {
-                explain(root, v, sub, message, None, depth + 1);
-            }
-        }
-        _ => {}
-    }
 }
 
 /// Put freshly issued credentials into a session-start answer: every string at a
@@ -459,21 +355,6 @@ mod tests {
         assert_eq!(
             replace_query_param("https://x/cb?code=1", "token", &mut issue).unwrap(),
             None
-        );
-    }
-
-    #[test]
-    fn explanation_goes_into_message_fields_and_param() {
-        let root = serde_json::json!({});
-        let schema = serde_json::json!({"type": "object", "properties": {
-            "message": {"type": "string"}, "param": {"type": "string"},
-            "error": {"type": "object", "properties": {"description": {"type": "string"}}}}});
-        let mut v =
-            serde_json::json!({"message": "old", "error": {"description": "old", "code": "1"}});
-        explain(&root, &mut v, Some(&schema), "new", Some("count"), 0);
-        assert_eq!(
-            v,
-            serde_json::json!({"message": "new", "param": "count", "error": {"description": "new", "code": "1"}})
         );
     }
 }
