@@ -50,6 +50,9 @@ pub(super) struct OperationRun<'a> {
     /// The positive and negative strategies of random rounds, or why the operation has none,
     /// built on first use. A round drawn ahead needs one only to shrink a failure.
     pub(super) strategies: [Option<Result<BoxedStrategy<Case>, generate::GenError>>; 2],
+    /// The links of this operation's answers to calls that undo it, read from the document
+    /// on first use ([`Self::clean_up`]).
+    pub(super) undoing: Option<std::sync::Arc<[super::links::Link]>>,
 }
 
 /// Kinds of failure (check and expectation) told apart per operation; beyond them each failure
@@ -114,6 +117,7 @@ impl<'a> OperationRun<'a> {
             stats: std::cell::Cell::new(Stats::default()),
             encoding: wire::Encoding::new(&shared.spec, op),
             strategies: [None, None],
+            undoing: None,
         }
     }
 
@@ -465,7 +469,7 @@ impl<'a> OperationRun<'a> {
     /// Whether the cases of `phase` in random round `round` are cleaned up after
     /// ([`Self::clean_up`]): valid writes of a fuzz round past the first. The first round is
     /// a normal run's, and leaves what it makes, as the examples do.
-    fn cleaning(&self, phase: Phase, round: u64) -> bool {
+    fn cleaning(&mut self, phase: Phase, round: u64) -> bool {
         phase == Phase::Positive && round > 0 && self.cleans_up()
     }
 

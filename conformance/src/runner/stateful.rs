@@ -6,6 +6,8 @@
 //! with, and around a refused write, the read before and after it. Operations marked
 //! `x-private` are tried with a second player's session too.
 
+use std::sync::Arc;
+
 use crate::case::{Auth, Case, Intent, Phase};
 use crate::checks::digest;
 use crate::exchange::Exchange;
@@ -280,10 +282,8 @@ impl<'a> OperationRun<'a> {
     pub(super) async fn clean_up(&mut self, written: &Exchange) {
         let shared: &'a Shared = self.shared;
         let spec: &'a Spec = &shared.spec;
-        for link in links::of_operation(spec, self.op) {
-            if undoes(spec, &link)
-                && let Some((index, case)) = linked_case(spec, &link, written)
-            {
+        for link in self.undoing().iter() {
+            if let Some((index, case)) = linked_case(spec, link, written) {
                 self.judge_as(index, case).await;
             }
         }
@@ -291,12 +291,23 @@ impl<'a> OperationRun<'a> {
 
     /// Whether a fuzz case of this operation may be followed by a [`Self::clean_up`]: it
     /// writes, and one of its answers links to a call that undoes it.
-    pub(super) fn cleans_up(&self) -> bool {
+    pub(super) fn cleans_up(&mut self) -> bool {
+        inferred::is_write(self.op) && !self.undoing().is_empty()
+    }
+
+    /// The links of this operation's answers to calls that undo it ([`undoes`]), read from
+    /// the document once: a fuzz run cleans up after every valid write.
+    fn undoing(&mut self) -> Arc<[links::Link]> {
         let spec = &self.shared.spec;
-        inferred::is_write(self.op)
-            && links::of_operation(spec, self.op)
-                .iter()
-                .any(|link| undoes(spec, link))
+        let op = self.op;
+        self.undoing
+            .get_or_insert_with(|| {
+                links::of_operation(spec, op)
+                    .into_iter()
+                    .filter(|link| undoes(spec, link))
+                    .collect()
+            })
+            .clone()
     }
 }
 
