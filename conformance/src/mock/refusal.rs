@@ -99,7 +99,7 @@ fn minimal(status: u16, message: &str) -> Reply {
 
 /// An error answer of one response before its explanation.
 #[derive(Debug)]
-pub struct Template {
+struct Template {
     headers: Vec<(String, String)>,
     /// The body's value, if the response has content.
     body: Option<Value>,
@@ -119,8 +119,8 @@ enum Step {
 
 impl Template {
     fn of(spec: &Spec, response: &Response) -> Template {
-        // Error bodies are fixed per response, so a fixed seed is right here.
-        let mut rng = Draws::seeded(0);
+        // Error answers are fixed per response, so fixed seeds are right here (one for the
+        // headers, one for a body the spec gives no example of).
         let mut template = Template {
             headers: headers(spec, response, &mut Draws::seeded(0)),
             body: None,
@@ -130,7 +130,9 @@ impl Template {
         if let Some(media) = &response.content {
             let body = match media.examples.first() {
                 Some(e) => e.value.clone(),
-                None => rng.value(&spec.root, &media.schema).unwrap_or_default(),
+                None => Draws::seeded(0)
+                    .value(&spec.root, &media.schema)
+                    .unwrap_or_default(),
             };
             template.find(
                 &spec.root,
