@@ -115,6 +115,16 @@ pub fn essence(media_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
+/// Whether the media range `range` (`application/json`, `image/*`, `*/*`) covers
+/// `media_type`; both are essences ([`essence`]).
+pub fn covers(range: &str, media_type: &str) -> bool {
+    range == media_type
+        || range == "*/*"
+        || range
+            .strip_suffix("/*")
+            .is_some_and(|kind| media_type.split('/').next() == Some(kind))
+}
+
 /// One documented response of an operation.
 #[derive(Debug, Clone)]
 pub struct Response {

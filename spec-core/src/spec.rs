@@ -203,6 +203,16 @@ mod tests {
     }
 
     #[test]
+    fn media_ranges_cover_their_types() {
+        use crate::operation::covers;
+        assert!(covers("*/*", "image/png"));
+        assert!(covers("image/*", "image/png"));
+        assert!(covers("application/json", "application/json"));
+        assert!(!covers("image/*", "text/png"));
+        assert!(!covers("application/json", "application/problem+json"));
+    }
+
+    #[test]
     fn operation_parameters_override_path_item_ones_and_defaults_hold() {
         let root = doc(
             json!({"/items/{id}": {

@@ -12,21 +12,13 @@ use serde_json::{Map, Value};
 
 use super::coercion;
 use super::problem::{Problem, located, location};
+use gamespec_spec::operation::covers;
 use gamespec_spec::shape::{deref, property, type_name};
 use gamespec_spec::spec::{Discriminator, Media};
 
 /// Whether a body of this media type (lower case, without parameters) is read as JSON.
 pub fn is_json(media_type: &str) -> bool {
     media_type == "application/json" || media_type.ends_with("+json")
-}
-
-/// Whether a declared media type (`application/json`, `image/*`, `*/*`) takes what was sent.
-fn accepts(declared: &str, sent: &str) -> bool {
-    declared == sent
-        || declared == "*/*"
-        || declared
-            .strip_suffix("/*")
-            .is_some_and(|prefix| sent.split('/').next() == Some(prefix))
 }
 
 /// The names of every property a schema declares, through `allOf`/`oneOf`/`anyOf`.
@@ -129,7 +121,7 @@ impl BodyReader {
             return None;
         }
         let essence = gamespec_spec::operation::essence(content_type);
-        let Some(m) = self.media.iter().find(|m| accepts(&m.media_type, &essence)) else {
+        let Some(m) = self.media.iter().find(|m| covers(&m.media_type, &essence)) else {
             let sent = if essence.is_empty() {
                 "none".to_owned()
             } else {
