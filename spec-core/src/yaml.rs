@@ -175,7 +175,7 @@ pub(crate) fn read(text: &str) -> Result<(Value, Locations), Found> {
                 let scalar = Scalar::parse_from_cow_and_metadata(text, style, tag.as_ref());
                 match scalar.as_ref().and_then(to_json) {
                     Some(v) => {
-                        locations.insert(at, here);
+                        locations.insert(&at, here);
                         v
                     }
                     None if matches!(scalar, Some(Scalar::FloatingPoint(_))) => {
@@ -211,7 +211,7 @@ pub(crate) fn read(text: &str) -> Result<(Value, Locations), Found> {
                         format!("nesting deeper than {MAX_DEPTH} levels is not supported"),
                     ));
                 }
-                locations.insert(at.clone(), here);
+                locations.insert(&at, here);
                 frames.push(if matches!(event, Event::SequenceStart(..)) {
                     Frame::Seq {
                         at,

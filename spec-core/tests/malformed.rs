@@ -95,3 +95,38 @@ fn a_10_mb_spec_is_read_and_checked_in_seconds() {
     // A debug build on a shared machine; a release build takes well under a second.
     assert!(took < std::time::Duration::from_secs(120), "{took:?}");
 }
+
+#[test]
+fn checks_beside_a_build_refuse_what_checks_before_it_refuse() {
+    use gamespec_spec::load::{parse_checked, parse_checked_beside};
+    let mut compared = 0;
+    for case in collection() {
+        // A file that is not UTF-8 never reaches the tree, with or without a second thread.
+        let Ok(text) = std::fs::read_to_string(&case.path) else {
+            continue;
+        };
+        let before = parse_checked(&case.path, &text).map(drop);
+        let mut built = false;
+        let beside = parse_checked_beside(&case.path, &text, |_| built = true);
+        let (Err(before), Err(beside)) = (before, beside) else {
+            panic!("{}: accepted", case.path.display());
+        };
+        assert_eq!(
+            before.to_string(),
+            beside.to_string(),
+            "{}",
+            case.path.display()
+        );
+        compared += usize::from(built);
+    }
+    // The build ran beside the checks for every spec that parsed as YAML.
+    assert!(compared >= 30, "{compared}");
+    for api in apis() {
+        let path = std::path::PathBuf::from(api.spec_file());
+        let (value, keys) = parse_checked_beside(&path, api.spec_text(), |root| {
+            root.as_object().map_or(0, |m| m.len())
+        })
+        .unwrap_or_else(|e| panic!("{}:\n{e}", api.name));
+        assert_eq!(value.as_object().map(|m| m.len()), Some(keys));
+    }
+}
