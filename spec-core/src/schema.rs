@@ -187,13 +187,13 @@ pub fn compile(
 }
 
 /// RFC 4122 text form: 8-4-4-4-12 hexadecimal digits.
+/// Read in place, without splitting: every generated id and every answer's ids pass here.
 fn is_uuid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+    s.len() == 36
+        && s.bytes().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
 }
 
 /// Validation of values against the schemas of one spec, for one direction.
@@ -322,6 +322,30 @@ mod tests {
                 .is_ok()
         );
         assert!(s.validate(&schema, &json!("not-a-uuid")).is_err());
+    }
+
+    #[test]
+    fn a_uuid_is_five_hex_groups_of_8_4_4_4_12() {
+        for good in [
+            "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b",
+            "6F1C2A9E-3B4D-4E5F-8A7B-9C0D1E2F3A4B",
+            "00000000-0000-0000-0000-000000000000",
+        ] {
+            assert!(is_uuid(good), "{good}");
+        }
+        for bad in [
+            "",
+            "6f1c2a9e3b4d4e5f8a7b9c0d1e2f3a4b",
+            "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4",
+            "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4bc",
+            "6f1c2a9e-3b4d-4e5f-8a7b9-c0d1e2f3a4b",
+            "6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4g",
+            "6f1c2a9e--3b4d-4e5f-8a7b-9c0d1e2f3a4",
+            "{6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a}",
+            "6f1c2a9é-3b4d-4e5f-8a7b-9c0d1e2f3a4b",
+        ] {
+            assert!(!is_uuid(bad), "{bad}");
+        }
     }
 
     #[test]
