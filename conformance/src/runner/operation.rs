@@ -195,14 +195,17 @@ impl<'a> OperationRun<'a> {
                 Phase::Examples => {
                     observer.planned(examples.len() as u64);
                     for case in examples.clone() {
-                        self.fixed(case, true).await;
+                        self.example(case).await;
                     }
                 }
+                // Boundary and fixed negative cases come from their generators read back
+                // already (valid, and breaking the contract only, by this same read-back):
+                // they are sent as they are, not read back again.
                 Phase::Boundary => {
                     let cases = generate::boundary_with(&spec, self.op, &self.readback);
                     observer.planned(cases.len() as u64);
                     for case in cases {
-                        self.fixed(case, true).await;
+                        self.send_and_judge(case).await;
                     }
                 }
                 Phase::Positive => {
@@ -214,7 +217,7 @@ impl<'a> OperationRun<'a> {
                     let cases = generate::negative_fixed_with(&spec, self.op, &self.readback);
                     observer.planned(cases.len() as u64);
                     for case in cases {
-                        self.fixed(case, false).await;
+                        self.send_and_judge(case).await;
                     }
                     match self.random_round(Phase::Negative, 0).await {
                         Ok(()) => {}
@@ -417,8 +420,10 @@ impl<'a> OperationRun<'a> {
 
     /// A deterministic case: sent when the generator's claim about it holds (valid cases must
     /// validate, invalid ones must not), otherwise discarded.
-    async fn fixed(&mut self, case: Case, should_be_valid: bool) {
-        if self.admissible(&case, should_be_valid) {
+    /// Send an example when the read-back finds it valid: the spec's examples are the one
+    /// fixed input no generator has read back.
+    async fn example(&mut self, case: Case) {
+        if self.admissible(&case, true) {
             self.send_and_judge(case).await;
         } else {
             self.stat(|s| s.discarded += 1);
