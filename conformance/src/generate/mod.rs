@@ -50,6 +50,7 @@ use crate::case::{Case, Phase};
 use gamespec_spec::spec::{Operation, Spec};
 
 pub use crate::read::{Kind, Problem};
+pub use negative::Breakable;
 pub use readback::{Readback, RouteTable};
 
 /// Why a strategy cannot be built.
@@ -139,6 +140,17 @@ pub fn negative_with(
     readback: std::sync::Arc<Readback>,
 ) -> Result<BoxedStrategy<Case>, GenError> {
     negative::random(spec, op, readback)
+}
+
+/// [`negative_with`] from what `op` has to break, worked out once before
+/// ([`Breakable::of`] with the same read-back; `None`: nothing).
+pub fn negative_from(
+    spec: &Spec,
+    op: &Operation,
+    breakable: Option<&Breakable>,
+    readback: std::sync::Arc<Readback>,
+) -> Result<BoxedStrategy<Case>, GenError> {
+    negative::random_from(spec, op, breakable, readback)
 }
 
 /// Whether `case`, read back as a server reads it off the wire, satisfies `op`'s parameter and

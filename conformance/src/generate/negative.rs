@@ -381,17 +381,46 @@ fn number(v: f64) -> Vec<Value> {
         .collect()
 }
 
+/// What the negative phase of an operation breaks: a base case the read-back finds valid, how
+/// its optional values were drawn, and the mutations of it the read-back sees (at least one).
+/// Working them out reads back every candidate mutation, so the runner does it once per
+/// operation for both the fixed cases and the random strategy ([`Breakable::of`]).
+#[derive(Debug)]
+pub struct Breakable {
+    base: Case,
+    optional: Optional,
+    kept: Vec<Mutation>,
+}
+
+impl Breakable {
+    /// What `op` has to break, as `readback` reads it; `None` when nothing breaks (no valid
+    /// base case, or no mutation of it that the server can see).
+    pub fn of(spec: &Spec, op: &Operation, readback: &Readback) -> Option<Breakable> {
+        let (base, optional) = base(spec, op, readback)?;
+        let kept = mutations(spec, op, &base, readback);
+        (!kept.is_empty()).then_some(Breakable {
+            base,
+            optional,
+            kept,
+        })
+    }
+
+    /// The deterministic negative cases (at most [`CAP`]): each kept mutation of the base.
+    pub fn fixed(&self) -> Vec<Case> {
+        self.kept
+            .iter()
+            .filter_map(|m| m.apply(&self.base))
+            .take(CAP)
+            .collect()
+    }
+}
+
 /// The deterministic negative cases of `op` (at most [`CAP`]), kept when `readback` sees their
 /// violation.
 pub fn fixed(spec: &Spec, op: &Operation, readback: &Readback) -> Vec<Case> {
-    let Some((base, _)) = base(spec, op, readback) else {
-        return Vec::new();
-    };
-    mutations(spec, op, &base, readback)
-        .iter()
-        .filter_map(|m| m.apply(&base))
-        .take(CAP)
-        .collect()
+    Breakable::of(spec, op, readback)
+        .map(|b| b.fixed())
+        .unwrap_or_default()
 }
 
 /// Random negative cases of `op`: a random kept mutation applied to a random valid base.
@@ -400,16 +429,24 @@ pub fn random(
     op: &Operation,
     readback: Arc<Readback>,
 ) -> Result<BoxedStrategy<Case>, GenError> {
-    let nothing = || GenError::NothingToBreak {
-        operation: op.id.clone(),
+    let breakable = Breakable::of(spec, op, &readback);
+    random_from(spec, op, breakable.as_ref(), readback)
+}
+
+/// [`random`] from what `op` has to break, worked out before (`None`: nothing).
+pub fn random_from(
+    spec: &Spec,
+    op: &Operation,
+    breakable: Option<&Breakable>,
+    readback: Arc<Readback>,
+) -> Result<BoxedStrategy<Case>, GenError> {
+    let Some(breakable) = breakable else {
+        return Err(GenError::NothingToBreak {
+            operation: op.id.clone(),
+        });
     };
-    let (base, optional) = base(spec, op, &readback).ok_or_else(nothing)?;
-    let kept = mutations(spec, op, &base, &readback);
-    if kept.is_empty() {
-        return Err(nothing());
-    }
-    let bases = request_strategy(spec, op, optional, Phase::Negative)?;
-    Ok((bases, select(kept))
+    let bases = request_strategy(spec, op, breakable.optional, Phase::Negative)?;
+    Ok((bases, select(breakable.kept.clone()))
         .prop_filter_map(
             "the mutation does not break this base on the wire",
             move |(base, m)| {

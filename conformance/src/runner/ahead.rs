@@ -23,7 +23,6 @@ use proptest::test_runner::{Config as PropConfig, RngAlgorithm, TestRng, TestRun
 
 use crate::case::{Case, Phase};
 use crate::generate::{self, GenError, Readback};
-use gamespec_spec::spec::{Operation, Spec};
 
 use super::Shared;
 
@@ -234,7 +233,7 @@ fn draw(shared: &Shared, ahead: &Ahead, cycles: &[Vec<usize>]) {
                 continue;
             }
             let built = plan.strategies[rank(phase)]
-                .get_or_insert_with(|| strategy(&spec, op, phase, &plan.readback));
+                .get_or_insert_with(|| strategy(shared, plan.index, phase, &plan.readback));
             let Ok(strategy) = built else {
                 continue;
             };
@@ -325,14 +324,20 @@ pub(super) fn rank(phase: Phase) -> usize {
 /// so that both draw from the same strategy: positive values, or values with one violation
 /// the server can see (screened by `readback`).
 pub(super) fn strategy(
-    spec: &Spec,
-    op: &Operation,
+    shared: &Shared,
+    index: usize,
     phase: Phase,
     readback: &Arc<Readback>,
 ) -> Result<BoxedStrategy<Case>, GenError> {
+    let (spec, op) = (&*shared.spec, &shared.spec.operations[index]);
     match phase {
         Phase::Positive => generate::positive(spec, op),
-        _ => generate::negative_with(spec, op, readback.clone()),
+        _ => generate::negative_from(
+            spec,
+            op,
+            shared.breakable(index, readback),
+            readback.clone(),
+        ),
     }
 }
 

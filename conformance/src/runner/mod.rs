@@ -209,11 +209,29 @@ pub(crate) struct Shared {
     halted: std::sync::atomic::AtomicBool,
     /// The routing every operation's read-back shares.
     routes: generate::RouteTable,
+    /// What each operation's negative phase breaks, by operation index: worked out on first
+    /// use by the lane or the drawer, for the fixed cases and the random strategy alike.
+    breakables: Vec<std::sync::OnceLock<Option<generate::Breakable>>>,
     /// How many answers over 1 MiB are held at once, whatever `workers` is.
     large_bodies: wire::LargeBodies,
     /// Held shared by every phase and alone by a stateful sequence, so that a sequence sees
     /// only its own writes (another operation's example may re-create what it deleted).
     sequences: tokio::sync::RwLock<()>,
+}
+
+impl Shared {
+    /// What operation `index` has to break, as `readback` (its read-back) reads it.
+    fn breakable(
+        &self,
+        index: usize,
+        readback: &generate::Readback,
+    ) -> Option<&generate::Breakable> {
+        let slot = self.breakables.get(index)?;
+        slot.get_or_init(|| {
+            generate::Breakable::of(&self.spec, &self.spec.operations[index], readback)
+        })
+        .as_ref()
+    }
 }
 
 impl Runner {
@@ -274,6 +292,7 @@ impl Runner {
             halted: std::sync::atomic::AtomicBool::new(false),
             large_bodies: wire::LargeBodies::new(LARGE_BODIES_AT_ONCE),
             routes: generate::RouteTable::new(&spec),
+            breakables: spec.operations.iter().map(|_| Default::default()).collect(),
             sequences: tokio::sync::RwLock::new(()),
         });
         let (operations, failures) = run_workers(&shared).await;

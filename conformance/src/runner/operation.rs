@@ -214,7 +214,7 @@ impl<'a> OperationRun<'a> {
                     }
                 }
                 Phase::Negative => {
-                    let cases = generate::negative_fixed_with(&spec, self.op, &self.readback);
+                    let cases = self.negative_fixed();
                     observer.planned(cases.len() as u64);
                     for case in cases {
                         self.send_and_judge(case).await;
@@ -289,9 +289,9 @@ impl<'a> OperationRun<'a> {
     /// The strategy of random phase `phase`, built on first use and kept, or why there is
     /// none (found once).
     fn strategy(&mut self, phase: Phase) -> Result<BoxedStrategy<Case>, generate::GenError> {
-        let (spec, op, readback) = (&self.shared.spec, self.op, &self.readback);
+        let (shared, index, readback) = (self.shared, self.index, &self.readback);
         self.strategies[ahead::rank(phase)]
-            .get_or_insert_with(|| ahead::strategy(spec, op, phase, readback))
+            .get_or_insert_with(|| ahead::strategy(shared, index, phase, readback))
             .clone()
     }
 
@@ -420,6 +420,14 @@ impl<'a> OperationRun<'a> {
 
     /// A deterministic case: sent when the generator's claim about it holds (valid cases must
     /// validate, invalid ones must not), otherwise discarded.
+    /// The fixed negative cases of this operation.
+    pub(super) fn negative_fixed(&self) -> Vec<Case> {
+        self.shared
+            .breakable(self.index, &self.readback)
+            .map(generate::Breakable::fixed)
+            .unwrap_or_default()
+    }
+
     /// Send an example when the read-back finds it valid: the spec's examples are the one
     /// fixed input no generator has read back.
     async fn example(&mut self, case: Case) {

@@ -166,7 +166,8 @@ impl<'a> OperationRun<'a> {
     /// made first with the example of the create or replace on its path, when there is one.
     async fn refused_write(&mut self, read_index: usize) {
         let spec = self.shared.spec.clone();
-        let Some(invalid) = generate::negative_fixed_with(&spec, self.op, &self.readback)
+        let Some(invalid) = self
+            .negative_fixed()
             .into_iter()
             .find(|c| self.readback.only_contract_problems(c))
         else {
