@@ -11,7 +11,7 @@ use gamespec_spec::spec::{Operation, Spec};
 mod content_type_conformance;
 mod failed_write_leaves_resource;
 #[cfg(test)]
-mod fixture;
+pub(crate) mod fixture;
 mod forged_credentials_rejected;
 mod get_not_created;
 mod max_response_time;

@@ -1,6 +1,8 @@
 //! OpenAPI links: how a response feeds a later request (`$response.body#/hero/hero_id` into the
 //! `hero_id` path parameter of `getPlayerHero`). The stateful phase follows them.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 use crate::exchange::Exchange;
@@ -21,6 +23,46 @@ pub struct Link {
     /// the friend request just sent, unblocks the player just blocked), as a link to a DELETE
     /// of what the write made does. Fuzz rounds follow such links to clean up after themselves.
     pub undoes: bool,
+    /// `x-each: '$request.body#/payload'`: the write made one thing per item of that array
+    /// (a storage key per entry written), and the link reaches the first one's (its parameters
+    /// read item `0`). Fuzz clean-up follows it once per item ([`Link::per_item`]); the
+    /// stateful phase, like any other tool, once as written.
+    pub each: Option<String>,
+}
+
+/// At most this many items of an `x-each` array are followed: an answer may be that array,
+/// and a server can make it as long as it likes.
+pub const MAX_EACH: usize = 256;
+
+impl Link {
+    /// The link once per item of its `x-each` array in `exchange` (at most [`MAX_EACH`]): each a
+    /// copy whose parameters read that item where the link's read item `0`. Itself when it
+    /// has no `x-each`, or when the array is not one in this exchange.
+    pub fn per_item(&self, exchange: &Exchange) -> Vec<Cow<'_, Link>> {
+        let Some(each) = &self.each else {
+            return vec![Cow::Borrowed(self)];
+        };
+        let Some(Value::Array(items)) = evaluate(&Value::String(each.clone()), exchange) else {
+            return vec![Cow::Borrowed(self)];
+        };
+        let first = format!("{each}/0");
+        (0..items.len().min(MAX_EACH))
+            .map(|i| {
+                let mut link = self.clone();
+                for (_, expression) in &mut link.parameters {
+                    let Some(text) = expression.as_str() else {
+                        continue;
+                    };
+                    let rest = match text.strip_prefix(&first) {
+                        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
+                        _ => continue,
+                    };
+                    *expression = Value::String(format!("{each}/{i}{rest}"));
+                }
+                Cow::Owned(link)
+            })
+            .collect()
+    }
 }
 
 /// The links every documented response of `operation` declares, in document order.
@@ -74,6 +116,10 @@ pub fn of_operation(spec: &Spec, op: &gamespec_spec::spec::Operation) -> Vec<Lin
                 operation: target.to_owned(),
                 parameters,
                 undoes: link.get("x-undoes").and_then(Value::as_bool) == Some(true),
+                each: link
+                    .get("x-each")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
             });
         }
     }
@@ -115,4 +161,86 @@ pub fn evaluate(expression: &Value, exchange: &Exchange) -> Option<Value> {
         return case.body.as_ref()?.value.pointer(pointer).cloned();
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::case::{CaseBody, Intent};
+    use crate::checks::fixture::{case, exchange, response};
+
+    fn written(payload: Value) -> Exchange {
+        let mut case = case("getItem", Intent::Valid);
+        case.body = Some(CaseBody {
+            media_type: "application/json".into(),
+            value: json!({ "payload": payload }),
+            raw: None,
+        });
+        exchange(case, Ok(response(200, &[], "{}")))
+    }
+
+    fn link(each: Option<&str>) -> Link {
+        Link {
+            name: "DeleteWrittenKeys".into(),
+            status: 200,
+            operation: "deleteItem".into(),
+            parameters: vec![
+                ("key".into(), json!("$request.body#/payload/0/key")),
+                ("deep".into(), json!("$request.body#/payload/0")),
+                ("tenth".into(), json!("$request.body#/payload/01/key")),
+                ("fixed".into(), json!(7)),
+            ],
+            undoes: false,
+            each: each.map(str::to_owned),
+        }
+    }
+
+    fn keys(links: &[Cow<'_, Link>], from: &Exchange) -> Vec<Value> {
+        links
+            .iter()
+            .map(|l| {
+                let values = l.parameters.iter().map(|(_, e)| evaluate(e, from));
+                Value::Array(values.map(|v| v.unwrap_or(Value::Null)).collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_each_link_reads_every_item_where_it_read_the_first() {
+        let from = written(json!([{"key": "a"}, {"key": "b"}, {"key": "c"}]));
+        let each = link(Some("$request.body#/payload"));
+        let per_item = each.per_item(&from);
+        // Item 0 only where the pointer goes on from `/0` (not `/01`); constants stay.
+        assert_eq!(
+            keys(&per_item, &from),
+            [
+                json!(["a", {"key": "a"}, null, 7]),
+                json!(["b", {"key": "b"}, null, 7]),
+                json!(["c", {"key": "c"}, null, 7]),
+            ]
+        );
+        // Without `x-each`, or with one that is not an array here: the link as written.
+        for once in [link(None), link(Some("$request.body#/payload/0"))] {
+            let followed = once.per_item(&from);
+            assert_eq!(followed.len(), 1);
+            assert_eq!(*followed[0], once);
+        }
+        // An empty array: nothing to undo.
+        assert!(each.per_item(&written(json!([]))).is_empty());
+    }
+
+    #[test]
+    fn an_each_link_follows_at_most_max_each_items() {
+        let many: Vec<Value> = (0..MAX_EACH + 10).map(|i| json!({"key": i})).collect();
+        let from = written(Value::Array(many));
+        let each = link(Some("$request.body#/payload"));
+        let per_item = each.per_item(&from);
+        assert_eq!(per_item.len(), MAX_EACH);
+        assert_eq!(
+            keys(&per_item[MAX_EACH - 1..], &from)[0][0],
+            json!(MAX_EACH - 1)
+        );
+    }
 }

@@ -141,7 +141,7 @@ impl<'a> OperationRun<'a> {
 
     /// Count into this operation's own counters (added to the run's when it finishes: a lock
     /// shared by every worker per case cost more than the count).
-    fn stat(&self, f: impl FnOnce(&mut Stats)) {
+    pub(super) fn stat(&self, f: impl FnOnce(&mut Stats)) {
         let mut stats = self.stats.get();
         f(&mut stats);
         self.stats.set(stats);

@@ -71,9 +71,29 @@ impl<'a> OperationRun<'a> {
     /// Judge `case` as the operation at `index` (its checks and documentation), keeping the
     /// tallies and failures in this run: the sequence belongs to the operation that started it.
     async fn judge_as(&mut self, index: usize, case: Case) -> Option<Exchange> {
+        self.judge_as_screened(index, case, false).await
+    }
+
+    /// [`Self::judge_as`] for a case a link made: values another answer fed in (an empty key
+    /// a write accepted, which the linked delete does not) may make it a request the target
+    /// refuses, and such a case is not sent as a valid one (`None`, counted as discarded).
+    async fn judge_linked(&mut self, index: usize, case: Case) -> Option<Exchange> {
+        self.judge_as_screened(index, case, true).await
+    }
+
+    async fn judge_as_screened(
+        &mut self,
+        index: usize,
+        case: Case,
+        screen: bool,
+    ) -> Option<Exchange> {
         let shared: &'a Shared = self.shared;
         let target = &shared.spec.operations[index];
         let run_as = OperationRun::new(self.shared, index, self.client, None);
+        if screen && !run_as.readback.problems(&case).is_empty() {
+            self.stat(|s| s.discarded += 1);
+            return None;
+        }
         let checks = std::mem::replace(&mut self.checks, run_as.checks);
         let readback = std::mem::replace(&mut self.readback, run_as.readback);
         // The request is written as the target's: its list and multipart encodings.
@@ -268,7 +288,7 @@ impl<'a> OperationRun<'a> {
                 },
                 _ => Intent::Valid,
             };
-            if let Some(next) = self.judge_as(index, case).await {
+            if let Some(next) = self.judge_linked(index, case).await {
                 Box::pin(self.follow(next, depth + 1)).await;
             }
         }
@@ -283,9 +303,10 @@ impl<'a> OperationRun<'a> {
     pub(super) async fn clean_up(&mut self, written: &Exchange) {
         let shared: &'a Shared = self.shared;
         let spec: &'a Spec = &shared.spec;
-        for link in self.undoing().iter() {
-            if let Some((index, case)) = linked_case(spec, link, written) {
-                self.judge_as(index, case).await;
+        let undoing = self.undoing();
+        for link in undoing.iter().flat_map(|link| link.per_item(written)) {
+            if let Some((index, case)) = linked_case(spec, &link, written) {
+                self.judge_linked(index, case).await;
             }
         }
     }
