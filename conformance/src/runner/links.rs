@@ -28,6 +28,24 @@ pub struct Link {
     /// read item `0`). Fuzz clean-up follows it once per item ([`Link::per_item`]); the
     /// stateful phase, like any other tool, once as written.
     pub each: Option<String>,
+    /// `x-where: {/character/name: '$request.body#/name'}`, with `x-each`: of the array's items,
+    /// the one whose value at each pointer is the expression's (the character just created, in
+    /// an answer listing every character). The link is followed for that item only, and not at
+    /// all when no item or several items match: it must not reach something the write did
+    /// not make.
+    pub filter: Vec<(String, Value)>,
+}
+
+impl Link {
+    /// The link as the stateful phase follows it: once as written, like any other tool, except
+    /// that a link with `x-where` reaches only the item it selects ([`Link::per_item`]), since
+    /// as written it would reach the first item, which the write need not have made.
+    pub fn as_followed(&self, exchange: &Exchange) -> Vec<Cow<'_, Link>> {
+        match self.filter.is_empty() {
+            true => vec![Cow::Borrowed(self)],
+            false => self.per_item(exchange),
+        }
+    }
 }
 
 /// At most this many items of an `x-each` array are followed: an answer may be that array,
@@ -35,9 +53,10 @@ pub struct Link {
 pub const MAX_EACH: usize = 256;
 
 impl Link {
-    /// The link once per item of its `x-each` array in `exchange` (at most [`MAX_EACH`]): each a
-    /// copy whose parameters read that item where the link's read item `0`. Itself when it
-    /// has no `x-each`, or when the array is not one in this exchange.
+    /// The link once per item of its `x-each` array in `exchange` (at most [`MAX_EACH`]), or
+    /// for the one item its `x-where` selects: each a copy whose parameters read that item
+    /// where the link's read item `0`. Itself when it has no `x-each`, or when the array is
+    /// not one in this exchange; nothing when `x-where` selects no item or several.
     pub fn per_item(&self, exchange: &Exchange) -> Vec<Cow<'_, Link>> {
         let Some(each) = &self.each else {
             return vec![Cow::Borrowed(self)];
@@ -45,8 +64,27 @@ impl Link {
         let Some(Value::Array(items)) = evaluate(&Value::String(each.clone()), exchange) else {
             return vec![Cow::Borrowed(self)];
         };
+        let wanted: Option<Vec<(&str, Value)>> = self
+            .filter
+            .iter()
+            .map(|(at, expression)| Some((at.as_str(), evaluate(expression, exchange)?)))
+            .collect();
+        let Some(wanted) = wanted else {
+            return Vec::new();
+        };
+        let chosen: Vec<usize> = items
+            .iter()
+            .take(MAX_EACH)
+            .enumerate()
+            .filter(|(_, item)| wanted.iter().all(|(at, v)| item.pointer(at) == Some(v)))
+            .map(|(i, _)| i)
+            .collect();
+        if !self.filter.is_empty() && chosen.len() != 1 {
+            return Vec::new();
+        }
         let first = format!("{each}/0");
-        (0..items.len().min(MAX_EACH))
+        chosen
+            .into_iter()
             .map(|i| {
                 let mut link = self.clone();
                 for (_, expression) in &mut link.parameters {
@@ -120,6 +158,11 @@ pub fn of_operation(spec: &Spec, op: &gamespec_spec::spec::Operation) -> Vec<Lin
                     .get("x-each")
                     .and_then(Value::as_str)
                     .map(str::to_owned),
+                filter: link
+                    .get("x-where")
+                    .and_then(Value::as_object)
+                    .map(|w| w.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .unwrap_or_default(),
             });
         }
     }
@@ -194,6 +237,7 @@ mod tests {
             ],
             undoes: false,
             each: each.map(str::to_owned),
+            filter: Vec::new(),
         }
     }
 
@@ -229,6 +273,29 @@ mod tests {
         }
         // An empty array: nothing to undo.
         assert!(each.per_item(&written(json!([]))).is_empty());
+    }
+
+    #[test]
+    fn a_where_link_follows_only_the_one_item_it_selects() {
+        let mut from = written(json!([{"key": "a"}, {"key": "b"}, {"key": "b"}]));
+        let mut one = link(Some("$request.body#/payload"));
+        one.filter = vec![("/key".into(), json!("$request.header.X-Key"))];
+        let select = |from: &mut Exchange, key: &str| {
+            from.case.headers.insert("X-Key".into(), json!(key));
+        };
+        select(&mut from, "a");
+        let followed = one.per_item(&from);
+        assert_eq!(
+            keys(&followed, &from),
+            [json!(["a", {"key": "a"}, null, 7])]
+        );
+        // Two items match, none matches, or the value to match is not there: nothing.
+        for key in ["b", "c"] {
+            select(&mut from, key);
+            assert!(one.per_item(&from).is_empty(), "{key}");
+        }
+        from.case.headers.clear();
+        assert!(one.per_item(&from).is_empty());
     }
 
     #[test]

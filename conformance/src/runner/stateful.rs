@@ -272,7 +272,8 @@ impl<'a> OperationRun<'a> {
         let shared: &'a Shared = self.shared;
         let spec: &'a Spec = &shared.spec;
         let source = spec.operation(&from.case.operation).unwrap_or(self.op);
-        for link in links::of_operation(spec, source) {
+        let declared = links::of_operation(spec, source);
+        for link in declared.iter().flat_map(|link| link.as_followed(&from)) {
             let Some((index, mut case)) = linked_case(spec, &link, &from) else {
                 continue;
             };
