@@ -19,6 +19,10 @@ pub struct Link {
     pub operation: String,
     /// Parameter name → runtime expression (or constant).
     pub parameters: Vec<(String, Value)>,
+    /// The request body to send (`requestBody`): a runtime expression, or a literal value whose
+    /// strings may each be one embedded expression (`'{$request.body#/attributes/0/key}'`),
+    /// replaced by its value ([`body`]).
+    pub request_body: Option<Value>,
     /// `x-undoes: true`: following the link undoes the write its response answers (withdraws
     /// the friend request just sent, unblocks the player just blocked), as a link to a DELETE
     /// of what the write made does. Fuzz rounds follow such links to clean up after themselves.
@@ -87,19 +91,74 @@ impl Link {
             .into_iter()
             .map(|i| {
                 let mut link = self.clone();
+                let at_item = |text: &str| {
+                    let rest = text.strip_prefix(&first)?;
+                    (rest.is_empty() || rest.starts_with('/')).then(|| format!("{each}/{i}{rest}"))
+                };
                 for (_, expression) in &mut link.parameters {
-                    let Some(text) = expression.as_str() else {
-                        continue;
-                    };
-                    let rest = match text.strip_prefix(&first) {
-                        Some(rest) if rest.is_empty() || rest.starts_with('/') => rest,
-                        _ => continue,
-                    };
-                    *expression = Value::String(format!("{each}/{i}{rest}"));
+                    if let Some(text) = expression.as_str().and_then(at_item) {
+                        *expression = Value::String(text);
+                    }
+                }
+                if let Some(body) = &mut link.request_body {
+                    strings(body, &mut |text| match text
+                        .strip_prefix('{')
+                        .and_then(|t| t.strip_suffix('}'))
+                    {
+                        Some(inner) => at_item(inner).map(|t| format!("{{{t}}}")),
+                        None => at_item(text),
+                    });
                 }
                 Cow::Owned(link)
             })
             .collect()
+    }
+}
+
+/// Replace each string of `value` for which `edit` gives a new text.
+fn strings(value: &mut Value, edit: &mut impl FnMut(&str) -> Option<String>) {
+    match value {
+        Value::String(text) => {
+            if let Some(new) = edit(text) {
+                *text = new;
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| strings(v, edit)),
+        Value::Object(map) => map.values_mut().for_each(|v| strings(v, edit)),
+        _ => {}
+    }
+}
+
+/// A link's `requestBody` against a finished exchange: a runtime expression is its value; in a
+/// literal value, each string that is one embedded expression (`'{$request.path.id}'`) is that
+/// expression's value. `None` when an expression has no value in this exchange.
+pub fn body(template: &Value, exchange: &Exchange) -> Option<Value> {
+    match template {
+        Value::String(text) if text.starts_with('$') => evaluate(template, exchange),
+        _ => literal(template, exchange),
+    }
+}
+
+/// [`body`] of a literal value: only strings that are one embedded expression are read.
+fn literal(template: &Value, exchange: &Exchange) -> Option<Value> {
+    match template {
+        Value::String(text) => match text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+            Some(inner) if inner.starts_with('$') => {
+                evaluate(&Value::String(inner.to_owned()), exchange)
+            }
+            _ => Some(template.clone()),
+        },
+        Value::Array(items) => items
+            .iter()
+            .map(|v| literal(v, exchange))
+            .collect::<Option<_>>()
+            .map(Value::Array),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| Some((k.clone(), literal(v, exchange)?)))
+            .collect::<Option<serde_json::Map<_, _>>>()
+            .map(Value::Object),
+        other => Some(other.clone()),
     }
 }
 
@@ -158,6 +217,7 @@ pub fn of_operation(spec: &Spec, op: &gamespec_spec::spec::Operation) -> Vec<Lin
                     .get("x-each")
                     .and_then(Value::as_str)
                     .map(str::to_owned),
+                request_body: link.get("requestBody").cloned(),
                 filter: link
                     .get("x-where")
                     .and_then(Value::as_object)
@@ -238,6 +298,9 @@ mod tests {
             undoes: false,
             each: each.map(str::to_owned),
             filter: Vec::new(),
+            request_body: Some(
+                json!({"removing": ["{$request.body#/payload/0/key}"], "kind": "x"}),
+            ),
         }
     }
 
@@ -271,8 +334,36 @@ mod tests {
             assert_eq!(followed.len(), 1);
             assert_eq!(*followed[0], once);
         }
+        // The body reads the same item as the parameters.
+        let bodies: Vec<Value> = per_item
+            .iter()
+            .map(|l| body(l.request_body.as_ref().unwrap(), &from).unwrap())
+            .collect();
+        assert_eq!(
+            bodies,
+            ["a", "b", "c"].map(|k| json!({"removing": [k], "kind": "x"}))
+        );
         // An empty array: nothing to undo.
         assert!(each.per_item(&written(json!([]))).is_empty());
+    }
+
+    #[test]
+    fn a_link_body_is_its_expression_or_its_literal_with_embedded_expressions_read() {
+        let from = written(json!([{"key": "a"}]));
+        let read = |template: Value| body(&template, &from);
+        assert_eq!(
+            read(json!("$request.body#/payload/0")),
+            Some(json!({"key": "a"}))
+        );
+        assert_eq!(
+            read(json!({"keys": ["{$request.body#/payload/0/key}", "{x}", "$x"], "n": 1})),
+            Some(json!({"keys": ["a", "{x}", "$x"], "n": 1}))
+        );
+        // An expression without a value here: no body, so the link is not followed.
+        assert_eq!(
+            read(json!({"keys": ["{$request.body#/payload/9/key}"]})),
+            None
+        );
     }
 
     #[test]

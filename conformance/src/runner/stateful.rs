@@ -370,6 +370,15 @@ fn linked_case(spec: &Spec, link: &links::Link, from: &Exchange) -> Option<(usiz
         };
         slot.insert(name.to_owned(), value);
     }
+    if let Some(template) = &link.request_body {
+        let value = links::body(template, from)?;
+        let media_type = target.body.as_ref()?.1.first()?.media_type.clone();
+        case.body = Some(crate::case::CaseBody {
+            media_type,
+            value,
+            raw: None,
+        });
+    }
     case.phase = Phase::Stateful;
     case.intent = Intent::Valid;
     Some((index, case))
