@@ -405,7 +405,7 @@ impl Breakable {
         })
     }
 
-    /// The deterministic negative cases (at most [`CAP`]): each kept mutation of the base.
+    /// The deterministic negative cases (at most 64): each kept mutation of the base.
     pub fn fixed(&self) -> Vec<Case> {
         self.kept
             .iter()
