@@ -16,6 +16,7 @@ use crate::load::LoadError;
 use crate::locate::{Location, Locations};
 
 mod document;
+mod links;
 mod nodes;
 mod operations;
 mod refs;
@@ -57,6 +58,7 @@ pub fn problems(path: &Path, root: &Value, locations: &Locations) -> Vec<LoadErr
         refs::check(root, &nodes, &mut found);
         schemas::check(root, &nodes, &mut found);
         operations::check(root, &nodes, &mut found);
+        links::check(root, &nodes, &mut found);
         servers::check(root, &mut found);
     }
     let mut out: Vec<LoadError> = found
