@@ -40,6 +40,10 @@ pub struct Link {
     pub filter: Vec<(String, Value)>,
 }
 
+/// At most this many items of an `x-each` array are followed: an answer may be that array,
+/// and a server can make it as long as it likes.
+pub const MAX_EACH: usize = 256;
+
 impl Link {
     /// The link as the stateful phase follows it: once as written, like any other tool, except
     /// that a link with `x-where` reaches only the item it selects ([`Link::per_item`]), since
@@ -50,13 +54,7 @@ impl Link {
             false => self.per_item(exchange),
         }
     }
-}
 
-/// At most this many items of an `x-each` array are followed: an answer may be that array,
-/// and a server can make it as long as it likes.
-pub const MAX_EACH: usize = 256;
-
-impl Link {
     /// The link once per item of its `x-each` array in `exchange` (at most [`MAX_EACH`]), or
     /// for the one item its `x-where` selects: each a copy whose parameters read that item
     /// where the link's read item `0`. Itself when it has no `x-each`, or when the array is
@@ -101,10 +99,7 @@ impl Link {
                     }
                 }
                 if let Some(body) = &mut link.request_body {
-                    strings(body, &mut |text| match text
-                        .strip_prefix('{')
-                        .and_then(|t| t.strip_suffix('}'))
-                    {
+                    strings(body, &mut |text| match embedded(text) {
                         Some(inner) => at_item(inner).map(|t| format!("{{{t}}}")),
                         None => at_item(text),
                     });
@@ -113,6 +108,13 @@ impl Link {
             })
             .collect()
     }
+}
+
+/// The runtime expression `text` embeds as a whole (`'{$request.path.id}'`), if it does.
+fn embedded(text: &str) -> Option<&str> {
+    text.strip_prefix('{')?
+        .strip_suffix('}')
+        .filter(|inner| inner.starts_with('$'))
 }
 
 /// Replace each string of `value` for which `edit` gives a new text.
@@ -142,11 +144,9 @@ pub fn body(template: &Value, exchange: &Exchange) -> Option<Value> {
 /// [`body`] of a literal value: only strings that are one embedded expression are read.
 fn literal(template: &Value, exchange: &Exchange) -> Option<Value> {
     match template {
-        Value::String(text) => match text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
-            Some(inner) if inner.starts_with('$') => {
-                evaluate(&Value::String(inner.to_owned()), exchange)
-            }
-            _ => Some(template.clone()),
+        Value::String(text) => match embedded(text) {
+            Some(inner) => evaluate(&Value::String(inner.to_owned()), exchange),
+            None => Some(template.clone()),
         },
         Value::Array(items) => items
             .iter()

@@ -418,8 +418,6 @@ impl<'a> OperationRun<'a> {
         Some(why.join("; "))
     }
 
-    /// A deterministic case: sent when the generator's claim about it holds (valid cases must
-    /// validate, invalid ones must not), otherwise discarded.
     /// The fixed negative cases of this operation.
     pub(super) fn negative_fixed(&self) -> Vec<Case> {
         self.shared
