@@ -175,11 +175,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Document, LoadError> {
 /// then the OpenAPI 3.0 model.
 pub fn parse_checked(path: &Path, text: &str) -> Result<Document, Refused> {
     let (value, locations) = read_yaml(path, text)?;
-    let problems = crate::check::problems(path, &value, &locations);
-    if !problems.is_empty() {
-        return Err(Refused(problems));
-    }
+    checked(path, &value, &locations)?;
     Ok(model(path, value, locations)?)
+}
+
+/// Every check of [`crate::check`] on the tree: its problems, if any, refuse the spec.
+fn checked(path: &Path, value: &Value, locations: &Locations) -> Result<(), Refused> {
+    let problems = crate::check::problems(path, value, locations);
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(Refused(problems)),
+    }
 }
 
 /// [`parse_checked`] for a spec known to pass its checks (one compiled into the binary, which
@@ -195,10 +201,7 @@ pub fn parse_checked_beside<T>(
 ) -> Result<(Value, T), Refused> {
     let (value, locations) = read_yaml(path, text)?;
     let judge = || -> Result<(), Refused> {
-        let problems = crate::check::problems(path, &value, &locations);
-        if !problems.is_empty() {
-            return Err(Refused(problems));
-        }
+        checked(path, &value, &locations)?;
         Ok(typed(path, &value, &locations).map(drop)?)
     };
     let built = std::thread::scope(|scope| {
