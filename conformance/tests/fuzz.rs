@@ -244,9 +244,6 @@ async fn fuzz_rounds_undo_what_their_writes_made() {
         // the empty one; a character whose name another one has too; the last write before
         // the request budget ran out). Without the clean-up the list holds about one item per
         // write (storage: 179 after 135 writes).
-        eprintln!(
-            "HELD {write} once {once} fuzzed {fuzzed} positive {positive} stateful {stateful}"
-        );
         assert!(
             fuzzed <= once + SLACK,
             "{write}: {fuzzed} items held after {positive} writes, {once} after a normal run"
